@@ -1,0 +1,179 @@
+"""Composition root: paths, settings, logging, the vault, the database thread, the windows.
+
+Only Qt and the sign-in dialog load before the first paint; the heavy libraries
+(SQLAlchemy, cryptography, Argon2) load when the first vault call runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from desktop_app import __version__
+
+log = logging.getLogger(__name__)
+DEMO_PASSPHRASE = "demo passphrase 999"
+DEMO_USER = "Demo Nurse"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="shared-care-planner",
+                                     description="Shared Care Planner (LLR)")
+    parser.add_argument("--demo", action="store_true",
+                        help="use a separate demo vault with a synthetic caseload")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser.parse_args(argv)
+
+
+class AppController:
+    """Walks the user from start-up to the main window and back on Lock."""
+
+    def __init__(self, app: Any, demo: bool) -> None:
+        from desktop_app.services import paths
+        from desktop_app.services.crash import install_excepthook
+        from desktop_app.services.db_executor import DatabaseExecutor
+        from desktop_app.services.logging_setup import configure_logging
+        from desktop_app.services.settings import load_settings
+        from desktop_app.ui.dialogs import Dialogs
+        from desktop_app.ui.tasks import TaskRunner
+
+        self.app = app
+        self.demo = demo
+        self.paths = (paths.demo_paths() if demo else paths.resolve_paths()).ensure()
+        configure_logging(self.paths.logs)
+        self.dialogs = Dialogs()
+        install_excepthook(self.paths.logs, self._on_crash)
+        self.settings = load_settings(self.paths.config)
+        self.executor = DatabaseExecutor()
+        self.runner = TaskRunner(self.executor, self._on_unhandled)
+        self.session: Any = None
+        self.window: Any = None
+        self.dialog: Any = None
+
+    def _store(self) -> Any:
+        from desktop_app.services.vault import VaultStore
+        return VaultStore(self.paths.vault_dir)
+
+    def start(self) -> None:
+        """Show first-run setup or the sign-in dialog."""
+        from desktop_app.ui.sign_in import FirstRunDialog, SignInDialog
+        if self.demo:
+            self.runner.run(self._prepare_demo, lambda _: self.start_sign_in())
+            return
+        if not (self.paths.vault_dir / "vault.key").exists():
+            self.dialog = FirstRunDialog()
+            self.dialog.setup_requested.connect(self._on_dialog_setup_requested)
+            self.dialog.rejected.connect(self.app.quit)
+            self.dialog.show()
+            return
+        self.start_sign_in()
+        _ = SignInDialog
+
+    def start_sign_in(self) -> None:
+        """Show the sign-in dialog for the vault's users."""
+        from desktop_app.ui.sign_in import SignInDialog
+        users = self._store().users()
+        self.dialog = SignInDialog(users, self.settings.last_user_id)
+        self.dialog.sign_in_requested.connect(self._on_dialog_sign_in_requested)
+        self.dialog.recovery_requested.connect(self._on_dialog_recovery_requested)
+        self.dialog.rejected.connect(self.app.quit)
+        self.dialog.show()
+        if self.demo:
+            print(f"Demo vault: sign in as {DEMO_USER!r} with passphrase {DEMO_PASSPHRASE!r}")
+
+    def _prepare_demo(self) -> None:
+        from desktop_app.services.demo import ensure_demo_vault
+        ensure_demo_vault(self._store(), DEMO_USER, DEMO_PASSPHRASE)
+
+    def _on_dialog_setup_requested(self, name: str, role: Any, passphrase: str) -> None:
+        store = self._store()
+        self.runner.run(lambda: store.create(name, role, passphrase),
+                        self._on_vault_created, self._on_vault_failed)
+
+    def _on_vault_created(self, created: Any) -> None:
+        from desktop_app.ui.sign_in import RecoveryCodeDialog
+        self.dialog.hide()
+        code_dialog = RecoveryCodeDialog(created.recovery_code)
+        code_dialog.exec()
+        self._on_unlocked(created.session)
+
+    def _on_dialog_sign_in_requested(self, user_id: str, passphrase: str) -> None:
+        store = self._store()
+        self.runner.run(lambda: store.unlock(user_id, passphrase),
+                        self._on_unlocked, self._on_vault_failed)
+
+    def _on_dialog_recovery_requested(self, user_id: str, code: str, new_pass: str) -> None:
+        store = self._store()
+        self.runner.run(lambda: store.unlock_with_recovery(user_id, code, new_pass),
+                        self._on_unlocked, self._on_vault_failed)
+
+    def _on_vault_failed(self, error: BaseException) -> None:
+        from desktop_app.services.errors import ExpectedError
+        if isinstance(error, ExpectedError):
+            self.dialog.show_error(error.message)
+        else:
+            self.dialog.show_error(self.app.tr("Something went wrong; it has been logged."))
+            self._on_unhandled(error)
+
+    def _on_unlocked(self, session: Any) -> None:
+        from dataclasses import replace
+
+        from desktop_app.services.settings import save_settings
+        self.session = session
+        self.settings = replace(self.settings, last_user_id=session.user.user_id)
+        save_settings(self.paths.config, self.settings)
+        self.runner.run(lambda: _count_people(session), self._show_main_window)
+
+    def _show_main_window(self, people: int) -> None:
+        from desktop_app.ui.main_window import MainWindow
+        if self.dialog is not None:
+            self.dialog.hide()
+        self.window = MainWindow(self.session.user, people, self.demo)
+        self.window.lock_requested.connect(self._on_window_lock_requested)
+        self.window.show()
+
+    def _on_window_lock_requested(self) -> None:
+        session, self.session = self.session, None
+        self.window.hide()
+        self.runner.run(session.close, lambda _: self.start_sign_in())
+
+    def _on_unhandled(self, error: BaseException) -> None:
+        sys.excepthook(type(error), error, error.__traceback__)
+
+    def _on_crash(self, path: Path) -> None:
+        self.dialogs.error(None, self.app.tr("Unexpected problem"), self.app.tr(
+            "Something unexpected went wrong. It has been recorded for support as %s. "
+            "What you typed has been kept.") % path.name)
+
+    def shutdown(self) -> None:
+        """Close the vault on the database thread and stop it."""
+        if self.session is not None:
+            self.executor.call(self.session.close)
+        self.executor.shutdown()
+
+
+def _count_people(session: Any) -> int:
+    from sqlalchemy import func, select
+
+    from desktop_app.models.person import Person
+    with session.uow.read() as s:
+        return int(s.scalar(select(func.count()).select_from(Person).where(~Person.deleted)) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the app; returns the process exit code."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Shared Care Planner")
+    app.setApplicationVersion(__version__)
+    controller = AppController(app, args.demo)
+    controller.start()
+    try:
+        return int(app.exec())
+    finally:
+        controller.shutdown()

@@ -1,0 +1,46 @@
+"""The audit log: who viewed or changed which record, when, on which device.
+
+Rows hold identifiers and an action only, never clinical free text. Each row carries the
+hash of the one before it, so an edited or removed row breaks the chain where it was
+changed (``desktop_app.services.audit.verify_chain`` names it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from desktop_app.models.base import Base, UtcDateTime
+
+
+class AuditAction(enum.StrEnum):
+    """What happened to the record."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    VIEW = "view"
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    EXPORT = "export"
+    PRINT = "print"
+
+
+class AuditEvent(Base):
+    """One audited action, chained to the previous one by hash."""
+
+    __tablename__ = "audit_event"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True, nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    user_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    device_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    entity_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    entity_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    action: Mapped[str] = mapped_column(String(16), nullable=False)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -1,0 +1,73 @@
+"""The delegation case: one healthcare task for one person through the flow (framework §2).
+
+The wizard writes each step's answers into ``answers`` keyed by step id (``"S1"`` ...
+``"S11"``); the decision keeps the flow version and the task catalogue version it was made
+under, and every "no" keeps its reasons and, where it can change, a date to reconsider.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from desktop_app.models.base import Base, SyncedMixin
+from desktop_app.models.checks import one_of
+
+
+class OutcomeCode(enum.StrEnum):
+    """The outcomes of the delegation flow, exactly as framework §2 names them."""
+
+    REFER_CHC = "REFER_CHC"
+    SOCIAL_CARE_ONLY = "SOCIAL_CARE_ONLY"
+    NOT_DELEGATED = "NOT_DELEGATED"
+    PERSON_DECLINED = "PERSON_DECLINED"
+    NO_PROVIDER = "NO_PROVIDER"
+    DELEGATED_EXISTING_PACKAGE = "DELEGATED_EXISTING_PACKAGE"
+    DELEGATED_HEALTH_FUNDED = "DELEGATED_HEALTH_FUNDED"
+    DELEGATED_JOINT_FUNDED = "DELEGATED_JOINT_FUNDED"
+    ESCALATED_SHARED_CARE = "ESCALATED_SHARED_CARE"
+    INTERIM_WITHOUT_PREJUDICE = "INTERIM_WITHOUT_PREJUDICE"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class CaseStatus(enum.StrEnum):
+    """Where the case is in its life: the wizard, the decision, the running arrangement."""
+
+    DRAFT = "draft"
+    IN_PROGRESS = "in_progress"
+    DECIDED = "decided"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+
+
+class DelegationCase(SyncedMixin, Base):
+    """A referral of one healthcare task for one person, from S1 Identify to S11 Review.
+
+    ``answers`` and ``outcome_reasons`` are JSON: assign a new value to change them, since
+    in-place edits of the loaded dict or list are not tracked.
+    """
+
+    __tablename__ = "delegation_case"
+    __table_args__ = (one_of("outcome_code", OutcomeCode), one_of("status", CaseStatus))
+
+    person_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("person.id", ondelete="RESTRICT"), index=True
+    )
+    task_code: Mapped[str] = mapped_column(String(64))
+    task_catalogue_version: Mapped[str] = mapped_column(String(20))
+    referred_by: Mapped[str] = mapped_column(Text)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    current_step: Mapped[str | None] = mapped_column(String(8))
+    outcome_code: Mapped[str | None] = mapped_column(String(32))
+    outcome_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    flow_version: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.DRAFT.value, index=True)
+    reconsider_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    started_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -1,0 +1,1 @@
+"""Services: the framework's rules, the vault, persistence and export. No widgets here."""

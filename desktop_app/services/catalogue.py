@@ -1,0 +1,372 @@
+"""The task catalogue: which healthcare tasks exist and how the framework treats each.
+
+The catalogue is versioned data in ``resources/task_catalogue.json`` (framework section 3),
+editable by governance (the IPCB). Each task has a typical status in English protocols:
+``PC`` personal care (not a delegation), ``D`` delegable after person-specific training
+and sign-off at level 1 or 2, or ``RN`` registered practitioner only (step S3 of the flow).
+
+This module reads and validates the file, answers questions about it, and copies it into
+the ``task_type`` table so that every decision can point at the exact catalogue version it
+was made under. A published version is immutable: a change needs a new
+``catalogue_version``. No Qt here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Final, Literal, cast
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desktop_app.services import paths
+
+TaskStatus = Literal["PC", "D", "RN"]
+Oversight = Literal["community_health", "primary_care"]
+
+CATALOGUE_FILE: Final = "task_catalogue.json"
+#: Skills for Care's eight delegated-activity groups.
+CATEGORY_CODES: Final = (
+    "vital_signs",
+    "medication",
+    "posture_mobility",
+    "skin_wound",
+    "airways_breathing",
+    "feeding_digestive",
+    "bladder_bowel",
+    "other",
+)
+STATUSES: Final = ("PC", "D", "RN")
+OVERSIGHTS: Final = ("community_health", "primary_care")
+TRAINING_LEVELS: Final = (1, 2)
+TASK_FIELDS: Final = (
+    "code",
+    "name",
+    "category",
+    "typical_status",
+    "training_level",
+    "refresher_months",
+    "oversight_default",
+    "description",
+    "notes",
+)
+MAX_CODE_LENGTH: Final = 64
+MAX_VERSION_LENGTH: Final = 20
+_CODE_PATTERN: Final = re.compile(r"[a-z][a-z0-9_]*")
+
+
+class CatalogueError(ValueError):
+    """The catalogue file is unreadable or breaks a rule, or a published version changed.
+
+    ``task_code`` and ``field`` name the offending task and field when there is one.
+    """
+
+    def __init__(
+        self, message: str, *, task_code: str | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.task_code = task_code
+        self.field = field
+
+
+class UnknownTaskType(KeyError):
+    """A task code (or category) asked for is not in this catalogue version."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclass(frozen=True)
+class TaskCategory:
+    """One of the eight national activity groups, with its display label."""
+
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class TaskTypeInfo:
+    """One task of the catalogue, tagged with the catalogue version it comes from.
+
+    The field names match the columns of ``desktop_app.models.task_type.TaskType``.
+    """
+
+    code: str
+    catalogue_version: str
+    name: str
+    category: str
+    typical_status: TaskStatus
+    training_level: int | None
+    refresher_months: int | None
+    oversight_default: Oversight
+    description: str
+    notes: str | None
+
+    @property
+    def is_registered_nurse_only(self) -> bool:
+        """True when the task can never be delegated to a care worker (step S3)."""
+        return self.typical_status == "RN"
+
+    @property
+    def is_delegable(self) -> bool:
+        """True when the task can be delegated after training and sign-off."""
+        return self.typical_status == "D"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """One validated version of the task catalogue."""
+
+    version: str
+    source: str
+    categories: tuple[TaskCategory, ...]
+    tasks: tuple[TaskTypeInfo, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Every task code, in catalogue order."""
+        return tuple(task.code for task in self.tasks)
+
+    def get(self, code: str) -> TaskTypeInfo:
+        """The task with this code; ``UnknownTaskType`` (a ``KeyError``) if there is none."""
+        for task in self.tasks:
+            if task.code == code:
+                return task
+        raise UnknownTaskType(f"no task {code!r} in task catalogue version {self.version}")
+
+    def by_category(self, category: str) -> tuple[TaskTypeInfo, ...]:
+        """The tasks of one category, in catalogue order (empty if the group has none)."""
+        if category not in {cat.code for cat in self.categories}:
+            raise UnknownTaskType(
+                f"no category {category!r} in task catalogue version {self.version}"
+            )
+        return tuple(task for task in self.tasks if task.category == category)
+
+    def is_registered_nurse_only(self, code: str) -> bool:
+        """True when the task with this code is registered-nurse only (``KeyError`` if unknown)."""
+        return self.get(code).is_registered_nurse_only
+
+
+# --- loading ---------------------------------------------------------------------------
+
+
+def default_catalogue_path() -> Path:
+    """The shipped catalogue in the app's resources folder."""
+    try:
+        return paths.resources_dir() / CATALOGUE_FILE
+    except FileNotFoundError as exc:
+        raise CatalogueError(f"the task catalogue cannot be found: {exc}") from exc
+
+
+def load_catalogue(path: Path | None = None) -> Catalogue:
+    """Read and validate a catalogue file (the shipped one by default)."""
+    path = default_catalogue_path() if path is None else path
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CatalogueError(f"cannot read the task catalogue {path}: {exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CatalogueError(f"the task catalogue {path} is not valid JSON: {exc}") from exc
+    return parse_catalogue(data)
+
+
+def parse_catalogue(data: object) -> Catalogue:
+    """Validate already-decoded catalogue JSON and build a ``Catalogue``."""
+    if not isinstance(data, dict):
+        raise CatalogueError("the task catalogue must be a JSON object")
+    version = _top_text(data, "catalogue_version")
+    if len(version) > MAX_VERSION_LENGTH:
+        raise CatalogueError(
+            f"catalogue_version {version!r} is longer than {MAX_VERSION_LENGTH} characters"
+        )
+    categories = _parse_categories(data.get("categories"))
+    allowed = tuple(cat.code for cat in categories)
+    tasks = _parse_tasks(data.get("tasks"), version, allowed)
+    return Catalogue(version, _top_text(data, "source"), categories, tasks)
+
+
+def _top_text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogueError(f"the task catalogue needs a non-empty text {key!r}")
+    return value
+
+
+def _parse_categories(raw: object) -> tuple[TaskCategory, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise CatalogueError("the task catalogue needs a non-empty 'categories' list")
+    result: list[TaskCategory] = []
+    for index, item in enumerate(raw):
+        code = item.get("code") if isinstance(item, dict) else None
+        label = item.get("label") if isinstance(item, dict) else None
+        if code not in CATEGORY_CODES or not isinstance(label, str) or not label.strip():
+            raise CatalogueError(
+                f"categories[{index}]: needs a 'code' from {', '.join(CATEGORY_CODES)} "
+                f"and a non-empty 'label' (got {item!r})"
+            )
+        if any(cat.code == code for cat in result):
+            raise CatalogueError(f"categories[{index}]: duplicate category code {code!r}")
+        result.append(TaskCategory(cast(str, code), label))
+    return tuple(result)
+
+
+def _parse_tasks(
+    raw: object, version: str, categories: tuple[str, ...]
+) -> tuple[TaskTypeInfo, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise CatalogueError("the task catalogue needs a non-empty 'tasks' list")
+    tasks: list[TaskTypeInfo] = []
+    for index, item in enumerate(raw):
+        task = _parse_task(item, index, version, categories)
+        if any(seen.code == task.code for seen in tasks):
+            raise CatalogueError(
+                f"task {task.code!r}, field 'code': duplicate code (each code appears once)",
+                task_code=task.code,
+                field="code",
+            )
+        tasks.append(task)
+    return tuple(tasks)
+
+
+def _parse_task(raw: object, index: int, version: str, categories: tuple[str, ...]) -> TaskTypeInfo:
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"tasks[{index}]: each task must be a JSON object")
+    code = _task_code(raw, index)
+    for name in TASK_FIELDS:
+        if name not in raw:
+            raise _task_error(code, name, "missing field")
+    status = cast(TaskStatus, _choice(raw, code, "typical_status", STATUSES))
+    return TaskTypeInfo(
+        code=code,
+        catalogue_version=version,
+        name=_text(raw, code, "name"),
+        category=_choice(raw, code, "category", categories),
+        typical_status=status,
+        training_level=_delegable_int(raw, code, status, "training_level", TRAINING_LEVELS),
+        refresher_months=_delegable_int(raw, code, status, "refresher_months", None),
+        oversight_default=cast(Oversight, _choice(raw, code, "oversight_default", OVERSIGHTS)),
+        description=_text(raw, code, "description"),
+        notes=_optional_text(raw, code, "notes"),
+    )
+
+
+def _task_error(code: str, field: str, problem: str) -> CatalogueError:
+    return CatalogueError(f"task {code!r}, field {field!r}: {problem}", task_code=code, field=field)
+
+
+def _task_code(raw: Mapping[str, Any], index: int) -> str:
+    code = raw.get("code")
+    if code is None:
+        raise CatalogueError(f"tasks[{index}], field 'code': missing field", field="code")
+    if (
+        not isinstance(code, str)
+        or not _CODE_PATTERN.fullmatch(code)
+        or len(code) > MAX_CODE_LENGTH
+    ):
+        raise CatalogueError(
+            f"tasks[{index}], field 'code': {code!r} is not a snake_case code of at most "
+            f"{MAX_CODE_LENGTH} characters",
+            field="code",
+        )
+    return code
+
+
+def _text(raw: Mapping[str, Any], code: str, field: str) -> str:
+    value = raw[field]
+    if not isinstance(value, str) or not value.strip():
+        raise _task_error(code, field, f"must be non-empty text (got {value!r})")
+    return value
+
+
+def _optional_text(raw: Mapping[str, Any], code: str, field: str) -> str | None:
+    return None if raw[field] is None else _text(raw, code, field)
+
+
+def _choice(raw: Mapping[str, Any], code: str, field: str, allowed: Iterable[str]) -> str:
+    value = raw[field]
+    options = tuple(allowed)
+    if value not in options:
+        kind = "category" if field == "category" else "value"
+        raise _task_error(
+            code, field, f"unknown {kind} {value!r}; expected one of: {', '.join(options)}"
+        )
+    return cast(str, value)
+
+
+def _delegable_int(
+    raw: Mapping[str, Any],
+    code: str,
+    status: str,
+    field: str,
+    allowed: tuple[int, ...] | None,
+) -> int | None:
+    """A field only delegable (D) tasks carry: required for D, ``null`` for PC and RN."""
+    value = raw[field]
+    if status != "D":
+        if value is not None:
+            raise _task_error(
+                code,
+                field,
+                f"a {status} task must not have a {field} (got {value!r}); "
+                "only delegable (D) tasks are trained and signed off",
+            )
+        return None
+    valid = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    if not valid or (allowed is not None and value not in allowed):
+        wanted = " or ".join(map(str, allowed)) if allowed else "a whole number of months"
+        raise _task_error(code, field, f"a delegable (D) task needs {wanted} (got {value!r})")
+    return cast(int, value)
+
+
+# --- database --------------------------------------------------------------------------
+
+
+def sync_catalogue_to_db(session: Session, catalogue: Catalogue) -> int:
+    """Copy the catalogue into the ``task_type`` table; return the number of rows inserted.
+
+    Rows of older versions are left alone (old decisions refer to them). If this version is
+    already stored it must be identical, and nothing is written; any difference raises
+    ``CatalogueError`` because a published version is immutable. Flushes, never commits.
+    """
+    from desktop_app.models.task_type import TaskType
+
+    stored = {
+        row.code: row
+        for row in session.scalars(
+            select(TaskType).where(TaskType.catalogue_version == catalogue.version)
+        )
+    }
+    if stored:
+        _check_unchanged(stored, catalogue)
+        return 0
+    session.add_all([TaskType(**asdict(task)) for task in catalogue.tasks])
+    session.flush()
+    return len(catalogue.tasks)
+
+
+def _check_unchanged(stored: Mapping[str, object], catalogue: Catalogue) -> None:
+    """Raise ``CatalogueError`` if the stored copy of this version differs from ``catalogue``."""
+    added = sorted(set(catalogue.codes) - set(stored))
+    removed = sorted(set(stored) - set(catalogue.codes))
+    if added or removed:
+        raise CatalogueError(
+            f"task catalogue version {catalogue.version} is already published with other "
+            f"tasks (added: {added or 'none'}, removed: {removed or 'none'}); "
+            "publish the change under a new catalogue_version"
+        )
+    for task in catalogue.tasks:
+        for field in fields(task):
+            old, new = getattr(stored[task.code], field.name), getattr(task, field.name)
+            if old != new:
+                raise _task_error(
+                    task.code,
+                    field.name,
+                    f"catalogue version {catalogue.version} is already published with "
+                    f"{old!r}, this file has {new!r}; a published version cannot change, "
+                    "publish a new catalogue_version",
+                )

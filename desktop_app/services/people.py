@@ -1,0 +1,167 @@
+"""Adding, editing, finding and removing the people on the caseload.
+
+Each function is one user action: one unit of work, validated input in, a frozen
+``PersonView`` out. Opening a person's record is audited as a view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+
+from sqlalchemy.orm import Session
+
+from desktop_app.models.person import PREFER_NOT_TO_SAY, Person
+from desktop_app.services.errors import NotFound, ValidationError
+from desktop_app.services.identifiers import (
+    format_nhs_number,
+    normalise_nhs_number,
+    normalise_postcode,
+)
+from desktop_app.services.tracking import record_view, tombstone
+from desktop_app.services.uow import UnitOfWork
+
+OLDEST_AGE_YEARS = 130
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    """What a nurse types about a person (before checking)."""
+
+    nhs_number: str
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date
+    address_line1: str
+    town: str
+    postcode: str
+    team: str
+    preferred_name: str | None = None
+    phone: str | None = None
+    address_line2: str | None = None
+    gp_practice_code: str | None = None
+    gp_practice_name: str | None = None
+    open_to_community_health: bool = False
+    communication_needs: str | None = None
+    eq_disability: str | None = None
+    eq_gender_reassignment: str | None = None
+    eq_marriage_civil_partnership: str | None = None
+    eq_pregnancy_maternity: str | None = None
+    eq_ethnicity: str | None = None
+    eq_religion_belief: str | None = None
+    eq_sex: str | None = None
+    eq_sexual_orientation: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonView(PersonInput):
+    """A person as saved, with the identity and version needed to edit it again."""
+
+    id: str = ""
+    version: int = 0
+    nhs_number_display: str = ""
+
+    @property
+    def full_name(self) -> str:
+        """Given and family name, as on the plan."""
+        return f"{self.given_name} {self.family_name}"
+
+
+_INPUT_FIELDS = [f.name for f in fields(PersonInput)]
+EQUALITY_FIELDS = [name for name in _INPUT_FIELDS if name.startswith("eq_")]
+
+
+def _clean_text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    stripped = value.strip()
+    return stripped or None
+
+
+def validate(data: PersonInput, today: dt.date | None = None) -> dict[str, object]:
+    """Checked, normalised column values; ValidationError names the first bad field."""
+    today = today or dt.date.today()
+    values: dict[str, object] = {n: getattr(data, n) for n in _INPUT_FIELDS}
+    for name in _INPUT_FIELDS:
+        if isinstance(values[name], str):
+            values[name] = _clean_text(values[name])  # type: ignore[arg-type]
+    values["nhs_number"] = normalise_nhs_number(data.nhs_number)
+    values["postcode"] = normalise_postcode(data.postcode)
+    required = {"given_name": "given name", "family_name": "family name",
+                "address_line1": "first line of the address", "town": "town", "team": "team"}
+    for name, label in required.items():
+        if not values[name]:
+            raise ValidationError(f"Enter the person's {label}.", field=name)
+    if data.date_of_birth > today:
+        raise ValidationError("The date of birth is in the future.", field="date_of_birth")
+    if data.date_of_birth.year < today.year - OLDEST_AGE_YEARS:
+        raise ValidationError("Check the date of birth: that would be over 130 years ago.",
+                              field="date_of_birth")
+    return values
+
+
+def _view(person: Person) -> PersonView:
+    values = {n: getattr(person, n) for n in _INPUT_FIELDS}
+    return PersonView(**values, id=person.id, version=person.version,
+                      nhs_number_display=format_nhs_number(person.nhs_number))
+
+
+def _load(session: Session, person_id: str) -> Person:
+    person = session.get(Person, person_id)
+    if person is None or person.deleted:
+        raise NotFound("That person is not on the caseload (they may have been removed).")
+    return person
+
+
+def _check_unique(session: Session, nhs: str, exclude_id: str | None) -> None:
+    existing = session.query(Person.id).filter(Person.nhs_number == nhs).first()
+    if existing is not None and existing[0] != exclude_id:
+        raise ValidationError("A person with this NHS number is already on the caseload.",
+                              field="nhs_number")
+
+
+def create_person(uow: UnitOfWork, data: PersonInput) -> PersonView:
+    """Add a person to the caseload."""
+    values = validate(data)
+    with uow.begin() as session:
+        _check_unique(session, str(values["nhs_number"]), None)
+        person = Person(**values)
+        session.add(person)
+        session.flush()
+        return _view(person)
+
+
+def update_person(uow: UnitOfWork, person_id: str, data: PersonInput,
+                  expected_version: int) -> PersonView:
+    """Save edits; refuses if someone else saved the record since it was opened."""
+    values = validate(data)
+    with uow.begin() as session:
+        person = _load(session, person_id)
+        if person.version != expected_version:
+            raise ValidationError("This record changed since you opened it. Reopen it to see "
+                                  "the latest details; your typing is still on screen.")
+        _check_unique(session, str(values["nhs_number"]), person_id)
+        for name, value in values.items():
+            if getattr(person, name) != value:
+                setattr(person, name, value)
+        session.flush()
+        return _view(person)
+
+
+def open_person(uow: UnitOfWork, person_id: str) -> PersonView:
+    """Open a person's record (audited as a view)."""
+    with uow.begin() as session:
+        person = _load(session, person_id)
+        record_view(session, "person", person_id)
+        return _view(person)
+
+
+def remove_person(uow: UnitOfWork, person_id: str) -> None:
+    """Take a person off the caseload (a tombstone, so the removal syncs)."""
+    with uow.begin() as session:
+        tombstone(session, _load(session, person_id))
+
+
+def equality_value_ok(value: str | None) -> bool:
+    """Equality answers are optional; ``prefer_not_to_say`` is itself an answer."""
+    return value is None or value == PREFER_NOT_TO_SAY or bool(value.strip())

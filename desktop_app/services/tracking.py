@@ -1,0 +1,147 @@
+"""Stamping synced rows, and writing their outbox and audit rows in the same transaction.
+
+Installed once on the session factory. Before a flush every new or changed synced row
+gets its version bumped and who/when/where stamped; hard deletes of synced rows are
+refused (they are tombstoned). After the flush, still inside the transaction, one outbox
+row and one audit row are written per change. Rows applied from the server are marked
+with ``session.info[APPLYING_REMOTE]`` and skip both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from desktop_app.models.audit import AuditAction
+from desktop_app.models.base import SyncedMixin, new_uuid, utc_now
+from desktop_app.models.outbox import OutboxEntry, OutboxOperation, OutboxState
+from desktop_app.services.audit import Actor, append_events
+from desktop_app.services.errors import ImmutableRecord, InternalError
+
+ACTOR = "actor"
+APPLYING_REMOTE = "applying_remote"
+_PENDING = "_tracked_changes"
+
+
+@dataclass
+class _Change:
+    obj: SyncedMixin
+    action: AuditAction
+
+
+def entity_type_of(obj: SyncedMixin) -> str:
+    """The entity name used in the outbox and on the wire."""
+    return obj.__sync_entity__ or str(obj.__tablename__)  # type: ignore[attr-defined]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def row_payload(obj: SyncedMixin) -> dict[str, Any]:
+    """Every column of the row as JSON-safe values: the full row the server receives."""
+    mapper = inspect(obj).mapper
+    return {attr.key: _jsonable(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+
+
+def _actor(session: Session) -> Actor:
+    actor = session.info.get(ACTOR)
+    if not isinstance(actor, Actor):
+        raise InternalError("a change was flushed without a signed-in actor")
+    return actor
+
+
+def _stamp(obj: SyncedMixin, actor: Actor, now: dt.datetime) -> None:
+    obj.updated_at = now
+    obj.updated_by = actor.user_id
+    obj.device_id = actor.device_id
+
+
+def _changed_columns(obj: SyncedMixin) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[a.key].history.has_changes() for a in state.mapper.column_attrs)
+
+
+def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    if session.info.get(APPLYING_REMOTE):
+        return
+    changes: list[_Change] = session.info.setdefault(_PENDING, [])
+    synced_deleted = [o for o in session.deleted if isinstance(o, SyncedMixin)]
+    if synced_deleted:
+        raise InternalError("synced rows are never hard-deleted; use tracking.tombstone()")
+    new = [o for o in session.new if isinstance(o, SyncedMixin)]
+    dirty = [o for o in session.dirty if isinstance(o, SyncedMixin) and _changed_columns(o)]
+    if not (new or dirty):
+        return
+    actor = _actor(session)
+    now = utc_now()
+    for obj in new:
+        obj.id = obj.id or new_uuid()
+        obj.version = 1
+        obj.created_at = now
+        _stamp(obj, actor, now)
+        changes.append(_Change(obj, AuditAction.CREATE))
+    for obj in dirty:
+        if getattr(type(obj), "__immutable__", False):
+            raise ImmutableRecord(
+                "An issued support plan cannot be changed. Save the changes as a new version."
+            )
+        deleted_now = inspect(obj).attrs["deleted"].history.added == [True]
+        obj.version = (obj.version or 0) + 1
+        _stamp(obj, actor, now)
+        changes.append(_Change(obj, AuditAction.DELETE if deleted_now else AuditAction.UPDATE))
+
+
+def _after_flush(session: Session, _ctx: Any) -> None:
+    changes: list[_Change] = session.info.pop(_PENDING, [])
+    if not changes:
+        return
+    actor = _actor(session)
+    conn = session.connection()
+    outbox_rows = [
+        {
+            "idempotency_key": new_uuid(),
+            "entity_type": entity_type_of(c.obj),
+            "entity_id": c.obj.id,
+            "operation": (OutboxOperation.DELETE if c.action is AuditAction.DELETE
+                          else OutboxOperation.UPSERT).value,
+            "local_version": c.obj.version,
+            "base_server_version": c.obj.server_version,
+            "payload": row_payload(c.obj),
+            "created_at": utc_now(),
+            "state": OutboxState.PENDING.value,
+            "attempts": 0,
+        }
+        for c in changes
+    ]
+    conn.execute(insert(OutboxEntry), outbox_rows)
+    append_events(conn, actor, [(entity_type_of(c.obj), c.obj.id, c.action.value) for c in changes])
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def install_tracking(factory: sessionmaker[Session]) -> None:
+    """Attach the stamping, outbox and audit hooks to every session the factory makes."""
+    event.listen(factory, "before_flush", _before_flush)
+    event.listen(factory, "after_flush", _after_flush)
+    event.listen(factory, "after_soft_rollback", lambda s, _t: _after_rollback(s))
+
+
+def tombstone(session: Session, obj: SyncedMixin) -> None:
+    """Delete a synced row the only way allowed: mark it, so the deletion syncs too."""
+    obj.deleted = True
+    session.add(obj)
+
+
+def record_view(session: Session, entity_type: str, entity_id: str) -> None:
+    """Audit that the signed-in user opened a record (no outbox row: nothing changed)."""
+    append_events(session.connection(), _actor(session),
+                  [(entity_type, entity_id, AuditAction.VIEW.value)])

@@ -1,0 +1,42 @@
+"""The main window: composes the feature screens (the caseload and registers come next)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
+
+from desktop_app.ui.sign_in import ROLE_LABELS
+from desktop_app.services.vault import SignedInUser
+
+
+class MainWindow(QMainWindow):
+    """The signed-in window: a home panel and a status bar with the user and Lock."""
+
+    lock_requested = Signal()
+
+    def __init__(self, user: SignedInUser, people_count: int, demo: bool) -> None:
+        super().__init__()
+        title = self.tr("Shared Care Planner")
+        self.setWindowTitle(title + (self.tr(" — DEMO (synthetic data)") if demo else ""))
+        heading = QLabel(f"<h2>{title}</h2>")
+        heading.setTextFormat(Qt.TextFormat.RichText)
+        self.summary = QLabel(self.tr("People on this laptop's caseload: %n", "", people_count))
+        self.summary.setAccessibleName(self.tr("Caseload summary"))
+        note = QLabel(self.tr(
+            "Your records are encrypted on this laptop. The caseload, the delegation wizard "
+            "and the registers open from here."))
+        note.setWordWrap(True)
+        home = QWidget()
+        layout = QVBoxLayout(home)
+        for widget in (heading, self.summary, note):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self.setCentralWidget(home)
+        role = ROLE_LABELS.get(user.role, user.role.value)
+        self.user_label = QLabel(self.tr("Signed in: ") + f"{user.display_name} ({role})")
+        self.lock_button = QPushButton(self.tr("&Lock"))
+        self.lock_button.setAccessibleName(self.tr("Lock the app"))
+        self.lock_button.clicked.connect(self.lock_requested)
+        self.statusBar().addWidget(self.user_label, 1)
+        self.statusBar().addPermanentWidget(self.lock_button)
+        self.resize(1100, 700)
