@@ -60,7 +60,7 @@ class AppController:
 
     def start(self) -> None:
         """Show first-run setup or the sign-in dialog."""
-        from desktop_app.ui.sign_in import FirstRunDialog, SignInDialog
+        from desktop_app.ui.sign_in import FirstRunDialog
         if self.demo:
             self.runner.run(self._prepare_demo, lambda _: self.start_sign_in())
             return
@@ -69,9 +69,9 @@ class AppController:
             self.dialog.setup_requested.connect(self._on_dialog_setup_requested)
             self.dialog.rejected.connect(self.app.quit)
             self.dialog.show()
+            self.dialog.activateWindow()
             return
         self.start_sign_in()
-        _ = SignInDialog
 
     def start_sign_in(self) -> None:
         """Show the sign-in dialog for the vault's users."""
@@ -82,6 +82,7 @@ class AppController:
         self.dialog.recovery_requested.connect(self._on_dialog_recovery_requested)
         self.dialog.rejected.connect(self.app.quit)
         self.dialog.show()
+        self.dialog.activateWindow()
         if self.demo:
             print(f"Demo vault: sign in as {DEMO_USER!r} with passphrase {DEMO_PASSPHRASE!r}")
 
@@ -97,9 +98,10 @@ class AppController:
     def _on_vault_created(self, created: Any) -> None:
         from desktop_app.ui.sign_in import RecoveryCodeDialog
         self.dialog.hide()
-        code_dialog = RecoveryCodeDialog(created.recovery_code)
-        code_dialog.exec()
-        self._on_unlocked(created.session)
+        self.dialog = RecoveryCodeDialog(created.recovery_code)
+        self.dialog.accepted.connect(lambda: self._on_unlocked(created.session))
+        self.dialog.rejected.connect(lambda: self._on_unlocked(created.session))
+        self.dialog.open()
 
     def _on_dialog_sign_in_requested(self, user_id: str, passphrase: str) -> None:
         store = self._store()
@@ -134,7 +136,9 @@ class AppController:
             self.dialog.hide()
         self.window = MainWindow(self.session.user, people, self.demo)
         self.window.lock_requested.connect(self._on_window_lock_requested)
+        self.window.closed.connect(self.app.quit)
         self.window.show()
+        self.window.activateWindow()
 
     def _on_window_lock_requested(self) -> None:
         session, self.session = self.session, None
@@ -171,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Shared Care Planner")
     app.setApplicationVersion(__version__)
+    # Windows hand over to each other (sign-in -> main -> lock -> sign-in) through the
+    # database thread; the app quits only when the user closes or cancels.
+    app.setQuitOnLastWindowClosed(False)
     controller = AppController(app, args.demo)
     controller.start()
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.ui.sign_in import ROLE_LABELS
@@ -13,6 +14,7 @@ class MainWindow(QMainWindow):
     """The signed-in window: a home panel and a status bar with the user and Lock."""
 
     lock_requested = Signal()
+    closed = Signal()
 
     def __init__(self, user: SignedInUser, people_count: int, demo: bool) -> None:
         super().__init__()
@@ -40,3 +42,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.user_label, 1)
         self.statusBar().addPermanentWidget(self.lock_button)
         self.resize(1100, 700)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        """Closing the window ends the app (the controller closes the vault)."""
+        super().closeEvent(event)
+        self.closed.emit()

@@ -102,6 +102,7 @@ class FirstRunDialog(QDialog):
         layout.addWidget(self.buttons)
         self.pass_edit.textChanged.connect(self._on_pass_edit_text_changed)
         self._on_pass_edit_text_changed("")
+        self.name_edit.setFocus()
 
     def _on_pass_edit_text_changed(self, text: str) -> None:
         _, words = passphrase_strength(text)
@@ -153,16 +154,19 @@ class RecoveryCodeDialog(QDialog):
         self.code_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.code_label.setAccessibleName(self.tr("Recovery code"))
         copy = QPushButton(self.tr("Co&py"))
+        copy.setAutoDefault(False)
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(code))
         self.stored_check = QCheckBox(self.tr("I have &stored it safely"))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("&Continue"))
         self.buttons.setEnabled(False)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setDefault(True)
         self.stored_check.toggled.connect(self.buttons.setEnabled)
         self.buttons.accepted.connect(self.accept)
         layout = QVBoxLayout(self)
         for widget in (text, self.code_label, copy, self.stored_check, self.buttons):
             layout.addWidget(widget)
+        self.stored_check.setFocus()
 
     def reject(self) -> None:
         """Escape does not skip the code: it must be confirmed."""

@@ -98,6 +98,7 @@ class VaultStore:
         if self.exists() or self.db_path.exists():
             raise VaultAlreadyExists("A vault already exists here; it has not been touched.")
         check_passphrase(passphrase)
+        role = Role(role)
         self.folder.mkdir(parents=True, exist_ok=True)
         _owner_only(self.folder, 0o700)
         db_key = os.urandom(32)
@@ -242,6 +243,7 @@ class VaultSession:
     def add_user(self, display_name: str, role: Role, passphrase: str) -> str:
         """Give another person their own sign-in on this laptop; returns their user id."""
         check_passphrase(passphrase)
+        role = Role(role)
         if not display_name.strip():
             raise ValidationError("Enter the person's name.", field="display_name")
         kf = self.store._key_file()

@@ -1,0 +1,74 @@
+"""Fixtures for the vault tests: a hand-moved clock, an Argon2 call counter, an SQL spy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import sqlcipher3
+
+from desktop_app.services.vault import VaultStore
+from desktop_app.services.vault import keyfile as keyfile_module
+
+from vault_test_helpers import FakeClock
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    """A clock that only moves when the test says so."""
+    return FakeClock()
+
+
+@pytest.fixture
+def clocked_vault(
+    vault_copy: tuple[VaultStore, str, str], fake_clock: FakeClock
+) -> tuple[VaultStore, str, str]:
+    """A private closed vault whose throttle reads ``fake_clock``: (store, user id, code)."""
+    store, user_id, code = vault_copy
+    return VaultStore(store.folder, kdf_cost=store.kdf_cost, clock=fake_clock), user_id, code
+
+
+@dataclass
+class DeriveCalls:
+    """Every Argon2id derivation the key file module ran: (secret, parameters)."""
+
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.calls)
+
+
+@pytest.fixture
+def derive_calls(monkeypatch: pytest.MonkeyPatch) -> DeriveCalls:
+    """Count calls of ``keyfile.derive_key`` (the only place Argon2id runs for a wrap)."""
+    record = DeriveCalls()
+    real = keyfile_module.derive_key
+
+    def counting(secret: str, params: Any) -> bytes:
+        record.calls.append((secret, params))
+        return real(secret, params)
+
+    monkeypatch.setattr(keyfile_module, "derive_key", counting)
+    return record
+
+
+@pytest.fixture
+def sql_trace(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every SQL statement SQLite runs on any SQLCipher connection opened from now on.
+
+    ``sqlcipher3.dbapi2.connect`` is wrapped so the trace callback is installed before
+    ``database.connect_encrypted`` sends its first statement (the key pragma).
+    """
+    statements: list[str] = []
+    real_connect: Callable[..., Any] = sqlcipher3.dbapi2.connect
+
+    def tracing_connect(*args: Any, **kwargs: Any) -> Any:
+        conn = real_connect(*args, **kwargs)
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(sqlcipher3.dbapi2, "connect", tracing_connect)
+    return statements

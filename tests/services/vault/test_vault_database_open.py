@@ -1,0 +1,222 @@
+"""Opening the SQLCipher database: wrong key, checked settings, missing or damaged files.
+
+Mutation checks run by hand (each made the named test fail):
+* ``database.connect_encrypted`` replaced by a version that opens and keys the connection
+  but skips ``_configure``'s probe -> ``test_wrong_key_fails_at_open_and_changes_nothing``
+  (no error at open; the first query fails instead).
+* ``connect_encrypted.__kwdefaults__["create"] = True`` (open with ``mode=rwc``) ->
+  ``test_missing_database_is_not_recreated``.
+* ``database._configure`` wrapped to run ``PRAGMA synchronous = NORMAL`` afterwards ->
+  ``test_connection_report`` (and the vault itself refuses such a connection).
+* ``KeyFile.from_bytes`` patched to skip the format check -> the ``wrong-format`` case.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_app.services.errors import (
+    DatabaseUnreadable,
+    KeyFileCorrupt,
+    VaultNotFound,
+    WrongPassphrase,
+)
+from desktop_app.services.vault import VaultSession, VaultStore
+from desktop_app.services.vault.database import (
+    EXPECTED_PRAGMAS,
+    connect_encrypted,
+    connection_report,
+    encrypted_engine,
+)
+from desktop_app.services.vault.vault import ATTEMPTS_NAME, DB_NAME, KEY_NAME
+from vault_test_helpers import PASSPHRASE, snapshot
+
+Vault = tuple[VaultStore, str, str]
+
+
+def _other_key(not_this: bytes) -> bytes:
+    key = os.urandom(32)
+    assert key != not_this
+    return key
+
+
+def test_wrong_key_fails_at_open_and_changes_nothing(vault_copy: Vault) -> None:
+    """A wrong 32-byte key raises DatabaseUnreadable from connect_encrypted itself (the
+    caller never gets a connection to query) and leaves every file as it was."""
+    store, user_id, _ = vault_copy
+    session = store.unlock(user_id, PASSPHRASE)
+    right = session.raw_key_for_support()
+    session.close()
+    before = snapshot(store.folder)
+
+    for wrong in (_other_key(right), bytes(32), right[:-1] + bytes([right[-1] ^ 1])):
+        with pytest.raises(DatabaseUnreadable):
+            connect_encrypted(store.db_path, wrong)
+        with pytest.raises(DatabaseUnreadable):
+            encrypted_engine(store.db_path, wrong)
+    assert snapshot(store.folder) == before
+    assert sorted(p.name for p in store.folder.iterdir()) == [DB_NAME, KEY_NAME]
+
+    # Control: the right key opens the same file through the same function.
+    conn = connect_encrypted(store.db_path, right)
+    try:
+        assert conn.execute("SELECT count(*) FROM app_user").fetchone()[0] == 1
+    finally:
+        conn.close()
+
+
+def test_connect_rejects_a_key_of_the_wrong_length(vault_copy: Vault) -> None:
+    """Only 32 raw bytes are accepted as a key; nothing is created for a bad one."""
+    store, _, _ = vault_copy
+    before = snapshot(store.folder)
+    for bad in (b"", bytes(16), bytes(33)):
+        with pytest.raises(ValueError):
+            connect_encrypted(store.db_path, bad)
+    assert snapshot(store.folder) == before
+
+
+def test_connection_report(vault: VaultSession) -> None:
+    """The vault's one connection is SQLCipher 4 in WAL mode, synchronous FULL, temp
+    store in memory, foreign keys on; and the report matches what SQLite says now."""
+    report = connection_report(vault.engine)
+    assert report.cipher_version.startswith("4."), report.cipher_version
+    assert report.journal_mode == "wal"
+    assert report.synchronous == 2
+    assert report.temp_store == 2
+    assert report.foreign_keys == 1
+    assert {k: getattr(report, k) for k in EXPECTED_PRAGMAS} == EXPECTED_PRAGMAS
+
+    with vault.engine.connect() as conn:
+        live = {
+            name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("cipher_version", "journal_mode", "synchronous", "temp_store",
+                         "foreign_keys")
+        }
+    assert str(live["cipher_version"]).startswith("4.")
+    assert str(live["journal_mode"]).lower() == "wal"
+    assert (live["synchronous"], live["temp_store"], live["foreign_keys"]) == (2, 2, 1)
+
+
+def test_missing_database_is_not_recreated(vault_copy: Vault) -> None:
+    """With the key file present and vault.db gone, the right passphrase gives
+    DatabaseUnreadable and no new (empty) database file appears."""
+    store, user_id, _ = vault_copy
+    store.db_path.unlink()
+    before = snapshot(store.folder)
+
+    with pytest.raises(DatabaseUnreadable):
+        store.unlock(user_id, PASSPHRASE)
+    assert not store.db_path.exists()
+    assert sorted(p.name for p in store.folder.iterdir()) == [KEY_NAME]
+    assert snapshot(store.folder) == before
+
+    with pytest.raises(DatabaseUnreadable):
+        connect_encrypted(store.db_path, os.urandom(32))
+    assert not store.db_path.exists()
+
+
+def test_missing_key_file_is_vault_not_found(vault_copy: Vault) -> None:
+    """Without the key file there is no vault to unlock; the database is left alone."""
+    store, user_id, _ = vault_copy
+    store.key_path.unlink()
+    before = snapshot(store.folder)
+    with pytest.raises(VaultNotFound):
+        store.unlock(user_id, PASSPHRASE)
+    assert snapshot(store.folder) == before
+
+
+def _edit_json(edit: Callable[[dict[str, Any]], None]) -> Callable[[bytes], bytes]:
+    def apply(raw: bytes) -> bytes:
+        body = json.loads(raw)
+        edit(body)
+        return json.dumps(body, indent=2).encode()
+    return apply
+
+
+def _flip_ciphertext_byte(body: dict[str, Any]) -> None:
+    for wrap in body["wraps"]:
+        data = bytearray(base64.b64decode(wrap["ciphertext"]))
+        data[5] ^= 0x01
+        wrap["ciphertext"] = base64.b64encode(bytes(data)).decode()
+
+
+def _flip_nonce_byte(body: dict[str, Any]) -> None:
+    for wrap in body["wraps"]:
+        data = bytearray(base64.b64decode(wrap["nonce"]))
+        data[0] ^= 0x80
+        wrap["nonce"] = base64.b64encode(bytes(data)).decode()
+
+
+DAMAGE: dict[str, tuple[Callable[[bytes], bytes], type[Exception]]] = {
+    "truncated": (lambda raw: raw[: len(raw) // 2], KeyFileCorrupt),
+    "truncated-to-nothing": (lambda raw: b"", KeyFileCorrupt),
+    "not-json": (lambda raw: b"this is not a key file\n", KeyFileCorrupt),
+    "not-utf8": (lambda raw: b"\xff\xfe" + raw, KeyFileCorrupt),
+    "wrong-format": (_edit_json(lambda b: b.update(format="some-other-keyfile")), KeyFileCorrupt),
+    "future-version": (_edit_json(lambda b: b.update(format_version=99)), KeyFileCorrupt),
+    "bad-base64": (_edit_json(lambda b: b["wraps"][0].update(ciphertext="@@@@")), KeyFileCorrupt),
+    "wraps-missing": (_edit_json(lambda b: b.pop("wraps")), KeyFileCorrupt),
+    "wrong-kdf": (_edit_json(lambda b: b["wraps"][0]["kdf"].update(algorithm="scrypt")),
+                  KeyFileCorrupt),
+    "flipped-ciphertext-byte": (_edit_json(_flip_ciphertext_byte), WrongPassphrase),
+    "flipped-nonce-byte": (_edit_json(_flip_nonce_byte), WrongPassphrase),
+    "other-vault-id": (_edit_json(lambda b: b.update(vault_id="another-vault")), WrongPassphrase),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGE))
+def test_damaged_key_file(vault_copy: Vault, case: str) -> None:
+    """A damaged key file gives KeyFileCorrupt when it cannot be parsed, WrongPassphrase
+    when it parses but the authenticated decryption fails; either way the database is
+    untouched and the damaged key file is not "repaired" behind the user's back."""
+    store, user_id, _ = vault_copy
+    damage, expected = DAMAGE[case]
+    store.key_path.write_bytes(damage(store.key_path.read_bytes()))
+    before = snapshot(store.folder)
+
+    with pytest.raises(expected):
+        store.unlock(user_id, PASSPHRASE)
+    assert snapshot(store.folder) == before
+    assert not any(p.name.startswith(DB_NAME + "-") for p in store.folder.iterdir())
+    if expected is KeyFileCorrupt:
+        with pytest.raises(KeyFileCorrupt):
+            store.users()
+        assert not (store.folder / ATTEMPTS_NAME).exists(), "no guess was made"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: field values that parse but are out of range (nonce length, salt length, "
+    "Argon2 costs) escape as ValueError/HashingError/OverflowError instead of "
+    "KeyFileCorrupt (keyfile.Wrap.from_json / kdf.KdfParams.from_json do not check them)",
+)
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda b: b["wraps"][0].update(nonce=base64.b64encode(b"1234").decode()),
+        lambda b: b["wraps"][0]["kdf"].update(salt="00"),
+        lambda b: b["wraps"][0]["kdf"].update(memory_kib=0),
+        lambda b: b["wraps"][0]["kdf"].update(iterations=0),
+        lambda b: b["wraps"][0]["kdf"].update(memory_kib=2**32),
+    ],
+    ids=["4-byte-nonce", "1-byte-salt", "zero-memory", "zero-iterations", "memory-overflow"],
+)
+def test_out_of_range_key_file_fields_are_key_file_corrupt(
+    vault_copy: Vault, edit: Callable[[dict[str, Any]], None]
+) -> None:
+    """Every kind of key-file damage should be the expected KeyFileCorrupt, not a crash."""
+    store, user_id, _ = vault_copy
+    store.key_path.write_bytes(_edit_json(edit)(store.key_path.read_bytes()))
+    before = snapshot(store.folder)
+    try:
+        with pytest.raises(KeyFileCorrupt):
+            store.unlock(user_id, PASSPHRASE)
+    finally:
+        assert snapshot(store.folder) == before

@@ -1,0 +1,293 @@
+"""Migrations run at unlock keep every row, take an encrypted backup, and match the models.
+
+A vault is built at revision 0001 by hand (database at 0001 with rows inserted in raw SQL,
+and a key file wrapping its key), then unlocked with the release's code, which upgrades it
+to head.
+
+Mutation checks run by hand (each made the named test fail):
+* ``migrate._backup`` replaced by one returning a path it never wrote ->
+  ``test_unlock_upgrades_0001_vault_keeping_every_row`` (no backup file).
+* ``migrate._backup`` patched to copy a plaintext export instead (``sqlcipher_export``
+  into an unkeyed database) -> same test (plaintext header).
+* ``Base.metadata.tables["person"]`` given an extra column ->
+  ``test_models_match_migrations``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, text
+
+import desktop_app.models  # noqa: F401  (registers every table on the metadata)
+from desktop_app.models.base import Base
+from desktop_app.services.identifiers import synthetic_nhs_number
+from desktop_app.services.migrate import (
+    BACKUPS_KEPT,
+    current_revision,
+    head_revision,
+    upgrade_to,
+)
+from desktop_app.services.vault import VaultStore
+from desktop_app.services.vault import keyfile
+from desktop_app.services.vault.database import encrypted_engine
+from desktop_app.services.vault.keyfile import KeyFile
+from vault_test_helpers import PASSPHRASE, SQLITE_PLAIN_HEADER, TEST_KDF, USER_NAME
+
+USER_ID = "11111111-1111-4111-8111-111111111111"
+DEVICE_ID = "22222222-2222-4222-8222-222222222222"
+STAMP = "2025-03-04 05:06:07.000008"
+# Table -> primary key column, in insertion (foreign key) order.
+TABLES = {
+    "app_user": "id",
+    "local_meta": "key",
+    "person": "id",
+    "contact": "id",
+    "delegation_case": "id",
+    "shared_care_discussion": "id",
+    "case_example": "id",
+    "audit_event": "seq",
+    "outbox_entry": "seq",
+}
+
+
+def _synced(row_id: str, version: int = 1) -> dict[str, Any]:
+    return {"id": row_id, "version": version, "server_version": None, "created_at": STAMP,
+            "updated_at": STAMP, "updated_by": USER_ID, "device_id": DEVICE_ID, "deleted": 0}
+
+
+def _rows_0001() -> dict[str, list[dict[str, Any]]]:
+    """Synthetic rows for revision 0001, every column given (nullable ones both ways)."""
+    p1, p2 = "33333333-0000-4000-8000-000000000001", "33333333-0000-4000-8000-000000000002"
+    case_id, disc_id = "44444444-0000-4000-8000-000000000001", "55555555-0000-4000-8000-000000000001"
+    person_common = {"date_of_birth": "1941-07-15", "town": "Leicester", "team": "City North",
+                     "gp_practice_code": None, "gp_practice_name": None,
+                     "eq_gender_reassignment": None, "eq_marriage_civil_partnership": None,
+                     "eq_pregnancy_maternity": None, "eq_religion_belief": None,
+                     "eq_sexual_orientation": None}
+    return {
+        "app_user": [{"id": USER_ID, "display_name": USER_NAME, "role": "nurse", "active": 1,
+                      "created_at": STAMP}],
+        "local_meta": [{"key": "device_id", "value": DEVICE_ID},
+                       {"key": "last_sync_cursor", "value": "cursor-0001"}],
+        "person": [
+            {**person_common, **_synced(p1), "nhs_number": synthetic_nhs_number(101),
+             "given_name": "Ada", "family_name": "Example", "address_line1": "1 Test Street",
+             "address_line2": "Flat 2", "postcode": "LE1 5WW", "open_to_community_health": 1,
+             "communication_needs": "Uses a hearing aid; prefers written notes",
+             "eq_disability": "yes", "eq_ethnicity": "prefer_not_to_say", "eq_sex": "female"},
+            {**person_common, **_synced(p2, 3), "nhs_number": synthetic_nhs_number(102),
+             "given_name": "Bo", "family_name": "Sample-O'Neill", "address_line1": "2 Test Road",
+             "address_line2": None, "postcode": "LE15 6AB", "open_to_community_health": 0,
+             "communication_needs": None, "eq_disability": None, "eq_ethnicity": None,
+             "eq_sex": None},
+        ],
+        "contact": [{**_synced("66666666-0000-4000-8000-000000000001"), "person_id": p1,
+                     "kind": "lpa_health_welfare", "name": "Cy Example",
+                     "relationship": "Daughter", "phone": "0116 496 0000",
+                     "email": "cy@example.invalid", "address": "3 Test Lane",
+                     "registration_reference": "LPA-TEST-1", "registered_on": "2019-02-03",
+                     "can_decide_health_welfare": 1}],
+        "delegation_case": [{**_synced(case_id), "person_id": p1, "task_code": "insulin_pen",
+                             "task_catalogue_version": "2025.1", "referred_by": "District nurse",
+                             "answers": json.dumps({"q1": "yes", "q2": ["a", "b"]}),
+                             "current_step": "S4", "outcome_code": "ESCALATED_SHARED_CARE",
+                             "outcome_reasons": json.dumps(["funding not agreed"]),
+                             "flow_version": "1.0", "status": "decided",
+                             "reconsider_on": "2025-09-01", "decided_on": "2025-03-01",
+                             "started_on": "2025-02-01"}],
+        "shared_care_discussion": [{**_synced(disc_id), "delegation_case_id": case_id,
+                                    "opened_on": "2025-03-02", "question": "Who funds it?",
+                                    "options": "Split by minutes", "funding_proposal": "50/50",
+                                    "interim_funder": "icb", "interim_from": "2025-03-03",
+                                    "escalated_to_mlcsu": 0, "dispute_reference": None,
+                                    "decision": None, "closed_on": None,
+                                    "themes": json.dumps(["funding"])}],
+        "case_example": [{**_synced("77777777-0000-4000-8000-000000000001"),
+                          "task_category": "medication", "task_code": "insulin_pen",
+                          "themes": json.dumps(["funding", "training"]),
+                          "summary": "Synthetic example", "outcome_code": "ESCALATED_SHARED_CARE",
+                          "decided_on": "2025-03-05", "source_discussion_id": disc_id}],
+        "audit_event": [{"seq": n, "id": f"88888888-0000-4000-8000-00000000000{n}", "at": STAMP,
+                         "user_id": USER_ID, "device_id": DEVICE_ID, "entity_type": "person",
+                         "entity_id": p1, "action": "create" if n == 1 else "update",
+                         "prev_hash": f"{n - 1:064x}", "hash": f"{n:064x}"} for n in (1, 2)],
+        "outbox_entry": [{"seq": 1, "idempotency_key": "99999999-0000-4000-8000-000000000001",
+                          "entity_type": "person", "entity_id": p1, "operation": "upsert",
+                          "local_version": 1, "base_server_version": None,
+                          "payload": json.dumps({"id": p1, "given_name": "Ada"}),
+                          "created_at": STAMP, "state": "pending", "attempts": 2,
+                          "last_error": "timeout", "done_at": None}],
+    }
+
+
+def _insert(engine: Engine, rows: dict[str, list[dict[str, Any]]]) -> None:
+    with engine.begin() as conn:
+        for table, items in rows.items():
+            for row in items:
+                columns = ", ".join(row)
+                params = ", ".join(f":{c}" for c in row)
+                conn.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({params})"), row)
+
+
+def _dump(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    with engine.connect() as conn:
+        return {
+            table: [dict(r._mapping) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY {pk}"))]
+            for table, pk in TABLES.items()
+        }
+
+
+def _columns(engine: Engine, table: str) -> list[str]:
+    with engine.connect() as conn:
+        return [r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({table})")]
+
+
+def _foreign_keys(engine: Engine, table: str) -> set[str]:
+    with engine.connect() as conn:
+        return {r[2] for r in conn.exec_driver_sql(f"PRAGMA foreign_key_list({table})")}
+
+
+def _vault_at_0001(folder: Path) -> tuple[bytes, dict[str, list[dict[str, Any]]]]:
+    """A closed vault folder at revision 0001 holding the synthetic rows."""
+    folder.mkdir(parents=True)
+    key = os.urandom(32)
+    db_path = folder / "vault.db"
+    engine = encrypted_engine(db_path, key, create=True)
+    try:
+        result = upgrade_to(engine, db_path, "0001")
+        assert (result.from_revision, result.to_revision, result.backup) == (None, "0001", None)
+        assert "preferred_name" not in _columns(engine, "person")
+        assert _foreign_keys(engine, "case_example") == {"shared_care_discussion"}
+        _insert(engine, _rows_0001())
+        stored = _dump(engine)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        engine.dispose()
+    kf = KeyFile.new()
+    kf = kf.with_wrap(keyfile.seal(kf.vault_id, keyfile.USER, USER_ID, USER_NAME, key,
+                                   PASSPHRASE, TEST_KDF))
+    keyfile.write_key_file(folder / "vault.key", kf)
+    return key, stored
+
+
+def test_unlock_upgrades_0001_vault_keeping_every_row(tmp_path: Path) -> None:
+    """Unlocking a 0001 vault upgrades it to head: every row keeps identical values, the
+    new person columns exist (empty), case_example no longer has its foreign key but keeps
+    its source_discussion_id, foreign_key_check is clean, and an encrypted backup of the
+    0001 database sits in backups/ and opens with the same key."""
+    folder = tmp_path / "vault"
+    key, before = _vault_at_0001(folder)
+    assert all(before[t] for t in TABLES), "every table got rows"
+
+    session = VaultStore(folder, kdf_cost=TEST_KDF).unlock(USER_ID, PASSPHRASE)
+    try:
+        assert session.user.display_name == USER_NAME
+        assert session.device_id == DEVICE_ID
+        migration = session.migration
+        assert migration is not None
+        assert (migration.from_revision, migration.to_revision) == ("0001", head_revision())
+        assert current_revision(session.engine) == head_revision()
+
+        after = _dump(session.engine)
+        for table, rows in before.items():
+            old_columns = list(rows[0])
+            assert [{c: r[c] for c in old_columns} for r in after[table]] == rows, table
+        assert {"preferred_name", "phone"} <= set(_columns(session.engine, "person"))
+        assert all(r["preferred_name"] is None and r["phone"] is None for r in after["person"])
+        assert _foreign_keys(session.engine, "case_example") == set()
+        assert after["case_example"][0]["source_discussion_id"] == \
+            before["shared_care_discussion"][0]["id"]
+        with session.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+            assert conn.exec_driver_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        session.close()
+
+    backup = migration.backup
+    assert backup is not None and backup.exists()
+    assert backup.parent == folder / "backups"
+    assert list((folder / "backups").iterdir()) == [backup]
+    assert "0001" in backup.name
+    assert backup.read_bytes()[:16] != SQLITE_PLAIN_HEADER
+    assert key not in backup.read_bytes()
+
+    # Open a copy (opening sets WAL mode and may write side files; the backup stays as is).
+    copy = tmp_path / "backup-copy.db"
+    shutil.copyfile(backup, copy)
+    engine = encrypted_engine(copy, key)
+    try:
+        assert current_revision(engine) == "0001"
+        assert "preferred_name" not in _columns(engine, "person")
+        assert _dump(engine) == before
+    finally:
+        engine.dispose()
+
+    # A second unlock has nothing to migrate and takes no further backup.
+    again = VaultStore(folder, kdf_cost=TEST_KDF).unlock(USER_ID, PASSPHRASE)
+    try:
+        assert again.migration is not None and again.migration.backup is None
+        assert again.migration.from_revision == head_revision()
+    finally:
+        again.close()
+    assert list((folder / "backups").iterdir()) == [backup]
+
+
+def _differences(engine: Engine) -> list[Any]:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return list(compare_metadata(context, Base.metadata))
+
+
+def test_models_match_migrations(tmp_path: Path) -> None:
+    """After upgrading a fresh database to head, autogenerate finds no difference between
+    the database and ``Base.metadata`` (types, server defaults, columns, indexes, unique
+    and foreign key constraints). No difference is ignored.
+
+    Control in the same test: the database at 0001 *does* show differences (the two
+    person columns and the case_example foreign key), so the comparison is live."""
+    db_path = tmp_path / "fresh.db"
+    engine = encrypted_engine(db_path, os.urandom(32), create=True)
+    try:
+        upgrade_to(engine, db_path, "0001")
+        at_0001 = _differences(engine)
+        upgrade_to(engine, db_path)
+        assert current_revision(engine) == head_revision()
+        at_head = _differences(engine)
+    finally:
+        engine.dispose()
+
+    assert at_head == [], at_head
+    kinds = {d[0] if isinstance(d, tuple) else d[0][0] for d in at_0001}
+    assert "add_column" in kinds, at_0001
+    assert "remove_fk" in kinds, at_0001
+
+
+def test_a_stale_vault_migration_keeps_at_most_three_backups(tmp_path: Path) -> None:
+    """Old backups are pruned to the newest BACKUPS_KEPT; the newest is always kept."""
+    folder = tmp_path / "vault"
+    _vault_at_0001(folder)
+    backups = folder / "backups"
+    backups.mkdir()
+    for n in range(BACKUPS_KEPT + 1):
+        old = backups / f"vault-before-0000-2020010{n}T000000Z.db"
+        old.write_bytes(b"old backup")
+        os.utime(old, (1_600_000_000 + n, 1_600_000_000 + n))
+    session = VaultStore(folder, kdf_cost=TEST_KDF).unlock(USER_ID, PASSPHRASE)
+    newest = session.migration.backup if session.migration else None
+    session.close()
+    kept = sorted(p.name for p in backups.iterdir())
+    assert len(kept) == BACKUPS_KEPT
+    assert newest is not None and newest.name in kept

@@ -1,0 +1,79 @@
+"""Plain helpers shared by the vault tests (fixtures live in this folder's conftest.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_app.services.vault.keyfile import RECOVERY_ALPHABET
+from desktop_app.services.vault.vault import ATTEMPTS_NAME
+
+
+def _root_conftest() -> object:
+    """The suite's own tests/conftest.py, loaded under a private name for its constants.
+
+    Without ``__init__.py`` files every conftest is a top-level module called ``conftest``,
+    so ``import conftest`` would find whichever was loaded last.
+    """
+    path = Path(__file__).resolve().parents[2] / "conftest.py"
+    spec = importlib.util.spec_from_file_location("_scp_suite_conftest_constants", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_ROOT = _root_conftest()
+TEST_KDF = _ROOT.TEST_KDF  # type: ignore[attr-defined]
+PASSPHRASE: str = _ROOT.PASSPHRASE  # type: ignore[attr-defined]
+USER_NAME: str = _ROOT.USER_NAME  # type: ignore[attr-defined]
+
+# Eight groups of four characters from Crockford's base32 alphabet (no I, L, O or U).
+RECOVERY_CODE_RE = re.compile(rf"^[{RECOVERY_ALPHABET}]{{4}}(?:-[{RECOVERY_ALPHABET}]{{4}}){{7}}$")
+SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
+OTHER_PASSPHRASE = "second user's own passphrase"
+NEW_PASSPHRASE = "a brand new passphrase for this test"
+
+
+class FakeClock:
+    """A clock the test moves by hand: the throttle never waits in real time."""
+
+    def __init__(self, start: float = 1_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What a file looked like: content digest, size, modification time and mode."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
+    mode: int
+
+
+def snapshot(folder: Path, *, ignore: tuple[str, ...] = (ATTEMPTS_NAME,)) -> dict[str, FileState]:
+    """Every file under ``folder`` (recursively) except the throttle counter.
+
+    Comparing two snapshots shows that nothing was created, deleted, rewritten or touched:
+    a rewrite with identical bytes still changes ``mtime_ns``.
+    """
+    state: dict[str, FileState] = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.name.startswith(ignore):
+            continue
+        stat = path.stat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        state[path.relative_to(folder).as_posix()] = FileState(
+            digest, stat.st_size, stat.st_mtime_ns, stat.st_mode
+        )
+    return state

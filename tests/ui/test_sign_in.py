@@ -1,0 +1,127 @@
+"""The first-run, recovery-code and sign-in screens, driven as a nurse would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.app import AppController
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.sign_in import (
+    FirstRunDialog,
+    RecoveryCodeDialog,
+    SignInDialog,
+    passphrase_strength,
+)
+
+GOOD = "correct horse battery staple"
+
+
+def test_first_run_refuses_mismatch_and_keeps_typing(qtbot) -> None:
+    dialog = FirstRunDialog()
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.name_edit, "Ann Nurse")
+    qtbot.keyClicks(dialog.pass_edit, GOOD)
+    qtbot.keyClicks(dialog.confirm_edit, GOOD + "x")
+    with qtbot.assertNotEmitted(dialog.setup_requested):
+        dialog.buttons.accepted.emit()
+    assert "different" in dialog.error_label.text()
+    assert dialog.name_edit.text() == "Ann Nurse"
+    assert dialog.pass_edit.text() == GOOD
+
+
+def test_first_run_emits_setup(qtbot) -> None:
+    dialog = FirstRunDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    qtbot.keyClicks(dialog.name_edit, "Ann Nurse")
+    dialog.role_combo.setCurrentIndex(1)
+    qtbot.keyClicks(dialog.pass_edit, GOOD)
+    qtbot.keyClicks(dialog.confirm_edit, GOOD)
+    with qtbot.waitSignal(dialog.setup_requested) as blocker:
+        qtbot.keyClick(dialog.confirm_edit, Qt.Key.Key_Return)
+    name, role, passphrase = blocker.args
+    assert (name, str(role), passphrase) == ("Ann Nurse", "team_lead", GOOD)
+    assert not dialog.buttons.isEnabled()  # busy until the vault is made
+
+
+@pytest.mark.parametrize("text, score", [("short", 0), ("abcdefghij", 1),
+                                         ("abcdefghijklmn", 2), (GOOD, 3)])
+def test_strength_grows_with_length(text: str, score: int) -> None:
+    assert passphrase_strength(text)[0] == score
+
+
+def test_recovery_code_needs_confirmation(qtbot) -> None:
+    dialog = RecoveryCodeDialog("AAAA-BBBB")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.buttons.isEnabled()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.isVisible(), "Escape must not skip the recovery code"
+    qtbot.keyClick(dialog.stored_check, Qt.Key.Key_Space)
+    assert dialog.buttons.isEnabled()
+
+
+def test_sign_in_keyboard_only(qtbot) -> None:
+    dialog = SignInDialog([("u1", "Ann Nurse"), ("u2", "Bob Lead")], last_user_id="u2")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.user_combo.currentData() == "u2"
+    qtbot.keyClicks(dialog.pass_edit, GOOD)
+    with qtbot.waitSignal(dialog.sign_in_requested) as blocker:
+        qtbot.keyClick(dialog.pass_edit, Qt.Key.Key_Return)
+    assert blocker.args == ["u2", GOOD]
+
+
+def test_every_input_has_an_accessible_name(qtbot) -> None:
+    from PySide6.QtWidgets import QComboBox, QLineEdit
+    for dialog in (FirstRunDialog(), SignInDialog([("u1", "Ann")])):
+        qtbot.addWidget(dialog)
+        for widget in dialog.findChildren(QLineEdit) + dialog.findChildren(QComboBox):
+            assert widget.accessibleName(), f"{type(widget).__name__} in {type(dialog).__name__}"
+
+
+def _controller(app_home: Path) -> AppController:
+    controller = AppController(QApplication.instance(), demo=False)
+    controller.dialogs.headless = True
+    return controller
+
+
+def test_first_run_then_sign_in_then_wrong_passphrase(qtbot, app_home: Path, monkeypatch) -> None:
+    from desktop_app.services.vault import vault as vault_module
+    from tests.conftest import TEST_KDF
+    real_init = vault_module.VaultStore.__init__
+    monkeypatch.setattr(vault_module.VaultStore, "__init__",
+                        lambda self, folder, **kw: real_init(self, folder, kdf_cost=TEST_KDF))
+    controller = _controller(app_home)
+    try:
+        controller.start()
+        first = controller.dialog
+        assert isinstance(first, FirstRunDialog)
+        qtbot.keyClicks(first.name_edit, "Ann Nurse")
+        qtbot.keyClicks(first.pass_edit, GOOD)
+        qtbot.keyClicks(first.confirm_edit, GOOD)
+        qtbot.keyClick(first.confirm_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: isinstance(controller.dialog, RecoveryCodeDialog), timeout=10000)
+        code_dialog = controller.dialog
+        code_dialog.stored_check.setChecked(True)
+        code_dialog.accept()
+        qtbot.waitUntil(lambda: isinstance(controller.window, MainWindow), timeout=10000)
+        assert "Ann Nurse" in controller.window.user_label.text()
+
+        controller.window.lock_button.click()
+        qtbot.waitUntil(lambda: isinstance(controller.dialog, SignInDialog), timeout=10000)
+        assert controller.session is None
+        sign_in = controller.dialog
+        qtbot.keyClicks(sign_in.pass_edit, "not the passphrase")
+        qtbot.keyClick(sign_in.pass_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: sign_in.error_label.isVisible(), timeout=10000)
+        assert "not right" in sign_in.error_label.text()
+        assert controller.session is None
+    finally:
+        controller.shutdown()
