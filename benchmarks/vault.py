@@ -67,16 +67,28 @@ def save_visit(uow: UnitOfWork, serial: int) -> None:
     """One user action: a person and a delegation case, committed together."""
     with uow.begin() as session:
         person = Person(
-            nhs_number=synthetic_nhs_number(serial), given_name="Bench", family_name=f"Person{serial}",
-            date_of_birth=dt.date(1940, 1, 1), address_line1="1 Test Street", town="Leicester",
-            postcode="LE1 5WW", team="City North", open_to_community_health=True,
+            nhs_number=synthetic_nhs_number(serial),
+            given_name="Bench",
+            family_name=f"Person{serial}",
+            date_of_birth=dt.date(1940, 1, 1),
+            address_line1="1 Test Street",
+            town="Leicester",
+            postcode="LE1 5WW",
+            team="City North",
+            open_to_community_health=True,
         )
         session.add(person)
         session.flush()
-        session.add(DelegationCase(
-            person_id=person.id, task_code="insulin_pen_fixed_dose", task_catalogue_version="2026.1",
-            referred_by="Community nurse", answers={"S1": {"task": "insulin"}}, flow_version="bench",
-        ))
+        session.add(
+            DelegationCase(
+                person_id=person.id,
+                task_code="insulin_pen_fixed_dose",
+                task_catalogue_version="2026.1",
+                referred_by="Community nurse",
+                answers={"S1": {"task": "insulin"}},
+                flow_version="bench",
+            )
+        )
 
 
 def time_saves(engine: Engine, count: int, offset: int) -> list[float]:
@@ -92,7 +104,9 @@ def time_saves(engine: Engine, count: int, offset: int) -> list[float]:
     return samples
 
 
-def interleaved(runs: list[tuple[str, Callable[[int], list[float]]]], count: int) -> dict[str, list[float]]:
+def interleaved(
+    runs: list[tuple[str, Callable[[int], list[float]]]], count: int
+) -> dict[str, list[float]]:
     """Alternate the runs in chunks so drift on the machine hits both alike."""
     results: dict[str, list[float]] = {name: [] for name, _ in runs}
     chunk = 50
@@ -111,8 +125,10 @@ def main(argv: list[str]) -> int:
         root = Path(tmp)
         unlock, kdf = time_unlock(root / "unlock", args.unlocks)
         print(f"unlock (median of {args.unlocks}):      {unlock * 1000:7.1f} ms")
-        print(f"bare Argon2id, same params:      {kdf * 1000:7.1f} ms "
-              f"(m={DEFAULT_COST.memory_kib} KiB, t={DEFAULT_COST.iterations}, p={DEFAULT_COST.parallelism})")
+        print(
+            f"bare Argon2id, same params:      {kdf * 1000:7.1f} ms "
+            f"(m={DEFAULT_COST.memory_kib} KiB, t={DEFAULT_COST.iterations}, p={DEFAULT_COST.parallelism})"
+        )
         print(f"unlock overhead beyond Argon2id: {(unlock - kdf) * 1000:7.1f} ms")
 
         store = VaultStore(root / "enc")
@@ -127,17 +143,24 @@ def main(argv: list[str]) -> int:
                 samples = time_saves(engine, n, offsets[name])
                 offsets[name] += n + 20
                 return samples
+
             return run
 
-        results = interleaved([("sqlcipher", runner("sqlcipher", encrypted)),
-                               ("sqlite", runner("sqlite", plain))], args.saves)
+        results = interleaved(
+            [("sqlcipher", runner("sqlcipher", encrypted)), ("sqlite", runner("sqlite", plain))],
+            args.saves,
+        )
         enc, base = results["sqlcipher"], results["sqlite"]
         print(f"\nsave: person + delegation case + 2 outbox + 2 audit rows, {len(enc)} saves each")
         for name, samples in (("SQLCipher 4 (vault)", enc), ("plain SQLite (baseline)", base)):
-            print(f"  {name:24s} p50 {percentile(samples, 50) * 1000:6.2f} ms   "
-                  f"p95 {percentile(samples, 95) * 1000:6.2f} ms")
-        print(f"  ratio SQLCipher/SQLite    p50 {percentile(enc, 50) / percentile(base, 50):5.2f}x  "
-              f"p95 {percentile(enc, 95) / percentile(base, 95):5.2f}x   (goal <= 1.15x, p95 <= 10 ms)")
+            print(
+                f"  {name:24s} p50 {percentile(samples, 50) * 1000:6.2f} ms   "
+                f"p95 {percentile(samples, 95) * 1000:6.2f} ms"
+            )
+        print(
+            f"  ratio SQLCipher/SQLite    p50 {percentile(enc, 50) / percentile(base, 50):5.2f}x  "
+            f"p95 {percentile(enc, 95) / percentile(base, 95):5.2f}x   (goal <= 1.15x, p95 <= 10 ms)"
+        )
         created.session.close()
         plain.dispose()
     return 0

@@ -83,13 +83,22 @@ def append_events(
 def verify_chain(conn: Connection) -> ChainBreak | None:
     """Walk the log in order; the first broken row, or None when the chain holds."""
     prev = GENESIS
-    stmt = select(AuditEvent.__table__).order_by(AuditEvent.seq).execution_options(yield_per=2000)
-    for event in conn.execute(stmt):
-        if event.prev_hash != prev:
-            return ChainBreak(event.seq, event.id, "does not follow the row before it")
-        expected = event_hash(prev, event.id, event.at, event.user_id, event.device_id,
-                              event.entity_type, event.entity_id, event.action)
-        if event.hash != expected:
-            return ChainBreak(event.seq, event.id, "its content was changed after it was written")
-        prev = event.hash
+    # Raw column values: a tampered value that is not even a valid time must be named, not
+    # crash the verifier while the driver converts it.
+    rows = conn.exec_driver_sql(
+        "SELECT seq, id, at, user_id, device_id, entity_type, entity_id, action, prev_hash, hash"
+        " FROM audit_event ORDER BY seq"
+    )
+    for seq, event_id, at, user_id, device_id, entity_type, entity_id, action, link, digest in rows:
+        if link != prev:
+            return ChainBreak(seq, str(event_id), "does not follow the row before it")
+        try:
+            when = dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC)
+            expected = event_hash(prev, event_id, when, user_id, device_id,
+                                  entity_type, entity_id, action)
+        except (TypeError, ValueError, AttributeError):
+            return ChainBreak(seq, str(event_id), "holds a value that is not valid")
+        if digest != expected:
+            return ChainBreak(seq, str(event_id), "its content was changed after it was written")
+        prev = digest
     return None

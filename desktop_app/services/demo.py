@@ -17,26 +17,71 @@ from desktop_app.services.uow import UnitOfWork
 from desktop_app.services.vault import VaultStore
 
 DEMO_PEOPLE = 300
-GIVEN = ["Margaret", "Harold", "Zoë", "Łukasz", "Aisha", "Gurpreet", "Siobhán", "Kwame", "Doris",
-         "Raj", "Elsie", "Tomasz", "Niamh", "Bernard", "Priya", "Winston", "Irene", "Mohammed"]
-FAMILY = ["O'Brien", "Patel", "Ní Bhriain", "Kowalski", "Smith", "Mistry", "Okafor", "Jones",
-          "Begum", "Taylor", "Chauhan", "Nowak", "Walker", "Khan", "Hughes", "Lakhani"]
+GIVEN = [
+    "Margaret",
+    "Harold",
+    "Zoë",
+    "Łukasz",
+    "Aisha",
+    "Gurpreet",
+    "Siobhán",
+    "Kwame",
+    "Doris",
+    "Raj",
+    "Elsie",
+    "Tomasz",
+    "Niamh",
+    "Bernard",
+    "Priya",
+    "Winston",
+    "Irene",
+    "Mohammed",
+]
+FAMILY = [
+    "O'Brien",
+    "Patel",
+    "Ní Bhriain",
+    "Kowalski",
+    "Smith",
+    "Mistry",
+    "Okafor",
+    "Jones",
+    "Begum",
+    "Taylor",
+    "Chauhan",
+    "Nowak",
+    "Walker",
+    "Khan",
+    "Hughes",
+    "Lakhani",
+]
 STREETS = ["Demo Road", "Sample Street", "Example Avenue", "Test Lane", "Placeholder Close"]
-TEAMS = [("City North", "Leicester", "LE4"), ("City South", "Leicester", "LE2"),
-         ("Charnwood", "Loughborough", "LE11"), ("Melton", "Melton Mowbray", "LE13"),
-         ("Hinckley", "Hinckley", "LE10"), ("Rutland", "Oakham", "LE15")]
-PROVIDERS = [("Demo Homecare Ltd", "leicester_city"), ("Sample Care Services", "leicestershire_county"),
-             ("Example Support at Home", "rutland_county")]
+TEAMS = [
+    ("City North", "Leicester", "LE4"),
+    ("City South", "Leicester", "LE2"),
+    ("Charnwood", "Loughborough", "LE11"),
+    ("Melton", "Melton Mowbray", "LE13"),
+    ("Hinckley", "Hinckley", "LE10"),
+    ("Rutland", "Oakham", "LE15"),
+]
+PROVIDERS = [
+    ("Demo Homecare Ltd", "leicester_city"),
+    ("Sample Care Services", "leicestershire_county"),
+    ("Example Support at Home", "rutland_county"),
+]
 
 
 def _person(rng: random.Random, serial: int) -> PersonInput:
     team, town, district = rng.choice(TEAMS)
     return PersonInput(
-        nhs_number=synthetic_nhs_number(serial), given_name=rng.choice(GIVEN),
+        nhs_number=synthetic_nhs_number(serial),
+        given_name=rng.choice(GIVEN),
         family_name=rng.choice(FAMILY),
         date_of_birth=dt.date(1930, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 60)),
-        address_line1=f"{rng.randrange(1, 200)} {rng.choice(STREETS)}", town=town,
-        postcode=f"{district} {rng.randrange(1, 9)}ZZ", team=team,
+        address_line1=f"{rng.randrange(1, 200)} {rng.choice(STREETS)}",
+        town=town,
+        postcode=f"{district} {rng.randrange(1, 9)}ZZ",
+        team=team,
         open_to_community_health=rng.random() < 0.6,
         gp_practice_name=f"{town} Demo Medical Practice",
     )
@@ -53,8 +98,14 @@ def seed_demo_caseload(uow: UnitOfWork, people: int = DEMO_PEOPLE, seed: int = 9
             session.add(provider)
             session.flush()
             for i in range(4):
-                session.add(CareWorker(provider_id=provider.id, given_name=rng.choice(GIVEN),
-                                       family_name=rng.choice(FAMILY), role_title=f"Care worker {i + 1}"))
+                session.add(
+                    CareWorker(
+                        provider_id=provider.id,
+                        given_name=rng.choice(GIVEN),
+                        family_name=rng.choice(FAMILY),
+                        role_title=f"Care worker {i + 1}",
+                    )
+                )
 
 
 def ensure_demo_vault(store: VaultStore, user_name: str, passphrase: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-import nhs_number
+from nhs_number.validate import is_valid as nhs_number_is_valid
 
 from desktop_app.services.errors import ValidationError
 
@@ -20,10 +20,10 @@ def normalise_nhs_number(typed: str) -> str:
     digits = re.sub(r"[\s-]", "", typed or "")
     if not digits:
         raise ValidationError("Enter the NHS number.", field="nhs_number")
-    if not digits.isdigit() or len(digits) != 10:
+    if not (digits.isascii() and digits.isdigit()) or len(digits) != 10:
         raise ValidationError("An NHS number has 10 digits, for example 943 476 5919.",
                               field="nhs_number")
-    if not nhs_number.is_valid(digits):
+    if not nhs_number_is_valid(digits):
         raise ValidationError(
             "That NHS number fails its check digit; please check it against the letter or "
             "the GP record.", field="nhs_number")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, fields
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop_app.models.person import PREFER_NOT_TO_SAY, Person
@@ -113,20 +114,41 @@ def _load(session: Session, person_id: str) -> Person:
     return person
 
 
+def _by_nhs_number(session: Session, nhs: str) -> Person | None:
+    return session.scalars(select(Person).where(Person.nhs_number == nhs)).first()
+
+
 def _check_unique(session: Session, nhs: str, exclude_id: str | None) -> None:
-    existing = session.query(Person.id).filter(Person.nhs_number == nhs).first()
-    if existing is not None and existing[0] != exclude_id:
-        raise ValidationError("A person with this NHS number is already on the caseload.",
+    existing = _by_nhs_number(session, nhs)
+    if existing is None or existing.id == exclude_id:
+        return
+    if existing.deleted:
+        raise ValidationError("This NHS number belongs to a person removed from the caseload. "
+                              "Add them again as a new person to restore their record.",
                               field="nhs_number")
+    raise ValidationError("A person with this NHS number is already on the caseload.",
+                          field="nhs_number")
 
 
 def create_person(uow: UnitOfWork, data: PersonInput) -> PersonView:
-    """Add a person to the caseload."""
+    """Add a person to the caseload.
+
+    Someone removed earlier keeps their record (a tombstone, so the removal synced); adding
+    their NHS number again restores that record with the new details, and its history.
+    """
     values = validate(data)
     with uow.begin() as session:
-        _check_unique(session, str(values["nhs_number"]), None)
-        person = Person(**values)
-        session.add(person)
+        person = _by_nhs_number(session, str(values["nhs_number"]))
+        if person is not None and not person.deleted:
+            raise ValidationError("A person with this NHS number is already on the caseload.",
+                                  field="nhs_number")
+        if person is None:
+            person = Person(**values)
+            session.add(person)
+        else:
+            for name, value in values.items():
+                setattr(person, name, value)
+            person.deleted = False
         session.flush()
         return _view(person)
 

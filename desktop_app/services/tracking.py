@@ -71,7 +71,6 @@ def _changed_columns(obj: SyncedMixin) -> bool:
 def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     if session.info.get(APPLYING_REMOTE):
         return
-    changes: list[_Change] = session.info.setdefault(_PENDING, [])
     synced_deleted = [o for o in session.deleted if isinstance(o, SyncedMixin)]
     if synced_deleted:
         raise InternalError("synced rows are never hard-deleted; use tracking.tombstone()")
@@ -79,7 +78,13 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     dirty = [o for o in session.dirty if isinstance(o, SyncedMixin) and _changed_columns(o)]
     if not (new or dirty):
         return
+    for obj in dirty:
+        if getattr(type(obj), "__immutable__", False):
+            raise ImmutableRecord(
+                "An issued support plan cannot be changed. Save the changes as a new version."
+            )
     actor = _actor(session)
+    changes: list[_Change] = session.info.setdefault(_PENDING, [])
     now = utc_now()
     for obj in new:
         obj.id = obj.id or new_uuid()
@@ -88,10 +93,6 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
         _stamp(obj, actor, now)
         changes.append(_Change(obj, AuditAction.CREATE))
     for obj in dirty:
-        if getattr(type(obj), "__immutable__", False):
-            raise ImmutableRecord(
-                "An issued support plan cannot be changed. Save the changes as a new version."
-            )
         deleted_now = inspect(obj).attrs["deleted"].history.added == [True]
         obj.version = (obj.version or 0) + 1
         _stamp(obj, actor, now)

@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
-from desktop_app.ui.sign_in import ROLE_LABELS
 from desktop_app.services.vault import SignedInUser
+from desktop_app.ui.sign_in import ROLE_LABELS
 
 
 class MainWindow(QMainWindow):

@@ -21,6 +21,10 @@ DEFAULT_PARALLELISM = 1
 OWASP_MIN_MEMORY_KIB = 19 * 1024
 OWASP_MIN_ITERATIONS = 2
 SALT_BYTES = 16
+MIN_SALT_BYTES = 8
+MAX_MEMORY_KIB = 4 * 1024 * 1024
+MAX_ITERATIONS = 64
+MAX_PARALLELISM = 16
 KEY_BYTES = 32
 
 
@@ -55,12 +59,21 @@ class KdfParams:
         """Read parameters written by ``to_json``; raises ValueError when malformed."""
         if data.get("algorithm") != "argon2id":
             raise ValueError("unsupported key derivation algorithm")
-        return cls(
+        params = cls(
             memory_kib=int(data["memory_kib"]),
             iterations=int(data["iterations"]),
             parallelism=int(data["parallelism"]),
             salt=bytes.fromhex(str(data["salt"])),
         )
+        # Bounds: a damaged or hostile file must not ask for 1 TiB of memory or a 0-byte salt.
+        if not (
+            8 * params.parallelism <= params.memory_kib <= MAX_MEMORY_KIB
+            and 1 <= params.iterations <= MAX_ITERATIONS
+            and 1 <= params.parallelism <= MAX_PARALLELISM
+            and len(params.salt) >= MIN_SALT_BYTES
+        ):
+            raise ValueError("key derivation parameters out of range")
+        return params
 
 
 DEFAULT_COST = KdfParams(DEFAULT_MEMORY_KIB, DEFAULT_ITERATIONS, DEFAULT_PARALLELISM, b"")

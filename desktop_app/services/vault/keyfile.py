@@ -28,6 +28,7 @@ from desktop_app.services.vault.kdf import KdfParams, derive_key
 FORMAT = "shared-care-planner-keyfile"
 FORMAT_VERSION = 1
 NONCE_BYTES = 12
+WRAPPED_KEY_BYTES = 32 + 16  # the key and the GCM tag
 RECOVERY = "recovery"
 USER = "user"
 # Crockford's base32 alphabet: no I, L, O or U, so a handwritten code is read back right.
@@ -65,7 +66,7 @@ class Wrap:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Wrap:
         """Parse one wrap; raises KeyError or ValueError when malformed."""
-        return cls(
+        wrap = cls(
             kind=str(data["kind"]),
             user_id=str(data["user_id"]),
             display_name=str(data["display_name"]),
@@ -73,6 +74,11 @@ class Wrap:
             nonce=base64.b64decode(data["nonce"], validate=True),
             ciphertext=base64.b64decode(data["ciphertext"], validate=True),
         )
+        if wrap.kind not in (USER, RECOVERY):
+            raise ValueError("unknown wrap kind")
+        if len(wrap.nonce) != NONCE_BYTES or len(wrap.ciphertext) != WRAPPED_KEY_BYTES:
+            raise ValueError("wrap has the wrong size")
+        return wrap
 
 
 def _aad(vault_id: str, kind: str, user_id: str) -> bytes:
@@ -80,7 +86,12 @@ def _aad(vault_id: str, kind: str, user_id: str) -> bytes:
 
 
 def seal(
-    vault_id: str, kind: str, user_id: str, display_name: str, db_key: bytes, secret: str,
+    vault_id: str,
+    kind: str,
+    user_id: str,
+    display_name: str,
+    db_key: bytes,
+    secret: str,
     cost: KdfParams | None = None,
 ) -> Wrap:
     """Wrap ``db_key`` under ``secret`` with a fresh salt and nonce."""
@@ -95,7 +106,9 @@ def open_wrap(vault_id: str, wrap: Wrap, secret: str) -> bytes:
     """Unwrap the database key; raises BadSecret when the secret is wrong."""
     kek = derive_key(secret, wrap.kdf)
     try:
-        return AESGCM(kek).decrypt(wrap.nonce, wrap.ciphertext, _aad(vault_id, wrap.kind, wrap.user_id))
+        return AESGCM(kek).decrypt(
+            wrap.nonce, wrap.ciphertext, _aad(vault_id, wrap.kind, wrap.user_id)
+        )
     except InvalidTag:
         raise BadSecret() from None
 
@@ -183,7 +196,9 @@ def write_key_file(path: Path, key_file: KeyFile) -> None:
 
 def new_recovery_code() -> str:
     """A 160-bit recovery code in eight groups of four, e.g. ``7K2M-...``."""
-    chars = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_GROUPS * RECOVERY_GROUP_LEN))
+    chars = "".join(
+        secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_GROUPS * RECOVERY_GROUP_LEN)
+    )
     groups = [chars[i : i + RECOVERY_GROUP_LEN] for i in range(0, len(chars), RECOVERY_GROUP_LEN)]
     return "-".join(groups)
 
@@ -192,5 +207,7 @@ def normalise_recovery_code(typed: str) -> str:
     """Accept a typed code with spaces, lower case or look-alike letters."""
     cleaned = "".join(ch for ch in typed.upper() if ch.isalnum())
     cleaned = cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
-    groups = [cleaned[i : i + RECOVERY_GROUP_LEN] for i in range(0, len(cleaned), RECOVERY_GROUP_LEN)]
+    groups = [
+        cleaned[i : i + RECOVERY_GROUP_LEN] for i in range(0, len(cleaned), RECOVERY_GROUP_LEN)
+    ]
     return "-".join(groups)

@@ -16,6 +16,7 @@ from desktop_app.services.vault.atomic import write_atomic
 
 FREE_ATTEMPTS = 3
 MAX_DELAY_SECONDS = 300.0
+DAMAGED_FAILURES = 12
 
 
 def delay_after(failures: int) -> float:
@@ -41,9 +42,14 @@ class UnlockThrottle:
             return int(data["failures"]), float(data["not_before"])
         except FileNotFoundError:
             return 0, 0.0
-        except (ValueError, KeyError, TypeError):
-            # A damaged counter must not become a way to reset it: treat it as maximal.
-            return 99, self.clock() + MAX_DELAY_SECONDS
+        except (OSError, ValueError, KeyError, TypeError):
+            # A damaged counter must not become a way to reset it: treat it as maximal,
+            # counting the wait from when the file was last written (so it does end).
+            try:
+                written = self.path.stat().st_mtime
+            except OSError:
+                written = self.clock()
+            return DAMAGED_FAILURES, written + MAX_DELAY_SECONDS
 
     @property
     def failures(self) -> int:
