@@ -80,13 +80,22 @@ def upgrade_to(engine: Engine, db_path: Path | None, revision: str = "head") -> 
     cfg = alembic_config()
     with engine.connect() as conn:
         # Batch migrations rebuild tables; foreign keys are checked once at the end instead.
-        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        # SQLite ignores this pragma inside a transaction, so it goes to the driver before
+        # SQLAlchemy begins one.
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys = OFF")
         try:
+            if raw.execute("PRAGMA foreign_keys").fetchone()[0] != 0:
+                raise DatabaseUnreadable("Could not prepare the database for its upgrade.")
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, target)
             problems = conn.execute(text("PRAGMA foreign_key_check")).fetchall()
+            conn.commit()
         finally:
-            conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+            if conn.in_transaction():
+                conn.rollback()
+            raw.execute("PRAGMA foreign_keys = ON")
     if problems:
         raise DatabaseUnreadable(
             "The database upgrade left broken links between records. Restore the backup "

@@ -1,12 +1,19 @@
-"""Child process for the crash tests: does real vault work until the parent SIGKILLs it.
+"""Child processes for the crash tests: real vault work until the parent SIGKILLs them.
 
-Run as ``python crash_child.py``. The protocol on stdout/stdin, one line each:
+Run as ``python crash_child.py``: a small fork server. Importing the app costs ~0.5 s of
+CPU, more than a whole kill round, so this process imports once (and opens nothing: no
+database, no key file) and forks one worker per job. Each worker is a fresh process as
+far as the vault is concerned: it unlocks the vault itself, and it is the one SIGKILLed.
+The protocol, one line each, every line flushed at once:
 
-1. the child imports what it needs and prints ``IMPORTED`` (so the parent can let the next
-   child import while it is still checking the vault after the previous kill);
-2. the parent sends one JSON line with the job (see ``_main``);
-3. the child unlocks the vault, prints ``READY`` and works in a loop, printing an
-   acknowledgement only after each unit of work has returned, flushed at once.
+1. the server prints ``IMPORTED``;
+2. for each JSON job line on stdin (see ``_work``) it forks a worker and prints
+   ``PID <pid>``; when the worker has died it prints ``EXIT <pid> <exit code>`` (-9 for
+   SIGKILL). Every line a worker printed is in the pipe before its ``EXIT`` line. The
+   dead worker is reaped only when the next job (or EOF) arrives, so its pid cannot be
+   reused by another process while the parent might still signal it;
+3. the worker unlocks the vault, prints ``READY`` and works in a loop, printing an
+   acknowledgement only after each unit of work has returned.
 
 Jobs:
 
@@ -17,7 +24,8 @@ tombstones one (``DEL <person id>``), through the app's own services.
 
 ``passphrase``: flips the signed-in user's passphrase between two values, printing
 ``CHANGING <label>`` before each change and ``NOW <label>`` after it returned, then idles
-a little so some kills land where the last acknowledged change is unambiguous.
+a little so some kills land where the last acknowledged change is unambiguous. With
+``die_at`` it SIGKILLs itself at one exact step of the atomic key-file write instead.
 
 Only synthetic data: NHS numbers from ``synthetic_nhs_number`` (the 999 range), made-up
 names and addresses. The module is also imported by the tests (``save_visit``), so the
@@ -28,11 +36,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
+import signal
 import sys
 import time
+import traceback
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -48,7 +60,7 @@ from desktop_app.services.vault.vault import VaultSession, VaultStore
 GIVEN = ("Ada", "Bryn", "Cerys", "Dev", "Esme", "Farid", "Gwen", "Hal")
 FAMILY = ("Testperson", "Samplewood", "Fakeley", "Demoford")
 TOWNS = ("Leicester", "Loughborough", "Oakham", "Hinckley")
-MAX_SERIALS_PER_CHILD = 5_000
+MAX_SERIALS_PER_CHILD = 2_000  # x 200 rounds (--slow) stays under synthetic_nhs_number's 500,000
 
 
 def save_visit(uow: UnitOfWork, serial: int, rng: random.Random) -> tuple[str, str]:
@@ -92,7 +104,8 @@ def save_visit(uow: UnitOfWork, serial: int, rng: random.Random) -> tuple[str, s
 
 def _live_person_ids(uow: UnitOfWork) -> list[str]:
     with uow.read() as s:
-        return list(s.scalars(select(Person.id).where(Person.deleted.is_(False)).order_by(Person.id)))
+        query = select(Person.id).where(Person.deleted.is_(False)).order_by(Person.id)
+        return list(s.scalars(query))
 
 
 def edit_someone(uow: UnitOfWork, rng: random.Random) -> tuple[str, int] | None:
@@ -144,10 +157,33 @@ def _visits(session: VaultSession, job: dict[str, object]) -> None:
     time.sleep(3600)
 
 
+def _die_at(point: str) -> None:
+    """SIGKILL this process at one step of ``atomic.write_atomic`` (a crash there, exactly)."""
+    real_replace = os.replace
+
+    def die(*_args: object) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def replace_then_die(src: str, dst: str) -> None:
+        real_replace(src, dst)
+        die()
+
+    if point == "fsync":  # temp file written, not yet flushed to disk nor renamed
+        os.fsync = die  # type: ignore[assignment]
+    elif point == "replace":  # temp file complete and durable, rename not done
+        os.replace = die  # type: ignore[assignment]
+    elif point == "after_replace":  # renamed, folder not yet fsynced
+        os.replace = replace_then_die  # type: ignore[assignment]
+    else:
+        raise SystemExit(f"unknown crash point {point!r}")
+
+
 def _passphrases(session: VaultSession, job: dict[str, object]) -> None:
     rng = random.Random(str(job["seed"]))
     secrets: dict[str, str] = job["passphrases"]  # type: ignore[assignment]
     current = str(job["current"])
+    if job.get("die_at"):
+        _die_at(str(job["die_at"]))
     while True:
         target = "B" if current == "A" else "A"
         _say(f"CHANGING {target}")
@@ -157,10 +193,9 @@ def _passphrases(session: VaultSession, job: dict[str, object]) -> None:
         time.sleep(rng.uniform(0.02, 0.12))
 
 
-def _main() -> None:
-    _say("IMPORTED")
-    job = json.loads(sys.stdin.readline())
-    kdf = KdfParams.from_json(job["kdf"])
+def _work(job: dict[str, Any]) -> None:
+    cost = job["kdf"]  # the costs only: the salt is made fresh for every wrap
+    kdf = KdfParams(int(cost["memory_kib"]), int(cost["iterations"]), int(cost["parallelism"]), b"")
     store = VaultStore(Path(job["folder"]), kdf_cost=kdf)
     session = store.unlock(job["user_id"], job["passphrase"])
     _say("READY")
@@ -172,5 +207,50 @@ def _main() -> None:
         raise SystemExit(f"unknown mode {job['mode']!r}")
 
 
+def _die_with_server(server_pid: int) -> None:
+    """Linux: the kernel SIGKILLs this worker if the server dies (no orphan keeps writing)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != server_pid:  # the server died before the line above
+        os._exit(2)
+
+
+def _serve() -> None:
+    _say("IMPORTED")
+    worker = 0
+    while True:
+        line = sys.stdin.readline()
+        if worker:  # reap the previous worker only now: until the parent moved on, its pid
+            os.waitpid(worker, 0)  # stayed reserved (a zombie), so a late kill hits nothing
+        if not line:
+            return  # the parent closed stdin: done
+        job = json.loads(line)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        server_pid = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns into this loop
+            code = 0
+            try:
+                _die_with_server(server_pid)
+                _work(job)
+            except BaseException:  # reported on stderr, exit code 1
+                traceback.print_exc()
+                code = 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        worker = pid
+        _say(f"PID {pid}")
+        ended = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)  # leaves it a zombie
+        assert ended is not None
+        code = ended.si_status if ended.si_code == os.CLD_EXITED else -ended.si_status
+        _say(f"EXIT {pid} {code}")
+
+
 if __name__ == "__main__":
-    _main()
+    _serve()

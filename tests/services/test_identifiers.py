@@ -3,18 +3,19 @@
 ``synthetic_nhs_number`` is checked against the maintained ``nhs-number`` package, not
 against this module's own check-digit code, so the two can never agree on a mistake.
 
-How these tests were seen to fail (throwaway monkeypatching plugin, run once, deleted):
-``identifiers._check_digit`` returning ``total % 11`` makes the validity property fail;
-``synthetic_nhs_number`` using body ``serial`` instead of ``2 * serial`` makes the
-uniqueness property fail.
+How these tests were seen to fail (each mutation applied to a throwaway copy of the
+package, the tests run against it, the copy deleted): ``_check_digit`` returning
+``total % 11`` makes the validity property fail; bodies ``serial, serial + 1`` instead of
+``2 * serial, 2 * serial + 1`` make the uniqueness property fail; not stripping hyphens
+makes the hyphen cases fail.
 """
 
 from __future__ import annotations
 
-import nhs_number
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from nhs_number.validate import is_valid
 
 from desktop_app.services.errors import ValidationError
 from desktop_app.services.identifiers import (
@@ -32,7 +33,7 @@ def test_synthetic_numbers_are_valid_and_in_the_999_range(serial: int) -> None:
     number = synthetic_nhs_number(serial)
     assert len(number) == 10 and number.isascii() and number.isdigit()
     assert number.startswith("999")
-    assert nhs_number.is_valid(number)
+    assert is_valid(number)  # the maintained package, not our own code
     assert normalise_nhs_number(number) == number
 
 

@@ -4,11 +4,13 @@ Each service call is one unit of work against a private encrypted vault. Validat
 errors must name the field they are about (the form puts the message beside it) and must
 be raised before anything is written.
 
-How these tests were seen to fail (throwaway monkeypatching plugin, run once, deleted):
-``people._check_unique`` as a no-op makes the duplicate test fail (IntegrityError instead
-of ValidationError); ``update_person`` without the version check makes the stale-version
-test fail; ``identifiers.normalise_postcode`` returning its input unchanged makes the
-postcode test fail.
+How these tests were seen to fail (each mutation applied to a throwaway copy of the
+package, the tests run against it, the copy deleted): ``create_person`` without its
+duplicate check makes the duplicate test fail (IntegrityError instead of ValidationError);
+``update_person`` without the version check makes the stale-version test fail;
+``normalise_postcode`` returning its input makes the postcode tests fail; dropping the
+future-date check makes the DOB case fail; the pre-fix ``people.py`` and
+``identifiers.py`` make the re-add and non-ASCII-digit regression tests fail.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from desktop_app.models.audit import AuditEvent
 from desktop_app.models.outbox import OutboxEntry
@@ -207,26 +208,35 @@ def test_an_unknown_id_is_not_found(vault: VaultSession) -> None:
         people.open_person(vault.uow, "00000000-0000-4000-8000-000000000000")
 
 
-@pytest.mark.xfail(strict=True, raises=ValidationError, reason=(
-    "BUG: _check_unique counts tombstoned rows, and person.nhs_number is UNIQUE, so a "
-    "person once removed can never be added back; the message wrongly says they are "
-    "'already on the caseload' while open_person says they are not."))
-def test_a_removed_person_can_be_added_back(vault: VaultSession) -> None:
+def test_a_removed_person_added_again_gets_their_record_back(vault: VaultSession) -> None:
+    """Regression: a tombstoned row blocked its NHS number ("already on the caseload")."""
     view = people.create_person(vault.uow, person_input(9))
     people.remove_person(vault.uow, view.id)
-    back = people.create_person(vault.uow, person_input(9))
+    back = people.create_person(vault.uow, person_input(9, town="Hinckley"))
+    assert (back.id, back.version, back.town) == (view.id, 3, "Hinckley")
     assert people.open_person(vault.uow, back.id).nhs_number == synthetic_nhs_number(9)
+    with vault.uow.read() as s:
+        ops = s.execute(select(OutboxEntry.operation, OutboxEntry.local_version)
+                        .order_by(OutboxEntry.seq)).all()
+    assert [tuple(o) for o in ops] == [("upsert", 1), ("delete", 2), ("upsert", 3)]
 
 
-@pytest.mark.xfail(strict=True, raises=IntegrityError, reason=(
-    "BUG: normalise_nhs_number checks str.isdigit(), which accepts full-width and other "
-    "Unicode digits; they pass the check digit, then the database CHECK refuses them "
-    "with an IntegrityError (a crash) instead of a ValidationError on nhs_number."))
-def test_non_ascii_digits_are_refused_or_stored_as_ascii(vault: VaultSession) -> None:
+def test_editing_onto_a_removed_persons_nhs_number_is_refused(vault: VaultSession) -> None:
+    removed = people.create_person(vault.uow, person_input(11))
+    people.remove_person(vault.uow, removed.id)
+    other = people.create_person(vault.uow, person_input(12))
+    with pytest.raises(ValidationError) as caught:
+        people.update_person(vault.uow, other.id, person_input(11), other.version)
+    assert caught.value.field == "nhs_number"
+
+
+def test_non_ascii_digits_are_refused_naming_the_field(vault: VaultSession) -> None:
+    """Regression: full-width digits passed str.isdigit() and then broke the DB CHECK."""
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in synthetic_nhs_number(10))
-    try:
-        view = people.create_person(vault.uow, person_input(nhs_number=full_width))
-    except ValidationError as err:
-        assert err.field == "nhs_number"
-    else:
-        assert view.nhs_number == synthetic_nhs_number(10)
+    arabic_indic = "".join(chr(0x0660 + int(c)) for c in synthetic_nhs_number(10))
+    before = writes(vault)
+    for typed in (full_width, arabic_indic):
+        with pytest.raises(ValidationError) as caught:
+            people.create_person(vault.uow, person_input(nhs_number=typed))
+        assert caught.value.field == "nhs_number"
+    assert writes(vault) == before

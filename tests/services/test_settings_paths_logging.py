@@ -4,12 +4,15 @@ Paths: one override moves every folder, and nothing is worked out or created on 
 Settings: typed, clamped, defaults for anything unreadable, only declared keys on disk.
 Logging and crash logs: patient identifiers never reach a file (the files are read back).
 
-How these tests were seen to fail (throwaway monkeypatching plugin, run once, deleted):
-``logging_setup._PATTERNS`` emptied makes the redaction tests fail;
-``RedactingFormatter.formatException`` not redacting makes the ``log.exception`` tests
-fail; ``crash.write_crash_log`` adding ``str(exc)`` makes the crash-log test fail;
-``Settings.validated`` returning ``self`` makes the clamping test fail; ``save_settings``
-writing the raw loaded dict makes the declared-keys property fail.
+How these tests were seen to fail (each mutation applied to a throwaway copy of the
+package, the tests run against it, the copy deleted): ``redact`` returning its input fails
+the redaction tests; ``RedactingFormatter.formatException`` not redacting fails the
+"ours first" ``log.exception`` cases, ``RedactingFilter`` not redacting ``exc_text`` the
+"cached first" ones; ``write_crash_log`` adding ``str(exc)`` fails the crash-log tests;
+``Settings.validated`` returning ``self`` fails the clamping tests; no type check in
+``_coerce`` fails the wrong-type tests; ``save_settings`` adding a key fails the
+declared-keys property; ``DEFAULT_PATHS = resolve_paths()`` at module level fails the
+import test; a cache folder outside the override fails the override tests.
 """
 
 from __future__ import annotations
@@ -149,7 +152,8 @@ def test_out_of_range_values_are_clamped(tmp_path: Path, name: str, value: int,
                                          clamped: int) -> None:
     (tmp_path / FILE_NAME).write_text(json.dumps({name: value}), encoding="utf-8")
     assert getattr(load_settings(tmp_path), name) == clamped
-    save_settings(tmp_path / "saved", Settings(**{name: value}))
+    overrides: dict[str, Any] = {name: value}
+    save_settings(tmp_path / "saved", Settings(**overrides))
     assert json.loads((tmp_path / "saved" / FILE_NAME).read_text())[name] == clamped
 
 
@@ -249,21 +253,28 @@ def _fail_with(value: str) -> None:
     raise ValueError(f"GP lookup failed for {value}")
 
 
+@pytest.mark.parametrize("cached_first", [False, True], ids=["ours first", "cached first"])
 @pytest.mark.parametrize("value", [NHS, format_nhs_number(NHS), "LE1 5WW", "17/05/1938",
                                    "edith.testperson@example.org"])
-def test_log_exception_does_not_leak_the_exception_message(log_file: Path, value: str) -> None:
-    # Another handler formats first and caches the unredacted traceback on the record.
+def test_log_exception_does_not_leak_the_exception_message(log_file: Path, value: str,
+                                                           cached_first: bool) -> None:
+    """Both ways a traceback reaches the file: formatted by our formatter, or already
+    formatted (and cached on the record, unredacted) by a handler that ran before ours."""
     early = logging.StreamHandler(io.StringIO())
     early.setFormatter(logging.Formatter("%(message)s"))
-    logging.getLogger().handlers.insert(0, early)
+    root = logging.getLogger()
+    saved = list(root.handlers)
+    [ours] = [h for h in saved if isinstance(h, logging.handlers.RotatingFileHandler)]
+    # Only these two, in this order (pytest's own handlers would otherwise format first).
+    root.handlers[:] = [early, ours] if cached_first else [ours, early]
     try:
         try:
             _fail_with(value)
         except ValueError:
             logging.getLogger("desktop_app.test").exception("saving the person failed")
     finally:
-        logging.getLogger().removeHandler(early)
-    assert value in early.stream.getvalue()  # the value really was in the traceback
+        root.handlers[:] = saved
+    assert (value in early.stream.getvalue()) is cached_first  # it really was in the traceback
     written = read_log(log_file)
     assert "saving the person failed" in written and "ValueError" in written
     assert "_fail_with" in written  # the stack is kept...

@@ -5,14 +5,19 @@ fixture), through the same session factory the app uses, so the hooks under test
 ones installed by ``make_session_factory``. Expected values are worked out here from the
 database rows themselves, never by calling ``tracking.row_payload``.
 
-How these tests were seen to fail (each by a throwaway pytest plugin that monkeypatched
-the property away, run once and deleted):
+How these tests were seen to fail (each mutation applied to a throwaway copy of the
+package, the tests run against it, the copy deleted):
 
-* ``tracking._after_flush`` replaced by a no-op: the outbox/audit count tests fail.
-* ``tracking._before_flush`` without ``obj.version = ... + 1``: the version tests fail.
-* ``tracking._changed_columns`` returning True always: the no-op test fails.
-* ``tracking._before_flush`` without the ``session.deleted`` check: the hard-delete test fails.
-* ``SupportPlan.__immutable__`` set to False: the immutable tests fail.
+* ``tracking._after_flush`` returning early: the outbox/audit tests fail (12).
+* ``obj.version`` not bumped on update: the version tests fail.
+* ``_changed_columns`` always True: the no-op test fails.
+* the ``session.deleted`` check removed: the hard-delete test fails.
+* ``__immutable__ = False`` on the plan models: the immutable tests fail.
+* the ``APPLYING_REMOTE`` early return removed: the remote test fails.
+* ``_actor`` tolerating a missing actor, or ``updated_by`` not stamped: their tests fail.
+* dates put in the payload with ``str()`` instead of ISO: the payload tests fail.
+* the idempotency key reused (the row id): the key and outbox tests fail.
+* the pre-fix ``tracking.py`` (queue before the immutable check): the refused-flush test fails.
 """
 
 from __future__ import annotations
@@ -382,12 +387,12 @@ def test_a_change_without_an_actor_is_a_bug(vault: VaultSession) -> None:
         assert s.scalar(select(func.count()).select_from(Person)) == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: _before_flush queues new rows in session.info before it checks the dirty "
-    "immutable rows; when ImmutableRecord is caught and the session goes on, the queued "
-    "changes are written twice (duplicate outbox and audit rows)."))
 def test_a_refused_flush_queues_nothing(vault: VaultSession) -> None:
-    """A caller may catch ImmutableRecord and save a new version in the same session."""
+    """A caller may catch ImmutableRecord and go on saving in the same session.
+
+    Regression: ``_before_flush`` used to queue the new rows before it refused the edited
+    plan, so the provider below was written to the outbox and audit log twice.
+    """
     person_id = add_person(vault)
     with vault.uow.begin() as s:
         plan = make_plan(person_id)

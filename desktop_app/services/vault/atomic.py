@@ -6,21 +6,32 @@ and never neither (POSIX rename and Windows MoveFileEx with replace are atomic).
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 TEMP_MARKER = ".tmp-"
 
 
 def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (best effort).
+
+    Called after the rename has happened: the new file is complete and in place, so a
+    failure here must not be reported as "not saved" (the change has been made).
+    """
     if os.name != "posix":
         return
-    fd = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as err:
+        log.warning("could not flush the folder after replacing a file (%s)", err.strerror)
 
 
 def write_atomic(target: Path, data: bytes) -> None:

@@ -43,13 +43,15 @@ class UnlockThrottle:
         except FileNotFoundError:
             return 0, 0.0
         except (OSError, ValueError, KeyError, TypeError):
-            # A damaged counter must not become a way to reset it: treat it as maximal,
-            # counting the wait from when the file was last written (so it does end).
-            try:
-                written = self.path.stat().st_mtime
-            except OSError:
-                written = self.clock()
-            return DAMAGED_FAILURES, written + MAX_DELAY_SECONDS
+            # A damaged counter must not become a way to reset it: it is rewritten once as
+            # maximal, so the full wait applies and then ends.
+            return self._write(DAMAGED_FAILURES, MAX_DELAY_SECONDS)
+
+    def _write(self, failures: int, delay: float) -> tuple[int, float]:
+        not_before = self.clock() + delay
+        payload = {"failures": failures, "not_before": not_before}
+        write_atomic(self.path, json.dumps(payload).encode("utf-8"))
+        return failures, not_before
 
     @property
     def failures(self) -> int:
@@ -64,8 +66,7 @@ class UnlockThrottle:
         """Count one more wrong attempt; returns the wait before the next one."""
         failures = self._load()[0] + 1
         delay = delay_after(failures)
-        payload = {"failures": failures, "not_before": self.clock() + delay}
-        write_atomic(self.path, json.dumps(payload).encode("utf-8"))
+        self._write(failures, delay)
         return delay
 
     def reset(self) -> None:

@@ -261,12 +261,14 @@ class VaultSession:
     def change_passphrase(self, old: str, new: str) -> None:
         """Re-wrap the signed-in user's key under a new passphrase (the database is untouched)."""
         check_passphrase(new)
+        self.store._check_throttle()
         kf = self.store._key_file()
         wrap = kf.user_wrap(self.user.user_id)
         try:
             keyfile.open_wrap(kf.vault_id, wrap, old)
         except BadSecret:
-            raise WrongPassphrase("The current passphrase is not right.", 0.0) from None
+            # Counted like a sign-in: an unattended unlocked laptop is no guessing oracle.
+            raise self.store._wrong("current passphrase") from None
         new_wrap = keyfile.seal(kf.vault_id, keyfile.USER, self.user.user_id,
                                 wrap.display_name, bytes(self._db_key), new, self.store.kdf_cost)
         keyfile.write_key_file(self.store.key_path, kf.with_wrap(new_wrap))

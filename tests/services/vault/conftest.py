@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import sqlcipher3
+from vault_test_helpers import DeriveCalls, FakeClock
 
-from desktop_app.services.vault import VaultStore
+from desktop_app.services.vault import VaultStore, kdf
 from desktop_app.services.vault import keyfile as keyfile_module
-
-from vault_test_helpers import FakeClock
 
 
 @pytest.fixture
@@ -30,22 +28,11 @@ def clocked_vault(
     return VaultStore(store.folder, kdf_cost=store.kdf_cost, clock=fake_clock), user_id, code
 
 
-@dataclass
-class DeriveCalls:
-    """Every Argon2id derivation the key file module ran: (secret, parameters)."""
-
-    calls: list[tuple[str, Any]] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.calls)
-
-
 @pytest.fixture
 def derive_calls(monkeypatch: pytest.MonkeyPatch) -> DeriveCalls:
     """Count calls of ``keyfile.derive_key`` (the only place Argon2id runs for a wrap)."""
     record = DeriveCalls()
-    real = keyfile_module.derive_key
+    real = kdf.derive_key  # the function keyfile imported under the same name
 
     def counting(secret: str, params: Any) -> bytes:
         record.calls.append((secret, params))

@@ -1,13 +1,15 @@
 """Creating a vault: first user, recovery code, no raw key on disk, owner-only files.
 
 Mutation checks run by hand while writing these tests (each made the named test fail):
-* ``keyfile.RECOVERY_ALPHABET`` patched to include ``I``, ``L``, ``O``, ``U`` and
-  ``keyfile.RECOVERY_GROUPS = 7`` -> ``test_create_gives_first_user_and_recovery_code``.
+* ``keyfile.RECOVERY_ALPHABET`` patched to plain base32hex (with ``I``, ``L``, ``O``, ``U``),
+  and separately ``keyfile.RECOVERY_GROUPS = 7`` ->
+  ``test_create_gives_first_user_and_recovery_code``.
 * ``keyfile.AESGCM`` replaced by a "cipher" that returns the key unchanged plus a fake tag
   -> ``test_key_file_holds_no_raw_key``.
 * ``vault._owner_only`` replaced by a no-op -> ``test_vault_files_are_owner_only``.
-* ``VaultStore.exists`` patched to return False (so create would overwrite) ->
-  ``test_create_again_refuses_and_touches_nothing``.
+* ``VaultStore.create`` wrapped to delete an existing key file and database first (setup
+  overwriting a vault) -> ``test_create_again_refuses_and_touches_nothing`` and
+  ``test_create_refuses_when_only_the_database_is_left``.
 * ``vault.check_passphrase`` replaced by a no-op -> ``test_short_passphrase_creates_nothing``.
 """
 
@@ -20,12 +22,6 @@ import os
 from pathlib import Path
 
 import pytest
-
-from desktop_app.models.user import Role
-from desktop_app.services.errors import ValidationError, VaultAlreadyExists
-from desktop_app.services.vault import VaultStore
-from desktop_app.services.vault.keyfile import RECOVERY_ALPHABET
-from desktop_app.services.vault.vault import DB_NAME, KEY_NAME, MIN_PASSPHRASE_LENGTH
 from vault_test_helpers import (
     PASSPHRASE,
     RECOVERY_CODE_RE,
@@ -35,8 +31,14 @@ from vault_test_helpers import (
     snapshot,
 )
 
+from desktop_app.models.user import Role
+from desktop_app.services.errors import ValidationError, VaultAlreadyExists
+from desktop_app.services.vault import CreatedVault, VaultStore
+from desktop_app.services.vault.keyfile import RECOVERY_ALPHABET
+from desktop_app.services.vault.vault import DB_NAME, KEY_NAME, MIN_PASSPHRASE_LENGTH
 
-def _create(folder: Path, passphrase: str = PASSPHRASE):  # type: ignore[no-untyped-def]
+
+def _create(folder: Path, passphrase: str = PASSPHRASE) -> CreatedVault:
     return VaultStore(folder, kdf_cost=TEST_KDF).create(USER_NAME, Role.NURSE, passphrase)
 
 

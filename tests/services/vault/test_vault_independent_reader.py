@@ -17,14 +17,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import apsw  # apsw-sqlite3mc, a declared dev dependency: missing it must fail, not skip
 import pytest
 from sqlalchemy import text
+from vault_test_helpers import PASSPHRASE, SQLITE_PLAIN_HEADER, USER_NAME
 
 from desktop_app.services.identifiers import synthetic_nhs_number
 from desktop_app.services.vault import VaultStore
-from vault_test_helpers import PASSPHRASE, SQLITE_PLAIN_HEADER, USER_NAME
-
-apsw = pytest.importorskip("apsw")
 
 Vault = tuple[VaultStore, str, str]
 NHS_NUMBERS = [synthetic_nhs_number(n) for n in (11, 12)]
@@ -59,7 +58,10 @@ def _open_copy(db: Path, tmp_path: Path, *pragmas: str) -> apsw.Connection:
     copy = tmp_path / f"reader-{len(list(tmp_path.glob('reader-*')))}.db"
     shutil.copyfile(db, copy)
     conn = apsw.Connection(str(copy))
-    for pragma in ("PRAGMA cipher = 'sqlcipher'", "PRAGMA legacy = 4", *pragmas):
+    # Proof that this really is SQLite3MC, switched to the SQLCipher 4 format.
+    assert conn.execute("PRAGMA cipher = 'sqlcipher'").fetchall() == [("sqlcipher",)]
+    assert conn.execute("PRAGMA legacy = 4").fetchall() == [("4",)]
+    for pragma in pragmas:
         conn.execute(pragma).fetchall()
     return conn
 

@@ -3,7 +3,8 @@
 Mutation checks run by hand (each made the named test fail):
 * ``kdf.DEFAULT_COST`` patched to ``KdfParams(16 * 1024, 1, 1, b"")`` ->
   ``test_default_cost_meets_owasp_minimum`` and ``test_default_cost_vault_records_parameters``.
-* ``KdfParams.to_json`` patched to drop ``memory_kib`` -> ``test_default_cost_vault_records...``.
+* ``KdfParams.to_json`` patched to write ``memory_kib = 1`` ->
+  ``test_default_cost_vault_records_parameters``.
 * ``KdfParams.fresh`` patched to reuse one fixed salt -> the same test (salts must differ).
 """
 
@@ -13,13 +14,13 @@ import json
 import time
 from pathlib import Path
 
+from vault_test_helpers import PASSPHRASE, TEST_KDF, USER_NAME, DeriveCalls
+
 from desktop_app.models.user import Role
-from desktop_app.services.vault import VaultStore
-from desktop_app.services.vault import kdf
+from desktop_app.services.vault import VaultStore, kdf
 from desktop_app.services.vault.kdf import DEFAULT_COST, KdfParams, derive_key
 from desktop_app.services.vault.keyfile import RECOVERY, USER
 from desktop_app.services.vault.vault import KEY_NAME
-from vault_test_helpers import PASSPHRASE, TEST_KDF, USER_NAME
 
 # OWASP Password Storage Cheat Sheet, Argon2id minimum: m = 19 MiB (19456 KiB), t = 2, p = 1.
 OWASP_MEMORY_KIB = 19456
@@ -42,7 +43,9 @@ def test_default_cost_meets_owasp_minimum() -> None:
     assert TEST_KDF.meets_owasp_minimum()
 
 
-def test_default_cost_vault_records_parameters(tmp_path: Path, derive_calls: object) -> None:
+def test_default_cost_vault_records_parameters(
+    tmp_path: Path, derive_calls: DeriveCalls
+) -> None:
     """A vault created without a cost override stores DEFAULT_COST with every wrap (user and
     recovery), each with its own 16-byte salt; unlocking reads the cost from the file, so
     a store configured with another cost still opens it with the recorded one."""
@@ -61,13 +64,15 @@ def test_default_cost_vault_records_parameters(tmp_path: Path, derive_calls: obj
         assert params["memory_kib"] == DEFAULT_COST.memory_kib
         assert params["iterations"] == DEFAULT_COST.iterations
         assert params["parallelism"] == DEFAULT_COST.parallelism
+        assert params["memory_kib"] >= OWASP_MEMORY_KIB
+        assert params["iterations"] >= OWASP_ITERATIONS
         assert len(bytes.fromhex(params["salt"])) == kdf.SALT_BYTES
         salts.add(params["salt"])
     assert len(salts) == len(wraps), "every wrap has its own salt"
 
-    calls_before = derive_calls.count  # type: ignore[attr-defined]
+    calls_before = derive_calls.count
     VaultStore(folder, kdf_cost=TEST_KDF).unlock(user_id, PASSPHRASE).close()
-    used = derive_calls.calls[calls_before:]  # type: ignore[attr-defined]
+    used = derive_calls.calls[calls_before:]
     assert len(used) == 1
     assert used[0][1].memory_kib == DEFAULT_COST.memory_kib
     assert used[0][1].iterations == DEFAULT_COST.iterations

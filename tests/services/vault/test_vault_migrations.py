@@ -15,17 +15,16 @@ Mutation checks run by hand (each made the named test fail):
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
+from vault_test_helpers import PASSPHRASE, SQLITE_PLAIN_HEADER, TEST_KDF, USER_NAME
 
 import desktop_app.models  # noqa: F401  (registers every table on the metadata)
 from desktop_app.models.base import Base
@@ -36,11 +35,9 @@ from desktop_app.services.migrate import (
     head_revision,
     upgrade_to,
 )
-from desktop_app.services.vault import VaultStore
-from desktop_app.services.vault import keyfile
+from desktop_app.services.vault import VaultStore, keyfile
 from desktop_app.services.vault.database import encrypted_engine
 from desktop_app.services.vault.keyfile import KeyFile
-from vault_test_helpers import PASSPHRASE, SQLITE_PLAIN_HEADER, TEST_KDF, USER_NAME
 
 USER_ID = "11111111-1111-4111-8111-111111111111"
 DEVICE_ID = "22222222-2222-4222-8222-222222222222"
@@ -67,7 +64,8 @@ def _synced(row_id: str, version: int = 1) -> dict[str, Any]:
 def _rows_0001() -> dict[str, list[dict[str, Any]]]:
     """Synthetic rows for revision 0001, every column given (nullable ones both ways)."""
     p1, p2 = "33333333-0000-4000-8000-000000000001", "33333333-0000-4000-8000-000000000002"
-    case_id, disc_id = "44444444-0000-4000-8000-000000000001", "55555555-0000-4000-8000-000000000001"
+    case_id = "44444444-0000-4000-8000-000000000001"
+    disc_id = "55555555-0000-4000-8000-000000000001"
     person_common = {"date_of_birth": "1941-07-15", "town": "Leicester", "team": "City North",
                      "gp_practice_code": None, "gp_practice_name": None,
                      "eq_gender_reassignment": None, "eq_marriage_civil_partnership": None,
@@ -141,7 +139,8 @@ def _insert(engine: Engine, rows: dict[str, list[dict[str, Any]]]) -> None:
 def _dump(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     with engine.connect() as conn:
         return {
-            table: [dict(r._mapping) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY {pk}"))]
+            table: [dict(r._mapping)
+                    for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY {pk}"))]
             for table, pk in TABLES.items()
         }
 
@@ -291,3 +290,34 @@ def test_a_stale_vault_migration_keeps_at_most_three_backups(tmp_path: Path) -> 
     kept = sorted(p.name for p in backups.iterdir())
     assert len(kept) == BACKUPS_KEPT
     assert newest is not None and newest.name in kept
+
+
+def test_foreign_keys_are_off_while_migrations_run_and_on_after(tmp_path, monkeypatch) -> None:
+    """Batch migrations rebuild tables that others point to; SQLite ignores the pragma
+    inside a transaction, so it must be sent before one begins. Shown to fail: sending it
+    through SQLAlchemy (which begins first) leaves foreign_keys at 1 here."""
+    import os as _os
+
+    from alembic import command as alembic_command
+
+    from desktop_app.services import migrate
+    from desktop_app.services.vault.database import encrypted_engine
+
+    seen: list[int] = []
+    real_upgrade = alembic_command.upgrade
+
+    def spy(cfg, target):  # type: ignore[no-untyped-def]
+        conn = cfg.attributes["connection"]
+        seen.append(conn.exec_driver_sql("PRAGMA foreign_keys").scalar())
+        return real_upgrade(cfg, target)
+
+    monkeypatch.setattr(migrate.command, "upgrade", spy)
+    engine = encrypted_engine(tmp_path / "v.db", _os.urandom(32), create=True)
+    try:
+        migrate.upgrade_to(engine, None)
+        with engine.connect() as conn:
+            after = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    finally:
+        engine.dispose()
+    assert seen == [0]
+    assert after == 1

@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from vault_test_helpers import NEW_PASSPHRASE, OTHER_PASSPHRASE, PASSPHRASE, TEST_KDF, USER_NAME
 
 from desktop_app.models.user import Role
-from desktop_app.services.vault import VaultStore
-from desktop_app.services.vault import database
-from vault_test_helpers import NEW_PASSPHRASE, OTHER_PASSPHRASE, PASSPHRASE, TEST_KDF, USER_NAME
+from desktop_app.services.vault import VaultStore, database
 
 # Any statement that sets or changes a SQLCipher key, in any spelling.
 KEY_STATEMENT = re.compile(r"^\s*PRAGMA\s+(?:\w+\.)?(?:re)?(?:hex)?key\b", re.IGNORECASE)

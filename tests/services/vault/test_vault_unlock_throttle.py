@@ -9,22 +9,26 @@ Mutation checks run by hand (each made the named test fail):
   ``test_throttled_attempt_runs_no_argon2``.
 * ``VaultStore._check_throttle`` moved after the key derivation (patched ``unlock`` that
   derives first) -> ``test_throttled_attempt_runs_no_argon2``.
-* ``UnlockThrottle._load`` patched to ignore the file (in-memory counter) ->
-  ``test_counter_survives_restart``.
+* ``UnlockThrottle.__init__`` wrapped to give every store object its own counter file (a
+  counter that does not outlive the object) -> ``test_counter_survives_restart``.
 * ``UnlockThrottle.reset`` replaced by a no-op -> ``test_successful_unlock_resets_counter``.
-* ``UnlockThrottle._load`` patched to return (0, 0.0) on a damaged file ->
-  ``test_damaged_counter_is_treated_as_maximal``.
+* ``UnlockThrottle._load`` patched to return (0, 0.0) for a file that is not JSON ->
+  ``test_damaged_counter_is_treated_as_maximal`` (the non-JSON cases).
+* ``UnlockThrottle._load`` patched back to the old "clock() + 300 s on every read" for a
+  damaged file -> ``test_damaged_counter_wait_ends``.
 """
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from vault_test_helpers import PASSPHRASE, USER_NAME, DeriveCalls, FakeClock, snapshot
 
 from desktop_app.services.errors import UnlockThrottled, WrongPassphrase
 from desktop_app.services.vault import VaultStore
-from desktop_app.services.vault.throttle import FREE_ATTEMPTS, MAX_DELAY_SECONDS
+from desktop_app.services.vault.throttle import FREE_ATTEMPTS, MAX_DELAY_SECONDS, delay_after
 from desktop_app.services.vault.vault import ATTEMPTS_NAME, DB_NAME, KEY_NAME
-from vault_test_helpers import PASSPHRASE, USER_NAME, FakeClock, snapshot
 
 Vault = tuple[VaultStore, str, str]
 
@@ -44,7 +48,7 @@ def test_right_passphrase_unlocks(clocked_vault: Vault) -> None:
 
 
 def test_ten_wrong_passphrases_change_nothing_and_slow_down(
-    clocked_vault: Vault, fake_clock: FakeClock, derive_calls: object
+    clocked_vault: Vault, fake_clock: FakeClock, derive_calls: DeriveCalls
 ) -> None:
     """Ten wrong passphrases: each raises WrongPassphrase (or UnlockThrottled if tried before
     the wait is over); database, WAL/SHM and key file keep their sha256 and mtime; no file
@@ -82,12 +86,12 @@ def test_ten_wrong_passphrases_change_nothing_and_slow_down(
     assert delays[:FREE_ATTEMPTS - 1] == [0.0] * (FREE_ATTEMPTS - 1), "a few typos are free"
     assert delays[-1] >= 60, delays
     assert throttled == 10 - FREE_ATTEMPTS
-    assert derive_calls.count == 10, "only the ten allowed attempts ran Argon2id"  # type: ignore[attr-defined]
+    assert derive_calls.count == 10, "only the ten allowed attempts ran Argon2id"
     print("\nretry_after after each of ten wrong passphrases:", delays)
 
 
 def test_throttled_attempt_runs_no_argon2(
-    clocked_vault: Vault, fake_clock: FakeClock, derive_calls: object
+    clocked_vault: Vault, fake_clock: FakeClock, derive_calls: DeriveCalls
 ) -> None:
     """While the wait runs, unlock (even with the right passphrase) and recovery are
     refused before any Argon2id derivation, so waiting cannot be skipped by retrying."""
@@ -97,7 +101,7 @@ def test_throttled_attempt_runs_no_argon2(
             store.unlock(user_id, f"not the passphrase {n}")
     wait = store.throttle.wait_remaining()
     assert wait > 0
-    calls = derive_calls.count  # type: ignore[attr-defined]
+    calls = derive_calls.count
     assert calls == FREE_ATTEMPTS
 
     before = snapshot(store.folder)
@@ -108,13 +112,13 @@ def test_throttled_attempt_runs_no_argon2(
         store.unlock(user_id, PASSPHRASE)
     with pytest.raises(UnlockThrottled):
         store.unlock_with_recovery(user_id, code, "a new passphrase for later")
-    assert derive_calls.count == calls  # type: ignore[attr-defined]
+    assert derive_calls.count == calls
     assert store.throttle.failures == FREE_ATTEMPTS, "refused attempts are not counted"
     assert snapshot(store.folder) == before
 
     fake_clock.advance(wait)
     store.unlock(user_id, PASSPHRASE).close()
-    assert derive_calls.count == calls + 1  # type: ignore[attr-defined]
+    assert derive_calls.count == calls + 1
 
 
 def test_counter_survives_restart(clocked_vault: Vault, fake_clock: FakeClock) -> None:
@@ -163,41 +167,59 @@ def test_successful_unlock_resets_counter(clocked_vault: Vault, fake_clock: Fake
     assert err.value.retry_after == 0
 
 
-@pytest.mark.parametrize(
-    "damage",
-    [b"", b"not json", b"{}", b'{"failures": "many", "not_before": 0}', b"\xff\xfe\x00",
-     b'{"failures": 1}', b"[1, 2]"],
-    ids=["empty", "not-json", "no-fields", "bad-number", "binary", "half", "wrong-shape"],
-)
+def _damage_counter(store: VaultStore, damage: bytes, clock: FakeClock) -> None:
+    """Write a damaged counter file (``clock`` kept for symmetry with the other helpers)."""
+    path = store.folder / ATTEMPTS_NAME
+    path.write_bytes(damage)
+
+
+DAMAGED_COUNTERS = [b"", b"not json", b"{}", b'{"failures": "many", "not_before": 0}',
+                    b"\xff\xfe\x00", b'{"failures": 1}', b"[1, 2]"]
+DAMAGED_IDS = ["empty", "not-json", "no-fields", "bad-number", "binary", "half", "wrong-shape"]
+
+
+@pytest.mark.parametrize("damage", DAMAGED_COUNTERS, ids=DAMAGED_IDS)
 def test_damaged_counter_is_treated_as_maximal(
-    clocked_vault: Vault, fake_clock: FakeClock, derive_calls: object, damage: bytes
+    clocked_vault: Vault, fake_clock: FakeClock, derive_calls: DeriveCalls, damage: bytes
 ) -> None:
     """A damaged counter file means "many failures, full wait", never "no failures": the
-    right passphrase is refused (before Argon2id) and the file is not deleted."""
+    right passphrase is refused (before Argon2id) and the file is not deleted: it is
+    rewritten once as maximal, so the wait is counted on the throttle's own clock."""
     store, user_id, _ = clocked_vault
-    (store.folder / ATTEMPTS_NAME).write_bytes(damage)
+    _damage_counter(store, damage, fake_clock)
 
-    assert store.throttle.failures >= 10
+    assert delay_after(store.throttle.failures) == MAX_DELAY_SECONDS
     assert store.throttle.wait_remaining() == pytest.approx(MAX_DELAY_SECONDS)
     with pytest.raises(UnlockThrottled) as err:
         store.unlock(user_id, PASSPHRASE)
     assert err.value.retry_after == pytest.approx(MAX_DELAY_SECONDS)
-    assert derive_calls.count == 0  # type: ignore[attr-defined]
-    assert (store.folder / ATTEMPTS_NAME).read_bytes() == damage
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a damaged counter is re-read as 'now + 300 s' on every check, so the wait "
-    "never ends and the vault can never be unlocked (throttle.py UnlockThrottle._load)",
-)
-def test_damaged_counter_wait_ends(clocked_vault: Vault, fake_clock: FakeClock) -> None:
-    """Treating a damaged counter as maximal should mean the maximal wait, not a lockout
-    for ever: after MAX_DELAY_SECONDS the right passphrase must open the vault."""
-    store, user_id, _ = clocked_vault
-    (store.folder / ATTEMPTS_NAME).write_bytes(b"not json")
+    fake_clock.advance(MAX_DELAY_SECONDS / 2)
     with pytest.raises(UnlockThrottled):
         store.unlock(user_id, PASSPHRASE)
+    assert derive_calls.count == 0
+    counter = json.loads((store.folder / ATTEMPTS_NAME).read_text(encoding="utf-8"))
+    assert delay_after(counter["failures"]) == MAX_DELAY_SECONDS
+    assert counter["not_before"] == pytest.approx(fake_clock.now - MAX_DELAY_SECONDS / 2
+                                                  + MAX_DELAY_SECONDS)
 
-    fake_clock.advance(MAX_DELAY_SECONDS + 1)
+
+def test_damaged_counter_wait_ends(clocked_vault: Vault, fake_clock: FakeClock) -> None:
+    """Maximal means the maximal wait, not a lockout for ever: once MAX_DELAY_SECONDS have
+    passed a wrong passphrase is still counted as one failure too many (full wait again),
+    and after that wait the right passphrase opens the vault and clears the counter.
+
+    (Before commit e07b87b the damaged file was re-read as "now + 300 s" on every check,
+    so this test failed: the vault could never be unlocked again.)"""
+    store, user_id, _ = clocked_vault
+    _damage_counter(store, b"not json", fake_clock)
+
+    # The wait runs from when the damage is first seen (the file is then rewritten).
+    assert store.throttle.wait_remaining() == pytest.approx(MAX_DELAY_SECONDS)
+    fake_clock.advance(MAX_DELAY_SECONDS)
+    with pytest.raises(WrongPassphrase) as err:
+        store.unlock(user_id, "still guessing here")
+    assert err.value.retry_after == MAX_DELAY_SECONDS
+
+    fake_clock.advance(err.value.retry_after)
     store.unlock(user_id, PASSPHRASE).close()
+    assert not (store.folder / ATTEMPTS_NAME).exists()

@@ -17,6 +17,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from vault_test_helpers import (
+    NEW_PASSPHRASE,
+    OTHER_PASSPHRASE,
+    PASSPHRASE,
+    USER_NAME,
+    FakeClock,
+    snapshot,
+)
 
 from desktop_app.models.user import Role
 from desktop_app.services.errors import (
@@ -28,14 +36,6 @@ from desktop_app.services.errors import (
 from desktop_app.services.vault import VaultStore
 from desktop_app.services.vault.keyfile import USER
 from desktop_app.services.vault.throttle import FREE_ATTEMPTS
-from vault_test_helpers import (
-    NEW_PASSPHRASE,
-    OTHER_PASSPHRASE,
-    PASSPHRASE,
-    USER_NAME,
-    FakeClock,
-    snapshot,
-)
 
 Vault = tuple[VaultStore, str, str]
 OTHER_NAME = "Second Practitioner"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from desktop_app.services.vault.keyfile import RECOVERY_ALPHABET
 from desktop_app.services.vault.vault import ATTEMPTS_NAME
@@ -77,3 +78,14 @@ def snapshot(folder: Path, *, ignore: tuple[str, ...] = (ATTEMPTS_NAME,)) -> dic
             digest, stat.st_size, stat.st_mtime_ns, stat.st_mode
         )
     return state
+
+
+@dataclass
+class DeriveCalls:
+    """Every Argon2id derivation the key file module ran: (secret, parameters)."""
+
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.calls)
