@@ -127,7 +127,8 @@ def main(argv: list[str]) -> int:
         print(f"unlock (median of {args.unlocks}):      {unlock * 1000:7.1f} ms")
         print(
             f"bare Argon2id, same params:      {kdf * 1000:7.1f} ms "
-            f"(m={DEFAULT_COST.memory_kib} KiB, t={DEFAULT_COST.iterations}, p={DEFAULT_COST.parallelism})"
+            f"(m={DEFAULT_COST.memory_kib} KiB, t={DEFAULT_COST.iterations}, "
+            f"p={DEFAULT_COST.parallelism})"
         )
         print(f"unlock overhead beyond Argon2id: {(unlock - kdf) * 1000:7.1f} ms")
 
@@ -159,7 +160,8 @@ def main(argv: list[str]) -> int:
             )
         print(
             f"  ratio SQLCipher/SQLite    p50 {percentile(enc, 50) / percentile(base, 50):5.2f}x  "
-            f"p95 {percentile(enc, 95) / percentile(base, 95):5.2f}x   (goal <= 1.15x, p95 <= 10 ms)"
+            f"p95 {percentile(enc, 95) / percentile(base, 95):5.2f}x   "
+            "(goal <= 1.15x, p95 <= 10 ms)"
         )
         created.session.close()
         plain.dispose()

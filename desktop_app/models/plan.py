@@ -91,6 +91,8 @@ class SupportPlanTask(SyncedMixin, Base):
 
     __tablename__ = "support_plan_task"
     __immutable__: ClassVar[bool] = True
+    # Lines belong to one plan version: they may only be added with the plan itself.
+    __immutable_parent__: ClassVar[str] = "plan_id"
 
     plan_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("support_plan.id", ondelete="RESTRICT"), index=True
@@ -120,6 +122,8 @@ class FundingSplit(SyncedMixin, Base):
 
     __tablename__ = "funding_split"
     __immutable__: ClassVar[bool] = True
+    # Lines belong to one plan version: they may only be added with the plan itself.
+    __immutable_parent__: ClassVar[str] = "plan_id"
     __table_args__ = (
         one_of("funder", Funder),
         one_of("method", ApportionmentMethod),

@@ -68,6 +68,31 @@ def _changed_columns(obj: SyncedMixin) -> bool:
     return any(state.attrs[a.key].history.has_changes() for a in state.mapper.column_attrs)
 
 
+_NEW_IMMUTABLE = "_immutable_created_in_transaction"
+_ISSUED_MESSAGE = "An issued support plan cannot be changed. Save the changes as a new version."
+
+
+def _refuse_changes_to_issued(
+    session: Session, new: list[SyncedMixin], dirty: list[SyncedMixin]
+) -> None:
+    """Issued (immutable) rows never change; their child lines come only with them."""
+    if any(getattr(type(obj), "__immutable__", False) for obj in dirty):
+        raise ImmutableRecord(_ISSUED_MESSAGE)
+    created: set[str] = session.info.setdefault(_NEW_IMMUTABLE, set())
+    created.update(obj.id for obj in new if getattr(type(obj), "__immutable__", False))
+
+
+def _refuse_lines_added_to_issued(session: Session, changes: list[_Change]) -> None:
+    """After the flush (foreign keys are filled in by then): a new line of an immutable
+    parent must belong to a parent created in this same transaction."""
+    created: set[str] = session.info.get(_NEW_IMMUTABLE, set())
+    for change in changes:
+        parent_column = getattr(type(change.obj), "__immutable_parent__", None)
+        if change.action is AuditAction.CREATE and parent_column:
+            if getattr(change.obj, parent_column) not in created:
+                raise ImmutableRecord(_ISSUED_MESSAGE)
+
+
 def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     if session.info.get(APPLYING_REMOTE):
         return
@@ -78,16 +103,13 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     dirty = [o for o in session.dirty if isinstance(o, SyncedMixin) and _changed_columns(o)]
     if not (new or dirty):
         return
-    for obj in dirty:
-        if getattr(type(obj), "__immutable__", False):
-            raise ImmutableRecord(
-                "An issued support plan cannot be changed. Save the changes as a new version."
-            )
+    for obj in new:
+        obj.id = obj.id or new_uuid()
+    _refuse_changes_to_issued(session, new, dirty)
     actor = _actor(session)
     changes: list[_Change] = session.info.setdefault(_PENDING, [])
     now = utc_now()
     for obj in new:
-        obj.id = obj.id or new_uuid()
         obj.version = 1
         obj.created_at = now
         _stamp(obj, actor, now)
@@ -103,6 +125,7 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     changes: list[_Change] = session.info.pop(_PENDING, [])
     if not changes:
         return
+    _refuse_lines_added_to_issued(session, changes)
     actor = _actor(session)
     conn = session.connection()
     outbox_rows = [
@@ -127,6 +150,11 @@ def _after_flush(session: Session, _ctx: Any) -> None:
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_NEW_IMMUTABLE, None)
+
+
+def _after_commit(session: Session) -> None:
+    session.info.pop(_NEW_IMMUTABLE, None)
 
 
 def install_tracking(factory: sessionmaker[Session]) -> None:
@@ -134,6 +162,7 @@ def install_tracking(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "before_flush", _before_flush)
     event.listen(factory, "after_flush", _after_flush)
     event.listen(factory, "after_soft_rollback", lambda s, _t: _after_rollback(s))
+    event.listen(factory, "after_commit", _after_commit)
 
 
 def tombstone(session: Session, obj: SyncedMixin) -> None:

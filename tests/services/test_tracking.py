@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Row, func, select, text
+from sqlalchemy import inspect as sa_inspect
 
 from desktop_app.models.audit import AuditEvent
 from desktop_app.models.base import Base
@@ -406,3 +407,34 @@ def test_a_refused_flush_queues_nothing(vault: VaultSession) -> None:
             s.flush()
         s.refresh(issued)  # drop the refused edit; the provider is still to be saved
     assert counts(vault) == (before[0] + 1, before[1] + 1)
+
+
+def test_lines_cannot_be_added_to_an_issued_plan(vault: VaultSession) -> None:
+    """A plan version's task lines and funding come with it, in its own transaction; a
+    later transaction adding a line to it is refused (an issued plan never gains lines).
+    Shown to fail: without ``__immutable_parent__`` the line is simply written."""
+    person_id = add_person(vault)
+    with vault.uow.begin() as s:
+        plan = make_plan(person_id)
+        s.add(plan)
+    before = counts(vault)
+    with pytest.raises(ImmutableRecord):
+        with vault.uow.begin() as s:
+            line = s.get_one(SupportPlan, plan.id).tasks[0]
+            s.add(type(line)(**{
+                c.key: getattr(line, c.key) for c in sa_inspect(line).mapper.column_attrs
+                if c.key not in {"id", "version", "created_at", "updated_at", "server_version"}
+            }))
+    assert counts(vault) == before
+
+
+def test_sql_errors_do_not_carry_typed_values(vault: VaultSession) -> None:
+    """Database errors must not echo parameters (names) into logs or crash reports."""
+    from sqlalchemy.exc import IntegrityError
+    person_id = add_person(vault)
+    with pytest.raises(IntegrityError) as err:
+        with vault.uow.begin() as s:
+            s.add(CareWorker(provider_id="no-such-provider", given_name="Sentinelgiven",
+                             family_name="Sentinelfamily", role_title="x"))
+    assert "Sentinelgiven" not in str(err.value)
+    assert person_id

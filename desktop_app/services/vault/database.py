@@ -128,8 +128,10 @@ def connect_plain(path: Path) -> Any:
 
 
 def _engine_for(creator: Callable[[], Any], dbapi: Any) -> Engine:
+    # hide_parameters: error messages must never carry typed values (names, addresses)
+    # into a log or a crash report.
     engine = create_engine(
-        "sqlite://", creator=creator, poolclass=StaticPool, module=dbapi,
+        "sqlite://", creator=creator, poolclass=StaticPool, module=dbapi, hide_parameters=True,
     )
 
     # pysqlite's own transaction handling is switched off (isolation_level=None);
