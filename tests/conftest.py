@@ -15,13 +15,9 @@ import pytest
 
 from desktop_app.models.user import Role
 from desktop_app.services.vault import VaultSession, VaultStore
-from desktop_app.services.vault.kdf import KdfParams
+from tests.support import PASSPHRASE, TEST_KDF, USER_NAME
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-TEST_KDF = KdfParams(memory_kib=19 * 1024, iterations=2, parallelism=1, salt=b"")
-PASSPHRASE = "correct horse battery staple"
-USER_NAME = "Test Nurse"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

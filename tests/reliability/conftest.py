@@ -13,7 +13,6 @@ every assertion message, so a failure can be replayed with the same delays and c
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import queue
@@ -35,18 +34,7 @@ DEFAULT_SEED = 20_260_302
 STARTUP_TIMEOUT_S = 60.0
 
 
-def _suite_conftest() -> Any:
-    """tests/conftest.py under a private name (every conftest here is a top-level
-    ``conftest`` module, so ``import conftest`` finds whichever was loaded last)."""
-    path = Path(__file__).resolve().parents[1] / "conftest.py"
-    spec = importlib.util.spec_from_file_location("_scp_reliability_suite_constants", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_SUITE = _suite_conftest()
+from tests import support as _SUITE  # noqa: E402,N812
 
 
 @pytest.fixture

@@ -28,23 +28,13 @@ from desktop_app.services import people
 from desktop_app.services.errors import NotFound, ValidationError
 from desktop_app.services.identifiers import synthetic_nhs_number
 from desktop_app.services.vault import VaultSession
+from tests.support import person_values
 
 TODAY = dt.date.today()
 
 
 def person_input(serial: int = 1, **overrides: Any) -> people.PersonInput:
-    values: dict[str, Any] = {
-        "nhs_number": synthetic_nhs_number(serial),
-        "given_name": "Edith",
-        "family_name": "Testperson",
-        "date_of_birth": dt.date(1938, 5, 17),
-        "address_line1": "1 Example Street",
-        "town": "Leicester",
-        "postcode": "LE1 5WW",
-        "team": "Leicester City South INT",
-    }
-    values.update(overrides)
-    return people.PersonInput(**values)
+    return people.PersonInput(**person_values(serial, **overrides))
 
 
 def wrong_check_digit(serial: int) -> str:

@@ -41,27 +41,16 @@ from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.services import tracking
 from desktop_app.services.audit import Actor
 from desktop_app.services.errors import ImmutableRecord, InternalError
-from desktop_app.services.identifiers import synthetic_nhs_number
 from desktop_app.services.uow import UnitOfWork
 from desktop_app.services.vault import VaultSession
+from tests.support import person_values
 
 # ---------------------------------------------------------------- helpers
 
 
 def make_person(serial: int = 1, **overrides: Any) -> Person:
     """A synthetic person (999-range NHS number, invented name and address)."""
-    values: dict[str, Any] = {
-        "nhs_number": synthetic_nhs_number(serial),
-        "given_name": "Edith",
-        "family_name": "Testperson",
-        "date_of_birth": dt.date(1938, 5, 17),
-        "address_line1": "1 Example Street",
-        "town": "Leicester",
-        "postcode": "LE1 5WW",
-        "team": "Leicester City South INT",
-    }
-    values.update(overrides)
-    return Person(**values)
+    return Person(**person_values(serial, **overrides))
 
 
 def make_plan(person_id: str) -> SupportPlan:

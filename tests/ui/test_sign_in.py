@@ -94,7 +94,7 @@ def _controller(app_home: Path) -> AppController:
 
 def test_first_run_then_sign_in_then_wrong_passphrase(qtbot, app_home: Path, monkeypatch) -> None:
     from desktop_app.services.vault import vault as vault_module
-    from tests.conftest import TEST_KDF
+    from tests.support import TEST_KDF
     real_init = vault_module.VaultStore.__init__
     monkeypatch.setattr(vault_module.VaultStore, "__init__",
                         lambda self, folder, **kw: real_init(self, folder, kdf_cost=TEST_KDF))

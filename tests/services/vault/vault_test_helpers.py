@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,26 +10,7 @@ from typing import Any
 
 from desktop_app.services.vault.keyfile import RECOVERY_ALPHABET
 from desktop_app.services.vault.vault import ATTEMPTS_NAME
-
-
-def _root_conftest() -> object:
-    """The suite's own tests/conftest.py, loaded under a private name for its constants.
-
-    Without ``__init__.py`` files every conftest is a top-level module called ``conftest``,
-    so ``import conftest`` would find whichever was loaded last.
-    """
-    path = Path(__file__).resolve().parents[2] / "conftest.py"
-    spec = importlib.util.spec_from_file_location("_scp_suite_conftest_constants", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_ROOT = _root_conftest()
-TEST_KDF = _ROOT.TEST_KDF  # type: ignore[attr-defined]
-PASSPHRASE: str = _ROOT.PASSPHRASE  # type: ignore[attr-defined]
-USER_NAME: str = _ROOT.USER_NAME  # type: ignore[attr-defined]
+from tests.support import PASSPHRASE, TEST_KDF, USER_NAME  # noqa: E402,F401  (re-exported)
 
 # Eight groups of four characters from Crockford's base32 alphabet (no I, L, O or U).
 RECOVERY_CODE_RE = re.compile(rf"^[{RECOVERY_ALPHABET}]{{4}}(?:-[{RECOVERY_ALPHABET}]{{4}}){{7}}$")

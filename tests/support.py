@@ -1,0 +1,35 @@
+"""Constants and factories shared by the whole suite (importable as ``tests.support``).
+
+Conftest modules are all top-level ``conftest`` modules under pytest, so shared values
+live here instead of being imported from a conftest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from desktop_app.services.identifiers import synthetic_nhs_number
+from desktop_app.services.vault.kdf import KdfParams
+
+# Argon2id at production cost takes ~0.4 s; tests that are not about the cost use OWASP's
+# minimum (the salt comes fresh per wrap).
+TEST_KDF = KdfParams(memory_kib=19 * 1024, iterations=2, parallelism=1, salt=b"")
+PASSPHRASE = "correct horse battery staple"
+USER_NAME = "Test Nurse"
+
+
+def person_values(serial: int = 1, **overrides: Any) -> dict[str, Any]:
+    """Column values of a synthetic person (999-range NHS number, invented details)."""
+    values: dict[str, Any] = {
+        "nhs_number": synthetic_nhs_number(serial),
+        "given_name": "Edith",
+        "family_name": "Testperson",
+        "date_of_birth": dt.date(1938, 5, 17),
+        "address_line1": "1 Example Street",
+        "town": "Leicester",
+        "postcode": "LE1 5WW",
+        "team": "Leicester City South INT",
+    }
+    values.update(overrides)
+    return values
