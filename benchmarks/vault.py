@@ -44,6 +44,22 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
+def unkeyed_sqlcipher_engine(path: Path) -> Engine:
+    """The SQLCipher build of SQLite with no key: separates the library from the crypto."""
+    import sqlcipher3
+
+    from desktop_app.services.vault import database
+
+    conn = sqlcipher3.dbapi2.connect(
+        f"file:{path.as_posix()}?mode=rwc", uri=True, isolation_level=None,
+        factory=database._CipherConnection,
+    )
+    conn.connection_report = database._configure(conn, None)
+    engine = database._engine_for(lambda: conn, sqlcipher3.dbapi2)
+    engine.connect().close()
+    return engine
+
+
 def time_unlock(folder: Path, rounds: int) -> tuple[float, float]:
     """Median seconds for a full unlock and for the bare Argon2id derivation."""
     store = VaultStore(folder)
@@ -137,7 +153,9 @@ def main(argv: list[str]) -> int:
         encrypted = created.session.engine
         plain = plain_engine(root / "plain.db")
         upgrade_to(plain, None)
-        offsets = {"sqlcipher": 0, "sqlite": 200_000}
+        unkeyed = unkeyed_sqlcipher_engine(root / "unkeyed.db")
+        upgrade_to(unkeyed, None)
+        offsets = {"sqlcipher": 0, "sqlite": 150_000, "unkeyed": 300_000}
 
         def runner(name: str, engine: Engine) -> Callable[[int], list[float]]:
             def run(n: int) -> list[float]:
@@ -148,12 +166,21 @@ def main(argv: list[str]) -> int:
             return run
 
         results = interleaved(
-            [("sqlcipher", runner("sqlcipher", encrypted)), ("sqlite", runner("sqlite", plain))],
+            [
+                ("sqlcipher", runner("sqlcipher", encrypted)),
+                ("sqlite", runner("sqlite", plain)),
+                ("unkeyed", runner("unkeyed", unkeyed)),
+            ],
             args.saves,
         )
-        enc, base = results["sqlcipher"], results["sqlite"]
+        enc, base, lib = results["sqlcipher"], results["sqlite"], results["unkeyed"]
         print(f"\nsave: person + delegation case + 2 outbox + 2 audit rows, {len(enc)} saves each")
-        for name, samples in (("SQLCipher 4 (vault)", enc), ("plain SQLite (baseline)", base)):
+        rows = (
+            ("SQLCipher 4 (vault)", enc),
+            ("plain SQLite (baseline)", base),
+            ("SQLCipher lib, no key", lib),
+        )
+        for name, samples in rows:
             print(
                 f"  {name:24s} p50 {percentile(samples, 50) * 1000:6.2f} ms   "
                 f"p95 {percentile(samples, 95) * 1000:6.2f} ms"
@@ -163,8 +190,14 @@ def main(argv: list[str]) -> int:
             f"p95 {percentile(enc, 95) / percentile(base, 95):5.2f}x   "
             "(goal <= 1.15x, p95 <= 10 ms)"
         )
+        print(
+            f"  of which encryption       p50 {percentile(enc, 50) / percentile(lib, 50):5.2f}x  "
+            f"p95 {percentile(enc, 95) / percentile(lib, 95):5.2f}x   "
+            "(same SQLite build with and without a key)"
+        )
         created.session.close()
         plain.dispose()
+        unkeyed.dispose()
     return 0
 
 

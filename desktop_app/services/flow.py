@@ -1,0 +1,326 @@
+"""The delegation decision flow: versioned data and a pure evaluator.
+
+The flow (framework §2) lives in ``resources/flows/*.json``: steps S1-S11 (plus S9F, the
+funding of extra time), each with its fields and ordered branches. A branch says when it
+applies (``when``: answers, catalogue facts or flags set earlier), which further answers it
+needs (``requires``), and where it leads: another step (``goto``), an outcome code
+(``outcome``), the outcome proposed earlier (``outcome_from``), or a blocking ``error``.
+
+The evaluator walks the flow from the start with the answers so far and returns either the
+step that still needs answers or the outcome with the reasons that led there. It knows
+nothing about pages: the wizard asks it which page comes next, so a new flow version needs
+no change to page ordering code. Every result carries the flow version.
+
+Conditions: ``"*"`` means "answered (any value)"; a list means "one of"; anything else means
+"equal to". A branch whose conditions mention an unanswered field waits for it, unless
+one of its answered conditions already fails. Flags (``flag.x``) are false until set.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from desktop_app.models.delegation import OutcomeCode
+from desktop_app.services.errors import ValidationError
+from desktop_app.services.paths import resources_dir
+
+ANY = "*"
+CONTINUE = "CONTINUE"  # the review's "carry on": not a decision outcome
+FIELD_TYPES = {"bool", "text", "date", "choice", "list", "object"}
+Answers = Mapping[str, Mapping[str, Any]]
+
+
+class StepId(enum.StrEnum):
+    """The flow's steps (framework §2); S9F is the funding of extra time after S9 "no"."""
+
+    S1 = "S1"
+    S2 = "S2"
+    S3 = "S3"
+    S4 = "S4"
+    S5 = "S5"
+    S6 = "S6"
+    S7 = "S7"
+    S8 = "S8"
+    S9 = "S9"
+    S9F = "S9F"
+    S10 = "S10"
+    S11 = "S11"
+
+
+class FlowError(ValueError):
+    """The flow file itself is wrong (a bug in the data, not in what a user typed)."""
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One way out of a step."""
+
+    when: Mapping[str, Any]
+    goto: str | None = None
+    outcome: str | None = None
+    outcome_from: str | None = None
+    error: str | None = None
+    requires: tuple[str, ...] = ()
+    sets: Mapping[str, Any] = field(default_factory=dict)
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """An answer a step collects."""
+
+    name: str
+    type: str
+    label: str
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question of the flow, in the app's own words."""
+
+    id: str
+    title: str
+    question: str
+    help: str
+    fields: Mapping[str, FieldSpec]
+    branches: tuple[Branch, ...]
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A whole version of the flow."""
+
+    version: str
+    title: str
+    provenance: str
+    start: str
+    review_start: str
+    steps: Mapping[str, Step]
+
+    def step(self, step_id: str) -> Step:
+        """The step with this id; FlowError if the flow has none."""
+        try:
+            return self.steps[step_id]
+        except KeyError:
+            raise FlowError(f"flow {self.version} has no step {step_id}") from None
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    """Where the answers so far lead."""
+
+    flow_version: str
+    path: tuple[str, ...]
+    next_step: str | None = None
+    missing: tuple[str, ...] = ()
+    outcome: str | None = None
+    reasons: tuple[str, ...] = ()
+    flags: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def decided(self) -> bool:
+        """True when the answers reach an outcome."""
+        return self.outcome is not None
+
+    def step_after(self, step_id: str) -> str | None:
+        """The step that follows ``step_id`` on this route (None at the end or off-route)."""
+        if step_id not in self.path:
+            return None
+        index = self.path.index(step_id)
+        return self.path[index + 1] if index + 1 < len(self.path) else None
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _branch(step_id: str, raw: Mapping[str, Any]) -> Branch:
+    targets = [k for k in ("goto", "outcome", "outcome_from", "error") if raw.get(k)]
+    if len(targets) != 1:
+        raise FlowError(f"{step_id}: each branch needs exactly one of goto/outcome/error")
+    outcome = raw.get("outcome")
+    if outcome and outcome != CONTINUE and outcome not in OutcomeCode.__members__:
+        raise FlowError(f"{step_id}: unknown outcome code {outcome}")
+    return Branch(
+        when=MappingProxyType(dict(raw.get("when", {}))), goto=raw.get("goto"),
+        outcome=outcome, outcome_from=raw.get("outcome_from"), error=raw.get("error"),
+        requires=tuple(raw.get("requires", ())), sets=MappingProxyType(dict(raw.get("set", {}))),
+        reason=raw.get("reason"),
+    )
+
+
+def _step(step_id: str, raw: Mapping[str, Any]) -> Step:
+    fields = {}
+    for name, spec in raw.get("fields", {}).items():
+        if spec.get("type") not in FIELD_TYPES:
+            raise FlowError(f"{step_id}.{name}: unknown field type {spec.get('type')}")
+        fields[name] = FieldSpec(name, spec["type"], spec.get("label", name),
+                                 tuple(spec.get("choices", ())))
+    branches = tuple(_branch(step_id, b) for b in raw.get("branches", ()))
+    if not branches:
+        raise FlowError(f"{step_id}: a step needs at least one branch")
+    return Step(step_id, raw["title"], raw["question"], raw.get("help", ""),
+                MappingProxyType(fields), branches)
+
+
+def _check_references(flow: Flow) -> None:
+    for step in flow.steps.values():
+        for branch in step.branches:
+            if branch.goto and branch.goto not in flow.steps:
+                raise FlowError(f"{step.id}: goes to unknown step {branch.goto}")
+            for ref in list(branch.when) + list(branch.requires):
+                owner, _, name = ref.partition(".")
+                if owner in flow.steps and name not in flow.steps[owner].fields:
+                    raise FlowError(f"{step.id}: refers to unknown field {ref}")
+
+
+def parse_flow(raw: Mapping[str, Any]) -> Flow:
+    """Build a Flow from its JSON form, checking every reference."""
+    try:
+        steps = {sid: _step(sid, body) for sid, body in raw["steps"].items()}
+        flow = Flow(raw["flow_version"], raw.get("title", ""), raw.get("provenance", ""),
+                    raw["start"], raw.get("review_start", ""), MappingProxyType(steps))
+    except KeyError as err:
+        raise FlowError(f"flow file lacks {err}") from None
+    if flow.start not in flow.steps:
+        raise FlowError(f"start step {flow.start} is missing")
+    _check_references(flow)
+    return flow
+
+
+def load_flow(path: Path | None = None) -> Flow:
+    """Load a flow file (default: the newest shipped version)."""
+    if path is None:
+        path = sorted((resources_dir() / "flows").glob("delegation_flow_*.json"))[-1]
+    return parse_flow(json.loads(path.read_text(encoding="utf-8")))
+
+
+# ---------------------------------------------------------------- evaluating
+
+
+class _Match(enum.Enum):
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+def _answered(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str | list | tuple | dict | set):
+        return bool(value.strip() if isinstance(value, str) else value)
+    return True
+
+
+def _lookup(ref: str, answers: Answers, facts: Mapping[str, Any],
+            flags: Mapping[str, Any]) -> Any:
+    owner, _, name = ref.partition(".")
+    if owner == "flag":
+        return flags.get(name, False)
+    if owner in ("task", "person"):
+        return facts.get(ref)
+    return answers.get(owner, {}).get(name)
+
+
+def _matches(when: Mapping[str, Any], answers: Answers, facts: Mapping[str, Any],
+             flags: Mapping[str, Any]) -> tuple[_Match, list[str]]:
+    unknown: list[str] = []
+    for ref, expected in when.items():
+        value = _lookup(ref, answers, facts, flags)
+        if not _answered(value) and not isinstance(value, bool):
+            unknown.append(ref)
+            continue
+        if expected == ANY:
+            continue
+        ok = value in expected if isinstance(expected, list) else value == expected
+        if not ok:
+            return _Match.NO, []
+    return (_Match.UNKNOWN, unknown) if unknown else (_Match.YES, [])
+
+
+def _missing(refs: tuple[str, ...], answers: Answers) -> tuple[str, ...]:
+    return tuple(r for r in refs if not _answered(_lookup(r, answers, {}, {})))
+
+
+@dataclass
+class _Walk:
+    path: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    flags: dict[str, Any] = field(default_factory=dict)
+
+
+def _result(flow: Flow, walk: _Walk, **kwargs: Any) -> FlowResult:
+    return FlowResult(flow.version, tuple(walk.path), reasons=tuple(walk.reasons),
+                      flags=MappingProxyType(dict(walk.flags)), **kwargs)
+
+
+def _take(flow: Flow, walk: _Walk, step: Step, branch: Branch,
+          answers: Answers) -> FlowResult | str:
+    """Apply a matching branch: a final result, or the id of the next step."""
+    if branch.error:
+        return _result(flow, walk, next_step=step.id, error=branch.error)
+    missing = _missing(branch.requires, answers)
+    if missing:
+        return _result(flow, walk, next_step=step.id, missing=missing)
+    walk.flags.update(branch.sets)
+    if branch.reason:
+        walk.reasons.append(branch.reason)
+    if branch.goto:
+        return branch.goto
+    outcome = branch.outcome or walk.flags.get(branch.outcome_from or "")
+    if not outcome:
+        raise FlowError(f"{step.id}: no {branch.outcome_from} was proposed earlier")
+    return _result(flow, walk, outcome=str(outcome))
+
+
+def _evaluate_step(flow: Flow, walk: _Walk, step: Step, answers: Answers,
+                   facts: Mapping[str, Any]) -> FlowResult | str:
+    for branch in step.branches:
+        match, unknown = _matches(branch.when, answers, facts, walk.flags)
+        if match is _Match.YES:
+            return _take(flow, walk, step, branch, answers)
+        if match is _Match.UNKNOWN:
+            return _result(flow, walk, next_step=step.id, missing=tuple(unknown))
+    raise FlowError(f"{step.id}: no branch applies to these answers")
+
+
+def evaluate(flow: Flow, answers: Answers, facts: Mapping[str, Any] | None = None,
+             start: str | None = None) -> FlowResult:
+    """Walk the flow with ``answers`` (per step id) and catalogue ``facts``."""
+    facts = facts or {}
+    walk = _Walk()
+    current = start or flow.start
+    for _ in range(len(flow.steps) + 1):
+        walk.path.append(current)
+        outcome = _evaluate_step(flow, walk, flow.step(current), answers, facts)
+        if isinstance(outcome, FlowResult):
+            return outcome
+        current = outcome
+    raise FlowError("the flow loops")
+
+
+def evaluate_review(flow: Flow, answers: Answers) -> FlowResult:
+    """The review step (S11) on its own: CONTINUE or WITHDRAWN with the reason."""
+    return evaluate(flow, answers, start=flow.review_start)
+
+
+def check_answer_types(flow: Flow, answers: Answers) -> None:
+    """ValidationError when an answer has the wrong type or an unknown choice."""
+    for step_id, values in answers.items():
+        step = flow.step(step_id)
+        for name, value in values.items():
+            spec = step.fields.get(name)
+            if spec is None or value is None:
+                continue
+            if spec.type == "bool" and not isinstance(value, bool):
+                raise ValidationError(f"{spec.label}: answer yes or no.", field=f"{step_id}.{name}")
+            if spec.type == "choice" and value not in spec.choices:
+                raise ValidationError(f"{spec.label}: choose one of the options.",
+                                      field=f"{step_id}.{name}")
