@@ -137,8 +137,39 @@ class AppController:
         self.window = MainWindow(self.session.user, people, self.demo)
         self.window.lock_requested.connect(self._on_window_lock_requested)
         self.window.closed.connect(self.app.quit)
+        self.window.delegation_requested.connect(self._on_window_delegation_requested)
+        self.wizards = self._wizard_controller()
+        self.wizards.offer_resume()
         self.window.show()
         self.window.activateWindow()
+
+    def _wizard_controller(self) -> Any:
+        from desktop_app.services.catalogue import load_catalogue
+        from desktop_app.services.flow import load_flow
+        from desktop_app.ui.wizard.controller import WizardController
+        controller = WizardController(self.runner, self.session, load_flow(), load_catalogue(),
+                                      self.dialogs, self.window)
+        controller.decision_recorded.connect(self._on_wizards_decision_recorded)
+        return controller
+
+    def _on_window_delegation_requested(self, typed: str) -> None:
+        from desktop_app.services.people import find_by_nhs_number
+        uow = self.session.uow
+        self.runner.run(lambda: find_by_nhs_number(uow, typed),
+                        lambda person: self.wizards.start(person.id), self._on_expected)
+
+    def _on_wizards_decision_recorded(self, decision: Any) -> None:
+        plan = (self.app.tr(" Support plan version %d saved.") % decision.plan_version
+                if decision.plan_version else "")
+        self.dialogs.inform(self.window, self.app.tr("Delegation recorded"),
+                            decision.title + "." + plan)
+
+    def _on_expected(self, error: BaseException) -> None:
+        from desktop_app.services.errors import ExpectedError
+        if isinstance(error, ExpectedError):
+            self.dialogs.error(self.window, self.app.tr("Shared Care Planner"), error.message)
+        else:
+            self._on_unhandled(error)
 
     def _on_window_lock_requested(self) -> None:
         session, self.session = self.session, None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 DISCLAIMER = "This is a suggestion; the assessor makes the decision."
 OUTCOMES_NEEDED = 2
@@ -80,7 +80,9 @@ OUTCOME_LABELS: dict[Outcome, str] = {
         "Making use of necessary facilities or services in the local community, "
         "including public transport and recreational facilities or services"
     ),
-    Outcome.CARING_FOR_A_CHILD: "Carrying out any caring responsibilities the adult has for a child",
+    Outcome.CARING_FOR_A_CHILD: (
+        "Carrying out any caring responsibilities the adult has for a child"
+    ),
 }
 
 UNABLE_REASON_LABELS: dict[UnableReason, str] = {
@@ -104,11 +106,13 @@ class EligibilityAnswers:
     """The assessor's answers so far; None means not answered yet.
 
     ``unable`` maps each outcome the adult cannot achieve to the ways they count as unable;
-    an outcome with no reason ticked does not count.
+    an outcome with no reason ticked does not count. An empty mapping means the outcomes
+    were assessed and all can be achieved; None means they have not been assessed yet, so
+    a blank form is ``incomplete`` rather than ``likely_not_eligible``.
     """
 
     needs_from_impairment: bool | None = None
-    unable: Mapping[Outcome, AbstractSet[UnableReason]] = field(default_factory=dict)
+    unable: Mapping[Outcome, AbstractSet[UnableReason]] | None = None
     significant_wellbeing_impact: bool | None = None
 
 
@@ -131,10 +135,11 @@ class _Condition:
 
 def suggest_eligibility(answers: EligibilityAnswers) -> EligibilitySuggestion:
     """Suggest eligibility; the reasons name each failed, missing or (if eligible) met test."""
-    outcomes_unable = tuple(o for o in Outcome if answers.unable.get(o))
+    unable = answers.unable
+    outcomes_unable = tuple(o for o in Outcome if unable is not None and unable.get(o))
     conditions = (
         _impairment(answers.needs_from_impairment),
-        _outcomes(len(outcomes_unable)),
+        _outcomes(None if unable is None else len(outcomes_unable)),
         _wellbeing(answers.significant_wellbeing_impact),
     )
     status, chosen = _decide(conditions)
@@ -165,8 +170,10 @@ def _impairment(answer: bool | None) -> _Condition:
     )
 
 
-def _outcomes(count: int) -> _Condition:
+def _outcomes(count: int | None) -> _Condition:
     total = len(Outcome)
+    if count is None:
+        return _Condition(None, f"Not answered yet: which of the {total} outcomes can be achieved.")
     if count >= OUTCOMES_NEEDED:
         return _Condition(
             True,

@@ -187,3 +187,14 @@ def remove_person(uow: UnitOfWork, person_id: str) -> None:
 def equality_value_ok(value: str | None) -> bool:
     """Equality answers are optional; ``prefer_not_to_say`` is itself an answer."""
     return value is None or value == PREFER_NOT_TO_SAY or bool(value.strip())
+
+
+def find_by_nhs_number(uow: UnitOfWork, typed: str) -> PersonView:
+    """The person on the caseload with this NHS number (NotFound when there is none)."""
+    nhs = normalise_nhs_number(typed)
+    with uow.begin() as session:
+        person = _by_nhs_number(session, nhs)
+        if person is None or person.deleted:
+            raise NotFound("Nobody with that NHS number is on this laptop's caseload.")
+        record_view(session, "person", person.id)
+        return _view(person)

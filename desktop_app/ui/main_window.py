@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.services.vault import SignedInUser
 from desktop_app.ui.sign_in import ROLE_LABELS
@@ -15,6 +23,7 @@ class MainWindow(QMainWindow):
 
     lock_requested = Signal()
     closed = Signal()
+    delegation_requested = Signal(str)  # the NHS number typed
 
     def __init__(self, user: SignedInUser, people_count: int, demo: bool) -> None:
         super().__init__()
@@ -28,10 +37,24 @@ class MainWindow(QMainWindow):
             "Your records are encrypted on this laptop. The caseload, the delegation wizard "
             "and the registers open from here."))
         note.setWordWrap(True)
+        self.nhs_edit = QLineEdit()
+        self.nhs_edit.setPlaceholderText(self.tr("NHS number, e.g. 999 000 0018"))
+        self.nhs_edit.setAccessibleName(self.tr("NHS number of the person"))
+        self.start_button = QPushButton(self.tr("&Start a delegation"))
+        self.start_button.clicked.connect(
+            lambda: self.delegation_requested.emit(self.nhs_edit.text()))
+        self.nhs_edit.returnPressed.connect(self.start_button.click)
+        start_row = QHBoxLayout()
+        start_label = QLabel(self.tr("Person's &NHS number:"))
+        start_label.setBuddy(self.nhs_edit)
+        start_row.addWidget(start_label)
+        start_row.addWidget(self.nhs_edit, 1)
+        start_row.addWidget(self.start_button)
         home = QWidget()
         layout = QVBoxLayout(home)
         for widget in (heading, self.summary, note):
             layout.addWidget(widget)
+        layout.addLayout(start_row)
         layout.addStretch(1)
         self.setCentralWidget(home)
         role = ROLE_LABELS.get(user.role, user.role.value)

@@ -1,12 +1,18 @@
 """The Care Act eligibility suggestion (``services.eligibility``, framework §4).
 
-The table of all 18 combinations is written out by hand, not derived from the rule, so it
-checks the code rather than repeating it. How these tests were seen to fail (each mutation
-made in the module, the tests run, the change undone): counting outcomes with an empty set
-of reasons makes ``test_an_outcome_with_no_reason_ticked_does_not_count`` fail; needing 1
-outcome instead of 2 makes the table and ``test_exactly_one_outcome_is_not_enough`` fail;
-checking for missing answers before failed ones makes the table and
-``test_a_failed_condition_settles_it_even_with_answers_missing`` fail.
+The table of all 27 combinations (each condition yes, no or not answered) is written out by
+hand, not derived from the rule, so it checks the code rather than repeating it.
+
+How these tests were seen to fail (each mutation made in the module, the tests run, the
+change undone): counting an outcome with an empty set of reasons fails
+``test_an_outcome_with_no_reason_ticked_does_not_count``; needing 1 outcome instead of 2
+fails the table and ``test_exactly_one_outcome_is_not_enough``; looking for missing answers
+before failed ones fails 14 tests, among them the table and
+``test_a_failed_condition_settles_it_even_with_answers_missing``; treating outcomes not yet
+assessed as none fails ``test_a_blank_form_is_incomplete_not_ineligible``; taking any answer
+to a yes/no question as "yes" fails the table; dropping a label fails the label tests;
+listing outcomes in the order they were ticked fails
+``test_outcomes_are_listed_in_the_framework_order``.
 """
 
 from __future__ import annotations
@@ -31,13 +37,13 @@ ONE_OUTCOME = {Outcome.NUTRITION: HELP}
 
 
 def suggest(
-    impairment: bool | None, unable: dict[Outcome, set[UnableReason]], impact: bool | None
+    impairment: bool | None, unable: dict[Outcome, set[UnableReason]] | None, impact: bool | None
 ) -> EligibilityStatus:
     answers = EligibilityAnswers(impairment, unable, impact)
     return suggest_eligibility(answers).status
 
 
-# impairment, 2+ outcomes?, significant impact → expected
+# impairment, 2+ outcomes? (None: not assessed yet), significant impact → expected
 TABLE = [
     (True, True, True, ELIGIBLE),
     (True, True, False, NOT_ELIGIBLE),
@@ -57,19 +63,31 @@ TABLE = [
     (None, False, True, NOT_ELIGIBLE),
     (None, False, False, NOT_ELIGIBLE),
     (None, False, None, NOT_ELIGIBLE),
+    (True, None, True, INCOMPLETE),
+    (True, None, False, NOT_ELIGIBLE),
+    (True, None, None, INCOMPLETE),
+    (False, None, True, NOT_ELIGIBLE),
+    (False, None, False, NOT_ELIGIBLE),
+    (False, None, None, NOT_ELIGIBLE),
+    (None, None, True, INCOMPLETE),
+    (None, None, False, NOT_ELIGIBLE),
+    (None, None, None, INCOMPLETE),
 ]
+OUTCOME_ANSWERS = {True: TWO_OUTCOMES, False: ONE_OUTCOME, None: None}
 
 
 @pytest.mark.parametrize(("impairment", "two_or_more", "impact", "expected"), TABLE)
 def test_every_combination_of_the_three_conditions(
-    impairment: bool | None, two_or_more: bool, impact: bool | None, expected: EligibilityStatus
+    impairment: bool | None,
+    two_or_more: bool | None,
+    impact: bool | None,
+    expected: EligibilityStatus,
 ) -> None:
-    unable = TWO_OUTCOMES if two_or_more else ONE_OUTCOME
-    assert suggest(impairment, unable, impact) is expected
+    assert suggest(impairment, OUTCOME_ANSWERS[two_or_more], impact) is expected
 
 
 def test_the_table_covers_every_combination() -> None:
-    assert len({row[:3] for row in TABLE}) == 3 * 2 * 3
+    assert len({row[:3] for row in TABLE}) == len(TABLE) == 3 * 3 * 3
 
 
 def test_all_three_met_gives_the_reasons_for_each() -> None:
@@ -112,7 +130,9 @@ def test_any_one_of_the_four_ways_counts_as_unable(reason: UnableReason) -> None
 
 
 def test_outcomes_are_listed_in_the_framework_order() -> None:
-    unable = {Outcome.CARING_FOR_A_CHILD: HELP, Outcome.NUTRITION: HELP, Outcome.RELATIONSHIPS: HELP}
+    unable = {
+        Outcome.CARING_FOR_A_CHILD: HELP, Outcome.NUTRITION: HELP, Outcome.RELATIONSHIPS: HELP,
+    }
     result = suggest_eligibility(EligibilityAnswers(True, unable, True))
     assert result.outcomes_unable == (
         Outcome.NUTRITION, Outcome.RELATIONSHIPS, Outcome.CARING_FOR_A_CHILD,
@@ -146,8 +166,17 @@ def test_no_wellbeing_impact_is_the_reason_given() -> None:
     )
 
 
-def test_a_fresh_form_is_incomplete_on_impairment_and_fails_on_outcomes() -> None:
-    assert suggest_eligibility(EligibilityAnswers()).status is NOT_ELIGIBLE
+def test_a_blank_form_is_incomplete_not_ineligible() -> None:
+    result = suggest_eligibility(EligibilityAnswers())
+    assert result.status is INCOMPLETE
+    assert "Not answered yet: which of the 10 outcomes can be achieved." in result.reasons
+    assert result.outcomes_unable == ()
+
+
+def test_outcomes_not_assessed_leave_it_incomplete_only_when_they_matter() -> None:
+    assert suggest(True, None, True) is INCOMPLETE
+    assert suggest(True, None, False) is NOT_ELIGIBLE
+    assert suggest(False, None, None) is NOT_ELIGIBLE
 
 
 def test_there_are_ten_outcomes_and_four_ways_of_being_unable() -> None:

@@ -1,0 +1,406 @@
+"""Delegation cases: drafts saved as the wizard goes, and the decision recorded at the end.
+
+A case starts as a draft (the answers so far and the step on screen), saved in the vault
+on every page change, so a flat battery or a killed app loses nothing: the next start
+offers to resume it. ``decide`` evaluates the answers with the flow, then writes in one
+unit of work the case's outcome (with the flow version and reasons), the consent record,
+competency sign-offs, clinical oversight, the MDT decision or shared care discussion,
+and, when the task is delegated, a new support plan version with its funding and the
+first review. Audit and outbox rows follow from tracking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desktop_app.models.competency import CompetencySignOff
+from desktop_app.models.consent import ConsentRecord
+from desktop_app.models.delegation import CaseStatus, DelegationCase, OutcomeCode
+from desktop_app.models.mdt import MdtDecision, SharedCareDiscussion
+from desktop_app.models.oversight import ClinicalOversight
+from desktop_app.models.person import Contact, Person
+from desktop_app.models.plan import Funder, FundingSplit, SupportPlan, SupportPlanTask
+from desktop_app.models.provider import CareProvider, CareWorker
+from desktop_app.models.review import Review
+from desktop_app.services import funding
+from desktop_app.services.catalogue import Catalogue
+from desktop_app.services.delegation_context import (
+    ContactOption,
+    ProviderOption,
+    TaskOption,
+    WizardContext,
+    WorkerOption,
+)
+from desktop_app.services.errors import NotFound, ValidationError
+from desktop_app.services.flow import Flow, FlowResult, check_answer_types, evaluate
+from desktop_app.services.identifiers import format_nhs_number
+from desktop_app.services.outcomes import describe
+from desktop_app.services.review_schedule import first_review
+from desktop_app.services.uow import UnitOfWork
+
+Answers = dict[str, dict[str, Any]]
+DEFAULT_TEXT = {
+    "if_refused": "Respect the refusal, record it and tell the community nursing team today.",
+    "if_missed": "Do not double up. Call the community nursing team for advice.",
+    "if_equipment_fails": "Do not improvise. Call the community nursing team.",
+    "if_out_of_range": "Follow the 'call the nurse' thresholds above.",
+    "in_emergency": "Call 999.",
+}
+METHOD_INPUTS: dict[str, type[funding.MethodInputs]] = {
+    cls.method.value: cls
+    for cls in (funding.HealthOnlyCall, funding.ExtraMinutes, funding.SplitByMinutes,
+                funding.EqualSplit, funding.FixedPercentage, funding.ExistingPackage)
+}
+
+
+@dataclass(frozen=True)
+class DraftSummary:
+    """A delegation left unfinished, offered for resuming."""
+
+    case_id: str
+    person_id: str
+    person_name: str
+    task_code: str
+    current_step: str | None
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What was recorded when the wizard finished."""
+
+    case_id: str
+    outcome: str
+    title: str
+    reasons: tuple[str, ...]
+    next_steps: tuple[str, ...]
+    flow_version: str
+    plan_version: int | None
+    first_review_due: dt.date | None
+
+
+# ---------------------------------------------------------------- context and drafts
+
+
+def _person(session: Session, person_id: str) -> Person:
+    person = session.get(Person, person_id)
+    if person is None or person.deleted:
+        raise NotFound("That person is not on the caseload.")
+    return person
+
+
+def _providers(session: Session) -> tuple[ProviderOption, ...]:
+    providers = session.scalars(
+        select(CareProvider).where(~CareProvider.deleted).order_by(CareProvider.name))
+    options = []
+    for provider in providers:
+        workers = session.scalars(
+            select(CareWorker).where(CareWorker.provider_id == provider.id, ~CareWorker.deleted,
+                                     CareWorker.active)
+            .order_by(CareWorker.family_name, CareWorker.given_name))
+        options.append(ProviderOption(provider.id, provider.name, provider.council, tuple(
+            WorkerOption(w.id, f"{w.given_name} {w.family_name}") for w in workers)))
+    return tuple(options)
+
+
+def wizard_context(uow: UnitOfWork, person_id: str, catalogue: Catalogue,
+                   case_id: str | None = None) -> WizardContext:
+    """Everything the wizard shows for this person (and a draft's answers, if resuming)."""
+    with uow.read() as session:
+        person = _person(session, person_id)
+        contacts = tuple(
+            ContactOption(c.id, c.name, c.kind, c.can_decide_health_welfare)
+            for c in person.contacts if not c.deleted)
+        case = session.get(DelegationCase, case_id) if case_id else None
+        return WizardContext(
+            person_id=person.id, person_name=f"{person.given_name} {person.family_name}",
+            nhs_number_display=format_nhs_number(person.nhs_number),
+            date_of_birth_display=person.date_of_birth.strftime("%d/%m/%Y"),
+            open_to_community_health=person.open_to_community_health,
+            gp_practice_name=person.gp_practice_name or "", team=person.team,
+            tasks=tuple(TaskOption(t.code, t.name, t.category, t.typical_status,
+                                   t.training_level, t.refresher_months, t.oversight_default)
+                        for t in catalogue.tasks),
+            providers=_providers(session), contacts=contacts,
+            case_id=case.id if case else None,
+            answers={k: dict(v) for k, v in (case.answers if case else {}).items()},
+            current_step=case.current_step if case else None,
+        )
+
+
+def save_draft(uow: UnitOfWork, person_id: str, case_id: str | None, answers: Answers,
+               current_step: str, flow: Flow, catalogue: Catalogue) -> str:
+    """Save the wizard's answers so far; returns the case id (new on the first save)."""
+    task_code = str(answers.get("S1", {}).get("task_code") or "")
+    version = catalogue.version
+    with uow.begin() as session:
+        case = session.get(DelegationCase, case_id) if case_id else None
+        if case is None:
+            _person(session, person_id)
+            case = DelegationCase(person_id=person_id, referred_by="", flow_version=flow.version,
+                                  task_code=task_code, task_catalogue_version=version,
+                                  status=CaseStatus.DRAFT.value)
+            session.add(case)
+        elif case.status != CaseStatus.DRAFT.value:
+            raise ValidationError("This delegation has already been decided.")
+        case.answers = {k: dict(v) for k, v in answers.items()}  # a new value: JSON is tracked
+        case.current_step = current_step[:8]
+        case.task_code = task_code
+        case.referred_by = str(answers.get("S1", {}).get("referred_by") or "")
+        session.flush()
+        return case.id
+
+
+def drafts(uow: UnitOfWork) -> list[DraftSummary]:
+    """Unfinished delegations on this laptop, newest first."""
+    with uow.read() as session:
+        rows = session.execute(
+            select(DelegationCase, Person)
+            .join(Person, Person.id == DelegationCase.person_id)
+            .where(DelegationCase.status == CaseStatus.DRAFT.value, ~DelegationCase.deleted)
+            .order_by(DelegationCase.updated_at.desc()))
+        return [DraftSummary(c.id, p.id, f"{p.given_name} {p.family_name}", c.task_code,
+                             c.current_step, c.updated_at) for c, p in rows]
+
+
+def discard_draft(uow: UnitOfWork, case_id: str) -> None:
+    """Throw a draft away (a tombstone, so the discard syncs too)."""
+    with uow.begin() as session:
+        case = session.get(DelegationCase, case_id)
+        if case is None or case.status != CaseStatus.DRAFT.value:
+            raise NotFound("That draft is no longer there.")
+        case.deleted = True
+
+
+# ---------------------------------------------------------------- deciding
+
+
+def facts_for(answers: Mapping[str, Mapping[str, Any]], catalogue: Catalogue) -> dict[str, Any]:
+    """Catalogue facts for the flow: the chosen task's typical status."""
+    code = answers.get("S1", {}).get("task_code")
+    if not code:
+        return {}
+    return {"task.typical_status": catalogue.get(str(code)).typical_status}
+
+
+def _date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(str(value)) if value else None
+
+
+def decide(uow: UnitOfWork, case_id: str, answers: Answers, flow: Flow, catalogue: Catalogue,
+           recorded_by: str, today: dt.date | None = None) -> Decision:
+    """Record the outcome the answers reach, and everything that follows from it."""
+    today = today or dt.date.today()
+    check_answer_types(flow, answers)
+    result = evaluate(flow, answers, facts_for(answers, catalogue))
+    if not result.decided or result.outcome is None:
+        raise ValidationError("The answers do not reach an outcome yet; go back to the step "
+                              "that needs answering.")
+    with uow.begin() as session:
+        case = session.get(DelegationCase, case_id)
+        if case is None or case.deleted:
+            raise NotFound("That delegation is no longer there.")
+        if case.status != CaseStatus.DRAFT.value:
+            raise ValidationError("This delegation has already been decided.")
+        _record_case(case, answers, result, today)
+        _record_parts(session, case, answers, result, catalogue, today)
+        plan_version, review_due = None, None
+        if describe(result.outcome).delegated:
+            plan_version = _record_plan(session, case, answers, recorded_by, today)
+            review_due = _record_first_review(session, case, today)
+        text = describe(result.outcome)
+        return Decision(case.id, result.outcome, text.title, result.reasons, text.next_steps,
+                        result.flow_version, plan_version, review_due)
+
+
+def _record_case(case: DelegationCase, answers: Answers, result: FlowResult,
+                 today: dt.date) -> None:
+    case.answers = {k: dict(v) for k, v in answers.items()}
+    case.outcome_code = result.outcome
+    case.outcome_reasons = list(result.reasons) + _typed_reasons(answers, result)
+    case.flow_version = result.flow_version
+    case.current_step = None
+    case.decided_on = today
+    delegated = describe(str(result.outcome)).delegated
+    case.status = (CaseStatus.ACTIVE if delegated else CaseStatus.DECIDED).value
+    case.started_on = today if delegated else None
+    last = answers.get(result.path[-1], {})
+    case.reconsider_on = _date(last.get("reconsider_on"))
+
+
+def _typed_reasons(answers: Answers, result: FlowResult) -> list[str]:
+    """The nurse's own words for a "no", kept with the decision."""
+    typed = answers.get(result.path[-1], {}).get("no_reason")
+    return [str(typed)] if typed and result.outcome not in _DELEGATED_CODES else []
+
+
+_DELEGATED_CODES = {OutcomeCode.DELEGATED_EXISTING_PACKAGE, OutcomeCode.DELEGATED_HEALTH_FUNDED,
+                    OutcomeCode.DELEGATED_JOINT_FUNDED}
+
+
+def _record_parts(session: Session, case: DelegationCase, answers: Answers,
+                  result: FlowResult, catalogue: Catalogue, today: dt.date) -> None:
+    if "S6" in result.path and answers.get("S6", {}).get("consent_given") is not None:
+        session.add(_consent(session, case, answers["S6"], today))
+    if "S9" in result.path:  # S8 was answered "all signed off"
+        _record_competence(session, case, answers, catalogue)
+    if "S10" in result.path:
+        _record_mdt(session, case, answers, result, today)
+
+
+def _consent(session: Session, case: DelegationCase, s6: dict[str, Any],
+             today: dt.date) -> ConsentRecord:
+    given = bool(s6.get("consent_given"))
+    contact_id = s6.get("contact_id")
+    if contact_id and session.get(Contact, contact_id) is None:
+        contact_id = None
+    return ConsentRecord(
+        person_id=case.person_id, delegation_case_id=case.id,
+        status="given" if given else "refused", recorded_on=today,
+        given_by_kind=s6.get("given_by_kind") or "person",
+        given_by_name=s6.get("given_by_name") or "the person",
+        contact_id=contact_id, how=s6.get("how") or "verbal",
+        explained=s6.get("explained") or s6.get("no_reason") or "",
+        capacity_in_doubt=bool(s6.get("capacity_in_doubt")),
+        capacity_decision=s6.get("capacity_decision"),
+        capacity_assessed_on=_date(s6.get("capacity_assessed_on")),
+        capacity_assessor=s6.get("capacity_assessor"),
+        capacity_outcome=s6.get("capacity_outcome"),
+        bi_consulted=s6.get("bi_consulted"), bi_wishes_feelings=s6.get("bi_wishes_feelings"),
+        bi_options=s6.get("bi_options"), bi_least_restrictive=s6.get("bi_least_restrictive"),
+    )
+
+
+def _record_competence(session: Session, case: DelegationCase, answers: Answers,
+                       catalogue: Catalogue) -> None:
+    s8 = answers.get("S8", {})
+    task = catalogue.get(case.task_code)
+    for item in s8.get("sign_offs", []):
+        session.add(CompetencySignOff(
+            worker_id=item["worker_id"], person_id=case.person_id, task_code=case.task_code,
+            training_level=int(item.get("training_level") or task.training_level or 1),
+            trainer_name=item["trainer_name"], assessor_name=item["assessor_name"],
+            signed_off_on=_date(item["signed_off_on"]), refresher_due=_date(item["refresher_due"]),
+            delegation_case_id=case.id))
+    session.add(ClinicalOversight(
+        person_id=case.person_id, delegation_case_id=case.id,
+        service_kind="community_health" if s8.get("oversight_service") == "community_health"
+        else "gp_practice",
+        organisation_name=s8.get("oversight_organisation") or "",
+        named_clinician=s8.get("oversight_clinician"),
+        phone_in_hours=s8.get("oversight_phone_in_hours") or "",
+        phone_out_of_hours=s8.get("oversight_phone_out_of_hours") or "111",
+        proposed_automatically=bool(s8.get("oversight_proposed_automatically", False))))
+
+
+def _record_mdt(session: Session, case: DelegationCase, answers: Answers,
+                result: FlowResult, today: dt.date) -> None:
+    s10 = answers.get("S10", {})
+    consensus = bool(s10.get("consensus"))
+    session.add(MdtDecision(
+        delegation_case_id=case.id, met_on=_date(s10.get("met_on")) or today,
+        attendees=list(s10.get("attendees", [])), consensus=consensus,
+        decision=describe(str(result.outcome)).title, notes=s10.get("notes")))
+    if consensus:
+        return
+    about_funding = s10.get("disagreement_about") == "funding"
+    session.add(SharedCareDiscussion(
+        delegation_case_id=case.id, opened_on=today,
+        question=s10.get("question_for_discussion") or "",
+        options=s10.get("options") or "",
+        funding_proposal=_funding_summary(answers),
+        interim_funder=s10.get("interim_funder") or Funder.ICB.value, interim_from=today,
+        escalated_to_mlcsu=about_funding, dispute_reference=s10.get("dispute_reference"),
+        themes=["funding"] if about_funding else ["delegation"]))
+
+
+# ---------------------------------------------------------------- the plan
+
+
+def funding_result(s9f: Mapping[str, Any]) -> funding.FundingResult | None:
+    """Recompute the split from the funding page's echoed inputs (never trust totals)."""
+    echo = s9f.get("inputs") or {}
+    method = echo.get("method") or s9f.get("method")
+    if not method or method not in METHOD_INPUTS:
+        return None
+    cls = METHOD_INPUTS[str(method)]
+    basis = funding.FundingBasis(
+        council=Funder(echo["council"]), rate_pence_per_hour=int(echo["rate_pence_per_hour"]),
+        lead_commissioner=Funder(echo["lead_commissioner"]),
+        start_date=dt.date.fromisoformat(str(echo["start_date"])))
+    kwargs = {f.name: echo[f.name] for f in fields(cls) if f.name in echo}
+    return funding.apportion(basis, cls(**kwargs))
+
+
+def _funding_summary(answers: Answers) -> str:
+    result = funding_result(answers.get("S9F", {})) if answers.get("S9F") else None
+    if result is None:
+        return "Within the existing package."
+    return "; ".join(f"{s.funder.value}: {funding.format_pounds(s.pence_per_week)} a week"
+                     for s in result.shares)
+
+
+def _record_plan(session: Session, case: DelegationCase, answers: Answers, recorded_by: str,
+                 today: dt.date) -> int:
+    latest = session.scalar(select(func.max(SupportPlan.version_number))
+                            .where(SupportPlan.person_id == case.person_id))
+    plan = SupportPlan(person_id=case.person_id, delegation_case_id=case.id,
+                       version_number=(latest or 0) + 1, effective_from=today,
+                       created_by_name=recorded_by,
+                       person_words=answers.get("S6", {}).get("person_words"))
+    plan.tasks = [_task_line(case, answers)]
+    plan.funding_splits = _funding_rows(session, case, answers, today)
+    session.add(plan)
+    session.flush()
+    return plan.version_number
+
+
+def _task_line(case: DelegationCase, answers: Answers) -> SupportPlanTask:
+    s4 = answers.get("S4", {})
+    return SupportPlanTask(
+        task_code=case.task_code, task_catalogue_version=case.task_catalogue_version,
+        what_is_delegated=s4.get("what_is_delegated", ""),
+        what_is_not_delegated=s4.get("what_is_not_delegated", ""),
+        frequency=s4.get("frequency", ""), equipment=s4.get("equipment"),
+        do_thresholds=s4.get("do_thresholds", ""),
+        call_nurse_thresholds=s4.get("call_nurse_thresholds", ""),
+        worker_ids=list(answers.get("S7", {}).get("worker_ids", [])),
+        **{k: s4.get(k) or text for k, text in DEFAULT_TEXT.items()})
+
+
+def _funding_rows(session: Session, case: DelegationCase, answers: Answers,
+                  today: dt.date) -> list[FundingSplit]:
+    result = funding_result(answers.get("S9F", {})) if answers.get("S9F") else None
+    interim = case.outcome_code == OutcomeCode.INTERIM_WITHOUT_PREJUDICE.value
+    s10 = answers.get("S10", {})
+    if result is None:
+        council = _council_of(session, answers)
+        return [FundingSplit(funder=f.value, method="existing_package", inputs={},
+                             pence_per_week=0, free_to_person=f is Funder.ICB,
+                             lead_commissioner=f is not Funder.ICB, start_date=today)
+                for f in (Funder.ICB, council)]
+    return [FundingSplit(
+        funder=share.funder.value, method=result.method.value, inputs=result.json_inputs(),
+        pence_per_week=share.pence_per_week, free_to_person=share.free_to_person,
+        lead_commissioner=share.funder == result.lead_commissioner,
+        start_date=result.start_date, interim_without_prejudice=interim,
+        dispute_reference=s10.get("dispute_reference") if interim else None)
+        for share in result.shares]
+
+
+def _council_of(session: Session, answers: Answers) -> Funder:
+    provider = session.get(CareProvider, answers.get("S7", {}).get("provider_id") or "")
+    return Funder(provider.council) if provider else Funder.LEICESTERSHIRE_COUNTY
+
+
+def _record_first_review(session: Session, case: DelegationCase, today: dt.date) -> dt.date:
+    due = first_review(today)
+    session.add(Review(delegation_case_id=case.id, person_id=case.person_id,
+                       due_on=due.due_on, kind=due.kind.value))
+    return due.due_on

@@ -1,0 +1,32 @@
+"""Open the delegation wizard on synthetic data, without a vault (developers and screenshots).
+
+Run: ``python tools/preview_wizard.py [STEP]`` — STEP opens the wizard at that page with
+sample answers for the steps before it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from desktop_app.services.flow import load_flow  # noqa: E402
+from desktop_app.ui.wizard.outcome_page import OutcomePage  # noqa: E402
+from desktop_app.ui.wizard.pages import PAGES  # noqa: E402
+from desktop_app.ui.wizard.wizard import DelegationWizard  # noqa: E402
+from tests.ui.wizard.wizard_support import make_context  # noqa: E402
+
+
+def main() -> int:
+    app = QApplication(sys.argv[:1])
+    wizard = DelegationWizard(make_context(), load_flow(), PAGES, OutcomePage)
+    wizard.draft_changed.connect(lambda answers, step: print("draft at", step, answers))
+    wizard.show()
+    return int(app.exec())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
