@@ -173,7 +173,7 @@ def discard_draft(uow: UnitOfWork, case_id: str) -> None:
     """Throw a draft away (a tombstone, so the discard syncs too)."""
     with uow.begin() as session:
         case = session.get(DelegationCase, case_id)
-        if case is None or case.status != CaseStatus.DRAFT.value:
+        if case is None or case.deleted or case.status != CaseStatus.DRAFT.value:
             raise NotFound("That draft is no longer there.")
         case.deleted = True
 
