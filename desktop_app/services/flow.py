@@ -32,6 +32,7 @@ from desktop_app.services.paths import resources_dir
 
 ANY = "*"
 CONTINUE = "CONTINUE"  # the review's "carry on": not a decision outcome
+FACT_OWNERS = {"task", "person", "flag"}
 FIELD_TYPES = {"bool", "text", "date", "choice", "list", "object"}
 Answers = Mapping[str, Mapping[str, Any]]
 
@@ -177,6 +178,8 @@ def _check_references(flow: Flow) -> None:
                 raise FlowError(f"{step.id}: goes to unknown step {branch.goto}")
             for ref in list(branch.when) + list(branch.requires):
                 owner, _, name = ref.partition(".")
+                if owner not in flow.steps and owner not in FACT_OWNERS:
+                    raise FlowError(f"{step.id}: refers to {ref}: unknown step or fact")
                 if owner in flow.steps and name not in flow.steps[owner].fields:
                     raise FlowError(f"{step.id}: refers to unknown field {ref}")
 

@@ -24,8 +24,8 @@ throwaway pytest plugin for one run; no file of the app was edited):
   ``parse_flow``: the matching broken-flow case fails.
 * ``check_answer_types`` without the bool check: the three bool cases fail.
 
-The tests marked ``xfail(strict=True)`` document problems found and not fixed here (see
-their reasons): each starts failing the suite, as an unexpected pass, once it is fixed.
+Problems these tests found in the flow data (insurance at S7, S9F's missing list, unknown
+references) were fixed; their tests now guard them.
 """
 
 from __future__ import annotations
@@ -279,7 +279,7 @@ GOTO_ROWS: list[tuple[str, Answers, tuple[str, ...], tuple[str, ...]]] = [
     ("S4 yes -> S5", upto("S4"), MAIN[:5], ("S5.incidental_or_ancillary",)),
     ("S5 yes -> S6", upto("S5"), MAIN[:6], ("S6.consent_given",)),
     ("S5 no -> S6", upto("S5", S5=NO["S5"]), MAIN[:6], ("S6.consent_given",)),
-    ("S6 yes -> S7", upto("S6"), MAIN[:7], ("S7.provider_accepts",)),
+    ("S6 yes -> S7", upto("S6"), MAIN[:7], ("S7.provider_accepts", "S7.insurance_confirmed")),
     ("S7 yes -> S8", upto("S7"), MAIN[:8], ("S8.all_signed_off",)),
     ("S8 yes -> S9", upto("S8"), MAIN[:9], ("S9.fits_existing_calls",)),
     ("S9 yes -> S10", upto("S9"), MAIN, ("S10.met_on", "S10.attendees", "S10.consensus")),
@@ -307,7 +307,7 @@ YES_REQUIRES = [
     ("S4", ("S4.what_is_delegated", "S4.what_is_not_delegated", "S4.frequency",
             "S4.do_thresholds", "S4.call_nurse_thresholds")),
     ("S6", ("S6.given_by_kind", "S6.given_by_name", "S6.how", "S6.explained")),
-    ("S7", ("S7.provider_id", "S7.worker_ids", "S7.insurance_confirmed")),
+    ("S7", ("S7.provider_id", "S7.worker_ids")),  # insurance: its own test
     ("S8", ("S8.sign_offs", "S8.oversight_service", "S8.oversight_organisation")),
 ]
 
@@ -651,9 +651,6 @@ def test_a_looping_flow_is_refused_when_walked() -> None:
         evaluate(loop, given, facts(D_TASK))
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
-                   reason="parse_flow only checks references whose step exists: 'NOSTEP.x' or "
-                   "'tsk.typical_status' pass, and the walk then waits on them forever")
 @pytest.mark.parametrize("ref", ["NOSTEP.x", "tsk.typical_status"])
 def test_a_reference_to_an_unknown_step_is_refused(ref: str) -> None:
     with pytest.raises(FlowError, match="unknown"):
@@ -758,18 +755,33 @@ def test_any_review_answers_continue_withdraw_or_wait(s11: dict[str, Any]) -> No
 # ---------------------------------------------------------------- found, not fixed
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="S7's yes branch only requires insurance_confirmed to be answered, "
-                   "so False passes S7 (framework §2 S7: 'with named workers and insurance "
-                   "cover')")
 def test_insurance_not_confirmed_does_not_pass_s7() -> None:
     result = run(answers(S7={"insurance_confirmed": False}))
     assert result.path == MAIN[:7]  # stops at S7, whether it waits there or decides
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="with health_must_fund, S9F's first (error) branch waits on "
-                   "icb_share alone, so missing omits S9F.method and S9F.inputs")
 def test_s9f_names_all_its_unanswered_fields_when_health_must_fund() -> None:
     result = run(answers(S5=NO["S5"]))
     assert set(result.missing) == {"S9F.method", "S9F.inputs", "S9F.icb_share"}
+
+
+def test_s7_waits_for_insurance_before_anything_else() -> None:
+    """Insurance decides which S7 branch applies, so it is asked for first."""
+    assert_waiting(run(answers(drop=("S7.insurance_confirmed",))), "S7",
+                   ("S7.insurance_confirmed",), MAIN[:7])
+
+
+def test_uninsured_provider_means_no_provider() -> None:
+    result = run(answers(S7={"insurance_confirmed": False, "no_reason": "Not covered"}))
+    assert result.outcome == OC.NO_PROVIDER and "insurance" in result.reasons[-1]
+
+
+def test_a_personal_care_task_is_social_care_not_a_delegation() -> None:
+    pc = next(t.code for t in load_catalogue().tasks if t.typical_status == "PC")
+    result = evaluate(FLOW, answers(S1={"task_code": pc}), facts(pc))
+    assert result.outcome == OC.SOCIAL_CARE_ONLY and result.path[-1] == "S3"
+
+
+def test_the_council_funding_all_the_extra_time_is_within_the_package() -> None:
+    result = run(upto("S9", S9=NO["S9"], S9F={**S9F_PART, "icb_share": "none"}))
+    assert result.flags == {"proposed_outcome": OC.DELEGATED_EXISTING_PACKAGE}

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizardPage
 
 from desktop_app.services.flow import Flow
 from desktop_app.services.outcomes import describe
+from desktop_app.services.review_schedule import HOW_DATES_ARE_COUNTED
 from desktop_app.ui.wizard.base import PersonBanner, _escape
 from desktop_app.ui.wizard.context import WizardContext
 
@@ -52,7 +53,9 @@ class OutcomePage(QWizardPage):
             f"<h2>{_escape(text.title)}</h2>"
             f"<p><b>{self.tr('Why')}</b></p><ul>{reasons}</ul>"
             f"<p><b>{self.tr('What happens next')}</b></p><ul>{steps}</ul>"
-            f"<p style='color:#555'>{self.tr('Decided under flow version')} "
+            + (f"<p><b>{self.tr('How review dates are counted')}</b><br>"
+               f"{_escape(HOW_DATES_ARE_COUNTED)}</p>" if text.delegated else "")
+            + f"<p style='color:#555'>{self.tr('Decided under flow version')} "
             f"{_escape(result.flow_version)}.</p>")
 
     def nextId(self) -> int:  # noqa: N802

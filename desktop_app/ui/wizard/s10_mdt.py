@@ -1,0 +1,211 @@
+"""S10: the MDT meeting, who attended, and whether it agreed.
+
+Without consensus the case goes to a shared care discussion (framework §1): the page asks
+what the disagreement is about, the question for that discussion and who pays meanwhile.
+Care is not disrupted: Health (the ICB) funds the gap "without prejudice" by default, and a
+funding dispute needs its reference so the interim can be reconciled later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.services.flow import Step
+from desktop_app.services.funding import COUNCILS, FUNDER_NAMES
+from desktop_app.ui.wizard.base import StepPage
+from desktop_app.ui.wizard.context import WizardContext
+from desktop_app.ui.wizard.fields import Choice, DateField, Line, Para, YesNo
+
+ATTENDEE_KEYS = ("role", "organisation", "name")
+MIN_ATTENDEES = 2
+DISPUTE_REFERENCE_MAX = 64  # what the funding service accepts
+
+
+class AttendeeTable(QWidget):
+    """Role, organisation and name per attendee, with Add and Remove buttons.
+
+    Tab leaves the table (arrow keys move between cells, typing or F2 edits a cell), so
+    the keyboard never gets stuck in it.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.table = QTableWidget(0, len(ATTENDEE_KEYS))
+        self.table.setAccessibleName(name)
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("Role"), self.tr("Organisation"), self.tr("Name")])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setTabKeyNavigation(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        rows = 4
+        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height()
+                                  + self.table.verticalHeader().defaultSectionSize() * rows + 4)
+        self.add = QPushButton(self.tr("&Add attendee"))
+        self.add.setAccessibleName(self.tr("Add attendee"))
+        self.remove = QPushButton(self.tr("&Remove attendee"))
+        self.remove.setAccessibleName(self.tr("Remove the selected attendee"))
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.add)
+        buttons.addWidget(self.remove)
+        buttons.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self.setFocusProxy(self.table)
+        self.add.clicked.connect(self._on_add_clicked)
+        self.remove.clicked.connect(self._on_remove_clicked)
+        self.table.currentCellChanged.connect(self._on_table_current_cell_changed)
+        self._on_table_current_cell_changed(-1, -1, -1, -1)
+
+    def _on_add_clicked(self) -> None:
+        row = self.add_row({})
+        self.table.setFocus()
+        self.table.setCurrentCell(row, 0)
+        self.table.editItem(self.table.item(row, 0))
+
+    def _on_remove_clicked(self) -> None:
+        row = self.table.currentRow()
+        if row < 0:
+            return
+        self.table.removeRow(row)
+        if self.table.rowCount():
+            self.table.setCurrentCell(min(row, self.table.rowCount() - 1), 0)
+            self.table.setFocus()
+        else:
+            self.add.setFocus()
+
+    def _on_table_current_cell_changed(self, row: int, *_args: int) -> None:
+        self.remove.setEnabled(row >= 0)
+
+    def add_row(self, attendee: dict[str, Any]) -> int:
+        """Append one attendee; returns its row."""
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        for column, key in enumerate(ATTENDEE_KEYS):
+            self.table.setItem(row, column, QTableWidgetItem(str(attendee.get(key) or "")))
+        return row
+
+    def value(self) -> list[dict[str, str | None]]:
+        """Every row with anything typed in it (blank cells are None)."""
+        people = []
+        for row in range(self.table.rowCount()):
+            cells = {}
+            for column, key in enumerate(ATTENDEE_KEYS):
+                item = self.table.item(row, column)
+                cells[key] = (item.text().strip() if item else "") or None
+            if any(cells.values()):
+                people.append(cells)
+        return people
+
+    def set_value(self, attendees: list[dict[str, Any]]) -> None:
+        """Show saved attendees (replacing the rows)."""
+        self.table.setRowCount(0)
+        for attendee in attendees:
+            if isinstance(attendee, dict):
+                self.add_row(attendee)
+        self._on_table_current_cell_changed(self.table.currentRow())
+
+
+class MdtPage(StepPage):
+    """Meeting date, attendees, consensus; without it, the shared care discussion's details."""
+
+    step_id = "S10"
+
+    def __init__(self, context: WizardContext, step: Step) -> None:
+        super().__init__(context, step)
+        self.met_on = DateField(self.label("met_on"))
+        self.attendees = AttendeeTable(self.label("attendees"))
+        self.consensus = YesNo(self.label("consensus"), self.tr("&Yes, the MDT agreed"),
+                               self.tr("N&o, it did not agree"))
+        self.about = Choice(self.label("disagreement_about"), [
+            ("delegation", self.tr("Whether to delegate the task")),
+            ("funding", self.tr("The funding"))])
+        self.question = Para(self.label("question_for_discussion"), lines=2)
+        self.interim_funder = Choice(self.label("interim_funder"), [
+            ("icb", self.tr("LLR ICB (Health)")),
+            *[(council.value, FUNDER_NAMES[council]) for council in COUNCILS]])
+        self.not_disrupted = QLabel(self.tr(
+            "Care is not disrupted: Health funds the gap without prejudice until the "
+            "decision is made."))
+        self.not_disrupted.setWordWrap(True)
+        self.not_disrupted.setStyleSheet("color: #333;")
+        self.dispute_reference = Line(self.label("dispute_reference"),
+                                      self.tr("needed when the disagreement is about funding"))
+        self.dispute_reference.setMaxLength(DISPUTE_REFERENCE_MAX)
+        self.form.addRow(self.tr("Meeting &date:"), self.met_on)
+        self.form.addRow(self.tr("&Who attended:"), self.attendees)
+        self.form.addRow(self.tr("MDT agreed:"), self.consensus)
+        self.form.addRow(self.tr("Disagreement abou&t:"), self.about)
+        self.form.addRow(self.tr("&Question for the\nshared care discussion:"), self.question)
+        self.form.addRow(self.tr("&Interim funder:"), self.interim_funder)
+        self.form.addRow("", self.not_disrupted)
+        self.form.addRow(self.tr("Dis&pute reference:"), self.dispute_reference)
+        for widget in (self.attendees, self.question):
+            self.form.labelForField(widget).setAlignment(
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.attendees.table.itemChanged.connect(self._on_attendees_changed)
+        self.attendees.table.model().rowsRemoved.connect(self._on_attendees_changed)
+        self.consensus.changed.connect(self._on_consensus_changed)
+        self.about.currentIndexChanged.connect(self._on_consensus_changed)
+        self._on_consensus_changed()
+
+    def _on_attendees_changed(self, *_args: object) -> None:
+        if self.wizard() is not None:
+            self.delegation_wizard().schedule_draft_save()
+
+    def _on_consensus_changed(self, *_args: object) -> None:
+        disagreed = self.consensus.value() is False
+        for widget in (self.about, self.question, self.interim_funder, self.not_disrupted):
+            widget.setEnabled(disagreed)
+        if disagreed and self.interim_funder.value() is None:
+            self.interim_funder.set_value("icb")  # care is not disrupted: Health pays
+        self.dispute_reference.setEnabled(disagreed and self.about.value() == "funding")
+
+    def answers(self) -> dict[str, Any]:
+        return {"met_on": self.met_on.value(), "attendees": self.attendees.value() or None,
+                "consensus": self.consensus.value(),
+                "disagreement_about": self.about.value(),
+                "question_for_discussion": self.question.value(),
+                "interim_funder": self.interim_funder.value(),
+                "dispute_reference": self.dispute_reference.value()}
+
+    def load(self, answers: dict[str, Any]) -> None:
+        self.met_on.set_value(answers.get("met_on"))
+        self.attendees.set_value(list(answers.get("attendees") or ()))
+        self.consensus.set_value(answers.get("consensus"))
+        self.about.set_value(answers.get("disagreement_about"))
+        self.question.set_value(answers.get("question_for_discussion"))
+        self.interim_funder.set_value(answers.get("interim_funder"))
+        self.dispute_reference.set_value(answers.get("dispute_reference"))
+        self._on_consensus_changed()
+
+    def page_problem(self) -> str | None:
+        people = self.attendees.value()
+        for number, person in enumerate(people, start=1):
+            if not (person["role"] and person["name"]):
+                return self.tr("Attendee %d: enter their role and name (or remove the row).") \
+                    % number
+        if len(people) < MIN_ATTENDEES:
+            return self.tr("Add at least two people who attended the MDT meeting.")
+        if (self.consensus.value() is False and self.about.value() == "funding"
+                and not self.dispute_reference.value()):
+            return self.tr("A funding dispute needs its dispute reference (from the shared "
+                           "care discussion or the CSU).")
+        return None

@@ -1,0 +1,119 @@
+"""S3: tasks that stay with a nurse (registered-nurse only, or clinical judgement each time).
+
+The catalogue decides the first half: a task it lists as registered-nurse only is never
+delegated, so the page says so plainly and the flow ends at the outcome. Otherwise the
+MDT answers whether this task, for this person, needs a clinical judgement each time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from desktop_app.services.flow import Step
+from desktop_app.ui.wizard.base import StepPage, _escape
+from desktop_app.ui.wizard.context import TaskOption, WizardContext
+from desktop_app.ui.wizard.fields import Para, YesNo
+
+NOTICE_COLOURS = {  # background, border
+    "info": ("#eef4fb", "#9bb6e0"),
+    "warning": ("#fff4e0", "#d9a441"),
+    "stop": ("#fdecea", "#c0504d"),
+}
+
+
+class Notice(QLabel):
+    """A boxed message in the page's own words: information, a warning or a stop.
+
+    Shared by the S3-S9 pages (it belongs in fields.py beside the answer widgets).
+    """
+
+    def __init__(self, name: str, kind: str = "info") -> None:
+        super().__init__()
+        self.setObjectName("notice")
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setWordWrap(True)
+        self.setAccessibleName(name)
+        self.set_kind(kind)
+
+    def set_kind(self, kind: str) -> None:
+        """Recolour the box (info, warning or stop)."""
+        background, border = NOTICE_COLOURS[kind]
+        self.setStyleSheet(f"#notice {{ background: {background}; border: 1px solid {border};"
+                           f" border-left: 5px solid {border}; padding: 6px 8px; color: #000; }}")
+
+    def show_text(self, html: str, kind: str | None = None) -> None:
+        """Show ``html`` (already escaped), optionally recoloured."""
+        if kind:
+            self.set_kind(kind)
+        self.setText(html)
+        self.setAccessibleDescription(self.text())
+        self.show()
+
+
+class ExcludedTaskPage(StepPage):
+    """Shows the chosen task's catalogue status; asks about clinical judgement if needed."""
+
+    step_id = "S3"
+
+    def __init__(self, context: WizardContext, step: Step) -> None:
+        super().__init__(context, step)
+        self.status = Notice(self.tr("Catalogue status of the task"))
+        self.judgement = YesNo(self.label("needs_clinical_judgement"),
+                               self.tr("&Yes, it needs a clinical judgement each time"),
+                               self.tr("N&o, it is done the same way each time"))
+        self.reason = Para(self.label("no_reason"),
+                           self.tr("e.g. the dose is chosen from a reading each time"))
+        self.form.addRow(self.status)
+        self.form.addRow(self.tr("Clinical judgement?"), self.judgement)
+        self.form.addRow(self.tr("&What judgement is needed:"), self.reason)
+        self.judgement.changed.connect(self._on_judgement_changed)
+        self._on_judgement_changed()
+
+    def initializePage(self) -> None:  # noqa: N802 (Qt's name)
+        super().initializePage()
+        code = self.delegation_wizard().answers.get("S1", {}).get("task_code")
+        self.show_task(self.context.task(code))
+
+    def show_task(self, task: TaskOption | None) -> None:
+        """Say what the catalogue says about ``task``; hide the question for RN tasks."""
+        registered_nurse_only = task is not None and task.typical_status == "RN"
+        self.status.show_text(self._status_html(task),
+                              "stop" if registered_nurse_only else "info")
+        for widget in (self.judgement, self.reason):
+            self.form.setRowVisible(widget, not registered_nurse_only)
+
+    def _status_html(self, task: TaskOption | None) -> str:
+        if task is None:
+            return self.tr("No task is chosen yet: go back to the first page and choose one.")
+        name = f"<b>{_escape(task.name)}</b>"
+        if task.typical_status == "RN":
+            return (f"<p style='font-size: large'><b>{self.tr('Registered nurse only')}</b></p>"
+                    + self.tr("The task catalogue lists %s as registered-nurse only. The task "
+                              "stays with a registered nurse: it is not delegated, and the "
+                              "wizard ends here. Press Next to see the outcome.") % name)
+        if task.typical_status == "PC":
+            return self.tr("The task catalogue lists %s as <b>personal care</b>, usually not a "
+                           "delegation. If that is true for this person, go back to the first "
+                           "page and record it as a social care need.") % name
+        if task.typical_status == "D":
+            return self.tr("The task catalogue lists %s as <b>delegable</b> after training and "
+                           "sign-off for this person. Check that it does not need a clinical "
+                           "judgement each time it is done.") % name
+        return self.tr("The task catalogue lists %s with status %s.") % (
+            name, _escape(task.typical_status))
+
+    def _on_judgement_changed(self) -> None:
+        # Here "yes" is the answer that stops the delegation, so it is "yes" that needs a reason.
+        self.reason.setEnabled(self.judgement.value() is True)
+
+    def answers(self) -> dict[str, Any]:
+        return {"needs_clinical_judgement": self.judgement.value(),
+                "no_reason": self.reason.value()}
+
+    def load(self, answers: dict[str, Any]) -> None:
+        self.judgement.set_value(answers.get("needs_clinical_judgement"))
+        self.reason.set_value(answers.get("no_reason"))
+        self._on_judgement_changed()

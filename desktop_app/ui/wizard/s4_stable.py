@@ -1,0 +1,159 @@
+"""S4: is the person stable enough for this task, with written "do / call the nurse" lines?
+
+"Yes" opens the task lines of the support plan: what is delegated and what is not, how
+often, the equipment, what the care worker does and when they call the nurse, and five
+"what if" instructions, pre-filled with safe defaults the nurse can edit. "No" asks why
+and when to look again. The form scrolls when the window is small.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QWidget
+
+from desktop_app.services.flow import Step
+from desktop_app.ui.wizard.base import StepPage
+from desktop_app.ui.wizard.context import WizardContext
+from desktop_app.ui.wizard.fields import DateField, Line, Para, YesNo
+
+PLAN_FIELDS = ("what_is_delegated", "what_is_not_delegated", "frequency", "equipment",
+               "do_thresholds", "call_nurse_thresholds")
+WHAT_IF_FIELDS = ("if_refused", "if_missed", "if_equipment_fails", "if_out_of_range",
+                  "in_emergency")
+
+
+class ScrollingForm(QScrollArea):
+    """A frameless scroll area holding one form, as tall as its form when there is room.
+
+    QScrollArea's own size hint stops at 24 lines, which would leave a gap under a long
+    form on a tall screen; this one asks for the whole form and shrinks (scrolls) only
+    when the window is smaller. Shared by the S4 and S6 pages.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(True)
+        body = QWidget()
+        self.form = QFormLayout(body)
+        self.form.setContentsMargins(0, 0, 4, 0)
+        self.setWidget(body)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        hint = self.widget().sizeHint()
+        return QSize(hint.width() + self.verticalScrollBar().sizeHint().width(), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(super().minimumSizeHint().width(), 120)
+
+    def section(self, title: str) -> QLabel:
+        """A bold heading across the form."""
+        heading = QLabel(f"<b>{title}</b>")
+        heading.setContentsMargins(0, 8, 0, 0)
+        self.form.addRow(heading)
+        return heading
+
+
+class StablePage(StepPage):
+    """Stable and safe? If so, the plan's task lines; if not, why and when to look again."""
+
+    step_id = "S4"
+
+    def __init__(self, context: WizardContext, step: Step) -> None:
+        super().__init__(context, step)
+        self.body = ScrollingForm()
+        self.form.addRow(self.body)
+        form = self.body.form
+        self.stable = YesNo(self.label("stable"), self.tr("&Yes, stable and safe"),
+                            self.tr("N&o, not now"))
+        form.addRow(self.tr("Stable and safe?"), self.stable)
+        self.no_reason = Para(self.label("no_reason"),
+                              self.tr("e.g. the dose is still being changed"), lines=2)
+        self.reconsider_on = DateField(self.label("reconsider_on"))
+        form.addRow(self.tr("&Why not now:"), self.no_reason)
+        form.addRow(self.tr("Look &again on:"), self.reconsider_on)
+        self.plan: dict[str, Line | Para] = {}
+        self._yes_rows: list[QWidget] = [self.body.section(self.tr("The task on the plan"))]
+        self._add_plan_rows()
+        self._yes_rows.append(self.body.section(self.tr("What if…")))
+        self._add_what_if_rows()
+        self.stable.changed.connect(self._on_stable_changed)
+        self._on_stable_changed()
+
+    def _add_plan_rows(self) -> None:
+        rows = [
+            ("what_is_delegated", self.tr("What is de&legated:"), Para, self.tr(
+                "e.g. giving the morning fixed dose of insulin by pre-filled pen")),
+            ("what_is_not_delegated", self.tr("What is no&t delegated:"), Para, self.tr(
+                "e.g. changing the dose; any injection not on the chart")),
+            ("frequency", self.tr("&How often:"), Line, self.tr("e.g. once a day, at breakfast")),
+            ("equipment", self.tr("E&quipment:"), Line, self.tr(
+                "e.g. pre-filled pen, pen needles, sharps bin")),
+            ("do_thresholds", self.tr("The care worker &does:"), Para, self.tr(
+                "e.g. gives the dose on the chart when the reading is in the written range")),
+            ("call_nurse_thresholds", self.tr("&Call the nurse if:"), Para, self.tr(
+                "e.g. a reading outside the written range, or the person seems unwell")),
+        ]
+        for name, text, kind, placeholder in rows:
+            widget = (Para(self.label(name), placeholder, lines=2) if kind is Para
+                      else Line(self.label(name), placeholder))
+            self._add_yes_row(name, text, widget)
+
+    def _add_what_if_rows(self) -> None:
+        rows = [
+            ("if_refused", self.tr("If the person &refuses:")),
+            ("if_missed", self.tr("If a dose or visit is &missed:")),
+            ("if_equipment_fails", self.tr("If the equipment fa&ils:")),
+            ("if_out_of_range", self.tr("If readings are out of ran&ge:")),
+            ("in_emergency", self.tr("In an &emergency:")),
+        ]
+        for name, text in rows:
+            self._add_yes_row(name, text, Line(self.label(name)))
+
+    def _add_yes_row(self, name: str, text: str, widget: Line | Para) -> None:
+        self.plan[name] = widget
+        self.body.form.addRow(text, widget)
+        self._yes_rows.append(widget)
+
+    def what_if_defaults(self) -> dict[str, str]:
+        """Safe first wording for the "what if" lines; the nurse edits them for the person."""
+        return {
+            "if_refused": self.tr("Do not insist. Write it in the notes and call the community "
+                                  "nursing team on the number on the plan."),
+            "if_missed": self.tr("Do not give two doses to catch up. Call the community nursing "
+                                 "team on the number on the plan."),
+            "if_equipment_fails": self.tr("Do not improvise. Call the community nursing team on "
+                                          "the number on the plan."),
+            "if_out_of_range": self.tr("Call the community nursing team on the number on the "
+                                       "plan straight away."),
+            "in_emergency": self.tr("Call 999, then tell the community nursing team."),
+        }
+
+    def _on_stable_changed(self) -> None:
+        stable = self.stable.value()
+        for widget in self._yes_rows:
+            self.body.form.setRowVisible(widget, stable is True)
+            widget.setEnabled(stable is True)
+        for widget in (self.no_reason, self.reconsider_on):
+            self.body.form.setRowVisible(widget, stable is False)
+            widget.setEnabled(stable is False)
+
+    def answers(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"stable": self.stable.value()}
+        values.update({name: widget.value() for name, widget in self.plan.items()})
+        values["no_reason"] = self.no_reason.value()
+        values["reconsider_on"] = self.reconsider_on.value()
+        return values
+
+    def load(self, answers: dict[str, Any]) -> None:
+        # A step never saved gets the default "what if" wording; once saved, a line the
+        # nurse emptied stays empty.
+        defaults = self.what_if_defaults() if not answers else {}
+        self.stable.set_value(answers.get("stable"))
+        for name, widget in self.plan.items():
+            widget.set_value(answers.get(name, defaults.get(name)))
+        self.no_reason.set_value(answers.get("no_reason"))
+        self.reconsider_on.set_value(answers.get("reconsider_on"))
+        self._on_stable_changed()
