@@ -55,7 +55,9 @@ def template_vault(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str,
 
 
 @pytest.fixture
-def vault_copy(template_vault: tuple[Path, str, str], tmp_path: Path) -> tuple[VaultStore, str, str]:
+def vault_copy(
+    template_vault: tuple[Path, str, str], tmp_path: Path
+) -> tuple[VaultStore, str, str]:
     """A private copy of the template vault: (store, user id, recovery code)."""
     source, user_id, code = template_vault
     target = tmp_path / "vault"

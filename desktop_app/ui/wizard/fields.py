@@ -110,6 +110,7 @@ class DateField(QDateEdit):
         self.setMinimumDate(NO_DATE)
         self.setSpecialValueText(" ")
         self.setDate(NO_DATE)
+        self.setMaximumWidth(self.fontMetrics().horizontalAdvance("00/00/00000") + 60)
 
     def value(self) -> str | None:
         """The date as ISO text, or None when not set."""

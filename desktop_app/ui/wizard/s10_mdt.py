@@ -52,7 +52,9 @@ class AttendeeTable(QWidget):
         self.table.setTabKeyNavigation(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        triggers = QAbstractItemView.EditTrigger
+        self.table.setEditTriggers(triggers.DoubleClicked | triggers.SelectedClicked
+                                   | triggers.EditKeyPressed | triggers.AnyKeyPressed)
         rows = 4
         self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height()
                                   + self.table.verticalHeader().defaultSectionSize() * rows + 4)
@@ -78,7 +80,9 @@ class AttendeeTable(QWidget):
         row = self.add_row({})
         self.table.setFocus()
         self.table.setCurrentCell(row, 0)
-        self.table.editItem(self.table.item(row, 0))
+        item = self.table.item(row, 0)
+        if item is not None:
+            self.table.editItem(item)
 
     def _on_remove_clicked(self) -> None:
         row = self.table.currentRow()
@@ -102,8 +106,17 @@ class AttendeeTable(QWidget):
             self.table.setItem(row, column, QTableWidgetItem(str(attendee.get(key) or "")))
         return row
 
+    def commit_open_editor(self) -> None:
+        """Keep what is being typed in a cell (Next by keyboard does not close its editor)."""
+        if self.table.state() != QAbstractItemView.State.EditingState:
+            return
+        editor = self.table.indexWidget(self.table.currentIndex())
+        if editor is not None:
+            self.table.commitData(editor)
+
     def value(self) -> list[dict[str, str | None]]:
         """Every row with anything typed in it (blank cells are None)."""
+        self.commit_open_editor()
         people = []
         for row in range(self.table.rowCount()):
             cells = {}
@@ -131,6 +144,7 @@ class MdtPage(StepPage):
     def __init__(self, context: WizardContext, step: Step) -> None:
         super().__init__(context, step)
         self.met_on = DateField(self.label("met_on"))
+        self.met_on.setMaximumWidth(self.met_on.sizeHint().width() + 40)
         self.attendees = AttendeeTable(self.label("attendees"))
         self.consensus = YesNo(self.label("consensus"), self.tr("&Yes, the MDT agreed"),
                                self.tr("N&o, it did not agree"))
@@ -153,13 +167,22 @@ class MdtPage(StepPage):
         self.form.addRow(self.tr("&Who attended:"), self.attendees)
         self.form.addRow(self.tr("MDT agreed:"), self.consensus)
         self.form.addRow(self.tr("Disagreement abou&t:"), self.about)
-        self.form.addRow(self.tr("&Question for the\nshared care discussion:"), self.question)
-        self.form.addRow(self.tr("&Interim funder:"), self.interim_funder)
-        self.form.addRow("", self.not_disrupted)
+        self.form.addRow(self.tr("&Question to discuss:"), self.question)
+        interim = QWidget()
+        column = QVBoxLayout(interim)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.interim_funder)
+        column.addWidget(self.not_disrupted)
+        self.form.addRow(self.tr("&Interim funder:"), interim)
+        label = self.form.labelForField(interim)
+        if isinstance(label, QLabel):
+            label.setBuddy(self.interim_funder)
         self.form.addRow(self.tr("Dis&pute reference:"), self.dispute_reference)
         for widget in (self.attendees, self.question):
-            self.form.labelForField(widget).setAlignment(
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            label = self.form.labelForField(widget)
+            if isinstance(label, QLabel):
+                label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.attendees.table.itemChanged.connect(self._on_attendees_changed)
         self.attendees.table.model().rowsRemoved.connect(self._on_attendees_changed)
         self.consensus.changed.connect(self._on_consensus_changed)

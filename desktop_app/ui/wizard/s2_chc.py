@@ -18,7 +18,7 @@ class ChcPage(StepPage):
     def __init__(self, context: WizardContext, step: Step) -> None:
         super().__init__(context, step)
         self.positive = YesNo(self.label("chc_checklist_positive"),
-                              self.tr("&Yes, positive"), self.tr("&No, negative"))
+                              self.tr("&Yes, positive"), self.tr("N&o, negative"))
         self.checked_on = DateField(self.label("checklist_date"))
         self.form.addRow(self.tr("CHC Checklist:"), self.positive)
         self.form.addRow(self.tr("Checklist &date:"), self.checked_on)

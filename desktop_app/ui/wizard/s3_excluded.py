@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent, QTextDocumentFragment
 from PySide6.QtWidgets import QLabel
 
 from desktop_app.services.flow import Step
@@ -17,6 +18,7 @@ from desktop_app.ui.wizard.base import StepPage, _escape
 from desktop_app.ui.wizard.context import TaskOption, WizardContext
 from desktop_app.ui.wizard.fields import Para, YesNo
 
+FIRST_GUESS_WIDTH = 600  # px, before the notice has been laid out once
 NOTICE_COLOURS = {  # background, border
     "info": ("#eef4fb", "#9bb6e0"),
     "warning": ("#fff4e0", "#d9a441"),
@@ -38,19 +40,38 @@ class Notice(QLabel):
         self.setAccessibleName(name)
         self.set_kind(kind)
 
+    # QFormLayout stretches a wrapped label that sits beside a label column far taller
+    # than its text (its height-for-width sum is wrong), so the notice gives a plain size
+    # hint for the width it has now, and asks again whenever that width changes.
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return False
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        width = self.width() if self.testAttribute(Qt.WidgetAttribute.WA_WState_Created) \
+            and self.width() > FIRST_GUESS_WIDTH // 4 else FIRST_GUESS_WIDTH
+        return QSize(super().sizeHint().width(), self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(super().minimumSizeHint().width(), self.sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()
+
     def set_kind(self, kind: str) -> None:
         """Recolour the box (info, warning or stop)."""
         background, border = NOTICE_COLOURS[kind]
         self.setStyleSheet(f"#notice {{ background: {background}; border: 1px solid {border};"
                            f" border-left: 5px solid {border}; padding: 6px 8px; color: #000; }}")
 
-    def show_text(self, html: str, kind: str | None = None) -> None:
-        """Show ``html`` (already escaped), optionally recoloured."""
+    def set_message(self, html: str, kind: str | None = None) -> None:
+        """Show ``html`` (already escaped), optionally recoloured; screen readers get the
+        plain text."""
         if kind:
             self.set_kind(kind)
         self.setText(html)
-        self.setAccessibleDescription(self.text())
-        self.show()
+        self.setAccessibleDescription(QTextDocumentFragment.fromHtml(html).toPlainText())
 
 
 class ExcludedTaskPage(StepPage):
@@ -60,6 +81,7 @@ class ExcludedTaskPage(StepPage):
 
     def __init__(self, context: WizardContext, step: Step) -> None:
         super().__init__(context, step)
+        self._asking = True  # False for a registered-nurse-only task: nothing to ask
         self.status = Notice(self.tr("Catalogue status of the task"))
         self.judgement = YesNo(self.label("needs_clinical_judgement"),
                                self.tr("&Yes, it needs a clinical judgement each time"),
@@ -80,7 +102,8 @@ class ExcludedTaskPage(StepPage):
     def show_task(self, task: TaskOption | None) -> None:
         """Say what the catalogue says about ``task``; hide the question for RN tasks."""
         registered_nurse_only = task is not None and task.typical_status == "RN"
-        self.status.show_text(self._status_html(task),
+        self._asking = not registered_nurse_only
+        self.status.set_message(self._status_html(task),
                               "stop" if registered_nurse_only else "info")
         for widget in (self.judgement, self.reason):
             self.form.setRowVisible(widget, not registered_nurse_only)
@@ -110,6 +133,8 @@ class ExcludedTaskPage(StepPage):
         self.reason.setEnabled(self.judgement.value() is True)
 
     def answers(self) -> dict[str, Any]:
+        if not self._asking:
+            return {"needs_clinical_judgement": None, "no_reason": None}
         return {"needs_clinical_judgement": self.judgement.value(),
                 "no_reason": self.reason.value()}
 

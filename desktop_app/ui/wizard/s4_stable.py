@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QWidget
+from PySide6.QtCore import QEvent, QObject, QSize
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QWidget,
+)
 
 from desktop_app.services.flow import Step
 from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.fields import DateField, Line, Para, YesNo
-
-PLAN_FIELDS = ("what_is_delegated", "what_is_not_delegated", "frequency", "equipment",
-               "do_thresholds", "call_nurse_thresholds")
-WHAT_IF_FIELDS = ("if_refused", "if_missed", "if_equipment_fails", "if_out_of_range",
-                  "in_emergency")
 
 
 class ScrollingForm(QScrollArea):
@@ -36,17 +38,24 @@ class ScrollingForm(QScrollArea):
         super().__init__()
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setWidgetResizable(True)
-        body = QWidget()
-        self.form = QFormLayout(body)
+        self.body = QWidget()
+        self.form = QFormLayout(self.body)
         self.form.setContentsMargins(0, 0, 4, 0)
-        self.setWidget(body)
+        self.setWidget(self.body)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        hint = self.widget().sizeHint()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        # Rows shown or hidden change the form's height: ask the page to lay out again.
+        if watched is self.body and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        hint = self.body.sizeHint()
         return QSize(hint.width() + self.verticalScrollBar().sizeHint().width(), hint.height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
-        return QSize(super().minimumSizeHint().width(), 120)
+        # A few rows stay in view however small the window; a short form never stretches.
+        return QSize(super().minimumSizeHint().width(), min(120, self.sizeHint().height()))
 
     def section(self, title: str) -> QLabel:
         """A bold heading across the form."""
@@ -72,6 +81,7 @@ class StablePage(StepPage):
         self.no_reason = Para(self.label("no_reason"),
                               self.tr("e.g. the dose is still being changed"), lines=2)
         self.reconsider_on = DateField(self.label("reconsider_on"))
+        self.reconsider_on.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         form.addRow(self.tr("&Why not now:"), self.no_reason)
         form.addRow(self.tr("Look &again on:"), self.reconsider_on)
         self.plan: dict[str, Line | Para] = {}
@@ -141,19 +151,24 @@ class StablePage(StepPage):
             widget.setEnabled(stable is False)
 
     def answers(self) -> dict[str, Any]:
-        values: dict[str, Any] = {"stable": self.stable.value()}
-        values.update({name: widget.value() for name, widget in self.plan.items()})
-        values["no_reason"] = self.no_reason.value()
-        values["reconsider_on"] = self.reconsider_on.value()
+        # What the page shows is what is recorded: the plan lines only with "yes", the
+        # reason and date only with "no".
+        stable = self.stable.value()
+        values: dict[str, Any] = {"stable": stable}
+        values.update({name: widget.value() if stable is True else None
+                       for name, widget in self.plan.items()})
+        values["no_reason"] = self.no_reason.value() if stable is False else None
+        values["reconsider_on"] = self.reconsider_on.value() if stable is False else None
         return values
 
     def load(self, answers: dict[str, Any]) -> None:
-        # A step never saved gets the default "what if" wording; once saved, a line the
-        # nurse emptied stays empty.
-        defaults = self.what_if_defaults() if not answers else {}
+        # The "what if" lines start with the default wording until the plan is saved with a
+        # "yes"; after that a line the nurse emptied stays empty.
+        defaults = self.what_if_defaults() if answers.get("stable") is not True else {}
         self.stable.set_value(answers.get("stable"))
         for name, widget in self.plan.items():
-            widget.set_value(answers.get(name, defaults.get(name)))
+            value = answers.get(name)
+            widget.set_value(defaults.get(name) if value is None else value)
         self.no_reason.set_value(answers.get("no_reason"))
         self.reconsider_on.set_value(answers.get("reconsider_on"))
         self._on_stable_changed()

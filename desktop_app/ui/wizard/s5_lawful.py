@@ -29,7 +29,7 @@ class LawfulPage(StepPage):
                            self.tr("e.g. it needs more than a care worker could be expected "
                                    "to do"))
         self.consequence = Notice(self.tr("What a no means"), "warning")
-        self.consequence.setText(self.tr(
+        self.consequence.set_message(self.tr(
             "<b>The NHS must fund this task.</b> The wizard carries on: consent, the provider "
             "and training come next, and the funding page later records the NHS (ICB) paying "
             "for all of it. It is free to the person."))

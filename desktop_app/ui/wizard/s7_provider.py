@@ -23,7 +23,7 @@ class WorkerList(QListWidget):
         super().__init__()
         self.setAccessibleName(name)
         self.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
-        self.setMaximumHeight(self.fontMetrics().lineSpacing() * 5 + 16)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * 5 + 16)
 
     def show_workers(self, workers: list[tuple[str, str]], checked: set[str]) -> None:
         """List ``(id, name)`` workers, ticking those whose id is in ``checked``."""
@@ -60,20 +60,21 @@ class ProviderPage(StepPage):
         self.council.setAccessibleName(self.tr("Council of the provider"))
         self.workers = WorkerList(self.label("worker_ids"))
         self.workers_hint = QLabel()
-        self.workers_hint.setWordWrap(True)
         self.workers_hint.setStyleSheet("color: #555;")
+        self.workers_hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.insurance = YesNo(self.label("insurance_confirmed"),
                                self.tr("Y&es, it covers the task"), self.tr("No&t confirmed"))
         self.reason = Para(self.label("no_reason"))
-        self.form.addRow(self.tr("Provider &accepts:"), self.accepts)
+        self.form.addRow(self.tr("Provider accepts:"), self.accepts)
         self.form.addRow(self.tr("&Provider:"), self.provider)
         self.form.addRow("", self.council)
         self.form.addRow(self.tr("Named care &workers:"), self.workers)
         self.form.addRow("", self.workers_hint)
-        self.form.addRow(self.tr("&Insurance confirmed:"), self.insurance)
+        self.form.addRow(self.tr("Insurance confirmed:"), self.insurance)
         self.form.addRow(self.tr("W&hy not:"), self.reason)
-        self.form.labelForField(self.workers).setAlignment(
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        label = self.form.labelForField(self.workers)
+        if isinstance(label, QLabel):
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.provider.currentIndexChanged.connect(self._on_provider_current_index_changed)
         self.workers.itemChanged.connect(self._on_workers_item_changed)
         self.accepts.changed.connect(self._on_answer_changed)
@@ -94,6 +95,7 @@ class ProviderPage(StepPage):
         self.workers.setEnabled(bool(workers))
         self.council.setText(self.tr("Council: %s") % council_name(provider.council)
                              if provider else "")
+        self.form.setRowVisible(self.council, provider is not None)
         if provider is None:
             hint = self.tr("Choose the provider to see its care workers.")
         elif not workers:
@@ -129,17 +131,20 @@ class ProviderPage(StepPage):
         self._on_answer_changed()
 
     def page_problem(self) -> str | None:
-        if self.accepts.value() is not True:
+        if self.accepts.value() is not True or self.insurance.value() is None:
             return None
+        if self.insurance.value() is False:
+            # The flow decides where "not confirmed" leads; whatever its version, it must
+            # never lead on to training as if the task were covered.
+            if self.delegation_wizard().evaluate().step_after(self.step.id) is None:
+                return None
+            return self.tr("The provider's insurance must cover this task before it is "
+                           "delegated. If it cannot be confirmed, say why not: Health keeps "
+                           "the task.")
         if not self.workers.checked_ids():
             return self.tr("Tick at least one named care worker who will do the task.")
-        if self.insurance.value() is not True:
-            return self.tr("The provider's insurance must cover this task before it is "
-                           "delegated. If it cannot be confirmed, answer No to "
-                           "\"Provider accepts\" and say why.")
         return None
-
 
 def council_name(council: str) -> str:
     """A council's full name from its code (the code itself if unknown)."""
-    return FUNDER_NAMES.get(council, council)  # type: ignore[call-overload]
+    return str(FUNDER_NAMES.get(council, council))  # type: ignore[call-overload]

@@ -214,6 +214,7 @@ class TrainingPage(StepPage):
                                     self.tr("No, &training outstanding"))
         self.reason = Para(self.label("no_reason"), lines=2)
         self.reconsider_on = DateField(self.label("reconsider_on"))
+        self.reconsider_on.setMaximumWidth(self.reconsider_on.sizeHint().width() + 40)
         self.form.addRow(self.tr("All signed off:"), self.all_signed_off)
         self.form.addRow(self.tr("&What is outstanding:"), self.reason)
         self.form.addRow(self.tr("&Expected by:"), self.reconsider_on)
@@ -269,10 +270,10 @@ class TrainingPage(StepPage):
     def _after_rows_changed(self) -> None:
         self.sign_off_box.setVisible(bool(self.rows))
         self.no_workers.setVisible(not self.rows)
-        first = self.rows[0] if self.rows else None
-        for key, attribute in (("level", "level"), ("trainer", "trainer"),
-                               ("assessor", "assessor"), ("signed_off", "signed_off")):
-            self.headers[key].setBuddy(getattr(first, attribute) if first else None)
+        if self.rows:  # a header's mnemonic goes to the first worker's field
+            first = self.rows[0]
+            for key in ("level", "trainer", "assessor", "signed_off"):
+                self.headers[key].setBuddy(getattr(first, key))
         order: list[QWidget] = [w for row in self.rows for w in row.inputs()]
         order += [self.service, self.organisation, self.phone_in_hours, self.phone_out_of_hours,
                   self.clinician, self.use_proposal, self.all_signed_off.yes,

@@ -26,9 +26,9 @@ class FitsPage(StepPage):
                           self.tr("&Yes, it fits the calls already commissioned"),
                           self.tr("N&o, it needs extra time or a new support plan"))
         self.health_must_fund = Notice(self.tr("The NHS must fund this task"), "warning")
-        self.health_must_fund.setText(self.tr(
+        self.health_must_fund.set_message(self.tr(
             "<b>The NHS must fund this task.</b> At step S5 the council could not lawfully "
-            "provide it, so whatever the answer here, the next page is the funding, where the "
+            "provide it, so whatever the answer here, the next page is the funding page, where the "
             "NHS (ICB) pays for all of it."))
         self.form.addRow(self.tr("Fits the existing calls?"), self.fits)
         self.form.addRow(self.health_must_fund)

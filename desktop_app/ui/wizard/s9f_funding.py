@@ -4,7 +4,7 @@ The page never does the arithmetic itself: every keystroke rebuilds the service'
 ``FundingBasis`` and the chosen method's inputs and asks ``apportion`` (framework §5), so
 the live summary is exactly what will be stored. What was typed is kept as typed (the
 ``entered`` answer) so a half-typed or wrong amount survives Back and Next; a wrong value
-shows the service's own message next to the summary and the field is marked.
+shows the service's own message in the summary's place and the field is marked.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop_app.services import funding
 from desktop_app.services.errors import ValidationError
@@ -24,6 +24,7 @@ from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.fields import Choice, DateField, Line
 
 ICB = "icb"
+FUNDERS = {funder.value: funder for funder in funding.FUNDER_NAMES}  # code → Funder
 COUNCIL_CODES = tuple(council.value for council in funding.COUNCILS)
 METHOD_CLASSES: dict[str, type[funding.MethodInputs]] = {
     cls.method.value: cls
@@ -44,35 +45,40 @@ class AmountField:
     optional: bool = False
 
 
+def _noop(context: str, text: str) -> str:
+    """QT_TRANSLATE_NOOP, typed: marks ``text`` for translation and returns it unchanged."""
+    return str(QT_TRANSLATE_NOOP(context, text))
+
+
 AMOUNTS = (
     AmountField("minutes_per_call",
-                QT_TRANSLATE_NOOP("FundingPage", "M&inutes per call:"),
-                QT_TRANSLATE_NOOP("FundingPage", "the minutes per call"), "whole"),
+                _noop("FundingPage", "M&inutes per call:"),
+                _noop("FundingPage", "the minutes per call"), "whole"),
     AmountField("extra_minutes_per_call",
-                QT_TRANSLATE_NOOP("FundingPage", "Extra m&inutes per call:"),
-                QT_TRANSLATE_NOOP("FundingPage", "the extra minutes per call"), "whole"),
+                _noop("FundingPage", "Extra m&inutes per call:"),
+                _noop("FundingPage", "the extra minutes per call"), "whole"),
     AmountField("calls_per_week",
-                QT_TRANSLATE_NOOP("FundingPage", "C&alls per week:"),
-                QT_TRANSLATE_NOOP("FundingPage", "the calls per week"), "whole"),
+                _noop("FundingPage", "C&alls per week:"),
+                _noop("FundingPage", "the calls per week"), "whole"),
     AmountField("health_minutes_per_week",
-                QT_TRANSLATE_NOOP("FundingPage", "H&ealth task minutes per week:"),
-                QT_TRANSLATE_NOOP("FundingPage", "the health task minutes"), "whole"),
+                _noop("FundingPage", "H&ealth task minutes per week:"),
+                _noop("FundingPage", "the health task minutes"), "whole"),
     AmountField("social_care_minutes_per_week",
-                QT_TRANSLATE_NOOP("FundingPage", "S&ocial care minutes per week:"),
-                QT_TRANSLATE_NOOP("FundingPage", "the social care minutes"), "whole"),
+                _noop("FundingPage", "S&ocial care minutes per week:"),
+                _noop("FundingPage", "the social care minutes"), "whole"),
     AmountField("minutes_per_week",
-                QT_TRANSLATE_NOOP("FundingPage", "Extra minutes per &week:"),
-                QT_TRANSLATE_NOOP("FundingPage", "the extra minutes per week"), "whole",
+                _noop("FundingPage", "Extra minutes per &week:"),
+                _noop("FundingPage", "the extra minutes per week"), "whole",
                 optional=True),
     AmountField("weekly_pence",
-                QT_TRANSLATE_NOOP("FundingPage", "…or extra £ per wee&k:"),
-                QT_TRANSLATE_NOOP("FundingPage", "the extra £ per week"), "pounds", optional=True),
+                _noop("FundingPage", "…or extra £ per wee&k:"),
+                _noop("FundingPage", "the extra £ per week"), "pounds", optional=True),
     AmountField("icb_basis_points",
-                QT_TRANSLATE_NOOP("FundingPage", "NHS &percentage:"),
-                QT_TRANSLATE_NOOP("FundingPage", "the NHS percentage"), "percent"),
+                _noop("FundingPage", "NHS &percentage:"),
+                _noop("FundingPage", "the NHS percentage"), "percent"),
     AmountField("existing_council_pence_per_week",
-                QT_TRANSLATE_NOOP("FundingPage", "Existing council calls, £ a &week:"),
-                QT_TRANSLATE_NOOP("FundingPage", "the existing calls' cost"), "pounds",
+                _noop("FundingPage", "Existing council calls, £ a &week:"),
+                _noop("FundingPage", "the existing calls' cost"), "pounds",
                 optional=True),
 )
 METHOD_FIELDS: dict[str, tuple[str, ...]] = {
@@ -85,9 +91,9 @@ METHOD_FIELDS: dict[str, tuple[str, ...]] = {
     "existing_package": ("existing_council_pence_per_week",),
 }
 EITHER_OR = ("minutes_per_week", "weekly_pence")  # equal and percentage splits: one of the two
-SHARE_WORDS = {"all": QT_TRANSLATE_NOOP("FundingPage", "all of it"),
-               "part": QT_TRANSLATE_NOOP("FundingPage", "part of it"),
-               "none": QT_TRANSLATE_NOOP("FundingPage", "none of it")}
+SHARE_WORDS = {"all": _noop("FundingPage", "all of it"),
+               "part": _noop("FundingPage", "part of it"),
+               "none": _noop("FundingPage", "none of it")}
 
 
 def icb_share(result: funding.FundingResult) -> str:
@@ -144,10 +150,18 @@ class FundingPage(StepPage):
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setAccessibleName(self.tr("Weekly amounts per funder"))
-        self.summary.setMinimumHeight(self.fontMetrics().lineSpacing() * 5)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         self.problem.setAccessibleName(self.tr("Problem with the amounts"))
+        # The message takes the summary's place, and the space is kept, so nothing below
+        # jumps while typing.
+        self.outcome = QWidget()
+        column = QVBoxLayout(self.outcome)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.problem)
+        column.addWidget(self.summary)
+        column.addStretch(1)
+        self.outcome.setMinimumHeight(self.fontMetrics().lineSpacing() * 5)
         self._lay_out()
         self._connect()
         self._on_method_changed()
@@ -163,11 +177,14 @@ class FundingPage(StepPage):
         for spec in AMOUNTS:
             self.form.addRow(self.tr(spec.label), self.amounts[spec.name])
         self.form.addRow(self.tr("&Starts on:"), self.start_date)
-        self.form.addRow(self.tr("Each week:"), self.summary)
-        self.form.addRow("", self.problem)
+        self.form.addRow(self.tr("Each week:"), self.outcome)
         narrow = self.fontMetrics().horizontalAdvance("0") * 14
         for widget in (self.rate, *self.amounts.values()):
             widget.setMaximumWidth(narrow)
+        self.start_date.setMaximumWidth(self.start_date.sizeHint().width() + 40)
+        label = self.form.labelForField(self.outcome)
+        if isinstance(label, QLabel):
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
     def _connect(self) -> None:
         self.method.currentIndexChanged.connect(self._on_method_changed)
@@ -194,7 +211,7 @@ class FundingPage(StepPage):
             self.lead.removeItem(2)
         council = self.council.value()
         if council:
-            self.lead.addItem(funding.FUNDER_NAMES[funding.Funder(council)], council)
+            self.lead.addItem(funding.FUNDER_NAMES[FUNDERS[council]], council)
         self.lead.set_value(ICB if lead == ICB else (council if lead else None))
         self.lead.blockSignals(False)
         self._on_input_changed()
@@ -222,9 +239,9 @@ class FundingPage(StepPage):
                     missing.append(label)
             # Placeholders stand in for blanks so the service checks what *was* typed now.
             basis = funding.FundingBasis(
-                council=funding.Funder(self.council.value() or COUNCIL_CODES[0]),
+                council=FUNDERS[self.council.value() or COUNCIL_CODES[0]],
                 rate_pence_per_hour=rate if rate is not None else 1,
-                lead_commissioner=funding.Funder(self.lead.value() or ICB),
+                lead_commissioner=FUNDERS[self.lead.value() or ICB],
                 start_date=self._start_or_today())
             inputs = METHOD_CLASSES[method](**kwargs)
         except ValidationError as error:
@@ -292,7 +309,8 @@ class FundingPage(StepPage):
         else:
             self.problem.setText("")
         self.problem.setVisible(bool(self.problem.text()))
-        self.summary.setText(self._summary_html() if self.result else self.tr("—"))
+        self.summary.setText(self._summary_html() if self.result else "")
+        self.summary.setVisible(self.result is not None)
         self._show_must_fund()
 
     def _field_widgets(self) -> dict[str, QWidget]:
@@ -313,9 +331,9 @@ class FundingPage(StepPage):
         total = funding.format_pounds(self.result.total_pence_per_week)
         rows.append(f"<tr><td><b>{self.tr('Total')}</b></td><td align='right'><b>{total}"
                     f"</b></td><td></td></tr>")
-        share = self.tr(SHARE_WORDS[icb_share(self.result)])
+        words = self.tr(SHARE_WORDS[icb_share(self.result)])
         return (f"<table cellspacing='0' cellpadding='2'>{''.join(rows)}</table>"
-                f"{self.tr('NHS share:')} <b>{_escape(share)}</b>")
+                f"{self.tr('NHS share:')} <b>{_escape(words)}</b>")
 
     def _show_must_fund(self) -> None:
         wrong = self.result is not None and icb_share(self.result) != "all"

@@ -85,6 +85,12 @@ class DelegationWizard(QWizard):
     def problem_at(self, step_id: str) -> str | None:
         """A plain message when this step cannot be left yet, else None."""
         result = self.evaluate()
+        if result.next_step is not None and step_id not in result.path:
+            # The route stops at an earlier step (e.g. a draft resumed under a new flow
+            # version, or an earlier answer cleared): never pass a page unchecked.
+            title = self.flow.step(result.next_step).title
+            return self.tr("Go back to step %s (%s): it needs answering first.") % (
+                result.next_step, title)
         if result.next_step != step_id:
             return None
         if result.error:
