@@ -41,7 +41,7 @@ from desktop_app.services.errors import NotFound, ValidationError
 from desktop_app.services.flow import Flow, FlowResult, check_answer_types, evaluate
 from desktop_app.services.identifiers import format_nhs_number
 from desktop_app.services.outcomes import describe
-from desktop_app.services.review_schedule import first_review
+from desktop_app.services.review_schedule import add_months, first_review
 from desktop_app.services.uow import UnitOfWork
 
 Answers = dict[str, dict[str, Any]]
@@ -282,11 +282,14 @@ def _record_competence(session: Session, case: DelegationCase, answers: Answers,
     s8 = answers.get("S8", {})
     task = catalogue.get(case.task_code)
     for item in s8.get("sign_offs", []):
+        signed_off = _date(item["signed_off_on"])
+        refresher = _date(item.get("refresher_due")) or (
+            add_months(signed_off, task.refresher_months or 12) if signed_off else None)
         session.add(CompetencySignOff(
             worker_id=item["worker_id"], person_id=case.person_id, task_code=case.task_code,
             training_level=int(item.get("training_level") or task.training_level or 1),
             trainer_name=item["trainer_name"], assessor_name=item["assessor_name"],
-            signed_off_on=_date(item["signed_off_on"]), refresher_due=_date(item["refresher_due"]),
+            signed_off_on=signed_off, refresher_due=refresher,
             delegation_case_id=case.id))
     session.add(ClinicalOversight(
         person_id=case.person_id, delegation_case_id=case.id,
@@ -333,7 +336,7 @@ def funding_result(s9f: Mapping[str, Any]) -> funding.FundingResult | None:
     basis = funding.FundingBasis(
         council=Funder(echo["council"]), rate_pence_per_hour=int(echo["rate_pence_per_hour"]),
         lead_commissioner=Funder(echo["lead_commissioner"]),
-        start_date=dt.date.fromisoformat(str(echo["start_date"])))
+        start_date=_date(echo.get("start_date") or s9f.get("start_date")) or dt.date.today())
     kwargs = {f.name: echo[f.name] for f in fields(cls) if f.name in echo}
     return funding.apportion(basis, cls(**kwargs))
 

@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(self.tr("Signed in: ") + f"{user.display_name} ({role})")
         self.lock_button = QPushButton(self.tr("&Lock"))
         self.lock_button.setAccessibleName(self.tr("Lock the app"))
-        self.lock_button.clicked.connect(self.lock_requested)
+        self.lock_button.clicked.connect(lambda _checked=False: self.lock_requested.emit())
         self.statusBar().addWidget(self.user_label, 1)
         self.statusBar().addPermanentWidget(self.lock_button)
         self.resize(1100, 700)

@@ -44,8 +44,13 @@ class YesNo(QWidget):
         layout.addWidget(self.yes)
         layout.addWidget(self.no)
         layout.addStretch(1)
-        self.yes.toggled.connect(self.changed)
-        self.no.toggled.connect(self.changed)
+        self.yes.toggled.connect(self._on_button_toggled)
+        self.no.toggled.connect(self._on_button_toggled)
+
+    def _on_button_toggled(self, _checked: bool) -> None:
+        # A slot, not a signal-to-signal connection: PySide mis-counts references to the
+        # bool argument when a bool signal is forwarded to a signal without arguments.
+        self.changed.emit()
 
     def value(self) -> bool | None:
         """True, False, or None when not answered yet."""
