@@ -165,7 +165,6 @@ def test_the_wizard_reaches_and_records_each_outcome(qtbot: Any, stack: Stack, e
     controller = WizardController(stack.runner, stack.session, load_flow(), CATALOGUE,
                                   Dialogs(headless=True))
     if changes is None:  # S1 answered "social care need"
-        answers = scenario(stack)
         with qtbot.waitSignal(controller.wizard_opened, timeout=10000) as opened:
             controller.start(stack.person_id)
         wizard = opened.args[0]
