@@ -32,7 +32,7 @@ class PersonInput:
     nhs_number: str
     given_name: str
     family_name: str
-    date_of_birth: dt.date
+    date_of_birth: dt.date | None
     address_line1: str
     town: str
     postcode: str
@@ -79,6 +79,22 @@ def _clean_text(value: str | None) -> str | None:
     return stripped or None
 
 
+def _require(values: dict[str, object], labels: dict[str, str]) -> None:
+    for name, label in labels.items():
+        if not values[name]:
+            raise ValidationError(f"Enter the person's {label}.", field=name)
+
+
+def _check_birth(born: dt.date | None, today: dt.date) -> None:
+    if born is None:
+        raise ValidationError("Enter the date of birth.", field="date_of_birth")
+    if born > today:
+        raise ValidationError("The date of birth is in the future.", field="date_of_birth")
+    if born.year < today.year - OLDEST_AGE_YEARS:
+        raise ValidationError("Check the date of birth: that would be over 130 years ago.",
+                              field="date_of_birth")
+
+
 def validate(data: PersonInput, today: dt.date | None = None) -> dict[str, object]:
     """Checked, normalised column values; ValidationError names the first bad field."""
     today = today or dt.date.today()
@@ -86,18 +102,13 @@ def validate(data: PersonInput, today: dt.date | None = None) -> dict[str, objec
     for name in _INPUT_FIELDS:
         if isinstance(values[name], str):
             values[name] = _clean_text(values[name])  # type: ignore[arg-type]
+    # Checked in the order of the form, so the first message is about the first bad field.
     values["nhs_number"] = normalise_nhs_number(data.nhs_number)
+    _require(values, {"given_name": "given name", "family_name": "family name"})
+    _check_birth(data.date_of_birth, today)
+    _require(values, {"address_line1": "first line of the address", "town": "town"})
     values["postcode"] = normalise_postcode(data.postcode)
-    required = {"given_name": "given name", "family_name": "family name",
-                "address_line1": "first line of the address", "town": "town", "team": "team"}
-    for name, label in required.items():
-        if not values[name]:
-            raise ValidationError(f"Enter the person's {label}.", field=name)
-    if data.date_of_birth > today:
-        raise ValidationError("The date of birth is in the future.", field="date_of_birth")
-    if data.date_of_birth.year < today.year - OLDEST_AGE_YEARS:
-        raise ValidationError("Check the date of birth: that would be over 130 years ago.",
-                              field="date_of_birth")
+    _require(values, {"team": "team"})
     return values
 
 

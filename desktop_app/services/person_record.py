@@ -1,0 +1,127 @@
+"""Everything the person record screen shows about one person, read in one go.
+
+Opening the record is audited as a view (``people.open_person``). The lists come back as
+plain frozen rows; the decision's flow version is carried so an old decision always shows
+the version it was made under.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desktop_app.models.consent import ConsentRecord
+from desktop_app.models.delegation import DelegationCase
+from desktop_app.models.person import Contact
+from desktop_app.models.plan import SupportPlan
+from desktop_app.models.review import Review
+from desktop_app.services.people import PersonView, open_person
+from desktop_app.services.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """Someone around the person."""
+
+    id: str
+    kind: str
+    name: str
+    relationship: str | None
+    phone: str | None
+    registration_reference: str | None
+    can_decide_health_welfare: bool
+
+
+@dataclass(frozen=True)
+class DelegationRow:
+    """One delegation case of the person."""
+
+    id: str
+    task_code: str
+    status: str
+    outcome_code: str | None
+    flow_version: str
+    decided_on: dt.date | None
+    current_step: str | None
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One issued support plan version."""
+
+    id: str
+    version_number: int
+    effective_from: dt.date
+    created_by_name: str
+    task_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """A review of one of the person's delegations."""
+
+    id: str
+    kind: str
+    due_on: dt.date
+    done_on: dt.date | None
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    """A consent decision recorded for the person."""
+
+    id: str
+    status: str
+    recorded_on: dt.date
+    given_by_kind: str
+    given_by_name: str
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """The person and everything recorded about them."""
+
+    person: PersonView
+    contacts: tuple[ContactRow, ...]
+    delegations: tuple[DelegationRow, ...]
+    plans: tuple[PlanRow, ...]
+    reviews: tuple[ReviewRow, ...]
+    consents: tuple[ConsentRow, ...]
+
+
+def _lists(session: Session, person_id: str) -> tuple[tuple[object, ...], ...]:
+    contacts = tuple(ContactRow(c.id, c.kind, c.name, c.relationship, c.phone,
+                                c.registration_reference, c.can_decide_health_welfare)
+                     for c in session.scalars(select(Contact).where(
+                         Contact.person_id == person_id, ~Contact.deleted).order_by(Contact.name)))
+    cases = tuple(DelegationRow(c.id, c.task_code, c.status, c.outcome_code, c.flow_version,
+                                c.decided_on, c.current_step)
+                  for c in session.scalars(select(DelegationCase).where(
+                      DelegationCase.person_id == person_id, ~DelegationCase.deleted)
+                      .order_by(DelegationCase.created_at.desc())))
+    plans = tuple(PlanRow(p.id, p.version_number, p.effective_from, p.created_by_name,
+                          tuple(t.task_code for t in p.tasks))
+                  for p in session.scalars(select(SupportPlan).where(
+                      SupportPlan.person_id == person_id, ~SupportPlan.deleted)
+                      .order_by(SupportPlan.version_number.desc())))
+    reviews = tuple(ReviewRow(r.id, r.kind, r.due_on, r.done_on, r.outcome)
+                    for r in session.scalars(select(Review).where(
+                        Review.person_id == person_id, ~Review.deleted)
+                        .order_by(Review.due_on.desc())))
+    consents = tuple(ConsentRow(c.id, c.status, c.recorded_on, c.given_by_kind, c.given_by_name)
+                     for c in session.scalars(select(ConsentRecord).where(
+                         ConsentRecord.person_id == person_id, ~ConsentRecord.deleted)
+                         .order_by(ConsentRecord.recorded_on.desc())))
+    return contacts, cases, plans, reviews, consents
+
+
+def load_record(uow: UnitOfWork, person_id: str) -> PersonRecord:
+    """The person's record (audited as a view) with all its lists."""
+    person = open_person(uow, person_id)
+    with uow.read() as session:
+        contacts, cases, plans, reviews, consents = _lists(session, person_id)
+    return PersonRecord(person, contacts, cases, plans, reviews, consents)  # type: ignore[arg-type]

@@ -1,0 +1,266 @@
+"""The person record: details with validation, and everything recorded about them.
+
+Saving calls back with a ``PersonInput``; a ValidationError comes back naming the field,
+which is highlighted and focused while everything typed stays. "Start delegation" opens the
+wizard for this person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.services.people import EQUALITY_FIELDS, PersonInput
+from desktop_app.services.person_record import PersonRecord
+from desktop_app.ui.wizard.fields import DateField, Line, Para
+
+PREFER_NOT = "prefer_not_to_say"
+TEXT_FIELDS = [
+    ("nhs_number", "&NHS number:", "e.g. 943 476 5919"),
+    ("given_name", "&Given name:", ""),
+    ("family_name", "&Family name:", ""),
+    ("preferred_name", "Preferred na&me:", "optional"),
+    ("address_line1", "&Address:", ""),
+    ("address_line2", "Address line &2:", "optional"),
+    ("town", "&Town:", ""),
+    ("postcode", "&Postcode:", "e.g. LE1 5WW"),
+    ("phone", "P&hone:", "optional"),
+    ("gp_practice_code", "GP practice &code:", "optional"),
+    ("gp_practice_name", "GP practice na&me:", "optional"),
+    ("team", "T&eam / locality:", "e.g. City North"),
+]
+EQUALITY_LABELS = {
+    "eq_disability": "Disability", "eq_gender_reassignment": "Gender reassignment",
+    "eq_marriage_civil_partnership": "Marriage or civil partnership",
+    "eq_pregnancy_maternity": "Pregnancy or maternity", "eq_ethnicity": "Ethnicity",
+    "eq_religion_belief": "Religion or belief", "eq_sex": "Sex",
+    "eq_sexual_orientation": "Sexual orientation",
+}
+ERROR_STYLE = "border: 2px solid #a00000;"
+
+
+class PersonForm(QWidget):
+    """The person's details; reads into a PersonInput and shows field errors."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, Line] = {}
+        form = QFormLayout(self)
+        for name, label, placeholder in TEXT_FIELDS:
+            field = Line(label.replace("&", "").rstrip(":"), placeholder)
+            self.fields[name] = field
+            form.addRow(self.tr(label), field)
+            if name == "family_name":
+                self.date_of_birth = DateField(self.tr("Date of birth"))
+                form.addRow(self.tr("Date of &birth:"), self.date_of_birth)
+        self.open_to_chs = QCheckBox(self.tr("&Open to community health services"))
+        self.open_to_chs.setAccessibleName(self.tr("Open to community health services"))
+        form.addRow("", self.open_to_chs)
+        self.communication = Para(self.tr("Communication needs"), self.tr("optional"), lines=2)
+        form.addRow(self.tr("Communication &needs:"), self.communication)
+        form.addRow(self._equality_box())
+
+    def _equality_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Equality monitoring (optional for the person)"))
+        layout = QFormLayout(box)
+        self.equality: dict[str, QComboBox] = {}
+        for name in EQUALITY_FIELDS:
+            combo = QComboBox()
+            combo.setEditable(True)
+            combo.setAccessibleName(EQUALITY_LABELS[name])
+            combo.addItem(self.tr("Not recorded"), None)
+            combo.addItem(self.tr("Prefer not to say"), PREFER_NOT)
+            self.equality[name] = combo
+            layout.addRow(self.tr(EQUALITY_LABELS[name]) + ":", combo)
+        return box
+
+    def _equality_value(self, combo: QComboBox) -> str | None:
+        text = combo.currentText().strip()
+        index = combo.findText(text)
+        if index >= 0 and combo.itemData(index) is not None:
+            return str(combo.itemData(index))
+        if not text or index == 0:
+            return None
+        return text
+
+    def value(self) -> PersonInput:
+        """The form as typed (checking is the service's job)."""
+        texts = {name: field.text() for name, field in self.fields.items()}
+        dob = self.date_of_birth.value()
+        return PersonInput(
+            nhs_number=texts["nhs_number"], given_name=texts["given_name"],
+            family_name=texts["family_name"],
+            date_of_birth=dt.date.fromisoformat(dob) if dob else None,
+            address_line1=texts["address_line1"], town=texts["town"],
+            postcode=texts["postcode"], team=texts["team"],
+            preferred_name=texts["preferred_name"] or None, phone=texts["phone"] or None,
+            address_line2=texts["address_line2"] or None,
+            gp_practice_code=texts["gp_practice_code"] or None,
+            gp_practice_name=texts["gp_practice_name"] or None,
+            open_to_community_health=self.open_to_chs.isChecked(),
+            communication_needs=self.communication.value(),
+            **{name: self._equality_value(c) for name, c in self.equality.items()})
+
+    def load(self, person: Any) -> None:
+        """Show a saved person."""
+        for name, field in self.fields.items():
+            value = getattr(person, name, None)
+            field.setText(person.nhs_number_display if name == "nhs_number" else value or "")
+        self.date_of_birth.set_value(person.date_of_birth.isoformat())
+        self.open_to_chs.setChecked(bool(person.open_to_community_health))
+        self.communication.set_value(person.communication_needs)
+        for name, combo in self.equality.items():
+            value = getattr(person, name)
+            index = combo.findData(value) if value in (None, PREFER_NOT) else -1
+            if index >= 0:
+                combo.setCurrentIndex(index)
+            else:
+                combo.setEditText(value or "")
+
+    def show_error(self, field: str | None) -> None:
+        """Highlight and focus the field a ValidationError names."""
+        for widget in [*self.fields.values(), self.date_of_birth]:
+            widget.setStyleSheet("")
+        target = self.fields.get(field or "") or (
+            self.date_of_birth if field == "date_of_birth" else None)
+        if target is not None:
+            target.setStyleSheet(ERROR_STYLE)
+            target.setFocus()
+
+
+def _table(headers: list[str], rows: list[list[str]], name: str) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers))
+    table.setAccessibleName(name)
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+    table.resizeColumnsToContents()
+    return table
+
+
+def _d(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+class PersonRecordWidget(QWidget):
+    """A person's details (editable) and their contacts, delegations, plans and reviews."""
+
+    start_delegation_requested = Signal(str)  # person id
+
+    def __init__(self, save: Callable[[str | None, PersonInput, int], None]) -> None:
+        super().__init__()
+        self._save = save
+        self.person_id: str | None = None
+        self.version = 0
+        self.heading = QLabel()
+        self.heading.setAccessibleName(self.tr("Person"))
+        self.form = PersonForm()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName(self.tr("Message"))
+        self.save_button = QPushButton(self.tr("&Save details"))
+        self.save_button.clicked.connect(self._on_save_button_clicked)
+        self.start_button = QPushButton(self.tr("Start &delegation"))
+        self.start_button.clicked.connect(
+            lambda _checked=False: self.start_delegation_requested.emit(self.person_id or ""))
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName(self.tr("Records about the person"))
+        self.tabs.addTab(scroll, self.tr("Details"))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.message, 1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.start_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(buttons)
+        self.new_person()
+
+    def new_person(self) -> None:
+        """An empty form for adding someone to the caseload."""
+        self.person_id, self.version = None, 0
+        self.heading.setText(f"<h2>{self.tr('New person')}</h2>")
+        self.start_button.setEnabled(False)
+        self.save_button.setText(self.tr("&Add to caseload"))
+        while self.tabs.count() > 1:
+            self.tabs.removeTab(1)
+
+    def show_record(self, record: PersonRecord) -> None:
+        """Show a saved person and their lists."""
+        person = record.person
+        self.person_id, self.version = person.id, person.version
+        self.heading.setText(f"<h2>{_esc(person.full_name)}</h2>NHS number "
+                             f"<b>{person.nhs_number_display}</b> · born "
+                             f"<b>{_d(person.date_of_birth)}</b> · {_esc(person.team)}")
+        self.form.load(person)
+        self.start_button.setEnabled(True)
+        self.save_button.setText(self.tr("&Save details"))
+        self.message.setText("")
+        while self.tabs.count() > 1:
+            self.tabs.removeTab(1)
+        self._add_tabs(record)
+
+    def _add_tabs(self, record: PersonRecord) -> None:
+        tr = self.tr
+        self.tabs.addTab(_table([tr("Who"), tr("Name"), tr("Relationship"), tr("Phone"),
+                                 tr("Registration"), tr("Can decide health and welfare")],
+                                [[c.kind.replace("_", " "), c.name, c.relationship or "",
+                                  c.phone or "", c.registration_reference or "",
+                                  tr("Yes") if c.can_decide_health_welfare else tr("No")]
+                                 for c in record.contacts], tr("Contacts")), tr("Contacts"))
+        self.tabs.addTab(_table([tr("Task"), tr("Status"), tr("Outcome"), tr("Decided"),
+                                 tr("Flow version")],
+                                [[d.task_code, d.status, d.outcome_code or "", _d(d.decided_on),
+                                  d.flow_version] for d in record.delegations],
+                                tr("Delegations")), tr("Delegations"))
+        self.tabs.addTab(_table([tr("Version"), tr("From"), tr("Tasks"), tr("By")],
+                                [[str(p.version_number), _d(p.effective_from),
+                                  ", ".join(p.task_codes), p.created_by_name]
+                                 for p in record.plans], tr("Support plans")), tr("Support plans"))
+        self.tabs.addTab(_table([tr("Kind"), tr("Due"), tr("Done"), tr("Outcome")],
+                                [[r.kind.replace("_", " "), _d(r.due_on), _d(r.done_on),
+                                  r.outcome or ""] for r in record.reviews],
+                                tr("Reviews")), tr("Reviews"))
+        self.tabs.addTab(_table([tr("Consent"), tr("Recorded"), tr("Decided by"), tr("Name")],
+                                [[c.status, _d(c.recorded_on), c.given_by_kind.replace("_", " "),
+                                  c.given_by_name] for c in record.consents],
+                                tr("Consent")), tr("Consent"))
+
+    def _on_save_button_clicked(self) -> None:
+        self.message.setText(self.tr("Saving…"))
+        self._save(self.person_id, self.form.value(), self.version)
+
+    def show_error(self, message: str, field: str | None) -> None:
+        """A save was refused: say why, highlight the field, keep the typing."""
+        self.message.setText(f"<span style='color:#a00000'><b>{_esc(message)}</b></span>")
+        self.form.show_error(field)
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
