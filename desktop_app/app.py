@@ -53,6 +53,12 @@ class AppController:
         self.session: Any = None
         self.window: Any = None
         self.dialog: Any = None
+        self.wizards: Any = None
+        self._hidden_windows: list[Any] = []
+        self._locked_user = ""
+        from desktop_app.ui.idle import IdleWatcher
+        self.idle = IdleWatcher(app, self.settings.idle_lock_minutes)
+        self.idle.idle_timed_out.connect(self._on_window_lock_requested)
 
     def _store(self) -> Any:
         from desktop_app.services.vault import VaultStore
@@ -128,7 +134,30 @@ class AppController:
         self.session = session
         self.settings = replace(self.settings, last_user_id=session.user.user_id)
         save_settings(self.paths.config, self.settings)
+        if self.window is not None and self._locked_user == session.user.user_id:
+            self._return_from_lock()
+            return
+        self._discard_windows()
         self.runner.run(lambda: _count_people(session), self._show_main_window)
+
+    def _return_from_lock(self) -> None:
+        """The same user unlocked: the same screens come back with their unsaved input."""
+        if self.dialog is not None:
+            self.dialog.hide()
+        self.wizards.session = self.session
+        for widget in self._hidden_windows:
+            widget.show()
+        self._hidden_windows = []
+        self.window.activateWindow()
+        self.idle.start()
+
+    def _discard_windows(self) -> None:
+        """Another user signed in: the previous user's screens are closed."""
+        for widget in [*self._hidden_windows, self.window]:
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        self._hidden_windows, self.window = [], None
 
     def _show_main_window(self, people: int) -> None:
         from desktop_app.ui.main_window import MainWindow
@@ -142,6 +171,7 @@ class AppController:
         self.wizards.offer_resume()
         self.window.show()
         self.window.activateWindow()
+        self.idle.start()
 
     def _wizard_controller(self) -> Any:
         from desktop_app.services.catalogue import load_catalogue
@@ -172,8 +202,19 @@ class AppController:
             self._on_unhandled(error)
 
     def _on_window_lock_requested(self) -> None:
+        """Lock: hide every window (patient data off screen), save drafts, close the vault."""
+        if self.session is None:
+            return
+        self.idle.stop()
+        wizard = getattr(self.wizards, "wizard", None)
+        if wizard is not None and wizard.isVisible():
+            wizard.save_draft_now()  # queued on the database thread before the close
+        self._hidden_windows = [w for w in self.app.topLevelWidgets() if w.isVisible()]
+        for widget in self._hidden_windows:
+            widget.hide()
+        self._locked_user = self.session.user.user_id
         session, self.session = self.session, None
-        self.window.hide()
+        self.wizards.session = None
         self.runner.run(session.close, lambda _: self.start_sign_in())
 
     def _on_unhandled(self, error: BaseException) -> None:

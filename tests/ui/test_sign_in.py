@@ -125,3 +125,44 @@ def test_first_run_then_sign_in_then_wrong_passphrase(qtbot, app_home: Path, mon
         assert controller.session is None
     finally:
         controller.shutdown()
+
+
+def test_idle_lock_hides_everything_and_unlock_keeps_unsaved_input(
+    qtbot, app_home: Path, monkeypatch
+) -> None:
+    """After the idle time the vault closes and every window hides; the same user signing
+    in again gets the same window back with what they had typed (not yet saved)."""
+    from desktop_app.services.vault import vault as vault_module
+    from tests.support import TEST_KDF
+    real_init = vault_module.VaultStore.__init__
+    monkeypatch.setattr(vault_module.VaultStore, "__init__",
+                        lambda self, folder, **kw: real_init(self, folder, kdf_cost=TEST_KDF))
+    controller = _controller(app_home)
+    try:
+        controller.start()
+        first = controller.dialog
+        first.name_edit.setText("Ann Nurse")
+        first.pass_edit.setText(GOOD)
+        first.confirm_edit.setText(GOOD)
+        first.buttons.accepted.emit()
+        qtbot.waitUntil(lambda: isinstance(controller.dialog, RecoveryCodeDialog), timeout=10000)
+        controller.dialog.stored_check.setChecked(True)
+        controller.dialog.accept()
+        qtbot.waitUntil(lambda: isinstance(controller.window, MainWindow), timeout=10000)
+        window = controller.window
+        window.nhs_edit.setText("999 000 00")  # typed, not saved
+        controller.idle.set_minutes(1)
+        controller.idle.timer.setInterval(50)  # the idle time, shortened for the test
+        controller.idle.start()
+        qtbot.waitUntil(lambda: isinstance(controller.dialog, SignInDialog), timeout=10000)
+        assert controller.session is None
+        assert not window.isVisible()
+        sign_in = controller.dialog
+        sign_in.pass_edit.setText(GOOD)
+        sign_in.buttons.accepted.emit()
+        qtbot.waitUntil(lambda: controller.session is not None and window.isVisible(),
+                        timeout=10000)
+        assert controller.window is window
+        assert window.nhs_edit.text() == "999 000 00"
+    finally:
+        controller.shutdown()

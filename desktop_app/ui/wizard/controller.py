@@ -67,9 +67,9 @@ class WizardController(QObject):
         self.wizard_opened.emit(wizard)
 
     def _on_wizard_draft_changed(self, answers: dict[str, Any], step: str) -> None:
-        draft, uow, flow, catalogue = self._draft, self.session.uow, self.flow, self.catalogue
-        if draft is None:
+        if self._draft is None or self.session is None:  # locked: saved before the close
             return
+        draft, uow, flow, catalogue = self._draft, self.session.uow, self.flow, self.catalogue
 
         def save() -> str:
             draft.case_id = delegation.save_draft(uow, draft.person_id, draft.case_id, answers,

@@ -1,0 +1,51 @@
+"""Locking the app after a period without keyboard or mouse use, and on suspend.
+
+An application-wide event filter restarts a timer on every key press, mouse click or
+wheel turn; when it runs out, ``idle_timed_out`` fires. Qt reports a suspend only as the
+application becoming inactive/suspended (platform dependent), so that also locks.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication
+
+ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel,
+            QEvent.Type.TouchBegin}
+
+
+class IdleWatcher(QObject):
+    """Emits ``idle_timed_out`` after ``minutes`` without activity (and on suspend)."""
+
+    idle_timed_out = Signal()
+
+    def __init__(self, app: QApplication, minutes: int) -> None:
+        super().__init__(app)
+        self._app = app
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.idle_timed_out)
+        self.set_minutes(minutes)
+        app.installEventFilter(self)
+        app.applicationStateChanged.connect(self._on_app_application_state_changed)
+
+    def set_minutes(self, minutes: int) -> None:
+        """Change the idle time (settings)."""
+        self.timer.setInterval(max(1, minutes) * 60_000)
+
+    def start(self) -> None:
+        """Begin watching (after sign-in)."""
+        self.timer.start()
+
+    def stop(self) -> None:
+        """Stop watching (while locked)."""
+        self.timer.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() in ACTIVITY and self.timer.isActive():
+            self.timer.start()
+        return False
+
+    def _on_app_application_state_changed(self, state: Qt.ApplicationState) -> None:
+        if state == Qt.ApplicationState.ApplicationSuspended and self.timer.isActive():
+            self.idle_timed_out.emit()
