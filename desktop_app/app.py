@@ -163,15 +163,52 @@ class AppController:
         from desktop_app.ui.main_window import MainWindow
         if self.dialog is not None:
             self.dialog.hide()
-        self.window = MainWindow(self.session.user, people, self.demo)
+        self.window = MainWindow(self.session.user, self.demo)
         self.window.lock_requested.connect(self._on_window_lock_requested)
         self.window.closed.connect(self.app.quit)
-        self.window.delegation_requested.connect(self._on_window_delegation_requested)
         self.wizards = self._wizard_controller()
+        self._add_screens(people)
         self.wizards.offer_resume()
         self.window.show()
         self.window.activateWindow()
         self.idle.start()
+
+    def _add_screens(self, people: int) -> None:
+        """Compose the feature screens into the main window."""
+        from PySide6.QtWidgets import QLabel
+
+        from desktop_app.ui.main_window import StartDelegationPanel
+        from desktop_app.ui.person_record import PersonRecordWidget
+        tr = self.app.tr
+        start = StartDelegationPanel(people)
+        start.delegation_requested.connect(self._on_window_delegation_requested)
+        self.person_screen = PersonRecordWidget(self._save_person)
+        self.person_screen.start_delegation_requested.connect(self.wizards.start)
+        self.window.add_screen("delegations", tr("Delegations"), start)
+        self.window.add_screen("person", tr("Person record"), self.person_screen)
+        sync = QLabel(tr("Sync with the central store is not set up on this laptop yet."))
+        sync.setAccessibleName(tr("Sync"))
+        self.window.add_screen("sync", tr("Sync"), sync)
+
+    def _save_person(self, person_id: str | None, data: Any, version: int) -> None:
+        from desktop_app.services import people
+        from desktop_app.services.person_record import load_record
+        uow = self.session.uow
+
+        def save() -> Any:
+            view = (people.create_person(uow, data) if person_id is None
+                    else people.update_person(uow, person_id, data, version))
+            return load_record(uow, view.id)
+
+        self.runner.run(save, self.person_screen.show_record, self._on_person_save_failed)
+
+    def _on_person_save_failed(self, error: BaseException) -> None:
+        from desktop_app.services.errors import ExpectedError, ValidationError
+        if isinstance(error, ExpectedError):
+            field = error.field if isinstance(error, ValidationError) else None
+            self.person_screen.show_error(error.message, field)
+        else:
+            self._on_unhandled(error)
 
     def _wizard_controller(self) -> Any:
         from desktop_app.services.catalogue import load_catalogue

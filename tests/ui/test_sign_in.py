@@ -150,7 +150,8 @@ def test_idle_lock_hides_everything_and_unlock_keeps_unsaved_input(
         controller.dialog.accept()
         qtbot.waitUntil(lambda: isinstance(controller.window, MainWindow), timeout=10000)
         window = controller.window
-        window.nhs_edit.setText("999 000 00")  # typed, not saved
+        panel = window.screen("delegations")
+        panel.nhs_edit.setText("999 000 00")  # typed, not saved
         controller.idle.set_minutes(1)
         controller.idle.timer.setInterval(50)  # the idle time, shortened for the test
         controller.idle.start()
@@ -163,6 +164,6 @@ def test_idle_lock_hides_everything_and_unlock_keeps_unsaved_input(
         qtbot.waitUntil(lambda: controller.session is not None and window.isVisible(),
                         timeout=10000)
         assert controller.window is window
-        assert window.nhs_edit.text() == "999 000 00"
+        assert panel.nhs_edit.text() == "999 000 00"
     finally:
         controller.shutdown()
