@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.user import Role
@@ -115,5 +116,91 @@ def ensure_demo_vault(store: VaultStore, user_name: str, passphrase: str) -> Non
     created = store.create(user_name, Role.NURSE, passphrase)
     try:
         seed_demo_caseload(created.session.uow)
+        seed_demo_delegations(created.session.uow)
     finally:
         created.session.close()
+
+
+# ---------------------------------------------------------------- delegations in every state
+
+
+def _answers(rng: random.Random, provider_id: str, workers: list[str], council: str,
+             outcome: str) -> dict[str, dict[str, Any]]:
+    task = rng.choice(["eye_drops", "insulin_prefilled_pen", "compression_hosiery",
+                       "stoma_bag_change", "peg_feed"])
+    answers: dict[str, dict[str, Any]] = {
+        "S1": {"task_code": task, "referred_by": "District nurse", "is_health_need": True},
+        "S2": {"chc_checklist_positive": outcome == "REFER_CHC"},
+        "S3": {"needs_clinical_judgement": False},
+        "S4": {"stable": outcome != "NOT_DELEGATED", "what_is_delegated": "As on the plan",
+               "what_is_not_delegated": "Any change of dose", "frequency": "Daily",
+               "do_thresholds": "Follow the plan", "call_nurse_thresholds": "Anything unusual",
+               "no_reason": "Condition changing", "reconsider_on": "2027-01-15"},
+        "S5": {"incidental_or_ancillary": True},
+        "S6": {"consent_given": outcome != "PERSON_DECLINED", "given_by_kind": "person",
+               "given_by_name": "the person", "how": "verbal", "explained": "The plan",
+               "no_reason": "Prefers the nurse"},
+        "S7": {"provider_accepts": outcome != "NO_PROVIDER", "provider_id": provider_id,
+               "worker_ids": workers, "insurance_confirmed": True, "no_reason": "No capacity"},
+        "S8": {"all_signed_off": True, "oversight_service": "community_health",
+               "oversight_organisation": "Demo community nursing",
+               "oversight_phone_in_hours": "0116 000 0001", "oversight_phone_out_of_hours": "111",
+               "sign_offs": [{"worker_id": w, "training_level": 1, "trainer_name": "Demo Trainer",
+                              "assessor_name": "Demo Assessor", "signed_off_on": "2026-01-05"}
+                             for w in workers]},
+        "S9": {"fits_existing_calls": outcome == "DELEGATED_EXISTING_PACKAGE"},
+        "S9F": {"method": "fixed_percentage", "icb_share": "part", "inputs": {
+            "method": "fixed_percentage", "council": council, "rate_pence_per_hour": 2450,
+            "lead_commissioner": council, "start_date": "2026-01-05",
+            "minutes_per_week": 210, "icb_basis_points": 6000}},
+        "S10": {"met_on": "2026-01-05", "consensus": outcome not in _NO_CONSENSUS,
+                "attendees": [{"role": "Community nurse", "organisation": "LPT", "name": "Demo"},
+                              {"role": "Social worker", "organisation": "Council", "name": "Demo"}],
+                "disagreement_about": "funding" if outcome == "INTERIM_WITHOUT_PREJUDICE"
+                else "delegation", "question_for_discussion": "Who funds the extra call?",
+                "interim_funder": "icb", "dispute_reference": "DEMO-999"},
+    }
+    if outcome == "DELEGATED_HEALTH_FUNDED":
+        answers["S9F"]["icb_share"] = "all"
+        answers["S9F"]["inputs"].update(icb_basis_points=10000, lead_commissioner="icb")
+    return answers
+
+
+_NO_CONSENSUS = {"ESCALATED_SHARED_CARE", "INTERIM_WITHOUT_PREJUDICE"}
+DEMO_OUTCOMES = ["DELEGATED_EXISTING_PACKAGE", "DELEGATED_JOINT_FUNDED", "DELEGATED_HEALTH_FUNDED",
+                 "ESCALATED_SHARED_CARE", "INTERIM_WITHOUT_PREJUDICE", "NOT_DELEGATED",
+                 "PERSON_DECLINED", "NO_PROVIDER", "REFER_CHC"]
+
+
+def seed_demo_delegations(uow: UnitOfWork, count: int = 90, seed: int = 999,
+                          today: dt.date | None = None) -> None:
+    """Delegations in every state, decided over the past 15 months (so reviews are due,
+    overdue and not yet due), plus a few unfinished drafts."""
+    from sqlalchemy import select
+
+    from desktop_app.models.person import Person
+    from desktop_app.services import delegation
+    from desktop_app.services.catalogue import load_catalogue
+    from desktop_app.services.flow import load_flow
+
+    rng = random.Random(seed)
+    today = today or dt.date.today()
+    flow, catalogue = load_flow(), load_catalogue()
+    with uow.read() as session:
+        people_ids = list(session.scalars(select(Person.id).order_by(Person.nhs_number)))
+        providers = [(p.id, p.council, [w.id for w in session.scalars(
+            select(CareWorker).where(CareWorker.provider_id == p.id))][:2])
+            for p in session.scalars(select(CareProvider))]
+    for index, person_id in enumerate(people_ids[:count]):
+        provider_id, council, workers = rng.choice(providers)
+        outcome = DEMO_OUTCOMES[index % len(DEMO_OUTCOMES)]
+        answers = _answers(rng, provider_id, workers, council, outcome)
+        decided = today - dt.timedelta(days=rng.randrange(10, 460))
+        case_id = delegation.save_draft(uow, person_id, None, answers, "S10", flow, catalogue)
+        delegation.decide(uow, case_id, answers, flow, catalogue, "Demo Nurse", decided)
+    for person_id in people_ids[count:count + 3]:
+        provider_id, council, workers = rng.choice(providers)
+        draft = {k: v for k, v in _answers(rng, provider_id, workers, council,
+                                           "DELEGATED_EXISTING_PACKAGE").items()
+                 if k in ("S1", "S2", "S3")}
+        delegation.save_draft(uow, person_id, None, draft, "S4", flow, catalogue)
