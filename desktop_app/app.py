@@ -264,6 +264,7 @@ class AppController:
 
     def shutdown(self) -> None:
         """Close the vault on the database thread and stop it."""
+        self.idle.dispose()
         if self.session is not None:
             self.executor.call(self.session.close)
         self.executor.shutdown()

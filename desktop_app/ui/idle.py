@@ -41,6 +41,12 @@ class IdleWatcher(QObject):
         """Stop watching (while locked)."""
         self.timer.stop()
 
+    def dispose(self) -> None:
+        """Stop for good: the app is shutting down."""
+        self.timer.stop()
+        self._app.removeEventFilter(self)
+        self._app.applicationStateChanged.disconnect(self._on_app_application_state_changed)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() in ACTIVITY and self.timer.isActive():
             self.timer.start()
