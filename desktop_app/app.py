@@ -186,9 +186,42 @@ class AppController:
         self.person_screen.start_delegation_requested.connect(self.wizards.start)
         self.window.add_screen("delegations", tr("Delegations"), start)
         self.window.add_screen("person", tr("Person record"), self.person_screen)
+        self._add_registers()
         sync = QLabel(tr("Sync with the central store is not set up on this laptop yet."))
         sync.setAccessibleName(tr("Sync"))
         self.window.add_screen("sync", tr("Sync"), sync)
+
+    def _uow(self) -> Any:
+        """The signed-in session's unit of work, looked up when the work runs (a lock and
+        unlock replaces the session)."""
+        return self.session.uow
+
+    def _add_registers(self) -> None:
+        import datetime as dt
+
+        from desktop_app.services import registers as reg
+        from desktop_app.ui import registers as screens
+        tr = self.app.tr
+
+        def run(fn: Any, done: Any) -> Any:
+            return self.runner.run(fn, done, self._on_expected)
+
+        def record(a: Any) -> Any:
+            return reg.record_review(self._uow(), a.review_id, a.done_on, a.outcome, a.stable,
+                                     a.competence_current, a.serious_incident, a.notes,
+                                     dt.date.today())
+
+        self.window.add_screen("reviews", tr("Reviews due"), screens.ReviewsDueWidget(
+            run, lambda: reg.reviews_due(self._uow(), dt.date.today()), record))
+        self.window.add_screen("competency", tr("Competency register"),
+                               screens.CompetencyRegisterWidget(
+            run, lambda: reg.competency_register(self._uow(), dt.date.today()),
+            lambda i, r: reg.withdraw_sign_off(self._uow(), i, r)))
+        self.window.add_screen("escalations", tr("Escalations"), screens.EscalationsWidget(
+            run, lambda: reg.escalations(self._uow(), dt.date.today())))
+        self.window.add_screen("examples", tr("Case examples"), screens.CaseExamplesWidget(
+            run, lambda t, c, th: reg.case_examples(self._uow(), t, c, th),
+            lambda: reg.case_example_themes(self._uow()), reg.task_categories()))
 
     def _save_person(self, person_id: str | None, data: Any, version: int) -> None:
         from desktop_app.services import people
