@@ -31,6 +31,7 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/vault.py
+	$(PY) benchmarks/caseload.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check desktop_app tests benchmarks

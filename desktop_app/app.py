@@ -184,6 +184,7 @@ class AppController:
         start.delegation_requested.connect(self._on_window_delegation_requested)
         self.person_screen = PersonRecordWidget(self._save_person)
         self.person_screen.start_delegation_requested.connect(self.wizards.start)
+        self._add_caseload()
         self.window.add_screen("delegations", tr("Delegations"), start)
         self.window.add_screen("person", tr("Person record"), self.person_screen)
         self._add_registers()
@@ -195,6 +196,25 @@ class AppController:
         """The signed-in session's unit of work, looked up when the work runs (a lock and
         unlock replaces the session)."""
         return self.session.uow
+
+    def _add_caseload(self) -> None:
+        from desktop_app.services import caseload
+        from desktop_app.ui.caseload import CaseloadWidget
+        self.caseload_screen = CaseloadWidget(
+            lambda fn, done: self.runner.run(fn, done, self._on_expected),
+            lambda query: caseload.search(self._uow(), query),
+            lambda: caseload.teams(self._uow()))
+        self.caseload_screen.person_opened.connect(self._on_caseload_person_opened)
+        self.window.add_screen("caseload", self.app.tr("Caseload"), self.caseload_screen)
+
+    def _on_caseload_person_opened(self, person_id: str) -> None:
+        from desktop_app.services.person_record import load_record
+
+        def shown(record: Any) -> None:
+            self.person_screen.show_record(record)
+            self.window.show_screen("person")
+
+        self.runner.run(lambda: load_record(self._uow(), person_id), shown, self._on_expected)
 
     def _add_registers(self) -> None:
         import datetime as dt
@@ -233,7 +253,11 @@ class AppController:
                     else people.update_person(uow, person_id, data, version))
             return load_record(uow, view.id)
 
-        self.runner.run(save, self.person_screen.show_record, self._on_person_save_failed)
+        def saved(record: Any) -> None:
+            self.person_screen.show_record(record)
+            self.caseload_screen.refresh()
+
+        self.runner.run(save, saved, self._on_person_save_failed)
 
     def _on_person_save_failed(self, error: BaseException) -> None:
         from desktop_app.services.errors import ExpectedError, ValidationError

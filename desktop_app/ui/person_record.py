@@ -135,6 +135,17 @@ class PersonForm(QWidget):
             else:
                 combo.setEditText(value or "")
 
+    def load_blank(self) -> None:
+        """Clear every field for a new person."""
+        for field in self.fields.values():
+            field.clear()
+        self.date_of_birth.set_value(None)
+        self.open_to_chs.setChecked(False)
+        self.communication.set_value(None)
+        for combo in self.equality.values():
+            combo.setCurrentIndex(0)
+        self.show_error(None)
+
     def show_error(self, field: str | None) -> None:
         """Highlight and focus the field a ValidationError names."""
         for widget in [*self.fields.values(), self.date_of_birth]:
@@ -192,8 +203,11 @@ class PersonRecordWidget(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName(self.tr("Records about the person"))
         self.tabs.addTab(scroll, self.tr("Details"))
+        self.new_button = QPushButton(self.tr("&New person"))
+        self.new_button.clicked.connect(lambda _checked=False: self.new_person())
         buttons = QHBoxLayout()
         buttons.addWidget(self.message, 1)
+        buttons.addWidget(self.new_button)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.start_button)
         layout = QVBoxLayout(self)
@@ -208,6 +222,7 @@ class PersonRecordWidget(QWidget):
         self.heading.setText(f"<h2>{self.tr('New person')}</h2>")
         self.start_button.setEnabled(False)
         self.save_button.setText(self.tr("&Add to caseload"))
+        self.form.load_blank()
         while self.tabs.count() > 1:
             self.tabs.removeTab(1)
 
