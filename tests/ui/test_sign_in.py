@@ -86,18 +86,23 @@ def test_every_input_has_an_accessible_name(qtbot) -> None:
             assert widget.accessibleName(), f"{type(widget).__name__} in {type(dialog).__name__}"
 
 
+@pytest.fixture
+def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Vaults made by the app in these tests use the cheap test key derivation."""
+    from desktop_app.services.vault import vault as vault_module
+    from tests.support import TEST_KDF
+    real_init = vault_module.VaultStore.__init__
+    monkeypatch.setattr(vault_module.VaultStore, "__init__",
+                        lambda self, folder, **kw: real_init(self, folder, kdf_cost=TEST_KDF))
+
+
 def _controller(app_home: Path) -> AppController:
     controller = AppController(QApplication.instance(), demo=False)
     controller.dialogs.headless = True
     return controller
 
 
-def test_first_run_then_sign_in_then_wrong_passphrase(qtbot, app_home: Path, monkeypatch) -> None:
-    from desktop_app.services.vault import vault as vault_module
-    from tests.support import TEST_KDF
-    real_init = vault_module.VaultStore.__init__
-    monkeypatch.setattr(vault_module.VaultStore, "__init__",
-                        lambda self, folder, **kw: real_init(self, folder, kdf_cost=TEST_KDF))
+def test_first_run_then_sign_in_then_wrong_passphrase(qtbot, app_home: Path, cheap_kdf) -> None:
     controller = _controller(app_home)
     try:
         controller.start()
@@ -128,15 +133,10 @@ def test_first_run_then_sign_in_then_wrong_passphrase(qtbot, app_home: Path, mon
 
 
 def test_idle_lock_hides_everything_and_unlock_keeps_unsaved_input(
-    qtbot, app_home: Path, monkeypatch
+    qtbot, app_home: Path, cheap_kdf
 ) -> None:
     """After the idle time the vault closes and every window hides; the same user signing
     in again gets the same window back with what they had typed (not yet saved)."""
-    from desktop_app.services.vault import vault as vault_module
-    from tests.support import TEST_KDF
-    real_init = vault_module.VaultStore.__init__
-    monkeypatch.setattr(vault_module.VaultStore, "__init__",
-                        lambda self, folder, **kw: real_init(self, folder, kdf_cost=TEST_KDF))
     controller = _controller(app_home)
     try:
         controller.start()
