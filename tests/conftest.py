@@ -48,7 +48,8 @@ def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def template_vault(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     """One vault made per test run: (folder, user id, recovery code)."""
     folder = tmp_path_factory.mktemp("template") / "vault"
-    created = VaultStore(folder, kdf_cost=TEST_KDF).create(USER_NAME, Role.NURSE, PASSPHRASE)
+    # The first user of a vault sets it up for the team: a team lead (may add users).
+    created = VaultStore(folder, kdf_cost=TEST_KDF).create(USER_NAME, Role.TEAM_LEAD, PASSPHRASE)
     user_id = created.session.user.user_id
     created.session.close()
     return folder, user_id, created.recovery_code

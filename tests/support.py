@@ -33,3 +33,12 @@ def person_values(serial: int = 1, **overrides: Any) -> dict[str, Any]:
     }
     values.update(overrides)
     return values
+
+
+def as_role(vault: Any, role: str) -> Any:
+    """The vault's unit of work acting as the same user with another role."""
+    from desktop_app.services.audit import Actor
+    from desktop_app.services.uow import UnitOfWork
+
+    actor = vault.uow.actor
+    return UnitOfWork(vault.factory, Actor(actor.user_id, actor.device_id, role))

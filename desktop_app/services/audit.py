@@ -26,6 +26,9 @@ class Actor:
 
     user_id: str
     device_id: str
+    # The user's role, for permission checks (services/roles.py). Tools and tests that act
+    # outside a signed-in session are trusted as a team lead would be.
+    role: str = "team_lead"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from desktop_app.services.flow import Flow, FlowResult, check_answer_types, eval
 from desktop_app.services.identifiers import format_nhs_number
 from desktop_app.services.outcomes import describe
 from desktop_app.services.review_schedule import add_months, first_review
+from desktop_app.services.roles import Permission, require
 from desktop_app.services.uow import UnitOfWork
 
 Answers = dict[str, dict[str, Any]]
@@ -137,6 +138,7 @@ def wizard_context(uow: UnitOfWork, person_id: str, catalogue: Catalogue,
 def save_draft(uow: UnitOfWork, person_id: str, case_id: str | None, answers: Answers,
                current_step: str, flow: Flow, catalogue: Catalogue) -> str:
     """Save the wizard's answers so far; returns the case id (new on the first save)."""
+    require(uow, Permission.DELEGATE)
     task_code = str(answers.get("S1", {}).get("task_code") or "")
     version = catalogue.version
     with uow.begin() as session:
@@ -171,6 +173,7 @@ def drafts(uow: UnitOfWork) -> list[DraftSummary]:
 
 def discard_draft(uow: UnitOfWork, case_id: str) -> None:
     """Throw a draft away (a tombstone, so the discard syncs too)."""
+    require(uow, Permission.DELEGATE)
     with uow.begin() as session:
         case = session.get(DelegationCase, case_id)
         if case is None or case.deleted or case.status != CaseStatus.DRAFT.value:
@@ -196,6 +199,7 @@ def _date(value: Any) -> dt.date | None:
 def decide(uow: UnitOfWork, case_id: str, answers: Answers, flow: Flow, catalogue: Catalogue,
            recorded_by: str, today: dt.date | None = None) -> Decision:
     """Record the outcome the answers reach, and everything that follows from it."""
+    require(uow, Permission.DELEGATE)
     today = today or dt.date.today()
     check_answer_types(flow, answers)
     result = evaluate(flow, answers, facts_for(answers, catalogue))

@@ -19,6 +19,7 @@ from desktop_app.services.identifiers import (
     normalise_nhs_number,
     normalise_postcode,
 )
+from desktop_app.services.roles import Permission, require
 from desktop_app.services.tracking import record_view, tombstone
 from desktop_app.services.uow import UnitOfWork
 
@@ -147,6 +148,7 @@ def create_person(uow: UnitOfWork, data: PersonInput) -> PersonView:
     Someone removed earlier keeps their record (a tombstone, so the removal synced); adding
     their NHS number again restores that record with the new details, and its history.
     """
+    require(uow, Permission.EDIT_PEOPLE)
     values = validate(data)
     with uow.begin() as session:
         person = _by_nhs_number(session, str(values["nhs_number"]))
@@ -167,6 +169,7 @@ def create_person(uow: UnitOfWork, data: PersonInput) -> PersonView:
 def update_person(uow: UnitOfWork, person_id: str, data: PersonInput,
                   expected_version: int) -> PersonView:
     """Save edits; refuses if someone else saved the record since it was opened."""
+    require(uow, Permission.EDIT_PEOPLE)
     values = validate(data)
     with uow.begin() as session:
         person = _load(session, person_id)
@@ -191,6 +194,7 @@ def open_person(uow: UnitOfWork, person_id: str) -> PersonView:
 
 def remove_person(uow: UnitOfWork, person_id: str) -> None:
     """Take a person off the caseload (a tombstone, so the removal syncs)."""
+    require(uow, Permission.EDIT_PEOPLE)
     with uow.begin() as session:
         tombstone(session, _load(session, person_id))
 

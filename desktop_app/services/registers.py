@@ -62,6 +62,7 @@ from desktop_app.services.funding import FUNDER_NAMES, format_pounds
 from desktop_app.services.identifiers import format_nhs_number
 from desktop_app.services.outcomes import describe
 from desktop_app.services.review_schedule import ReviewStatus, next_review, review_status
+from desktop_app.services.roles import Permission, require
 from desktop_app.services.tracking import tombstone
 from desktop_app.services.uow import UnitOfWork
 
@@ -173,6 +174,7 @@ def record_review(uow: UnitOfWork, review_id: str, done_on: dt.date,
                   serious_incident: bool, notes: str | None, today: dt.date, *,
                   flow: Flow | None = None) -> RecordedReview:
     """Record a review as done and act on it (see the module docstring), in one transaction."""
+    require(uow, Permission.RECORD_REVIEW)
     chosen = _review_outcome(outcome)
     text = _clean(notes)
     if not all(isinstance(a, bool) for a in (stable, competence_current, serious_incident)):
@@ -393,6 +395,7 @@ def competency_register(uow: UnitOfWork, today: dt.date) -> list[CompetencyRow]:
 
 def withdraw_sign_off(uow: UnitOfWork, sign_off_id: str, reason: str) -> None:
     """Withdraw a worker's sign-off for good, with the reason (a new sign-off is needed)."""
+    require(uow, Permission.MANAGE_COMPETENCY)
     text = _clean(reason)
     if not text:
         raise ValidationError("Give the reason for withdrawing the sign-off.", field="reason")
@@ -517,6 +520,7 @@ def close_discussion(uow: UnitOfWork, discussion_id: str, decision: str, themes:
     recorded) if that text names the person or a contact, or gives their NHS number or
     date of birth. ``outcome`` is the example's outcome code (default: the case's own).
     """
+    require(uow, Permission.CLOSE_DISCUSSION)
     text = _clean(decision)
     if not text:
         raise ValidationError("Write down the decision.", field="decision")

@@ -233,7 +233,8 @@ class VaultSession:
                 raise UnknownUser("That user is not active on this laptop.")
             self.device_id = device.value
             self.user = SignedInUser(user.id, user.display_name, Role(user.role))
-        self.uow = UnitOfWork(self.factory, Actor(self.user.user_id, self.device_id))
+        self.uow = UnitOfWork(self.factory, Actor(self.user.user_id, self.device_id,
+                                                  self.user.role.value))
 
     @property
     def actor(self) -> Actor:
@@ -242,6 +243,8 @@ class VaultSession:
 
     def add_user(self, display_name: str, role: Role, passphrase: str) -> str:
         """Give another person their own sign-in on this laptop; returns their user id."""
+        from desktop_app.services.roles import Permission, require
+        require(self.uow, Permission.MANAGE_USERS)
         check_passphrase(passphrase)
         role = Role(role)
         if not display_name.strip():

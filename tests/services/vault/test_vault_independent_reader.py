@@ -76,7 +76,7 @@ def test_sqlite3mc_reads_the_vault_with_the_raw_key(vault_copy: Vault, tmp_path:
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         users = conn.execute("SELECT id, display_name, role FROM app_user").fetchall()
-        assert users == [(user_id, USER_NAME, "nurse")]
+        assert users == [(user_id, USER_NAME, "team_lead")]
         people = conn.execute("SELECT nhs_number FROM person ORDER BY nhs_number").fetchall()
         assert [row[0] for row in people] == sorted(NHS_NUMBERS)
         revision = conn.execute("SELECT version_num FROM alembic_version").fetchall()

@@ -33,7 +33,7 @@ def _exercise_every_secret_path(folder: Path) -> tuple[bytes, list[str], int]:
     """Create, unlock, add a user, change a passphrase, recover: every place a secret is
     typed. Returns (database key, every secret used, connections opened)."""
     store = VaultStore(folder, kdf_cost=TEST_KDF)
-    created = store.create(USER_NAME, Role.NURSE, PASSPHRASE)
+    created = store.create(USER_NAME, Role.TEAM_LEAD, PASSPHRASE)
     user_id = created.session.user.user_id
     key = created.session.raw_key_for_support()
     code = created.recovery_code

@@ -1,0 +1,72 @@
+"""What each role may change, enforced in the services (the UI only hides what it can't do).
+
+- Community nurse: people, delegations (the wizard), reviews, competency sign-offs, and
+  adding a colleague's sign-in to the laptop (a nurse often sets the laptop up).
+- Team lead: everything, including closing shared care discussions (whose decisions go to
+  the IPCB).
+- Social care practitioner: shares the assessment and the plan with the MDT: people,
+  delegations and reviews; not clinical competence, not closing discussions, not users.
+- Read-only (governance): sees everything, changes nothing.
+
+Everyone signed in may read; every read of a person's record is audited.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from desktop_app.models.user import Role
+from desktop_app.services.errors import PermissionDenied
+from desktop_app.services.uow import UnitOfWork
+
+
+class Permission(enum.StrEnum):
+    """A kind of change."""
+
+    EDIT_PEOPLE = "edit_people"
+    DELEGATE = "delegate"
+    RECORD_REVIEW = "record_review"
+    MANAGE_COMPETENCY = "manage_competency"
+    CLOSE_DISCUSSION = "close_discussion"
+    MANAGE_USERS = "manage_users"
+
+
+_ALL = frozenset(Permission)
+POLICY: dict[Role, frozenset[Permission]] = {
+    Role.TEAM_LEAD: _ALL,
+    Role.NURSE: frozenset({Permission.EDIT_PEOPLE, Permission.DELEGATE,
+                           Permission.RECORD_REVIEW, Permission.MANAGE_COMPETENCY,
+                           Permission.MANAGE_USERS}),
+    Role.SOCIAL_CARE_PRACTITIONER: frozenset({Permission.EDIT_PEOPLE, Permission.DELEGATE,
+                                              Permission.RECORD_REVIEW}),
+    Role.READ_ONLY: frozenset(),
+}
+_WHAT = {
+    Permission.EDIT_PEOPLE: "change people's details",
+    Permission.DELEGATE: "record delegations",
+    Permission.RECORD_REVIEW: "record reviews",
+    Permission.MANAGE_COMPETENCY: "change competency sign-offs",
+    Permission.CLOSE_DISCUSSION: "close shared care discussions",
+    Permission.MANAGE_USERS: "add users",
+}
+_ROLE_WORDS = {Role.TEAM_LEAD: "a team lead", Role.NURSE: "a community nurse",
+               Role.SOCIAL_CARE_PRACTITIONER: "a social care practitioner",
+               Role.READ_ONLY: "a read-only user"}
+
+
+def allowed(role: str, permission: Permission) -> bool:
+    """True when ``role`` may do ``permission`` (unknown roles may do nothing)."""
+    try:
+        return permission in POLICY[Role(role)]
+    except ValueError:
+        return False
+
+
+def require(uow: UnitOfWork, permission: Permission) -> None:
+    """PermissionDenied, in plain words, unless the signed-in user's role allows this."""
+    role = uow.actor.role
+    if not allowed(role, permission):
+        who = _ROLE_WORDS.get(Role(role), "this user") if role in Role._value2member_map_ \
+            else "this user"
+        raise PermissionDenied(
+            f"You are signed in as {who}, who cannot {_WHAT[permission]}. Ask a team lead.")

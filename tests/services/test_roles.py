@@ -1,0 +1,53 @@
+"""Roles are enforced in the services, not only hidden in the UI."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.models.user import Role
+from desktop_app.services import delegation, people, registers
+from desktop_app.services.catalogue import load_catalogue
+from desktop_app.services.errors import PermissionDenied
+from desktop_app.services.flow import load_flow
+from desktop_app.services.roles import POLICY, Permission, allowed
+from tests.support import PASSPHRASE, as_role, person_values
+
+
+def test_read_only_changes_nothing(vault) -> None:
+    reader = as_role(vault, Role.READ_ONLY.value)
+    with pytest.raises(PermissionDenied, match="read-only user, who cannot change people"):
+        people.create_person(reader, people.PersonInput(**person_values(1)))
+    person = people.create_person(vault.uow, people.PersonInput(**person_values(2)))
+    assert people.open_person(reader, person.id).id == person.id  # may read
+    with pytest.raises(PermissionDenied):
+        people.remove_person(reader, person.id)
+    with pytest.raises(PermissionDenied):
+        delegation.save_draft(reader, person.id, None, {}, "S1", load_flow(), load_catalogue())
+
+
+def test_nurse_cannot_close_a_discussion(vault) -> None:
+    nurse = as_role(vault, Role.NURSE.value)
+    with pytest.raises(PermissionDenied, match="close shared care discussions"):
+        registers.close_discussion(nurse, "no-such-id", "Agreed", [], None, False)  # type: ignore[arg-type]
+
+
+def test_only_nurses_and_team_leads_add_users(vault) -> None:
+    vault.uow = as_role(vault, Role.SOCIAL_CARE_PRACTITIONER.value)
+    with pytest.raises(PermissionDenied, match="add users"):
+        vault.add_user("Another Nurse", Role.NURSE, PASSPHRASE)
+    vault.uow = as_role(vault, Role.NURSE.value)
+    assert vault.add_user("Another Nurse", Role.NURSE, PASSPHRASE)
+
+
+def test_social_care_practitioner_cannot_change_competency(vault) -> None:
+    practitioner = as_role(vault, Role.SOCIAL_CARE_PRACTITIONER.value)
+    with pytest.raises(PermissionDenied, match="competency"):
+        registers.withdraw_sign_off(practitioner, "no-such-id", "reason")
+    person = people.create_person(practitioner, people.PersonInput(**person_values(3)))
+    assert person.id
+
+
+def test_policy_covers_every_role_and_unknown_roles_get_nothing() -> None:
+    assert set(POLICY) == set(Role)
+    assert POLICY[Role.TEAM_LEAD] == frozenset(Permission)
+    assert not any(allowed("janitor", p) for p in Permission)
