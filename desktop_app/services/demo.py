@@ -117,6 +117,7 @@ def ensure_demo_vault(store: VaultStore, user_name: str, passphrase: str) -> Non
     try:
         seed_demo_caseload(created.session.uow)
         seed_demo_delegations(created.session.uow)
+        seed_demo_case_examples(created.session)
     finally:
         created.session.close()
 
@@ -125,7 +126,7 @@ def ensure_demo_vault(store: VaultStore, user_name: str, passphrase: str) -> Non
 
 
 def _answers(rng: random.Random, provider_id: str, workers: list[str], council: str,
-             outcome: str) -> dict[str, dict[str, Any]]:
+             outcome: str, signed_off: dt.date = dt.date(2026, 1, 5)) -> dict[str, dict[str, Any]]:
     task = rng.choice(["eye_drops", "insulin_prefilled_pen", "compression_hosiery",
                        "stoma_bag_change", "peg_feed"])
     answers: dict[str, dict[str, Any]] = {
@@ -146,7 +147,8 @@ def _answers(rng: random.Random, provider_id: str, workers: list[str], council: 
                "oversight_organisation": "Demo community nursing",
                "oversight_phone_in_hours": "0116 000 0001", "oversight_phone_out_of_hours": "111",
                "sign_offs": [{"worker_id": w, "training_level": 1, "trainer_name": "Demo Trainer",
-                              "assessor_name": "Demo Assessor", "signed_off_on": "2026-01-05"}
+                              "assessor_name": "Demo Assessor",
+                              "signed_off_on": signed_off.isoformat()}
                              for w in workers]},
         "S9": {"fits_existing_calls": outcome == "DELEGATED_EXISTING_PACKAGE"},
         "S9F": {"method": "fixed_percentage", "icb_share": "part", "inputs": {
@@ -194,8 +196,9 @@ def seed_demo_delegations(uow: UnitOfWork, count: int = 90, seed: int = 999,
     for index, person_id in enumerate(people_ids[:count]):
         provider_id, council, workers = rng.choice(providers)
         outcome = DEMO_OUTCOMES[index % len(DEMO_OUTCOMES)]
-        answers = _answers(rng, provider_id, workers, council, outcome)
         decided = today - dt.timedelta(days=rng.randrange(10, 460))
+        signed = decided - dt.timedelta(days=rng.randrange(1, 30))
+        answers = _answers(rng, provider_id, workers, council, outcome, signed)
         case_id = delegation.save_draft(uow, person_id, None, answers, "S10", flow, catalogue)
         delegation.decide(uow, case_id, answers, flow, catalogue, "Demo Nurse", decided)
     for person_id in people_ids[count:count + 3]:
@@ -204,3 +207,31 @@ def seed_demo_delegations(uow: UnitOfWork, count: int = 90, seed: int = 999,
                                            "DELEGATED_EXISTING_PACKAGE").items()
                  if k in ("S1", "S2", "S3")}
         delegation.save_draft(uow, person_id, None, draft, "S4", flow, catalogue)
+
+
+DEMO_DECISIONS = [
+    ("The panel agreed the task can be delegated once a second care worker is trained; "
+     "the ICB funds the extra call until the review.", ["training", "funding"]),
+    ("Health keeps the task: the person's readings vary too much for written thresholds.",
+     ["stability", "clinical risk"]),
+    ("Joint funding agreed 60/40 by minutes; the council leads the contract.",
+     ["funding", "joint package"]),
+]
+
+
+def seed_demo_case_examples(session: Any) -> None:
+    """Close a few of the demo's shared care discussions into anonymised case examples
+    (as the team lead would; the demo user is a nurse)."""
+    from sqlalchemy import select
+
+    from desktop_app.models.mdt import SharedCareDiscussion
+    from desktop_app.services import registers
+    from desktop_app.services.audit import Actor
+
+    lead = UnitOfWork(session.factory, Actor(session.user.user_id, session.device_id,
+                                             Role.TEAM_LEAD.value))
+    with lead.read() as s:
+        open_ids = [d.id for d in s.scalars(select(SharedCareDiscussion)
+                                            .order_by(SharedCareDiscussion.opened_on))]
+    for discussion_id, (text, themes) in zip(open_ids, DEMO_DECISIONS, strict=False):
+        registers.close_discussion(lead, discussion_id, text, themes, dt.date.today(), True)
