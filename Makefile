@@ -32,6 +32,7 @@ test-slow: $(STAMP)
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/vault.py
 	$(PY) benchmarks/caseload.py
+	$(PY) benchmarks/ui.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check desktop_app tests benchmarks

@@ -17,6 +17,7 @@ from desktop_app import __version__
 log = logging.getLogger(__name__)
 DEMO_PASSPHRASE = "demo passphrase 999"
 DEMO_USER = "Demo Nurse"
+WARM_IMPORTS_AFTER_MS = 400
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -56,6 +57,7 @@ class AppController:
         self.wizards: Any = None
         self._hidden_windows: list[Any] = []
         self._locked_user = ""
+        self._warm_timer: Any = None
         from desktop_app.ui.idle import IdleWatcher
         self.idle = IdleWatcher(app, self.settings.idle_lock_minutes)
         self.idle.idle_timed_out.connect(self._on_window_lock_requested)
@@ -81,8 +83,9 @@ class AppController:
 
     def start_sign_in(self) -> None:
         """Show the sign-in dialog for the vault's users."""
+        from desktop_app.services.vault.users import sign_in_users
         from desktop_app.ui.sign_in import SignInDialog
-        users = self._store().users()
+        users = sign_in_users(self.paths.vault_dir / "vault.key")
         self.dialog = SignInDialog(users, self.settings.last_user_id)
         self.dialog.sign_in_requested.connect(self._on_dialog_sign_in_requested)
         self.dialog.recovery_requested.connect(self._on_dialog_recovery_requested)
@@ -91,6 +94,13 @@ class AppController:
         self.dialog.activateWindow()
         if self.demo:
             print(f"Demo vault: sign in as {DEMO_USER!r} with passphrase {DEMO_PASSPHRASE!r}")
+        # While the person types (after the dialog has painted): load the heavy libraries on
+        # the database thread; started at once, the import would hold up the first paint.
+        from PySide6.QtCore import QTimer
+        self._warm_timer = QTimer()
+        self._warm_timer.setSingleShot(True)
+        self._warm_timer.timeout.connect(lambda: self.runner.run(_warm_imports, lambda _: None))
+        self._warm_timer.start(WARM_IMPORTS_AFTER_MS)
 
     def _prepare_demo(self) -> None:
         from desktop_app.services.demo import ensure_demo_vault
@@ -322,9 +332,17 @@ class AppController:
     def shutdown(self) -> None:
         """Close the vault on the database thread and stop it."""
         self.idle.dispose()
+        if self._warm_timer is not None:
+            self._warm_timer.stop()
         if self.session is not None:
             self.executor.call(self.session.close)
         self.executor.shutdown()
+
+
+def _warm_imports() -> None:
+    """Import what unlocking needs (SQLAlchemy, the models, Argon2, cryptography)."""
+    import desktop_app.models  # noqa: F401
+    import desktop_app.services.vault.vault  # noqa: F401
 
 
 def _count_people(session: Any) -> int:

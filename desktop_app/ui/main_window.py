@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(body)
-        role = ROLE_LABELS.get(user.role, user.role.value)
+        role = ROLE_LABELS.get(str(user.role), str(user.role))
         self.user_label = QLabel(self.tr("Signed in: ") + f"{user.display_name} ({role})")
         self.sync_label = QLabel(self.tr("Sync: not set up"))
         self.sync_label.setAccessibleName(self.tr("Sync state"))

@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.models.user import Role
-
+# Keyed by the role's value (desktop_app.models.user.Role is a StrEnum): importing the
+# models here would load SQLAlchemy before the sign-in dialog paints.
 ROLE_LABELS = {
-    Role.NURSE: "Community nurse",
-    Role.TEAM_LEAD: "Team lead",
-    Role.SOCIAL_CARE_PRACTITIONER: "Social care practitioner",
-    Role.READ_ONLY: "Read-only (governance)",
+    "nurse": "Community nurse",
+    "team_lead": "Team lead",
+    "social_care_practitioner": "Social care practitioner",
+    "read_only": "Read-only (governance)",
 }
 MIN_LENGTH = 10
 
