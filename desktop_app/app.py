@@ -192,6 +192,11 @@ class AppController:
         tr = self.app.tr
         start = StartDelegationPanel(people)
         start.delegation_requested.connect(self._on_window_delegation_requested)
+        start.resume_requested.connect(self.wizards.start)
+        start.discard_requested.connect(self._on_start_discard_requested)
+        self.start_screen = start
+        self.wizards.draft_saved.connect(lambda _case: self._refresh_drafts())
+        self._refresh_drafts()
         self.person_screen = PersonRecordWidget(self._save_person)
         self.person_screen.start_delegation_requested.connect(self.wizards.start)
         self._add_caseload()
@@ -201,6 +206,19 @@ class AppController:
         sync = QLabel(tr("Sync with the central store is not set up on this laptop yet."))
         sync.setAccessibleName(tr("Sync"))
         self.window.add_screen("sync", tr("Sync"), sync)
+
+    def _refresh_drafts(self) -> None:
+        from desktop_app.services import delegation
+        self.runner.run(lambda: delegation.drafts(self._uow()), self.start_screen.show_drafts,
+                        self._on_expected)
+
+    def _on_start_discard_requested(self, case_id: str) -> None:
+        from desktop_app.services import delegation
+        if not self.dialogs.ask(self.window, self.app.tr("Discard delegation"), self.app.tr(
+                "Discard this unfinished delegation? What was typed in it will be removed.")):
+            return
+        self.runner.run(lambda: delegation.discard_draft(self._uow(), case_id),
+                        lambda _: self._refresh_drafts(), self._on_expected)
 
     def _uow(self) -> Any:
         """The signed-in session's unit of work, looked up when the work runs (a lock and
@@ -293,6 +311,7 @@ class AppController:
                         lambda person: self.wizards.start(person.id), self._on_expected)
 
     def _on_wizards_decision_recorded(self, decision: Any) -> None:
+        self._refresh_drafts()
         plan = (self.app.tr(" Support plan version %d saved.") % decision.plan_version
                 if decision.plan_version else "")
         self.dialogs.inform(self.window, self.app.tr("Delegation recorded"),

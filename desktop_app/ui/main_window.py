@@ -7,6 +7,8 @@ the status bar: who is signed in, the sync state and the Lock button.
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -18,6 +20,8 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -27,9 +31,11 @@ from desktop_app.ui.sign_in import ROLE_LABELS
 
 
 class StartDelegationPanel(QWidget):
-    """Start a delegation by NHS number (until the caseload opens people)."""
+    """Start a delegation by NHS number, and resume or discard unfinished ones."""
 
     delegation_requested = Signal(str)
+    resume_requested = Signal(str, str)  # person id, case id
+    discard_requested = Signal(str)  # case id
 
     def __init__(self, people_count: int) -> None:
         super().__init__()
@@ -48,10 +54,56 @@ class StartDelegationPanel(QWidget):
         row.addWidget(label)
         row.addWidget(self.nhs_edit, 1)
         row.addWidget(self.start_button)
+        self.drafts = QTableWidget(0, 4)
+        self.drafts.setAccessibleName(self.tr("Unfinished delegations"))
+        self.drafts.setHorizontalHeaderLabels([self.tr("Person"), self.tr("Task"),
+                                               self.tr("Stopped at"), self.tr("Last saved")])
+        self.drafts.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.drafts.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.drafts.verticalHeader().setVisible(False)
+        self.drafts.horizontalHeader().setStretchLastSection(True)
+        self.drafts.cellDoubleClicked.connect(lambda _r, _c: self._emit_selected(True))
+        self.resume_button = QPushButton(self.tr("&Resume"))
+        self.resume_button.clicked.connect(lambda _checked=False: self._emit_selected(True))
+        self.discard_button = QPushButton(self.tr("Disc&ard"))
+        self.discard_button.clicked.connect(lambda _checked=False: self._emit_selected(False))
+        drafts_label = QLabel(self.tr("&Unfinished delegations (saved as you typed):"))
+        drafts_label.setBuddy(self.drafts)
+        draft_buttons = QHBoxLayout()
+        draft_buttons.addStretch(1)
+        draft_buttons.addWidget(self.resume_button)
+        draft_buttons.addWidget(self.discard_button)
+        self._draft_ids: list[tuple[str, str]] = []
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(row)
-        layout.addStretch(1)
+        layout.addWidget(drafts_label)
+        layout.addWidget(self.drafts, 1)
+        layout.addLayout(draft_buttons)
+
+    def show_drafts(self, drafts: list[Any]) -> None:
+        """List the unfinished delegations (DraftSummary rows)."""
+        self._draft_ids = [(d.person_id, d.case_id) for d in drafts]
+        self.drafts.setRowCount(len(drafts))
+        for row, draft in enumerate(drafts):
+            saved = draft.updated_at.astimezone().strftime("%d/%m/%Y %H:%M")
+            for col, text in enumerate([draft.person_name, draft.task_code or "—",
+                                        draft.current_step or "S1", saved]):
+                self.drafts.setItem(row, col, QTableWidgetItem(text))
+        self.drafts.resizeColumnsToContents()
+        has_rows = bool(drafts)
+        self.resume_button.setEnabled(has_rows)
+        self.discard_button.setEnabled(has_rows)
+
+    def _emit_selected(self, resume: bool) -> None:
+        row = self.drafts.currentRow()
+        if not 0 <= row < len(self._draft_ids):
+            return
+        person_id, case_id = self._draft_ids[row]
+        if resume:
+            self.resume_requested.emit(person_id, case_id)
+        else:
+            self.discard_requested.emit(case_id)
 
 
 class MainWindow(QMainWindow):
