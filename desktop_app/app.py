@@ -306,8 +306,7 @@ class AppController:
 
     def _on_window_delegation_requested(self, typed: str) -> None:
         from desktop_app.services.people import find_by_nhs_number
-        uow = self.session.uow
-        self.runner.run(lambda: find_by_nhs_number(uow, typed),
+        self.runner.run(lambda: find_by_nhs_number(self._uow(), typed),
                         lambda person: self.wizards.start(person.id), self._on_expected)
 
     def _on_wizards_decision_recorded(self, decision: Any) -> None:
@@ -365,11 +364,8 @@ def _warm_imports() -> None:
 
 
 def _count_people(session: Any) -> int:
-    from sqlalchemy import func, select
-
-    from desktop_app.models.person import Person
-    with session.uow.read() as s:
-        return int(s.scalar(select(func.count()).select_from(Person).where(~Person.deleted)) or 0)
+    from desktop_app.services.caseload import CaseloadQuery, search
+    return search(session.uow, CaseloadQuery(limit=1)).total
 
 
 def main(argv: list[str] | None = None) -> int:

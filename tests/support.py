@@ -42,3 +42,19 @@ def as_role(vault: Any, role: str) -> Any:
 
     actor = vault.uow.actor
     return UnitOfWork(vault.factory, Actor(actor.user_id, actor.device_id, role))
+
+
+def add_provider(uow: Any) -> tuple[str, list[str]]:
+    """A provider in Leicester City with two care workers: (provider id, worker ids)."""
+    from desktop_app.models.provider import CareProvider, CareWorker
+
+    with uow.begin() as s:
+        provider = CareProvider(name="Demo Homecare Ltd", phone="0116 000 0000",
+                                council="leicester_city")
+        s.add(provider)
+        s.flush()
+        workers = [CareWorker(provider_id=provider.id, given_name=g, family_name="Worker",
+                              role_title="Care worker") for g in ("Aisha", "Tomasz")]
+        s.add_all(workers)
+        s.flush()
+        return provider.id, [w.id for w in workers]

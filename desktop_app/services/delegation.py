@@ -53,11 +53,6 @@ DEFAULT_TEXT = {
     "if_out_of_range": "Follow the 'call the nurse' thresholds above.",
     "in_emergency": "Call 999.",
 }
-METHOD_INPUTS: dict[str, type[funding.MethodInputs]] = {
-    cls.method.value: cls
-    for cls in (funding.HealthOnlyCall, funding.ExtraMinutes, funding.SplitByMinutes,
-                funding.EqualSplit, funding.FixedPercentage, funding.ExistingPackage)
-}
 
 
 @dataclass(frozen=True)
@@ -334,9 +329,9 @@ def funding_result(s9f: Mapping[str, Any]) -> funding.FundingResult | None:
     """Recompute the split from the funding page's echoed inputs (never trust totals)."""
     echo = s9f.get("inputs") or {}
     method = echo.get("method") or s9f.get("method")
-    if not method or method not in METHOD_INPUTS:
+    if not method or method not in funding.METHOD_INPUTS:
         return None
-    cls = METHOD_INPUTS[str(method)]
+    cls = funding.METHOD_INPUTS[str(method)]
     basis = funding.FundingBasis(
         council=Funder(echo["council"]), rate_pence_per_hour=int(echo["rate_pence_per_hour"]),
         lead_commissioner=Funder(echo["lead_commissioner"]),

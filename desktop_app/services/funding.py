@@ -386,6 +386,15 @@ def _echo(basis: FundingBasis, inputs: MethodInputs) -> dict[str, JsonScalar]:
     return echoed
 
 
+def _methods() -> dict[str, type[MethodInputs]]:
+    return {cls.method.value: cls for cls in (HealthOnlyCall, ExtraMinutes, SplitByMinutes,
+                                              EqualSplit, FixedPercentage, ExistingPackage)}
+
+
+# Each method's inputs class, by the method's stored value.
+METHOD_INPUTS: dict[str, type[MethodInputs]] = _methods()
+
+
 def apportion(basis: FundingBasis, inputs: MethodInputs) -> FundingResult:
     """Work out each funder's weekly pence for one method; the shares add up to the total."""
     if not isinstance(inputs, MethodInputs) or type(inputs) is MethodInputs:

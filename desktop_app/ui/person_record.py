@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.services.people import EQUALITY_FIELDS, PersonInput
 from desktop_app.services.person_record import PersonRecord
+from desktop_app.ui.wizard.base import escape_text
 from desktop_app.ui.wizard.fields import DateField, Line, Para
 
 PREFER_NOT = "prefer_not_to_say"
@@ -230,9 +231,9 @@ class PersonRecordWidget(QWidget):
         """Show a saved person and their lists."""
         person = record.person
         self.person_id, self.version = person.id, person.version
-        self.heading.setText(f"<h2>{_esc(person.full_name)}</h2>NHS number "
+        self.heading.setText(f"<h2>{escape_text(person.full_name)}</h2>NHS number "
                              f"<b>{person.nhs_number_display}</b> · born "
-                             f"<b>{_d(person.date_of_birth)}</b> · {_esc(person.team)}")
+                             f"<b>{_d(person.date_of_birth)}</b> · {escape_text(person.team)}")
         self.form.load(person)
         self.start_button.setEnabled(True)
         self.save_button.setText(self.tr("&Save details"))
@@ -273,9 +274,5 @@ class PersonRecordWidget(QWidget):
 
     def show_error(self, message: str, field: str | None) -> None:
         """A save was refused: say why, highlight the field, keep the typing."""
-        self.message.setText(f"<span style='color:#a00000'><b>{_esc(message)}</b></span>")
+        self.message.setText(f"<span style='color:#a00000'><b>{escape_text(message)}</b></span>")
         self.form.show_error(field)
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -14,14 +14,13 @@ from desktop_app.models.delegation import DelegationCase
 from desktop_app.models.mdt import MdtDecision, SharedCareDiscussion
 from desktop_app.models.oversight import ClinicalOversight
 from desktop_app.models.plan import FundingSplit, SupportPlan
-from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.review import Review
 from desktop_app.services import delegation, people
 from desktop_app.services.catalogue import load_catalogue
 from desktop_app.services.errors import NotFound, ValidationError
 from desktop_app.services.flow import load_flow
 from desktop_app.services.vault import VaultSession
-from tests.support import person_values
+from tests.support import add_provider, person_values
 
 TODAY = dt.date(2026, 11, 30)
 FLOW = load_flow()
@@ -37,16 +36,7 @@ def person_id(vault: VaultSession) -> str:
 
 @pytest.fixture
 def provider(vault: VaultSession) -> tuple[str, list[str]]:
-    with vault.uow.begin() as s:
-        provider = CareProvider(name="Demo Homecare Ltd", phone="0116 000 0000",
-                                council="leicester_city")
-        s.add(provider)
-        s.flush()
-        workers = [CareWorker(provider_id=provider.id, given_name=g, family_name="Worker",
-                              role_title="Care worker") for g in ("Aisha", "Tomasz")]
-        s.add_all(workers)
-        s.flush()
-        return provider.id, [w.id for w in workers]
+    return add_provider(vault.uow)
 
 
 def start(task: str = D_TASK) -> dict[str, dict[str, Any]]:

@@ -7,6 +7,7 @@ is missing. Going Back keeps what was typed (``cleanupPage`` does not reset).
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
@@ -30,6 +31,12 @@ if TYPE_CHECKING:
     from desktop_app.ui.wizard.wizard import DelegationWizard
 
 
+def escape_text(text: str) -> str:
+    """Typed text made safe for a rich-text label (quotes left alone: they are not markup
+    in element text, and an escaped one would read as a mnemonic '&')."""
+    return html.escape(text, quote=False)
+
+
 class PersonBanner(QFrame):
     """Name, NHS number and date of birth, at the top of every page."""
 
@@ -38,9 +45,9 @@ class PersonBanner(QFrame):
         self.setObjectName("personBanner")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setStyleSheet("#personBanner { background: #e8f0fb; border: 1px solid #9bb6e0; }")
-        text = (f"<b>{_escape(context.person_name)}</b> &nbsp; NHS number "
-                f"<b>{_escape(context.nhs_number_display)}</b> &nbsp; born "
-                f"<b>{_escape(context.date_of_birth_display)}</b>")
+        text = (f"<b>{escape_text(context.person_name)}</b> &nbsp; NHS number "
+                f"<b>{escape_text(context.nhs_number_display)}</b> &nbsp; born "
+                f"<b>{escape_text(context.date_of_birth_display)}</b>")
         self.label = QLabel(text)
         self.label.setAccessibleName(self.tr("Person: %s, NHS number %s, born %s") % (
             context.person_name, context.nhs_number_display, context.date_of_birth_display))
@@ -49,8 +56,6 @@ class PersonBanner(QFrame):
         layout.addWidget(self.label)
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class StepPage(QWizardPage):

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizardPage
 from desktop_app.services.flow import Flow
 from desktop_app.services.outcomes import describe
 from desktop_app.services.review_schedule import HOW_DATES_ARE_COUNTED
-from desktop_app.ui.wizard.base import PersonBanner, _escape
+from desktop_app.ui.wizard.base import PersonBanner, escape_text
 from desktop_app.ui.wizard.context import WizardContext
 
 if TYPE_CHECKING:
@@ -47,16 +47,16 @@ class OutcomePage(QWizardPage):
             self.summary.setText(self.tr("The answers do not reach an outcome yet."))
             return
         text = describe(result.outcome)
-        reasons = "".join(f"<li>{_escape(r)}</li>" for r in result.reasons)
-        steps = "".join(f"<li>{_escape(s)}</li>" for s in text.next_steps)
+        reasons = "".join(f"<li>{escape_text(r)}</li>" for r in result.reasons)
+        steps = "".join(f"<li>{escape_text(s)}</li>" for s in text.next_steps)
         self.summary.setText(
-            f"<h2>{_escape(text.title)}</h2>"
+            f"<h2>{escape_text(text.title)}</h2>"
             f"<p><b>{self.tr('Why')}</b></p><ul>{reasons}</ul>"
             f"<p><b>{self.tr('What happens next')}</b></p><ul>{steps}</ul>"
             + (f"<p><b>{self.tr('How review dates are counted')}</b><br>"
-               f"{_escape(HOW_DATES_ARE_COUNTED)}</p>" if text.delegated else "")
+               f"{escape_text(HOW_DATES_ARE_COUNTED)}</p>" if text.delegated else "")
             + f"<p style='color:#555'>{self.tr('Decided under flow version')} "
-            f"{_escape(result.flow_version)}.</p>")
+            f"{escape_text(result.flow_version)}.</p>")
 
     def nextId(self) -> int:  # noqa: N802
         return -1

@@ -14,7 +14,7 @@ from PySide6.QtGui import QResizeEvent, QTextDocumentFragment
 from PySide6.QtWidgets import QLabel
 
 from desktop_app.services.flow import Step
-from desktop_app.ui.wizard.base import StepPage, _escape
+from desktop_app.ui.wizard.base import StepPage, escape_text
 from desktop_app.ui.wizard.context import TaskOption, WizardContext
 from desktop_app.ui.wizard.fields import Para, YesNo
 
@@ -111,7 +111,7 @@ class ExcludedTaskPage(StepPage):
     def _status_html(self, task: TaskOption | None) -> str:
         if task is None:
             return self.tr("No task is chosen yet: go back to the first page and choose one.")
-        name = f"<b>{_escape(task.name)}</b>"
+        name = f"<b>{escape_text(task.name)}</b>"
         if task.typical_status == "RN":
             return (f"<p style='font-size: large'><b>{self.tr('Registered nurse only')}</b></p>"
                     + self.tr("The task catalogue lists %s as registered-nurse only. The task "
@@ -126,7 +126,7 @@ class ExcludedTaskPage(StepPage):
                            "sign-off for this person. Check that it does not need a clinical "
                            "judgement each time it is done.") % name
         return self.tr("The task catalogue lists %s with status %s.") % (
-            name, _escape(task.typical_status))
+            name, escape_text(task.typical_status))
 
     def _on_judgement_changed(self) -> None:
         # Here "yes" is the answer that stops the delegation, so it is "yes" that needs a reason.

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from desktop_app.services.flow import Step
-from desktop_app.ui.wizard.base import StepPage, _escape
+from desktop_app.ui.wizard.base import StepPage, escape_text
 from desktop_app.ui.wizard.context import ContactOption, WizardContext
 from desktop_app.ui.wizard.fields import Choice, DateField, Line, Para, YesNo
 from desktop_app.ui.wizard.s3_excluded import Notice
@@ -71,7 +71,7 @@ class ConsentPage(StepPage):
         self.contact = Choice(self.label("contact_id"),
                               [(c.id, self._contact_text(c)) for c in self.deciders])
         self.no_contact = Notice(self.tr("No attorney or deputy recorded"), "warning")
-        self.no_contact.set_message(_escape(self._no_contact_text()))
+        self.no_contact.set_message(escape_text(self._no_contact_text()))
         self.name = Line(self.label("given_by_name"))
         self.how = Choice(self.label("how"), [
             ("verbal", self.tr("Spoken")), ("written", self.tr("In writing")),

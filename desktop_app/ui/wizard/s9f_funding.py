@@ -19,18 +19,13 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from desktop_app.services import funding
 from desktop_app.services.errors import ValidationError
 from desktop_app.services.flow import Step
-from desktop_app.ui.wizard.base import StepPage, _escape
+from desktop_app.ui.wizard.base import StepPage, escape_text
 from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.fields import Choice, DateField, Line
 
 ICB = "icb"
 FUNDERS = {funder.value: funder for funder in funding.FUNDER_NAMES}  # code → Funder
 COUNCIL_CODES = tuple(council.value for council in funding.COUNCILS)
-METHOD_CLASSES: dict[str, type[funding.MethodInputs]] = {
-    cls.method.value: cls
-    for cls in (funding.HealthOnlyCall, funding.ExtraMinutes, funding.SplitByMinutes,
-                funding.EqualSplit, funding.FixedPercentage, funding.ExistingPackage)
-}
 
 
 @dataclass(frozen=True)
@@ -243,7 +238,7 @@ class FundingPage(StepPage):
                 rate_pence_per_hour=rate if rate is not None else 1,
                 lead_commissioner=FUNDERS[self.lead.value() or ICB],
                 start_date=self._start_or_today())
-            inputs = METHOD_CLASSES[method](**kwargs)
+            inputs = funding.METHOD_INPUTS[method](**kwargs)
         except ValidationError as error:
             return None, error, missing
         if missing:
@@ -325,15 +320,15 @@ class FundingPage(StepPage):
         for share in self.result.shares:
             note = (self.tr("free to the person") if share.free_to_person
                     else self.tr("may be means-tested"))
-            rows.append(f"<tr><td>{_escape(funding.FUNDER_NAMES[share.funder])}</td>"
+            rows.append(f"<tr><td>{escape_text(funding.FUNDER_NAMES[share.funder])}</td>"
                         f"<td align='right'><b>{funding.format_pounds(share.pence_per_week)}"
-                        f"</b></td><td>{_escape(note)}</td></tr>")
+                        f"</b></td><td>{escape_text(note)}</td></tr>")
         total = funding.format_pounds(self.result.total_pence_per_week)
         rows.append(f"<tr><td><b>{self.tr('Total')}</b></td><td align='right'><b>{total}"
                     f"</b></td><td></td></tr>")
         words = self.tr(SHARE_WORDS[icb_share(self.result)])
         return (f"<table cellspacing='0' cellpadding='2'>{''.join(rows)}</table>"
-                f"{self.tr('NHS share:')} <b>{_escape(words)}</b>")
+                f"{self.tr('NHS share:')} <b>{escape_text(words)}</b>")
 
     def _show_must_fund(self) -> None:
         wrong = self.result is not None and icb_share(self.result) != "all"

@@ -41,7 +41,7 @@ from desktop_app.ui.wizard.s5_lawful import LawfulPage
 from desktop_app.ui.wizard.s6_consent import ConsentPage
 from desktop_app.ui.wizard.s9_fits import FitsPage
 from desktop_app.ui.wizard.wizard import OUTCOME_PAGE_ID, PAGE_IDS, DelegationWizard
-from tests.ui.wizard.wizard_support import make_context
+from tests.ui.wizard.wizard_support import make_context, press_back, press_next
 
 LEFT = Qt.MouseButton.LeftButton
 MINE = ("S3", "S4", "S5", "S6", "S9")
@@ -75,14 +75,6 @@ def new_wizard(qtbot, **context: Any) -> DelegationWizard:
     wizard.show()
     qtbot.waitExposed(wizard)
     return wizard
-
-
-def press_next(qtbot, wizard: DelegationWizard) -> None:
-    qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), LEFT)
-
-
-def press_back(qtbot, wizard: DelegationWizard) -> None:
-    qtbot.mouseClick(wizard.button(QWizard.WizardButton.BackButton), LEFT)
 
 
 def choose(combo: QComboBox, value: str) -> None:

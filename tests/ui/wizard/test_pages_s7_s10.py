@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QWidget,
-    QWizard,
 )
 
 from desktop_app.services.flow import Flow, load_flow, parse_flow
@@ -35,7 +34,7 @@ from desktop_app.ui.wizard.s8_training import CHS_ORGANISATION, TrainingPage
 from desktop_app.ui.wizard.s9f_funding import FundingPage
 from desktop_app.ui.wizard.s10_mdt import MdtPage
 from desktop_app.ui.wizard.wizard import OUTCOME_PAGE_ID, PAGE_IDS, DelegationWizard
-from tests.ui.wizard.wizard_support import make_context
+from tests.ui.wizard.wizard_support import make_context, press_back, press_next
 
 LEFT = Qt.MouseButton.LeftButton
 ROUTE_TO_S7: dict[str, dict[str, Any]] = {
@@ -82,14 +81,6 @@ def open_at(qtbot, step: str, answers: dict[str, dict[str, Any]],
     qtbot.waitActive(wizard)
     assert wizard.currentId() == PAGE_IDS[step]
     return wizard
-
-
-def press_next(qtbot, wizard: DelegationWizard) -> None:
-    qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), LEFT)
-
-
-def press_back(qtbot, wizard: DelegationWizard) -> None:
-    qtbot.mouseClick(wizard.button(QWizard.WizardButton.BackButton), LEFT)
 
 
 def choose(combo: QComboBox, value: str) -> None:

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QWizard
 from sqlalchemy import select
 
 from desktop_app.models.delegation import DelegationCase, OutcomeCode
-from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.services import people
 from desktop_app.services.catalogue import load_catalogue
 from desktop_app.services.db_executor import DatabaseExecutor
@@ -26,7 +25,7 @@ from desktop_app.ui.tasks import TaskRunner
 from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.controller import WizardController
 from desktop_app.ui.wizard.outcome_page import OutcomePage
-from tests.support import PASSPHRASE, person_values
+from tests.support import PASSPHRASE, add_provider, person_values
 
 CATALOGUE = load_catalogue()
 EYE_DROPS = "eye_drops"
@@ -49,16 +48,8 @@ class Stack:
     def _seed(self) -> tuple[str, str, list[str]]:
         uow = self.session.uow
         person = people.create_person(uow, people.PersonInput(**person_values(11)))
-        with uow.begin() as s:
-            provider = CareProvider(name="Demo Homecare Ltd", phone="0116 000 0000",
-                                    council="leicester_city")
-            s.add(provider)
-            s.flush()
-            workers = [CareWorker(provider_id=provider.id, given_name=g, family_name="Worker",
-                                  role_title="Care worker") for g in ("Aisha", "Tomasz")]
-            s.add_all(workers)
-            s.flush()
-            return person.id, provider.id, [w.id for w in workers]
+        provider_id, workers = add_provider(uow)
+        return person.id, provider_id, workers
 
     def outcome_of_last_case(self) -> str | None:
         def read() -> str | None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWizard
+
 from desktop_app.services.catalogue import load_catalogue
 from desktop_app.ui.wizard.context import (
     ContactOption,
@@ -39,3 +44,13 @@ def make_context(**overrides: object) -> WizardContext:
     )
     values.update(overrides)
     return WizardContext(**values)  # type: ignore[arg-type]
+
+
+def press_next(qtbot: Any, wizard: QWizard) -> None:
+    """Click Next, as a nurse does."""
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+
+
+def press_back(qtbot: Any, wizard: QWizard) -> None:
+    """Click Back."""
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.BackButton), Qt.MouseButton.LeftButton)
