@@ -1,0 +1,25 @@
+"""The register screens: reviews due, competency, escalations and case examples.
+
+Each screen is a small widget around one table (``base``); the app composes them into the
+main window and binds them to the services.
+"""
+
+from desktop_app.ui.registers.base import (
+    TONE_COLOURS,
+    Column,
+    RegisterTable,
+    RegisterWidget,
+    RowTableModel,
+    Tone,
+    plural,
+    uk_date,
+)
+from desktop_app.ui.registers.case_examples import CaseExamplesWidget
+from desktop_app.ui.registers.competency import CompetencyRegisterWidget, ReasonDialog
+from desktop_app.ui.registers.escalations import EscalationsWidget
+from desktop_app.ui.registers.reviews import RecordReviewDialog, ReviewAnswers, ReviewsDueWidget
+
+__all__ = ["CaseExamplesWidget", "Column", "CompetencyRegisterWidget", "EscalationsWidget",
+           "ReasonDialog", "RecordReviewDialog", "RegisterTable", "RegisterWidget",
+           "ReviewAnswers", "ReviewsDueWidget", "RowTableModel", "TONE_COLOURS", "Tone",
+           "plural", "uk_date"]

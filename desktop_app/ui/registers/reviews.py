@@ -1,0 +1,250 @@
+"""Reviews due: the reviews falling due and overdue, and recording one (S11)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QDate,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.models.review import ReviewOutcome
+from desktop_app.services.registers import (
+    ReviewDueRow,
+)
+from desktop_app.services.review_schedule import ReviewStatus
+from desktop_app.ui.registers.base import (
+    Column,
+    RegisterWidget,
+    Run,
+    Tone,
+    plural,
+    uk_date,
+)
+from desktop_app.ui.wizard.fields import YesNo
+
+
+@dataclass(frozen=True)
+class ReviewAnswers:
+    """What the nurse entered in the record-review dialog."""
+
+    review_id: str
+    done_on: dt.date
+    outcome: ReviewOutcome
+    stable: bool
+    competence_current: bool
+    serious_incident: bool
+    notes: str
+
+
+class RecordReviewDialog(QDialog):
+    """Done date, outcome, the three S11 questions and notes for one review.
+
+    Emits ``review_entered`` when complete; the caller closes it once the review is saved.
+    """
+
+    review_entered = Signal(object)
+
+    def __init__(self, row: ReviewDueRow, today: dt.date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._row = row
+        self.setWindowTitle(self.tr("Record review"))
+        about = QLabel(self.tr("Review of %1 (NHS number %2), %3, due %4")
+                       .replace("%1", row.person_name).replace("%2", row.nhs_number_display)
+                       .replace("%3", row.task_name).replace("%4", uk_date(row.due_on)))
+        about.setWordWrap(True)
+        about.setAccessibleName(self.tr("Whose review"))
+        self.done_edit = QDateEdit(QDate(today.year, today.month, today.day))
+        self.done_edit.setDisplayFormat("dd/MM/yyyy")
+        self.done_edit.setCalendarPopup(True)
+        self.done_edit.setMaximumDate(QDate(today.year, today.month, today.day))
+        self.done_edit.setAccessibleName(self.tr("Date the review was done"))
+        outcome_box = QGroupBox(self.tr("Outcome"))
+        outcome_box.setAccessibleName(self.tr("Outcome of the review"))
+        self.continue_button = QRadioButton(self.tr("&Continue"))
+        self.change_button = QRadioButton(self.tr("C&hange of need (the MDT re-plans)"))
+        self.withdraw_button = QRadioButton(self.tr("&Withdraw: the task returns to Health"))
+        self._outcomes = QButtonGroup(self)
+        outcome_layout = QVBoxLayout(outcome_box)
+        for button, outcome, name in (
+                (self.continue_button, ReviewOutcome.CONTINUE, self.tr("Outcome: continue")),
+                (self.change_button, ReviewOutcome.CHANGE_OF_NEED,
+                 self.tr("Outcome: change of need")),
+                (self.withdraw_button, ReviewOutcome.WITHDRAW, self.tr("Outcome: withdraw"))):
+            button.setAccessibleName(name)
+            button.setProperty("outcome", outcome.value)
+            self._outcomes.addButton(button)
+            outcome_layout.addWidget(button)
+        self.stable = YesNo(self.tr("Still stable and predictable"), self.tr("Yes"), self.tr("No"))
+        self.competent = YesNo(self.tr("Competence current"), self.tr("Yes"), self.tr("No"))
+        self.incident = YesNo(self.tr("Serious incident since the last review"),
+                              self.tr("Yes"), self.tr("No"))
+        self.notes_edit = QPlainTextEdit()
+        self.notes_edit.setTabChangesFocus(True)
+        self.notes_edit.setAccessibleName(self.tr("Notes: what changed, or the reasons"))
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setAccessibleName(self.tr("Problem with the review"))
+        self.error_label.setStyleSheet("color: #58151c")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(self.tr("&Record"))
+        ok.setAccessibleName(self.tr("Record the review"))
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAccessibleName(self.tr("Cancel"))
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        for text, field in ((self.tr("&Done on:"), self.done_edit),
+                            (self.tr("&Still stable?"), self.stable),
+                            (self.tr("Com&petence current?"), self.competent),
+                            (self.tr("Serious &incident?"), self.incident),
+                            (self.tr("&Notes:"), self.notes_edit)):
+            label = QLabel(text)
+            label.setBuddy(field.yes if isinstance(field, YesNo) else field)
+            form.addRow(label, field)
+        layout = QVBoxLayout(self)
+        for widget in (about, outcome_box):
+            layout.addWidget(widget)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        chain = [self.done_edit, self.continue_button, self.change_button, self.withdraw_button,
+                 self.stable.yes, self.stable.no, self.competent.yes, self.competent.no,
+                 self.incident.yes, self.incident.no, self.notes_edit, ok, cancel]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+        self.done_edit.setFocus()
+
+    def chosen_outcome(self) -> ReviewOutcome | None:
+        """The outcome ticked, or None."""
+        button = self._outcomes.checkedButton()
+        return ReviewOutcome(button.property("outcome")) if button else None
+
+    def problem(self) -> str | None:
+        """What is missing or contradictory, in words; None when the review is complete."""
+        outcome = self.chosen_outcome()
+        answers = (self.stable.value(), self.competent.value(), self.incident.value())
+        notes = self.notes_edit.toPlainText().strip()
+        if outcome is None:
+            return self.tr("Choose the outcome: continue, change of need or withdraw.")
+        if None in answers:
+            return self.tr("Answer all three questions yes or no.")
+        returns_to_health = answers[0] is False or answers[1] is False or answers[2] is True
+        if returns_to_health and outcome is not ReviewOutcome.WITHDRAW:
+            return self.tr("These answers mean the task returns to Health: choose Withdraw.")
+        if not notes and (returns_to_health or outcome is not ReviewOutcome.CONTINUE):
+            return self.tr("Say in the notes what changed, or why the task is withdrawn.")
+        return None
+
+    def _on_buttons_accepted(self) -> None:
+        problem = self.problem()
+        self.error_label.setText(problem or "")
+        outcome = self.chosen_outcome()
+        if problem or outcome is None:
+            return
+        done = self.done_edit.date()
+        self.review_entered.emit(ReviewAnswers(
+            self._row.review_id, dt.date(done.year(), done.month(), done.day()), outcome,
+            bool(self.stable.value()), bool(self.competent.value()),
+            bool(self.incident.value()), self.notes_edit.toPlainText().strip()))
+
+
+class ReviewsDueWidget(RegisterWidget):
+    """Reviews overdue (red) or due within 30 days (amber), with "Record review…"."""
+
+    def __init__(self, run: Run, load: Callable[[], Sequence[ReviewDueRow]],
+                 record: Callable[[ReviewAnswers], Any],
+                 today: Callable[[], dt.date] = dt.date.today) -> None:
+        super().__init__(run, load)
+        kinds = {"three_month": self.tr("3-month"), "annual": self.tr("Annual"),
+                 "change_of_need": self.tr("Change of need")}
+        columns = [Column(self.tr("Status"), self.status_text),
+                   Column(self.tr("Due"), lambda r: uk_date(r.due_on)),
+                   Column(self.tr("Person"), lambda r: r.person_name),
+                   Column(self.tr("NHS number"), lambda r: r.nhs_number_display),
+                   Column(self.tr("Task"), lambda r: r.task_name),
+                   Column(self.tr("Review"), lambda r: kinds.get(r.kind, r.kind))]
+        self.configure(self.tr("Reviews due"), columns, self.tone_of)
+        self._record, self._today = record, today
+        self.review_dialog: RecordReviewDialog | None = None
+        self.record_button = QPushButton(self.tr("&Record review…"))
+        self.record_button.setAccessibleName(self.tr("Record the selected review"))
+        self.record_button.clicked.connect(self._on_record_button_clicked)
+        self.add_button(self.record_button)
+        self.table.row_activated.connect(self._on_table_row_activated)
+
+    @staticmethod
+    def tone_of(row: ReviewDueRow) -> Tone | None:
+        """Red when overdue, amber when due soon."""
+        return {ReviewStatus.OVERDUE: Tone.ALERT,
+                ReviewStatus.DUE_SOON: Tone.WARNING}.get(row.status)
+
+    def status_text(self, row: ReviewDueRow) -> str:
+        """The status in words, so colour is never the only signal."""
+        if row.status is ReviewStatus.OVERDUE:
+            return plural(row.days_overdue, self.tr("Overdue by 1 day"),
+                          self.tr("Overdue by %n days"))
+        if row.days_overdue == 0:
+            return self.tr("Due today")
+        if row.status is ReviewStatus.DUE_SOON:
+            return plural(-row.days_overdue, self.tr("Due soon: tomorrow"),
+                          self.tr("Due soon: in %n days"))
+        return self.tr("Not due yet")
+
+    def count_text(self, count: int) -> str:
+        return plural(count, self.tr("1 review overdue or due in the next 30 days"),
+                      self.tr("%n reviews overdue or due in the next 30 days"))
+
+    def open_record_dialog(self, row_index: int | None = None) -> RecordReviewDialog | None:
+        """Open the record-review dialog for the chosen (or selected) row."""
+        index = self.table.current_row() if row_index is None else row_index
+        if index is None:
+            return None
+        self.review_dialog = RecordReviewDialog(self.model.row(index), self._today(), self)
+        self.review_dialog.review_entered.connect(self._on_review_dialog_review_entered)
+        self.review_dialog.open()
+        return self.review_dialog
+
+    def _on_record_button_clicked(self, _checked: bool = False) -> None:
+        self.open_record_dialog()
+
+    def _on_table_row_activated(self, row: int) -> None:
+        self.open_record_dialog(row)
+
+    def _on_review_dialog_review_entered(self, answers: ReviewAnswers) -> None:
+        self._run(lambda: self._record(answers), self._on_review_recorded)
+
+    def _on_review_recorded(self, result: Any) -> None:
+        if self.review_dialog is not None:
+            self.review_dialog.accept()
+            self.review_dialog = None
+        next_on = getattr(result, "next_review_on", None)
+        text = (self.tr("Review recorded. The next review is due %1.").replace(
+            "%1", uk_date(next_on)) if next_on else
+            self.tr("Review recorded. The task returns to Health; its sign-offs are suspended."))
+        if getattr(result, "mdt_needed", False):
+            text += " " + self.tr("Arrange an MDT meeting to agree a new support plan.")
+        self.message_label.setText(text)
+        self.refresh()
+
+
