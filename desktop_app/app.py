@@ -187,17 +187,20 @@ class AppController:
         """Compose the feature screens into the main window."""
         from PySide6.QtWidgets import QLabel
 
+        from desktop_app.services.roles import Permission
         from desktop_app.ui.main_window import StartDelegationPanel
         from desktop_app.ui.person_record import PersonRecordWidget
         tr = self.app.tr
-        start = StartDelegationPanel(people)
+        start = StartDelegationPanel(people, self._can(Permission.DELEGATE))
         start.delegation_requested.connect(self._on_window_delegation_requested)
         start.resume_requested.connect(self.wizards.start)
         start.discard_requested.connect(self._on_start_discard_requested)
         self.start_screen = start
         self.wizards.draft_saved.connect(lambda _case: self._refresh_drafts())
         self._refresh_drafts()
-        self.person_screen = PersonRecordWidget(self._save_person)
+        self.person_screen = PersonRecordWidget(
+            self._save_person if self._can(Permission.EDIT_PEOPLE) else None,
+            self._contacts_panel(), self._can(Permission.DELEGATE))
         self.person_screen.start_delegation_requested.connect(self.wizards.start)
         self._add_caseload()
         self.window.add_screen("delegations", tr("Delegations"), start)
@@ -206,6 +209,46 @@ class AppController:
         sync = QLabel(tr("Sync with the central store is not set up on this laptop yet."))
         sync.setAccessibleName(tr("Sync"))
         self.window.add_screen("sync", tr("Sync"), sync)
+
+    def _can(self, permission: Any) -> bool:
+        """Whether the signed-in role may do this (screens hide what it cannot)."""
+        from desktop_app.services.roles import allowed
+        return allowed(str(self.session.user.role), permission)
+
+    def _run(self, fn: Any, done: Any, failed: Any = None) -> Any:
+        """Run ``fn`` on the database thread; an expected error goes to ``failed`` if given,
+        else to the standard message; anything else is a bug for the crash handler."""
+        from desktop_app.services.errors import ExpectedError
+
+        def on_failed(error: BaseException) -> None:
+            if failed is not None and isinstance(error, ExpectedError):
+                failed(error)
+            else:
+                self._on_expected(error)
+
+        return self.runner.run(fn, done, on_failed)
+
+    def _contacts_panel(self) -> Any:
+        from desktop_app.services import contacts
+        from desktop_app.services.person_record import load_record
+        from desktop_app.services.roles import Permission
+        from desktop_app.ui.contacts import ContactsPanel
+
+        def save(person_id: str, contact_id: str | None, data: Any, version: int) -> Any:
+            if contact_id is None:
+                contacts.add_contact(self._uow(), person_id, data)
+            else:
+                contacts.update_contact(self._uow(), contact_id, data, version)
+            return load_record(self._uow(), person_id)
+
+        def remove(person_id: str, contact_id: str) -> Any:
+            contacts.remove_contact(self._uow(), contact_id)
+            return load_record(self._uow(), person_id)
+
+        can = self._can(Permission.EDIT_PEOPLE)
+        return ContactsPanel(self._run, save if can else None, remove if can else None,
+                             lambda text: self.dialogs.ask(
+                                 self.window, self.app.tr("Remove contact"), text))
 
     def _refresh_drafts(self) -> None:
         from desktop_app.services import delegation
@@ -248,25 +291,33 @@ class AppController:
         import datetime as dt
 
         from desktop_app.services import registers as reg
+        from desktop_app.services.roles import Permission
         from desktop_app.ui import registers as screens
-        tr = self.app.tr
-
-        def run(fn: Any, done: Any) -> Any:
-            return self.runner.run(fn, done, self._on_expected)
+        tr, run, today = self.app.tr, self._run, dt.date.today
 
         def record(a: Any) -> Any:
             return reg.record_review(self._uow(), a.review_id, a.done_on, a.outcome, a.stable,
-                                     a.competence_current, a.serious_incident, a.notes,
-                                     dt.date.today())
+                                     a.competence_current, a.serious_incident, a.notes, today())
 
+        def close(c: Any) -> Any:
+            return reg.close_discussion(self._uow(), c.discussion_id, c.decision, c.themes,
+                                        c.closed_on, c.make_case_example, today=today())
+
+        def withdraw(sign_off_id: str, reason: str) -> Any:
+            return reg.withdraw_sign_off(self._uow(), sign_off_id, reason)
+
+        allowed = self._can
         self.window.add_screen("reviews", tr("Reviews due"), screens.ReviewsDueWidget(
-            run, lambda: reg.reviews_due(self._uow(), dt.date.today()), record))
+            run, lambda: reg.reviews_due(self._uow(), today()),
+            record if allowed(Permission.RECORD_REVIEW) else None))
         self.window.add_screen("competency", tr("Competency register"),
                                screens.CompetencyRegisterWidget(
-            run, lambda: reg.competency_register(self._uow(), dt.date.today()),
-            lambda i, r: reg.withdraw_sign_off(self._uow(), i, r)))
+            run, lambda: reg.competency_register(self._uow(), today()),
+            withdraw if allowed(Permission.MANAGE_COMPETENCY) else None))
         self.window.add_screen("escalations", tr("Escalations"), screens.EscalationsWidget(
-            run, lambda: reg.escalations(self._uow(), dt.date.today())))
+            run, lambda: reg.escalations(self._uow(), today()),
+            close if allowed(Permission.CLOSE_DISCUSSION) else None,
+            lambda: reg.changes_of_need_awaiting_mdt(self._uow(), today())))
         self.window.add_screen("examples", tr("Case examples"), screens.CaseExamplesWidget(
             run, lambda t, c, th: reg.case_examples(self._uow(), t, c, th),
             lambda: reg.case_example_themes(self._uow()), reg.task_categories()))

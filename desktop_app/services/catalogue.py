@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.services import paths
@@ -370,3 +370,14 @@ def _check_unchanged(stored: Mapping[str, object], catalogue: Catalogue) -> None
                     f"{old!r}, this file has {new!r}; a published version cannot change, "
                     "publish a new catalogue_version",
                 )
+
+
+def task_name_sql(code: Any, version: Any | None = None) -> ColumnElement[str]:
+    """SQL for the task's catalogue name (the case's own version first), or its code if
+    unknown: for lists that show tasks by name."""
+    from desktop_app.models.task_type import TaskType
+    order = [TaskType.catalogue_version.desc()]
+    if version is not None:
+        order.insert(0, (TaskType.catalogue_version == version).desc())
+    name = select(TaskType.name).where(TaskType.code == code).order_by(*order).limit(1)
+    return func.coalesce(name.scalar_subquery(), code)

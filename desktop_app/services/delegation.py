@@ -29,7 +29,7 @@ from desktop_app.models.plan import Funder, FundingSplit, SupportPlan, SupportPl
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.review import Review
 from desktop_app.services import funding
-from desktop_app.services.catalogue import Catalogue
+from desktop_app.services.catalogue import Catalogue, task_name_sql
 from desktop_app.services.delegation_context import (
     ContactOption,
     ProviderOption,
@@ -38,7 +38,13 @@ from desktop_app.services.delegation_context import (
     WorkerOption,
 )
 from desktop_app.services.errors import NotFound, ValidationError
-from desktop_app.services.flow import Flow, FlowResult, check_answer_types, evaluate
+from desktop_app.services.flow import (
+    Flow,
+    FlowResult,
+    check_answer_types,
+    current_flow,
+    evaluate,
+)
 from desktop_app.services.identifiers import format_nhs_number
 from desktop_app.services.outcomes import describe
 from desktop_app.services.review_schedule import add_months, first_review
@@ -65,6 +71,8 @@ class DraftSummary:
     task_code: str
     current_step: str | None
     updated_at: dt.datetime
+    task_name: str = ""
+    step_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,12 +166,17 @@ def drafts(uow: UnitOfWork) -> list[DraftSummary]:
     """Unfinished delegations on this laptop, newest first."""
     with uow.read() as session:
         rows = session.execute(
-            select(DelegationCase, Person)
+            select(DelegationCase, Person,
+                   task_name_sql(DelegationCase.task_code, DelegationCase.task_catalogue_version))
             .join(Person, Person.id == DelegationCase.person_id)
             .where(DelegationCase.status == CaseStatus.DRAFT.value, ~DelegationCase.deleted)
             .order_by(DelegationCase.updated_at.desc()))
+        steps = current_flow().steps
         return [DraftSummary(c.id, p.id, f"{p.given_name} {p.family_name}", c.task_code,
-                             c.current_step, c.updated_at) for c, p in rows]
+                             c.current_step, c.updated_at, name or "",
+                             steps[c.current_step].title
+                             if c.current_step is not None and c.current_step in steps else "")
+                for c, p, name in rows]
 
 
 def discard_draft(uow: UnitOfWork, case_id: str) -> None:

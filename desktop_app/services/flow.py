@@ -19,6 +19,7 @@ one of its answered conditions already fails. Flags (``flag.x``) are false until
 from __future__ import annotations
 
 import enum
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -206,6 +207,12 @@ def load_flow(path: Path | None = None) -> Flow:
 
 
 # ---------------------------------------------------------------- evaluating
+
+
+@functools.lru_cache(maxsize=1)
+def current_flow() -> Flow:
+    """The shipped flow, read once per process (for lists that name steps)."""
+    return load_flow()
 
 
 class _Match(enum.Enum):

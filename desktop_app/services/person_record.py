@@ -18,6 +18,7 @@ from desktop_app.models.delegation import DelegationCase
 from desktop_app.models.person import Contact
 from desktop_app.models.plan import SupportPlan
 from desktop_app.models.review import Review
+from desktop_app.models.task_type import TaskType
 from desktop_app.services.people import PersonView, open_person
 from desktop_app.services.uow import UnitOfWork
 
@@ -33,6 +34,10 @@ class ContactRow:
     phone: str | None
     registration_reference: str | None
     can_decide_health_welfare: bool
+    email: str | None = None
+    address: str | None = None
+    registered_on: dt.date | None = None
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class DelegationRow:
 
     id: str
     task_code: str
+    task_name: str
     status: str
     outcome_code: str | None
     flow_version: str
@@ -57,6 +63,7 @@ class PlanRow:
     effective_from: dt.date
     created_by_name: str
     task_codes: tuple[str, ...]
+    task_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,21 +100,38 @@ class PersonRecord:
     consents: tuple[ConsentRow, ...]
 
 
+def _contacts(session: Session, person_id: str) -> tuple[ContactRow, ...]:
+    return tuple(ContactRow(c.id, c.kind, c.name, c.relationship, c.phone,
+                            c.registration_reference, c.can_decide_health_welfare, c.email,
+                            c.address, c.registered_on, c.version)
+                 for c in session.scalars(select(Contact).where(
+                     Contact.person_id == person_id, ~Contact.deleted).order_by(Contact.name)))
+
+
+def _task_names(session: Session, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = session.execute(select(TaskType.code, TaskType.name).where(TaskType.code.in_(codes))
+                           .order_by(TaskType.catalogue_version))
+    return {code: name for code, name in rows}  # the newest version's name wins
+
+
 def _lists(session: Session, person_id: str) -> tuple[tuple[object, ...], ...]:
-    contacts = tuple(ContactRow(c.id, c.kind, c.name, c.relationship, c.phone,
-                                c.registration_reference, c.can_decide_health_welfare)
-                     for c in session.scalars(select(Contact).where(
-                         Contact.person_id == person_id, ~Contact.deleted).order_by(Contact.name)))
-    cases = tuple(DelegationRow(c.id, c.task_code, c.status, c.outcome_code, c.flow_version,
-                                c.decided_on, c.current_step)
-                  for c in session.scalars(select(DelegationCase).where(
-                      DelegationCase.person_id == person_id, ~DelegationCase.deleted)
-                      .order_by(DelegationCase.created_at.desc())))
+    found = list(session.scalars(select(DelegationCase).where(
+        DelegationCase.person_id == person_id, ~DelegationCase.deleted)
+        .order_by(DelegationCase.created_at.desc())))
+    issued = list(session.scalars(select(SupportPlan).where(
+        SupportPlan.person_id == person_id, ~SupportPlan.deleted)
+        .order_by(SupportPlan.version_number.desc())))
+    names = _task_names(session, {c.task_code for c in found if c.task_code}
+                        | {t.task_code for p in issued for t in p.tasks})
+    cases = tuple(DelegationRow(c.id, c.task_code, names.get(c.task_code, c.task_code or ""),
+                                c.status, c.outcome_code, c.flow_version, c.decided_on,
+                                c.current_step) for c in found)
     plans = tuple(PlanRow(p.id, p.version_number, p.effective_from, p.created_by_name,
-                          tuple(t.task_code for t in p.tasks))
-                  for p in session.scalars(select(SupportPlan).where(
-                      SupportPlan.person_id == person_id, ~SupportPlan.deleted)
-                      .order_by(SupportPlan.version_number.desc())))
+                          tuple(t.task_code for t in p.tasks),
+                          tuple(names.get(t.task_code, t.task_code) for t in p.tasks))
+                  for p in issued)
     reviews = tuple(ReviewRow(r.id, r.kind, r.due_on, r.done_on, r.outcome)
                     for r in session.scalars(select(Review).where(
                         Review.person_id == person_id, ~Review.deleted)
@@ -116,7 +140,7 @@ def _lists(session: Session, person_id: str) -> tuple[tuple[object, ...], ...]:
                      for c in session.scalars(select(ConsentRecord).where(
                          ConsentRecord.person_id == person_id, ~ConsentRecord.deleted)
                          .order_by(ConsentRecord.recorded_on.desc())))
-    return contacts, cases, plans, reviews, consents
+    return _contacts(session, person_id), cases, plans, reviews, consents
 
 
 def load_record(uow: UnitOfWork, person_id: str) -> PersonRecord:

@@ -48,15 +48,15 @@ from desktop_app.models.plan import Funder, FundingSplit, SupportPlan
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.review import Review, ReviewKind, ReviewOutcome
 from desktop_app.models.task_type import TaskCategory, TaskType
-from desktop_app.services.catalogue import load_catalogue
+from desktop_app.services.catalogue import load_catalogue, task_name_sql
 from desktop_app.services.errors import NotFound, ValidationError
 from desktop_app.services.flow import (
     CONTINUE,
     Flow,
     FlowResult,
     check_answer_types,
+    current_flow,
     evaluate_review,
-    load_flow,
 )
 from desktop_app.services.funding import FUNDER_NAMES, format_pounds
 from desktop_app.services.identifiers import format_nhs_number
@@ -74,23 +74,9 @@ LIVE_CASE_STATUSES = (CaseStatus.ACTIVE.value, CaseStatus.SUSPENDED.value)
 
 
 @lru_cache(maxsize=1)
-def _review_flow() -> Flow:
-    return load_flow()
-
-
-@lru_cache(maxsize=1)
 def task_categories() -> tuple[tuple[str, str], ...]:
     """The catalogue's task categories as (code, label), for filters and display."""
     return tuple((cat.code, cat.label) for cat in load_catalogue().categories)
-
-
-def _task_name(code: Any, version: Any | None = None) -> ColumnElement[str]:
-    """The task's catalogue name (the case's own version first), or its code if unknown."""
-    order = [TaskType.catalogue_version.desc()]
-    if version is not None:
-        order.insert(0, (TaskType.catalogue_version == version).desc())
-    name = select(TaskType.name).where(TaskType.code == code).order_by(*order).limit(1)
-    return func.coalesce(name.scalar_subquery(), code)
 
 
 def _name(given: str, family: str) -> str:
@@ -138,7 +124,7 @@ def reviews_due(uow: UnitOfWork, today: dt.date,
     stmt = (
         select(Review.id, Review.delegation_case_id, Person.id, Person.given_name,
                Person.family_name, Person.nhs_number, DelegationCase.task_code,
-               _task_name(DelegationCase.task_code, DelegationCase.task_catalogue_version),
+               task_name_sql(DelegationCase.task_code, DelegationCase.task_catalogue_version),
                Review.kind, Review.due_on)
         .join(DelegationCase, DelegationCase.id == Review.delegation_case_id)
         .join(Person, Person.id == Review.person_id)
@@ -181,7 +167,7 @@ def record_review(uow: UnitOfWork, review_id: str, done_on: dt.date,
         raise ValidationError("Answer all three review questions yes or no.", field="answers")
     s11 = {"still_stable": stable, "competence_current": competence_current,
            "no_serious_incident": not serious_incident, "no_reason": text or None}
-    used_flow = flow or _review_flow()
+    used_flow = flow or current_flow()
     check_answer_types(used_flow, {"S11": s11})
     result = evaluate_review(used_flow, {"S11": s11})
     _check_outcome_agrees(chosen, result, text)
@@ -314,7 +300,7 @@ def changes_of_need_awaiting_mdt(uow: UnitOfWork, today: dt.date) -> list[Change
     stmt = (
         select(DelegationCase.id, Review.id, Person.given_name, Person.family_name,
                Person.nhs_number,
-               _task_name(DelegationCase.task_code, DelegationCase.task_catalogue_version),
+               task_name_sql(DelegationCase.task_code, DelegationCase.task_catalogue_version),
                Review.done_on)
         .join(DelegationCase, DelegationCase.id == Review.delegation_case_id)
         .join(Person, Person.id == DelegationCase.person_id)
@@ -376,7 +362,7 @@ def competency_register(uow: UnitOfWork, today: dt.date) -> list[CompetencyRow]:
         select(CompetencySignOff.id, CareWorker.id, CareWorker.given_name,
                CareWorker.family_name, CareProvider.name, Person.id, Person.given_name,
                Person.family_name, Person.nhs_number, CompetencySignOff.task_code,
-               _task_name(CompetencySignOff.task_code), CompetencySignOff.training_level,
+               task_name_sql(CompetencySignOff.task_code), CompetencySignOff.training_level,
                CompetencySignOff.signed_off_on, CompetencySignOff.refresher_due,
                CompetencySignOff.status, CompetencySignOff.delegation_case_id)
         .join(CareWorker, CareWorker.id == CompetencySignOff.worker_id)
@@ -465,7 +451,7 @@ def escalations(uow: UnitOfWork, today: dt.date) -> list[EscalationRow]:
     stmt = (
         select(d.id, DelegationCase.id, Person.id, Person.given_name, Person.family_name,
                Person.nhs_number, DelegationCase.task_code,
-               _task_name(DelegationCase.task_code, DelegationCase.task_catalogue_version),
+               task_name_sql(DelegationCase.task_code, DelegationCase.task_catalogue_version),
                d.question, d.opened_on, d.interim_funder, d.interim_from, _interim_pence(),
                d.escalated_to_mlcsu, d.dispute_reference, d.themes)
         .join(DelegationCase, DelegationCase.id == d.delegation_case_id)
@@ -626,7 +612,7 @@ def case_examples(uow: UnitOfWork, text: str = "", task_category: str | None = N
                   ) -> list[CaseExampleRow]:
     """Examples matching every word of ``text`` (in the summary, themes or task) and the
     filters, newest first."""
-    task_name = _task_name(CaseExample.task_code)
+    task_name = task_name_sql(CaseExample.task_code)
     stmt = select(CaseExample, task_name).where(~CaseExample.deleted)
     for word in _clean(text).split():
         pattern = _like(word)

@@ -37,8 +37,9 @@ class StartDelegationPanel(QWidget):
     resume_requested = Signal(str, str)  # person id, case id
     discard_requested = Signal(str)  # case id
 
-    def __init__(self, people_count: int) -> None:
+    def __init__(self, people_count: int, can_delegate: bool = True) -> None:
         super().__init__()
+        self._can_delegate = can_delegate
         self.summary = QLabel(self.tr("People on this laptop's caseload: %n", "", people_count))
         self.summary.setAccessibleName(self.tr("Caseload summary"))
         self.nhs_edit = QLineEdit()
@@ -80,6 +81,12 @@ class StartDelegationPanel(QWidget):
         layout.addWidget(drafts_label)
         layout.addWidget(self.drafts, 1)
         layout.addLayout(draft_buttons)
+        if not can_delegate:
+            for widget in (label, self.nhs_edit, self.start_button, self.resume_button,
+                           self.discard_button):
+                widget.hide()
+            self.summary.setText(self.summary.text() + "\n" + self.tr(
+                "Your role can see delegations but not start or change them."))
 
     def show_drafts(self, drafts: list[Any]) -> None:
         """List the unfinished delegations (DraftSummary rows)."""
@@ -87,15 +94,18 @@ class StartDelegationPanel(QWidget):
         self.drafts.setRowCount(len(drafts))
         for row, draft in enumerate(drafts):
             saved = draft.updated_at.astimezone().strftime("%d/%m/%Y %H:%M")
-            for col, text in enumerate([draft.person_name, draft.task_code or "—",
-                                        draft.current_step or "S1", saved]):
+            task = draft.task_name or draft.task_code or "—"
+            step = draft.step_title or draft.current_step or "S1"
+            for col, text in enumerate([draft.person_name, task, step, saved]):
                 self.drafts.setItem(row, col, QTableWidgetItem(text))
         self.drafts.resizeColumnsToContents()
-        has_rows = bool(drafts)
+        has_rows = bool(drafts) and self._can_delegate
         self.resume_button.setEnabled(has_rows)
         self.discard_button.setEnabled(has_rows)
 
     def _emit_selected(self, resume: bool) -> None:
+        if not self._can_delegate:
+            return
         row = self.drafts.currentRow()
         if not 0 <= row < len(self._draft_ids):
             return

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.services.people import EQUALITY_FIELDS, PersonInput
 from desktop_app.services.person_record import PersonRecord
+from desktop_app.ui.contacts import ContactsPanel
 from desktop_app.ui.wizard.base import escape_text
 from desktop_app.ui.wizard.fields import DateField, Line, Para
 
@@ -147,6 +148,14 @@ class PersonForm(QWidget):
             combo.setCurrentIndex(0)
         self.show_error(None)
 
+    def set_read_only(self) -> None:
+        """For a role that may read but not change people: text can still be selected."""
+        for field in self.fields.values():
+            field.setReadOnly(True)
+        self.communication.setReadOnly(True)
+        for widget in [self.date_of_birth, self.open_to_chs, *self.equality.values()]:
+            widget.setEnabled(False)
+
     def show_error(self, field: str | None) -> None:
         """Highlight and focus the field a ValidationError names."""
         for widget in [*self.fields.values(), self.date_of_birth]:
@@ -182,9 +191,13 @@ class PersonRecordWidget(QWidget):
 
     start_delegation_requested = Signal(str)  # person id
 
-    def __init__(self, save: Callable[[str | None, PersonInput, int], None]) -> None:
+    def __init__(self, save: Callable[[str | None, PersonInput, int], None] | None,
+                 contacts: ContactsPanel | None = None, can_delegate: bool = True) -> None:
         super().__init__()
         self._save = save
+        self._can_delegate = can_delegate
+        self.contacts = contacts or ContactsPanel(None, None, None)
+        self.contacts.record_changed.connect(self.show_record)
         self.person_id: str | None = None
         self.version = 0
         self.heading = QLabel()
@@ -216,6 +229,16 @@ class PersonRecordWidget(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
         self.new_person()
+        self._apply_role(save is not None)
+
+    def _apply_role(self, can_edit: bool) -> None:
+        """Hide what this role cannot do (the services refuse it anyway)."""
+        self.start_button.setVisible(self._can_delegate)
+        self.save_button.setVisible(can_edit)
+        self.new_button.setVisible(can_edit)
+        if not can_edit:
+            self.form.set_read_only()
+            self.message.setText(self.tr("You can read this record; your role cannot change it."))
 
     def new_person(self) -> None:
         """An empty form for adding someone to the caseload."""
@@ -237,27 +260,24 @@ class PersonRecordWidget(QWidget):
         self.form.load(person)
         self.start_button.setEnabled(True)
         self.save_button.setText(self.tr("&Save details"))
-        self.message.setText("")
+        if self._save is not None:
+            self.message.setText("")
         while self.tabs.count() > 1:
             self.tabs.removeTab(1)
         self._add_tabs(record)
 
     def _add_tabs(self, record: PersonRecord) -> None:
         tr = self.tr
-        self.tabs.addTab(_table([tr("Who"), tr("Name"), tr("Relationship"), tr("Phone"),
-                                 tr("Registration"), tr("Can decide health and welfare")],
-                                [[c.kind.replace("_", " "), c.name, c.relationship or "",
-                                  c.phone or "", c.registration_reference or "",
-                                  tr("Yes") if c.can_decide_health_welfare else tr("No")]
-                                 for c in record.contacts], tr("Contacts")), tr("Contacts"))
+        self.contacts.show_contacts(record.person.id, record.person.full_name, record.contacts)
+        self.tabs.addTab(self.contacts, tr("Contacts"))
         self.tabs.addTab(_table([tr("Task"), tr("Status"), tr("Outcome"), tr("Decided"),
                                  tr("Flow version")],
-                                [[d.task_code, d.status, d.outcome_code or "", _d(d.decided_on),
+                                [[d.task_name, d.status, d.outcome_code or "", _d(d.decided_on),
                                   d.flow_version] for d in record.delegations],
                                 tr("Delegations")), tr("Delegations"))
         self.tabs.addTab(_table([tr("Version"), tr("From"), tr("Tasks"), tr("By")],
                                 [[str(p.version_number), _d(p.effective_from),
-                                  ", ".join(p.task_codes), p.created_by_name]
+                                  ", ".join(p.task_names or p.task_codes), p.created_by_name]
                                  for p in record.plans], tr("Support plans")), tr("Support plans"))
         self.tabs.addTab(_table([tr("Kind"), tr("Due"), tr("Done"), tr("Outcome")],
                                 [[r.kind.replace("_", " "), _d(r.due_on), _d(r.done_on),
@@ -269,6 +289,8 @@ class PersonRecordWidget(QWidget):
                                 tr("Consent")), tr("Consent"))
 
     def _on_save_button_clicked(self) -> None:
+        if self._save is None:
+            return
         self.message.setText(self.tr("Saving…"))
         self._save(self.person_id, self.form.value(), self.version)
 

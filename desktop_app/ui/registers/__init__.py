@@ -16,10 +16,16 @@ from desktop_app.ui.registers.base import (
 )
 from desktop_app.ui.registers.case_examples import CaseExamplesWidget
 from desktop_app.ui.registers.competency import CompetencyRegisterWidget, ReasonDialog
-from desktop_app.ui.registers.escalations import EscalationsWidget
+from desktop_app.ui.registers.escalations import (
+    ChangesOfNeedWidget,
+    CloseDiscussionDialog,
+    Closure,
+    EscalationsWidget,
+)
 from desktop_app.ui.registers.reviews import RecordReviewDialog, ReviewAnswers, ReviewsDueWidget
 
-__all__ = ["CaseExamplesWidget", "Column", "CompetencyRegisterWidget", "EscalationsWidget",
+__all__ = ["CaseExamplesWidget", "ChangesOfNeedWidget", "CloseDiscussionDialog", "Closure",
+           "Column", "CompetencyRegisterWidget", "EscalationsWidget",
            "ReasonDialog", "RecordReviewDialog", "RegisterTable", "RegisterWidget",
            "ReviewAnswers", "ReviewsDueWidget", "RowTableModel", "TONE_COLOURS", "Tone",
            "plural", "uk_date"]

@@ -40,7 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-Run = Callable[[Callable[[], Any], Callable[[Any], None]], Any]
+# run(fn, done[, failed]): fn runs on the database thread, done gets its result here;
+# an expected error goes to failed when given, else to the app's standard message.
+Run = Callable[..., Any]
 Index = QModelIndex | QPersistentModelIndex
 SEARCH_DELAY_MS = 250
 _ROOT = QModelIndex()
@@ -204,11 +206,14 @@ class RegisterWidget(QWidget):
         self.table.setAccessibleName(title)
         self.model.set_columns(columns, tone)
 
-    def add_button(self, button: QPushButton) -> None:
-        """Put an action button before Refresh, in Tab order after the table."""
+    def add_button(self, button: QPushButton, allowed: bool = True) -> None:
+        """Put an action button before Refresh, in Tab order after the table; hidden when
+        the signed-in role may not do it (the service would refuse it anyway)."""
         self.buttons.insertWidget(self.buttons.count() - 1, button)
         QWidget.setTabOrder(self.table, button)
         QWidget.setTabOrder(button, self.refresh_button)
+        if not allowed:
+            button.hide()
 
     def refresh(self) -> None:
         """Load the rows again off the GUI thread; a late answer to an older load is dropped."""

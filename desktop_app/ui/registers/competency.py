@@ -91,9 +91,8 @@ class CompetencyRegisterWidget(RegisterWidget):
         self.reason_dialog: ReasonDialog | None = None
         self.withdraw_button = QPushButton(self.tr("&Withdraw sign-off…"))
         self.withdraw_button.setAccessibleName(self.tr("Withdraw the selected sign-off"))
-        self.withdraw_button.setEnabled(withdraw is not None)
         self.withdraw_button.clicked.connect(self._on_withdraw_button_clicked)
-        self.add_button(self.withdraw_button)
+        self.add_button(self.withdraw_button, allowed=withdraw is not None)
         self.table.row_activated.connect(self._on_table_row_activated)
 
     @staticmethod

@@ -1,13 +1,36 @@
-"""Escalations and the two-weekly joint meeting list."""
+"""Escalations and the two-weekly joint meeting list, and closing a shared care discussion.
+
+Two lists: the open shared care discussions (waiting for MDT consensus or a funding
+decision, with the interim without-prejudice funder and how long each has waited), and the
+running delegations whose review found a change of need, waiting for the MDT to agree a
+new plan. A team lead closes a discussion with its decision and themes; the decision can
+become an anonymised case example (the service refuses one that names the person).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from desktop_app.services.registers import (
-    EscalationRow,
-    WaitingFor,
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
+
+from desktop_app.services.errors import ExpectedError
+from desktop_app.services.registers import ChangeOfNeedRow, EscalationRow, WaitingFor
 from desktop_app.ui.registers.base import (
     Column,
     RegisterWidget,
@@ -15,18 +38,126 @@ from desktop_app.ui.registers.base import (
     plural,
     uk_date,
 )
+from desktop_app.ui.wizard.base import escape_text
+
+
+@dataclass(frozen=True)
+class Closure:
+    """What the team lead entered to close a discussion."""
+
+    discussion_id: str
+    decision: str
+    themes: tuple[str, ...]
+    closed_on: dt.date
+    make_case_example: bool
+
+
+class CloseDiscussionDialog(QDialog):
+    """The decision, its themes, the date and whether to share it as a case example."""
+
+    closure_entered = Signal(object)  # Closure
+
+    def __init__(self, row: EscalationRow, today: dt.date,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        tr = self.tr
+        self._row = row
+        self.setWindowTitle(tr("Close shared care discussion"))
+        about = QLabel(tr("%1, %2. Opened %3. Question: %4")
+                       .replace("%1", escape_text(row.person_name))
+                       .replace("%2", escape_text(row.task_name))
+                       .replace("%3", uk_date(row.opened_on))
+                       .replace("%4", escape_text(row.question)))
+        about.setWordWrap(True)
+        self.decision_edit = QPlainTextEdit()
+        self.decision_edit.setTabChangesFocus(True)
+        self.decision_edit.setAccessibleName(tr("The decision"))
+        self.decision_edit.setPlaceholderText(tr(
+            "What the partners agreed: who provides the task, who funds it, and from when"))
+        self.themes_edit = QLineEdit(", ".join(row.themes))
+        self.themes_edit.setAccessibleName(tr("Themes, separated by commas"))
+        self.themes_edit.setPlaceholderText(tr("e.g. funding, training, consent"))
+        self.closed_edit = QDateEdit(QDate(today.year, today.month, today.day))
+        self.closed_edit.setDisplayFormat("dd/MM/yyyy")
+        self.closed_edit.setCalendarPopup(True)
+        self.closed_edit.setMaximumDate(QDate(today.year, today.month, today.day))
+        self.closed_edit.setAccessibleName(tr("Date decided"))
+        self.example_box = QCheckBox(tr(
+            "Share the decision as an anonymised &case example (no names, NHS numbers or "
+            "dates of birth in it)"))
+        self.example_box.setChecked(True)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setAccessibleName(tr("Problem with the decision"))
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("C&lose discussion"))
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow(tr("&Decision:"), self.decision_edit)
+        form.addRow(tr("&Themes:"), self.themes_edit)
+        form.addRow(tr("Decided &on:"), self.closed_edit)
+        layout = QVBoxLayout(self)
+        layout.addWidget(about)
+        layout.addLayout(form)
+        layout.addWidget(self.example_box)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+    def show_error(self, message: str) -> None:
+        """The service refused: say why; everything typed stays."""
+        self.error_label.setText(
+            f"<span style='color:#a00000'><b>{escape_text(message)}</b></span>")
+
+    def _on_buttons_accepted(self) -> None:
+        decision = self.decision_edit.toPlainText().strip()
+        if not decision:
+            self.show_error(self.tr("Write down the decision."))
+            self.decision_edit.setFocus()
+            return
+        day = self.closed_edit.date()
+        themes = tuple(t.strip() for t in self.themes_edit.text().split(",") if t.strip())
+        self.error_label.setText(self.tr("Saving…"))
+        self.closure_entered.emit(Closure(
+            self._row.discussion_id, decision, themes,
+            dt.date(day.year(), day.month(), day.day()), self.example_box.isChecked()))
+
+
+class ChangesOfNeedWidget(RegisterWidget):
+    """Running delegations whose review found a change of need, waiting for the MDT."""
+
+    def __init__(self, run: Run, load: Callable[[], Sequence[ChangeOfNeedRow]]) -> None:
+        super().__init__(run, load)
+        columns = [
+            Column(self.tr("Waiting"), lambda r: plural(r.days_waiting, self.tr("1 day"),
+                                                       self.tr("%n days"))),
+            Column(self.tr("Person"), lambda r: r.person_name),
+            Column(self.tr("NHS number"), lambda r: r.nhs_number_display),
+            Column(self.tr("Task"), lambda r: r.task_name),
+            Column(self.tr("Change of need recorded"), lambda r: uk_date(r.recorded_on))]
+        self.configure(self.tr("Changes of need waiting for the MDT"), columns)
+        self.refresh_button.hide()  # the escalations screen refreshes both lists
+
+    def count_text(self, count: int) -> str:
+        return plural(count, self.tr("1 delegation needs an MDT to agree a new plan"),
+                      self.tr("%n delegations need an MDT to agree a new plan"))
 
 
 class EscalationsWidget(RegisterWidget):
-    """The two-weekly joint meeting list: open shared care discussions, longest waiting first."""
+    """The two-weekly joint meeting list: open shared care discussions, longest waiting
+    first, and below it the changes of need waiting for an MDT."""
 
-    def __init__(self, run: Run, load: Callable[[], Sequence[EscalationRow]]) -> None:
+    def __init__(self, run: Run, load: Callable[[], Sequence[EscalationRow]],
+                 close: Callable[[Closure], Any] | None = None,
+                 changes: Callable[[], Sequence[ChangeOfNeedRow]] | None = None,
+                 today: Callable[[], dt.date] = dt.date.today) -> None:
         super().__init__(run, load)
         waiting = {WaitingFor.MDT_CONSENSUS: self.tr("MDT consensus"),
                    WaitingFor.FUNDING_DECISION: self.tr("Funding decision")}
         columns = [
             Column(self.tr("Waiting"), lambda r: plural(r.days_waiting, self.tr("1 day"),
-                                                 self.tr("%n days"))),
+                                                       self.tr("%n days"))),
             Column(self.tr("Waiting for"), lambda r: waiting.get(r.waiting_for, r.waiting_for)),
             Column(self.tr("Person"), lambda r: r.person_name),
             Column(self.tr("Task"), lambda r: r.task_name),
@@ -39,10 +170,62 @@ class EscalationsWidget(RegisterWidget):
             Column(self.tr("Dispute reference"), lambda r: r.dispute_reference or ""),
             Column(self.tr("Question"), lambda r: r.question)]
         self.configure(self.tr("Escalations and joint meeting list"), columns)
+        self._close, self._today = close, today
+        self.close_dialog: CloseDiscussionDialog | None = None
+        self.close_button = QPushButton(self.tr("&Close discussion…"))
+        self.close_button.setAccessibleName(self.tr("Close the selected shared care discussion"))
+        self.close_button.clicked.connect(self._on_close_button_clicked)
+        self.add_button(self.close_button, allowed=close is not None)
+        self.table.row_activated.connect(self._on_table_row_activated)
+        self.changes: ChangesOfNeedWidget | None = None
+        if changes is not None:
+            self.changes = ChangesOfNeedWidget(run, changes)
+            self.layout_.insertWidget(self.layout_.count() - 1, self.changes, 1)
 
     def count_text(self, count: int) -> str:
         return plural(count,
                       self.tr("1 case waiting for MDT consensus or a funding decision"),
                       self.tr("%n cases waiting for MDT consensus or a funding decision"))
 
+    def refresh(self) -> None:
+        """Reload both lists."""
+        super().refresh()
+        if self.changes is not None:
+            self.changes.refresh()
 
+    def open_close_dialog(self, row_index: int | None = None) -> CloseDiscussionDialog | None:
+        """Ask for the decision on the chosen (or selected) discussion."""
+        index = self.table.current_row() if row_index is None else row_index
+        if index is None or self._close is None:
+            return None
+        self.close_dialog = CloseDiscussionDialog(self.model.row(index), self._today(), self)
+        self.close_dialog.closure_entered.connect(self._on_close_dialog_closure_entered)
+        self.close_dialog.open()
+        return self.close_dialog
+
+    def _on_close_button_clicked(self, _checked: bool = False) -> None:
+        self.open_close_dialog()
+
+    def _on_table_row_activated(self, row: int) -> None:
+        self.open_close_dialog(row)
+
+    def _on_close_dialog_closure_entered(self, closure: Closure) -> None:
+        close, dialog = self._close, self.close_dialog
+        assert close is not None  # the dialog only opens when closing is allowed
+        self._run(lambda: close(closure), self._on_discussion_closed,
+                  lambda error: self._on_close_failed(dialog, error))
+
+    @staticmethod
+    def _on_close_failed(dialog: CloseDiscussionDialog | None, error: ExpectedError) -> None:
+        if dialog is not None:
+            dialog.show_error(error.message)
+
+    def _on_discussion_closed(self, result: Any) -> None:
+        if self.close_dialog is not None:
+            self.close_dialog.accept()
+            self.close_dialog = None
+        shared = getattr(result, "case_example_id", None)
+        self.message_label.setText(
+            self.tr("Discussion closed; its decision is now a case example.") if shared
+            else self.tr("Discussion closed."))
+        self.refresh()

@@ -173,7 +173,7 @@ class ReviewsDueWidget(RegisterWidget):
     """Reviews overdue (red) or due within 30 days (amber), with "Record review…"."""
 
     def __init__(self, run: Run, load: Callable[[], Sequence[ReviewDueRow]],
-                 record: Callable[[ReviewAnswers], Any],
+                 record: Callable[[ReviewAnswers], Any] | None,
                  today: Callable[[], dt.date] = dt.date.today) -> None:
         super().__init__(run, load)
         kinds = {"three_month": self.tr("3-month"), "annual": self.tr("Annual"),
@@ -190,7 +190,7 @@ class ReviewsDueWidget(RegisterWidget):
         self.record_button = QPushButton(self.tr("&Record review…"))
         self.record_button.setAccessibleName(self.tr("Record the selected review"))
         self.record_button.clicked.connect(self._on_record_button_clicked)
-        self.add_button(self.record_button)
+        self.add_button(self.record_button, allowed=record is not None)
         self.table.row_activated.connect(self._on_table_row_activated)
 
     @staticmethod
@@ -218,7 +218,7 @@ class ReviewsDueWidget(RegisterWidget):
     def open_record_dialog(self, row_index: int | None = None) -> RecordReviewDialog | None:
         """Open the record-review dialog for the chosen (or selected) row."""
         index = self.table.current_row() if row_index is None else row_index
-        if index is None:
+        if index is None or self._record is None:
             return None
         self.review_dialog = RecordReviewDialog(self.model.row(index), self._today(), self)
         self.review_dialog.review_entered.connect(self._on_review_dialog_review_entered)
@@ -232,7 +232,9 @@ class ReviewsDueWidget(RegisterWidget):
         self.open_record_dialog(row)
 
     def _on_review_dialog_review_entered(self, answers: ReviewAnswers) -> None:
-        self._run(lambda: self._record(answers), self._on_review_recorded)
+        record = self._record
+        assert record is not None  # the dialog only opens when recording is allowed
+        self._run(lambda: record(answers), self._on_review_recorded)
 
     def _on_review_recorded(self, result: Any) -> None:
         if self.review_dialog is not None:
