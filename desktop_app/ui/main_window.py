@@ -148,6 +148,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.sync_label)
         self.statusBar().addPermanentWidget(self.lock_button)
         QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock_requested.emit)
+        # Ctrl+F in the screen list goes to the caseload search; screens with a search box
+        # of their own take Ctrl+F while they have the focus.
+        find = QShortcut(QKeySequence.StandardKey.Find, self.nav,
+                         context=Qt.ShortcutContext.WidgetShortcut)
+        find.activated.connect(self._on_find_activated)
         self.resize(1280, 720)
 
     def add_screen(self, key: str, title: str, widget: QWidget) -> None:
@@ -168,6 +173,14 @@ class MainWindow(QMainWindow):
         """Bring a screen to the front."""
         if key in self._keys:
             self.nav.setCurrentRow(self._keys.index(key))
+
+    def _on_find_activated(self) -> None:
+        if "caseload" not in self._keys:
+            return
+        self.show_screen("caseload")
+        focus_search = getattr(self.screen("caseload"), "focus_search", None)
+        if focus_search is not None:
+            focus_search()
 
     def screen(self, key: str) -> QWidget:
         """The widget of a screen."""

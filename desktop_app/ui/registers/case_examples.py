@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import (
-    QModelIndex,
-    QTimer,
-)
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -73,12 +71,20 @@ class CaseExamplesWidget(RegisterWidget):
         self.theme_combo.currentIndexChanged.connect(self._on_filter_changed)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
         self.table.row_activated.connect(self._on_table_row_activated)
+        find = QShortcut(QKeySequence.StandardKey.Find, self,
+                         context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self.focus_search)
         for first, second in ((self.search_edit, self.category_combo),
                               (self.category_combo, self.theme_combo),
                               (self.theme_combo, self.table),
                               (self.table, self.summary_view),
                               (self.summary_view, self.refresh_button)):
             QWidget.setTabOrder(first, second)
+
+    def focus_search(self) -> None:
+        """Put the cursor in the search box, its text selected to type over (Ctrl+F)."""
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
 
     def _filters(self) -> QHBoxLayout:
         row = QHBoxLayout()

@@ -1,0 +1,86 @@
+"""The composed app hides what the signed-in role cannot do, and Ctrl+F finds people.
+
+The services refuse these actions whatever the screens show (tests/services/test_roles.py);
+here the point is that a read-only governance user is not offered buttons that would only
+be refused, while a team lead is offered every one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.app import AppController
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.sign_in import RecoveryCodeDialog
+from tests.ui.test_sign_in import GOOD, cheap_kdf  # noqa: F401 (a fixture)
+
+
+def _signed_in(qtbot, role: str) -> AppController:
+    controller = AppController(QApplication.instance(), demo=False)
+    controller.dialogs.headless = True
+    controller.start()
+    first = controller.dialog
+    first.name_edit.setText("Ann Example")
+    first.role_combo.setCurrentIndex(first.role_combo.findData(role))
+    first.pass_edit.setText(GOOD)
+    first.confirm_edit.setText(GOOD)
+    first.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: isinstance(controller.dialog, RecoveryCodeDialog), timeout=10000)
+    controller.dialog.stored_check.setChecked(True)
+    controller.dialog.accept()
+    qtbot.waitUntil(lambda: isinstance(controller.window, MainWindow), timeout=10000)
+    return controller
+
+
+def _action_buttons(window: MainWindow) -> dict[str, bool]:
+    """Whether each change-making button is offered (not hidden)."""
+    person = window.screen("person")
+    return {
+        "start delegation": not window.screen("delegations").start_button.isHidden(),
+        "save person": not person.save_button.isHidden(),
+        "add contact": not person.contacts.add_button.isHidden(),
+        "record review": not window.screen("reviews").record_button.isHidden(),
+        "withdraw sign-off": not window.screen("competency").withdraw_button.isHidden(),
+        "close discussion": not window.screen("escalations").close_button.isHidden(),
+    }
+
+
+@pytest.mark.parametrize(("role", "offered"), [
+    ("read_only", set()),
+    ("team_lead", {"start delegation", "save person", "add contact", "record review",
+                   "withdraw sign-off", "close discussion"}),
+    ("social_care_practitioner", {"start delegation", "save person", "add contact",
+                                  "record review"}),
+    ("nurse", {"start delegation", "save person", "add contact", "record review",
+               "withdraw sign-off"}),
+])
+def test_screens_offer_only_what_the_role_may_do(qtbot, app_home: Path, cheap_kdf,  # noqa: F811
+                                                 role: str, offered: set[str]) -> None:
+    controller = _signed_in(qtbot, role)
+    try:
+        buttons = _action_buttons(controller.window)
+        assert {name for name, shown in buttons.items() if shown} == offered
+        person = controller.window.screen("person")
+        assert person.form.fields["given_name"].isReadOnly() == (role == "read_only")
+    finally:
+        controller.shutdown()
+
+
+def test_ctrl_f_in_the_screen_list_goes_to_the_caseload_search(
+        qtbot, app_home: Path, cheap_kdf) -> None:  # noqa: F811
+    controller = _signed_in(qtbot, "nurse")
+    try:
+        window = controller.window
+        window.show_screen("reviews")
+        window.nav.setFocus()
+        qtbot.waitUntil(window.nav.hasFocus, timeout=5000)
+        qtbot.keyClick(window.nav, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        caseload = window.screen("caseload")
+        assert window.stack.currentWidget() is caseload
+        qtbot.waitUntil(caseload.search_edit.hasFocus, timeout=5000)
+    finally:
+        controller.shutdown()
