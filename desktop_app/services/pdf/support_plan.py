@@ -1,0 +1,343 @@
+"""The support plan PDF: what a team lead, the person and the provider read and sign.
+
+Sections in the order a care worker needs them: the person; what is delegated (per task:
+exactly what is and is not delegated, how often, equipment, the "do" and "call the nurse"
+thresholds, the named care workers and their sign-off); consent and capacity; clinical
+oversight and who to call; what to do if something goes wrong; funding; review dates;
+signatures. A superseded version, a worker whose sign-off is not current and missing
+consent or oversight are shown as boxed warnings, not left for the reader to work out.
+
+Built with reportlab platypus (5.1.0 when written; the CVE-2023-33733 fix is in 3.6.13 and
+later, and pyproject requires >= 4.0.4). All typed text reaches reportlab through
+``markup`` (escaped), never as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Table
+
+from desktop_app.services.funding import format_pounds
+from desktop_app.services.pdf import layout as lo
+from desktop_app.services.pdf.markup import text
+from desktop_app.services.plan_document import (
+    ConsentBlock,
+    FundingLine,
+    OversightBlock,
+    PersonBlock,
+    PlanDocument,
+    TaskBlock,
+    WorkerLine,
+)
+
+SIGNATORIES = ("Person or their representative", "Provider manager", "Delegating nurse",
+               "Team lead")
+TRAINING_LEVELS = {1: "Level 1 (generic)", 2: "Level 2 (enhanced)"}
+REVIEW_RULE = ("Reviews are due 3 months after the start, then at least every 12 months, "
+               "and whenever the person's needs change. A significant change calls an MDT "
+               "meeting.")
+NHS_FREE = "NHS share: free to the person"
+COUNCIL_SHARE = "Council share"
+CONSENT_NOTE = ("The person, or whoever decides for them, can withdraw consent at any time. "
+                "Withdrawal suspends the delegation: tell the delegating nurse the same day.")
+
+
+def render_support_plan(doc: PlanDocument) -> bytes:
+    """The plan as PDF bytes (A4, every page marked, numbered and dated)."""
+    person = doc.person
+    marks = lo.PageMarks(
+        subject=f"{person.full_name} · NHS number {person.nhs_number} · born "
+                f"{lo.uk_date(person.date_of_birth)}",
+        document=f"Support plan · version {doc.version_number}",
+        version_line=f"Support plan version {doc.version_number}, effective from "
+                     f"{lo.uk_date(doc.effective_from)}",
+        printed_line=f"Printed {lo.uk_datetime(doc.printed_at)} by {doc.printed_by}")
+    return lo.build_pdf(_story(doc), marks, title=f"Support plan version {doc.version_number}",
+                        author=doc.printed_by)
+
+
+def _story(doc: PlanDocument) -> list[Flowable]:
+    story: list[Flowable] = [*_title(doc)]
+    story += _the_person(doc)
+    story += _delegated(doc.tasks)
+    story += _consent(doc.consent)
+    story += _oversight(doc.oversight)
+    story += _if_wrong(doc.tasks)
+    story += _funding(doc.funding, doc.total_pence_per_week)
+    story += _reviews(doc)
+    story += _signatures(doc)
+    return story
+
+
+def _title(doc: PlanDocument) -> list[Flowable]:
+    s = lo.styles()
+    blocks: list[Flowable] = [
+        text(f"Support plan: {doc.person.full_name}", s.title),
+        text("Healthcare tasks delegated to care workers, under the LLR Framework for "
+             "Integrated Personalised Care", s.subtitle)]
+    if doc.superseded:
+        blocks += [lo.banner(f"SUPERSEDED: version {doc.latest_version_number} of this plan "
+                             f"exists. Do not use this version {doc.version_number}."),
+                   lo.gap()]
+    rows: list[tuple[str, lo.Cell]] = [
+        ("Plan version", f"{doc.version_number} (effective from "
+                         f"{lo.uk_date(doc.effective_from)})"),
+        ("Decision", doc.outcome_title or "Not recorded"),
+        ("Agreed at the MDT on", lo.uk_date(doc.mdt_met_on)),
+        ("Recorded by", doc.created_by_name),
+        ("Next review due", lo.uk_date(doc.next_review_due, "None scheduled")),
+    ]
+    if doc.flow_version:
+        rows.append(("Decided under", f"delegation flow version {doc.flow_version}"))
+    blocks.append(lo.key_values(rows))
+    if doc.summary:
+        blocks += [lo.gap(2), text(doc.summary, s.body)]
+    return blocks
+
+
+# ---------------------------------------------------------------- 1. the person
+
+
+def _the_person(doc: PlanDocument) -> list[Flowable]:
+    person = doc.person
+    blocks: list[Flowable] = [lo.section("1. The person", lo.key_values(_person_rows(person)))]
+    if person.contacts:
+        blocks.append(lo.subsection("People around them", _contacts(person)))
+    if doc.person_words:
+        blocks.append(lo.subsection("In their own words", text(doc.person_words,
+                                                                lo.styles().body)))
+    return blocks
+
+
+def _person_rows(person: PersonBlock) -> list[tuple[str, lo.Cell]]:
+    practice = person.gp_practice_name or "Not registered with a GP practice"
+    if person.gp_practice_code:
+        practice = f"{practice} ({person.gp_practice_code})"
+    rows: list[tuple[str, lo.Cell]] = [
+        ("Name", person.full_name),
+        ("Preferred name", person.preferred_name or "Not recorded"),
+        ("Date of birth", lo.uk_date(person.date_of_birth)),
+        ("NHS number", person.nhs_number),
+        ("Address", "\n".join(person.address_lines)),
+        ("Phone", person.phone or "Not recorded"),
+        ("GP practice", practice),
+        ("Team", person.team),
+        ("Open to community health services", lo.yes_no(person.open_to_community_health)),
+    ]
+    if person.communication_needs:
+        rows.append(("Communication needs", person.communication_needs))
+    return rows
+
+
+def _contacts(person: PersonBlock) -> Table:
+    rows = [[c.name, c.kind, c.relationship or "", c.phone or "",
+             lo.yes_no(c.can_decide_health_welfare)] for c in person.contacts]
+    return lo.grid(["Name", "Who they are", "Relationship", "Phone",
+                    "Can decide about health and welfare"],
+                   rows, [40 * mm, 42 * mm, 28 * mm, 30 * mm, 34 * mm])
+
+
+# ---------------------------------------------------------------- 2. what is delegated
+
+
+def _delegated(tasks: Sequence[TaskBlock]) -> list[Flowable]:
+    if not tasks:
+        return [lo.section("2. What is delegated",
+                           lo.banner("No task is delegated on this plan version."))]
+    blocks: list[Flowable] = []
+    for number, task in enumerate(tasks, start=1):
+        heading = f"Task {number} of {len(tasks)}: {task.task_name}"
+        first = lo.key_values(_task_rows(task))
+        blocks.append(lo.section("2. What is delegated", first, heading) if number == 1
+                      else lo.subsection(heading, first))
+        blocks += [lo.gap(2), lo.boxes(("Do", task.do_thresholds),
+                                       ("Call the nurse if", task.call_nurse_thresholds))]
+        blocks.append(_workers(task.workers))
+    return blocks
+
+
+def _task_rows(task: TaskBlock) -> list[tuple[str, lo.Cell]]:
+    return [("What is delegated", task.what_is_delegated),
+            ("What is NOT delegated", task.what_is_not_delegated),
+            ("How often", task.frequency),
+            ("Equipment", task.equipment or "None"),
+            ("Catalogue", f"{task.task_code} (task catalogue {task.catalogue_version})")]
+
+
+def _workers(workers: Sequence[WorkerLine]) -> Flowable:
+    s = lo.styles()
+    title = text("Named care workers (signed off for this person and this task only)",
+                 s.subsection)
+    if not workers:
+        return KeepTogether([title, lo.banner("No care worker is named for this task.")])
+    rows = [[_worker_name(w), w.provider_name,
+             TRAINING_LEVELS.get(w.training_level or 0, "Not recorded"),
+             lo.uk_date_short(w.signed_off_on), lo.uk_date_short(w.refresher_due),
+             _trained_by(w), w.standing if w.current else f"NOT CURRENT: {w.standing}"]
+            for w in workers]
+    table = lo.grid(["Care worker", "Provider", "Training", "Signed off", "Refresher due",
+                     "Trained / assessed by", "Status"], rows,
+                    [29 * mm, 26 * mm, 24 * mm, 20 * mm, 21 * mm, 28 * mm, 26 * mm])
+    blocks: list[Flowable] = [title, table]
+    not_current = [w.name for w in workers if not w.current]
+    if not_current:
+        blocks += [lo.gap(2), lo.banner("Must not do this task until signed off again: "
+                                        + ", ".join(not_current))]
+    return KeepTogether(blocks)
+
+
+def _worker_name(worker: WorkerLine) -> str:
+    return f"{worker.name}\n{worker.role_title}" if worker.role_title else worker.name
+
+
+def _trained_by(worker: WorkerLine) -> str:
+    if not worker.trainer_name and not worker.assessor_name:
+        return ""
+    return f"{worker.trainer_name or '?'} / {worker.assessor_name or '?'}"
+
+
+# ---------------------------------------------------------------- 3. consent
+
+
+def _consent(consent: ConsentBlock | None) -> list[Flowable]:
+    title = "3. Consent and capacity"
+    if consent is None:
+        return [lo.section(title, lo.banner("No consent is recorded for this plan. "
+                                            "Do not start the task."))]
+    blocks: list[Flowable] = []
+    if not consent.given:
+        blocks += [lo.banner(f"{consent.status}: the task must not be done."), lo.gap(2)]
+    blocks.append(lo.key_values(_consent_rows(consent)))
+    return [lo.section(title, blocks), lo.gap(1), text(CONSENT_NOTE, lo.styles().small)]
+
+
+def _consent_rows(consent: ConsentBlock) -> list[tuple[str, lo.Cell]]:
+    rows: list[tuple[str, lo.Cell]] = [
+        ("Decision", consent.status),
+        ("Recorded on", lo.uk_date(consent.recorded_on)),
+        ("Decided by", f"{consent.given_by}: {consent.given_by_name}"),
+        ("How", consent.how),
+        ("What was explained", consent.explained or "Not recorded"),
+        ("Capacity in doubt", lo.yes_no(consent.capacity_in_doubt)),
+    ]
+    if consent.capacity_in_doubt:
+        rows += [("Decision assessed", consent.capacity_decision or "Not recorded"),
+                 ("Assessed on", lo.uk_date(consent.capacity_assessed_on)),
+                 ("Assessed by", consent.capacity_assessor or "Not recorded"),
+                 ("Outcome", consent.capacity_outcome or "Not recorded")]
+    best_interests = [("Best interests: who was consulted", consent.best_interests_consulted),
+                      ("Their wishes and feelings", consent.best_interests_wishes_feelings),
+                      ("Options considered", consent.best_interests_options),
+                      ("Least restrictive choice", consent.best_interests_least_restrictive)]
+    rows += [(label, value) for label, value in best_interests if value]
+    return rows
+
+
+# ---------------------------------------------------------------- 4. oversight
+
+
+def _oversight(oversight: OversightBlock | None) -> list[Flowable]:
+    title = "4. Clinical oversight: who to call"
+    if oversight is None:
+        return [lo.section(title, lo.banner("No clinical oversight is recorded. Ask the "
+                                            "delegating nurse before starting the task."))]
+    s = lo.styles()
+    phones = lo.key_values([
+        ("In hours", text(oversight.phone_in_hours, s.big)),
+        ("Out of hours", text(oversight.phone_out_of_hours, s.big)),
+        ("In an emergency", text("999", s.big)),
+    ])
+    details = lo.key_values([
+        ("Service", oversight.service),
+        ("Organisation", oversight.organisation_name),
+        ("Named clinician", oversight.named_clinician or "Not named"),
+        *([("Notes", oversight.notes)] if oversight.notes else []),
+    ])
+    return [lo.section(title, [phones, lo.gap(2), details])]
+
+
+# ---------------------------------------------------------------- 5. if something goes wrong
+
+
+def _if_wrong(tasks: Sequence[TaskBlock]) -> list[Flowable]:
+    blocks: list[Flowable] = []
+    for number, task in enumerate(tasks, start=1):
+        table = lo.key_values([
+            ("If the person refuses", task.if_refused),
+            ("If a dose or visit is missed", task.if_missed),
+            ("If equipment fails", task.if_equipment_fails),
+            ("If readings are out of range", task.if_out_of_range),
+            ("In an emergency", task.in_emergency),
+        ])
+        heading = f"Task {number}: {task.task_name}"
+        blocks.append(lo.section("5. If something goes wrong", table, heading) if number == 1
+                      else lo.subsection(heading, table))
+    return blocks
+
+
+# ---------------------------------------------------------------- 6. funding
+
+
+def _funding(lines: Sequence[FundingLine], total_pence: int) -> list[Flowable]:
+    title = "6. Funding (per week)"
+    if not lines:
+        return [lo.section(title, text("No funding is recorded for this plan version.",
+                                       lo.styles().body))]
+    return [lo.section(title, funding_table(lines, total_pence))]
+
+
+def funding_table(lines: Sequence[FundingLine], total_pence: int) -> list[Flowable]:
+    """Each funder's weekly share, the NHS's marked free to the person, and the total."""
+    s = lo.styles()
+    rows: list[list[lo.Cell]] = [[line.funder_name, line.weekly, _funding_note(line),
+                                  line.method, lo.uk_date_short(line.start_date)]
+                                 for line in lines]
+    rows.append(["Total per week", format_pounds(total_pence), "", "", ""])
+    table = lo.grid(["Funder", "Per week", "Share", "How it was worked out", "From"], rows,
+                    [42 * mm, 22 * mm, 50 * mm, 36 * mm, 24 * mm], bold_last_row=True)
+    blocks: list[Flowable] = [table, lo.gap(1)]
+    interim = [line for line in lines
+               if line.interim_without_prejudice and line.reconciled_on is None]
+    if interim:
+        references = sorted({line.dispute_reference for line in interim
+                             if line.dispute_reference})
+        reference = f" (reference {', '.join(references)})" if references else ""
+        blocks.append(text(f"Funded without prejudice while the funding is disputed"
+                           f"{reference}: costs are reconciled back to the start once the "
+                           f"funding decision is made.", s.body))
+    blocks.append(text("The NHS (ICB) share is never charged to the person; only the "
+                       "council's share can be means-tested.", s.small))
+    return blocks
+
+
+def _funding_note(line: FundingLine) -> str:
+    parts = [NHS_FREE if line.is_nhs else COUNCIL_SHARE]
+    if line.lead_commissioner:
+        parts.append("lead commissioner")
+    if line.reconciled_on:
+        parts.append(f"interim reconciled on {lo.uk_date(line.reconciled_on)}")
+    return "; ".join(parts)
+
+
+# ---------------------------------------------------------------- 7. reviews and 8. signatures
+
+
+def _reviews(doc: PlanDocument) -> list[Flowable]:
+    s = lo.styles()
+    if doc.reviews:
+        rows = [[r.kind, lo.uk_date(r.due_on), lo.uk_date(r.done_on, "Not yet done"),
+                 r.outcome or ""] for r in doc.reviews]
+        first: Flowable = lo.grid(["Review", "Due", "Done", "Outcome"], rows,
+                                  [46 * mm, 40 * mm, 40 * mm, 48 * mm])
+    else:
+        first = lo.banner("No review is scheduled. Ask the team lead to set one.")
+    return [lo.section("7. Review dates", [first, lo.gap(1), text(REVIEW_RULE, s.small)])]
+
+
+def _signatures(doc: PlanDocument) -> list[Flowable]:
+    s = lo.styles()
+    intro = text(f"By signing, each person confirms they have read version "
+                 f"{doc.version_number} of this plan and agree to it.", s.body)
+    return [lo.section("8. Signatures", [intro, lo.gap(1), lo.signatures(SIGNATORIES)])]

@@ -1,0 +1,87 @@
+"""Plain words for the stored codes a printed plan or shared care form shows.
+
+The vault stores codes (``lpa``, ``three_month``, ``fixed_percentage``); a team lead reads
+words. An unknown code (a newer version synced from elsewhere) is shown as it is.
+"""
+
+from __future__ import annotations
+
+from desktop_app.models.competency import SignOffStatus
+from desktop_app.models.consent import (
+    CapacityOutcome,
+    ConsentGivenBy,
+    ConsentMethod,
+    ConsentStatus,
+)
+from desktop_app.models.delegation import CaseStatus
+from desktop_app.models.oversight import OversightService
+from desktop_app.models.person import ContactKind
+from desktop_app.models.plan import ApportionmentMethod
+from desktop_app.models.review import ReviewKind, ReviewOutcome
+
+CONTACT_KINDS: dict[str, str] = {
+    ContactKind.NEXT_OF_KIN: "Next of kin",
+    ContactKind.LPA_HEALTH_WELFARE: "Health and welfare attorney (LPA)",
+    ContactKind.LPA_PROPERTY_FINANCE: "Property and finance attorney (LPA)",
+    ContactKind.DEPUTY: "Deputy (Court of Protection)",
+    ContactKind.OTHER: "Other contact",
+}
+CONSENT_STATUSES: dict[str, str] = {
+    ConsentStatus.GIVEN: "Consent given",
+    ConsentStatus.REFUSED: "Consent refused",
+    ConsentStatus.WITHDRAWN: "Consent withdrawn",
+}
+CONSENT_GIVEN_BY: dict[str, str] = {
+    ConsentGivenBy.PERSON: "The person",
+    ConsentGivenBy.LPA: "Health and welfare attorney (LPA)",
+    ConsentGivenBy.DEPUTY: "Deputy (Court of Protection)",
+    ConsentGivenBy.BEST_INTERESTS: "Best-interests decision",
+}
+CONSENT_METHODS: dict[str, str] = {
+    ConsentMethod.VERBAL: "Verbally",
+    ConsentMethod.WRITTEN: "In writing",
+    ConsentMethod.OTHER: "Another way",
+}
+CAPACITY_OUTCOMES: dict[str, str] = {
+    CapacityOutcome.HAS_CAPACITY: "Has capacity for this decision",
+    CapacityOutcome.LACKS_CAPACITY: "Lacks capacity for this decision",
+}
+OVERSIGHT_SERVICES: dict[str, str] = {
+    OversightService.COMMUNITY_HEALTH: "Community Health Services",
+    OversightService.GP_PRACTICE: "GP practice",
+}
+METHODS: dict[str, str] = {
+    ApportionmentMethod.HEALTH_ONLY_CALL: "A call just for the health task",
+    ApportionmentMethod.EXTRA_MINUTES: "Extra minutes on existing calls",
+    ApportionmentMethod.SPLIT_BY_MINUTES: "Split by minutes",
+    ApportionmentMethod.EQUAL_SPLIT: "Equal split",
+    ApportionmentMethod.FIXED_PERCENTAGE: "Fixed percentage",
+    ApportionmentMethod.EXISTING_PACKAGE: "Within the existing package",
+}
+REVIEW_KINDS: dict[str, str] = {
+    ReviewKind.THREE_MONTH: "3-month review",
+    ReviewKind.ANNUAL: "Annual review",
+    ReviewKind.CHANGE_OF_NEED: "Change-of-need review",
+}
+REVIEW_OUTCOMES: dict[str, str] = {
+    ReviewOutcome.CONTINUE: "Continue",
+    ReviewOutcome.CHANGE_OF_NEED: "Change of need",
+    ReviewOutcome.WITHDRAW: "Withdrawn: task back to Health",
+}
+CASE_STATUSES: dict[str, str] = {
+    CaseStatus.DRAFT: "Draft",
+    CaseStatus.IN_PROGRESS: "In progress",
+    CaseStatus.DECIDED: "Decided",
+    CaseStatus.ACTIVE: "Active",
+    CaseStatus.SUSPENDED: "Suspended",
+    CaseStatus.WITHDRAWN: "Withdrawn",
+    CaseStatus.CLOSED: "Closed",
+}
+SIGN_OFF_STATUSES: dict[str, str] = {
+    SignOffStatus.CURRENT: "Current",
+    SignOffStatus.SUSPENDED: "Sign-off suspended",
+    SignOffStatus.WITHDRAWN: "Sign-off withdrawn",
+}
+NO_SIGN_OFF = "No sign-off recorded"
+REFRESHER_OVERDUE = "Refresher overdue"
+UNKNOWN_WORKER = "Care worker no longer on record"

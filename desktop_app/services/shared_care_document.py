@@ -1,0 +1,145 @@
+"""The shared care form, read from the vault as a frozen value for the PDF exporter.
+
+When the MDT cannot agree, a shared care discussion takes the case (framework §1, S10).
+The form gives the panel the case (person, task, where the delegation stands), the
+question, the options, the funding proposal with the latest plan's figures, who pays
+without prejudice and since when, the MDT meeting and any decision. Reading it is audited
+as a view, as for the support plan (``plan_document``), with which it shares its blocks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desktop_app.models.delegation import DelegationCase
+from desktop_app.models.mdt import MdtDecision, SharedCareDiscussion
+from desktop_app.models.person import Person
+from desktop_app.models.plan import Funder, SupportPlan
+from desktop_app.services import plan_labels as labels
+from desktop_app.services.errors import NotFound
+from desktop_app.services.funding import FUNDER_NAMES
+from desktop_app.services.outcomes import describe
+from desktop_app.services.plan_document import (
+    FundingLine,
+    PersonBlock,
+    funding_lines,
+    latest_mdt,
+    live_person,
+    person_block,
+    task_name,
+)
+from desktop_app.services.tracking import record_view
+from desktop_app.services.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """Someone at the MDT meeting."""
+
+    role: str
+    organisation: str
+    name: str
+
+
+@dataclass(frozen=True)
+class MdtBlock:
+    """The MDT meeting's decision on the case."""
+
+    met_on: dt.date
+    consensus: bool
+    decision: str
+    notes: str | None
+    attendees: tuple[Attendee, ...]
+
+
+@dataclass(frozen=True)
+class SharedCareFormDocument:
+    """One shared care discussion as a form for the panel: the case, the question, the
+    options, the funding proposal, who pays meanwhile, the MDT's view and any decision."""
+
+    discussion_id: str
+    person: PersonBlock
+    task_code: str
+    task_name: str
+    case_status: str
+    outcome_title: str | None
+    flow_version: str
+    referred_by: str
+    decided_on: dt.date | None
+    outcome_reasons: tuple[str, ...]
+    opened_on: dt.date
+    question: str
+    options: str
+    funding_proposal: str
+    plan_version_number: int | None
+    funding: tuple[FundingLine, ...]
+    interim_funder_name: str
+    interim_from: dt.date | None
+    escalated_to_mlcsu: bool
+    dispute_reference: str | None
+    mdt: MdtBlock | None
+    decision: str | None
+    closed_on: dt.date | None
+    themes: tuple[str, ...]
+    printed_at: dt.datetime
+    printed_by: str
+
+    @property
+    def audit_entity(self) -> tuple[str, str]:
+        """(entity type, id) under which printing this document is audited."""
+        return ("shared_care_discussion", self.discussion_id)
+
+
+def load_shared_care_form(uow: UnitOfWork, discussion_id: str, printed_by: str,
+                          printed_at: dt.datetime) -> SharedCareFormDocument:
+    """One shared care discussion as a form for the panel; audited as a view."""
+    with uow.begin() as session:
+        discussion = session.get(SharedCareDiscussion, discussion_id)
+        if discussion is None or discussion.deleted:
+            raise NotFound("That shared care discussion is no longer there.")
+        case = session.get(DelegationCase, discussion.delegation_case_id)
+        if case is None or case.deleted:
+            raise NotFound("The delegation behind that discussion is no longer there.")
+        person = live_person(session, case.person_id)
+        document = _form_document(session, discussion, case, person, printed_by, printed_at)
+        record_view(session, "shared_care_discussion", discussion.id)
+        return document
+
+
+def _mdt_block(mdt: MdtDecision | None) -> MdtBlock | None:
+    if mdt is None:
+        return None
+    attendees = tuple(Attendee(str(a.get("role") or ""), str(a.get("organisation") or ""),
+                               str(a.get("name") or ""))
+                      for a in mdt.attendees or () if isinstance(a, dict))
+    return MdtBlock(mdt.met_on, mdt.consensus, mdt.decision, mdt.notes, attendees)
+
+
+def _form_document(session: Session, discussion: SharedCareDiscussion, case: DelegationCase,
+                   person: Person, printed_by: str,
+                   printed_at: dt.datetime) -> SharedCareFormDocument:
+    plan = session.scalars(
+        select(SupportPlan).where(SupportPlan.delegation_case_id == case.id, ~SupportPlan.deleted)
+        .order_by(SupportPlan.version_number.desc())).first()
+    interim = Funder(discussion.interim_funder)
+    return SharedCareFormDocument(
+        discussion_id=discussion.id, person=person_block(person), task_code=case.task_code,
+        task_name=task_name(session, case.task_code, case.task_catalogue_version),
+        case_status=labels.CASE_STATUSES.get(case.status, case.status),
+        outcome_title=describe(case.outcome_code).title if case.outcome_code else None,
+        flow_version=case.flow_version, referred_by=case.referred_by,
+        decided_on=case.decided_on, outcome_reasons=tuple(case.outcome_reasons or ()),
+        opened_on=discussion.opened_on, question=discussion.question,
+        options=discussion.options, funding_proposal=discussion.funding_proposal,
+        plan_version_number=plan.version_number if plan else None,
+        funding=funding_lines(plan.funding_splits) if plan else (),
+        interim_funder_name=FUNDER_NAMES[interim], interim_from=discussion.interim_from,
+        escalated_to_mlcsu=discussion.escalated_to_mlcsu,
+        dispute_reference=discussion.dispute_reference,
+        mdt=_mdt_block(latest_mdt(session, case.id)), decision=discussion.decision,
+        closed_on=discussion.closed_on, themes=tuple(discussion.themes or ()),
+        printed_at=printed_at, printed_by=printed_by)

@@ -1,0 +1,181 @@
+"""A delegated case with a full support plan, made through the services on a real vault.
+
+Used by the PDF tests and by ``tools/render_sample_plan.py``. Everything is synthetic:
+the NHS number is from the 999 range, names, streets, practices and phones are invented.
+``build_case`` walks the delegation flow to a jointly funded decision (so the plan has
+a consent record with a capacity assessment, clinical oversight, two named care workers
+with sign-offs, an NHS and a council share and a first review), and returns what it made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from desktop_app.models.person import Contact
+from desktop_app.models.plan import SupportPlan
+from desktop_app.models.provider import CareProvider, CareWorker
+from desktop_app.services import delegation, people
+from desktop_app.services.catalogue import load_catalogue
+from desktop_app.services.flow import load_flow
+from desktop_app.services.identifiers import synthetic_nhs_number
+from desktop_app.services.uow import UnitOfWork
+
+DECIDED_ON = dt.date(2026, 11, 30)
+TASK_CODE = "eye_drops"
+RATE_PENCE_PER_HOUR = 2437
+MINUTES_PER_WEEK = 217
+ICB_BASIS_POINTS = 6250
+
+
+@dataclass
+class CaseSpec:
+    """What a test may vary: the person's names, the workers' names and the plan's texts."""
+
+    serial: int = 7
+    given_name: str = "Zoë"
+    family_name: str = "Ní Bhriain"
+    preferred_name: str | None = "Zo"
+    worker_names: tuple[tuple[str, str], ...] = (("Łukasz", "Żółć"), ("Aisha", "Okafor"))
+    provider_name: str = "Demo Homecare Ltd"
+    attorney_name: str = "Siobhán Ní Bhriain"
+    texts: dict[str, str] = field(default_factory=dict)
+    disagree: bool = False  # the MDT does not agree: a shared care discussion opens
+
+
+TEXTS = {
+    "what_is_delegated": "Chloramphenicol 0.5% eye drops, one drop in each eye",
+    "what_is_not_delegated": "Any change of medicine or dose; examining the eye",
+    "frequency": "Four times a day at the care calls (8am, 12pm, 5pm, 9pm)",
+    "equipment": "Eye drops kept in the fridge; a clean tissue for each eye",
+    "do_thresholds": "Give the drops as prescribed and record each dose on the MAR chart",
+    "call_nurse_thresholds": "Eye red, painful or sticky; drops refused twice running",
+    "if_refused": "Respect the refusal, record it and ring the nurse the same day",
+    "if_missed": "Do not double up; give the next dose at its usual time and ring the nurse",
+    "if_equipment_fails": "If the bottle is damaged or out of date, do not use it: ring the "
+                          "pharmacy and the nurse",
+    "if_out_of_range": "Not applicable to eye drops: follow the call-the-nurse list above",
+    "in_emergency": "Call 999, then the out-of-hours number",
+    "person_words": "I want to stay at home and have my eyes looked after by the carers "
+                    "I know.",
+    "explained": "What the care worker will do, when they will ring the nurse, and that "
+                 "consent can be withdrawn at any time",
+    "capacity_decision": "Agreeing to care workers giving eye drops",
+    "question": "Who funds the extra minutes at each call?",
+    "options": "ICB funds all; 50/50 split; council funds within the package",
+}
+
+
+@dataclass(frozen=True)
+class BuiltCase:
+    """Ids and the values the plan should show."""
+
+    person_id: str
+    case_id: str
+    plan_id: str
+    nhs_number: str
+    worker_ids: tuple[str, ...]
+    texts: dict[str, str]
+
+
+def _add_people_around(uow: UnitOfWork, person_id: str, spec: CaseSpec) -> str:
+    with uow.begin() as s:
+        attorney = Contact(person_id=person_id, kind="lpa_health_welfare",
+                           name=spec.attorney_name, relationship="Daughter",
+                           phone="07700 900123", registration_reference="OPG-DEMO-0001",
+                           registered_on=dt.date(2024, 3, 1), can_decide_health_welfare=True)
+        s.add(attorney)
+        s.flush()
+        return attorney.id
+
+
+def _add_provider(uow: UnitOfWork, spec: CaseSpec) -> tuple[str, list[str]]:
+    with uow.begin() as s:
+        provider = CareProvider(name=spec.provider_name, phone="0116 496 0000",
+                                council="leicester_city")
+        s.add(provider)
+        s.flush()
+        workers = [CareWorker(provider_id=provider.id, given_name=g, family_name=f,
+                              role_title="Senior care worker") for g, f in spec.worker_names]
+        s.add_all(workers)
+        s.flush()
+        return provider.id, [w.id for w in workers]
+
+
+def answers_for(spec: CaseSpec, texts: dict[str, str], provider_id: str, workers: list[str],
+                attorney_id: str) -> dict[str, dict[str, Any]]:
+    """Answers that reach DELEGATED_JOINT_FUNDED (or an escalation when ``disagree``)."""
+    task_keys = ("what_is_delegated", "what_is_not_delegated", "frequency", "equipment",
+                 "do_thresholds", "call_nurse_thresholds", "if_refused", "if_missed",
+                 "if_equipment_fails", "if_out_of_range", "in_emergency")
+    return {
+        "S1": {"task_code": TASK_CODE, "referred_by": "District nurse", "is_health_need": True},
+        "S2": {"chc_checklist_positive": False},
+        "S3": {"needs_clinical_judgement": False},
+        "S4": {"stable": True, **{k: texts[k] for k in task_keys}},
+        "S5": {"incidental_or_ancillary": True},
+        "S6": {"consent_given": True, "given_by_kind": "lpa", "contact_id": attorney_id,
+               "given_by_name": spec.attorney_name, "how": "written",
+               "explained": texts["explained"], "person_words": texts["person_words"],
+               "capacity_in_doubt": True, "capacity_decision": texts["capacity_decision"],
+               "capacity_assessed_on": "2026-11-10", "capacity_assessor": "A Nurse (community)",
+               "capacity_outcome": "lacks_capacity"},
+        "S7": {"provider_accepts": True, "provider_id": provider_id, "worker_ids": workers,
+               "insurance_confirmed": True},
+        "S8": {"all_signed_off": True, "oversight_service": "community_health",
+               "oversight_organisation": "City South community nursing",
+               "oversight_clinician": "Sam Example RN",
+               "oversight_phone_in_hours": "0116 496 0101",
+               "oversight_phone_out_of_hours": "0116 496 0999",
+               "sign_offs": [{"worker_id": w, "training_level": 2, "trainer_name": "T Trainer",
+                              "assessor_name": "A Assessor", "signed_off_on": "2026-11-20",
+                              "refresher_due": "2027-11-20"} for w in workers]},
+        "S9": {"fits_existing_calls": False},
+        "S9F": {"method": "fixed_percentage", "icb_share": "part", "inputs": {
+            "method": "fixed_percentage", "council": "leicester_city",
+            "rate_pence_per_hour": RATE_PENCE_PER_HOUR, "lead_commissioner": "leicester_city",
+            "start_date": "2026-12-01", "minutes_per_week": MINUTES_PER_WEEK,
+            "icb_basis_points": ICB_BASIS_POINTS}},
+        "S10": {"met_on": "2026-11-27", "consensus": not spec.disagree,
+                "attendees": [
+                    {"role": "Community nurse", "organisation": "LPT", "name": "Sam Example"},
+                    {"role": "Social worker", "organisation": "Leicester City Council",
+                     "name": "Kit Sample"}],
+                "disagreement_about": "funding", "question_for_discussion": texts["question"],
+                "options": texts["options"], "interim_funder": "icb",
+                "dispute_reference": "SCD-DEMO-42"},
+    }
+
+
+def build_case(uow: UnitOfWork, spec: CaseSpec | None = None) -> BuiltCase:
+    """Person, contacts, provider, workers and a decided delegation with its plan."""
+    spec = spec or CaseSpec()
+    nhs = synthetic_nhs_number(spec.serial)
+    person = people.create_person(uow, people.PersonInput(
+        nhs_number=nhs, given_name=spec.given_name, family_name=spec.family_name,
+        preferred_name=spec.preferred_name, date_of_birth=dt.date(1938, 5, 17),
+        address_line1="12 Example Avenue", address_line2="Flat 3", town="Leicester",
+        postcode="LE2 9ZZ", team="City South", phone="0116 496 0777",
+        gp_practice_code="Y99999", gp_practice_name="Leicester Demo Medical Practice",
+        open_to_community_health=True, communication_needs="Hard of hearing: face her and "
+        "speak clearly"))
+    return delegate_again(uow, person.id, nhs, spec)
+
+
+def delegate_again(uow: UnitOfWork, person_id: str, nhs: str, spec: CaseSpec,
+                   decided_on: dt.date = DECIDED_ON) -> BuiltCase:
+    """Another delegation for the same person: their plan's next version."""
+    texts = {**TEXTS, **spec.texts}
+    attorney_id = _add_people_around(uow, person_id, spec)
+    provider_id, workers = _add_provider(uow, spec)
+    answers = answers_for(spec, texts, provider_id, workers, attorney_id)
+    flow, catalogue = load_flow(), load_catalogue()
+    case_id = delegation.save_draft(uow, person_id, None, answers, "S10", flow, catalogue)
+    delegation.decide(uow, case_id, answers, flow, catalogue, "A Nurse", decided_on)
+    with uow.read() as s:
+        plan_id = s.scalars(select(SupportPlan.id).where(SupportPlan.delegation_case_id == case_id)
+                            ).first() or ""
+    return BuiltCase(person_id, case_id, plan_id, nhs, tuple(workers), texts)
