@@ -265,7 +265,12 @@ class AppController:
 
     def _uow(self) -> Any:
         """The signed-in session's unit of work, looked up when the work runs (a lock and
-        unlock replaces the session)."""
+        unlock replaces the session). Work that was waiting when the app locked finds
+        no session and is refused plainly; it never reaches a closed database."""
+        from desktop_app.services.errors import VaultLocked
+        if self.session is None:
+            raise VaultLocked("The app was locked before this could be done. Sign in and "
+                              "try again; nothing was changed.")
         return self.session.uow
 
     def _add_caseload(self) -> None:
@@ -325,7 +330,7 @@ class AppController:
     def _save_person(self, person_id: str | None, data: Any, version: int) -> None:
         from desktop_app.services import people
         from desktop_app.services.person_record import load_record
-        uow = self.session.uow
+        uow = self._uow()
 
         def save() -> Any:
             view = (people.create_person(uow, data) if person_id is None

@@ -118,6 +118,7 @@ def ensure_demo_vault(store: VaultStore, user_name: str, passphrase: str) -> Non
         seed_demo_caseload(created.session.uow)
         seed_demo_delegations(created.session.uow)
         seed_demo_case_examples(created.session)
+        seed_demo_changes_of_need(created.session.uow)
     finally:
         created.session.close()
 
@@ -235,3 +236,18 @@ def seed_demo_case_examples(session: Any) -> None:
                                             .order_by(SharedCareDiscussion.opened_on))]
     for discussion_id, (text, themes) in zip(open_ids, DEMO_DECISIONS, strict=False):
         registers.close_discussion(lead, discussion_id, text, themes, dt.date.today(), True)
+
+
+def seed_demo_changes_of_need(uow: UnitOfWork, count: int = 3) -> None:
+    """Record a few due reviews as a change of need, so the Escalations screen shows
+    delegations waiting for an MDT to agree a new plan."""
+    from desktop_app.models.review import ReviewOutcome
+    from desktop_app.services import registers
+
+    today = dt.date.today()
+    due = registers.reviews_due(uow, today)
+    for days_ago, row in zip((3, 12, 26), due[:count], strict=False):
+        done = max(today - dt.timedelta(days=days_ago), row.due_on - dt.timedelta(days=30))
+        registers.record_review(uow, row.review_id, min(done, today), ReviewOutcome.CHANGE_OF_NEED,
+                                True, True, False, "Needs now change twice a day; new plan "
+                                "needed.", today)

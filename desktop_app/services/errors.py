@@ -57,6 +57,10 @@ class DatabaseUnreadable(VaultError):
     """The key was accepted but the database does not open with it, or is damaged."""
 
 
+class VaultLocked(VaultError):
+    """Work reached the vault after it was locked; nothing was read or changed."""
+
+
 class StorageError(ExpectedError):
     """The disk is full, read-only or not permitted."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -128,7 +128,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(title + (self.tr(" — DEMO (synthetic data)") if demo else ""))
         self.nav = QListWidget()
         self.nav.setAccessibleName(self.tr("Screens"))
-        self.nav.setMaximumWidth(220)
         self.stack = QStackedWidget()
         self._keys: list[str] = []
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
@@ -153,7 +152,14 @@ class MainWindow(QMainWindow):
         find = QShortcut(QKeySequence.StandardKey.Find, self.nav,
                          context=Qt.ShortcutContext.WidgetShortcut)
         find.activated.connect(self._on_find_activated)
-        self.resize(1280, 720)
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """1280×720 where it fits; on a small screen or at a large text scale (a 1366×768
+        laptop at 150 % is 910×512 in Qt's units) the window takes the screen instead."""
+        # (QWidget.screen() is shadowed here by ``screen(key)``, the screens' lookup.)
+        available = QGuiApplication.primaryScreen().availableGeometry()
+        self.resize(min(1280, available.width()), min(720, available.height()))
 
     def add_screen(self, key: str, title: str, widget: QWidget) -> None:
         """Add a screen; Ctrl+1..9 jump to the first nine."""
@@ -162,6 +168,10 @@ class MainWindow(QMainWindow):
         item = QListWidgetItem(title)
         item.setData(Qt.ItemDataRole.UserRole, key)
         self.nav.addItem(item)
+        # As wide as the longest screen name, so a large text scale leaves room for the work.
+        widest = max(self.nav.fontMetrics().horizontalAdvance(self.nav.item(i).text())
+                     for i in range(self.nav.count()))
+        self.nav.setFixedWidth(widest + 2 * self.nav.frameWidth() + 24)
         number = len(self._keys)
         if number <= 9:
             QShortcut(QKeySequence(f"Ctrl+{number}"), self,

@@ -226,10 +226,6 @@ def test_changes_of_need_are_listed_below_with_days_waiting(qtbot: Any) -> None:
     assert len(changes.calls) == before + 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Opening the Escalations screen loads the changes-of-need list twice: once from "
-    "EscalationsWidget.refresh() and once from the nested ChangesOfNeedWidget's own first "
-    "showEvent (RegisterWidget.showEvent); one query too many on the database thread"))
 def test_showing_the_screen_loads_each_list_once(qtbot: Any) -> None:
     load, changes = Recorder(ESCALATIONS), Recorder(CHANGES)
     escalations(qtbot, changes=changes, load=load)

@@ -137,7 +137,8 @@ class ChangesOfNeedWidget(RegisterWidget):
             Column(self.tr("Task"), lambda r: r.task_name),
             Column(self.tr("Change of need recorded"), lambda r: uk_date(r.recorded_on))]
         self.configure(self.tr("Changes of need waiting for the MDT"), columns)
-        self.refresh_button.hide()  # the escalations screen refreshes both lists
+        self.refresh_button.hide()  # the escalations screen refreshes both lists...
+        self._shown_once = True  # ...including the first time it is shown
 
     def count_text(self, count: int) -> str:
         return plural(count, self.tr("1 delegation needs an MDT to agree a new plan"),

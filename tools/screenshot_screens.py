@@ -1,0 +1,74 @@
+"""Screenshots of the main screens on the demo caseload, for docs/ and for looking at.
+
+Run under Xvfb so Qt paints for real::
+
+    xvfb-run -a -s "-screen 0 1366x768x24" python tools/screenshot_screens.py OUT_DIR [KEY ...]
+
+The demo vault is made (or reused) under ``SHARED_CARE_PLANNER_HOME`` (set it to a temporary
+folder). Set ``QT_SCALE_FACTOR=1.5`` to check the screens at 150 % text scale. Each screen
+key (caseload, delegations, person, reviews, competency, escalations, examples, sync) is
+saved as ``screen-<key>.png``; with no keys, all of them.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from desktop_app.app import DEMO_PASSPHRASE, AppController  # noqa: E402
+from desktop_app.ui.main_window import MainWindow  # noqa: E402
+from desktop_app.ui.sign_in import SignInDialog  # noqa: E402
+
+
+def _wait(app: QApplication, until: object, seconds: float = 120.0) -> None:
+    end = time.monotonic() + seconds
+    while not until():  # type: ignore[operator]
+        if time.monotonic() > end:
+            raise TimeoutError("the app did not get there in time")
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def _settle(app: QApplication, seconds: float = 0.8) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0])
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    controller = AppController(app, demo=True)
+    controller.dialogs.headless = True  # no "resume the unfinished delegation?" question
+    controller.start()
+    _wait(app, lambda: isinstance(controller.dialog, SignInDialog))
+    controller.dialog.pass_edit.setText(DEMO_PASSPHRASE)
+    controller.dialog.buttons.accepted.emit()
+    _wait(app, lambda: isinstance(controller.window, MainWindow))
+    window = controller.window
+    print("window", window.width(), "x", window.height(), "minimum",
+          window.minimumSizeHint().width(), "x", window.minimumSizeHint().height(), flush=True)
+    keys = argv[1:] or list(window._keys)
+    caseload = window.screen("caseload")
+    _settle(app, 1.5)
+    if caseload.model.rowCount() > 0:
+        caseload.person_opened.emit(caseload.model.row(3).person_id)
+        _wait(app, lambda: window.stack.currentWidget() is window.screen("person"))
+    for key in keys:
+        window.show_screen(key)
+        _settle(app)
+        window.grab().save(str(out / f"screen-{key}.png"))
+        print(out / f"screen-{key}.png", flush=True)
+    controller.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
