@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,server]'
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -33,9 +33,10 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/vault.py
 	$(PY) benchmarks/caseload.py
 	$(PY) benchmarks/ui.py
+	$(PY) benchmarks/sync.py
 
 lint: $(STAMP)
-	$(PY) -m ruff check desktop_app tests benchmarks
+	$(PY) -m ruff check desktop_app sync_server tests benchmarks
 
 typecheck: $(STAMP)
 	$(PY) -m mypy

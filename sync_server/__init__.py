@@ -1,0 +1,8 @@
+"""The central store: the sync server the laptops push to and pull from.
+
+FastAPI on uvicorn over PostgreSQL (SQLAlchemy 2 and psycopg 3), with its own Alembic
+migrations and an admin command line (``shared-care-store``). It never imports the
+desktop application: the two share only the wire protocol in docs/sync-server.md.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,140 @@
+"""The admin command line: ``shared-care-store`` (or ``python -m sync_server``).
+
+    shared-care-store upgrade
+    shared-care-store create-team "City South INT"
+    shared-care-store create-user --team "City South INT" --role nurse "Alex Example"
+    shared-care-store issue-enrolment-code --user "Alex Example"
+    shared-care-store list-devices [--team NAME]
+    shared-care-store revoke-device DEVICE_ID
+    shared-care-store serve --host 0.0.0.0 --port 8443 --ssl-certfile C --ssl-keyfile K
+
+The database comes from ``--database-url`` or ``SCP_STORE_DATABASE_URL``; without either,
+the SQLite trial file ``shared-care-store.sqlite3`` in the current folder is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.orm import Session
+
+from sync_server import admin
+from sync_server.config import DATABASE_URL_ENV, Settings
+from sync_server.database import make_engine, make_session_factory, upgrade
+from sync_server.models import Role
+
+log = logging.getLogger("sync_server")
+TRIAL_WARNING = (f"warning: using the SQLite trial store; set {DATABASE_URL_ENV} to a "
+                 "PostgreSQL URL before real patient data is synced")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shared-care-store",
+                                     description="Run and administer the central store.")
+    parser.add_argument("--database-url", help=f"overrides {DATABASE_URL_ENV}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("upgrade", help="create or migrate the database schema")
+    team = sub.add_parser("create-team", help="add a team")
+    team.add_argument("name")
+    user = sub.add_parser("create-user", help="add a user to a team")
+    user.add_argument("name")
+    user.add_argument("--team", required=True, help="team name or id")
+    user.add_argument("--role", required=True, choices=[r.value for r in Role])
+    code = sub.add_parser("issue-enrolment-code", help="print a one-time code to enrol a laptop")
+    code.add_argument("--user", required=True, help="user id, or a user's unique name")
+    code.add_argument("--hours", type=int, default=admin.DEFAULT_CODE_HOURS,
+                      help="how long the code stays valid (default %(default)s)")
+    devices = sub.add_parser("list-devices", help="list enrolled laptops")
+    devices.add_argument("--team", help="only this team (name or id)")
+    revoke = sub.add_parser("revoke-device", help="refuse a lost or retired laptop from now on")
+    revoke.add_argument("device_id")
+    serve = sub.add_parser("serve", help="upgrade the schema, then run the HTTP API on uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--ssl-certfile")
+    serve.add_argument("--ssl-keyfile")
+    serve.add_argument("--log-level", default="info")
+    return parser
+
+
+def _in_session(settings: Settings, work: Callable[[Session], None]) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            work(session)
+    finally:
+        engine.dispose()
+
+
+def _print_devices(session: Session, team: str | None) -> None:
+    rows = admin.list_devices(session, team)
+    if not rows:
+        print("no devices")
+    for d in rows:
+        state = f"revoked {d.revoked_at:%Y-%m-%d %H:%M}Z" if d.revoked_at else "active"
+        print(f"{d.id}  {d.name!r}  team={d.team!r}  user={d.user!r}  "
+              f"enrolled {d.enrolled_at:%Y-%m-%d %H:%M}Z  {state}")
+
+
+def _revoke(session: Session, device_id: str) -> None:
+    changed = admin.revoke_device(session, device_id)
+    print(f"revoked {device_id}" if changed else f"{device_id} was already revoked")
+
+
+def _admin(args: argparse.Namespace, settings: Settings) -> None:
+    actions: dict[str, Callable[[Session], None]] = {
+        "create-team": lambda s: print(admin.create_team(s, args.name).id),
+        "create-user": lambda s: print(admin.create_user(s, args.team, args.name, args.role).id),
+        "issue-enrolment-code": lambda s: print(
+            admin.issue_enrolment_code(s, args.user, args.hours)),
+        "list-devices": lambda s: _print_devices(s, args.team),
+        "revoke-device": lambda s: _revoke(s, args.device_id),
+    }
+    _in_session(settings, actions[args.command])
+
+
+def _upgrade(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        before, after = upgrade(engine)
+    finally:
+        engine.dispose()
+    print(f"database at {after}" + (f" (was {before})" if before != after else ""))
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn  # only the serve command needs it
+
+    _upgrade(settings)
+    # Workers import the app afresh: hand them the settings through the environment.
+    os.environ[DATABASE_URL_ENV] = settings.database_url
+    uvicorn.run("sync_server.api:create_app_from_env", factory=True, host=args.host,
+                port=args.port, workers=args.workers, log_level=args.log_level,
+                ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one admin command; 0 on success, 1 for a mistake the admin can correct."""
+    args = _parser().parse_args(argv)
+    # Admin commands print their answer only; the server and migrations also log progress.
+    level = logging.INFO if args.command in ("serve", "upgrade") else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env(args.database_url)
+        if settings.is_trial:
+            print(TRIAL_WARNING, file=sys.stderr)
+        if args.command == "upgrade":
+            _upgrade(settings)
+        elif args.command == "serve":
+            _serve(args, settings)
+        else:
+            _admin(args, settings)
+    except (admin.AdminError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

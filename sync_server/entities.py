@@ -1,0 +1,26 @@
+"""The entity types a laptop may sync: the allow-list, in one place.
+
+These are the ``__tablename__`` of the desktop app's ``SyncedMixin`` models (none of them
+overrides ``__sync_entity__``). A test compares this list with the desktop models so the two
+cannot drift apart silently; the server itself never imports the desktop app.
+"""
+
+from __future__ import annotations
+
+SYNCED_ENTITY_TYPES: frozenset[str] = frozenset({
+    "care_provider",
+    "care_worker",
+    "case_example",
+    "clinical_oversight",
+    "competency_sign_off",
+    "consent_record",
+    "contact",
+    "delegation_case",
+    "funding_split",
+    "mdt_decision",
+    "person",
+    "review",
+    "shared_care_discussion",
+    "support_plan",
+    "support_plan_task",
+})

@@ -1,0 +1,1 @@
+"""Alembic migrations of the central store (run by ``shared-care-store upgrade`` and ``serve``)."""

@@ -1,0 +1,1 @@
+"""The central store's Alembic revisions, oldest first."""

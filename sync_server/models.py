@@ -1,0 +1,183 @@
+"""The central store's tables: teams, users, devices, enrolment codes, records, applied changes.
+
+``record`` holds the latest state of every synced row with the global ``server_version``
+it was last written at; ``version_counter`` is the one row that hands out those versions
+(locked for the whole push, so versions become visible in the order they were given and a
+pull cursor never skips a change committed late). ``applied_change`` remembers each
+idempotency key with its content hash and the answer sent, and its primary key is the
+UNIQUE constraint that makes a resent change harmless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names, so Alembic batch migrations also work on the SQLite trial.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+COUNTER_ID = 1
+
+
+def new_id() -> str:
+    """A fresh random UUID as text."""
+    return str(uuid.uuid4())
+
+
+def utc_now() -> dt.datetime:
+    """The current time, timezone-aware in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored as naive UTC and always returned timezone-aware (SQLite has no zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+class Role(enum.StrEnum):
+    """What a user may do (the same words as the desktop app's roles)."""
+
+    NURSE = "nurse"
+    TEAM_LEAD = "team_lead"
+    SOCIAL_CARE_PRACTITIONER = "social_care_practitioner"
+    READ_ONLY = "read_only"
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every table in the central store."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Team(Base):
+    """An Integrated Neighbourhood Team: the unit whose records its devices share."""
+
+    __tablename__ = "team"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now, nullable=False)
+
+
+class StoreUser(Base):
+    """A person who may enrol laptops, in one team with one role."""
+
+    __tablename__ = "store_user"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('nurse', 'team_lead', 'social_care_practitioner', 'read_only')",
+            name="role_known",
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    team_id: Mapped[str] = mapped_column(ForeignKey("team.id"), nullable=False, index=True)
+    role: Mapped[str] = mapped_column(String(32), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now, nullable=False)
+
+
+class Device(Base):
+    """An enrolled laptop. Only a SHA-256 of its random token is kept; revoking is for good."""
+
+    __tablename__ = "device"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    team_id: Mapped[str] = mapped_column(ForeignKey("team.id"), nullable=False, index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("store_user.id"), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    enrolled_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now, nullable=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class EnrolmentCode(Base):
+    """A one-time code an admin hands to a user to enrol one laptop; kept hashed."""
+
+    __tablename__ = "enrolment_code"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    user_id: Mapped[str] = mapped_column(ForeignKey("store_user.id"), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    device_id: Mapped[str | None] = mapped_column(ForeignKey("device.id"), nullable=True)
+
+
+class VersionCounter(Base):
+    """The single row that hands out server versions; a push holds its row lock until commit."""
+
+    __tablename__ = "version_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class Record(Base):
+    """The latest state of one synced row, owned by the team of the device that created it."""
+
+    __tablename__ = "record"
+    # The key leads with the UUID, so a batch finds its records with one `id IN (...)`.
+    __table_args__ = (Index("ix_record_team_version", "team_id", "server_version"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("team.id"), nullable=False)
+    server_version: Mapped[int] = mapped_column(BigInteger, unique=True, nullable=False)
+    row: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    tombstone: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    device_id: Mapped[str] = mapped_column(String(36), nullable=False)
+
+
+class AppliedChange(Base):
+    """An applied change's idempotency key, content hash and the answer first sent for it."""
+
+    __tablename__ = "applied_change"
+
+    idempotency_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    team_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    device_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    entity_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    record_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    answer: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    applied_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)

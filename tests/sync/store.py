@@ -1,0 +1,262 @@
+"""Helpers for the central store tests: a real PostgreSQL, real server processes, laptops.
+
+``PostgresCluster`` runs PostgreSQL 15 from Debian's packages in a temporary folder on a
+free loopback port. initdb refuses to run as root, so under root the cluster belongs to
+the unprivileged ``nobody`` (``runuser``). ``StoreProcess`` runs ``python -m sync_server
+serve`` as a child process the tests can SIGKILL. ``Laptop`` is a device's httpx client.
+All data is synthetic.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+REPO = Path(__file__).resolve().parents[2]
+CLIENT_VERSION = "0.1.0"
+MIN_CLIENT_VERSION = "0.1.0"
+STARTUP_TIMEOUT_S = 30.0
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def postgres_bin_dir() -> Path | None:
+    """The newest ``/usr/lib/postgresql/<n>/bin`` that has pg_ctl, or None."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
+                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    return Path(found[-1]).parent if found else None
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster with one database owned by a store role."""
+
+    def __init__(self, bin_dir: Path) -> None:
+        self.bin_dir = bin_dir
+        self.folder = Path(tempfile.mkdtemp(prefix="scp-pg-"))
+        self.data = self.folder / "data"
+        self.port = free_port()
+        self.admin_password = secrets.token_hex(16)
+        self.store_password = secrets.token_hex(16)
+        self._owner = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
+        if self._owner is not None:
+            os.chown(self.folder, self._owner.pw_uid, self._owner.pw_gid)
+
+    def _run(self, *args: str) -> None:
+        prefix = ["runuser", "-u", "nobody", "--"] if self._owner is not None else []
+        done = subprocess.run([*prefix, *args], capture_output=True, text=True, cwd=self.folder)
+        if done.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed: {done.stdout}\n{done.stderr}\n{self.log()}")
+
+    def log(self) -> str:
+        """The server log's last lines."""
+        path = self.folder / "postgres.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+    def start(self, durable: bool = False) -> None:
+        """initdb, start on 127.0.0.1:port, create the store's role and database."""
+        pwfile = self.folder / "pw"
+        pwfile.write_text(self.admin_password)
+        if self._owner is not None:
+            os.chown(pwfile, self._owner.pw_uid, self._owner.pw_gid)
+        self._run(str(self.bin_dir / "initdb"), "-D", str(self.data), "-U", "postgres",
+                  f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--locale=C",
+                  "--no-sync")
+        pwfile.unlink()
+        options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} "
+                   f"-c unix_socket_directories={self.folder}")
+        if not durable:
+            # Durability is not under test (the server is killed, never PostgreSQL).
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l",
+                  str(self.folder / "postgres.log"), "-o", options, "-w", "start")
+        with psycopg.connect(self.admin_url("postgres"), autocommit=True) as conn:
+            conn.execute(f"CREATE ROLE scp_store LOGIN PASSWORD '{self.store_password}'")
+            conn.execute("CREATE DATABASE scp_store OWNER scp_store")
+
+    def admin_url(self, database: str = "scp_store") -> str:
+        """A libpq URL for the superuser (for looking at pg_stat_activity and COPY)."""
+        return (f"postgresql://postgres:{self.admin_password}@127.0.0.1:{self.port}/"
+                f"{database}")
+
+    @property
+    def store_url(self) -> str:
+        """The URL the store runs with: its own role, not a superuser."""
+        return f"postgresql://scp_store:{self.store_password}@127.0.0.1:{self.port}/scp_store"
+
+    def stop(self) -> None:
+        """Stop at once and remove the folder."""
+        try:
+            self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+                      "-w", "stop")
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class StoreProcess:
+    """``python -m sync_server serve`` in a child process on a free loopback port."""
+
+    def __init__(self, database_url: str, log_path: Path, *, env: dict[str, str] | None = None,
+                 tls: tuple[Path, Path] | None = None) -> None:
+        self.database_url = database_url
+        self.log_path = log_path
+        self.port = free_port()
+        self.env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+        self.tls = tls
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http(s)://127.0.0.1:<port>``."""
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    def start(self, verify: Any = True) -> StoreProcess:
+        """Start and wait until the health probe answers (the schema is upgraded first)."""
+        args = [sys.executable, "-m", "sync_server", "--database-url", self.database_url,
+                "serve", "--port", str(self.port), "--log-level", "warning"]
+        if self.tls:
+            args += ["--ssl-certfile", str(self.tls[0]), "--ssl-keyfile", str(self.tls[1])]
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+                                         env=self.env, cwd=self.log_path.parent)
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the store exited ({self.proc.returncode}):\n{self.log()}")
+            try:
+                if httpx.get(f"{self.base_url}/api/v1/health", verify=verify,
+                             timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"the store did not answer within {STARTUP_TIMEOUT_S} s:\n{self.log()}")
+
+    def log(self) -> str:
+        """Everything the server printed so far."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL, as a power cut or the OOM killer would."""
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        """A normal shutdown (SIGTERM), then SIGKILL if it hangs."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+class Laptop:
+    """One enrolled device talking to the store as the desktop client will."""
+
+    def __init__(self, base_url: str, token: str, device_id: str, team_id: str,
+                 **client_args: Any) -> None:
+        self.device_id = device_id
+        self.team_id = team_id
+        self.token = token
+        self.http = httpx.Client(
+            base_url=f"{base_url}/api/v1", timeout=30, **client_args,
+            headers={"Authorization": f"Bearer {token}", "X-Client-Version": CLIENT_VERSION})
+
+    def push(self, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The answers to one batch (fails on anything but 200)."""
+        # ASCII-escaped JSON, so even a row with a lone surrogate reaches the server's checks.
+        response = self.http.post("/push", content=json.dumps({"changes": changes}),
+                                  headers={"Content-Type": "application/json"})
+        assert response.status_code == 200, response.text
+        answers: list[dict[str, Any]] = response.json()["answers"]
+        return answers
+
+    def pull_all(self, cursor: int = 0, limit: int = 1000) -> tuple[list[dict[str, Any]], int]:
+        """Every change after ``cursor`` (following the pages) and the final cursor."""
+        changes: list[dict[str, Any]] = []
+        while True:
+            response = self.http.get("/pull", params={"cursor": cursor, "limit": limit})
+            assert response.status_code == 200, response.text
+            page = response.json()
+            changes += page["changes"]
+            cursor = page["next_cursor"]
+            if not page["has_more"]:
+                return changes, cursor
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.http.close()
+
+
+EnrolFn = Callable[..., "Laptop"]
+
+
+def enrol_with_code(server: StoreProcess, code: str, **client_args: Any) -> Laptop:
+    """Enrol through the API, as the laptop's settings page will, and wrap the answer."""
+    response = httpx.post(f"{server.base_url}/api/v1/enrol",
+                          json={"code": code, "device_name": "Test laptop"},
+                          headers={"X-Client-Version": CLIENT_VERSION}, **client_args)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return Laptop(server.base_url, body["token"], body["device_id"], body["team"]["id"],
+                  **client_args)
+
+
+def person_row(record_id: str, serial: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A synthetic person row as the laptop sends it (invented name, 999-range NHS number)."""
+    row: dict[str, Any] = {
+        "id": record_id, "version": 1, "server_version": None,
+        "nhs_number": f"999{serial:07d}"[-10:], "given_name": "Edith",
+        "family_name": f"Testperson{serial}", "date_of_birth": "1938-05-17",
+        "address_line1": "1 Example Street", "town": "Leicester", "postcode": "LE1 5WW",
+        "team": "Leicester City South INT", "deleted": False,
+        "updated_at": "2026-03-02T10:00:00+00:00",
+    }
+    row.update(overrides)
+    return row
+
+
+def change(entity_type: str = "person", record_id: str | None = None, *,
+           base: int | None = None, key: str | None = None, tombstone: bool = False,
+           serial: int = 1, **row: Any) -> dict[str, Any]:
+    """One outbox entry for the wire (a new record unless ``record_id`` is given)."""
+    record_id = record_id or str(uuid.uuid4())
+    return {"idempotency_key": key or str(uuid.uuid4()), "entity_type": entity_type,
+            "id": record_id, "base_server_version": base,
+            "row": person_row(record_id, serial, deleted=tombstone, **row),
+            "tombstone": tombstone}
+
+
+def new_people(count: int, start: int = 1) -> list[dict[str, Any]]:
+    """``count`` changes creating new synthetic people."""
+    return [change(serial=start + i) for i in range(count)]
+
+
+def statuses(answers: Iterable[dict[str, Any]]) -> list[str]:
+    """Just the status of each answer."""
+    return [a["status"] for a in answers]
