@@ -97,6 +97,9 @@ class SupportPlanTask(SyncedMixin, Base):
     plan_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("support_plan.id", ondelete="RESTRICT"), index=True
     )
+    # The delegation this line belongs to: a later plan version carries the line forward
+    # unchanged while that delegation runs (no foreign key: lines sync on their own).
+    delegation_case_id: Mapped[str | None] = mapped_column(String(36))
     task_code: Mapped[str] = mapped_column(String(64))
     task_catalogue_version: Mapped[str] = mapped_column(String(20))
     what_is_delegated: Mapped[str] = mapped_column(Text)
@@ -135,6 +138,8 @@ class FundingSplit(SyncedMixin, Base):
     plan_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("support_plan.id", ondelete="RESTRICT"), index=True
     )
+    # The delegation whose extra time this share pays for (carried forward like task lines).
+    delegation_case_id: Mapped[str | None] = mapped_column(String(36))
     funder: Mapped[str] = mapped_column(String(32))
     method: Mapped[str] = mapped_column(String(32))
     # The method's inputs, e.g. {"health_minutes": 15, "social_minutes": 30, "rate_pence": ...}.

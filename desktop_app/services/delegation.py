@@ -369,17 +369,53 @@ def _record_plan(session: Session, case: DelegationCase, answers: Answers, recor
                        version_number=(latest or 0) + 1, effective_from=today,
                        created_by_name=recorded_by,
                        person_words=answers.get("S6", {}).get("person_words"))
-    plan.tasks = [_task_line(case, answers)]
-    plan.funding_splits = _funding_rows(session, case, answers, today)
+    carried_tasks, carried_funding = _carried_forward(session, case)
+    plan.tasks = [*carried_tasks, _task_line(case, answers)]
+    plan.funding_splits = [*carried_funding, *_funding_rows(session, case, answers, today)]
     session.add(plan)
     session.flush()
     return plan.version_number
 
 
+_BOOKKEEPING = frozenset({"id", "plan_id", "version", "server_version", "created_at",
+                          "updated_at", "updated_by", "device_id", "deleted"})
+
+
+def _copy(row: Any) -> Any:
+    """A new row with the same content (plan lines are immutable: a new version copies)."""
+    columns = type(row).__table__.columns.keys()
+    return type(row)(**{name: getattr(row, name) for name in columns
+                        if name not in _BOOKKEEPING})
+
+
+def _carried_forward(session: Session, case: DelegationCase
+                     ) -> tuple[list[SupportPlanTask], list[FundingSplit]]:
+    """The person's other running delegations stay on the new plan version: each one's task
+    line and funding from the latest plan that case made. (A person can have eye drops and
+    insulin delegated at once; a new version must not drop the first.)"""
+    others = session.scalars(select(DelegationCase).where(
+        DelegationCase.person_id == case.person_id, DelegationCase.id != case.id,
+        DelegationCase.task_code != case.task_code, ~DelegationCase.deleted,
+        DelegationCase.status.in_((CaseStatus.ACTIVE.value, CaseStatus.SUSPENDED.value))))
+    tasks: list[SupportPlanTask] = []
+    splits: list[FundingSplit] = []
+    for other in others:
+        plan = session.scalar(select(SupportPlan).where(
+            SupportPlan.delegation_case_id == other.id, ~SupportPlan.deleted)
+            .order_by(SupportPlan.version_number.desc()).limit(1))
+        if plan is None:
+            continue
+        tasks += [_copy(line) for line in plan.tasks if line.delegation_case_id == other.id]
+        splits += [_copy(split) for split in plan.funding_splits
+                   if split.delegation_case_id == other.id]
+    return tasks, splits
+
+
 def _task_line(case: DelegationCase, answers: Answers) -> SupportPlanTask:
     s4 = answers.get("S4", {})
     return SupportPlanTask(
-        task_code=case.task_code, task_catalogue_version=case.task_catalogue_version,
+        delegation_case_id=case.id, task_code=case.task_code,
+        task_catalogue_version=case.task_catalogue_version,
         what_is_delegated=s4.get("what_is_delegated", ""),
         what_is_not_delegated=s4.get("what_is_not_delegated", ""),
         frequency=s4.get("frequency", ""), equipment=s4.get("equipment"),
@@ -396,12 +432,14 @@ def _funding_rows(session: Session, case: DelegationCase, answers: Answers,
     s10 = answers.get("S10", {})
     if result is None:
         council = _council_of(session, answers)
-        return [FundingSplit(funder=f.value, method="existing_package", inputs={},
+        return [FundingSplit(delegation_case_id=case.id, funder=f.value,
+                             method="existing_package", inputs={},
                              pence_per_week=0, free_to_person=f is Funder.ICB,
                              lead_commissioner=f is not Funder.ICB, start_date=today)
                 for f in (Funder.ICB, council)]
     return [FundingSplit(
-        funder=share.funder.value, method=result.method.value, inputs=result.json_inputs(),
+        delegation_case_id=case.id, funder=share.funder.value, method=result.method.value,
+        inputs=result.json_inputs(),
         pence_per_week=share.pence_per_week, free_to_person=share.free_to_person,
         lead_commissioner=share.funder == result.lead_commissioner,
         start_date=result.start_date, interim_without_prejudice=interim,

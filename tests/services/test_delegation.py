@@ -163,6 +163,31 @@ def test_a_second_delegation_makes_plan_version_two(
     assert decision.plan_version == 2
 
 
+def test_a_new_plan_version_keeps_the_other_running_delegations(
+    vault: VaultSession, person_id: str, provider: tuple[str, list[str]],
+) -> None:
+    """A second and third task for one person: each new version carries the earlier tasks'
+    lines and funding forward once each (not copies of copies), and names whose they are."""
+    tasks = [D_TASK, "compression_hosiery", "stoma_bag_change"]
+    cases = []
+    for task in tasks:
+        answers = delegated_answers(*provider)
+        answers["S1"]["task_code"] = task
+        case_id = delegation.save_draft(vault.uow, person_id, None, answers, "S10", FLOW,
+                                        CATALOGUE)
+        delegation.decide(vault.uow, case_id, answers, FLOW, CATALOGUE, "N", TODAY)
+        cases.append(case_id)
+    with vault.uow.read() as s:
+        plans = s.scalars(select(SupportPlan).order_by(SupportPlan.version_number)).all()
+        assert [sorted(t.task_code for t in p.tasks) for p in plans] == [
+            sorted(tasks[:n]) for n in (1, 2, 3)]
+        latest = plans[-1]
+        assert sorted(t.delegation_case_id for t in latest.tasks) == sorted(cases)
+        by_case = [f.delegation_case_id for f in latest.funding_splits]
+        assert sorted(by_case) == sorted(cases * 2)  # ICB and council rows, once per case
+        assert len({t.id for p in plans for t in p.tasks}) == 6  # copies are new rows
+
+
 def test_no_consensus_on_funding_opens_a_shared_care_discussion(
     vault: VaultSession, person_id: str, provider: tuple[str, list[str]],
 ) -> None:

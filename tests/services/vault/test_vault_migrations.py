@@ -51,6 +51,9 @@ TABLES = {
     "delegation_case": "id",
     "shared_care_discussion": "id",
     "case_example": "id",
+    "support_plan": "id",
+    "support_plan_task": "id",
+    "funding_split": "id",
     "audit_event": "seq",
     "outbox_entry": "seq",
 }
@@ -66,6 +69,7 @@ def _rows_0001() -> dict[str, list[dict[str, Any]]]:
     p1, p2 = "33333333-0000-4000-8000-000000000001", "33333333-0000-4000-8000-000000000002"
     case_id = "44444444-0000-4000-8000-000000000001"
     disc_id = "55555555-0000-4000-8000-000000000001"
+    plan_id = "cccccccc-0000-4000-8000-000000000001"
     person_common = {"date_of_birth": "1941-07-15", "town": "Leicester", "team": "City North",
                      "gp_practice_code": None, "gp_practice_name": None,
                      "eq_gender_reassignment": None, "eq_marriage_civil_partnership": None,
@@ -114,6 +118,25 @@ def _rows_0001() -> dict[str, list[dict[str, Any]]]:
                           "themes": json.dumps(["funding", "training"]),
                           "summary": "Synthetic example", "outcome_code": "ESCALATED_SHARED_CARE",
                           "decided_on": "2025-03-05", "source_discussion_id": disc_id}],
+        "support_plan": [{**_synced(plan_id), "person_id": p1, "delegation_case_id": case_id,
+                          "version_number": 1, "effective_from": "2025-03-01",
+                          "person_words": "I want to stay at home", "created_by_name": "A Nurse",
+                          "summary": None}],
+        "support_plan_task": [{**_synced("aaaaaaaa-0000-4000-8000-000000000001"),
+                               "plan_id": plan_id, "task_code": "insulin_pen",
+                               "task_catalogue_version": "2025.1", "what_is_delegated": "Pen",
+                               "what_is_not_delegated": "Dose changes", "frequency": "Daily",
+                               "equipment": None, "do_thresholds": "Give it",
+                               "call_nurse_thresholds": "Below 4", "if_refused": "Call",
+                               "if_missed": "Call", "if_equipment_fails": "Call",
+                               "if_out_of_range": "Call", "in_emergency": "Call 999.",
+                               "worker_ids": json.dumps(["w-1"])}],
+        "funding_split": [{**_synced("bbbbbbbb-0000-4000-8000-000000000001"),
+                           "plan_id": plan_id, "funder": "icb", "method": "equal_split",
+                           "inputs": json.dumps({}), "pence_per_week": 1234,
+                           "free_to_person": 1, "lead_commissioner": 0,
+                           "start_date": "2025-03-01", "interim_without_prejudice": 0,
+                           "dispute_reference": None, "reconciled_on": None}],
         "audit_event": [{"seq": n, "id": f"88888888-0000-4000-8000-00000000000{n}", "at": STAMP,
                          "user_id": USER_ID, "device_id": DEVICE_ID, "entity_type": "person",
                          "entity_id": p1, "action": "create" if n == 1 else "update",
@@ -204,6 +227,10 @@ def test_unlock_upgrades_0001_vault_keeping_every_row(tmp_path: Path) -> None:
         assert {"preferred_name", "phone"} <= set(_columns(session.engine, "person"))
         assert all(r["preferred_name"] is None and r["phone"] is None for r in after["person"])
         assert _foreign_keys(session.engine, "case_example") == set()
+        # 0003: plan lines name the delegation of the plan version they were made with.
+        case_id = before["delegation_case"][0]["id"]
+        assert [r["delegation_case_id"] for r in after["support_plan_task"]] == [case_id]
+        assert [r["delegation_case_id"] for r in after["funding_split"]] == [case_id]
         assert after["case_example"][0]["source_discussion_id"] == \
             before["shared_care_discussion"][0]["id"]
         with session.engine.connect() as conn:
