@@ -202,6 +202,7 @@ class AppController:
             self._save_person if self._can(Permission.EDIT_PEOPLE) else None,
             self._contacts_panel(), self._can(Permission.DELEGATE))
         self.person_screen.start_delegation_requested.connect(self.wizards.start)
+        self.person_screen.plans.plan_requested.connect(self._on_plans_plan_requested)
         self._add_caseload()
         self.window.add_screen("delegations", tr("Delegations"), start)
         self.window.add_screen("person", tr("Person record"), self.person_screen)
@@ -249,6 +250,49 @@ class AppController:
         return ContactsPanel(self._run, save if can else None, remove if can else None,
                              lambda text: self.dialogs.ask(
                                  self.window, self.app.tr("Remove contact"), text))
+
+    def _on_plans_plan_requested(self, plan_id: str) -> None:
+        from desktop_app.services.pdf.support_plan import render_support_plan
+        from desktop_app.services.plan_document import load_plan_document
+        name = self.session.user.display_name
+
+        def build() -> Any:
+            document = load_plan_document(self._uow(), plan_id, name, _now())
+            return document, render_support_plan(document)
+
+        def show(built: Any) -> None:
+            document, data = built
+            self._preview(data, self.app.tr("Support plan, version %d") % document.version_number,
+                          f"support-plan-v{document.version_number}.pdf", document)
+
+        self._run(build, show)
+
+    def _on_escalations_form_requested(self, discussion_id: str) -> None:
+        from desktop_app.services.pdf.shared_care_form import render_shared_care_form
+        from desktop_app.services.shared_care_document import load_shared_care_form
+        name = self.session.user.display_name
+
+        def build() -> Any:
+            document = load_shared_care_form(self._uow(), discussion_id, name, _now())
+            return document, render_shared_care_form(document)
+
+        self._run(build, lambda built: self._preview(
+            built[1], self.app.tr("Shared care form"), "shared-care-form.pdf", built[0]))
+
+    def _preview(self, data: bytes, title: str, suggested: str, document: Any) -> None:
+        """Show a PDF to print or export; each print or export is audited."""
+        from PySide6.QtCore import Qt
+
+        from desktop_app.services.plan_document import record_output
+        from desktop_app.ui.pdf_preview import PdfPreviewDialog
+
+        def printed(how: str) -> None:
+            self._run(lambda: record_output(self._uow(), document, how), lambda _: None)
+
+        dialog = PdfPreviewDialog(data, title, suggested, self.window, printed)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.preview = dialog
+        dialog.open()
 
     def _refresh_drafts(self) -> None:
         from desktop_app.services import delegation
@@ -319,10 +363,12 @@ class AppController:
                                screens.CompetencyRegisterWidget(
             run, lambda: reg.competency_register(self._uow(), today()),
             withdraw if allowed(Permission.MANAGE_COMPETENCY) else None))
-        self.window.add_screen("escalations", tr("Escalations"), screens.EscalationsWidget(
+        escalations = screens.EscalationsWidget(
             run, lambda: reg.escalations(self._uow(), today()),
             close if allowed(Permission.CLOSE_DISCUSSION) else None,
-            lambda: reg.changes_of_need_awaiting_mdt(self._uow(), today())))
+            lambda: reg.changes_of_need_awaiting_mdt(self._uow(), today()))
+        escalations.form_requested.connect(self._on_escalations_form_requested)
+        self.window.add_screen("escalations", tr("Escalations"), escalations)
         self.window.add_screen("examples", tr("Case examples"), screens.CaseExamplesWidget(
             run, lambda t, c, th: reg.case_examples(self._uow(), t, c, th),
             lambda: reg.case_example_themes(self._uow()), reg.task_categories()))
@@ -411,6 +457,11 @@ class AppController:
         if self.session is not None:
             self.executor.call(self.session.close)
         self.executor.shutdown()
+
+
+def _now() -> Any:
+    import datetime as dt
+    return dt.datetime.now(dt.UTC)
 
 
 def _warm_imports() -> None:

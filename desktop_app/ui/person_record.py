@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from desktop_app.services.people import EQUALITY_FIELDS, PersonInput
 from desktop_app.services.person_record import PersonRecord
 from desktop_app.ui.contacts import ContactsPanel
+from desktop_app.ui.plans import SupportPlansPanel
 from desktop_app.ui.wizard.base import escape_text
 from desktop_app.ui.wizard.fields import DateField, Line, Para
 
@@ -198,6 +199,7 @@ class PersonRecordWidget(QWidget):
         self._can_delegate = can_delegate
         self.contacts = contacts or ContactsPanel(None, None, None)
         self.contacts.record_changed.connect(self.show_record)
+        self.plans = SupportPlansPanel()
         self.person_id: str | None = None
         self.version = 0
         self.heading = QLabel()
@@ -275,10 +277,8 @@ class PersonRecordWidget(QWidget):
                                 [[d.task_name, d.status, d.outcome_code or "", _d(d.decided_on),
                                   d.flow_version] for d in record.delegations],
                                 tr("Delegations")), tr("Delegations"))
-        self.tabs.addTab(_table([tr("Version"), tr("From"), tr("Tasks"), tr("By")],
-                                [[str(p.version_number), _d(p.effective_from),
-                                  ", ".join(p.task_names or p.task_codes), p.created_by_name]
-                                 for p in record.plans], tr("Support plans")), tr("Support plans"))
+        self.plans.show_plans(record.plans)
+        self.tabs.addTab(self.plans, tr("Support plans"))
         self.tabs.addTab(_table([tr("Kind"), tr("Due"), tr("Done"), tr("Outcome")],
                                 [[r.kind.replace("_", " "), _d(r.due_on), _d(r.done_on),
                                   r.outcome or ""] for r in record.reviews],

@@ -84,3 +84,36 @@ def test_ctrl_f_in_the_screen_list_goes_to_the_caseload_search(
         qtbot.waitUntil(caseload.search_edit.hasFocus, timeout=5000)
     finally:
         controller.shutdown()
+
+
+def test_a_plan_version_opens_as_the_printable_plan_and_printing_is_audited(
+        qtbot, app_home: Path, cheap_kdf, tmp_path: Path) -> None:  # noqa: F811
+    from sqlalchemy import select
+
+    from desktop_app.models.audit import AuditEvent
+    from desktop_app.services.person_record import load_record
+    from desktop_app.ui.pdf_preview import PdfPreviewDialog
+    from tests.services.pdf.plan_fixtures import build_case
+
+    controller = _signed_in(qtbot, "nurse")
+    try:
+        uow, on_db_thread = controller.session.uow, controller.executor.call
+        built = on_db_thread(build_case, uow)
+        person = controller.window.screen("person")
+        person.show_record(on_db_thread(load_record, uow, built.person_id))
+        assert person.plans.table.rowCount() == 1
+        person.plans.open_button.click()
+        qtbot.waitUntil(lambda: isinstance(getattr(controller, "preview", None),
+                                           PdfPreviewDialog), timeout=10000)
+        preview = controller.preview
+        assert preview.document.pageCount() >= 2
+        preview.choose_file = lambda: str(tmp_path / "plan.pdf")
+        preview.export_now()
+        assert (tmp_path / "plan.pdf").read_bytes()[:5] == b"%PDF-"
+
+        def actions() -> list[str]:
+            with uow.read() as s:
+                return list(s.scalars(select(AuditEvent.action)))
+        qtbot.waitUntil(lambda: "export" in on_db_thread(actions), timeout=10000)
+    finally:
+        controller.shutdown()

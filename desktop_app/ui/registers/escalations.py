@@ -147,7 +147,10 @@ class ChangesOfNeedWidget(RegisterWidget):
 
 class EscalationsWidget(RegisterWidget):
     """The two-weekly joint meeting list: open shared care discussions, longest waiting
-    first, and below it the changes of need waiting for an MDT."""
+    first, and below it the changes of need waiting for an MDT. "Shared care form…" asks
+    the app (``form_requested``) for the selected discussion's form to preview and print."""
+
+    form_requested = Signal(str)  # discussion id
 
     def __init__(self, run: Run, load: Callable[[], Sequence[EscalationRow]],
                  close: Callable[[Closure], Any] | None = None,
@@ -177,6 +180,11 @@ class EscalationsWidget(RegisterWidget):
         self.close_button.setAccessibleName(self.tr("Close the selected shared care discussion"))
         self.close_button.clicked.connect(self._on_close_button_clicked)
         self.add_button(self.close_button, allowed=close is not None)
+        self.form_button = QPushButton(self.tr("Shared care &form…"))
+        self.form_button.setAccessibleName(self.tr(
+            "Open the selected discussion's shared care form to print"))
+        self.form_button.clicked.connect(self._on_form_button_clicked)
+        self.add_button(self.form_button)
         self.table.row_activated.connect(self._on_table_row_activated)
         self.changes: ChangesOfNeedWidget | None = None
         if changes is not None:
@@ -203,6 +211,11 @@ class EscalationsWidget(RegisterWidget):
         self.close_dialog.closure_entered.connect(self._on_close_dialog_closure_entered)
         self.close_dialog.open()
         return self.close_dialog
+
+    def _on_form_button_clicked(self, _checked: bool = False) -> None:
+        index = self.table.current_row()
+        if index is not None:
+            self.form_requested.emit(self.model.row(index).discussion_id)
 
     def _on_close_button_clicked(self, _checked: bool = False) -> None:
         self.open_close_dialog()
