@@ -452,6 +452,7 @@ class AppController:
     def shutdown(self) -> None:
         """Close the vault on the database thread and stop it."""
         self.idle.dispose()
+        self.runner.shutdown()
         if self._warm_timer is not None:
             self._warm_timer.stop()
         if self.session is not None:

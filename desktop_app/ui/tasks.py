@@ -7,7 +7,7 @@ through a queued Qt signal, so callbacks always run on the GUI thread.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -23,14 +23,31 @@ class TaskRunner(QObject):
     def __init__(self, executor: DatabaseExecutor, on_unhandled: Callable[[BaseException], None]):
         super().__init__()
         self._executor = executor
+        # Long work that is not database work (a PDF batch waiting on its worker
+        # processes, the network) runs beside the database thread, never on it, so the
+        # database stays free for saving drafts meanwhile.
+        self._background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="background")
         self._on_unhandled = on_unhandled
         self.task_finished.connect(self._on_self_task_finished)
 
     def run(self, fn: Callable[[], Any], done: Callable[[Any], None],
             failed: Callable[[BaseException], None] | None = None) -> Future[Any]:
         """Run ``fn`` on the database thread, then ``done(result)`` or ``failed(error)``."""
-        future = self._executor.submit(fn)
+        return self._watch(self._executor.submit(fn), done, failed)
 
+    def run_in_background(self, fn: Callable[[], Any], done: Callable[[Any], None],
+                          failed: Callable[[BaseException], None] | None = None
+                          ) -> Future[Any]:
+        """Like ``run`` but on a background thread: ``fn`` must send any database work to
+        the database thread itself (``DatabaseExecutor.call``)."""
+        return self._watch(self._background.submit(fn), done, failed)
+
+    def shutdown(self) -> None:
+        """Stop taking background work (running work is left to finish or be cancelled)."""
+        self._background.shutdown(wait=False, cancel_futures=True)
+
+    def _watch(self, future: Future[Any], done: Callable[[Any], None],
+               failed: Callable[[BaseException], None] | None) -> Future[Any]:
         def _deliver(f: Future[Any]) -> None:
             error = f.exception()
             self.task_finished.emit((done, failed), None if error else f.result(), error)
