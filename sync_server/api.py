@@ -256,5 +256,4 @@ def _add_pull(router: APIRouter, session: Callable[[], Iterator[Session]],
         """The device's team's records changed after ``cursor``, oldest first."""
         with db.begin():
             page = pull_page(db, device.team_id, cursor, limit)
-        return FastJSONResponse({"changes": page.changes, "next_cursor": page.next_cursor,
-                                 "has_more": page.has_more})
+        return Response(page.to_json(), media_type="application/json")
