@@ -14,13 +14,15 @@ from desktop_app.models.person import Contact, Person
 from desktop_app.models.plan import FundingSplit, SupportPlan, SupportPlanTask
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.review import Review
+from desktop_app.models.sync import HeldBackChange, SyncConflict, SyncState
 from desktop_app.models.task_type import TaskType
 from desktop_app.models.user import AppUser, Role
 
 __all__ = [
     "AppUser", "AuditAction", "AuditEvent", "Base", "CareProvider", "CareWorker", "CaseExample",
     "CaseStatus", "ClinicalOversight", "CompetencySignOff", "ConsentRecord", "Contact",
-    "DelegationCase", "FundingSplit", "LocalMeta", "MdtDecision", "OutboxEntry",
+    "DelegationCase", "FundingSplit", "HeldBackChange", "LocalMeta", "MdtDecision", "OutboxEntry",
     "OutboxOperation", "OutboxState", "OutcomeCode", "Person", "Review", "Role",
-    "SharedCareDiscussion", "SupportPlan", "SupportPlanTask", "SyncedMixin", "TaskType",
+    "SharedCareDiscussion", "SupportPlan", "SupportPlanTask", "SyncConflict", "SyncState",
+    "SyncedMixin", "TaskType",
 ]

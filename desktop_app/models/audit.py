@@ -27,6 +27,11 @@ class AuditAction(enum.StrEnum):
     SIGN_IN_FAILED = "sign_in_failed"
     EXPORT = "export"
     PRINT = "print"
+    # Sync: a remote change applied here, a conflict resolved, this laptop enrolled.
+    SYNC_RECEIVED = "sync_received"
+    KEPT_MINE = "kept_mine"
+    KEPT_THEIRS = "kept_theirs"
+    ENROLLED = "enrolled"
 
 
 class AuditEvent(Base):

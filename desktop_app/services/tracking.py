@@ -4,7 +4,8 @@ Installed once on the session factory. Before a flush every new or changed synce
 gets its version bumped and who/when/where stamped; hard deletes of synced rows are
 refused (they are tombstoned). After the flush, still inside the transaction, one outbox
 row and one audit row are written per change. Rows applied from the server are marked
-with ``session.info[APPLYING_REMOTE]`` and skip both.
+with ``session.info[APPLYING_REMOTE]`` and skip both (the sync client audits them itself);
+``requeue`` queues a row again as it stands (the sync client's "keep mine").
 """
 
 from __future__ import annotations
@@ -126,6 +127,10 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     if not changes:
         return
     _refuse_lines_added_to_issued(session, changes)
+    _write_outbox_and_audit(session, changes)
+
+
+def _write_outbox_and_audit(session: Session, changes: list[_Change]) -> None:
     actor = _actor(session)
     conn = session.connection()
     outbox_rows = [
@@ -163,6 +168,24 @@ def install_tracking(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "after_flush", _after_flush)
     event.listen(factory, "after_soft_rollback", lambda s, _t: _after_rollback(s))
     event.listen(factory, "after_commit", _after_commit)
+
+
+def requeue(session: Session, obj: SyncedMixin, action: AuditAction) -> None:
+    """Queue ``obj`` as it is now, with its current ``server_version`` as the base.
+
+    For the sync client's "keep mine": the row is written as a new local version (stamped by
+    the signed-in user) without going through the change detection, which would refuse an
+    issued plan row; one outbox row and one audit row (``action``) follow, as for any change.
+    """
+    previous = session.info.get(APPLYING_REMOTE)
+    session.info[APPLYING_REMOTE] = True
+    try:
+        obj.version = (obj.version or 0) + 1
+        _stamp(obj, _actor(session), utc_now())
+        session.flush()
+    finally:
+        session.info[APPLYING_REMOTE] = previous
+    _write_outbox_and_audit(session, [_Change(obj, action)])
 
 
 def tombstone(session: Session, obj: SyncedMixin) -> None:
