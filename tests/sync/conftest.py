@@ -12,14 +12,17 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from desktop_app.services import sync as sync_client
 from sync_server import admin
 from sync_server.config import MIN_CLIENT_VERSION_ENV, normalise_database_url
 from sync_server.database import make_engine, make_session_factory
+from tests.sync.laptops import VaultLaptop, issue_code, make_vault
 from tests.sync.store import (
     MIN_CLIENT_VERSION,
     EnrolFn,
@@ -106,3 +109,29 @@ def enrol(store: StoreProcess, store_sessions: sessionmaker[Session]) -> Iterato
 def store_log(store: StoreProcess) -> Callable[[], str]:
     """The session server's log as it is now."""
     return store.log
+
+
+# --- The desktop sync client (desktop_app/services/sync) on real vaults -------------------
+
+LaptopFn = Callable[..., VaultLaptop]
+
+
+@pytest.fixture
+def laptops(store: StoreProcess, store_sessions: sessionmaker[Session],
+            template_vault: tuple[Path, str, str], tmp_path: Path) -> Iterator[LaptopFn]:
+    """``laptops(team, role="nurse")``: a vault of its own, enrolled by the real client."""
+    made: list[VaultLaptop] = []
+
+    def make(team_name: str, role: str = "nurse") -> VaultLaptop:
+        folder, user_id, _ = template_vault
+        name = f"Laptop {len(made) + 1}"
+        vault = make_vault(folder, tmp_path / f"laptop-{len(made) + 1}", user_id)
+        laptop = VaultLaptop(vault, store.base_url, name)
+        made.append(laptop)
+        code = issue_code(store_sessions, team_name, role)
+        laptop.enrolment = sync_client.enrol(laptop.uow, store.base_url, code, name)
+        return laptop
+
+    yield make
+    for laptop in made:
+        laptop.close()

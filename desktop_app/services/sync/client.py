@@ -1,0 +1,297 @@
+"""One sync run: probe the store, push the outbox in batches, pull the team's changes.
+
+``SyncClient.run(uow, progress, cancelled)`` is plain Python; the UI calls it from a worker
+on a timer, on reconnect and with backoff (``next_delay``). The run
+
+1. reads the enrolment from the vault (``NotEnrolled`` without a token);
+2. probes ``/health``: an answer without the store's header (a captive portal) is
+   ``NotTheStore``, i.e. offline;
+3. pushes the pending outbox in ``seq`` order, in batches of ``batch_size`` (and at most
+   ``max_batch_bytes``), marking entries only by the store's answers (``push``);
+4. pulls pages after the cursor, each applied with the new cursor in one local transaction
+   without writing outbox entries (``pull``);
+5. records the time of the last complete sync.
+
+``cancelled()`` is asked before every batch and every page: a cancelled run stops between
+them, with everything done so far kept. Two runs on one vault never overlap: a second one
+raises ``SyncAlreadyRunning``.
+
+Threads: the vault's single connection belongs to the database thread. Pass ``db`` (for
+example ``DatabaseExecutor.call``) to run the client on a network thread while each step
+that touches the vault runs on the database thread, so other work is never blocked behind
+the network; without ``db`` everything runs on the calling thread, which must then be the
+database thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+import random
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
+
+import httpx
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from desktop_app.models.base import utc_now
+from desktop_app.models.sync import HeldBackChange
+from desktop_app.services.sync.errors import DeviceRevoked, SyncAlreadyRunning, SyncProtocolError
+from desktop_app.services.sync.pull import PageTally, apply_page
+from desktop_app.services.sync.push import (
+    AnswerTally,
+    PlannedChange,
+    PreparedBatch,
+    SentChange,
+    apply_answers,
+    plan_push,
+    prepare_batch,
+    quarantine_unsendable,
+)
+from desktop_app.services.sync.state import (
+    Credentials,
+    credentials,
+    forget_revoked_token,
+    state_row,
+)
+from desktop_app.services.sync.transport import BodyTooLarge, StoreConnection, Timeouts
+from desktop_app.services.tracking import APPLYING_REMOTE
+from desktop_app.services.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+DbCall = Callable[[Callable[[], Any]], Any]
+TOO_LARGE_TO_SEND = "too large to send to the central store, even on its own"
+
+
+class SyncPhase(enum.StrEnum):
+    """Where a run is."""
+
+    CONNECTING = "connecting"
+    PUSHING = "pushing"
+    PULLING = "pulling"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """Reported after each step: changes sent of ``total``, or records received so far."""
+
+    phase: SyncPhase
+    done: int = 0
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What one run did."""
+
+    pushed: int
+    conflicts: int
+    quarantined: int
+    pulled: int
+    deferred: int
+    held_back: int
+    batches: int
+    pages: int
+    cancelled: bool
+    finished_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """Batch and page sizes (the store takes at most 1,000 changes per push and 5,000 records
+    per page) and how long to wait for it."""
+
+    batch_size: int = 500
+    max_batch_bytes: int = 8 * 1024 * 1024
+    pull_limit: int = 5000
+    timeouts: Timeouts = field(default_factory=Timeouts)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.batch_size <= 1000:
+            raise ValueError("batch_size must be between 1 and 1,000")
+        if not 1 <= self.pull_limit <= 5000:
+            raise ValueError("pull_limit must be between 1 and 5,000")
+
+
+def next_delay(failures: int, *, base: float = 30.0, cap: float = 1800.0,
+               rng: Callable[[], float] = random.random) -> float:
+    """Seconds to wait after ``failures`` failed runs in a row: doubling from ``base`` up to
+    ``cap``, each drawn at random from the upper half so laptops do not retry in step."""
+    if failures <= 0:
+        return 0.0
+    ceiling = min(cap, base * 2.0 ** min(failures - 1, 32))
+    return ceiling * (0.5 + 0.5 * rng())
+
+
+_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def _run_lock(engine: Engine) -> threading.Lock:
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(engine)
+        if lock is None:
+            lock = _LOCKS[engine] = threading.Lock()
+        return lock
+
+
+def _engine_of(uow: UnitOfWork) -> Engine:
+    with uow.read() as session:
+        bind = session.get_bind()
+    assert isinstance(bind, Engine)
+    return bind
+
+
+def _direct(fn: Callable[[], Any]) -> Any:
+    return fn()
+
+
+class SyncClient:
+    """Runs syncs of a vault with the central store; holds no state between runs."""
+
+    def __init__(self, options: SyncOptions | None = None, *, db: DbCall | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.options = options or SyncOptions()
+        self._db: DbCall = db or _direct
+        self._transport = transport
+
+    def run(self, uow: UnitOfWork, progress: Callable[[SyncProgress], None],
+            cancelled: Callable[[], bool], *, transport: httpx.BaseTransport | None = None
+            ) -> SyncResult:
+        """One run (module docstring). Raises the typed errors of ``sync.errors``; whatever
+        it raises, every change not answered by the store stays in the outbox."""
+        lock = _run_lock(self._db(lambda: _engine_of(uow)))
+        if not lock.acquire(blocking=False):
+            raise SyncAlreadyRunning("A sync is already running; this one was not started.")
+        try:
+            run = _Run(self.options, self._db, uow, progress, cancelled)
+            return run.go(transport or self._transport)
+        finally:
+            lock.release()
+
+
+def run(uow: UnitOfWork, progress: Callable[[SyncProgress], None],
+        cancelled: Callable[[], bool], *, transport: httpx.BaseTransport | None = None,
+        db: DbCall | None = None, options: SyncOptions | None = None) -> SyncResult:
+    """``SyncClient(options, db=db).run(uow, progress, cancelled, transport=transport)``."""
+    return SyncClient(options, db=db).run(uow, progress, cancelled, transport=transport)
+
+
+class _Run:
+    """The state of one run."""
+
+    def __init__(self, options: SyncOptions, db: DbCall, uow: UnitOfWork,
+                 progress: Callable[[SyncProgress], None], cancelled: Callable[[], bool]
+                 ) -> None:
+        self.options, self.db, self.uow = options, db, uow
+        self.progress, self.is_cancelled = progress, cancelled
+        self.cancelled = False
+        self.pushed = self.conflicts = self.quarantined = 0
+        self.pulled = self.deferred = self.batches = self.pages = 0
+
+    def write(self, fn: Callable[[Session], T]) -> T:
+        """``fn`` in one vault transaction on the database thread; never through tracking."""
+        def step() -> T:
+            with self.uow.begin() as session:
+                session.info[APPLYING_REMOTE] = True
+                return fn(session)
+        result: T = self.db(step)
+        return result
+
+    def stop_here(self) -> bool:
+        if self.is_cancelled():
+            self.cancelled = True
+        return self.cancelled
+
+    def go(self, transport: httpx.BaseTransport | None) -> SyncResult:
+        creds: Credentials = self.db(lambda: credentials(self.uow))
+        self.progress(SyncProgress(SyncPhase.CONNECTING))
+        with StoreConnection(creds.server_url, token=creds.token, ca_bundle=creds.ca_bundle,
+                             transport=transport, timeouts=self.options.timeouts) as conn:
+            conn.health()
+            try:
+                self.push(conn)
+                if not self.cancelled:
+                    self.pull(conn)
+            except DeviceRevoked:
+                self.db(lambda: forget_revoked_token(self.uow))
+                raise
+        if not self.cancelled:
+            self.write(lambda s: setattr(state_row(s), "last_synced_at", utc_now()))
+        held = self.write(lambda s: s.scalar(select(func.count()).select_from(HeldBackChange)))
+        self.progress(SyncProgress(SyncPhase.FINISHED, self.pushed))
+        return SyncResult(self.pushed, self.conflicts, self.quarantined, self.pulled,
+                          self.deferred, int(held or 0), self.batches, self.pages,
+                          self.cancelled, utc_now())
+
+    def push(self, conn: StoreConnection) -> None:
+        """Send the outbox as planned at the start of the run, batch by batch."""
+        plan: list[PlannedChange] = self.write(plan_push)
+        size, sent = self.options.batch_size, 0
+        while sent < len(plan) and not self.stop_here():
+            window = plan[sent:sent + size]
+            batch: PreparedBatch = self.write(partial(
+                prepare_batch, planned=window, max_bytes=self.options.max_batch_bytes))
+            try:
+                answers = conn.push(batch.body)
+            except BodyTooLarge:
+                if len(batch.changes) == 1:
+                    self.write(partial(quarantine_unsendable, change=batch.changes[0].planned,
+                                       reason=TOO_LARGE_TO_SEND))
+                    self.quarantined += 1
+                    sent += 1
+                else:
+                    size = max(1, len(batch.changes) // 2)
+                continue
+            self.answered(batch.changes, answers)
+            sent += len(batch.changes)
+            self.progress(SyncProgress(SyncPhase.PUSHING, sent, len(plan)))
+
+    def answered(self, changes: tuple[SentChange, ...], answers: list[Any]) -> None:
+        tally: AnswerTally = self.write(lambda s: apply_answers(s, changes, answers))
+        self.batches += 1
+        self.pushed += tally.done
+        self.conflicts += tally.conflicts
+        self.quarantined += tally.quarantined
+        for reason in tally.reasons:
+            log.info("the central store refused a change: %s", reason)
+
+    def pull(self, conn: StoreConnection) -> None:
+        """Pages after the stored cursor until the store has no more."""
+        cursor: int = self.write(lambda s: state_row(s).pull_cursor)
+        while not self.stop_here():
+            page = conn.pull(cursor, self.options.pull_limit)
+            following, more = page["next_cursor"], bool(page.get("has_more"))
+            if following < cursor:
+                log.warning("the central store's cursor went back (restored from a backup): "
+                            "pulling everything again")
+                self.write(_start_resync)
+                cursor = 0
+                continue
+            if more and following <= cursor:
+                raise SyncProtocolError("The central store's pages did not move on; sync will "
+                                        "try again later.")
+            tally: PageTally = self.write(partial(
+                apply_page, actor=self.uow.actor, raw=page["changes"], next_cursor=following,
+                has_more=more))
+            cursor = following
+            self.pages += 1
+            self.pulled += tally.applied
+            self.deferred += tally.deferred
+            self.progress(SyncProgress(SyncPhase.PULLING, self.pulled))
+            if not more:
+                return
+
+
+def _start_resync(session: Session) -> None:
+    state = state_row(session)
+    state.pull_cursor = 0
+    state.resync = True

@@ -1,0 +1,247 @@
+"""Reading the outbox into batches, and acting on the store's answers to them.
+
+Coalescing and idempotency keys
+-------------------------------
+Several pending entries for one row send the row once: the **latest** entry, with its own
+key, base and full row, stands for the earlier ones, which are marked with its outcome when
+it is answered (done, conflict or quarantined). An entry's content never changes under its
+key, since every entry is sent exactly as tracking wrote it.
+
+The exception is an entry that was **already sent** (``attempts > 0``) and never answered —
+the reply was lost, the laptop crashed, the run was cancelled mid-request. The store may
+have applied it, so it is sent again, with the same key and content, until it is answered:
+it then comes back ``duplicate`` (applied before) or is applied now. It goes in the same
+batch or an earlier one than the row's latest entry (the outbox is read in ``seq`` order),
+so the latest still lands last. Only never-sent entries are folded into a later one.
+
+Within a run the plan is made once from the entries pending at its start; edits made while
+it runs go out on the next run. ``attempts`` is raised, and committed, before a batch goes
+out, so a crash after the store committed still leaves the entry marked as sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Text, bindparam, func, select, type_coerce, update
+from sqlalchemy.orm import Session
+
+from desktop_app.models.base import utc_now
+from desktop_app.models.outbox import OutboxEntry, OutboxState
+from desktop_app.models.sync import SyncConflict
+from desktop_app.services.sync.entities import entity
+from desktop_app.services.sync.errors import SyncProtocolError
+from desktop_app.services.tracking import row_payload
+
+CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    """``items`` in slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """One outbox entry to send, and the never-sent earlier entries of its row it stands for."""
+
+    seq: int
+    entity_type: str
+    entity_id: str
+    superseded: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SentChange:
+    """A change as it went out in a batch: what its answer is matched against."""
+
+    planned: PlannedChange
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch ready to send: its changes and the request body."""
+
+    changes: tuple[SentChange, ...]
+    body: bytes
+
+
+@dataclass
+class AnswerTally:
+    """What the answers to one batch did."""
+
+    done: int = 0
+    conflicts: int = 0
+    quarantined: int = 0
+    unanswered: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+
+def plan_push(session: Session) -> list[PlannedChange]:
+    """The pending entries to send, in ``seq`` order, coalesced per row (module docstring)."""
+    rows = session.execute(
+        select(OutboxEntry.seq, OutboxEntry.entity_type, OutboxEntry.entity_id,
+               OutboxEntry.attempts)
+        .where(OutboxEntry.state == OutboxState.PENDING.value).order_by(OutboxEntry.seq)
+    ).all()
+    latest = {(r.entity_type, r.entity_id): r.seq for r in rows}
+    folded: dict[int, list[int]] = {}
+    sent: list[tuple[int, str, str]] = []
+    for r in rows:
+        last = latest[(r.entity_type, r.entity_id)]
+        if r.seq == last or r.attempts > 0:
+            sent.append((r.seq, r.entity_type, r.entity_id))
+        else:
+            folded.setdefault(last, []).append(r.seq)
+    return [PlannedChange(seq, et, eid, tuple(folded.get(seq, ()))) for seq, et, eid in sent]
+
+
+def _encode(key: str, entity_type: str, entity_id: str, base: int | None, row_json: str,
+            tombstone: bool) -> str:
+    # The stored payload text goes out as it is (it is JSON already): nothing is parsed and
+    # encoded again, and the content under a key is byte-for-byte what was sent before.
+    return (f'{{"idempotency_key":{json.dumps(key)},"entity_type":{json.dumps(entity_type)},'
+            f'"id":{json.dumps(entity_id)},"base_server_version":{json.dumps(base)},'
+            f'"row":{row_json},"tombstone":{"true" if tombstone else "false"}}}')
+
+
+def prepare_batch(session: Session, planned: Sequence[PlannedChange], max_bytes: int
+                  ) -> PreparedBatch:
+    """Encode as many of ``planned`` as fit in ``max_bytes`` (at least one) and count them
+    as sent (``attempts + 1``) in the caller's transaction, which commits before sending."""
+    wanted = [p.seq for p in planned]
+    stored: dict[int, Any] = {}
+    payload_text = type_coerce(OutboxEntry.payload, Text).label("row_json")
+    deleted = func.json_extract(type_coerce(OutboxEntry.payload, Text), "$.deleted")
+    for part in chunks(wanted):
+        for r in session.execute(
+            select(OutboxEntry.seq, OutboxEntry.idempotency_key, OutboxEntry.base_server_version,
+                   payload_text, deleted.label("deleted"))
+            .where(OutboxEntry.seq.in_(part))
+        ):
+            stored[r.seq] = r
+    parts: list[str] = []
+    sent: list[SentChange] = []
+    size = 16
+    for p in planned:
+        r = stored[p.seq]
+        text = _encode(r.idempotency_key, p.entity_type, p.entity_id, r.base_server_version,
+                       r.row_json, bool(r.deleted))
+        if parts and size + len(text) + 1 > max_bytes:
+            break
+        parts.append(text)
+        size += len(text) + 1
+        sent.append(SentChange(p, r.idempotency_key))
+    for part in chunks([s.planned.seq for s in sent]):
+        session.execute(update(OutboxEntry).where(OutboxEntry.seq.in_(part))
+                        .values(attempts=OutboxEntry.attempts + 1))
+    body = ('{"changes":[' + ",".join(parts) + "]}").encode("ascii")
+    return PreparedBatch(tuple(sent), body)
+
+
+def _answered_version(answer: dict[str, Any]) -> int | None:
+    """The version an applied or duplicate answer stored the change as; None otherwise."""
+    if answer.get("status") == "duplicate":
+        answer = answer.get("original") or {}
+    if answer.get("status") == "applied" and isinstance(answer.get("server_version"), int):
+        return int(answer["server_version"])
+    return None
+
+
+def _set_state(session: Session, seqs: list[int], state: OutboxState,
+               error: str | None = None) -> None:
+    values: dict[str, Any] = {"state": state.value, "last_error": error}
+    if state is OutboxState.DONE:
+        values["done_at"] = utc_now()
+    for part in chunks(seqs):
+        session.execute(update(OutboxEntry).where(OutboxEntry.seq.in_(part)).values(**values))
+
+
+def _record_versions(session: Session, versions: list[tuple[str, str, int]]) -> None:
+    """Set each answered row's ``server_version`` (never backwards), without tracking."""
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for entity_type, entity_id, version in versions:
+        by_type.setdefault(entity_type, []).append({"b_id": entity_id, "b_v": version})
+    for entity_type, params in by_type.items():
+        synced = entity(entity_type)
+        if synced is None:
+            continue
+        t = synced.table
+        stmt = (update(t).where(t.c.id == bindparam("b_id"))
+                .where((t.c.server_version.is_(None)) | (t.c.server_version < bindparam("b_v")))
+                .values(server_version=bindparam("b_v")))
+        session.connection().execute(stmt, params)
+
+
+def record_conflict(session: Session, entity_type: str, entity_id: str, seq: int,
+                    theirs: dict[str, Any], theirs_tombstone: bool, theirs_version: int) -> None:
+    """Keep both versions: mine as the row stands here now, theirs as the store holds it.
+
+    One open conflict per record: a later conflict on the same record updates it.
+    """
+    synced = entity(entity_type)
+    local = session.get(synced.model, entity_id) if synced else None
+    mine = row_payload(local) if local is not None else {}
+    conflict = session.scalars(
+        select(SyncConflict).where(SyncConflict.entity_type == entity_type,
+                                   SyncConflict.entity_id == entity_id,
+                                   SyncConflict.resolved_at.is_(None))).first()
+    if conflict is None:
+        conflict = SyncConflict(entity_type=entity_type, entity_id=entity_id)
+        session.add(conflict)
+    conflict.outbox_seq, conflict.mine = seq, mine
+    conflict.theirs, conflict.theirs_tombstone = theirs, theirs_tombstone
+    conflict.theirs_server_version = theirs_version
+    conflict.detected_at = utc_now()
+    session.flush()
+
+
+def _check_answers(sent: Sequence[SentChange], answers: list[Any]) -> None:
+    keys = [a.get("idempotency_key") if isinstance(a, dict) else None for a in answers]
+    if keys != [s.idempotency_key for s in sent]:
+        raise SyncProtocolError("The central store's answers did not match the batch sent; "
+                                "nothing was marked as sent. Sync will try again later.")
+
+
+def apply_answers(session: Session, sent: Sequence[SentChange], answers: list[Any]
+                  ) -> AnswerTally:
+    """Mark entries by the store's answers, in the caller's transaction (module docstring)."""
+    _check_answers(sent, answers)
+    tally = AnswerTally()
+    done: list[int] = []
+    versions: list[tuple[str, str, int]] = []
+    for change, answer in zip(sent, answers, strict=True):
+        p = change.planned
+        seqs = [p.seq, *p.superseded]
+        status = answer.get("status")
+        version = _answered_version(answer)
+        if version is not None:
+            done += seqs
+            versions.append((p.entity_type, p.entity_id, version))
+            tally.done += 1
+        elif status == "conflict" and isinstance(answer.get("server_version"), int):
+            theirs = answer.get("row") if isinstance(answer.get("row"), dict) else {}
+            _set_state(session, seqs, OutboxState.CONFLICT)
+            record_conflict(session, p.entity_type, p.entity_id, p.seq, theirs,
+                            bool(answer.get("tombstone")), int(answer["server_version"]))
+            tally.conflicts += 1
+        elif status == "rejected":
+            reason = str(answer.get("reason") or "refused by the central store")[:500]
+            _set_state(session, seqs, OutboxState.QUARANTINED, reason)
+            tally.quarantined += 1
+            tally.reasons.append(reason)
+        else:
+            tally.unanswered += 1  # not an answer we can act on: stays pending, sent again
+    _set_state(session, done, OutboxState.DONE)
+    _record_versions(session, versions)
+    return tally
+
+
+def quarantine_unsendable(session: Session, change: PlannedChange, reason: str) -> None:
+    """An entry the store will not even take in a batch of its own (413)."""
+    _set_state(session, [change.seq, *change.superseded], OutboxState.QUARANTINED, reason)

@@ -1,0 +1,215 @@
+"""Talking to the central store over HTTPS: one httpx client, typed failures.
+
+Only a response that carries the store's own header (``X-Shared-Care-Store: 1``) counts as
+an answer (docs/sync-server.md); anything else — a captive portal's sign-in page, a proxy's
+error page — is "offline". Certificates are verified against the system's trust store, or
+only against a configured CA bundle (an NHS internal CA). The device token goes in the
+``Authorization`` header and nowhere else: it is never logged or put in a message.
+"""
+
+from __future__ import annotations
+
+import ssl
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from desktop_app import __version__
+from desktop_app.services.errors import ValidationError
+from desktop_app.services.sync.errors import (
+    OFFLINE,
+    CertificateNotTrusted,
+    ClientTooOld,
+    DeviceRevoked,
+    NotTheStore,
+    PushNotAllowed,
+    ServerUnreachable,
+    StoreUnavailable,
+    SyncProtocolError,
+)
+
+STORE_HEADER = "X-Shared-Care-Store"
+API_PREFIX = "/api/v1"
+SERVICE_NAME = "shared-care-store"
+LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+TOO_OLD = "This version of Shared Care Planner is too old for the central store; please update"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait: to connect, for each read and write, overall for a health probe."""
+
+    connect: float = 10.0
+    read: float = 120.0
+    write: float = 120.0
+    probe: float = 10.0
+
+
+class BodyTooLarge(Exception):
+    """413: the store wants a smaller batch (handled inside the client, never shown)."""
+
+
+def normalise_server_url(url: str) -> str:
+    """``https://host[:port][/path]`` without a trailing slash or ``/api/v1``.
+
+    HTTPS always (the laptops carry patient data); plain HTTP only to this machine itself,
+    for the store's SQLite trial and the tests.
+    """
+    text = url.strip().rstrip("/")
+    if text.endswith(API_PREFIX):
+        text = text[: -len(API_PREFIX)].rstrip("/")
+    parts = urllib.parse.urlsplit(text)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or not host:
+        raise ValidationError("Enter the central store's address, starting with https://",
+                              field="server_url")
+    if parts.scheme == "http" and host not in LOOPBACK:
+        raise ValidationError("The central store's address must start with https://",
+                              field="server_url")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValidationError("Enter just the central store's address, without anything "
+                              "after ? or #", field="server_url")
+    return text
+
+
+def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """Verify against the system's trust store, or only against ``ca_bundle``."""
+    try:
+        return ssl.create_default_context(cafile=ca_bundle or None)
+    except (OSError, ssl.SSLError) as err:
+        raise ValidationError(
+            "The CA bundle file cannot be read as certificates. Check the path in the sync "
+            "settings.", field="ca_bundle") from err
+
+
+def _caused_by_certificate(err: BaseException) -> bool:
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _detail(response: httpx.Response) -> str | None:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        return None
+    return detail if isinstance(detail, str) else None
+
+
+def check_answer(response: httpx.Response) -> None:
+    """Raise the typed error for anything but a 200 from the store itself."""
+    if response.headers.get(STORE_HEADER) != "1":
+        raise NotTheStore(
+            "Something other than the central store answered (perhaps a Wi-Fi sign-in page). "
+            "Sign in to the network, then sync again. Changes are kept on this laptop.")
+    status = response.status_code
+    if status == 200:
+        return
+    if status == 401:
+        raise DeviceRevoked(
+            "The central store no longer accepts this laptop. Ask your administrator for a "
+            "new enrolment code and enrol it again; changes made here are kept.")
+    if status == 403:
+        raise PushNotAllowed(
+            "Your role cannot send changes to the central store. They are kept on this laptop.")
+    if status == 413:
+        raise BodyTooLarge()
+    if status == 426:
+        raise ClientTooOld(_detail(response) or TOO_OLD)
+    if status == 503:
+        raise StoreUnavailable(
+            "The central store is not available just now. Changes are kept and sent later.")
+    if status == 422:
+        raise SyncProtocolError(
+            "The central store did not understand this laptop's request. It has been logged; "
+            "sync will try again later.")
+    raise ServerUnreachable(f"The central store answered with an error ({status}). "
+                            "Changes are kept and sent later.")
+
+
+class StoreConnection:
+    """One connection pool to the store for one sync run or enrolment."""
+
+    def __init__(self, server_url: str, *, token: str | None = None,
+                 ca_bundle: str | None = None, transport: httpx.BaseTransport | None = None,
+                 timeouts: Timeouts | None = None) -> None:
+        self.timeouts = timeouts or Timeouts()
+        base = normalise_server_url(server_url)
+        headers = {"X-Client-Version": __version__, "Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        verify: ssl.SSLContext | bool = (
+            tls_context(ca_bundle) if base.startswith("https:") and transport is None else True)
+        t = self.timeouts
+        self._http = httpx.Client(
+            base_url=base + API_PREFIX, headers=headers, transport=transport, verify=verify,
+            timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.connect),
+            follow_redirects=False, trust_env=False)
+
+    def __enter__(self) -> StoreConnection:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as err:
+            if _caused_by_certificate(err):
+                raise CertificateNotTrusted(
+                    "The central store's certificate is not trusted by this laptop. Check "
+                    "the CA bundle in the sync settings, or ask IT.") from err
+            raise ServerUnreachable(OFFLINE) from err
+        check_answer(response)
+        return response
+
+    def _json(self, response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as err:
+            raise SyncProtocolError("The central store's answer could not be read; sync will "
+                                    "try again later.") from err
+
+    def health(self) -> dict[str, Any]:
+        """The probe: our store (its header and name), reachable, with its database up."""
+        probe = httpx.Timeout(self.timeouts.probe)
+        body = self._json(self._send("GET", "/health", timeout=probe))
+        if not isinstance(body, dict) or body.get("service") != SERVICE_NAME:
+            raise NotTheStore("Something other than the central store answered at that "
+                              "address. Check the address in the sync settings.")
+        return body
+
+    def enrol(self, code: str, device_name: str) -> dict[str, Any]:
+        """Spend an enrolment code; the answer holds the device token (shown only now)."""
+        body = self._json(self._send("POST", "/enrol",
+                                     json={"code": code, "device_name": device_name}))
+        if not isinstance(body, dict) or not isinstance(body.get("token"), str):
+            raise SyncProtocolError("The central store's enrolment answer could not be read.")
+        return body
+
+    def push(self, body: bytes) -> list[dict[str, Any]]:
+        """Send one batch (already encoded); the store's answers, one per change, in order."""
+        response = self._send("POST", "/push", content=body,
+                              headers={"Content-Type": "application/json"})
+        answers = self._json(response).get("answers")
+        if not isinstance(answers, list):
+            raise SyncProtocolError("The central store's answer to a batch could not be read.")
+        return answers
+
+    def pull(self, cursor: int, limit: int) -> dict[str, Any]:
+        """One page of the team's changes after ``cursor``."""
+        page = self._json(self._send("GET", "/pull", params={"cursor": cursor, "limit": limit}))
+        if not (isinstance(page, dict) and isinstance(page.get("changes"), list)
+                and isinstance(page.get("next_cursor"), int)):
+            raise SyncProtocolError("A page from the central store could not be read.")
+        return page
