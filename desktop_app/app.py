@@ -191,7 +191,9 @@ class AppController:
         from desktop_app.ui.main_window import StartDelegationPanel
         from desktop_app.ui.person_record import PersonRecordWidget
         tr = self.app.tr
-        start = StartDelegationPanel(people, self._can(Permission.DELEGATE))
+        start = StartDelegationPanel(people, self._can(Permission.DELEGATE),
+                                     self._can(Permission.PRINT_BATCH))
+        start.batch_requested.connect(self._on_start_batch_requested)
         start.delegation_requested.connect(self._on_window_delegation_requested)
         start.resume_requested.connect(self.wizards.start)
         start.discard_requested.connect(self._on_start_discard_requested)
@@ -266,6 +268,39 @@ class AppController:
                           f"support-plan-v{document.version_number}.pdf", document)
 
         self._run(build, show)
+
+    def _on_start_batch_requested(self) -> None:
+        """The team lead's batch: teams are read first, then the dialog opens."""
+        from desktop_app.services.caseload import teams
+        self._run(lambda: teams(self._uow()), self._open_batch)
+
+    def _open_batch(self, team_names: Any) -> None:
+        import datetime as dt
+
+        from desktop_app.services.pdf.batch import render_batch
+        from desktop_app.services.plan_batch import plans_for_batch
+        from desktop_app.services.plan_document import load_plan_document, record_output
+        from desktop_app.ui.plan_batch import PlanBatchDialog
+        uow, name, on_db_thread = self._uow(), self.session.user.display_name, self.executor.call
+
+        def build(ids: Any, progress: Any, cancelled: Any) -> Any:
+            printed_at = _now()
+            return render_batch(
+                lambda plan_id: on_db_thread(load_plan_document, uow, plan_id, name, printed_at),
+                ids, progress, cancelled)
+
+        def printed(ids: Any, how: str) -> None:
+            def audit() -> None:
+                for plan_id in ids:
+                    record_output(uow, _PlanRef(plan_id), how)
+            self._run(audit, lambda _: None)
+
+        dialog = PlanBatchDialog(
+            list(team_names), lambda team, start, end: plans_for_batch(uow, team, start, end),
+            build, self._run, self.runner.run_in_background, dt.date.today(), self.window,
+            printed)
+        self.batch_dialog = dialog
+        dialog.open()
 
     def _on_escalations_form_requested(self, discussion_id: str) -> None:
         from desktop_app.services.pdf.shared_care_form import render_shared_care_form
@@ -458,6 +493,13 @@ class AppController:
         if self.session is not None:
             self.executor.call(self.session.close)
         self.executor.shutdown()
+
+
+class _PlanRef:
+    """Enough of a plan to audit its printing (``record_output`` needs only this)."""
+
+    def __init__(self, plan_id: str) -> None:
+        self.audit_entity = ("support_plan", plan_id)
 
 
 def _now() -> Any:

@@ -3,7 +3,7 @@
 - Community nurse: people, delegations (the wizard), reviews, competency sign-offs, and
   adding a colleague's sign-in to the laptop (a nurse often sets the laptop up).
 - Team lead: everything, including closing shared care discussions (whose decisions go to
-  the IPCB).
+  the IPCB) and printing a team's plans in one batch.
 - Social care practitioner: shares the assessment and the plan with the MDT: people,
   delegations and reviews; not clinical competence, not closing discussions, not users.
 - Read-only (governance): sees everything, changes nothing.
@@ -29,6 +29,7 @@ class Permission(enum.StrEnum):
     MANAGE_COMPETENCY = "manage_competency"
     CLOSE_DISCUSSION = "close_discussion"
     MANAGE_USERS = "manage_users"
+    PRINT_BATCH = "print_batch"
 
 
 _ALL = frozenset(Permission)
@@ -48,6 +49,7 @@ _WHAT = {
     Permission.MANAGE_COMPETENCY: "change competency sign-offs",
     Permission.CLOSE_DISCUSSION: "close shared care discussions",
     Permission.MANAGE_USERS: "add users",
+    Permission.PRINT_BATCH: "print batches of support plans",
 }
 _ROLE_WORDS = {Role.TEAM_LEAD: "a team lead", Role.NURSE: "a community nurse",
                Role.SOCIAL_CARE_PRACTITIONER: "a social care practitioner",

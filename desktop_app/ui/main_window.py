@@ -36,8 +36,10 @@ class StartDelegationPanel(QWidget):
     delegation_requested = Signal(str)
     resume_requested = Signal(str, str)  # person id, case id
     discard_requested = Signal(str)  # case id
+    batch_requested = Signal()
 
-    def __init__(self, people_count: int, can_delegate: bool = True) -> None:
+    def __init__(self, people_count: int, can_delegate: bool = True,
+                 can_print_batch: bool = False) -> None:
         super().__init__()
         self._can_delegate = can_delegate
         self.summary = QLabel(self.tr("People on this laptop's caseload: %n", "", people_count))
@@ -70,7 +72,12 @@ class StartDelegationPanel(QWidget):
         self.discard_button.clicked.connect(lambda _checked=False: self._emit_selected(False))
         drafts_label = QLabel(self.tr("&Unfinished delegations (saved as you typed):"))
         drafts_label.setBuddy(self.drafts)
+        self.batch_button = QPushButton(self.tr("Print a &batch of plans…"))
+        self.batch_button.setAccessibleName(self.tr(
+            "Print or save the support plans changed in a period, for a team"))
+        self.batch_button.clicked.connect(lambda _checked=False: self.batch_requested.emit())
         draft_buttons = QHBoxLayout()
+        draft_buttons.addWidget(self.batch_button)
         draft_buttons.addStretch(1)
         draft_buttons.addWidget(self.resume_button)
         draft_buttons.addWidget(self.discard_button)
@@ -81,6 +88,7 @@ class StartDelegationPanel(QWidget):
         layout.addWidget(drafts_label)
         layout.addWidget(self.drafts, 1)
         layout.addLayout(draft_buttons)
+        self.batch_button.setVisible(can_print_batch)
         if not can_delegate:
             for widget in (label, self.nhs_edit, self.start_button, self.resume_button,
                            self.discard_button):

@@ -41,6 +41,7 @@ def _action_buttons(window: MainWindow) -> dict[str, bool]:
     person = window.screen("person")
     return {
         "start delegation": not window.screen("delegations").start_button.isHidden(),
+        "print batch": not window.screen("delegations").batch_button.isHidden(),
         "save person": not person.save_button.isHidden(),
         "add contact": not person.contacts.add_button.isHidden(),
         "record review": not window.screen("reviews").record_button.isHidden(),
@@ -52,7 +53,7 @@ def _action_buttons(window: MainWindow) -> dict[str, bool]:
 @pytest.mark.parametrize(("role", "offered"), [
     ("read_only", set()),
     ("team_lead", {"start delegation", "save person", "add contact", "record review",
-                   "withdraw sign-off", "close discussion"}),
+                   "withdraw sign-off", "close discussion", "print batch"}),
     ("social_care_practitioner", {"start delegation", "save person", "add contact",
                                   "record review"}),
     ("nurse", {"start delegation", "save person", "add contact", "record review",
@@ -115,5 +116,32 @@ def test_a_plan_version_opens_as_the_printable_plan_and_printing_is_audited(
             with uow.read() as s:
                 return list(s.scalars(select(AuditEvent.action)))
         qtbot.waitUntil(lambda: "export" in on_db_thread(actions), timeout=10000)
+    finally:
+        controller.shutdown()
+
+
+def test_a_team_lead_prints_this_weeks_plans_as_one_pdf(
+        qtbot, app_home: Path, cheap_kdf) -> None:  # noqa: F811
+    """End to end: the batch button, the plans made today found, rendered on worker
+    processes and shown as one PDF."""
+    from desktop_app.ui.pdf_preview import PdfPreviewDialog
+    from desktop_app.ui.plan_batch import PlanBatchDialog
+    from tests.services.pdf.plan_fixtures import CaseSpec, build_case
+
+    controller = _signed_in(qtbot, "team_lead")
+    try:
+        uow, on_db_thread = controller.session.uow, controller.executor.call
+        for serial, family in ((21, "Example"), (22, "Sample")):
+            on_db_thread(build_case, uow, CaseSpec(serial=serial, family_name=family))
+        controller.window.screen("delegations").batch_button.click()
+        qtbot.waitUntil(lambda: isinstance(getattr(controller, "batch_dialog", None),
+                                           PlanBatchDialog), timeout=10000)
+        dialog = controller.batch_dialog
+        dialog.find_plans()
+        qtbot.waitUntil(lambda: dialog.plan_list.count() == 2, timeout=10000)
+        dialog.make_pdf()
+        qtbot.waitUntil(lambda: isinstance(dialog.preview, PdfPreviewDialog), timeout=60000)
+        assert dialog.preview.document.pageCount() >= 4
+        assert "2 plans ready" in dialog.message.text()
     finally:
         controller.shutdown()
