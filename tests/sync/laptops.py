@@ -108,6 +108,14 @@ class VaultLaptop:
             s.flush()
             return person.id
 
+    def add_people(self, serials: range) -> list[str]:
+        """Many people in one transaction (one outbox entry each)."""
+        with self.uow.begin() as s:
+            people = [Person(**person_values(n)) for n in serials]
+            s.add_all(people)
+            s.flush()
+            return [p.id for p in people]
+
     def edit(self, model: type[SyncedMixin], record_id: str, **changes: Any) -> None:
         with self.uow.begin() as s:
             row = s.get(model, record_id)

@@ -75,10 +75,14 @@ def sync_status(uow: UnitOfWork) -> SyncStatus:
 
 
 def list_quarantined(uow: UnitOfWork) -> list[QuarantinedChange]:
-    """Every refused change, oldest first."""
+    """One refused change per record (its latest; earlier ones of the record go with it),
+    oldest first."""
     with uow.read() as session:
-        rows = session.scalars(select(OutboxEntry).where(
-            OutboxEntry.state == OutboxState.QUARANTINED.value).order_by(OutboxEntry.seq))
+        latest = (select(func.max(OutboxEntry.seq))
+                  .where(OutboxEntry.state == OutboxState.QUARANTINED.value)
+                  .group_by(OutboxEntry.entity_type, OutboxEntry.entity_id))
+        rows = session.scalars(select(OutboxEntry).where(OutboxEntry.seq.in_(latest))
+                               .order_by(OutboxEntry.seq))
         return [QuarantinedChange(e.seq, e.entity_type, e.entity_id, e.last_error or "",
                                   e.created_at) for e in rows]
 

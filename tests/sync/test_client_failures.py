@@ -1,0 +1,216 @@
+"""The client when things go wrong: a refused change among fifty, a revoked laptop, a captive
+portal, a store that wants a newer app, no network, TLS, cancelling, and a second run."""
+
+from __future__ import annotations
+
+import http.server
+import ssl
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import trustme
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from desktop_app.models.outbox import OutboxState
+from desktop_app.models.person import Person
+from desktop_app.models.sync import SyncState
+from desktop_app.services import sync
+from sync_server import admin
+from sync_server.config import MIN_CLIENT_VERSION_ENV
+from tests.sync.conftest import LaptopFn
+from tests.sync.laptops import VaultLaptop, assert_agree, issue_code, server_records
+from tests.sync.store import PostgresCluster, StoreProcess, free_port
+
+
+def _team(laptop: VaultLaptop) -> str:
+    assert laptop.enrolment is not None
+    return laptop.enrolment.team_id
+
+
+def _point_at(laptop: VaultLaptop, url: str) -> None:
+    with laptop.uow.begin() as s:
+        s.execute(update(SyncState).values(server_url=url))
+
+
+def test_one_invalid_change_in_fifty_is_quarantined_and_the_queue_moves_on(
+        laptops: LaptopFn, team: str, pg: psycopg.Connection) -> None:
+    nurse = laptops(team)
+    ids = nurse.add_people(range(1, 51))
+    nurse.edit(Person, ids[20], communication_needs="x" * 300_000)  # over the store's limit
+
+    result = nurse.sync()
+
+    assert (result.pushed, result.quarantined, result.batches) == (49, 1, 1)
+    [refused] = sync.list_quarantined(nurse.uow)
+    assert (refused.entity_type, refused.entity_id, refused.reason) == (
+        "person", ids[20], "row is too large")
+    assert len(server_records(pg, _team(nurse))) == 49
+    assert sync.sync_status(nurse.uow).quarantined == 1
+    # The queue is not blocked: a later change goes through.
+    later = nurse.add_person(99)
+    assert nurse.sync().pushed == 1
+    assert ("person", later) in server_records(pg, _team(nurse))
+
+    # Shortened and retried, the record goes through with a fresh key.
+    nurse.edit(Person, ids[20], communication_needs="Prefers large print")
+    sync.retry_quarantined(nurse.uow, refused.seq)
+    assert nurse.sync().pushed == 1
+    assert sync.list_quarantined(nurse.uow) == []
+    assert_agree(pg, _team(nurse), [nurse])
+
+
+def test_a_revoked_laptop_is_told_so_and_keeps_its_changes(
+        laptops: LaptopFn, team: str, store_sessions: sessionmaker[Session]) -> None:
+    nurse = laptops(team)
+    nurse.add_person(1)
+    assert nurse.enrolment is not None
+    with store_sessions.begin() as session:
+        assert admin.revoke_device(session, nurse.enrolment.device_id)
+
+    with pytest.raises(sync.DeviceRevoked, match="enrol it again"):
+        nurse.sync()
+
+    assert len(nurse.outbox(OutboxState.PENDING)) == 1
+    assert not sync.sync_status(nurse.uow).enrolled
+    assert sync.sync_settings(nurse.uow).revoked_at is not None
+    with pytest.raises(sync.NotEnrolled):
+        nurse.sync()
+    # A new code enrols it again, and the change waiting since goes out.
+    sync.enrol(nurse.uow, nurse.server_url, issue_code(store_sessions, team), "Laptop again")
+    assert nurse.sync().pushed == 1
+
+
+@pytest.fixture
+def captive_portal() -> Iterator[str]:
+    """A plain web server answering every request with a sign-in page (200, no store header)."""
+    class Portal(http.server.BaseHTTPRequestHandler):
+        def _page(self) -> None:
+            body = b"<html><body>Sign in to Hospital Guest Wi-Fi</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _page
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Portal)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_captive_portal_is_offline_not_an_answer(laptops: LaptopFn, team: str,
+                                                   captive_portal: str) -> None:
+    nurse = laptops(team)
+    nurse.add_person(1)
+    _point_at(nurse, captive_portal)
+
+    with pytest.raises(sync.NotTheStore) as caught:
+        nurse.sync()
+
+    assert isinstance(caught.value, sync.ServerUnreachable)
+    assert "Wi-Fi sign-in" in str(caught.value)
+    [waiting] = nurse.outbox(OutboxState.PENDING)
+    assert waiting.attempts == 0  # the probe failed: nothing was even sent
+    with pytest.raises(sync.NotTheStore):
+        sync.enrol(nurse.uow, captive_portal, "7KQ2-M9XD-4RTB-0WZH", "Laptop")
+
+
+def test_no_network_is_server_unreachable_and_changes_stay(laptops: LaptopFn,
+                                                           team: str) -> None:
+    nurse = laptops(team)
+    nurse.add_person(1)
+    _point_at(nurse, f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(sync.ServerUnreachable, match="kept on this laptop"):
+        nurse.sync()
+    assert len(nurse.outbox(OutboxState.PENDING)) == 1
+    assert sync.sync_status(nurse.uow).last_synced_at is None
+
+
+def test_a_store_that_needs_a_newer_app_stops_sync_with_its_message(
+        laptops: LaptopFn, team: str, postgres: PostgresCluster, tmp_path: Path) -> None:
+    nurse = laptops(team)
+    nurse.add_person(1)
+    strict = StoreProcess(postgres.store_url, tmp_path / "strict.log",
+                          env={MIN_CLIENT_VERSION_ENV: "9.0.0"}).start()
+    try:
+        _point_at(nurse, strict.base_url)
+        with pytest.raises(sync.ClientTooOld, match="too old for the central store"):
+            nurse.sync()
+    finally:
+        strict.stop()
+    assert len(nurse.outbox(OutboxState.PENDING)) == 1
+
+
+def test_tls_is_verified_against_the_ca_bundle_or_refused(
+        laptops: LaptopFn, team: str, postgres: PostgresCluster, tmp_path: Path) -> None:
+    ca = trustme.CA()
+    issued = ca.issue_cert("127.0.0.1", "localhost")
+    bundle, chain, key = tmp_path / "ca.pem", tmp_path / "server.pem", tmp_path / "server.key"
+    ca.cert_pem.write_to_path(str(bundle))
+    for blob in issued.cert_chain_pems:
+        blob.write_to_path(str(chain), append=True)
+    issued.private_key_pem.write_to_path(str(key))
+    nurse = laptops(team)
+    nurse.add_person(1)
+    secure = StoreProcess(postgres.store_url, tmp_path / "tls.log", tls=(chain, key)).start(
+        verify=ssl.create_default_context(cafile=str(bundle)))
+    try:
+        _point_at(nurse, secure.base_url)
+        with pytest.raises(sync.CertificateNotTrusted):  # the system store does not know it
+            nurse.sync()
+        sync.set_ca_bundle(nurse.uow, str(bundle))
+        assert nurse.sync().pushed == 1
+    finally:
+        secure.stop()
+    assert sync.sync_settings(nurse.uow).ca_bundle == str(bundle)
+
+
+def test_cancel_stops_between_batches_and_the_rest_goes_next_time(
+        laptops: LaptopFn, team: str, pg: psycopg.Connection) -> None:
+    nurse = laptops(team)
+    nurse.add_people(range(1, 31))
+    batches: list[int] = []
+
+    def note(progress: sync.SyncProgress) -> None:
+        if progress.phase is sync.SyncPhase.PUSHING:
+            batches.append(progress.done)
+
+    client = sync.SyncClient(sync.SyncOptions(batch_size=10))
+    result = client.run(nurse.uow, note, lambda: len(batches) >= 1)
+
+    assert result.cancelled and (result.pushed, result.batches, result.pages) == (10, 1, 0)
+    assert len(nurse.outbox(OutboxState.PENDING)) == 20
+    assert len(server_records(pg, _team(nurse))) == 10
+    assert sync.sync_status(nurse.uow).last_synced_at is None  # not a complete sync
+    finished = nurse.sync(batch_size=10)
+    assert not finished.cancelled and finished.pushed == 20
+    assert sync.sync_status(nurse.uow).last_synced_at is not None
+
+
+def test_a_second_run_of_the_same_vault_is_refused_while_one_runs(laptops: LaptopFn,
+                                                                  team: str) -> None:
+    nurse = laptops(team)
+    nurse.add_person(1)
+    refused: list[Exception] = []
+
+    def start_another(progress: sync.SyncProgress) -> None:
+        if progress.phase is sync.SyncPhase.CONNECTING:
+            try:
+                sync.SyncClient().run(nurse.uow, lambda _p: None, lambda: False)
+            except sync.SyncAlreadyRunning as err:
+                refused.append(err)
+
+    assert sync.SyncClient().run(nurse.uow, start_another, lambda: False).pushed == 1
+    assert len(refused) == 1
+    assert nurse.sync().pushed == 0  # the lock was released
