@@ -63,8 +63,8 @@ class SyncedEntity:
     name: str
     model: type[SyncedMixin]
     table: Table
-    # (attribute name, column name, converter) for every column.
-    columns: tuple[tuple[str, str, Converter], ...]
+    # (attribute name, column name, converter, value when the row lacks it) for every column.
+    columns: tuple[tuple[str, str, Converter, Any], ...]
     # (column name, parent entity name) for every foreign key to another synced table.
     parents: tuple[tuple[str, str], ...]
     order: int
@@ -72,7 +72,9 @@ class SyncedEntity:
     def values(self, row: dict[str, Any], server_version: int, tombstone: bool
                ) -> dict[str, Any]:
         """Column values for ``row`` as the store holds it at ``server_version``."""
-        out = {name: convert(row.get(attr)) for attr, name, convert in self.columns}
+        # A row from an older version of the app may lack a newer column: its default.
+        out = {name: convert(row[attr]) if attr in row else missing
+               for attr, name, convert, missing in self.columns}
         out["server_version"] = server_version
         out["deleted"] = tombstone
         return out
@@ -94,12 +96,18 @@ def _upsert(table: Table) -> Insert:
 def _entity(mapper: Mapper[Any], order: int, names: dict[str, str]) -> SyncedEntity:
     table = mapper.local_table
     assert isinstance(table, Table)
-    columns = tuple((attr.key, table.c[attr.columns[0].key].name, _converter(attr.columns[0]))
+    columns = tuple((attr.key, table.c[attr.columns[0].key].name, _converter(attr.columns[0]),
+                     _scalar_default(table.c[attr.columns[0].key]))
                     for attr in mapper.column_attrs)
     parents = tuple((fk.parent.name, names[fk.column.table.name])
                     for fk in table.foreign_keys if fk.column.table.name in names)
     model: type[SyncedMixin] = mapper.class_
     return SyncedEntity(_wire_name(model), model, table, columns, parents, order)
+
+
+def _scalar_default(column: ColumnElement[Any]) -> Any:
+    default = getattr(column, "default", None)
+    return default.arg if default is not None and default.is_scalar else None
 
 
 def _wire_name(model: type[SyncedMixin]) -> str:

@@ -1,0 +1,234 @@
+"""The sync client's parts without a server: backoff, addresses, answers, coalescing, and
+applying remote rows (parents first, rules of this laptop, never through the outbox)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select, update
+
+from desktop_app.models.outbox import OutboxEntry
+from desktop_app.models.person import Contact, Person
+from desktop_app.services import sync
+from desktop_app.services.audit import verify_chain
+from desktop_app.services.errors import ValidationError
+from desktop_app.services.sync.pull import (
+    PageTally,
+    RemoteChange,
+    apply_changes,
+    retry_held_back,
+)
+from desktop_app.services.sync.push import plan_push
+from desktop_app.services.sync.transport import (
+    BodyTooLarge,
+    check_answer,
+    normalise_server_url,
+)
+from desktop_app.services.tracking import APPLYING_REMOTE, row_payload
+from desktop_app.services.vault import VaultSession
+from tests.support import person_values
+
+
+def test_next_delay_doubles_with_jitter_up_to_the_cap() -> None:
+    assert sync.next_delay(0) == 0.0
+    assert [sync.next_delay(n, rng=lambda: 1.0) for n in range(1, 8)] == [
+        30.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1800.0]
+    assert sync.next_delay(3, rng=lambda: 0.0) == 60.0  # the lower half is never drawn
+    assert sync.next_delay(10_000) <= 1800.0
+    assert sync.next_delay(2, base=1.0, cap=10.0, rng=lambda: 0.5) == 1.5
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("https://store.example.nhs.uk", "https://store.example.nhs.uk"),
+    ("  https://store.example.nhs.uk/api/v1/ ", "https://store.example.nhs.uk"),
+    ("https://gateway.example.nhs.uk/scp/", "https://gateway.example.nhs.uk/scp"),
+    ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+    ("http://localhost:8000/", "http://localhost:8000"),
+])
+def test_server_addresses_are_normalised(typed: str, expected: str) -> None:
+    assert normalise_server_url(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["http://store.example.nhs.uk", "store.example.nhs.uk",
+                                   "ftp://x", "https://", "https://a/?q=1",
+                                   "https://user:pw@store.example.nhs.uk"])
+def test_plain_http_to_another_machine_and_nonsense_are_refused(typed: str) -> None:
+    with pytest.raises(ValidationError):
+        normalise_server_url(typed)
+
+
+def _response(status: int, store: bool = True, body: Any = None) -> httpx.Response:
+    headers = {"X-Shared-Care-Store": "1"} if store else {}
+    return httpx.Response(status, headers=headers, json=body if body is not None else {})
+
+
+@pytest.mark.parametrize(("status", "error"), [
+    (401, sync.DeviceRevoked), (403, sync.PushNotAllowed), (413, BodyTooLarge),
+    (426, sync.ClientTooOld), (503, sync.StoreUnavailable), (422, sync.SyncProtocolError),
+    (500, sync.ServerUnreachable), (404, sync.ServerUnreachable),
+])
+def test_each_refusal_is_its_typed_error(status: int, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        check_answer(_response(status))
+
+
+def test_only_the_stores_own_header_makes_an_answer() -> None:
+    check_answer(_response(200))
+    with pytest.raises(sync.NotTheStore):
+        check_answer(_response(200, store=False))
+    with pytest.raises(sync.NotTheStore):  # even a "401" from a proxy is not the store's
+        check_answer(_response(401, store=False))
+    with pytest.raises(sync.ClientTooOld, match="^Please update to 2.0$"):
+        check_answer(_response(426, body={"detail": "Please update to 2.0"}))
+
+
+def _add(vault: VaultSession, serial: int) -> str:
+    with vault.uow.begin() as s:
+        person = Person(**person_values(serial))
+        s.add(person)
+        s.flush()
+        return person.id
+
+
+def _edit(vault: VaultSession, person_id: str, **changes: Any) -> None:
+    with vault.uow.begin() as s:
+        person = s.get(Person, person_id)
+        assert person is not None
+        for name, value in changes.items():
+            setattr(person, name, value)
+
+
+def test_several_edits_of_a_row_are_sent_once_but_a_sent_entry_is_sent_again(
+        vault: VaultSession) -> None:
+    edith, arthur = _add(vault, 1), _add(vault, 2)
+    _edit(vault, edith, phone="0116 496 0001")
+    _edit(vault, edith, phone="0116 496 0002")
+    with vault.uow.read() as s:
+        planned = plan_push(s)
+    seqs = {p.entity_id: p for p in planned}
+    assert [p.entity_id for p in planned] == [arthur, edith]
+    assert len(seqs[edith].superseded) == 2 and seqs[arthur].superseded == ()
+
+    # The first edit went out once and its reply was lost: it goes again, as it was.
+    with vault.uow.begin() as s:
+        first_edit = sorted(seqs[edith].superseded)[1]
+        s.execute(update(OutboxEntry).where(OutboxEntry.seq == first_edit).values(attempts=1))
+    with vault.uow.read() as s:
+        planned = plan_push(s)
+    assert [p.seq for p in planned if p.entity_id == edith] == [first_edit, seqs[edith].seq]
+    assert [p.superseded for p in planned if p.entity_id == edith] == [
+        (), (sorted(seqs[edith].superseded)[0],)]
+
+
+def _remote(model_row: dict[str, Any], version: int, entity_type: str = "person",
+            tombstone: bool = False) -> RemoteChange:
+    return RemoteChange(entity_type, model_row["id"], version, model_row, tombstone)
+
+
+def _person_row(serial: int, **overrides: Any) -> dict[str, Any]:
+    values = person_values(serial, **overrides)
+    now = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC).isoformat()
+    row: dict[str, Any] = {
+        "id": str(uuid.uuid4()), "version": 1, "server_version": None, "created_at": now,
+        "updated_at": now, "updated_by": str(uuid.uuid4()), "device_id": str(uuid.uuid4()),
+        "deleted": False, **values, "date_of_birth": values["date_of_birth"].isoformat()}
+    return row
+
+
+def _apply(vault: VaultSession, changes: list[RemoteChange]) -> PageTally:
+    with vault.uow.begin() as s:
+        s.info[APPLYING_REMOTE] = True
+        return apply_changes(s, vault.actor, changes)
+
+
+def _count(vault: VaultSession, what: Any) -> int:
+    with vault.uow.read() as s:
+        return int(s.scalar(select(func.count()).select_from(what)) or 0)
+
+
+def test_a_child_before_its_parent_is_held_back_then_applied(vault: VaultSession) -> None:
+    person = _person_row(1)
+    contact = {"id": str(uuid.uuid4()), "version": 1, "server_version": None,
+               "created_at": person["created_at"], "updated_at": person["updated_at"],
+               "updated_by": person["updated_by"], "device_id": person["device_id"],
+               "deleted": False, "person_id": person["id"], "kind": "next_of_kin",
+               "name": "Frank Example", "relationship": "son", "phone": None, "email": None,
+               "address": None, "registration_reference": None, "registered_on": None,
+               "can_decide_health_welfare": False}
+    outbox_before = _count(vault, OutboxEntry)
+
+    first = _apply(vault, [_remote(contact, 5, "contact")])
+    assert (first.applied, first.held_back) == (0, 1)
+    [held] = sync.list_held_back(vault.uow)
+    assert held.reason == "waiting for its person record"
+
+    second = _apply(vault, [_remote(person, 7)])
+    assert second.applied == 1
+    with vault.uow.begin() as s:
+        assert retry_held_back(s, vault.actor).applied == 1
+    assert sync.list_held_back(vault.uow) == []
+    with vault.uow.read() as s:
+        stored = s.get(Contact, contact["id"])
+        assert stored is not None and stored.server_version == 5
+        assert row_payload(stored) | {"server_version": None} == contact
+    assert _count(vault, OutboxEntry) == outbox_before
+    with vault.engine.connect() as conn:
+        assert verify_chain(conn) is None
+
+
+def test_parents_and_children_in_one_page_apply_in_order(vault: VaultSession) -> None:
+    person = _person_row(1)
+    contact = {**_person_row(9), "id": str(uuid.uuid4())}
+    contact = {k: contact[k] for k in ("id", "version", "server_version", "created_at",
+                                       "updated_at", "updated_by", "device_id", "deleted")}
+    contact.update(person_id=person["id"], kind="other", name="Neighbour")
+    tally = _apply(vault, [_remote(contact, 3, "contact"), _remote(person, 4)])
+    assert (tally.applied, tally.held_back) == (2, 0)
+
+
+def test_a_row_breaking_a_local_rule_is_held_back_alone(vault: VaultSession) -> None:
+    mine = _add(vault, 1)
+    with vault.uow.begin() as s:
+        s.execute(update(OutboxEntry).values(state="done"))
+    with vault.uow.read() as s:
+        taken = s.get(Person, mine)
+        assert taken is not None
+        nhs_number = taken.nhs_number
+    twin = _person_row(2, nhs_number=nhs_number)  # the same person added on two laptops
+    other = _person_row(3)
+    tally = _apply(vault, [_remote(twin, 10), _remote(other, 11)])
+    assert (tally.applied, tally.held_back) == (1, 1)
+    [held] = sync.list_held_back(vault.uow)
+    assert held.entity_id == twin["id"] and "unique constraint failed" in held.reason
+
+
+def test_an_unsent_local_edit_is_not_overwritten(vault: VaultSession) -> None:
+    mine = _add(vault, 1)
+    with vault.uow.read() as s:
+        row = row_payload(s.get(Person, mine))  # type: ignore[arg-type]
+    theirs = {**row, "phone": "0116 496 0999", "version": 3}
+    tally = _apply(vault, [_remote(theirs, 20)])
+    assert (tally.applied, tally.deferred) == (0, 1)
+    with vault.uow.read() as s:
+        kept = s.get(Person, mine)
+        assert kept is not None and kept.phone is None and kept.server_version is None
+
+
+def test_an_older_version_never_replaces_a_newer_one(vault: VaultSession) -> None:
+    row = _person_row(1)
+    assert _apply(vault, [_remote({**row, "given_name": "New"}, 9)]).applied == 1
+    assert _apply(vault, [_remote({**row, "given_name": "Old"}, 8)]).skipped == 1
+    with vault.uow.read() as s:
+        kept = s.get(Person, row["id"])
+        assert kept is not None and kept.given_name == "New" and kept.server_version == 9
+
+
+def test_not_enrolled_is_said_plainly(vault: VaultSession) -> None:
+    with pytest.raises(sync.NotEnrolled, match="not enrolled"):
+        sync.SyncClient().run(vault.uow, lambda _p: None, lambda: False)
+    status = sync.sync_status(vault.uow)
+    assert not status.enrolled and status.last_synced_at is None
