@@ -16,7 +16,7 @@ Dates stay dates and money stays whole pence; the renderer formats them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -471,3 +471,15 @@ def record_output(uow: UnitOfWork, document: Printable,
     with uow.begin() as session:
         append_events(session.connection(), session.info[ACTOR],
                       [(entity_type, entity_id, action.value)])
+
+
+def record_outputs(uow: UnitOfWork, documents: Iterable[Printable],
+                   how: Literal["print", "export"]) -> None:
+    """Audit a batch sent to a printer or exported: one event per document, one transaction.
+
+    Call it on the database thread once the batch has really been printed or written.
+    """
+    action = AuditAction.PRINT if how == "print" else AuditAction.EXPORT
+    items = [(*document.audit_entity, action.value) for document in documents]
+    with uow.begin() as session:
+        append_events(session.connection(), session.info[ACTOR], items)

@@ -1,0 +1,20 @@
+"""What a batch worker process runs: one support plan document in, its PDF bytes out.
+
+The batch (``batch.py``) starts its worker processes with the *spawn* start method, so each
+worker is a fresh interpreter that imports this module by name to find ``render_plan``.
+Keep it small: it imports the renderer and nothing of Qt, the vault or the database engine.
+(Unpickling a ``PlanDocument`` does import ``plan_document``, whose module loads the
+SQLAlchemy models to define the blocks; no engine, connection or key is ever made here.)
+
+Documents arrive and PDFs leave through the pool's pipes; nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+from desktop_app.services.pdf.support_plan import render_support_plan
+from desktop_app.services.plan_document import PlanDocument
+
+
+def render_plan(document: PlanDocument) -> bytes:
+    """The plan's PDF (its own "Page X of Y"), rendered in a worker process."""
+    return render_support_plan(document)
