@@ -56,6 +56,7 @@ class AppController:
         self.dialog: Any = None
         self.wizards: Any = None
         self._hidden_windows: list[Any] = []
+        self.sync_controller: Any = None
         self._locked_user = ""
         self._warm_timer: Any = None
         from desktop_app.ui.idle import IdleWatcher
@@ -160,9 +161,14 @@ class AppController:
         self._hidden_windows = []
         self.window.activateWindow()
         self.idle.start()
+        if self.sync_controller is not None:
+            self.sync_controller.start()
 
     def _discard_windows(self) -> None:
         """Another user signed in: the previous user's screens are closed."""
+        if self.sync_controller is not None:
+            self.sync_controller.stop()
+            self.sync_controller = None
         for widget in [*self._hidden_windows, self.window]:
             if widget is not None:
                 widget.hide()
@@ -185,7 +191,6 @@ class AppController:
 
     def _add_screens(self, people: int) -> None:
         """Compose the feature screens into the main window."""
-        from PySide6.QtWidgets import QLabel
 
         from desktop_app.services.roles import Permission
         from desktop_app.ui.main_window import StartDelegationPanel
@@ -209,9 +214,50 @@ class AppController:
         self.window.add_screen("delegations", tr("Delegations"), start)
         self.window.add_screen("person", tr("Person record"), self.person_screen)
         self._add_registers()
-        sync = QLabel(tr("Sync with the central store is not set up on this laptop yet."))
-        sync.setAccessibleName(tr("Sync"))
-        self.window.add_screen("sync", tr("Sync"), sync)
+        self._add_sync()
+
+    def _add_sync(self) -> None:
+        """The Sync screen, the status bar's sync state, and when to sync."""
+        from desktop_app.services import sync
+        from desktop_app.services.roles import Permission
+        from desktop_app.ui.sync_controller import SyncController
+        from desktop_app.ui.sync_page import SyncActions, SyncPage
+        uow, on_db_thread = self._uow, self.executor.call
+        writer = self._can(Permission.EDIT_PEOPLE)
+        actions = SyncActions(
+            self._run, lambda: sync.sync_settings(uow()),
+            (lambda url, code, name, ca: sync.enrol(uow(), url, code, name, ca))
+            if self._can(Permission.MANAGE_USERS) else None,
+            lambda: sync.list_conflicts(uow()),
+            (lambda conflict_id, keep: sync.resolve_conflict(uow(), conflict_id, keep))
+            if writer else None,
+            lambda: sync.list_quarantined(uow()),
+            (lambda seq: sync.retry_quarantined(uow(), seq)) if writer else None)
+        controller = SyncController(
+            lambda progress, cancelled: sync.run(uow(), progress, cancelled, db=on_db_thread),
+            lambda: sync.sync_status(uow()), self._run, self.runner.run_in_background,
+            self.app.tr, self.window)
+        page = SyncPage(actions, controller.sync_now, controller.cancel)
+        controller.status_changed.connect(self.window.sync_label.setText)
+        controller.status_changed.connect(page.show_status)
+        controller.run_started.connect(lambda: page.show_running(True))
+        controller.run_progressed.connect(page.show_progress)
+        controller.run_finished.connect(page.show_finished)
+        self.window.add_screen("sync", self.app.tr("Sync"), page)
+        self.window.confirm_close = self._confirm_close
+        self.sync_controller, self.sync_page = controller, page
+        page.refresh()
+        controller.start()
+
+    def _confirm_close(self) -> bool:
+        """Closing with changes not yet sent: say they are safe, and ask."""
+        status = self.sync_controller.last_status
+        if status is None or not status.enrolled or not status.pending:
+            return True
+        return bool(self.dialogs.ask(self.window, self.app.tr("Changes not sent yet"), self.app.tr(
+            "%d changes have not reached the central store yet. They are kept safely in the "
+            "encrypted vault on this laptop and go at the next sync. Close anyway?")
+            % status.pending))
 
     def _can(self, permission: Any) -> bool:
         """Whether the signed-in role may do this (screens hide what it cannot)."""
@@ -465,6 +511,8 @@ class AppController:
         if self.session is None:
             return
         self.idle.stop()
+        if self.sync_controller is not None:
+            self.sync_controller.stop()
         wizard = getattr(self.wizards, "wizard", None)
         if wizard is not None and wizard.isVisible():
             wizard.save_draft_now()  # queued on the database thread before the close
@@ -487,6 +535,8 @@ class AppController:
     def shutdown(self) -> None:
         """Close the vault on the database thread and stop it."""
         self.idle.dispose()
+        if self.sync_controller is not None:
+            self.sync_controller.stop()
         self.runner.shutdown()
         if self._warm_timer is not None:
             self._warm_timer.stop()

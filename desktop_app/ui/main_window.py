@@ -7,6 +7,7 @@ the status bar: who is signed in, the sync state and the Lock button.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -160,6 +161,7 @@ class MainWindow(QMainWindow):
         find = QShortcut(QKeySequence.StandardKey.Find, self.nav,
                          context=Qt.ShortcutContext.WidgetShortcut)
         find.activated.connect(self._on_find_activated)
+        self.confirm_close: Callable[[], bool] | None = None
         self.fit_to_screen()
 
     def fit_to_screen(self) -> None:
@@ -205,6 +207,10 @@ class MainWindow(QMainWindow):
         return self.stack.widget(self._keys.index(key))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
-        """Closing the window ends the app (the controller closes the vault)."""
+        """Closing the window ends the app (the controller closes the vault), once
+        ``confirm_close`` (if set: it warns about changes not yet sent) agrees."""
+        if self.confirm_close is not None and not self.confirm_close():
+            event.ignore()
+            return
         super().closeEvent(event)
         self.closed.emit()

@@ -1,0 +1,364 @@
+"""The Sync screen: set the laptop up with the central store, sync now, and deal with what
+did not go through (conflicts side by side, refused changes with their reasons).
+
+Everything reaches the services through the callables in ``SyncActions``; the screen never
+touches the database or the network itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.services.errors import ExpectedError
+from desktop_app.services.sync import (
+    ConflictView,
+    QuarantinedChange,
+    SyncPhase,
+    SyncProgress,
+    SyncSettings,
+)
+from desktop_app.ui.wizard.base import escape_text
+
+ENTITY_WORDS = {
+    "person": "Person", "contact": "Contact", "delegation_case": "Delegation",
+    "support_plan": "Support plan", "support_plan_task": "Plan task line",
+    "funding_split": "Funding share", "consent_record": "Consent",
+    "competency_sign_off": "Competency sign-off", "review": "Review",
+    "clinical_oversight": "Clinical oversight", "mdt_decision": "MDT decision",
+    "shared_care_discussion": "Shared care discussion", "case_example": "Case example",
+    "care_provider": "Care provider", "care_worker": "Care worker",
+}
+
+
+@dataclass(frozen=True)
+class SyncActions:
+    """The services the screen calls, bound to the signed-in vault (all run off the GUI
+    thread through ``run(fn, done, failed)``)."""
+
+    run: Callable[..., Any]
+    settings: Callable[[], SyncSettings]
+    enrol: Callable[[str, str, str, str | None], Any] | None
+    conflicts: Callable[[], Sequence[ConflictView]]
+    resolve: Callable[[str, str], Any] | None
+    quarantined: Callable[[], Sequence[QuarantinedChange]]
+    retry: Callable[[int], Any] | None
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _table(headers: Sequence[str], name: str) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setAccessibleName(name)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+    table.setTabKeyNavigation(False)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _fill(table: QTableWidget, rows: Sequence[Sequence[str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+    table.resizeColumnsToContents()
+    if rows:
+        table.selectRow(0)
+
+
+class SyncPage(QWidget):
+    """Settings and enrolment, Sync now / Cancel with progress, conflicts and refusals."""
+
+    def __init__(self, actions: SyncActions, sync_now: Callable[[], Any],
+                 cancel: Callable[[], Any]) -> None:
+        super().__init__()
+        self._actions, self._sync_now, self._cancel = actions, sync_now, cancel
+        self.conflict_rows: list[ConflictView] = []
+        self.refused_rows: list[QuarantinedChange] = []
+        self.status_label = QLabel(self.tr("Sync: checking…"))
+        self.status_label.setAccessibleName(self.tr("Sync state"))
+        self.sync_button = QPushButton(self.tr("&Sync now"))
+        self.cancel_button = QPushButton(self.tr("&Cancel"))
+        self.cancel_button.setEnabled(False)
+        self.sync_button.clicked.connect(lambda _c=False: self._sync_now())
+        self.cancel_button.clicked.connect(lambda _c=False: self._cancel())
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName(self.tr("Sync progress"))
+        self.progress.setTextVisible(True)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName(self.tr("Message"))
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._conflicts_tab(), self.tr("Conflicts"))
+        self.tabs.addTab(self._refused_tab(), self.tr("Refused changes"))
+        self.tabs.addTab(self._setup_box(), self.tr("Set up"))
+        top = QHBoxLayout()
+        top.addWidget(self.status_label, 1)
+        top.addWidget(self.progress)
+        top.addWidget(self.sync_button)
+        top.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<h3>{self.tr('Sync with the central store')}</h3>"))
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.tabs, 1)
+
+    # ------------------------------------------------------------ building
+
+    def _setup_box(self) -> QWidget:
+        box = QGroupBox(self.tr("This laptop and the central store"))
+        self.enrolment_label = QLabel()
+        self.enrolment_label.setWordWrap(True)
+        self.server_edit = QLineEdit()
+        self.server_edit.setAccessibleName(self.tr("Central store address"))
+        self.server_edit.setPlaceholderText("https://store.example.nhs.uk")
+        self.ca_edit = QLineEdit()
+        self.ca_edit.setAccessibleName(self.tr("Certificate authority bundle file"))
+        self.ca_edit.setPlaceholderText(self.tr("optional: the file your IT team gave you"))
+        self.device_edit = QLineEdit()
+        self.device_edit.setAccessibleName(self.tr("Name of this laptop"))
+        self.device_edit.setPlaceholderText(self.tr("e.g. City North laptop 4"))
+        self.code_edit = QLineEdit()
+        self.code_edit.setAccessibleName(self.tr("One-time enrolment code"))
+        self.enrol_button = QPushButton(self.tr("&Enrol this laptop"))
+        self.enrol_button.clicked.connect(lambda _c=False: self.enrol())
+        self.code_edit.returnPressed.connect(self.enrol_button.click)
+        form = QFormLayout(box)
+        form.addRow(self.enrolment_label)
+        for text, field in ((self.tr("Store &address:"), self.server_edit),
+                            (self.tr("C&A bundle:"), self.ca_edit),
+                            (self.tr("Laptop &name:"), self.device_edit),
+                            (self.tr("Enrolment c&ode:"), self.code_edit)):
+            form.addRow(text, field)
+        form.addRow("", self.enrol_button)
+        if self._actions.enrol is None:
+            self.enrol_button.hide()
+            form.addRow(QLabel(self.tr("Ask a nurse or team lead to set up sync.")))
+        return box
+
+    def _conflicts_tab(self) -> QWidget:
+        page = QWidget()
+        self.conflicts_table = _table([self.tr("Record"), self.tr("What differs"),
+                                       self.tr("Found")], self.tr("Conflicts"))
+        self.conflicts_table.currentCellChanged.connect(
+            lambda row, _c, _pr, _pc: self._show_conflict(row))
+        self.sides_table = _table([self.tr("Field"), self.tr("On this laptop (mine)"),
+                                   self.tr("On the central store (theirs)")],
+                                  self.tr("The two versions side by side"))
+        self.keep_mine = QPushButton(self.tr("Keep &mine"))
+        self.keep_theirs = QPushButton(self.tr("Keep &theirs"))
+        self.keep_mine.clicked.connect(lambda _c=False: self.resolve("mine"))
+        self.keep_theirs.clicked.connect(lambda _c=False: self.resolve("theirs"))
+        buttons = QHBoxLayout()
+        buttons.addWidget(QLabel(self.tr(
+            "Both versions are kept in the record's history whichever you choose.")), 1)
+        buttons.addWidget(self.keep_mine)
+        buttons.addWidget(self.keep_theirs)
+        for button in (self.keep_mine, self.keep_theirs):
+            button.setVisible(self._actions.resolve is not None)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.conflicts_table, 1)
+        layout.addWidget(self.sides_table, 2)
+        layout.addLayout(buttons)
+        return page
+
+    def _refused_tab(self) -> QWidget:
+        page = QWidget()
+        self.refused_table = _table([self.tr("Record"), self.tr("Why the store refused it"),
+                                     self.tr("Changed")], self.tr("Refused changes"))
+        self.retry_button = QPushButton(self.tr("&Retry"))
+        self.retry_button.clicked.connect(lambda _c=False: self.retry())
+        self.retry_button.setVisible(self._actions.retry is not None)
+        buttons = QHBoxLayout()
+        buttons.addWidget(QLabel(self.tr(
+            "Refused changes stay on this laptop; the rest carry on syncing.")), 1)
+        buttons.addWidget(self.retry_button)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.refused_table, 1)
+        layout.addLayout(buttons)
+        return page
+
+    # ------------------------------------------------------------ loading
+
+    def refresh(self) -> None:
+        """Read the settings, conflicts and refused changes again."""
+        a = self._actions
+        a.run(a.settings, self._on_settings_read)
+        a.run(a.conflicts, self._on_conflicts_read)
+        a.run(a.quarantined, self._on_refused_read)
+
+    def _on_settings_read(self, s: SyncSettings) -> None:
+        if s.enrolled:
+            self.enrolment_label.setText(self.tr("Enrolled as %1 for team %2 (%3), user %4.")
+                                         .replace("%1", escape_text(s.device_name or ""))
+                                         .replace("%2", escape_text(s.team_name or ""))
+                                         .replace("%3", escape_text(s.server_url or ""))
+                                         .replace("%4", escape_text(s.user_name or "")))
+        elif s.revoked_at is not None:
+            self.enrolment_label.setText(self.tr(
+                "This laptop's access was withdrawn. Ask for a new enrolment code; nothing "
+                "waiting to be sent has been lost."))
+        else:
+            self.enrolment_label.setText(self.tr(
+                "Not set up yet. Ask your admin for the store's address and a one-time "
+                "enrolment code."))
+        if not self.server_edit.text():
+            self.server_edit.setText(s.server_url or "")
+        if not self.ca_edit.text():
+            self.ca_edit.setText(s.ca_bundle or "")
+
+    def _on_conflicts_read(self, rows: Sequence[ConflictView]) -> None:
+        self.conflict_rows = list(rows)
+        _fill(self.conflicts_table, [
+            [f"{self.tr(ENTITY_WORDS.get(c.entity_type, c.entity_type))} {c.entity_id[:8]}",
+             ", ".join(c.differing_fields), c.detected_at.astimezone().strftime(
+                 "%d/%m/%Y %H:%M")] for c in self.conflict_rows])
+        self._show_conflict(0 if self.conflict_rows else -1)
+        self.tabs.setTabText(0, self.tr("Conflicts (%d)") % len(self.conflict_rows))
+        enabled = bool(self.conflict_rows)
+        self.keep_mine.setEnabled(enabled)
+        self.keep_theirs.setEnabled(enabled)
+
+    def _show_conflict(self, row: int) -> None:
+        if not 0 <= row < len(self.conflict_rows):
+            _fill(self.sides_table, [])
+            return
+        c = self.conflict_rows[row]
+        fields = list(c.differing_fields) or sorted(set(c.mine) | set(c.theirs))
+        rows = [[f, _cell(c.mine.get(f)), _cell(c.theirs.get(f))] for f in fields]
+        if c.mine_deleted != c.theirs_deleted:
+            rows.insert(0, [self.tr("removed"), self.tr("Yes") if c.mine_deleted else
+                            self.tr("No"), self.tr("Yes") if c.theirs_deleted else self.tr("No")])
+        _fill(self.sides_table, rows)
+
+    def _on_refused_read(self, rows: Sequence[QuarantinedChange]) -> None:
+        self.refused_rows = list(rows)
+        _fill(self.refused_table, [
+            [f"{self.tr(ENTITY_WORDS.get(q.entity_type, q.entity_type))} {q.entity_id[:8]}",
+             q.reason, q.created_at.astimezone().strftime("%d/%m/%Y %H:%M")]
+            for q in self.refused_rows])
+        self.tabs.setTabText(1, self.tr("Refused changes (%d)") % len(self.refused_rows))
+        self.retry_button.setEnabled(bool(self.refused_rows))
+
+    # ------------------------------------------------------------ actions
+
+    def enrol(self) -> None:
+        """Spend the enrolment code on this laptop."""
+        enrol = self._actions.enrol
+        if enrol is None:
+            return
+        server, code = self.server_edit.text().strip(), self.code_edit.text().strip()
+        device, ca = self.device_edit.text().strip(), self.ca_edit.text().strip() or None
+        missing = [name for name, value in ((self.tr("the store's address"), server),
+                                            (self.tr("a name for this laptop"), device),
+                                            (self.tr("the enrolment code"), code)) if not value]
+        if missing:
+            self.message.setText(self.tr("Give %s.") % ", ".join(missing))
+            return
+        self.message.setText(self.tr("Enrolling…"))
+        self._actions.run(lambda: enrol(server, code, device, ca), self._on_enrolled,
+                          self._on_action_failed)
+
+    def _on_enrolled(self, _enrolment: Any) -> None:
+        self.code_edit.clear()
+        self.message.setText(self.tr("This laptop is enrolled. Syncing now."))
+        self.refresh()
+        self._sync_now()
+
+    def resolve(self, keep: str) -> None:
+        """Keep my version or theirs for the selected conflict."""
+        row = self.conflicts_table.currentRow()
+        resolve = self._actions.resolve
+        if resolve is None or not 0 <= row < len(self.conflict_rows):
+            return
+        conflict_id = self.conflict_rows[row].id
+        self._actions.run(lambda: resolve(conflict_id, keep), self._on_resolved,
+                          self._on_action_failed)
+
+    def _on_resolved(self, _view: Any) -> None:
+        self.message.setText(self.tr("Conflict resolved; the choice goes out with the next "
+                                     "sync."))
+        self.refresh()
+
+    def retry(self) -> None:
+        """Queue the selected refused change again."""
+        row = self.refused_table.currentRow()
+        retry = self._actions.retry
+        if retry is None or not 0 <= row < len(self.refused_rows):
+            return
+        seq = self.refused_rows[row].seq
+        self._actions.run(lambda: retry(seq), lambda _r: self._on_retried(),
+                          self._on_action_failed)
+
+    def _on_retried(self) -> None:
+        self.message.setText(self.tr("Queued again; it goes with the next sync."))
+        self.refresh()
+
+    def _on_action_failed(self, error: ExpectedError) -> None:
+        self.message.setText(f"<span style='color:#a00000'><b>{escape_text(error.message)}"
+                             "</b></span>")
+
+    # ------------------------------------------------------------ run state
+
+    def show_status(self, text: str) -> None:
+        """The status line (the same words as the status bar)."""
+        self.status_label.setText(text)
+
+    def show_running(self, running: bool) -> None:
+        """Sync now off and Cancel on while a run goes."""
+        self.sync_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        if running:
+            self.progress.setRange(0, 0)
+
+    def show_progress(self, progress: SyncProgress) -> None:
+        """Changes sent of the total, or records received."""
+        if progress.phase is SyncPhase.PUSHING and progress.total:
+            self.progress.setRange(0, progress.total)
+            self.progress.setValue(progress.done)
+            self.progress.setFormat(self.tr("Sending %v of %m"))
+        elif progress.phase is SyncPhase.PULLING:
+            self.progress.setRange(0, 0)
+            self.message.setText(self.tr("Received %d records") % progress.done)
+
+    def show_finished(self, outcome: Any) -> None:
+        """A run ended: what it did, or why not."""
+        self.show_running(False)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.progress.setFormat("")
+        if isinstance(outcome, ExpectedError):
+            self.message.setText(escape_text(outcome.message))
+        elif getattr(outcome, "cancelled", False):
+            self.message.setText(self.tr("Sync cancelled; what was sent stays sent."))
+        elif outcome is not None and hasattr(outcome, "pushed"):
+            self.message.setText(self.tr("Sent %1, received %2.").replace(
+                "%1", str(outcome.pushed)).replace("%2", str(outcome.pulled)))
+        self.refresh()
