@@ -59,7 +59,7 @@ def test_replaying_every_batch_the_client_sent_ten_times_changes_nothing(
         def keep(request: httpx.Request) -> None:
             if request.url.path.endswith("/push"):
                 bodies.append((laptop, request.content))
-        return ForwardThen(keep)  # type: ignore[arg-type]
+        return ForwardThen(keep)
 
     people = nurse.add_people(range(1, 26))
     nurse.sync(transport=recorder(nurse), batch_size=10)

@@ -9,6 +9,8 @@ only against a configured CA bundle (an NHS internal CA). The device token goes 
 
 from __future__ import annotations
 
+import functools
+import os
 import ssl
 import urllib.parse
 from dataclasses import dataclass
@@ -75,13 +77,23 @@ def normalise_server_url(url: str) -> str:
 
 
 def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
-    """Verify against the system's trust store, or only against ``ca_bundle``."""
+    """Verify against the system's trust store, or only against ``ca_bundle``.
+
+    Loading a trust store takes tens of milliseconds, so a context is kept for as long as
+    the bundle file is unchanged (contexts are safe to share between connections).
+    """
     try:
-        return ssl.create_default_context(cafile=ca_bundle or None)
+        stamp = os.stat(ca_bundle) if ca_bundle else None
+        return _cached_context(ca_bundle or None, stamp and (stamp.st_mtime_ns, stamp.st_size))
     except (OSError, ssl.SSLError) as err:
         raise ValidationError(
             "The CA bundle file cannot be read as certificates. Check the path in the sync "
             "settings.", field="ca_bundle") from err
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_context(ca_bundle: str | None, _stamp: tuple[int, int] | None) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=ca_bundle)
 
 
 def _caused_by_certificate(err: BaseException) -> bool:
@@ -143,8 +155,9 @@ class StoreConnection:
         headers = {"X-Client-Version": __version__, "Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        # Plain HTTP (loopback only) needs no trust store; loading one costs ~25 ms a client.
         verify: ssl.SSLContext | bool = (
-            tls_context(ca_bundle) if base.startswith("https:") and transport is None else True)
+            tls_context(ca_bundle) if base.startswith("https:") and transport is None else False)
         t = self.timeouts
         self._http = httpx.Client(
             base_url=base + API_PREFIX, headers=headers, transport=transport, verify=verify,
