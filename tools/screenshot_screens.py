@@ -41,6 +41,24 @@ def _settle(app: QApplication, seconds: float = 0.8) -> None:
         time.sleep(0.02)
 
 
+def _shoot_plan_preview(app: QApplication, controller: AppController, out: Path) -> None:
+    """Open the first support plan in the preview and save ``screen-plan-preview.png``."""
+    from sqlalchemy import select
+
+    from desktop_app.models.plan import SupportPlan
+
+    def first_plan() -> str:
+        with controller.session.uow.read() as session:
+            return str(session.scalars(select(SupportPlan.id).limit(1)).one())
+
+    controller._on_plans_plan_requested(controller.executor.call(first_plan))
+    _wait(app, lambda: getattr(controller, "preview", None) is not None)
+    _settle(app, 1.5)
+    controller.preview.grab().save(str(out / "screen-plan-preview.png"))
+    print(out / "screen-plan-preview.png", flush=True)
+    controller.preview.close()
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
@@ -61,6 +79,9 @@ def main(argv: list[str]) -> int:
     if caseload.model.rowCount() > 0:
         caseload.person_opened.emit(caseload.model.row(3).person_id)
         _wait(app, lambda: window.stack.currentWidget() is window.screen("person"))
+    if "plan" in keys:
+        keys.remove("plan")
+        _shoot_plan_preview(app, controller, out)
     for key in keys:
         window.show_screen(key)
         _settle(app)

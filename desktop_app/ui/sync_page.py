@@ -112,13 +112,15 @@ class SyncPage(QWidget):
         self.progress = QProgressBar()
         self.progress.setAccessibleName(self.tr("Sync progress"))
         self.progress.setTextVisible(True)
+        self.progress.hide()  # shown while a sync runs
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setAccessibleName(self.tr("Message"))
         self.tabs = QTabWidget()
         self.tabs.addTab(self._conflicts_tab(), self.tr("Conflicts"))
         self.tabs.addTab(self._refused_tab(), self.tr("Refused changes"))
-        self.tabs.addTab(self._setup_box(), self.tr("Set up"))
+        self.setup_tab = self._setup_box()
+        self.tabs.addTab(self.setup_tab, self.tr("Set up"))
         top = QHBoxLayout()
         top.addWidget(self.status_label, 1)
         top.addWidget(self.progress)
@@ -229,6 +231,8 @@ class SyncPage(QWidget):
             self.enrolment_label.setText(self.tr(
                 "Not set up yet. Ask your admin for the store's address and a one-time "
                 "enrolment code."))
+        if not s.enrolled:
+            self.tabs.setCurrentWidget(self.setup_tab)
         if not self.server_edit.text():
             self.server_edit.setText(s.server_url or "")
         if not self.ca_edit.text():
@@ -335,6 +339,7 @@ class SyncPage(QWidget):
         """Sync now off and Cancel on while a run goes."""
         self.sync_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
+        self.progress.setVisible(running)
         if running:
             self.progress.setRange(0, 0)
 
