@@ -15,7 +15,8 @@ Threads and processes:
   ``plan_loader`` gives a ``load`` for scripts and tests, where there is one thread.
 - Rendering runs in a ``ProcessPoolExecutor`` started with the *spawn* method, never fork:
   the app process has Qt and database threads (and a keyed connection) that a forked child
-  would inherit half-copied. Workers run ``batch_worker.render_plan``; documents reach them
+  would inherit half-copied. Workers run ``batch_worker.render_plan`` below normal priority
+  (the app's process, loading plans and painting, comes first); documents reach them
   and PDFs come back through the pool's pipes. Nothing is written to disk, by the workers
   or here (the vault rule: no plaintext copy of a plan on disk).
 - Loading and rendering overlap: at most ``2 × workers`` plans are in flight, so the first
@@ -47,7 +48,7 @@ from functools import partial
 from pypdf import PdfReader, PdfWriter
 
 from desktop_app.services.errors import ExpectedError
-from desktop_app.services.pdf.batch_worker import render_plan
+from desktop_app.services.pdf.batch_worker import lower_priority, render_plan
 from desktop_app.services.pdf.layout import MARKING
 from desktop_app.services.plan_batch import BatchPlanRow, plans_for_batch
 from desktop_app.services.plan_document import PlanDocument, load_plan_document
@@ -183,7 +184,8 @@ def iter_rendered(load: Load, plan_ids: Sequence[str], progress: Progress | None
     if not total:
         return
     count = _worker_count(workers, total)
-    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=lower_priority)
     finished = False
     try:
         yield from _Pipeline(pool, load, count * IN_FLIGHT_PER_WORKER, progress or _no_progress,

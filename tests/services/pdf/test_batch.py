@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import multiprocessing
+import os
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,7 @@ from desktop_app.services.pdf.batch import (
     plans_for_batch,
     render_batch,
 )
+from desktop_app.services.pdf.batch_worker import NICENESS, lower_priority
 from desktop_app.services.plan_document import record_outputs
 from desktop_app.services.uow import UnitOfWork
 from desktop_app.services.vault import VaultSession, VaultStore
@@ -257,6 +260,14 @@ def test_iterating_yields_plans_in_order_and_leaving_early_stops_the_workers(
     assert "Support plan: Ada Ashworth" in flat(page_texts(first.pdf)[0])
     rendered.close()
     assert _no_workers_left()
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="POSIX niceness")
+def test_workers_run_below_the_apps_priority() -> None:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=lower_priority) as pool:
+        worker_niceness = pool.submit(os.nice, 0).result()
+    assert worker_niceness == min(os.nice(0) + NICENESS, 19)
 
 
 def test_a_removed_plan_stops_the_batch_with_not_found(batch: Batch) -> None:
