@@ -33,6 +33,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/vault.py
 	$(PY) benchmarks/caseload.py
 	$(PY) benchmarks/ui.py
+	$(PY) benchmarks/pdf.py
 	$(PY) benchmarks/sync.py
 
 lint: $(STAMP)

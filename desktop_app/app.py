@@ -325,7 +325,7 @@ class AppController:
 
         from desktop_app.services.pdf.batch import render_batch
         from desktop_app.services.plan_batch import plans_for_batch
-        from desktop_app.services.plan_document import load_plan_document, record_output
+        from desktop_app.services.plan_document import load_plan_document, record_outputs
         from desktop_app.ui.plan_batch import PlanBatchDialog
         uow, name, on_db_thread = self._uow(), self.session.user.display_name, self.executor.call
 
@@ -336,10 +336,8 @@ class AppController:
                 ids, progress, cancelled)
 
         def printed(ids: Any, how: str) -> None:
-            def audit() -> None:
-                for plan_id in ids:
-                    record_output(uow, _PlanRef(plan_id), how)
-            self._run(audit, lambda _: None)
+            self._run(lambda: record_outputs(uow, [_PlanRef(i) for i in ids], how),
+                      lambda _: None)
 
         dialog = PlanBatchDialog(
             list(team_names), lambda team, start, end: plans_for_batch(uow, team, start, end),

@@ -24,6 +24,7 @@ from desktop_app.models.plan import SupportPlan, SupportPlanTask
 from desktop_app.services.catalogue import task_name_sql
 from desktop_app.services.errors import ValidationError
 from desktop_app.services.identifiers import format_nhs_number
+from desktop_app.services.roles import Permission, require
 from desktop_app.services.uow import UnitOfWork
 
 
@@ -65,6 +66,7 @@ def plans_for_batch(uow: UnitOfWork, team: str | None, changed_from: dt.date,
                     changed_to: dt.date) -> list[BatchPlanRow]:
     """Each person's latest plan version changed between the two days (both included),
     for one team (``None``: every team), ordered by family name, given name, NHS number."""
+    require(uow, Permission.PRINT_BATCH)  # a team lead's job (roles.py)
     if changed_from > changed_to:
         raise ValidationError("The first day must not be after the last day.",
                               field="changed_from")

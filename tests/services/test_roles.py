@@ -51,3 +51,14 @@ def test_policy_covers_every_role_and_unknown_roles_get_nothing() -> None:
     assert set(POLICY) == set(Role)
     assert POLICY[Role.TEAM_LEAD] == frozenset(Permission)
     assert not any(allowed("janitor", p) for p in Permission)
+
+
+def test_only_team_leads_find_plans_for_a_batch(vault) -> None:
+    import datetime as dt
+
+    from desktop_app.services.plan_batch import plans_for_batch
+    day = dt.date(2026, 11, 23)
+    assert plans_for_batch(vault.uow, None, day, day) == []  # the template user leads
+    for role in ("nurse", "social_care_practitioner", "read_only"):
+        with pytest.raises(PermissionDenied, match="print batches of support plans"):
+            plans_for_batch(as_role(vault, role), None, day, day)
