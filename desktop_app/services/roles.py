@@ -6,9 +6,10 @@
   the IPCB) and printing a team's plans in one batch.
 - Social care practitioner: shares the assessment and the plan with the MDT: people,
   delegations and reviews; not clinical competence, not closing discussions, not users.
-- Read-only (governance): sees everything, changes nothing.
+- Read-only (governance): sees everything, changes nothing; with team leads, the only
+  role that sees the governance reports and the two-weekly joint meeting pack.
 
-Everyone signed in may read; every read of a person's record is audited.
+Everyone signed in may read a record; every read of a person's record is audited.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from desktop_app.services.uow import UnitOfWork
 
 
 class Permission(enum.StrEnum):
-    """A kind of change."""
+    """A kind of change, or a view kept to some roles (the governance reports)."""
 
     EDIT_PEOPLE = "edit_people"
     DELEGATE = "delegate"
@@ -30,6 +31,7 @@ class Permission(enum.StrEnum):
     CLOSE_DISCUSSION = "close_discussion"
     MANAGE_USERS = "manage_users"
     PRINT_BATCH = "print_batch"
+    VIEW_REPORTS = "view_reports"
 
 
 _ALL = frozenset(Permission)
@@ -40,7 +42,8 @@ POLICY: dict[Role, frozenset[Permission]] = {
                            Permission.MANAGE_USERS}),
     Role.SOCIAL_CARE_PRACTITIONER: frozenset({Permission.EDIT_PEOPLE, Permission.DELEGATE,
                                               Permission.RECORD_REVIEW}),
-    Role.READ_ONLY: frozenset(),
+    # Governance (the IPCB) reads the reports; it changes nothing.
+    Role.READ_ONLY: frozenset({Permission.VIEW_REPORTS}),
 }
 _WHAT = {
     Permission.EDIT_PEOPLE: "change people's details",
@@ -50,6 +53,7 @@ _WHAT = {
     Permission.CLOSE_DISCUSSION: "close shared care discussions",
     Permission.MANAGE_USERS: "add users",
     Permission.PRINT_BATCH: "print batches of support plans",
+    Permission.VIEW_REPORTS: "see the governance reports",
 }
 _ROLE_WORDS = {Role.TEAM_LEAD: "a team lead", Role.NURSE: "a community nurse",
                Role.SOCIAL_CARE_PRACTITIONER: "a social care practitioner",

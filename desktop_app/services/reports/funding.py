@@ -1,0 +1,205 @@
+"""Report 2: who pays for delegated care: weekly and period totals per funder (framework §5).
+
+Which plan is in force: a support plan is never edited, each change is a new version, so
+a version is in force from its ``effective_from`` until the next version of that person's
+plan takes effect (the next by version number; the newest runs on). A funding line counts
+from the later of the version's start and the line's own ``start_date`` (a line carried
+forward keeps its first start date; a line may start after its plan).
+
+- Per week: the weekly pence of every line in force on the "as at" day (the period's last
+  day, or today if sooner).
+- Period total: each line's weekly pence × the days it was in force inside the period ÷ 7.
+  The products are summed exactly in SQL per funder, and each funder's sum is divided by 7
+  and rounded once, half up (rounding each line first would drift by up to half a penny a
+  line). The council share and the total add up the funders' rounded figures, so the table
+  adds up.
+- Interim without prejudice, still unreconciled: lines marked interim whose
+  ``reconciled_on`` is empty (or after the as-at day), with their age in days from the
+  line's start date to the as-at day. Health pays the whole of these until the funding
+  decision; costs are reconciled back to the start, so the council share accrued so far is
+  shown too (its current weekly pence × days from the start to the as-at day, both
+  included, ÷ 7).
+
+The NHS (ICB) share is free to the person; only the council share can be means-tested.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, cast, func, or_, select
+from sqlalchemy.sql import Subquery
+
+from desktop_app.models.person import Person
+from desktop_app.models.plan import Funder, FundingSplit, SupportPlan
+from desktop_app.services.funding import COUNCILS, FUNDER_NAMES
+from desktop_app.services.reports.base import (
+    build_report,
+    check_allowed,
+    day,
+    in_team,
+    julian,
+    produced_by,
+)
+from desktop_app.services.reports.model import (
+    Chart,
+    ChartKind,
+    Report,
+    ReportKind,
+    ReportQuery,
+    ReportSection,
+    Row,
+    Series,
+    count,
+    day_words,
+    label,
+    money,
+    round_half_up,
+)
+from desktop_app.services.uow import UnitOfWork
+
+TITLE = "Funding by funder"
+FAR_FUTURE = dt.date(9999, 12, 31)
+NHS_SHARE = "NHS share (free to the person)"
+COUNCIL_SHARE = "Council share (may be means-tested)"
+NOTES = (
+    "A support plan version is in force from its effective date until the next version of "
+    "that person's plan takes effect; a funding line counts from the later of that date "
+    "and its own start date.",
+    "Period total: weekly amount × days in force within the period ÷ 7, summed exactly per "
+    "funder and rounded once to the penny (half up); the shares and the total add up the "
+    "funders' rounded amounts.",
+    "Interim lines are paid in full by Health without prejudice until the funding decision; "
+    "the table shows each funder's apportioned share. Unreconciled means no reconciliation "
+    "date on or before the as-at day.",
+)
+
+
+def plan_versions(team: str | None) -> Subquery:
+    """Each live plan version of the people in scope, with the day the next one starts
+    (``ends``, NULL for the newest): the version is in force from ``starts`` until then."""
+    following = func.lead(SupportPlan.effective_from).over(
+        partition_by=SupportPlan.person_id, order_by=SupportPlan.version_number)
+    return (select(SupportPlan.id.label("plan_id"), SupportPlan.person_id,
+                   SupportPlan.delegation_case_id, SupportPlan.effective_from.label("starts"),
+                   following.label("ends"))
+            .join(Person, Person.id == SupportPlan.person_id)
+            .where(~SupportPlan.deleted, *in_team(team))
+            .subquery("versions"))
+
+
+class LineTerms:
+    """SQL expressions about one funding line joined to its plan version."""
+
+    def __init__(self, versions: Subquery, query: ReportQuery, as_at: dt.date) -> None:
+        v = versions.c
+        self.starts = func.max(v.starts, FundingSplit.start_date)
+        self.ends = func.coalesce(v.ends, day(FAR_FUTURE))
+        first = func.max(self.starts, day(query.period_start))
+        after_last = func.min(self.ends, day(query.period_end + dt.timedelta(days=1)))
+        self.days = func.max(cast(julian(after_last) - julian(first), Integer), 0)
+        self.in_force = and_(self.starts <= day(as_at), self.ends > day(as_at))
+        self.overlaps = and_(self.starts <= day(query.period_end),
+                             self.ends > day(query.period_start))
+        self.interim = and_(FundingSplit.interim_without_prejudice,
+                            or_(FundingSplit.reconciled_on.is_(None),
+                                FundingSplit.reconciled_on > day(as_at)))
+
+
+def _when(condition: Any, value: Any) -> Any:
+    return func.sum(case((condition, value), else_=0))
+
+
+def funding_report(uow: UnitOfWork, query: ReportQuery, *, today: dt.date | None = None,
+                   produced_at: dt.datetime | None = None) -> Report:
+    """Weekly and period totals per funder, the NHS and council shares, unreconciled interim."""
+    check_allowed(uow)
+    as_at = query.as_at(today or dt.date.today())
+    versions = plan_versions(query.team)
+    line = LineTerms(versions, query, as_at)
+    pence = FundingSplit.pence_per_week
+    per_funder = (
+        select(FundingSplit.funder, _when(line.in_force, pence), func.sum(pence * line.days),
+               _when(and_(line.in_force, line.interim), pence),
+               _when(line.interim, pence * line.days))
+        .select_from(FundingSplit)
+        .join(versions, versions.c.plan_id == FundingSplit.plan_id)
+        .where(~FundingSplit.deleted, line.overlaps)
+        .group_by(FundingSplit.funder))
+    interim = _interim_query(versions, line)
+    with uow.read() as session:
+        author = produced_by(session, uow)
+        totals = {row[0]: tuple(int(x or 0) for x in row[1:])
+                  for row in session.execute(per_funder)}
+        waiting = session.execute(interim).all()
+    sections = [_funder_section(totals, as_at), _interim_section(waiting, as_at)]
+    return build_report(ReportKind.FUNDING, TITLE, query, as_at, produced_at, author,
+                        sections, list(NOTES))
+
+
+def _interim_query(versions: Subquery, line: LineTerms) -> Any:
+    """Unreconciled interim lines in force on the as-at day, one row per delegation."""
+    key = func.coalesce(FundingSplit.delegation_case_id, versions.c.delegation_case_id,
+                        versions.c.plan_id)
+    pence = FundingSplit.pence_per_week
+    return (select(key, Person.team, func.min(FundingSplit.start_date),
+                   func.max(FundingSplit.dispute_reference),
+                   _when(FundingSplit.funder == Funder.ICB.value, pence),
+                   _when(FundingSplit.funder != Funder.ICB.value, pence))
+            .select_from(FundingSplit)
+            .join(versions, versions.c.plan_id == FundingSplit.plan_id)
+            .join(Person, Person.id == versions.c.person_id)
+            .where(~FundingSplit.deleted, line.in_force, line.interim)
+            .group_by(key, Person.team)
+            .order_by(func.min(FundingSplit.start_date), key))
+
+
+def _period_pence(pence_days: int) -> int:
+    return round_half_up(Fraction(pence_days, 7))
+
+
+def _funder_section(totals: dict[str, tuple[int, ...]], as_at: dt.date) -> ReportSection:
+    """One row per funder, then the NHS share, the council share and the total."""
+    columns = ("Funder", f"Per week on {day_words(as_at)}", "Period total",
+               "Interim unreconciled, per week", "Interim unreconciled, period total")
+    figures: dict[Funder, tuple[int, int, int, int]] = {}
+    for funder in (Funder.ICB, *COUNCILS):
+        weekly, pence_days, interim_weekly, interim_days = totals.get(funder.value, (0,) * 4)
+        figures[funder] = (weekly, _period_pence(pence_days), interim_weekly,
+                           _period_pence(interim_days))
+
+    def row(name: str, values: Sequence[int]) -> Row:
+        return (label(name), *(money(v) for v in values))
+
+    def add(funders: Sequence[Funder]) -> list[int]:
+        return [sum(figures[f][i] for f in funders) for i in range(4)]
+
+    rows = [row(FUNDER_NAMES[f], figures[f]) for f in figures]
+    rows += [row(NHS_SHARE, figures[Funder.ICB]), row(COUNCIL_SHARE, add(COUNCILS)),
+             row("All funders", add(list(figures)))]
+    chart = Chart(ChartKind.BAR, "Period total by funder",
+                  tuple(FUNDER_NAMES[f] for f in figures),
+                  (Series("Period total", tuple(figures[f][1] / 100 for f in figures)),), "£")
+    return ReportSection("Per funder", columns, tuple(rows), chart, total_rows=3)
+
+
+def _interim_section(waiting: Sequence[Any], as_at: dt.date) -> ReportSection:
+    """One row per delegation funded without prejudice and not yet reconciled, oldest first."""
+    columns = ("Dispute reference", "Team", "Interim since", "Age (days)", "ICB per week",
+               "Council per week", "Council share accrued")
+    rows: list[Row] = []
+    sums = [0, 0, 0]
+    for _key, team, since, reference, icb, council in waiting:
+        accrued = round_half_up(Fraction(int(council) * ((as_at - since).days + 1), 7))
+        rows.append((label(reference or "None"), label(team), label(day_words(since)),
+                     count((as_at - since).days), money(int(icb)), money(int(council)),
+                     money(accrued)))
+        sums = [sums[0] + int(icb), sums[1] + int(council), sums[2] + accrued]
+    rows.append((label(f"{len(waiting):,} awaiting reconciliation"), label(""), label(""),
+                 label(""), *(money(v) for v in sums)))
+    return ReportSection("Interim without prejudice, awaiting reconciliation", columns,
+                         tuple(rows), None, total_rows=1,
+                         notes=(f"Age: days from the interim start to {day_words(as_at)}.",))
