@@ -100,7 +100,10 @@ def test_a_lost_reply_leaves_one_copy_and_the_next_run_marks_it_done(
     # The first batch was committed by the store; the laptop does not know it yet.
     assert len(server_records(pg, _team(nurse))) == 10
     waiting = nurse.outbox(OutboxState.PENDING)
-    assert len(waiting) == 30 and [e.attempts for e in waiting] == [1] * 10 + [0] * 20
+    # The lost batch counts as sent; so may the next one, read while the first was on the
+    # wire (it is then resent as it is, never folded into a later edit: harmless).
+    assert len(waiting) == 30 and [e.attempts for e in waiting][:10] == [1] * 10
+    assert {e.attempts for e in waiting[10:]} <= {0, 1}
     nurse.edit(Person, ids[0], phone="0116 496 0004")  # edited while its change is unanswered
 
     result = nurse.sync(batch_size=10)

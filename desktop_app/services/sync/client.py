@@ -32,6 +32,7 @@ import random
 import threading
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
@@ -43,7 +44,13 @@ from sqlalchemy.orm import Session
 from desktop_app.models.base import utc_now
 from desktop_app.models.sync import HeldBackChange
 from desktop_app.services.sync.errors import DeviceRevoked, SyncAlreadyRunning, SyncProtocolError
-from desktop_app.services.sync.pull import PageTally, apply_page
+from desktop_app.services.sync.pull import (
+    FetchedPage,
+    PageNeedsCare,
+    PageTally,
+    apply_page,
+    read_page,
+)
 from desktop_app.services.sync.push import (
     AnswerTally,
     PlannedChange,
@@ -217,13 +224,14 @@ class _Run:
         with StoreConnection(creds.server_url, token=creds.token, ca_bundle=creds.ca_bundle,
                              transport=transport, timeouts=self.options.timeouts) as conn:
             conn.health()
-            try:
-                self.push(conn)
-                if not self.cancelled:
-                    self.pull(conn)
-            except DeviceRevoked:
-                self.db(lambda: forget_revoked_token(self.uow))
-                raise
+            with ThreadPoolExecutor(1, thread_name_prefix="sync-network") as net:
+                try:
+                    self.push(conn, net)
+                    if not self.cancelled:
+                        self.pull(conn, net)
+                except DeviceRevoked:
+                    self.db(lambda: forget_revoked_token(self.uow))
+                    raise
         if not self.cancelled:
             self.write(lambda s: setattr(state_row(s), "last_synced_at", utc_now()))
         held = self.write(lambda s: s.scalar(select(func.count()).select_from(HeldBackChange)))
@@ -232,28 +240,48 @@ class _Run:
                           self.deferred, int(held or 0), self.batches, self.pages,
                           self.cancelled, utc_now())
 
-    def push(self, conn: StoreConnection) -> None:
-        """Send the outbox as planned at the start of the run, batch by batch."""
+    def push(self, conn: StoreConnection, net: ThreadPoolExecutor) -> None:
+        """Send the outbox as planned at the start of the run, batch by batch.
+
+        One batch is in flight at a time (the store applies them in the order sent), but the
+        laptop's work overlaps it: the next batch is read while one is on the wire, and it
+        goes out before the answers to the last one are recorded. A batch read but never
+        sent (the run was cancelled or failed) has ``attempts`` raised all the same, so it
+        is later resent as it is rather than folded into a newer edit: harmless.
+        """
         plan: list[PlannedChange] = self.write(plan_push)
         size, sent = self.options.batch_size, 0
-        while sent < len(plan) and not self.stop_here():
-            window = plan[sent:sent + size]
-            batch: PreparedBatch = self.write(partial(
-                prepare_batch, planned=window, max_bytes=self.options.max_batch_bytes))
+        batch = self.prepare(plan, 0, size) if plan and not self.stop_here() else None
+        reply = net.submit(conn.push, batch.body) if batch else None
+        while reply is not None and batch is not None:
+            after = sent + len(batch.changes)
+            following = self.prepare(plan, after, size) if after < len(plan) else None
             try:
-                answers = conn.push(batch.body)
+                answers = reply.result()
             except BodyTooLarge:
                 if len(batch.changes) == 1:
                     self.write(partial(quarantine_unsendable, change=batch.changes[0].planned,
                                        reason=TOO_LARGE_TO_SEND))
                     self.quarantined += 1
-                    sent += 1
-                else:
+                    sent, batch = after, following
+                else:  # the store wants smaller batches: halve, and read this one again
                     size = max(1, len(batch.changes) // 2)
+                    batch = self.prepare(plan, sent, size)
+                ready = batch is not None and not self.stop_here()
+                reply = net.submit(conn.push, batch.body) if ready and batch else None
                 continue
+            reply = None
+            if following is not None and not self.stop_here():
+                reply = net.submit(conn.push, following.body)
             self.answered(batch.changes, answers)
-            sent += len(batch.changes)
+            sent, batch = after, following
             self.progress(SyncProgress(SyncPhase.PUSHING, sent, len(plan)))
+
+    def prepare(self, plan: list[PlannedChange], start: int, size: int) -> PreparedBatch:
+        prepared: PreparedBatch = self.write(partial(
+            prepare_batch, planned=plan[start:start + size],
+            max_bytes=self.options.max_batch_bytes))
+        return prepared
 
     def answered(self, changes: tuple[SentChange, ...], answers: list[Any]) -> None:
         tally: AnswerTally = self.write(lambda s: apply_answers(s, changes, answers))
@@ -264,31 +292,42 @@ class _Run:
         for reason in tally.reasons:
             log.info("the central store refused a change: %s", reason)
 
-    def pull(self, conn: StoreConnection) -> None:
-        """Pages after the stored cursor until the store has no more."""
+    def apply(self, page: FetchedPage) -> PageTally:
+        """One page in one transaction; again row by row if a row breaks a local rule."""
+        try:
+            tally: PageTally = self.write(partial(apply_page, actor=self.uow.actor, page=page))
+        except PageNeedsCare:
+            tally = self.write(partial(apply_page, actor=self.uow.actor, page=page,
+                                       careful=True))
+        return tally
+
+    def pull(self, conn: StoreConnection, net: ThreadPoolExecutor) -> None:
+        """Pages after the stored cursor until the store has no more; the next page is
+        fetched (and read) while the last one is written to the vault."""
         cursor: int = self.write(lambda s: state_row(s).pull_cursor)
-        while not self.stop_here():
-            page = conn.pull(cursor, self.options.pull_limit)
-            following, more = page["next_cursor"], bool(page.get("has_more"))
-            if following < cursor:
+        limit = self.options.pull_limit
+        reply = None if self.stop_here() else net.submit(conn.pull_body, cursor, limit)
+        while reply is not None:
+            body: bytes = reply.result()
+            page: FetchedPage = self.db(partial(read_page, body))
+            if page.next_cursor < cursor:
                 log.warning("the central store's cursor went back (restored from a backup): "
                             "pulling everything again")
                 self.write(_start_resync)
                 cursor = 0
+                reply = net.submit(conn.pull_body, cursor, limit)
                 continue
-            if more and following <= cursor:
+            if page.has_more and page.next_cursor <= cursor:
                 raise SyncProtocolError("The central store's pages did not move on; sync will "
                                         "try again later.")
-            tally: PageTally = self.write(partial(
-                apply_page, actor=self.uow.actor, raw=page["changes"], next_cursor=following,
-                has_more=more))
-            cursor = following
+            more = page.has_more and not self.stop_here()
+            reply = net.submit(conn.pull_body, page.next_cursor, limit) if more else None
+            tally = self.apply(page)
+            cursor = page.next_cursor
             self.pages += 1
             self.pulled += tally.applied
             self.deferred += tally.deferred
             self.progress(SyncProgress(SyncPhase.PULLING, self.pulled))
-            if not more:
-                return
 
 
 def _start_resync(session: Session) -> None:

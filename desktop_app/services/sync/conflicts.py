@@ -90,11 +90,11 @@ def _close_unsent(session: Session, entity_type: str, entity_id: str) -> None:
 
 
 def _keep_theirs(session: Session, synced: SyncedEntity, c: SyncConflict) -> None:
-    values = synced.values(c.theirs, c.theirs_server_version, c.theirs_tombstone)
     try:
+        stored = synced.stored_row(c.theirs, c.theirs_server_version, c.theirs_tombstone)
         with session.begin_nested():
-            session.connection().execute(synced.upsert, [values])
-    except IntegrityError as err:
+            synced.write(session.connection(), [stored])
+    except (IntegrityError, ValueError, TypeError) as err:
         raise ValidationError("Their version cannot be kept on this laptop: it breaks a rule "
                               "here (for example, another person has that NHS number).") from err
 

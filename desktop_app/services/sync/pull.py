@@ -27,33 +27,40 @@ What is not applied, and why:
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy import Connection, Table, bindparam, delete, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from desktop_app.models.audit import AuditAction
-from desktop_app.models.base import utc_now
+from desktop_app.models.base import new_uuid, utc_now
 from desktop_app.models.outbox import OutboxEntry, OutboxState
 from desktop_app.models.sync import HeldBackChange, SyncConflict
-from desktop_app.services.audit import Actor, append_events
-from desktop_app.services.sync.entities import SyncedEntity, entity, synced_entities
+from desktop_app.services.audit import Actor, event_hash, last_hash
+from desktop_app.services.sync.entities import (
+    SyncedEntity,
+    entity,
+    stored_time,
+    synced_entities,
+)
 from desktop_app.services.sync.errors import SyncProtocolError
-from desktop_app.services.sync.push import chunks
 from desktop_app.services.sync.state import state_row
 
 Key = tuple[str, str]
 HELD_BACK: Table = HeldBackChange.__table__  # type: ignore[assignment]
+PAGE_ENTITY = "sync_page"
 UNKNOWN_TYPE = "a kind of record this version of the app does not know; update the app"
 
 
-@dataclass(frozen=True)
-class RemoteChange:
-    """One record as the store holds it."""
+class RemoteChange(NamedTuple):
+    """One record as the store holds it (a named tuple: a page makes thousands)."""
 
     entity_type: str
     entity_id: str
@@ -65,6 +72,13 @@ class RemoteChange:
     def key(self) -> Key:
         """(entity type, id)."""
         return self.entity_type, self.entity_id
+
+
+def _stored(synced: SyncedEntity, c: RemoteChange) -> list[Any] | None:
+    try:
+        return synced.stored_row(c.row, c.server_version, c.tombstone)
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 @dataclass
@@ -80,18 +94,16 @@ class PageTally:
 
 def parse_changes(raw: list[Any]) -> list[RemoteChange]:
     """The page's changes, checked for shape (the store guarantees it; a proxy may not)."""
-    out = []
-    for c in raw:
-        try:
-            change = RemoteChange(c["entity_type"], c["id"], c["server_version"], c["row"],
-                                  c["tombstone"])
-        except (KeyError, TypeError) as err:
-            raise SyncProtocolError("A page from the central store could not be read.") from err
-        if not (isinstance(change.entity_type, str) and isinstance(change.entity_id, str)
-                and isinstance(change.server_version, int) and isinstance(change.row, dict)
-                and isinstance(change.tombstone, bool)):
+    try:
+        out = [RemoteChange(c["entity_type"], c["id"], c["server_version"], c["row"],
+                            c["tombstone"]) for c in raw]
+    except (KeyError, TypeError) as err:
+        raise SyncProtocolError("A page from the central store could not be read.") from err
+    for c in out:
+        if not (type(c.entity_type) is str and type(c.entity_id) is str
+                and type(c.server_version) is int and type(c.row) is dict
+                and type(c.tombstone) is bool):
             raise SyncProtocolError("A page from the central store could not be read.")
-        out.append(change)
     return out
 
 
@@ -102,37 +114,40 @@ def _ids_by_type(changes: Iterable[RemoteChange]) -> dict[str, list[str]]:
     return grouped
 
 
-def _unsent(session: Session, ids: list[str]) -> set[Key]:
-    """Rows with a change not yet accepted by the store (pending or quarantined)."""
-    found: set[Key] = set()
+def _unsent(session: Session) -> set[Key]:
+    """Rows with a change not yet accepted by the store (pending or quarantined): usually
+    few, so read whole rather than looked up page by page."""
     waiting = (OutboxState.PENDING.value, OutboxState.QUARANTINED.value)
-    for part in chunks(ids):
-        found.update(session.execute(
-            select(OutboxEntry.entity_type, OutboxEntry.entity_id)
-            .where(OutboxEntry.state.in_(waiting), OutboxEntry.entity_id.in_(part))).all())
-    return found
+    return {(t, i) for t, i in session.execute(
+        select(OutboxEntry.entity_type, OutboxEntry.entity_id)
+        .where(OutboxEntry.state.in_(waiting)))}
 
 
-def _open_conflicts(session: Session, ids: list[str]) -> dict[Key, SyncConflict]:
-    found: dict[Key, SyncConflict] = {}
-    for part in chunks(ids):
-        for c in session.scalars(select(SyncConflict).where(
-                SyncConflict.resolved_at.is_(None), SyncConflict.entity_id.in_(part))):
-            found[(c.entity_type, c.entity_id)] = c
-    return found
+def _open_conflicts(session: Session) -> dict[Key, SyncConflict]:
+    return {(c.entity_type, c.entity_id): c for c in session.scalars(
+        select(SyncConflict).where(SyncConflict.resolved_at.is_(None)))}
+
+
+def _ids_here(session: Session, table: Table, ids: Iterable[str]
+              ) -> list[tuple[str, int | None]]:
+    """(id, server_version) of those ``ids`` this vault holds in ``table``.
+
+    The ids go to SQLite as one JSON array (``json_each``): a page's 5,000 ids as bound
+    parameters of an expanding ``IN`` cost SQLAlchemy more than the lookup itself.
+    """
+    found = session.connection().exec_driver_sql(
+        f'SELECT id, server_version FROM "{table.name}" '  # the table name is our own
+        "WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
+    return [(row_id, version) for row_id, version in found]
 
 
 def _local_versions(session: Session, grouped: dict[str, list[str]]) -> dict[Key, int | None]:
     found: dict[Key, int | None] = {}
     for entity_type, ids in grouped.items():
         synced = entity(entity_type)
-        if synced is None:
-            continue
-        t = synced.table
-        for part in chunks(ids):
-            for row_id, version in session.execute(
-                    select(t.c.id, t.c.server_version).where(t.c.id.in_(part))).all():
-                found[(entity_type, row_id)] = version
+        if synced is not None:
+            found.update(((entity_type, row_id), version)
+                         for row_id, version in _ids_here(session, synced.table, ids))
     return found
 
 
@@ -140,11 +155,8 @@ def _existing_ids(session: Session, wanted: dict[str, set[str]]) -> dict[str, se
     found: dict[str, set[str]] = {name: set() for name in wanted}
     for name, ids in wanted.items():
         synced = entity(name)
-        if synced is None or not ids:
-            continue
-        for part in chunks(sorted(ids)):
-            found[name].update(session.execute(
-                select(synced.table.c.id).where(synced.table.c.id.in_(part))).scalars())
+        if synced is not None and ids:
+            found[name].update(row_id for row_id, _v in _ids_here(session, synced.table, ids))
     return found
 
 
@@ -161,14 +173,15 @@ class _Page:
         self.changes = list(latest.values())
         self.tally = PageTally()
         self.held: list[tuple[RemoteChange, str]] = []
-        self.ready: list[tuple[SyncedEntity, RemoteChange, dict[str, Any]]] = []
+        self.ready: list[tuple[SyncedEntity, RemoteChange, list[Any]]] = []
+        self.existing: set[Key] = set()
 
     def sort_out(self) -> None:
         """Decide for each change: defer, skip, hold back or make ready to write."""
-        ids = [c.entity_id for c in self.changes]
-        unsent = _unsent(self.session, ids)
-        conflicts = _open_conflicts(self.session, ids)
+        unsent = _unsent(self.session)
+        conflicts = _open_conflicts(self.session)
         local = _local_versions(self.session, _ids_by_type(self.changes))
+        self.existing = set(local)
         candidates = []
         for c in self.changes:
             synced = entity(c.entity_type)
@@ -188,57 +201,82 @@ class _Page:
 
     def _check_parents(self, candidates: list[tuple[SyncedEntity, RemoteChange]]) -> None:
         converted = []
-        for synced, c in sorted(candidates, key=lambda sc: (sc[0].order, sc[1].server_version)):
-            try:
-                converted.append((synced, c, synced.values(c.row, c.server_version, c.tombstone)))
-            except (TypeError, ValueError):
+        # Parents first; a page comes in version order and the sort keeps it within a table.
+        for synced, c in sorted(candidates, key=lambda sc: sc[0].order):
+            stored = _stored(synced, c)
+            if stored is None:
                 self.held.append((c, "a value in it could not be read"))
+            else:
+                converted.append((synced, c, stored))
         wanted: dict[str, set[str]] = {}
-        for synced, _c, values in converted:
-            for column, parent in synced.parents:
-                if values.get(column) is not None:
-                    wanted.setdefault(parent, set()).add(values[column])
+        for synced, _c, stored in converted:
+            for at, parent in synced.parents:
+                if stored[at] is not None:
+                    wanted.setdefault(parent, set()).add(stored[at])
         available = _existing_ids(self.session, wanted)
-        for synced, c, values in converted:
-            missing = [parent for column, parent in synced.parents
-                       if values.get(column) is not None
-                       and values[column] not in available.get(parent, ())]
+        for synced, c, stored in converted:
+            missing = [parent for at, parent in synced.parents
+                       if stored[at] is not None and stored[at] not in available.get(parent, ())]
             if missing:
                 self.held.append((c, f"waiting for its {missing[0].replace('_', ' ')} record"))
                 continue
             available.setdefault(synced.name, set()).add(c.entity_id)
-            self.ready.append((synced, c, values))
+            self.ready.append((synced, c, stored))
 
-    def write(self) -> None:
-        """All ready rows in one go; if one breaks a local rule, row by row to find it."""
+    def write(self, careful: bool) -> None:
+        """All ready rows in one go. ``careful``: each row under a savepoint, so one that
+        breaks a local rule is held back alone; otherwise such a row raises ``PageNeedsCare``
+        (the caller rolls the page back and applies it again carefully). Savepoints cost a
+        copy of every page they touch, so pages are written plainly first."""
         conn = self.session.connection()
-        try:
-            with conn.begin_nested():
-                for synced, group in _grouped(self.ready):
-                    conn.execute(synced.upsert, group)
+        written = []
+        if not careful:
+            try:
+                for synced, group, new in _grouped(self.ready, self.existing):
+                    synced.write(conn, group, new=new)
+            except ROW_REFUSED as err:  # a local rule, or a value the driver cannot store
+                raise PageNeedsCare() from err
             written = self.ready
-        except IntegrityError:
-            written = []
-            for synced, c, values in self.ready:
+        else:
+            for synced, c, stored in self.ready:
                 try:
                     with conn.begin_nested():
-                        conn.execute(synced.upsert, [values])
-                    written.append((synced, c, values))
-                except IntegrityError as err:
-                    rule = str(err.orig).split(":", 1)[0] if err.orig else "a rule"
-                    self.held.append((c, f"breaks a rule on this laptop ({rule.lower()})"))
+                        synced.write(conn, [stored], new=c.key not in self.existing)
+                    written.append((synced, c, stored))
+                except ROW_REFUSED as err:
+                    self.held.append((c, _why_refused(err)))
         self.tally.applied = len(written)
-        self.tally.applied_keys = [c.key for _s, c, _v in written]
+        self.tally.applied_keys = [(c.entity_type, c.entity_id) for _s, c, _v in written]
 
 
-def _grouped(ready: list[tuple[SyncedEntity, RemoteChange, dict[str, Any]]]
-             ) -> list[tuple[SyncedEntity, list[dict[str, Any]]]]:
-    groups: list[tuple[SyncedEntity, list[dict[str, Any]]]] = []
-    for synced, _c, values in ready:  # already in parent-before-child order
-        if not groups or groups[-1][0] is not synced:
-            groups.append((synced, []))
-        groups[-1][1].append(values)
-    return groups
+class PageNeedsCare(Exception):
+    """A row of the page breaks a rule of this vault: apply the page again row by row."""
+
+
+# What one row can cause (a disk that is full or read-only is not the row's fault: it
+# propagates as a storage error).
+ROW_REFUSED = (IntegrityError, InterfaceError, ProgrammingError)
+
+
+def _why_refused(err: DBAPIError) -> str:
+    if isinstance(err, IntegrityError):
+        rule = str(err.orig).split(":", 1)[0] if err.orig else "a rule"
+        return f"breaks a rule on this laptop ({rule.lower()})"
+    return "a value in it cannot be stored on this laptop"
+
+
+def _grouped(ready: list[tuple[SyncedEntity, RemoteChange, list[Any]]], existing: set[Key]
+             ) -> list[tuple[SyncedEntity, list[list[Any]], bool]]:
+    """Rows by table, parents' tables first, new rows apart from ones already here; within
+    a group in id order, which keeps the primary key's B-tree inserts local (a fifth faster
+    on a first pull)."""
+    groups: dict[tuple[int, bool], tuple[SyncedEntity, list[list[Any]], bool]] = {}
+    for synced, c, stored in ready:
+        new = (c.entity_type, c.entity_id) not in existing
+        groups.setdefault((synced.order, new), (synced, [], new))[1].append(stored)
+    for synced, rows, _new in groups.values():
+        rows.sort(key=itemgetter(synced.id_at))
+    return [groups[k] for k in sorted(groups)]
 
 
 def _refresh_theirs(conflict: SyncConflict, change: RemoteChange) -> None:
@@ -276,16 +314,49 @@ def _update_held_back(session: Session, page: _Page) -> None:
 
 
 def apply_changes(session: Session, actor: Actor, changes: list[RemoteChange],
-                  resync: bool = False) -> PageTally:
-    """Apply remote changes in the caller's transaction (module docstring for the rules)."""
+                  resync: bool = False, careful: bool = True) -> PageTally:
+    """Apply remote changes in the caller's transaction (module docstring for the rules);
+    without ``careful``, a row breaking a local rule raises ``PageNeedsCare``."""
     page = _Page(session, changes, resync)
     page.sort_out()
-    page.write()
+    page.write(careful)
     _update_held_back(session, page)
-    append_events(session.connection(), actor,
-                  [(et, eid, AuditAction.SYNC_RECEIVED.value)
-                   for et, eid in page.tally.applied_keys])
+    changed = [k for k in page.tally.applied_keys if k in page.existing]
+    arrived = len(page.tally.applied_keys) - len(changed)
+    if arrived:  # records new to this laptop: one event for the page (see audit_received)
+        changed.append((PAGE_ENTITY, new_uuid()))
+    audit_received(session.connection(), actor, changed)
     return page.tally
+
+
+_AUDIT_INSERT = ("INSERT INTO audit_event (id, at, user_id, device_id, entity_type, entity_id,"
+                 " action, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def audit_received(conn: Connection, actor: Actor, keys: list[Key]) -> None:
+    """``sync_received`` events, chained like every other (``audit.event_hash``), stamped
+    with the moment the page was applied and inserted in one go.
+
+    A record this laptop already held and the store changed gets an event of its own (what
+    someone may have seen here changed under them). Records new to the laptop get one event
+    for the page (entity ``sync_page``): an event per record made a first sync of 100,000
+    records a fifth slower, and each new row carries its author, device and time itself.
+    """
+    if not keys:
+        return
+    at = utc_now()
+    at_text = stored_time(at)
+    prev = last_hash(conn)
+    action = AuditAction.SYNC_RECEIVED.value
+    rows = []
+    for entity_type, entity_id in keys:
+        event_id = str(uuid.uuid4())
+        digest = event_hash(prev, event_id, at, actor.user_id, actor.device_id, entity_type,
+                            entity_id, action)
+        rows.append((event_id, at_text, actor.user_id, actor.device_id, entity_type,
+                     entity_id, action, prev, digest))
+        prev = digest
+    conn.exec_driver_sql(_AUDIT_INSERT, rows)
 
 
 def retry_held_back(session: Session, actor: Actor, resync: bool = False) -> PageTally:
@@ -299,15 +370,45 @@ def retry_held_back(session: Session, actor: Actor, resync: bool = False) -> Pag
     return apply_changes(session, actor, changes, resync)
 
 
-def apply_page(session: Session, actor: Actor, raw: list[Any], next_cursor: int,
-               has_more: bool) -> PageTally:
-    """One pulled page, the new cursor, and another try for held-back rows: one transaction."""
+@dataclass(frozen=True)
+class FetchedPage:
+    """One page from the store, read and checked (off the database thread)."""
+
+    changes: list[RemoteChange]
+    next_cursor: int
+    has_more: bool
+
+
+def read_page(body: bytes) -> FetchedPage:
+    """A page's body, decoded and checked.
+
+    Called on the database thread, not beside it: the page after this one is meanwhile on
+    its way over the network (which leaves the interpreter free), but Python work running
+    beside the driver's ``executemany`` makes it wait for the interpreter row by row, which
+    made a first pull of 100,000 records a third slower.
+    """
+    try:
+        raw = json.loads(body)
+    except ValueError as err:
+        raise SyncProtocolError("A page from the central store could not be read.") from err
+    if not (isinstance(raw, dict) and isinstance(raw.get("changes"), list)
+            and isinstance(raw.get("next_cursor"), int)):
+        raise SyncProtocolError("A page from the central store could not be read.")
+    return FetchedPage(parse_changes(raw["changes"]), raw["next_cursor"],
+                       bool(raw.get("has_more")))
+
+
+def apply_page(session: Session, actor: Actor, page: FetchedPage, careful: bool = False
+               ) -> PageTally:
+    """One pulled page, the new cursor, and another try for held-back rows: one transaction.
+    Raises ``PageNeedsCare`` (roll back, then call again with ``careful``) if a row breaks
+    a rule of this vault."""
     state = state_row(session)
-    tally = apply_changes(session, actor, parse_changes(raw), state.resync)
+    tally = apply_changes(session, actor, page.changes, state.resync, careful)
     if tally.applied and session.scalar(select(HeldBackChange.entity_id).limit(1)):
         tally.applied += retry_held_back(session, actor, state.resync).applied
-    state.pull_cursor = next_cursor
-    if not has_more:
+    state.pull_cursor = page.next_cursor
+    if not page.has_more:
         state.resync = False
     return tally
 
