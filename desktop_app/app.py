@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                      description="Shared Care Planner (LLR)")
     parser.add_argument("--demo", action="store_true",
                         help="use a separate demo vault with a synthetic caseload")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="store_true",
+                        help="print the version and exit")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation in a throwaway vault (synthetic data, "
+                             "nothing of yours is touched) and exit 0 if it works")
     return parser.parse_args(argv)
+
+
+def _offscreen_without_display() -> None:
+    """A Linux machine with no display (a server, CI, an SSH session) gets Qt's offscreen
+    platform for the self-test; elsewhere the real platform plugin is checked."""
+    no_display = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if sys.platform.startswith("linux") and no_display:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
 class AppController:
@@ -569,10 +582,20 @@ def _count_people(session: Any) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Start the app; returns the process exit code."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    # Both answer on the console before Qt or the database libraries load.
+    if args.version:
+        print(f"Shared Care Planner {__version__}")
+        return 0
+    if args.self_test:
+        _offscreen_without_display()
+        from desktop_app.self_test import run_self_test
+        return run_self_test()
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Shared Care Planner")
     app.setApplicationVersion(__version__)
+    # Matches installer/linux/shared-care-planner.desktop: the desktop shows its icon.
+    app.setDesktopFileName("shared-care-planner")
     # Windows hand over to each other (sign-in -> main -> lock -> sign-in) through the
     # database thread; the app quits only when the user closes or cancels.
     app.setQuitOnLastWindowClosed(False)

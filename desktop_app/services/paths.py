@@ -72,9 +72,14 @@ def resources_dir(env: Mapping[str, str] | None = None) -> Path:
     candidates: list[Path] = []
     if env.get(RESOURCES_ENV):
         candidates.append(Path(env[RESOURCES_ENV]))
+    # A PyInstaller bundle unpacks its data under sys._MEIPASS (the "_internal" folder
+    # beside the executable); a build without a contents folder keeps it beside the
+    # executable itself. Checked first, so a frozen app never reads a stray checkout.
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         candidates.append(Path(bundle) / "resources")
+    if getattr(sys, "frozen", False):
+        candidates.append(Path(sys.executable).resolve().parent / "resources")
     candidates.append(Path(__file__).resolve().parents[2] / "resources")
     candidates.append(Path(sys.prefix) / "share" / "shared-care-planner" / "resources")
     for candidate in candidates:
