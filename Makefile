@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+INSTALLER_STAMP := $(VENV)/.installer-stamp
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test test-slow bench lint typecheck clean
+.PHONY: run test test-slow bench lint typecheck clean installer installer-check
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -41,6 +42,19 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(PY) -m mypy
+
+# The installable app (installer/README.md): PyInstaller goes into the same venv.
+$(INSTALLER_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[installer]'
+	@touch $(INSTALLER_STAMP)
+
+installer: $(INSTALLER_STAMP)
+	$(PY) installer/build.py
+
+# Builds the Linux bundle and tarball, then runs the bundle's --version and --self-test
+# (Qt offscreen) and tries install.sh in a throwaway home folder (CI runs this).
+installer-check: $(INSTALLER_STAMP)
+	$(PY) installer/build.py --check
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache
