@@ -101,6 +101,7 @@ def credentials(uow: UnitOfWork) -> Credentials:
 
 def set_ca_bundle(uow: UnitOfWork, ca_bundle: str | None) -> None:
     """Verify the store's certificate against this CA bundle from now on (None: the system's)."""
+    require(uow, Permission.MANAGE_USERS)  # who may enrol may choose whom to trust
     path = (ca_bundle or "").strip() or None
     if path:
         tls_context(path)  # a file that is not certificates is refused now, not at sync time

@@ -16,7 +16,8 @@ from sqlalchemy import func, select, update
 from desktop_app.models.base import new_uuid
 from desktop_app.models.outbox import OutboxEntry, OutboxState
 from desktop_app.models.sync import SYNC_STATE_ID, HeldBackChange, SyncConflict, SyncState
-from desktop_app.services.errors import NotFound
+from desktop_app.services.errors import NotFound, PermissionDenied
+from desktop_app.services.roles import Permission, allowed
 from desktop_app.services.uow import UnitOfWork
 
 
@@ -89,6 +90,9 @@ def list_quarantined(uow: UnitOfWork) -> list[QuarantinedChange]:
 
 def retry_quarantined(uow: UnitOfWork, seq: int) -> None:
     """Queue a refused change again (with the earlier refused changes of its record)."""
+    if not allowed(uow.actor.role, Permission.EDIT_PEOPLE):
+        raise PermissionDenied("Your role cannot change records, so it cannot send a refused "
+                               "change again. Ask a colleague who can.")
     with uow.begin() as session:
         entry = session.get(OutboxEntry, seq)
         if entry is None or entry.state != OutboxState.QUARANTINED.value:

@@ -26,7 +26,7 @@ from desktop_app.services.demo import (
     seed_demo_changes_of_need,
     seed_demo_delegations,
 )
-from desktop_app.services.errors import ValidationError
+from desktop_app.services.errors import NotFound, PermissionDenied, ValidationError
 from desktop_app.services.sync.entities import synced_entities
 from desktop_app.services.sync.pull import (
     PageTally,
@@ -42,7 +42,7 @@ from desktop_app.services.sync.transport import (
 )
 from desktop_app.services.tracking import APPLYING_REMOTE, row_payload
 from desktop_app.services.vault import VaultSession, VaultStore
-from tests.support import PASSPHRASE, TEST_KDF, person_values
+from tests.support import PASSPHRASE, TEST_KDF, as_role, person_values
 
 
 def test_next_delay_doubles_with_jitter_up_to_the_cap() -> None:
@@ -299,3 +299,20 @@ def test_every_kind_of_record_is_stored_exactly_as_its_author_stored_it(
             assert verify_chain(conn) is None
     finally:
         other.close()
+
+
+def test_only_roles_that_may_change_records_retry_or_choose_whom_to_trust(
+        vault: VaultSession, tmp_path: Path) -> None:
+    reader = as_role(vault, "read_only")
+    with pytest.raises(PermissionDenied):
+        sync.retry_quarantined(reader, 1)
+    with pytest.raises(PermissionDenied):
+        sync.set_ca_bundle(reader, None)
+    with pytest.raises(NotFound):
+        sync.retry_quarantined(vault.uow, 10_000)
+    not_certificates = tmp_path / "bundle.pem"
+    not_certificates.write_text("not a certificate")
+    with pytest.raises(ValidationError) as refused:
+        sync.set_ca_bundle(vault.uow, str(not_certificates))
+    assert refused.value.field == "ca_bundle"
+    assert sync.sync_settings(vault.uow).ca_bundle is None
