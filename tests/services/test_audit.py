@@ -20,6 +20,7 @@ package, the tests run against it, the copy deleted):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import fields
 from typing import Any
@@ -126,6 +127,10 @@ def test_the_audit_log_holds_no_clinical_text(vault: VaultSession) -> None:
     assert any(data.family_name in p for p in outbox)  # the data is there to be leaked...
     for row in rows:
         for column, value in row.items():
+            if column in ("hash", "prev_hash"):
+                # Hex digests by construction (which may by chance contain "07700").
+                assert re.fullmatch("[0-9a-f]{64}", str(value)), (column, value)
+                continue
             for secret in secrets:  # ...but never into the audit log
                 assert secret.lower() not in str(value).lower(), (column, secret)
 
