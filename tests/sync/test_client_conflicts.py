@@ -126,3 +126,30 @@ def test_a_deletion_against_an_edit_is_a_conflict_too(laptops: LaptopFn, team: s
     assert nurse.get(Person, edith)["deleted"] is False  # type: ignore[index]
     assert nurse.enrolment is not None
     assert_agree(pg, nurse.enrolment.team_id, [nurse, colleague])
+
+
+def test_a_choice_made_while_the_change_is_on_the_wire_stands(
+        laptops: LaptopFn, team: str, pg: psycopg.Connection) -> None:
+    nurse, colleague, edith, conflict = _both_edit_offline(laptops, team)
+    colleague.edit(Person, edith, phone="0116 496 0555")  # edited again, still in conflict
+    arthur = colleague.add_person(2)
+    asked: list[bool] = []
+
+    def choose_between_batches() -> bool:
+        asked.append(True)
+        if len(asked) == 2:  # the first batch's answer is in hand, not yet recorded
+            sync.resolve_conflict(colleague.uow, conflict.id, "theirs")
+        return False
+
+    client = sync.SyncClient(sync.SyncOptions(batch_size=1))
+    client.run(colleague.uow, lambda _p: None, choose_between_batches)
+
+    # The store answered the edit with a conflict again, but the person had chosen: no new
+    # conflict, the record is theirs, the other change went through.
+    assert sync.list_conflicts(colleague.uow) == []
+    assert colleague.get(Person, edith)["phone"] == "0116 496 0001"  # type: ignore[index]
+    assert nurse.enrolment is not None
+    assert ("person", arthur) in server_records(pg, nurse.enrolment.team_id)
+    colleague.sync()
+    nurse.sync()
+    assert_agree(pg, nurse.enrolment.team_id, [nurse, colleague])

@@ -254,15 +254,16 @@ class _Run:
         batch = self.prepare(plan, 0, size) if plan and not self.stop_here() else None
         reply = net.submit(conn.push, batch.body) if batch else None
         while reply is not None and batch is not None:
-            after = sent + len(batch.changes)
+            after = sent + batch.consumed
             following = self.prepare(plan, after, size) if after < len(plan) else None
             try:
                 answers = reply.result()
             except BodyTooLarge:
-                if len(batch.changes) == 1:
-                    self.write(partial(quarantine_unsendable, change=batch.changes[0].planned,
-                                       reason=TOO_LARGE_TO_SEND))
-                    self.quarantined += 1
+                if len(batch.changes) <= 1:
+                    if batch.changes:
+                        self.write(partial(quarantine_unsendable, reason=TOO_LARGE_TO_SEND,
+                                           change=batch.changes[0].planned))
+                        self.quarantined += 1
                     sent, batch = after, following
                 else:  # the store wants smaller batches: halve, and read this one again
                     size = max(1, len(batch.changes) // 2)

@@ -65,10 +65,12 @@ class SentChange:
 
 @dataclass(frozen=True)
 class PreparedBatch:
-    """A batch ready to send: its changes and the request body."""
+    """A batch ready to send: its changes, the request body, and how many planned entries
+    it covers (those no longer pending when it was read are passed over)."""
 
     changes: tuple[SentChange, ...]
     body: bytes
+    consumed: int
 
 
 @dataclass
@@ -113,35 +115,42 @@ def _encode(key: str, entity_type: str, entity_id: str, base: int | None, row_js
 def prepare_batch(session: Session, planned: Sequence[PlannedChange], max_bytes: int
                   ) -> PreparedBatch:
     """Encode as many of ``planned`` as fit in ``max_bytes`` (at least one) and count them
-    as sent (``attempts + 1``) in the caller's transaction, which commits before sending."""
+    as sent (``attempts + 1``) in the caller's transaction, which commits before sending.
+
+    An entry closed since the plan was made (a person resolved its conflict meanwhile) is
+    passed over: the resolution is the record's latest word."""
     wanted = [p.seq for p in planned]
     stored: dict[int, Any] = {}
     payload_text = type_coerce(OutboxEntry.payload, Text).label("row_json")
     deleted = func.json_extract(type_coerce(OutboxEntry.payload, Text), "$.deleted")
     for part in chunks(wanted):
-        for r in session.execute(
+        for row in session.execute(
             select(OutboxEntry.seq, OutboxEntry.idempotency_key, OutboxEntry.base_server_version,
                    payload_text, deleted.label("deleted"))
-            .where(OutboxEntry.seq.in_(part))
+            .where(OutboxEntry.seq.in_(part), OutboxEntry.state == OutboxState.PENDING.value)
         ):
-            stored[r.seq] = r
+            stored[row.seq] = row
     parts: list[str] = []
     sent: list[SentChange] = []
-    size = 16
+    size, consumed = 16, 0
     for p in planned:
-        r = stored[p.seq]
+        r: Any = stored.get(p.seq)
+        if r is None:
+            consumed += 1
+            continue
         text = _encode(r.idempotency_key, p.entity_type, p.entity_id, r.base_server_version,
                        r.row_json, bool(r.deleted))
         if parts and size + len(text) + 1 > max_bytes:
             break
         parts.append(text)
         size += len(text) + 1
+        consumed += 1
         sent.append(SentChange(p, r.idempotency_key))
     for part in chunks([s.planned.seq for s in sent]):
         session.execute(update(OutboxEntry).where(OutboxEntry.seq.in_(part))
                         .values(attempts=OutboxEntry.attempts + 1))
     body = ('{"changes":[' + ",".join(parts) + "]}").encode("ascii")
-    return PreparedBatch(tuple(sent), body)
+    return PreparedBatch(tuple(sent), body, consumed)
 
 
 def _answered_version(answer: dict[str, Any]) -> int | None:
@@ -201,6 +210,14 @@ def record_conflict(session: Session, entity_type: str, entity_id: str, seq: int
     session.flush()
 
 
+def _still_pending(session: Session, seqs: list[int]) -> set[int]:
+    found: set[int] = set()
+    for part in chunks(seqs):
+        found.update(session.scalars(select(OutboxEntry.seq).where(
+            OutboxEntry.seq.in_(part), OutboxEntry.state == OutboxState.PENDING.value)))
+    return found
+
+
 def _check_answers(sent: Sequence[SentChange], answers: list[Any]) -> None:
     keys = [a.get("idempotency_key") if isinstance(a, dict) else None for a in answers]
     if keys != [s.idempotency_key for s in sent]:
@@ -215,9 +232,16 @@ def apply_answers(session: Session, sent: Sequence[SentChange], answers: list[An
     tally = AnswerTally()
     done: list[int] = []
     versions: list[tuple[str, str, int]] = []
+    # A person may have resolved a record's conflict while its change was on the wire: the
+    # resolution closed the entries, and stands. Their answer is then left alone (no row
+    # version recorded either: the next pull brings whatever the store now holds).
+    pending = _still_pending(session, [q for c in sent for q in (c.planned.seq,
+                                                                 *c.planned.superseded)])
     for change, answer in zip(sent, answers, strict=True):
         p = change.planned
-        seqs = [p.seq, *p.superseded]
+        if p.seq not in pending:
+            continue
+        seqs = [q for q in (p.seq, *p.superseded) if q in pending]
         status = answer.get("status")
         version = _answered_version(answer)
         if version is not None:
