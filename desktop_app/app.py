@@ -107,7 +107,8 @@ class AppController:
         self.dialog.show()
         self.dialog.activateWindow()
         if self.demo:
-            print(f"Demo vault: sign in as {DEMO_USER!r} with passphrase {DEMO_PASSPHRASE!r}")
+            print(f"Demo vault: sign in as {DEMO_USER!r} (or 'Demo Team Lead', who also sees "
+                  f"Reports) with passphrase {DEMO_PASSPHRASE!r}")
         # While the person types (after the dialog has painted): load the heavy libraries on
         # the database thread; started at once, the import would hold up the first paint.
         from PySide6.QtCore import QTimer
@@ -227,7 +228,37 @@ class AppController:
         self.window.add_screen("delegations", tr("Delegations"), start)
         self.window.add_screen("person", tr("Person record"), self.person_screen)
         self._add_registers()
+        if self._can(Permission.VIEW_REPORTS):
+            self._add_reports()
         self._add_sync()
+
+    def _add_reports(self) -> None:
+        """The Reports screen, for team leads and governance."""
+        import datetime as dt
+
+        from desktop_app.services import reports
+        from desktop_app.services.pdf.meeting_pack import render_meeting_pack
+        from desktop_app.services.pdf.report import render_report_pdf
+        from desktop_app.ui.reports import ReportsWidget
+        uow = self._uow
+
+        def pack(team: Any) -> Any:
+            loaded = reports.load_meeting_pack(uow(), dt.date.today(), team)
+            return render_meeting_pack(loaded), loaded
+
+        def show(data: bytes, title: str, suggested: str, subject: Any) -> None:
+            record = (reports.record_report_output if isinstance(subject, reports.Report)
+                      else reports.record_meeting_pack_output)
+            self._preview(data, title, suggested, subject,
+                          lambda u, how: record(u, subject, how))
+
+        screen = ReportsWidget(
+            [(spec.kind, spec.title) for spec in reports.REPORTS], self._run,
+            lambda kind, query: reports.run_report(uow(), kind, query),
+            lambda: reports.report_teams(uow()), render_report_pdf, pack, show,
+            lambda report, how: self._run(
+                lambda: reports.record_report_output(uow(), report, how), lambda _: None))
+        self.window.add_screen("reports", self.app.tr("Reports"), screen)
 
     def _add_sync(self) -> None:
         """The Sync screen, the status bar's sync state, and when to sync."""
@@ -371,15 +402,18 @@ class AppController:
         self._run(build, lambda built: self._preview(
             built[1], self.app.tr("Shared care form"), "shared-care-form.pdf", built[0]))
 
-    def _preview(self, data: bytes, title: str, suggested: str, document: Any) -> None:
-        """Show a PDF to print or export; each print or export is audited."""
+    def _preview(self, data: bytes, title: str, suggested: str, document: Any,
+                 audit: Any = None) -> None:
+        """Show a PDF to print or export; each print or export is audited (by default
+        through ``record_output`` of the document; ``audit(uow, how)`` otherwise)."""
         from PySide6.QtCore import Qt
 
         from desktop_app.services.plan_document import record_output
         from desktop_app.ui.pdf_preview import PdfPreviewDialog
+        record = audit or (lambda uow, how: record_output(uow, document, how))
 
         def printed(how: str) -> None:
-            self._run(lambda: record_output(self._uow(), document, how), lambda _: None)
+            self._run(lambda: record(self._uow(), how), lambda _: None)
 
         dialog = PdfPreviewDialog(data, title, suggested, self.window, printed)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -7,11 +7,13 @@ Run under Xvfb so Qt paints for real::
 The demo vault is made (or reused) under ``SHARED_CARE_PLANNER_HOME`` (set it to a temporary
 folder). Set ``QT_SCALE_FACTOR=1.5`` to check the screens at 150 % text scale. Each screen
 key (caseload, delegations, person, reviews, competency, escalations, examples, sync) is
-saved as ``screen-<key>.png``; with no keys, all of them.
+saved as ``screen-<key>.png``; with no keys, all of them ("plan" also opens a plan in the
+preview). ``SCP_SHOT_USER="Demo Team Lead"`` signs in as the demo's team lead (Reports).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -67,6 +69,10 @@ def main(argv: list[str]) -> int:
     controller.dialogs.headless = True  # no "resume the unfinished delegation?" question
     controller.start()
     _wait(app, lambda: isinstance(controller.dialog, SignInDialog))
+    combo = controller.dialog.user_combo
+    wanted = os.environ.get("SCP_SHOT_USER")  # e.g. "Demo Team Lead" for the Reports
+    if wanted:
+        combo.setCurrentIndex(next(i for i in range(combo.count()) if combo.itemText(i) == wanted))
     controller.dialog.pass_edit.setText(DEMO_PASSPHRASE)
     controller.dialog.buttons.accepted.emit()
     _wait(app, lambda: isinstance(controller.window, MainWindow))

@@ -109,6 +109,9 @@ def seed_demo_caseload(uow: UnitOfWork, people: int = DEMO_PEOPLE, seed: int = 9
                 )
 
 
+DEMO_TEAM_LEAD = "Demo Team Lead"
+
+
 def ensure_demo_vault(store: VaultStore, user_name: str, passphrase: str) -> None:
     """Create and fill the demo vault the first time; later runs reuse it."""
     if store.exists():
@@ -119,6 +122,8 @@ def ensure_demo_vault(store: VaultStore, user_name: str, passphrase: str) -> Non
         seed_demo_delegations(created.session.uow)
         seed_demo_case_examples(created.session)
         seed_demo_changes_of_need(created.session.uow)
+        # A team lead too (same passphrase), to see the Reports and the plan batch.
+        created.session.add_user(DEMO_TEAM_LEAD, Role.TEAM_LEAD, passphrase)
     finally:
         created.session.close()
 

@@ -67,6 +67,7 @@ def test_screens_offer_only_what_the_role_may_do(qtbot, app_home: Path, cheap_kd
         assert {name for name, shown in buttons.items() if shown} == offered
         person = controller.window.screen("person")
         assert person.form.fields["given_name"].isReadOnly() == (role == "read_only")
+        assert ("reports" in controller.window._keys) == (role in ("team_lead", "read_only"))
     finally:
         controller.shutdown()
 
