@@ -89,7 +89,15 @@ def main(argv: list[str]) -> int:
         keys.remove("plan")
         _shoot_plan_preview(app, controller, out)
     for key in keys:
-        window.show_screen(key)
+        screen_key, _, report = key.partition(":")  # "reports:Funding" picks a report
+        window.show_screen(screen_key)
+        if screen_key == "reports":
+            reports = window.screen("reports")
+            reports.period_combo.setCurrentIndex(reports.period_combo.findText("Last 12 months"))
+            if report:
+                reports.report_combo.setCurrentIndex(reports.report_combo.findText(report))
+            key = f"reports-{report.split()[0].lower()}" if report else "reports"
+            _settle(app, 2.0)
         _settle(app)
         window.grab().save(str(out / f"screen-{key}.png"))
         print(out / f"screen-{key}.png", flush=True)

@@ -11,6 +11,7 @@ pack…" open in the preview to print or export.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,13 @@ def _axes(qchart: QChart, chart: Chart, series: Any) -> None:
     if chart.kind is ChartKind.STACKED_BAR:
         top = max((sum(s.values[i] or 0 for s in chart.series)
                    for i in range(len(chart.categories))), default=0)
-    values.setRange(0, max(1.0, float(top) * 1.1))
+    if top <= 10:  # small counts: one tick per whole number, never "2, 2"
+        whole = max(1, math.ceil(top))
+        values.setRange(0, whole)
+        values.setTickCount(whole + 1)
+    else:
+        values.setRange(0, float(top) * 1.05)
+        values.applyNiceNumbers()
     qchart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
     qchart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
     for s in series:
