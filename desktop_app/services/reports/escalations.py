@@ -106,7 +106,7 @@ def escalations_report(uow: UnitOfWork, query: ReportQuery, *, today: dt.date | 
         func.min(D.opened_on)).select_from(D), query).where(open_then)
     with uow.read() as session:
         author = produced_by(session, uow)
-        opened_rows = dict(session.execute(opened).tuples().all())
+        opened_rows = {month_text: n for month_text, n in session.execute(opened)}
         closed_rows = session.execute(closed).all()
         theme_rows = session.execute(themes).all()
         open_count, mlcsu, oldest = session.execute(still_open).one()

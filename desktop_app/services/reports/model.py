@@ -82,10 +82,12 @@ class CellKind(enum.StrEnum):
     DAYS = "days"
     SUPPRESSED = "suppressed"  # a count of 1 to 4, shown as "<5"
     HIDDEN = "hidden"  # a larger count hidden so a suppressed one can't be worked out
+    WITHHELD = "withheld"  # any count of a table too small to show safely
 
 
 SUPPRESSED_TEXT = "<5"
 HIDDEN_TEXT = "*"
+WITHHELD_TEXT = "–"
 
 
 @dataclass(frozen=True)
