@@ -62,3 +62,15 @@ def test_only_team_leads_find_plans_for_a_batch(vault) -> None:
     for role in ("nurse", "social_care_practitioner", "read_only"):
         with pytest.raises(PermissionDenied, match="print batches of support plans"):
             plans_for_batch(as_role(vault, role), None, day, day)
+
+
+def test_only_team_leads_and_governance_see_the_reports(vault) -> None:
+    import datetime as dt
+
+    from desktop_app.services.reports import ReportQuery, delegations_report
+    query = ReportQuery(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    for role in ("team_lead", "read_only"):
+        assert delegations_report(as_role(vault, role), query).rows  # allowed
+    for role in ("nurse", "social_care_practitioner"):
+        with pytest.raises(PermissionDenied, match="see the governance reports"):
+            delegations_report(as_role(vault, role), query)
