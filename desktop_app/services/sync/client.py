@@ -20,7 +20,9 @@ Threads: the vault's single connection belongs to the database thread. Pass ``db
 example ``DatabaseExecutor.call``) to run the client on a network thread while each step
 that touches the vault runs on the database thread, so other work is never blocked behind
 the network; without ``db`` everything runs on the calling thread, which must then be the
-database thread.
+database thread. Within a run the requests themselves go out on one helper thread, one at a
+time, so the vault's work overlaps the wait (the next batch is read while one is on the
+wire; the next page is fetched while one is written).
 """
 
 from __future__ import annotations
