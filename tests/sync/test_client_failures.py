@@ -3,7 +3,10 @@ portal, a store that wants a newer app, no network, TLS, cancelling, and a secon
 
 from __future__ import annotations
 
+import contextlib
 import http.server
+import logging
+import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -224,3 +227,55 @@ def test_a_second_run_of_the_same_vault_is_refused_while_one_runs(laptops: Lapto
     assert sync.SyncClient().run(nurse.uow, start_another, lambda: False).pushed == 1
     assert len(refused) == 1
     assert nurse.sync().pushed == 0  # the lock was released
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A server that accepts connections and never answers (a dead proxy, a hung store)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                held.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    listener.close()
+
+
+def test_a_store_that_never_answers_times_out_as_unreachable(
+        laptops: LaptopFn, team: str, silent_server: str) -> None:
+    nurse = laptops(team)
+    nurse.add_person(1)
+    _point_at(nurse, silent_server)
+    quick = sync.Timeouts(connect=1.0, read=0.5, write=0.5, probe=0.5)
+    client = sync.SyncClient(sync.SyncOptions(timeouts=quick))
+    with pytest.raises(sync.ServerUnreachable):
+        client.run(nurse.uow, lambda _p: None, lambda: False)
+    assert len(nurse.outbox(OutboxState.PENDING)) == 1
+
+
+def test_the_device_token_never_reaches_a_log(laptops: LaptopFn, team: str,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    nurse = laptops(team)
+    nurse.add_person(1)
+    nurse.sync()
+    with nurse.uow.read() as s:
+        state = s.get(SyncState, 1)
+        assert state is not None and state.device_token
+        token = state.device_token
+    assert caplog.records, "nothing was logged: the check would prove nothing"
+    assert token not in caplog.text
+    assert token[-12:] not in caplog.text
