@@ -42,7 +42,7 @@ from desktop_app.services.plan_document import record_outputs
 from desktop_app.services.plan_labels import METHODS
 from desktop_app.services.registers import WaitingFor
 from desktop_app.services.reports.base import check_allowed, day, in_team, produced_by
-from desktop_app.services.reports.funding import LineTerms, plan_versions
+from desktop_app.services.reports.funding import interim_lines
 from desktop_app.services.reports.model import ReportQuery
 from desktop_app.services.tracking import ACTOR
 from desktop_app.services.uow import UnitOfWork
@@ -189,14 +189,9 @@ def _open_discussions(session: Session, as_of: dt.date, team: str | None) -> lis
 
 def _unreconciled(session: Session, as_of: dt.date, team: str | None) -> list[PackCase]:
     """Delegations with interim lines unreconciled on the plan version in force."""
-    versions = plan_versions(team)
-    line = LineTerms(versions, ReportQuery(as_of, as_of, team), as_of)
-    key = func.coalesce(FundingSplit.delegation_case_id, versions.c.delegation_case_id)
-    interim = (select(key.label("case_id"), func.min(FundingSplit.start_date).label("since"),
-                      func.max(FundingSplit.dispute_reference).label("reference"))
-               .select_from(FundingSplit).join(versions, versions.c.plan_id == FundingSplit.plan_id)
-               .where(~FundingSplit.deleted, line.in_force, line.interim, key.is_not(None))
-               .group_by(key).subquery())
+    lines = interim_lines(ReportQuery(as_of, as_of, team), as_of).subquery()
+    interim = (select(lines.c.case_id, lines.c.since, lines.c.reference)
+               .where(lines.c.case_id.is_not(None)).subquery())
     d, other = SharedCareDiscussion, aliased(SharedCareDiscussion)
     latest = (select(func.max(other.closed_on))
               .where(other.delegation_case_id == DelegationCase.id, ~other.deleted,
