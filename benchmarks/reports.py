@@ -93,8 +93,10 @@ def _equality(rng: random.Random) -> dict[str, str | None]:
     answers: dict[str, str | None] = {}
     for column, values in EQUALITY.items():
         roll = rng.random()
+        # The first answer commonest, each next one rarer (a few categories stay small).
+        weights = [1 / (rank + 1) ** 2 for rank in range(len(values))]
         answers[column] = (None if roll < 0.15 else PREFER_NOT_TO_SAY if roll < 0.2
-                           else rng.choice(values))
+                           else rng.choices(values, weights)[0])
     return answers
 
 
