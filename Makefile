@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/caseload.py
 	$(PY) benchmarks/ui.py
 	$(PY) benchmarks/pdf.py
+	$(PY) benchmarks/reports.py
 	$(PY) benchmarks/sync.py
 
 lint: $(STAMP)
