@@ -68,7 +68,7 @@ def test_two_laptops_exchange_each_others_records(laptops: LaptopFn, team: str,
 
 def _received(laptop: VaultLaptop) -> list[tuple[str, str]]:
     with laptop.vault.engine.connect() as conn:
-        return [tuple(r) for r in conn.exec_driver_sql(  # type: ignore[misc]
+        return [(str(t), str(i)) for t, i in conn.exec_driver_sql(
             "SELECT entity_type, entity_id FROM audit_event WHERE action = 'sync_received' "
             "ORDER BY seq")]
 
