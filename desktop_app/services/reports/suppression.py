@@ -248,6 +248,11 @@ def _remedy(grids: Grids, marks: Marks) -> bool:
     for i in chosen:
         marks[i] = [[Mark.WITHHELD if grids[i][r][c] > 0 else Mark.SHOWN
                      for c in range(len(grids[i][0]))] for r in range(len(grids[i]))]
+    # The totals row is shared (rule 4): withheld in one table, it is withheld in all, so
+    # the linked tables read the same there.
+    for grid, table_marks in zip(grids, marks, strict=True):
+        table_marks[-1] = [Mark.WITHHELD if grid[-1][c] > 0 else mark
+                           for c, mark in enumerate(table_marks[-1])]
     return True
 
 
