@@ -19,8 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +30,7 @@ from desktop_app.services.contacts import (
     ContactInput,
 )
 from desktop_app.services.errors import ExpectedError, ValidationError
+from desktop_app.ui.tables import fill_table, read_only_table, uk_date
 from desktop_app.ui.wizard.base import escape_text
 from desktop_app.ui.wizard.fields import Choice, DateField, Line, Para
 
@@ -166,17 +165,9 @@ class ContactsPanel(QWidget):
         self._run, self._save, self._remove, self._confirm = run, save, remove, confirm
         self.person_id, self.person_name, self.rows = "", "", ()
         self.dialog: ContactDialog | None = None
-        self.table = QTableWidget(0, 6)
-        self.table.setAccessibleName(tr("Contacts"))
-        self.table.setHorizontalHeaderLabels(
+        self.table = read_only_table(
             [tr("Who"), tr("Name"), tr("Relationship"), tr("Phone"), tr("Registration"),
-             tr("Can decide health and welfare")])
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+             tr("Can decide health and welfare")], tr("Contacts"))
         self.table.cellDoubleClicked.connect(lambda _r, _c: self.open_dialog(edit=True))
         self.add_button = QPushButton(tr("&Add contact…"))
         self.edit_button = QPushButton(tr("&Edit contact…"))
@@ -197,18 +188,12 @@ class ContactsPanel(QWidget):
     def show_contacts(self, person_id: str, person_name: str, rows: Any) -> None:
         """Show this person's contacts (ContactRow)."""
         self.person_id, self.person_name, self.rows = person_id, person_name, tuple(rows)
-        self.table.setRowCount(len(self.rows))
-        for r, c in enumerate(self.rows):
-            registration = " ".join(filter(None, [c.registration_reference, (
-                c.registered_on.strftime("%d/%m/%Y") if c.registered_on else None)]))
-            texts = [self.tr(KIND_LABELS.get(c.kind, c.kind)), c.name, c.relationship or "",
-                     c.phone or "", registration,
-                     self.tr("Yes") if c.can_decide_health_welfare else self.tr("No")]
-            for col, text in enumerate(texts):
-                self.table.setItem(r, col, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
-        if self.rows:
-            self.table.selectRow(0)
+        fill_table(self.table, [
+            [self.tr(KIND_LABELS.get(c.kind, c.kind)), c.name, c.relationship or "",
+             c.phone or "", " ".join(filter(None, [c.registration_reference,
+                                                   uk_date(c.registered_on)])),
+             self.tr("Yes") if c.can_decide_health_welfare else self.tr("No")]
+            for c in self.rows])
         self.edit_button.setEnabled(bool(self.rows))
         self.remove_button.setEnabled(bool(self.rows))
 

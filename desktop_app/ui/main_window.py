@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QStackedWidget,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.services.vault import SignedInUser
 from desktop_app.ui.sign_in import ROLE_LABELS
+from desktop_app.ui.tables import read_only_table
 
 
 class StartDelegationPanel(QWidget):
@@ -58,14 +58,9 @@ class StartDelegationPanel(QWidget):
         row.addWidget(label)
         row.addWidget(self.nhs_edit, 1)
         row.addWidget(self.start_button)
-        self.drafts = QTableWidget(0, 4)
-        self.drafts.setAccessibleName(self.tr("Unfinished delegations"))
-        self.drafts.setHorizontalHeaderLabels([self.tr("Person"), self.tr("Task"),
-                                               self.tr("Stopped at"), self.tr("Last saved")])
-        self.drafts.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.drafts.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.drafts.verticalHeader().setVisible(False)
-        self.drafts.horizontalHeader().setStretchLastSection(True)
+        self.drafts = read_only_table([self.tr("Person"), self.tr("Task"),
+                                       self.tr("Stopped at"), self.tr("Last saved")],
+                                      self.tr("Unfinished delegations"))
         self.drafts.cellDoubleClicked.connect(lambda _r, _c: self._emit_selected(True))
         self.resume_button = QPushButton(self.tr("&Resume"))
         self.resume_button.clicked.connect(lambda _checked=False: self._emit_selected(True))

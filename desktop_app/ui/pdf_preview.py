@@ -40,6 +40,18 @@ def load_pdf(data: bytes, parent: QWidget | None = None) -> tuple[QPdfDocument, 
     return document, buffer
 
 
+def draw_page(document: QPdfDocument, page: int, printer: QPrinter, painter: QPainter) -> None:
+    """Draw one page onto the printer, scaled to fit its printable area (a new sheet for
+    every page after the first)."""
+    if page:
+        printer.newPage()
+    area = printer.pageLayout().paintRectPixels(printer.resolution())
+    points = document.pagePointSize(page)
+    scale = min(area.width() / points.width(), area.height() / points.height())
+    size = QSize(int(points.width() * scale), int(points.height() * scale))
+    painter.drawImage(QPointF(0, 0), document.render(page, size))
+
+
 def print_document(document: QPdfDocument, printer: QPrinter,
                    page_done: Callable[[int, int], None] | None = None) -> bool:
     """Draw every page onto the printer, scaled to fit; False if the printer refused."""
@@ -47,15 +59,9 @@ def print_document(document: QPdfDocument, printer: QPrinter,
     if not painter.begin(printer):
         return False
     try:
-        area = printer.pageLayout().paintRectPixels(printer.resolution())
         count = document.pageCount()
         for page in range(count):
-            if page:
-                printer.newPage()
-            points = document.pagePointSize(page)
-            scale = min(area.width() / points.width(), area.height() / points.height())
-            size = QSize(int(points.width() * scale), int(points.height() * scale))
-            painter.drawImage(QPointF(0, 0), document.render(page, size))
+            draw_page(document, page, printer, painter)
             if page_done is not None:
                 page_done(page + 1, count)
     finally:

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -32,6 +31,8 @@ from desktop_app.services.people import EQUALITY_FIELDS, PersonInput
 from desktop_app.services.person_record import PersonRecord
 from desktop_app.ui.contacts import ContactsPanel
 from desktop_app.ui.plans import SupportPlansPanel
+from desktop_app.ui.tables import fill_table, read_only_table
+from desktop_app.ui.tables import uk_date as _d
 from desktop_app.ui.wizard.base import escape_text
 from desktop_app.ui.wizard.fields import DateField, Line, Para
 
@@ -169,22 +170,9 @@ class PersonForm(QWidget):
 
 
 def _table(headers: list[str], rows: list[list[str]], name: str) -> QTableWidget:
-    table = QTableWidget(len(rows), len(headers))
-    table.setAccessibleName(name)
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(text))
-    table.resizeColumnsToContents()
+    table = read_only_table(headers, name)
+    fill_table(table, rows, select_first=False)
     return table
-
-
-def _d(day: dt.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
 
 
 class PersonRecordWidget(QWidget):

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.pdf_preview import PdfPreviewDialog, load_pdf
+from desktop_app.ui.pdf_preview import PdfPreviewDialog, draw_page, load_pdf
 
 
 def week_start(today: dt.date) -> dt.date:
@@ -82,21 +82,13 @@ class PagePrinter(QObject):
         self.cancelled = True
 
     def _on_timer_timeout(self) -> None:
-        from PySide6.QtCore import QPointF, QSize
         count = self.document.pageCount()
         if self.cancelled or self.page >= count:
             self.timer.stop()
             self.painter.end()
             self.finished.emit(not self.cancelled)
             return
-        if self.page:
-            self.printer.newPage()
-        area = self.printer.pageLayout().paintRectPixels(self.printer.resolution())
-        points = self.document.pagePointSize(self.page)
-        scale = min(area.width() / points.width(), area.height() / points.height())
-        image = self.document.render(self.page, QSize(int(points.width() * scale),
-                                                      int(points.height() * scale)))
-        self.painter.drawImage(QPointF(0, 0), image)
+        draw_page(self.document, self.page, self.printer, self.painter)
         self.page += 1
         self.page_printed.emit(self.page, count)
 

@@ -6,7 +6,6 @@ app (``plan_requested``) to build that version's PDF off the GUI thread and prev
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,14 +16,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-
-def _uk(day: dt.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
+from desktop_app.ui.tables import fill_table, read_only_table, uk_date
 
 
 class _PlansTable(QTableWidget):
@@ -49,15 +45,9 @@ class SupportPlansPanel(QWidget):
         super().__init__()
         tr = self.tr
         self.rows: tuple[Any, ...] = ()
-        self.table = _PlansTable(0, 4)
-        self.table.setAccessibleName(tr("Support plan versions"))
-        self.table.setHorizontalHeaderLabels([tr("Version"), tr("From"), tr("Tasks"), tr("By")])
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = _PlansTable()
+        read_only_table([tr("Version"), tr("From"), tr("Tasks"), tr("By")],
+                        tr("Support plan versions"), self.table)
         self.table.cellDoubleClicked.connect(lambda row, _c: self._request(row))
         self.table.activated_row.connect(self._request)
         self.open_button = QPushButton(tr("&Open plan…"))
@@ -77,15 +67,9 @@ class SupportPlansPanel(QWidget):
     def show_plans(self, rows: Sequence[Any]) -> None:
         """Show the plan versions (PlanRow), newest first."""
         self.rows = tuple(rows)
-        self.table.setRowCount(len(self.rows))
-        for r, plan in enumerate(self.rows):
-            texts = [str(plan.version_number), _uk(plan.effective_from),
-                     ", ".join(plan.task_names or plan.task_codes), plan.created_by_name]
-            for c, text in enumerate(texts):
-                self.table.setItem(r, c, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
-        if self.rows:
-            self.table.selectRow(0)
+        fill_table(self.table, [[str(plan.version_number), uk_date(plan.effective_from),
+                                 ", ".join(plan.task_names or plan.task_codes),
+                                 plan.created_by_name] for plan in self.rows])
         self.open_button.setEnabled(bool(self.rows))
 
     def _request(self, row: int) -> None:

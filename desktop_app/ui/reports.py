@@ -53,6 +53,7 @@ from desktop_app.services.reports import (
     ReportSection,
     to_csv,
 )
+from desktop_app.ui.tables import read_only_table
 from desktop_app.ui.wizard.base import escape_text
 
 PERIODS = ("This month", "Last month", "This quarter", "Last quarter", "Last 12 months",
@@ -159,12 +160,8 @@ def _add_lines(qchart: QChart, chart: Chart) -> None:
 
 def section_table(section: ReportSection) -> QTableWidget:
     """A section's table; the total rows in bold; hidden numbers ("<5") as given."""
-    table = QTableWidget(len(section.rows), len(section.columns))
-    table.setHorizontalHeaderLabels(list(section.columns))
-    table.setAccessibleName(section.title)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.setTabKeyNavigation(False)
-    table.verticalHeader().setVisible(False)
+    table = read_only_table(section.columns, section.title)
+    table.setRowCount(len(section.rows))
     bold = QFont()
     bold.setBold(True)
     first_total = len(section.rows) - section.total_rows

@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -35,6 +33,7 @@ from desktop_app.services.sync import (
     SyncProgress,
     SyncSettings,
 )
+from desktop_app.ui.tables import fill_table, read_only_table
 from desktop_app.ui.wizard.base import escape_text
 
 ENTITY_WORDS = {
@@ -68,29 +67,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
-
-
-def _table(headers: Sequence[str], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(list(headers))
-    table.setAccessibleName(name)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-    table.setTabKeyNavigation(False)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
-
-
-def _fill(table: QTableWidget, rows: Sequence[Sequence[str]]) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(text))
-    table.resizeColumnsToContents()
-    if rows:
-        table.selectRow(0)
 
 
 class SyncPage(QWidget):
@@ -167,11 +143,11 @@ class SyncPage(QWidget):
 
     def _conflicts_tab(self) -> QWidget:
         page = QWidget()
-        self.conflicts_table = _table([self.tr("Record"), self.tr("What differs"),
+        self.conflicts_table = read_only_table([self.tr("Record"), self.tr("What differs"),
                                        self.tr("Found")], self.tr("Conflicts"))
         self.conflicts_table.currentCellChanged.connect(
             lambda row, _c, _pr, _pc: self._show_conflict(row))
-        self.sides_table = _table([self.tr("Field"), self.tr("On this laptop (mine)"),
+        self.sides_table = read_only_table([self.tr("Field"), self.tr("On this laptop (mine)"),
                                    self.tr("On the central store (theirs)")],
                                   self.tr("The two versions side by side"))
         self.keep_mine = QPushButton(self.tr("Keep &mine"))
@@ -193,8 +169,9 @@ class SyncPage(QWidget):
 
     def _refused_tab(self) -> QWidget:
         page = QWidget()
-        self.refused_table = _table([self.tr("Record"), self.tr("Why the store refused it"),
-                                     self.tr("Changed")], self.tr("Refused changes"))
+        self.refused_table = read_only_table(
+            [self.tr("Record"), self.tr("Why the store refused it"), self.tr("Changed")],
+            self.tr("Refused changes"))
         self.retry_button = QPushButton(self.tr("&Retry"))
         self.retry_button.clicked.connect(lambda _c=False: self.retry())
         self.retry_button.setVisible(self._actions.retry is not None)
@@ -240,7 +217,7 @@ class SyncPage(QWidget):
 
     def _on_conflicts_read(self, rows: Sequence[ConflictView]) -> None:
         self.conflict_rows = list(rows)
-        _fill(self.conflicts_table, [
+        fill_table(self.conflicts_table, [
             [f"{self.tr(ENTITY_WORDS.get(c.entity_type, c.entity_type))} {c.entity_id[:8]}",
              ", ".join(c.differing_fields), c.detected_at.astimezone().strftime(
                  "%d/%m/%Y %H:%M")] for c in self.conflict_rows])
@@ -252,7 +229,7 @@ class SyncPage(QWidget):
 
     def _show_conflict(self, row: int) -> None:
         if not 0 <= row < len(self.conflict_rows):
-            _fill(self.sides_table, [])
+            fill_table(self.sides_table, [])
             return
         c = self.conflict_rows[row]
         fields = list(c.differing_fields) or sorted(set(c.mine) | set(c.theirs))
@@ -260,11 +237,11 @@ class SyncPage(QWidget):
         if c.mine_deleted != c.theirs_deleted:
             rows.insert(0, [self.tr("removed"), self.tr("Yes") if c.mine_deleted else
                             self.tr("No"), self.tr("Yes") if c.theirs_deleted else self.tr("No")])
-        _fill(self.sides_table, rows)
+        fill_table(self.sides_table, rows)
 
     def _on_refused_read(self, rows: Sequence[QuarantinedChange]) -> None:
         self.refused_rows = list(rows)
-        _fill(self.refused_table, [
+        fill_table(self.refused_table, [
             [f"{self.tr(ENTITY_WORDS.get(q.entity_type, q.entity_type))} {q.entity_id[:8]}",
              q.reason, q.created_at.astimezone().strftime("%d/%m/%Y %H:%M")]
             for q in self.refused_rows])

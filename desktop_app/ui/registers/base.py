@@ -14,7 +14,6 @@ every button has a mnemonic.
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,6 +41,8 @@ from PySide6.QtWidgets import (
 
 # run(fn, done[, failed]): fn runs on the database thread, done gets its result here;
 # an expected error goes to failed when given, else to the app's standard message.
+from desktop_app.ui.tables import uk_date  # noqa: F401 (the registers import it from here)
+
 Run = Callable[..., Any]
 Index = QModelIndex | QPersistentModelIndex
 SEARCH_DELAY_MS = 250
@@ -63,11 +64,6 @@ def plural(count: int, one: str, many: str) -> str:
     """``one`` for exactly one, else ``many`` with ``%n`` filled in (both already translated,
     so the app reads well before any translation file is installed)."""
     return one if count == 1 else many.replace("%n", str(count))
-
-
-def uk_date(day: dt.date | None) -> str:
-    """A date as nurses write it: 31/01/2027 (empty when there is none)."""
-    return day.strftime("%d/%m/%Y") if day else ""
 
 
 @dataclass(frozen=True)
