@@ -242,8 +242,8 @@ def _remedy(grids: Grids, marks: Marks) -> bool:
         marks[i][r][c] = Mark.SECONDARY
         return True
     # Rule 5: nothing left to hide, so withhold the table (or, failing that, all of them).
-    chosen = [table] if not _withheld(marks[table]) else range(len(grids))
-    if all(_withheld(marks[i]) for i in chosen):
+    chosen = [table] if not _withheld(grids[table], marks[table]) else range(len(grids))
+    if all(_withheld(grids[i], marks[i]) for i in chosen):
         return False
     for i in chosen:
         marks[i] = [[Mark.WITHHELD if grids[i][r][c] > 0 else Mark.SHOWN
@@ -256,8 +256,11 @@ def _remedy(grids: Grids, marks: Marks) -> bool:
     return True
 
 
-def _withheld(table_marks: Sequence[Sequence[Mark]]) -> bool:
-    return any(mark is Mark.WITHHELD for row in table_marks for mark in row)
+def _withheld(grid: Sequence[Sequence[int]], table_marks: Sequence[Sequence[Mark]]) -> bool:
+    """The whole table is withheld (a withheld totals row shared from another table is not
+    enough: that table's own cells may still give something away)."""
+    return all(mark is Mark.WITHHELD for row, marks in zip(grid, table_marks, strict=True)
+               for value, mark in zip(row, marks, strict=True) if value > 0)
 
 
 def suppress(cells: Sequence[Sequence[int]]) -> SuppressedTable:
