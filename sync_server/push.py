@@ -88,10 +88,10 @@ class _Batch:
     def __init__(self, session: Session, device: DeviceContext,
                  checked: list[_Valid | str], keys: list[str]) -> None:
         self.device = device
-        self.version = record_store.lock_counter(session)
-        self.seen = record_store.applied_answers(session, list(set(keys)))
         ids = list({c.change.id for c in checked if isinstance(c, _Valid)})
-        self.stored: dict[Key, StoredRecord] = record_store.stored_records(session, ids)
+        state = record_store.read_state(session, list(set(keys)), ids)
+        self.version, self.seen = state.counter, state.seen
+        self.stored: dict[Key, StoredRecord] = state.stored
         self.existed = set(self.stored)
         self.records: dict[Key, RecordWrite] = {}
         self.applied: list[AppliedWrite] = []

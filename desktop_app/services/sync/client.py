@@ -20,9 +20,10 @@ Threads: the vault's single connection belongs to the database thread. Pass ``db
 example ``DatabaseExecutor.call``) to run the client on a network thread while each step
 that touches the vault runs on the database thread, so other work is never blocked behind
 the network; without ``db`` everything runs on the calling thread, which must then be the
-database thread. Within a run the requests themselves go out on one helper thread, one at a
-time, so the vault's work overlaps the wait (the next batch is read while one is on the
-wire; the next page is fetched while one is written).
+database thread. Within a run the requests themselves go out on helper threads, so the
+vault's work overlaps the wait (the next batch is read while others are on the wire; the
+next page is fetched while one is written), and up to ``in_flight`` batches that share no
+record are on the wire at once (``_Run.push``).
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ import logging
 import random
 import threading
 import weakref
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
@@ -116,9 +118,10 @@ class SyncResult:
 @dataclass(frozen=True)
 class SyncOptions:
     """Batch and page sizes (the store takes at most 1,000 changes per push and 5,000 records
-    per page) and how long to wait for it."""
+    per page), how many batches may be on the wire at once, and how long to wait."""
 
     batch_size: int = 500
+    in_flight: int = 2
     max_batch_bytes: int = 8 * 1024 * 1024
     pull_limit: int = 5000
     timeouts: Timeouts = field(default_factory=Timeouts)
@@ -126,6 +129,8 @@ class SyncOptions:
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= 1000:
             raise ValueError("batch_size must be between 1 and 1,000")
+        if not 1 <= self.in_flight <= 4:
+            raise ValueError("in_flight must be between 1 and 4")
         if not 1 <= self.pull_limit <= 5000:
             raise ValueError("pull_limit must be between 1 and 5,000")
 
@@ -194,6 +199,25 @@ def run(uow: UnitOfWork, progress: Callable[[SyncProgress], None],
     return SyncClient(options, db=db).run(uow, progress, cancelled, transport=transport)
 
 
+@dataclass(eq=False)
+class _OnTheWire:
+    """A batch read for sending: where it starts in the plan, its records, its reply."""
+
+    batch: PreparedBatch
+    start: int
+    reply: Future[list[Any]] | None = None
+    records: frozenset[tuple[str, str]] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.records = frozenset((c.planned.entity_type, c.planned.entity_id)
+                                 for c in self.batch.changes)
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """The plan entries it covers, to read again."""
+        return self.start, self.start + self.batch.consumed
+
+
 class _Run:
     """The state of one run."""
 
@@ -226,7 +250,8 @@ class _Run:
         with StoreConnection(creds.server_url, token=creds.token, ca_bundle=creds.ca_bundle,
                              transport=transport, timeouts=self.options.timeouts) as conn:
             conn.health()
-            with ThreadPoolExecutor(1, thread_name_prefix="sync-network") as net:
+            with ThreadPoolExecutor(self.options.in_flight,
+                                    thread_name_prefix="sync-network") as net:
                 try:
                     self.push(conn, net)
                     if not self.cancelled:
@@ -245,40 +270,77 @@ class _Run:
     def push(self, conn: StoreConnection, net: ThreadPoolExecutor) -> None:
         """Send the outbox as planned at the start of the run, batch by batch.
 
-        One batch is in flight at a time (the store applies them in the order sent), but the
-        laptop's work overlaps it: the next batch is read while one is on the wire, and it
-        goes out before the answers to the last one are recorded. A batch read but never
-        sent (the run was cancelled or failed) has ``attempts`` raised all the same, so it
-        is later resent as it is rather than folded into a newer edit: harmless.
+        Up to ``in_flight`` batches are on the wire at once, but only batches that share no
+        record: the store may apply them in either order, and for different records the
+        order does not matter (versions are still handed out one batch at a time, so pulls
+        see them in order). A batch that shares a record with one on the wire waits for its
+        answer, so a row's changes always land in the order they were made. The laptop's
+        work overlaps the wait: the next batch is read while others are on the wire, and
+        answers are recorded while the next batch goes out. A batch read but never sent
+        (the run was cancelled or failed) has ``attempts`` raised all the same, so it is
+        later resent as it is rather than folded into a newer edit: harmless.
+
+        If a request fails, the batches already on the wire are still waited for and their
+        answers recorded; then the first failure is raised.
         """
         plan: list[PlannedChange] = self.write(plan_push)
-        size, sent = self.options.batch_size, 0
-        batch = self.prepare(plan, 0, size) if plan and not self.stop_here() else None
-        reply = net.submit(conn.push, batch.body) if batch else None
-        while reply is not None and batch is not None:
-            after = sent + batch.consumed
-            following = self.prepare(plan, after, size) if after < len(plan) else None
+        todo: deque[tuple[int, int]] = deque([(0, len(plan))] if plan else [])
+        size, answered = self.options.batch_size, 0
+        flying: deque[_OnTheWire] = deque()
+        ready: _OnTheWire | None = None  # read, not sent yet
+        failure: Exception | None = None
+        while True:
+            while failure is None and not self.stop_here():
+                if ready is None and todo:
+                    ready = self.take(plan, todo, size)
+                if ready is not None and not ready.batch.changes:  # all closed meanwhile
+                    answered += ready.batch.consumed
+                    ready = None
+                    continue
+                if (ready is None or len(flying) >= self.options.in_flight
+                        or any(ready.records & f.records for f in flying)):
+                    break
+                ready.reply = net.submit(conn.push, ready.batch.body)
+                flying.append(ready)
+                ready = None
+            if not flying:
+                break
+            oldest = flying.popleft()
+            assert oldest.reply is not None
             try:
-                answers = reply.result()
+                answers = oldest.reply.result()
             except BodyTooLarge:
-                if len(batch.changes) <= 1:
-                    if batch.changes:
-                        self.write(partial(quarantine_unsendable, reason=TOO_LARGE_TO_SEND,
-                                           change=batch.changes[0].planned))
-                        self.quarantined += 1
-                    sent, batch = after, following
-                else:  # the store wants smaller batches: halve, and read this one again
-                    size = max(1, len(batch.changes) // 2)
-                    batch = self.prepare(plan, sent, size)
-                ready = batch is not None and not self.stop_here()
-                reply = net.submit(conn.push, batch.body) if ready and batch else None
+                changes = oldest.batch.changes
+                if len(changes) > 1:  # the store wants smaller batches: read this one again
+                    size = max(1, len(changes) // 2)
+                    if ready is not None:  # before anything not yet sent
+                        todo.appendleft(ready.span)
+                        ready = None
+                    todo.appendleft(oldest.span)
+                    continue
+                self.write(partial(quarantine_unsendable, reason=TOO_LARGE_TO_SEND,
+                                   change=changes[0].planned))
+                self.quarantined += 1
+            except Exception as err:  # noqa: BLE001 - raised below, once the wire is empty
+                failure = failure or err
                 continue
-            reply = None
-            if following is not None and not self.stop_here():
-                reply = net.submit(conn.push, following.body)
-            self.answered(batch.changes, answers)
-            sent, batch = after, following
-            self.progress(SyncProgress(SyncPhase.PUSHING, sent, len(plan)))
+            else:
+                self.answered(oldest.batch.changes, answers)
+            answered += oldest.batch.consumed
+            self.progress(SyncProgress(SyncPhase.PUSHING, answered, len(plan)))
+        if failure is not None:
+            raise failure
+
+    def take(self, plan: list[PlannedChange], todo: deque[tuple[int, int]], size: int
+             ) -> _OnTheWire:
+        """Read the next batch from the first span still to send."""
+        start, end = todo[0]
+        batch = self.prepare(plan, start, min(size, end - start))
+        if start + batch.consumed >= end:
+            todo.popleft()
+        else:
+            todo[0] = (start + batch.consumed, end)
+        return _OnTheWire(batch, start)
 
     def prepare(self, plan: list[PlannedChange], start: int, size: int) -> PreparedBatch:
         prepared: PreparedBatch = self.write(partial(
