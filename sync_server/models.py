@@ -4,8 +4,9 @@
 it was last written at; ``version_counter`` is the one row that hands out those versions
 (locked for the whole push, so versions become visible in the order they were given and a
 pull cursor never skips a change committed late). ``applied_change`` remembers each
-idempotency key with its content hash and the answer sent, and its primary key is the
-UNIQUE constraint that makes a resent change harmless.
+idempotency key with its content hash and the version it was applied as (the answer sent
+then is rebuilt from that), and its primary key is the UNIQUE constraint that makes a
+resent change harmless.
 """
 
 from __future__ import annotations
@@ -169,7 +170,8 @@ class Record(Base):
 
 
 class AppliedChange(Base):
-    """An applied change's idempotency key, content hash and the answer first sent for it."""
+    """An applied change's idempotency key, content hash and the version it was applied as
+    (its first answer, ``applied`` at that version, is rebuilt from it)."""
 
     __tablename__ = "applied_change"
 
@@ -179,5 +181,5 @@ class AppliedChange(Base):
     device_id: Mapped[str] = mapped_column(String(36), nullable=False)
     entity_type: Mapped[str] = mapped_column(String(64), nullable=False)
     record_id: Mapped[str] = mapped_column(String(36), nullable=False)
-    answer: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    server_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     applied_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)

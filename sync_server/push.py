@@ -119,7 +119,7 @@ class _Batch:
             self.conflicts.append((conflict, record))  # its row is filled in after the loop
             return conflict
         self.version += 1
-        answer = {"idempotency_key": key, "status": "applied", "server_version": self.version}
+        answer = record_store.applied_answer(key, self.version)
         self.seen[key] = (valid.content_hash, answer)
         self.stored[record] = StoredRecord(self.device.team_id, self.version, change.tombstone,
                                            self.device.device_id)
@@ -127,7 +127,7 @@ class _Batch:
                                            valid.row_json, change.tombstone,
                                            new=record not in self.existed)
         self.applied.append(AppliedWrite(key, valid.content_hash, change.entity_type,
-                                         change.id, answer))
+                                         change.id, self.version))
         return answer
 
 

@@ -20,7 +20,6 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from sync_server import codec
 from sync_server.models import COUNTER_ID, AppliedChange, Record, VersionCounter
 
 Key = tuple[str, str]  # (entity_type, id)
@@ -56,7 +55,13 @@ class AppliedWrite:
     content_hash: str
     entity_type: str
     record_id: str
-    answer: dict[str, Any]
+    server_version: int
+
+
+def applied_answer(key: str, server_version: int) -> dict[str, Any]:
+    """The answer to a change applied as ``server_version`` (and, under ``original``, to
+    every resend of it)."""
+    return {"idempotency_key": key, "status": "applied", "server_version": server_version}
 
 
 def _is_postgres(session: Session) -> bool:
@@ -75,7 +80,7 @@ class BatchState:
 
 
 _PG_LOCK = "SELECT value FROM version_counter WHERE id = %(id)s FOR UPDATE"
-_PG_SEEN = ("SELECT idempotency_key, content_hash, answer FROM applied_change "
+_PG_SEEN = ("SELECT idempotency_key, content_hash, server_version FROM applied_change "
             "WHERE idempotency_key = ANY(%(keys)b::varchar[])")
 _PG_STORED = ("SELECT entity_type, id, team_id, server_version, tombstone, device_id FROM record "
               "WHERE id = ANY(%(ids)b::varchar[])")
@@ -109,7 +114,7 @@ def read_state(session: Session, keys: list[str], ids: list[str]) -> BatchState:
 
 
 def _seen(rows: Iterable[Any]) -> dict[str, tuple[str, dict[str, Any]]]:
-    return {key: (digest, answer) for key, digest, answer in rows}
+    return {key: (digest, applied_answer(key, version)) for key, digest, version in rows}
 
 
 def _stored(rows: Iterable[Any]) -> dict[Key, StoredRecord]:
@@ -118,7 +123,8 @@ def _stored(rows: Iterable[Any]) -> dict[Key, StoredRecord]:
 
 def _sqlite_seen(session: Session, keys: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
     return _seen(session.execute(
-        select(AppliedChange.idempotency_key, AppliedChange.content_hash, AppliedChange.answer)
+        select(AppliedChange.idempotency_key, AppliedChange.content_hash,
+               AppliedChange.server_version)
         .where(AppliedChange.idempotency_key.in_(keys)))) if keys else {}
 
 
@@ -183,12 +189,11 @@ def _pg_write(session: Session, team_id: str, device_id: str, now: dt.datetime,
                                                  "now": when,
                                                  "batch": _changed_document(changed)})
         with cursor.copy("COPY applied_change (idempotency_key, content_hash, team_id, "
-                         "device_id, entity_type, record_id, answer, applied_at) FROM STDIN"
-                         ) as copy:
+                         "device_id, entity_type, record_id, server_version, applied_at) "
+                         "FROM STDIN") as copy:
             for a in applied:
                 copy.write_row((a.idempotency_key, a.content_hash, team_id, device_id,
-                                a.entity_type, a.record_id, codec.dumps(a.answer).decode(),
-                                when))
+                                a.entity_type, a.record_id, a.server_version, when))
 
 
 def write(session: Session, team_id: str, device_id: str, now: dt.datetime,
@@ -215,5 +220,5 @@ def _write_sqlite(session: Session, team_id: str, device_id: str, now: dt.dateti
     session.execute(sqlite_insert(AppliedChange), [
         {"idempotency_key": a.idempotency_key, "content_hash": a.content_hash,
          "team_id": team_id, "device_id": device_id, "entity_type": a.entity_type,
-         "record_id": a.record_id, "answer": a.answer, "applied_at": now}
+         "record_id": a.record_id, "server_version": a.server_version, "applied_at": now}
         for a in applied])

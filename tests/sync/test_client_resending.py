@@ -33,7 +33,7 @@ def _snapshot(pg: psycopg.Connection, team_id: str) -> tuple[Any, ...]:
     records = pg.execute("SELECT entity_type, id, server_version, row::text, tombstone "
                          "FROM record WHERE team_id = %s ORDER BY server_version",
                          [team_id]).fetchall()
-    applied = pg.execute("SELECT idempotency_key, answer::text FROM applied_change "
+    applied = pg.execute("SELECT idempotency_key, server_version FROM applied_change "
                          "WHERE team_id = %s ORDER BY idempotency_key", [team_id]).fetchall()
     return records, applied, pg.execute("SELECT value FROM version_counter").fetchone()
 

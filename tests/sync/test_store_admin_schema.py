@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -85,6 +87,54 @@ def test_migrations_build_exactly_the_models_and_run_twice(scratch_engine: Engin
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "base")
     assert set(inspect(scratch_engine).get_table_names()) == {"alembic_version"}
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_scratch_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh database on PostgreSQL, and on the SQLite trial default."""
+    if request.param == "sqlite":
+        engine = make_engine(normalise_database_url(f"sqlite:///{tmp_path / 'trial.db'}"))
+        yield engine
+        engine.dispose()
+    else:
+        yield request.getfixturevalue("scratch_engine")
+
+
+def _migrate(engine: Engine, revision: str, down: bool = False) -> None:
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(cfg, revision)
+
+
+def test_applied_changes_keep_their_versions_through_0002_and_back(
+        any_scratch_engine: Engine) -> None:
+    engine = any_scratch_engine
+    _migrate(engine, "0001")
+    keys = [str(uuid.uuid4()) for _ in range(3)]
+    with engine.begin() as conn:
+        for n, key in enumerate(keys, start=41):
+            answer = json.dumps({"idempotency_key": key, "status": "applied",
+                                 "server_version": n})
+            conn.exec_driver_sql(
+                "INSERT INTO applied_change (idempotency_key, content_hash, team_id, "
+                "device_id, entity_type, record_id, answer, applied_at) VALUES "
+                f"('{key}', '{'a' * 64}', 't', 'd', 'person', 'r{n}', '{answer}', "
+                "'2026-11-22 10:00:00')")
+
+    _migrate(engine, "head")
+    with engine.connect() as conn:
+        assert dict(conn.exec_driver_sql(
+            "SELECT idempotency_key, server_version FROM applied_change").all()) == {
+            keys[0]: 41, keys[1]: 42, keys[2]: 43}
+        assert "answer" not in {c["name"] for c in inspect(conn).get_columns("applied_change")}
+
+    _migrate(engine, "0001", down=True)
+    with engine.connect() as conn:
+        back = {k: json.loads(a) if isinstance(a, str) else a for k, a in conn.exec_driver_sql(
+            "SELECT idempotency_key, answer FROM applied_change").all()}
+    assert back == {k: {"idempotency_key": k, "status": "applied", "server_version": n}
+                    for n, k in enumerate(keys, start=41)}
 
 
 def test_the_allow_list_is_the_desktop_apps_synced_tables() -> None:
