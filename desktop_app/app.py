@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -270,17 +271,19 @@ class AppController:
         writer = self._can(Permission.EDIT_PEOPLE)
         actions = SyncActions(
             self._run, lambda: sync.sync_settings(uow()),
-            (lambda url, code, name, ca: sync.enrol(uow(), url, code, name, ca))
+            (lambda url, code, name, ca: sync.enrol(uow(), url, code, name, ca,
+                                                    db=on_db_thread))
             if self._can(Permission.MANAGE_USERS) else None,
             lambda: sync.list_conflicts(uow()),
             (lambda conflict_id, keep: sync.resolve_conflict(uow(), conflict_id, keep))
             if writer else None,
             lambda: sync.list_quarantined(uow()),
-            (lambda seq: sync.retry_quarantined(uow(), seq)) if writer else None)
+            (lambda seq: sync.retry_quarantined(uow(), seq)) if writer else None,
+            run_network=partial(self._run, background=True))
         controller = SyncController(
             lambda progress, cancelled: sync.run(uow(), progress, cancelled, db=on_db_thread),
             lambda: sync.sync_status(uow()), self._run, self.runner.run_in_background,
-            self.app.tr, self.window)
+            self.app.tr, self.window, every_minutes=self.settings.sync_interval_minutes)
         page = SyncPage(actions, controller.sync_now, controller.cancel)
         controller.status_changed.connect(self.window.sync_label.setText)
         controller.status_changed.connect(page.show_status)
@@ -308,9 +311,10 @@ class AppController:
         from desktop_app.services.roles import allowed
         return allowed(str(self.session.user.role), permission)
 
-    def _run(self, fn: Any, done: Any, failed: Any = None) -> Any:
-        """Run ``fn`` on the database thread; an expected error goes to ``failed`` if given,
-        else to the standard message; anything else is a bug for the crash handler."""
+    def _run(self, fn: Any, done: Any, failed: Any = None, *, background: bool = False) -> Any:
+        """Run ``fn`` on the database thread (beside it with ``background``: ``fn`` then
+        sends its database work there itself); an expected error goes to ``failed`` if
+        given, else to the standard message; anything else is a bug for the crash handler."""
         from desktop_app.services.errors import ExpectedError
 
         def on_failed(error: BaseException) -> None:
@@ -319,7 +323,8 @@ class AppController:
             else:
                 self._on_expected(error)
 
-        return self.runner.run(fn, done, on_failed)
+        submit = self.runner.run_in_background if background else self.runner.run
+        return submit(fn, done, on_failed)
 
     def _contacts_panel(self) -> Any:
         from desktop_app.services import contacts

@@ -24,9 +24,9 @@ class Settings:
     """Every preference the app has, with its default."""
 
     idle_lock_minutes: int = 5
-    sync_server_url: str = ""
-    sync_ca_bundle: str = ""
-    sync_interval_minutes: int = 10
+    # The store's address and CA bundle are kept in the vault with the enrolment, never
+    # here; an older file's entries for them are ignored.
+    sync_interval_minutes: int = 5
     text_scale_percent: int = 100
     last_user_id: str = ""
 

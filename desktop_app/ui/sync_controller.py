@@ -104,8 +104,10 @@ class SyncController(QObject):
 
     def __init__(self, sync: Callable[..., SyncResult], status: Callable[[], SyncStatus],
                  run: Callable[..., Any], run_in_background: Callable[..., Any],
-                 tr: Callable[[str], str] = str, parent: QObject | None = None) -> None:
+                 tr: Callable[[str], str] = str, parent: QObject | None = None,
+                 every_minutes: int = EVERY_MINUTES) -> None:
         super().__init__(parent)
+        self.every_ms = max(1, every_minutes) * 60_000
         self._sync, self._status, self._run, self._background = (
             sync, status, run, run_in_background)
         self._tr = tr
@@ -187,11 +189,11 @@ class SyncController(QObject):
 
     def _on_timer_timeout(self) -> None:
         if not self.sync_now(asked=False):
-            self.timer.start(EVERY_MINUTES * 60_000)
+            self.timer.start(self.every_ms)
 
     def _on_run_done(self, result: SyncResult) -> None:
         self.running, self.problem, self.failures = False, None, 0
-        self.timer.start(EVERY_MINUTES * 60_000)
+        self.timer.start(self.every_ms)
         self.run_finished.emit(result)
         self.refresh_status()
 

@@ -59,6 +59,9 @@ class SyncActions:
     resolve: Callable[[str, str], Any] | None
     quarantined: Callable[[], Sequence[QuarantinedChange]]
     retry: Callable[[int], Any] | None
+    # Like ``run``, for work that waits on the network (enrolment): beside the database
+    # thread, so the rest of the app is not held up meanwhile. ``run`` if not given.
+    run_network: Callable[..., Any] | None = None
 
 
 def _cell(value: Any) -> str:
@@ -264,10 +267,17 @@ class SyncPage(QWidget):
             self.message.setText(self.tr("Give %s.") % ", ".join(missing))
             return
         self.message.setText(self.tr("Enrolling…"))
-        self._actions.run(lambda: enrol(server, code, device, ca), self._on_enrolled,
-                          self._on_action_failed)
+        self.enrol_button.setEnabled(False)  # one code, spent once
+        (self._actions.run_network or self._actions.run)(
+            lambda: enrol(server, code, device, ca), self._on_enrolled,
+            self._on_enrol_failed)
+
+    def _on_enrol_failed(self, error: ExpectedError) -> None:
+        self.enrol_button.setEnabled(True)
+        self._on_action_failed(error)
 
     def _on_enrolled(self, _enrolment: Any) -> None:
+        self.enrol_button.setEnabled(True)
         self.code_edit.clear()
         self.message.setText(self.tr("This laptop is enrolled. Syncing now."))
         self.refresh()

@@ -110,11 +110,21 @@ def test_importing_the_modules_computes_and_creates_nothing(tmp_path: Path) -> N
 
 
 def test_settings_round_trip(tmp_path: Path) -> None:
-    chosen = Settings(idle_lock_minutes=15, sync_server_url="https://sync.example.nhs.uk",
-                      sync_ca_bundle="/etc/ssl/nhs.pem", sync_interval_minutes=30,
+    chosen = Settings(idle_lock_minutes=15, sync_interval_minutes=30,
                       text_scale_percent=125, last_user_id="user-1")
     save_settings(tmp_path / "config", chosen)
     assert load_settings(tmp_path / "config") == chosen
+
+
+def test_an_older_files_sync_address_is_ignored_not_kept(tmp_path: Path) -> None:
+    """The store's address and CA bundle moved into the vault with the enrolment."""
+    (tmp_path / FILE_NAME).write_text(json.dumps({
+        "sync_server_url": "https://sync.example.nhs.uk", "sync_ca_bundle": "/ca.pem",
+        "idle_lock_minutes": 9}), encoding="utf-8")
+    loaded = load_settings(tmp_path)
+    assert loaded == Settings(idle_lock_minutes=9)
+    save_settings(tmp_path, loaded)
+    assert "sync_server_url" not in (tmp_path / FILE_NAME).read_text(encoding="utf-8")
 
 
 def test_no_file_means_defaults(tmp_path: Path) -> None:
@@ -131,16 +141,16 @@ def test_a_malformed_file_means_defaults(tmp_path: Path, body: bytes) -> None:
 @pytest.mark.parametrize(("name", "bad"), [
     ("idle_lock_minutes", "30"), ("idle_lock_minutes", True), ("idle_lock_minutes", 12.5),
     ("sync_interval_minutes", None), ("text_scale_percent", [150]),
-    ("sync_server_url", 443), ("last_user_id", {"id": 1}),
+    ("last_user_id", 443), ("last_user_id", {"id": 1}),
 ])
 def test_a_wrong_typed_value_falls_back_to_its_default(tmp_path: Path, name: str,
                                                        bad: Any) -> None:
-    good = {"text_scale_percent": 150, "sync_ca_bundle": "/ca.pem"}
+    good = {"text_scale_percent": 150, "idle_lock_minutes": 7}
     (tmp_path / FILE_NAME).write_text(json.dumps({**good, name: bad}), encoding="utf-8")
     loaded = load_settings(tmp_path)
     assert getattr(loaded, name) == getattr(Settings(), name)
-    if name != "text_scale_percent":
-        assert (loaded.text_scale_percent, loaded.sync_ca_bundle) == (150, "/ca.pem")
+    if name not in good:
+        assert (loaded.text_scale_percent, loaded.idle_lock_minutes) == (150, 7)
 
 
 @pytest.mark.parametrize(("name", "value", "clamped"), [

@@ -9,8 +9,9 @@ import logging
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -25,7 +26,13 @@ from desktop_app.services import sync
 from sync_server import admin
 from sync_server.config import MIN_CLIENT_VERSION_ENV
 from tests.sync.conftest import LaptopFn
-from tests.sync.laptops import VaultLaptop, assert_agree, issue_code, server_records
+from tests.sync.laptops import (
+    ForwardThen,
+    VaultLaptop,
+    assert_agree,
+    issue_code,
+    server_records,
+)
 from tests.sync.store import PostgresCluster, StoreProcess, free_port
 
 
@@ -85,6 +92,26 @@ def test_a_revoked_laptop_is_told_so_and_keeps_its_changes(
     # A new code enrols it again, and the change waiting since goes out.
     sync.enrol(nurse.uow, nurse.server_url, issue_code(store_sessions, team), "Laptop again")
     assert nurse.sync().pushed == 1
+
+
+def test_enrolment_writes_the_vault_only_after_the_network_through_the_database_call(
+        laptops: LaptopFn, team: str, store_sessions: sessionmaker[Session]) -> None:
+    """The app enrols on a background thread and passes ``DatabaseExecutor.call`` as ``db``:
+    the vault (whose connection belongs to the database thread) is touched only through it,
+    after every request is done, so the database thread never waits on the network."""
+    nurse = laptops(team)
+    steps: list[str] = []
+
+    def on_db(fn: Callable[[], Any]) -> Any:
+        steps.append("vault")
+        return fn()
+
+    watch = ForwardThen(lambda request: steps.append(request.url.path) and None)
+    enrolment = sync.enrol(nurse.uow, nurse.server_url, issue_code(store_sessions, team),
+                           "Laptop again", db=on_db, transport=watch)
+
+    assert steps == ["/api/v1/health", "/api/v1/enrol", "vault"]
+    assert sync.sync_settings(nurse.uow).device_name == enrolment.device_name == "Laptop again"
 
 
 @pytest.fixture

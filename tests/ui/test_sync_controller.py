@@ -96,6 +96,14 @@ def test_never_two_runs_at_once_and_success_schedules_the_next(qtbot) -> None:
     assert h.lines[-1] == "Synced just now"
 
 
+def test_the_interval_comes_from_the_settings(qtbot) -> None:
+    h = Harness(status(pending=2, synced=NOW))
+    c = SyncController(h.sync, lambda: h.current, h.run, h.background, every_minutes=30)
+    assert c.sync_now() is True
+    h.finish()
+    assert c.timer.isActive() and c.timer.interval() == 30 * 60_000
+
+
 def test_failures_back_off_and_revocation_stops_trying(qtbot) -> None:
     h = Harness(status(pending=3))
     c = controller(qtbot, h)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from sqlalchemy.orm import Session
@@ -128,12 +130,16 @@ def _check_device_name(device_name: str) -> str:
 
 def enrol(uow: UnitOfWork, server_url: str, code: str, device_name: str,
           ca_bundle: str | None = None, *, transport: httpx.BaseTransport | None = None,
-          timeouts: Timeouts | None = None) -> Enrolment:
+          timeouts: Timeouts | None = None,
+          db: Callable[[Callable[[], Any]], Any] | None = None) -> Enrolment:
     """Spend a one-time enrolment code on this laptop and keep the token in the vault.
 
     Enrolling again (after a revocation, or to move to another store) replaces the token;
     changes waiting in the outbox are kept and sent with the new one. Moving to another team
     starts the pull again from the beginning.
+
+    The requests go out on the calling thread; with ``db`` (``DatabaseExecutor.call``) the
+    vault is written on the database thread, which is never kept waiting on the network.
     """
     require(uow, Permission.MANAGE_USERS)
     url = normalise_server_url(server_url)
@@ -155,8 +161,13 @@ def enrol(uow: UnitOfWork, server_url: str, code: str, device_name: str,
                               str(user["role"]))
     except (KeyError, TypeError) as err:
         raise EnrolmentRefused("The central store's enrolment answer could not be read.") from err
-    _store_enrolment(uow, enrolment, str(body["token"]), bundle)
+    token = str(body["token"])
+    (db or _now)(lambda: _store_enrolment(uow, enrolment, token, bundle))
     return enrolment
+
+
+def _now(fn: Callable[[], Any]) -> Any:
+    return fn()
 
 
 def _store_enrolment(uow: UnitOfWork, e: Enrolment, token: str, ca_bundle: str | None) -> None:
