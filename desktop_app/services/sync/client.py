@@ -296,6 +296,7 @@ class _Run:
                 if ready is not None and not ready.batch.changes:  # all closed meanwhile
                     answered += ready.batch.consumed
                     ready = None
+                    self.progress(SyncProgress(SyncPhase.PUSHING, answered, len(plan)))
                     continue
                 if (ready is None or len(flying) >= self.options.in_flight
                         or any(ready.records & f.records for f in flying)):
