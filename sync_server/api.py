@@ -186,6 +186,7 @@ def _health_router(settings: Settings, factory: sessionmaker[Session]) -> APIRou
 
 
 def _sync_router(settings: Settings, factory: sessionmaker[Session]) -> APIRouter:
+    upgrade_to = "shared-care-planner/" + ".".join(map(str, settings.min_client_version or ()))
     def check_client_version(
         x_client_version: Annotated[str | None, Header(
             description="the laptop's Shared Care Planner version, e.g. 0.1.0")] = None,
@@ -194,7 +195,8 @@ def _sync_router(settings: Settings, factory: sessionmaker[Session]) -> APIRoute
             return
         given = parse_version(x_client_version or "")
         if given is None or given < settings.min_client_version:
-            raise HTTPException(426, TOO_OLD)
+            # HTTP says a 426 names what to upgrade to: here, the app's lowest version.
+            raise HTTPException(426, TOO_OLD, headers={"Upgrade": upgrade_to})
 
     def session() -> Iterator[Session]:
         with factory() as s:
