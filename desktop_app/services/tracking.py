@@ -3,9 +3,10 @@
 Installed once on the session factory. Before a flush every new or changed synced row
 gets its version bumped and who/when/where stamped; hard deletes of synced rows are
 refused (they are tombstoned). After the flush, still inside the transaction, one outbox
-row and one audit row are written per change. Rows applied from the server are marked
-with ``session.info[APPLYING_REMOTE]`` and skip both (the sync client audits them itself);
-``requeue`` queues a row again as it stands (the sync client's "keep mine").
+entry (its ``outbox_entry`` and ``outbox_payload`` rows) and one audit row are written per
+change. Rows applied from the server are marked with ``session.info[APPLYING_REMOTE]`` and
+skip both (the sync client audits them itself); ``requeue`` queues a row again as it
+stands (the sync client's "keep mine").
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from desktop_app.models.audit import AuditAction
 from desktop_app.models.base import SyncedMixin, new_uuid, utc_now
-from desktop_app.models.outbox import OutboxEntry, OutboxOperation, OutboxState
+from desktop_app.models.outbox import OutboxEntry, OutboxOperation, OutboxPayload, OutboxState
 from desktop_app.services.audit import Actor, append_events
 from desktop_app.services.errors import ImmutableRecord, InternalError
 
@@ -133,7 +134,7 @@ def _after_flush(session: Session, _ctx: Any) -> None:
 def _write_outbox_and_audit(session: Session, changes: list[_Change]) -> None:
     actor = _actor(session)
     conn = session.connection()
-    outbox_rows = [
+    entries = [
         {
             "idempotency_key": new_uuid(),
             "entity_type": entity_type_of(c.obj),
@@ -142,14 +143,22 @@ def _write_outbox_and_audit(session: Session, changes: list[_Change]) -> None:
                           else OutboxOperation.UPSERT).value,
             "local_version": c.obj.version,
             "base_server_version": c.obj.server_version,
-            "payload": row_payload(c.obj),
             "created_at": utc_now(),
             "state": OutboxState.PENDING.value,
             "attempts": 0,
         }
         for c in changes
     ]
-    conn.execute(insert(OutboxEntry), outbox_rows)
+    seqs = conn.execute(insert(OutboxEntry).returning(OutboxEntry.seq,
+                                                      sort_by_parameter_order=True),
+                        entries).scalars().all()
+    if len(seqs) != len(changes):
+        raise InternalError("the outbox did not number every change")
+    payloads = [row_payload(c.obj) for c in changes]
+    conn.execute(insert(OutboxPayload), [
+        {"seq": seq, "payload": payload, "tombstone": bool(payload["deleted"])}
+        for seq, payload in zip(seqs, payloads, strict=True)
+    ])
     append_events(conn, actor, [(entity_type_of(c.obj), c.obj.id, c.action.value) for c in changes])
 
 

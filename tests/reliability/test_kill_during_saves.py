@@ -139,6 +139,10 @@ def vault_problems(conn: Connection, acked: Acked) -> list[str]:
             problems.append(f"{table} {row_id} v{version}: {count} outbox rows, newest v{newest}")
         if audited.get(row_id, 0) < version:
             problems.append(f"{table} {row_id} v{version}: {audited.get(row_id, 0)} audit rows")
+    # An outbox entry is two rows (bookkeeping and payload), written together.
+    for (seq,) in _rows(conn, "SELECT seq FROM outbox_entry WHERE seq NOT IN "
+                              "(SELECT seq FROM outbox_payload)"):
+        problems.append(f"outbox entry {seq} has no payload")
     known = {row_id for _, row_id, _ in synced}
     for (entity_id,) in _rows(conn, "SELECT DISTINCT entity_id FROM outbox_entry WHERE entity_type "
                                     "IN ('person', 'delegation_case', 'consent_record')"):
@@ -247,9 +251,16 @@ def _damage_outbox_behind_version(conn: Connection, ids: dict[str, str]) -> None
 def _damage_orphan_outbox(conn: Connection, ids: dict[str, str]) -> None:
     conn.exec_driver_sql(
         "INSERT INTO outbox_entry (idempotency_key, entity_type, entity_id, operation, "
-        "local_version, payload, created_at, state, attempts) VALUES "
-        "('k-orphan', 'person', 'no-such-row', 'upsert', 1, '{}', '2026-01-01 00:00:00', "
+        "local_version, created_at, state, attempts) VALUES "
+        "('k-orphan', 'person', 'no-such-row', 'upsert', 1, '2026-01-01 00:00:00', "
         "'pending', 0)")
+    conn.exec_driver_sql("INSERT INTO outbox_payload (seq, payload, tombstone) SELECT seq, "
+                         "'{}', 0 FROM outbox_entry WHERE idempotency_key = 'k-orphan'")
+
+
+def _damage_lose_outbox_payload(conn: Connection, ids: dict[str, str]) -> None:
+    conn.exec_driver_sql("DELETE FROM outbox_payload WHERE seq = (SELECT max(seq) FROM "
+                         "outbox_entry WHERE entity_id = ?)", (ids["case"],))
 
 
 def _damage_audit_chain(conn: Connection, ids: dict[str, str]) -> None:
@@ -276,6 +287,7 @@ def _damage_lose_acked_edit(conn: Connection, ids: dict[str, str]) -> None:
     (_damage_lose_outbox_row, "outbox rows"),
     (_damage_outbox_behind_version, "outbox rows"),
     (_damage_orphan_outbox, "which is not in the vault"),
+    (_damage_lose_outbox_payload, "has no payload"),
     (_damage_audit_chain, "audit chain broken"),
     (_damage_lose_acked_visit, "acknowledged person"),
     (_damage_lose_acked_edit, "acknowledged removal"),

@@ -123,7 +123,7 @@ def test_the_audit_log_holds_no_clinical_text(vault: VaultSession) -> None:
                data.date_of_birth.isoformat(), "07700", "hearing aid", "written notes"]
     with vault.engine.connect() as conn:
         rows = raw_rows(conn)
-        outbox = conn.exec_driver_sql("SELECT payload FROM outbox_entry").scalars().all()
+        outbox = conn.exec_driver_sql("SELECT payload FROM outbox_payload").scalars().all()
     assert any(data.family_name in p for p in outbox)  # the data is there to be leaked...
     for row in rows:
         for column, value in row.items():
@@ -199,7 +199,7 @@ def memory_engine() -> Iterator[Engine]:
 
 def _wipe(engine: Engine) -> None:
     with engine.begin() as conn:
-        for table in ("audit_event", "outbox_entry", "person"):
+        for table in ("audit_event", "outbox_payload", "outbox_entry", "person"):
             conn.exec_driver_sql(f"DELETE FROM {table}")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from desktop_app.models.outbox import OutboxEntry
+from desktop_app.models.outbox import OutboxEntry, OutboxPayload
 from desktop_app.models.person import Contact
 from desktop_app.services import contacts, people
 from desktop_app.services.contacts import ContactInput
@@ -66,10 +66,11 @@ def outbox_count(vault: VaultSession) -> int:
 
 
 def contact_outbox(vault: VaultSession, contact_id: str) -> list[Any]:
-    table = OutboxEntry.__table__
+    table, content = OutboxEntry.__table__, OutboxPayload.__table__
     with vault.engine.connect() as conn:
-        return list(conn.execute(select(table).where(table.c.entity_id == contact_id)
-                                 .order_by(table.c.seq)))
+        return list(conn.execute(select(table, content.c.payload)
+                                 .outerjoin(content, content.c.seq == table.c.seq)
+                                 .where(table.c.entity_id == contact_id).order_by(table.c.seq)))
 
 
 # ---------------------------------------------------------------- add, update, remove

@@ -34,7 +34,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from desktop_app.models.audit import AuditEvent
 from desktop_app.models.base import Base
-from desktop_app.models.outbox import OutboxEntry
+from desktop_app.models.outbox import OutboxEntry, OutboxPayload
 from desktop_app.models.person import Person
 from desktop_app.models.plan import FundingSplit, SupportPlan, SupportPlanTask
 from desktop_app.models.provider import CareProvider, CareWorker
@@ -74,10 +74,14 @@ def make_plan(person_id: str) -> SupportPlan:
 
 
 def outbox_rows(vault: VaultSession) -> list[Row[Any]]:
-    """Every outbox row, oldest first, as plain rows (no ORM state to expire)."""
-    table = OutboxEntry.__table__
+    """Every outbox entry, oldest first, as plain rows (no ORM state to expire): its
+    ``outbox_entry`` columns with its ``outbox_payload`` row's payload and tombstone (None
+    if that row is missing)."""
+    table, content = OutboxEntry.__table__, OutboxPayload.__table__
     with vault.engine.connect() as conn:
-        return list(conn.execute(select(table).order_by(table.c.seq)))
+        return list(conn.execute(
+            select(table, content.c.payload, content.c.tombstone)
+            .outerjoin(content, content.c.seq == table.c.seq).order_by(table.c.seq)))
 
 
 def audit_rows(vault: VaultSession) -> list[Row[Any]]:
@@ -121,6 +125,7 @@ def test_create_update_tombstone_write_one_outbox_row_each(vault: VaultSession) 
     assert [(e.entity_type, e.entity_id, e.operation, e.local_version) for e in first] == [
         ("person", person_id, "upsert", 1)]
     assert first[0].payload == expected_payload(vault, Person, person_id)
+    assert first[0].tombstone is False
 
     with vault.uow.begin() as s:
         s.get_one(Person, person_id).town = "Loughborough"
@@ -134,6 +139,7 @@ def test_create_update_tombstone_write_one_outbox_row_each(vault: VaultSession) 
     third = outbox_rows(vault)[2:]
     assert [(e.operation, e.local_version) for e in third] == [("delete", 3)]
     assert third[0].payload["deleted"] is True
+    assert third[0].tombstone is True
     assert third[0].payload == expected_payload(vault, Person, person_id)
 
     with vault.uow.read() as s:
@@ -156,7 +162,7 @@ def test_payload_is_plain_json_with_iso_dates(vault: VaultSession) -> None:
     """The stored payload parses as JSON, and dates come back as ISO text."""
     person_id = add_person(vault, date_of_birth=dt.date(1938, 5, 17))
     with vault.engine.connect() as conn:
-        raw = conn.execute(text("SELECT payload FROM outbox_entry")).scalar_one()
+        raw = conn.execute(text("SELECT payload FROM outbox_payload")).scalar_one()
     payload = json.loads(raw)
     assert payload["id"] == person_id
     assert payload["date_of_birth"] == "1938-05-17"

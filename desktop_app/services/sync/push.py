@@ -24,25 +24,38 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
-from sqlalchemy import Text, bindparam, func, select, type_coerce, update
+from sqlalchemy import Text, and_, bindparam, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from desktop_app.models.base import utc_now
-from desktop_app.models.outbox import OutboxEntry, OutboxState
+from desktop_app.models.outbox import OutboxEntry, OutboxPayload, OutboxState
 from desktop_app.models.sync import SyncConflict
+from desktop_app.services.errors import InternalError
 from desktop_app.services.sync.entities import entity
 from desktop_app.services.sync.errors import SyncProtocolError
 from desktop_app.services.tracking import row_payload
 
-CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
+# ``seq IN`` the JSON array bound as ``seqs`` (``_seqs``): one bound value however many
+# entries, so no statement renders and binds an ``IN (...)`` of hundreds of values.
+_LISTED = OutboxEntry.seq.in_(
+    select(func.json_each(bindparam("seqs", type_=Text)).table_valued("value").c.value))
 
 
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    """``items`` in slices of at most ``size``."""
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def _seqs(seqs: Iterable[int]) -> dict[str, str]:
+    return {"seqs": json.dumps(list(seqs))}
+
+
+_PENDING_LISTED = and_(_LISTED, OutboxEntry.state == OutboxState.PENDING.value)
+_READ_FOR_SENDING = (
+    select(OutboxEntry.seq, OutboxEntry.idempotency_key, OutboxEntry.base_server_version,
+           type_coerce(OutboxPayload.payload, Text).label("row_json"), OutboxPayload.tombstone)
+    .outerjoin(OutboxPayload, OutboxPayload.seq == OutboxEntry.seq).where(_PENDING_LISTED)
+)
+_COUNT_AS_SENT = update(OutboxEntry).where(_LISTED).values(attempts=OutboxEntry.attempts + 1)
+_STILL_PENDING = select(OutboxEntry.seq).where(_PENDING_LISTED)
 
 
 @dataclass(frozen=True)
@@ -86,29 +99,33 @@ class AnswerTally:
 
 def plan_push(session: Session) -> list[PlannedChange]:
     """The pending entries to send, in ``seq`` order, coalesced per row (module docstring)."""
-    rows = session.execute(
+    # Rows are unpacked as tuples throughout: a Row's attributes cost far more per read.
+    rows = session.connection().execute(
         select(OutboxEntry.seq, OutboxEntry.entity_type, OutboxEntry.entity_id,
                OutboxEntry.attempts)
         .where(OutboxEntry.state == OutboxState.PENDING.value).order_by(OutboxEntry.seq)
     ).all()
-    latest = {(r.entity_type, r.entity_id): r.seq for r in rows}
+    latest = {(entity_type, entity_id): seq for seq, entity_type, entity_id, _ in rows}
     folded: dict[int, list[int]] = {}
     sent: list[tuple[int, str, str]] = []
-    for r in rows:
-        last = latest[(r.entity_type, r.entity_id)]
-        if r.seq == last or r.attempts > 0:
-            sent.append((r.seq, r.entity_type, r.entity_id))
+    for seq, entity_type, entity_id, attempts in rows:
+        last = latest[(entity_type, entity_id)]
+        if seq == last or attempts > 0:
+            sent.append((seq, entity_type, entity_id))
         else:
-            folded.setdefault(last, []).append(r.seq)
+            folded.setdefault(last, []).append(seq)
     return [PlannedChange(seq, et, eid, tuple(folded.get(seq, ()))) for seq, et, eid in sent]
 
 
 def _encode(key: str, entity_type: str, entity_id: str, base: int | None, row_json: str,
             tombstone: bool) -> str:
     # The stored payload text goes out as it is (it is JSON already): nothing is parsed and
-    # encoded again, and the content under a key is byte-for-byte what was sent before.
-    return (f'{{"idempotency_key":{json.dumps(key)},"entity_type":{json.dumps(entity_type)},'
-            f'"id":{json.dumps(entity_id)},"base_server_version":{json.dumps(base)},'
+    # encoded again, and the content under a key is byte-for-byte what was sent before. The
+    # strings are quoted by what ``json.dumps`` uses for a str (ASCII, escaped alike),
+    # without its per-call set-up.
+    return (f'{{"idempotency_key":{_quote(key)},"entity_type":{_quote(entity_type)},'
+            f'"id":{_quote(entity_id)},"base_server_version":'
+            f'{"null" if base is None else int(base)},'
             f'"row":{row_json},"tombstone":{"true" if tombstone else "false"}}}')
 
 
@@ -119,36 +136,30 @@ def prepare_batch(session: Session, planned: Sequence[PlannedChange], max_bytes:
 
     An entry closed since the plan was made (a person resolved its conflict meanwhile) is
     passed over: the resolution is the record's latest word."""
-    wanted = [p.seq for p in planned]
-    stored: dict[int, Any] = {}
-    payload_text = type_coerce(OutboxEntry.payload, Text).label("row_json")
-    deleted = func.json_extract(type_coerce(OutboxEntry.payload, Text), "$.deleted")
-    for part in chunks(wanted):
-        for row in session.execute(
-            select(OutboxEntry.seq, OutboxEntry.idempotency_key, OutboxEntry.base_server_version,
-                   payload_text, deleted.label("deleted"))
-            .where(OutboxEntry.seq.in_(part), OutboxEntry.state == OutboxState.PENDING.value)
-        ):
-            stored[row.seq] = row
+    conn = session.connection()
+    stored: dict[int, tuple[str, int | None, str | None, bool | None]] = {
+        seq: (key, base, row_json, tombstone) for seq, key, base, row_json, tombstone
+        in conn.execute(_READ_FOR_SENDING, _seqs(p.seq for p in planned)).all()}
     parts: list[str] = []
     sent: list[SentChange] = []
     size, consumed = 16, 0
     for p in planned:
-        r: Any = stored.get(p.seq)
-        if r is None:
+        found = stored.get(p.seq)
+        if found is None:
             consumed += 1
             continue
-        text = _encode(r.idempotency_key, p.entity_type, p.entity_id, r.base_server_version,
-                       r.row_json, bool(r.deleted))
+        key, base, row_json, tombstone = found
+        if row_json is None:  # tracking writes both rows in one transaction
+            raise InternalError(f"outbox entry {p.seq} has no payload row")
+        text = _encode(key, p.entity_type, p.entity_id, base, row_json, bool(tombstone))
         if parts and size + len(text) + 1 > max_bytes:
             break
         parts.append(text)
         size += len(text) + 1
         consumed += 1
-        sent.append(SentChange(p, r.idempotency_key))
-    for part in chunks([s.planned.seq for s in sent]):
-        session.execute(update(OutboxEntry).where(OutboxEntry.seq.in_(part))
-                        .values(attempts=OutboxEntry.attempts + 1))
+        sent.append(SentChange(p, key))
+    if sent:
+        conn.execute(_COUNT_AS_SENT, _seqs(s.planned.seq for s in sent))
     body = ('{"changes":[' + ",".join(parts) + "]}").encode("ascii")
     return PreparedBatch(tuple(sent), body, consumed)
 
@@ -167,24 +178,30 @@ def _set_state(session: Session, seqs: list[int], state: OutboxState,
     values: dict[str, Any] = {"state": state.value, "last_error": error}
     if state is OutboxState.DONE:
         values["done_at"] = utc_now()
-    for part in chunks(seqs):
-        session.execute(update(OutboxEntry).where(OutboxEntry.seq.in_(part)).values(**values))
+    if seqs:
+        session.connection().execute(
+            update(OutboxEntry).where(_LISTED).values(**values), _seqs(seqs))
 
 
 def _record_versions(session: Session, versions: list[tuple[str, str, int]]) -> None:
-    """Set each answered row's ``server_version`` (never backwards), without tracking."""
-    by_type: dict[str, list[dict[str, Any]]] = {}
+    """Set each answered row's ``server_version`` (never backwards), without tracking.
+
+    One statement per entity type, whatever the count: the ids and versions go to SQLite
+    as one JSON object (id -> the highest version answered for it) read by ``json_each``."""
+    by_type: dict[str, dict[str, int]] = {}
     for entity_type, entity_id, version in versions:
-        by_type.setdefault(entity_type, []).append({"b_id": entity_id, "b_v": version})
-    for entity_type, params in by_type.items():
+        newest = by_type.setdefault(entity_type, {})
+        newest[entity_id] = max(version, newest.get(entity_id, version))
+    for entity_type, newest in by_type.items():
         synced = entity(entity_type)
         if synced is None:
             continue
         t = synced.table
-        stmt = (update(t).where(t.c.id == bindparam("b_id"))
-                .where((t.c.server_version.is_(None)) | (t.c.server_version < bindparam("b_v")))
-                .values(server_version=bindparam("b_v")))
-        session.connection().execute(stmt, params)
+        answered = func.json_each(bindparam("versions", type_=Text)).table_valued("key", "value")
+        stmt = (update(t).where(t.c.id == answered.c.key)
+                .where(t.c.server_version.is_(None) | (t.c.server_version < answered.c.value))
+                .values(server_version=answered.c.value))
+        session.connection().execute(stmt, {"versions": json.dumps(newest)})
 
 
 def record_conflict(session: Session, entity_type: str, entity_id: str, seq: int,
@@ -211,11 +228,7 @@ def record_conflict(session: Session, entity_type: str, entity_id: str, seq: int
 
 
 def _still_pending(session: Session, seqs: list[int]) -> set[int]:
-    found: set[int] = set()
-    for part in chunks(seqs):
-        found.update(session.scalars(select(OutboxEntry.seq).where(
-            OutboxEntry.seq.in_(part), OutboxEntry.state == OutboxState.PENDING.value)))
-    return found
+    return set(session.connection().execute(_STILL_PENDING, _seqs(seqs)).scalars().all())
 
 
 def _check_answers(sent: Sequence[SentChange], answers: list[Any]) -> None:

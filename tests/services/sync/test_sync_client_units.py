@@ -15,8 +15,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
+from desktop_app.models.audit import AuditAction
 from desktop_app.models.case_example import CaseExample
-from desktop_app.models.outbox import OutboxEntry
+from desktop_app.models.outbox import OutboxEntry, OutboxPayload, OutboxState
 from desktop_app.models.person import Contact, Person
 from desktop_app.services import sync
 from desktop_app.services.audit import verify_chain
@@ -26,7 +27,7 @@ from desktop_app.services.demo import (
     seed_demo_changes_of_need,
     seed_demo_delegations,
 )
-from desktop_app.services.errors import NotFound, PermissionDenied, ValidationError
+from desktop_app.services.errors import InternalError, NotFound, PermissionDenied, ValidationError
 from desktop_app.services.sync.entities import synced_entities
 from desktop_app.services.sync.pull import (
     PageTally,
@@ -34,13 +35,18 @@ from desktop_app.services.sync.pull import (
     apply_changes,
     retry_held_back,
 )
-from desktop_app.services.sync.push import plan_push
+from desktop_app.services.sync.push import (
+    _encode,
+    apply_answers,
+    plan_push,
+    prepare_batch,
+)
 from desktop_app.services.sync.transport import (
     BodyTooLarge,
     check_answer,
     normalise_server_url,
 )
-from desktop_app.services.tracking import APPLYING_REMOTE, row_payload
+from desktop_app.services.tracking import APPLYING_REMOTE, requeue, row_payload, tombstone
 from desktop_app.services.vault import VaultSession, VaultStore
 from tests.support import PASSPHRASE, TEST_KDF, as_role, person_values
 
@@ -134,6 +140,91 @@ def test_several_edits_of_a_row_are_sent_once_but_a_sent_entry_is_sent_again(
     assert [p.seq for p in planned if p.entity_id == edith] == [first_edit, seqs[edith].seq]
     assert [p.superseded for p in planned if p.entity_id == edith] == [
         (), (sorted(seqs[edith].superseded)[0],)]
+
+
+@pytest.mark.parametrize("text", ["a", "", 'quote " and \\ back', "tab\tnew\nline\x01",
+                                  "Zoë Siobhán", "\u2019\U0001f600"])
+def test_a_change_is_encoded_exactly_as_json_dumps_would(text: str) -> None:
+    """The quick quoting writes what ``json.dumps`` writes (ASCII, the same escapes)."""
+    row = json.dumps({"id": text, "deleted": True})
+    for base, dead in ((None, False), (0, True), (123, False)):
+        expected = (f'{{"idempotency_key":{json.dumps(text)},"entity_type":{json.dumps(text)},'
+                    f'"id":{json.dumps(text)},"base_server_version":{json.dumps(base)},'
+                    f'"row":{row},"tombstone":{json.dumps(dead)}}}')
+        assert _encode(text, text, text, base, row, dead) == expected
+        assert expected.isascii()
+
+
+def _outbox(vault: VaultSession) -> list[tuple[Any, ...]]:
+    with vault.engine.connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(
+            "SELECT e.seq, e.entity_id, e.operation, e.state, e.attempts, e.done_at, p.payload, "
+            "p.tombstone FROM outbox_entry e LEFT JOIN outbox_payload p ON p.seq = e.seq "
+            "ORDER BY e.seq")]
+
+
+def test_a_batch_sends_each_payload_as_stored_and_answers_mark_only_its_entries(
+        vault: VaultSession) -> None:
+    """The body carries each entry's stored payload text byte for byte, with ``tombstone``
+    as the payload's own ``deleted`` (also for "keep mine" on a removed row, which is an
+    upsert); preparing counts exactly the sent entries as sent; answers mark them done and
+    record the newest answered version, never going backwards."""
+    edith, arthur, ada = _add(vault, 1), _add(vault, 2), _add(vault, 3)
+    with vault.uow.begin() as s:
+        tombstone(s, s.get_one(Person, arthur))
+    with vault.uow.begin() as s:  # "keep mine" on the removed row: an upsert, a tombstone
+        requeue(s, s.get_one(Person, arthur), AuditAction.KEPT_MINE)
+    with vault.uow.begin() as s:
+        first = {p.entity_id: p.seq for p in plan_push(s)}
+        s.execute(update(OutboxEntry).where(OutboxEntry.seq == first[edith])
+                  .values(attempts=1))  # sent before, reply lost: sent again with the edit
+    _edit(vault, edith, phone="0116 496 0001")
+    stored = {seq: (entity_id, op, payload, bool(dead))
+              for seq, entity_id, op, _, _, _, payload, dead in _outbox(vault)}
+    assert [(e, op, dead) for e, op, _, dead in stored.values() if e == arthur] == [
+        (arthur, "upsert", False), (arthur, "delete", True), (arthur, "upsert", True)]
+
+    with vault.uow.read() as s:
+        planned = plan_push(s)
+    with vault.uow.begin() as s:  # ada's entry is closed (a conflict resolved meanwhile)
+        s.execute(update(OutboxEntry).where(OutboxEntry.entity_id == ada)
+                  .values(state=OutboxState.CONFLICT.value))
+    with vault.uow.begin() as s:
+        s.info[APPLYING_REMOTE] = True
+        batch = prepare_batch(s, planned, 8 * 1024 * 1024)
+    sent_seqs = [c.planned.seq for c in batch.changes]
+    assert [stored[q][0] for q in sent_seqs] == [edith, arthur, edith]
+    assert batch.consumed == len(planned) == 4  # ada's closed entry is passed over
+    body = batch.body.decode("ascii")
+    for change, seq in zip(json.loads(body)["changes"], sent_seqs, strict=True):
+        assert f'"row":{stored[seq][2]},' in body  # the stored text itself
+        assert (change["id"], change["tombstone"]) == (stored[seq][0], stored[seq][3])
+    attempts = {seq: n for seq, _, _, _, n, _, _, _ in _outbox(vault)}
+    assert {q for q, n in attempts.items() if n} == set(sent_seqs)
+    assert attempts[first[edith]] == 2 and all(attempts[q] == 1 for q in sent_seqs[1:])
+
+    answers = [{"idempotency_key": c.idempotency_key, "status": "applied",
+                "server_version": v} for c, v in zip(batch.changes, (9, 4, 7), strict=True)]
+    with vault.uow.begin() as s:
+        s.info[APPLYING_REMOTE] = True
+        tally = apply_answers(s, batch.changes, answers)
+    assert (tally.done, tally.unanswered) == (3, 0)
+    after = {seq: (state, done_at) for seq, _, _, state, _, done_at, _, _ in _outbox(vault)}
+    marked = {q for q in sent_seqs} | {q for c in batch.changes for q in c.planned.superseded}
+    assert {q for q, (state, _) in after.items() if state == "done"} == marked
+    assert all(after[q][1] is not None for q in marked)
+    assert {after[q][0] for q in after if stored[q][0] == ada} == {"conflict"}
+    with vault.uow.read() as s:
+        versions = {p.id: p.server_version for p in s.scalars(select(Person))}
+    assert (versions[edith], versions[arthur], versions[ada]) == (9, 4, None)  # 9 > 7
+
+
+def test_an_entry_without_its_payload_row_is_a_bug_said_out_loud(vault: VaultSession) -> None:
+    _add(vault, 1)
+    with vault.uow.begin() as s:
+        s.execute(OutboxPayload.__table__.delete())
+    with vault.uow.begin() as s, pytest.raises(InternalError, match="no payload"):
+        prepare_batch(s, plan_push(s), 8 * 1024 * 1024)
 
 
 def _remote(model_row: dict[str, Any], version: int, entity_type: str = "person",

@@ -59,6 +59,10 @@ TABLES = {
 }
 
 
+# Columns a later revision moved to another table (checked on their own).
+MOVED = {("outbox_entry", "payload")}
+
+
 def _synced(row_id: str, version: int = 1) -> dict[str, Any]:
     return {"id": row_id, "version": version, "server_version": None, "created_at": STAMP,
             "updated_at": STAMP, "updated_by": USER_ID, "device_id": DEVICE_ID, "deleted": 0}
@@ -141,12 +145,28 @@ def _rows_0001() -> dict[str, list[dict[str, Any]]]:
                          "user_id": USER_ID, "device_id": DEVICE_ID, "entity_type": "person",
                          "entity_id": p1, "action": "create" if n == 1 else "update",
                          "prev_hash": f"{n - 1:064x}", "hash": f"{n:064x}"} for n in (1, 2)],
-        "outbox_entry": [{"seq": 1, "idempotency_key": "99999999-0000-4000-8000-000000000001",
-                          "entity_type": "person", "entity_id": p1, "operation": "upsert",
-                          "local_version": 1, "base_server_version": None,
-                          "payload": json.dumps({"id": p1, "given_name": "Ada"}),
-                          "created_at": STAMP, "state": "pending", "attempts": 2,
-                          "last_error": "timeout", "done_at": None}],
+        "outbox_entry": [
+            {"seq": 1, "idempotency_key": "99999999-0000-4000-8000-000000000001",
+             "entity_type": "person", "entity_id": p1, "operation": "upsert",
+             "local_version": 1, "base_server_version": None,
+             "payload": json.dumps({"id": p1, "given_name": "Ada"}),
+             "created_at": STAMP, "state": "pending", "attempts": 2,
+             "last_error": "timeout", "done_at": None},
+            # Written by hand with odd spacing and an escaped character: it must move as the
+            # same text (an entry already sent goes out again byte for byte).
+            {"seq": 2, "idempotency_key": "99999999-0000-4000-8000-000000000002",
+             "entity_type": "person", "entity_id": p2, "operation": "delete",
+             "local_version": 3, "base_server_version": 7,
+             "payload": '{"id":"' + p2 + '",  "family_name": "Sample-O\\u2019Neill", '
+                        '"deleted": true}', "created_at": STAMP, "state": "done", "attempts": 1,
+             "last_error": None, "done_at": STAMP},
+            {"seq": 3, "idempotency_key": "99999999-0000-4000-8000-000000000003",
+             "entity_type": "person", "entity_id": p2, "operation": "upsert",
+             "local_version": 2, "base_server_version": 7,
+             "payload": json.dumps({"id": p2, "deleted": False}),
+             "created_at": STAMP, "state": "pending", "attempts": 0,
+             "last_error": None, "done_at": None},
+        ],
     }
 
 
@@ -171,6 +191,12 @@ def _dump(engine: Engine) -> dict[str, list[dict[str, Any]]]:
 def _columns(engine: Engine, table: str) -> list[str]:
     with engine.connect() as conn:
         return [r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({table})")]
+
+
+def _outbox_payloads(engine: Engine) -> list[tuple[int, str, int]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(
+            "SELECT seq, payload, tombstone FROM outbox_payload ORDER BY seq")]
 
 
 def _foreign_keys(engine: Engine, table: str) -> set[str]:
@@ -222,8 +248,16 @@ def test_unlock_upgrades_0001_vault_keeping_every_row(tmp_path: Path) -> None:
 
         after = _dump(session.engine)
         for table, rows in before.items():
-            old_columns = list(rows[0])
-            assert [{c: r[c] for c in old_columns} for r in after[table]] == rows, table
+            old_columns = [c for c in rows[0] if (table, c) not in MOVED]
+            assert [{c: r[c] for c in old_columns} for r in after[table]] == \
+                [{c: r[c] for c in old_columns} for r in rows], table
+        # 0005: each outbox payload moved to its own row, as the same text, with its
+        # "deleted" beside it; nothing of it is left in outbox_entry.
+        assert "payload" not in _columns(session.engine, "outbox_entry")
+        assert _outbox_payloads(session.engine) == [
+            (r["seq"], r["payload"], 1 if json.loads(r["payload"]).get("deleted") else 0)
+            for r in before["outbox_entry"]]
+        assert [t for _, _, t in _outbox_payloads(session.engine)] == [0, 1, 0]
         assert {"preferred_name", "phone"} <= set(_columns(session.engine, "person"))
         assert all(r["preferred_name"] is None and r["phone"] is None for r in after["person"])
         assert _foreign_keys(session.engine, "case_example") == set()
@@ -348,3 +382,47 @@ def test_foreign_keys_are_off_while_migrations_run_and_on_after(tmp_path, monkey
         engine.dispose()
     assert seen == [0]
     assert after == 1
+
+
+def test_outbox_payloads_go_back_into_their_entries_on_downgrade(tmp_path: Path) -> None:
+    """0005 down puts every payload back in its entry as the same text (NOT NULL again)
+    and drops outbox_payload; up again moves them out once more, unchanged."""
+    from alembic import command
+
+    from desktop_app.services.migrate import alembic_config
+
+    db_path = tmp_path / "v.db"
+    engine = encrypted_engine(db_path, os.urandom(32), create=True)
+    try:
+        upgrade_to(engine, db_path, "0004")
+        entries = _rows_0001()["outbox_entry"]
+        _insert(engine, {"outbox_entry": entries})
+        upgrade_to(engine, db_path)
+        moved = _outbox_payloads(engine)
+        assert [text for _, text, _ in moved] == [r["payload"] for r in entries]
+
+        with engine.connect() as conn:
+            conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+                "PRAGMA foreign_keys = OFF")
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0004")
+            conn.commit()
+            conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+                "PRAGMA foreign_keys = ON")
+        assert current_revision(engine) == "0004"
+        with engine.connect() as conn:
+            back = conn.exec_driver_sql(
+                "SELECT seq, payload FROM outbox_entry ORDER BY seq").fetchall()
+            tables = {r[0] for r in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            not_null = {r[1]: r[3] for r in conn.exec_driver_sql(
+                "PRAGMA table_info(outbox_entry)")}
+        assert back == [(r["seq"], r["payload"]) for r in entries]
+        assert "outbox_payload" not in tables
+        assert not_null["payload"] == 1
+
+        upgrade_to(engine, db_path)
+        assert _outbox_payloads(engine) == moved
+    finally:
+        engine.dispose()
