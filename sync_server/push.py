@@ -146,6 +146,5 @@ def apply_batch(session: Session, device: DeviceContext, changes: Sequence[Chang
             conflict["row"] = rows[record]
     if batch.applied:
         record_store.write(session, device.team_id, device.device_id, utc_now(),
-                           list(batch.records.values()), batch.applied)
-        record_store.set_counter(session, batch.version)
+                           list(batch.records.values()), batch.applied, batch.version)
     return answers

@@ -184,3 +184,26 @@ def test_text_postgresql_cannot_hold_is_a_422_not_a_server_error(enrol: EnrolFn,
                            json={"code": "AAAA-BBBB-CCCC-DDDD", "device_name": "lap\u0000top"},
                            headers={"X-Client-Version": CLIENT_VERSION})
     assert enrolment.status_code == 422
+
+
+AWKWARD = ['Zoë "Tab\there" back\\slash', "\\N", "\\.", "new\nline and\r\nCR", "😀 \u2028 \x00",
+           "O'Brien & Sons <b>", "\\\\server\\share\t\\t"]
+
+
+def test_awkward_text_comes_back_exactly(enrol: EnrolFn, team: str) -> None:
+    """Rows go into the store through COPY's text format: every character must survive,
+    those COPY itself treats specially (backslash, tab, newline, \\N, \\.) included. (This
+    test found that an edit of a row holding a NUL failed its whole batch with a 500.)"""
+    nurse, colleague = enrol(team), enrol(team)
+    people = [change(given_name=text, family_name=text[::-1]) for text in AWKWARD]
+    answers = nurse.push(people)
+    assert statuses(answers) == ["applied"] * len(AWKWARD)
+    edits = [change(record_id=p["id"], base=a["server_version"],
+                    given_name=p["row"]["given_name"] * 2)
+             for p, a in zip(people, answers, strict=True)]
+    assert statuses(nurse.push(edits)) == ["applied"] * len(AWKWARD)
+
+    seen, _ = colleague.pull_all()
+    assert {c["id"]: c["row"] for c in seen} == {e["id"]: e["row"] for e in edits}
+    replay = nurse.push(people)  # the first versions again: remembered, not reapplied
+    assert statuses(replay) == ["duplicate"] * len(AWKWARD)
