@@ -37,7 +37,7 @@ KEY_REUSED = "idempotency key reused with different content"
 OTHER_TEAM = "this record cannot be changed by this device's team"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Valid:
     """A change that passed validation, with its row's JSON text and its content hash."""
 
@@ -46,25 +46,26 @@ class _Valid:
     content_hash: str
 
 
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_UUID_MATCH = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
 
 
 def validate(team_id: str, change: ChangeIn) -> _Valid | str:
     """The validated change, or why it cannot be applied whatever the store holds."""
-    if change.entity_type not in SYNCED_ENTITY_TYPES:
+    entity_type, record_id, row = change.entity_type, change.id, change.row
+    if entity_type not in SYNCED_ENTITY_TYPES:
         return "unknown entity type"
-    if not _UUID.fullmatch(change.id):
+    if not _UUID_MATCH(record_id):
         try:
-            uuid.UUID(change.id)
+            uuid.UUID(record_id)
         except ValueError:
             return "id is not a UUID"
         return "id is not a UUID in canonical lower-case form"
-    if not isinstance(change.row, dict):
+    if not isinstance(row, dict):
         return "row must be a JSON object"
-    if change.row.get("id") != change.id:
+    if row.get("id") != record_id:
         return "row id does not match the change id"
     try:
-        encoded = codec.row_text(change.row)
+        encoded = codec.row_text(row)
     except ValueError as exc:  # a lone surrogate: it could be stored but never sent back
         return str(exc)
     if len(encoded) > MAX_ROW_BYTES:
@@ -72,10 +73,10 @@ def validate(team_id: str, change: ChangeIn) -> _Valid | str:
     # What the key stands for; the team is part of it, so another team's device sending
     # the same key and content learns nothing of the first answer. (Ids and types are
     # validated above, the team id is the store's own: none needs quoting.)
-    head = (f"{team_id}|{change.entity_type}|{change.id}|{change.base_server_version}|"
-            f"{change.tombstone}\n").encode()
-    digest = hashlib.sha256(head + encoded).hexdigest()
-    return _Valid(change, encoded.decode("utf-8"), digest)
+    digest = hashlib.sha256(f"{team_id}|{entity_type}|{record_id}|{change.base_server_version}|"
+                            f"{change.tombstone}\n".encode())
+    digest.update(encoded)
+    return _Valid(change, encoded.decode(), digest.hexdigest())
 
 
 def _rejected(key: str, reason: str) -> dict[str, Any]:
