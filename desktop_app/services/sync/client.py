@@ -59,7 +59,6 @@ from desktop_app.services.sync.push import (
     AnswerTally,
     PlannedChange,
     PreparedBatch,
-    SentChange,
     apply_answers,
     plan_push,
     prepare_batch,
@@ -268,89 +267,12 @@ class _Run:
                           self.cancelled, utc_now())
 
     def push(self, conn: StoreConnection, net: ThreadPoolExecutor) -> None:
-        """Send the outbox as planned at the start of the run, batch by batch.
-
-        Up to ``in_flight`` batches are on the wire at once, but only batches that share no
-        record: the store may apply them in either order, and for different records the
-        order does not matter (versions are still handed out one batch at a time, so pulls
-        see them in order). A batch that shares a record with one on the wire waits for its
-        answer, so a row's changes always land in the order they were made. The laptop's
-        work overlaps the wait: the next batch is read while others are on the wire, and
-        answers are recorded while the next batch goes out. A batch read but never sent
-        (the run was cancelled or failed) has ``attempts`` raised all the same, so it is
-        later resent as it is rather than folded into a newer edit: harmless.
-
-        If a request fails, the batches already on the wire are still waited for and their
-        answers recorded; then the first failure is raised.
-        """
+        """Send the outbox as planned at the start of the run, batch by batch (``_Push``)."""
         plan: list[PlannedChange] = self.write(plan_push)
-        todo: deque[tuple[int, int]] = deque([(0, len(plan))] if plan else [])
-        size, answered = self.options.batch_size, 0
-        flying: deque[_OnTheWire] = deque()
-        ready: _OnTheWire | None = None  # read, not sent yet
-        failure: Exception | None = None
-        while True:
-            while failure is None and not self.stop_here():
-                if ready is None and todo:
-                    ready = self.take(plan, todo, size)
-                if ready is not None and not ready.batch.changes:  # all closed meanwhile
-                    answered += ready.batch.consumed
-                    ready = None
-                    self.progress(SyncProgress(SyncPhase.PUSHING, answered, len(plan)))
-                    continue
-                if (ready is None or len(flying) >= self.options.in_flight
-                        or any(ready.records & f.records for f in flying)):
-                    break
-                ready.reply = net.submit(conn.push, ready.batch.body)
-                flying.append(ready)
-                ready = None
-            if not flying:
-                break
-            oldest = flying.popleft()
-            assert oldest.reply is not None
-            try:
-                answers = oldest.reply.result()
-            except BodyTooLarge:
-                changes = oldest.batch.changes
-                if len(changes) > 1:  # the store wants smaller batches: read this one again
-                    size = max(1, len(changes) // 2)
-                    if ready is not None:  # before anything not yet sent
-                        todo.appendleft(ready.span)
-                        ready = None
-                    todo.appendleft(oldest.span)
-                    continue
-                self.write(partial(quarantine_unsendable, reason=TOO_LARGE_TO_SEND,
-                                   change=changes[0].planned))
-                self.quarantined += 1
-            except Exception as err:  # noqa: BLE001 - raised below, once the wire is empty
-                failure = failure or err
-                continue
-            else:
-                self.answered(oldest.batch.changes, answers)
-            answered += oldest.batch.consumed
-            self.progress(SyncProgress(SyncPhase.PUSHING, answered, len(plan)))
-        if failure is not None:
-            raise failure
+        _Push(self, conn, net, plan).go()
 
-    def take(self, plan: list[PlannedChange], todo: deque[tuple[int, int]], size: int
-             ) -> _OnTheWire:
-        """Read the next batch from the first span still to send."""
-        start, end = todo[0]
-        batch = self.prepare(plan, start, min(size, end - start))
-        if start + batch.consumed >= end:
-            todo.popleft()
-        else:
-            todo[0] = (start + batch.consumed, end)
-        return _OnTheWire(batch, start)
-
-    def prepare(self, plan: list[PlannedChange], start: int, size: int) -> PreparedBatch:
-        prepared: PreparedBatch = self.write(partial(
-            prepare_batch, planned=plan[start:start + size],
-            max_bytes=self.options.max_batch_bytes))
-        return prepared
-
-    def answered(self, changes: tuple[SentChange, ...], answers: list[Any]) -> None:
-        tally: AnswerTally = self.write(lambda s: apply_answers(s, changes, answers))
+    def count(self, tally: AnswerTally) -> None:
+        """Add one batch's answers to the run's figures."""
         self.batches += 1
         self.pushed += tally.done
         self.conflicts += tally.conflicts
@@ -394,6 +316,131 @@ class _Run:
             self.pulled += tally.applied
             self.deferred += tally.deferred
             self.progress(SyncProgress(SyncPhase.PULLING, self.pulled))
+
+
+class _Push:
+    """One run's push: the plan, the spans of it still to read, the batch read ahead, and
+    the batches on the wire.
+
+    Up to ``in_flight`` batches are on the wire at once, but only batches that share no
+    record: the store may apply them in either order, and for different records the order
+    does not matter (versions are still handed out one batch at a time, so pulls see them
+    in order). A batch that shares a record with one on the wire waits for its answer, so a
+    record's changes always land in the order they were made.
+
+    The laptop's work overlaps the wait. When an answer comes, the batch read ahead goes
+    out first; then the answer is recorded and the next batch read in one vault
+    transaction, which commits (with the new batch's ``attempts`` raised) before that batch
+    is sent. A batch read but never sent (the run was cancelled or failed) has ``attempts``
+    raised all the same, so it is later resent as it is rather than folded into a newer
+    edit: harmless. If a request fails, the batches already on the wire are still waited
+    for and their answers recorded; then the first failure is raised.
+    """
+
+    def __init__(self, run: _Run, conn: StoreConnection, net: ThreadPoolExecutor,
+                 plan: list[PlannedChange]) -> None:
+        self.run, self.conn, self.net, self.plan = run, conn, net, plan
+        self.todo: deque[tuple[int, int]] = deque([(0, len(plan))] if plan else [])
+        self.size = run.options.batch_size
+        self.answered = 0
+        self.flying: deque[_OnTheWire] = deque()
+        self.ready: _OnTheWire | None = None  # read, not sent yet
+        self.failure: Exception | None = None
+
+    def go(self) -> None:
+        self.fill()
+        while self.flying:
+            oldest = self.flying.popleft()
+            answers = self.answers_to(oldest)
+            if self.ready is not None and self.going():
+                self.send_ready()
+            self.record_and_read(oldest, answers)
+            self.fill()
+        if self.failure is not None:
+            raise self.failure
+
+    def going(self) -> bool:
+        return self.failure is None and not self.run.stop_here()
+
+    def fill(self) -> None:
+        """Read ahead and send while the wire has room."""
+        while self.going():
+            if self.ready is None:
+                if not self.todo:
+                    return
+                self.record_and_read(None, None)
+            if not self.send_ready():
+                return
+
+    def send_ready(self) -> bool:
+        """Send the batch read ahead if the wire has room for it; True if it is gone."""
+        ready = self.ready
+        assert ready is not None
+        if not ready.batch.changes:  # every entry in it was closed meanwhile
+            self.ready = None
+            self.done(ready)
+            return True
+        if (len(self.flying) >= self.run.options.in_flight
+                or any(ready.records & f.records for f in self.flying)):
+            return False
+        ready.reply = self.net.submit(self.conn.push, ready.batch.body)
+        self.flying.append(ready)
+        self.ready = None
+        return True
+
+    def answers_to(self, batch: _OnTheWire) -> list[Any] | None:
+        """The store's answers to ``batch``; None if there are none to record (a failure,
+        kept for later, or a batch too large for the store, read again in halves or
+        quarantined if it is a single change)."""
+        assert batch.reply is not None
+        try:
+            return batch.reply.result()
+        except BodyTooLarge:
+            changes = batch.batch.changes
+            if len(changes) > 1:  # the store wants smaller batches: read this one again
+                self.size = max(1, len(changes) // 2)
+                if self.ready is not None:  # before anything not yet sent
+                    self.todo.appendleft(self.ready.span)
+                    self.ready = None
+                self.todo.appendleft(batch.span)
+                return None
+            self.run.write(partial(quarantine_unsendable, reason=TOO_LARGE_TO_SEND,
+                                   change=changes[0].planned))
+            self.run.quarantined += 1
+            self.done(batch)
+        except Exception as err:  # noqa: BLE001 - raised in go(), once the wire is empty
+            self.failure = self.failure or err
+        return None
+
+    def record_and_read(self, batch: _OnTheWire | None, answers: list[Any] | None) -> None:
+        """Record ``answers`` to ``batch`` and read the next batch ahead (if it is time to),
+        in one vault transaction."""
+        read = self.ready is None and bool(self.todo) and self.going()
+        if answers is None and not read:
+            return
+        start, end = self.todo[0] if read else (0, 0)
+        planned = self.plan[start:start + min(self.size, end - start)]
+        max_bytes = self.run.options.max_batch_bytes
+
+        def step(session: Session) -> tuple[AnswerTally | None, PreparedBatch | None]:
+            tally = (apply_answers(session, batch.batch.changes, answers)
+                     if batch is not None and answers is not None else None)
+            return tally, prepare_batch(session, planned, max_bytes) if read else None
+
+        tally, prepared = self.run.write(step)
+        if tally is not None and batch is not None:
+            self.run.count(tally)
+            self.done(batch)
+        if prepared is not None:
+            if start + prepared.consumed >= end:
+                self.todo.popleft()
+            else:
+                self.todo[0] = (start + prepared.consumed, end)
+            self.ready = _OnTheWire(prepared, start)
+
+    def done(self, batch: _OnTheWire) -> None:
+        self.answered += batch.batch.consumed
+        self.run.progress(SyncProgress(SyncPhase.PUSHING, self.answered, len(self.plan)))
 
 
 def _start_resync(session: Session) -> None:
