@@ -3,15 +3,19 @@ pulls never re-enter the outbox nor overwrite unsent edits, and teams stay apart
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import psycopg
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from desktop_app.models.outbox import OutboxState
+from desktop_app.models.base import utc_now
+from desktop_app.models.outbox import OutboxEntry, OutboxState
 from desktop_app.models.person import Contact, Person
 from desktop_app.services import sync
 from desktop_app.services.audit import verify_chain
+from desktop_app.services.sync.push import KEEP_ANSWERED
 from sync_server import admin
 from tests.sync.conftest import LaptopFn
 from tests.sync.laptops import VaultLaptop, assert_agree, server_records
@@ -168,3 +172,19 @@ def test_the_same_person_added_on_two_laptops_is_held_back_not_lost(
     assert colleague.get(Person, twin)["given_name"] == "Edie"  # type: ignore[index]
     assert sync.sync_status(colleague.uow).held_back == 1
     assert _chain_holds(colleague)
+
+
+def test_a_complete_sync_forgets_entries_answered_over_a_month_ago(
+        laptops: LaptopFn, team: str) -> None:
+    nurse = laptops(team)
+    ids = nurse.add_people(range(1, 4))
+    assert nurse.sync().pushed == 3
+    long_ago = utc_now() - KEEP_ANSWERED - dt.timedelta(hours=1)
+    with nurse.uow.begin() as s:
+        s.execute(update(OutboxEntry).where(OutboxEntry.entity_id.in_(ids[:2]))
+                  .values(done_at=long_ago))
+
+    nurse.sync()
+
+    assert [e.entity_id for e in nurse.outbox()] == [ids[2]]
+    assert sync.sync_status(nurse.uow).pending == 0

@@ -56,10 +56,12 @@ from desktop_app.services.sync.pull import (
     read_page,
 )
 from desktop_app.services.sync.push import (
+    KEEP_ANSWERED,
     AnswerTally,
     PlannedChange,
     PreparedBatch,
     apply_answers,
+    forget_answered,
     plan_push,
     prepare_batch,
     quarantine_unsendable,
@@ -259,7 +261,7 @@ class _Run:
                     self.db(lambda: forget_revoked_token(self.uow))
                     raise
         if not self.cancelled:
-            self.write(lambda s: setattr(state_row(s), "last_synced_at", utc_now()))
+            self.write(_finished)
         held = self.write(lambda s: s.scalar(select(func.count()).select_from(HeldBackChange)))
         self.progress(SyncProgress(SyncPhase.FINISHED, self.pushed))
         return SyncResult(self.pushed, self.conflicts, self.quarantined, self.pulled,
@@ -441,6 +443,16 @@ class _Push:
     def done(self, batch: _OnTheWire) -> None:
         self.answered += batch.batch.consumed
         self.run.progress(SyncProgress(SyncPhase.PUSHING, self.answered, len(self.plan)))
+
+
+def _finished(session: Session) -> None:
+    """A complete run: note when, and forget entries answered long ago."""
+    now = utc_now()
+    state_row(session).last_synced_at = now
+    forgotten = forget_answered(session, now)
+    if forgotten:
+        log.info("forgot %d outbox entries answered more than %d days ago", forgotten,
+                 KEEP_ANSWERED.days)
 
 
 def _start_resync(session: Session) -> None:

@@ -21,13 +21,14 @@ out, so a crash after the store committed still leaves the entry marked as sent.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
-from sqlalchemy import Text, and_, bindparam, func, select, type_coerce, update
+from sqlalchemy import Text, and_, bindparam, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from desktop_app.models.base import utc_now
@@ -282,3 +283,19 @@ def apply_answers(session: Session, sent: Sequence[SentChange], answers: list[An
 def quarantine_unsendable(session: Session, change: PlannedChange, reason: str) -> None:
     """An entry the store will not even take in a batch of its own (413)."""
     _set_state(session, [change.seq, *change.superseded], OutboxState.QUARANTINED, reason)
+
+
+# How long entries the store answered are kept after the answer: long enough to look into a
+# problem a nurse reports, short enough that the vault does not grow with every edit ever
+# made (each entry holds a whole copy of its row).
+KEEP_ANSWERED = dt.timedelta(days=30)
+
+
+def forget_answered(session: Session, now: dt.datetime) -> int:
+    """Delete entries marked done more than ``KEEP_ANSWERED`` before ``now``, with their
+    payloads; how many. Entries still waiting, quarantined or in conflict are kept."""
+    gone = session.execute(
+        delete(OutboxEntry).where(OutboxEntry.state == OutboxState.DONE.value,
+                                  OutboxEntry.done_at < now - KEEP_ANSWERED)
+        .execution_options(synchronize_session=False))
+    return int(getattr(gone, "rowcount", 0) or 0)

@@ -36,8 +36,10 @@ from desktop_app.services.sync.pull import (
     retry_held_back,
 )
 from desktop_app.services.sync.push import (
+    KEEP_ANSWERED,
     _encode,
     apply_answers,
+    forget_answered,
     plan_push,
     prepare_batch,
 )
@@ -407,3 +409,26 @@ def test_only_roles_that_may_change_records_retry_or_choose_whom_to_trust(
         sync.set_ca_bundle(vault.uow, str(not_certificates))
     assert refused.value.field == "ca_bundle"
     assert sync.sync_settings(vault.uow).ca_bundle is None
+
+
+def test_entries_answered_long_ago_are_forgotten_with_their_payloads(
+        vault: VaultSession) -> None:
+    people = [_add(vault, serial) for serial in range(1, 6)]
+    now = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
+    old, recent = now - KEEP_ANSWERED - dt.timedelta(minutes=1), now - dt.timedelta(days=29)
+    states = [(OutboxState.DONE, old), (OutboxState.DONE, recent), (OutboxState.PENDING, None),
+              (OutboxState.QUARANTINED, None), (OutboxState.CONFLICT, None)]
+    with vault.uow.begin() as s:
+        for person_id, (state, done_at) in zip(people, states, strict=True):
+            s.execute(update(OutboxEntry).where(OutboxEntry.entity_id == person_id)
+                      .values(state=state.value, done_at=done_at))
+
+    with vault.uow.begin() as s:
+        assert forget_answered(s, now) == 1
+    left = _outbox(vault)
+    assert [row[1] for row in left] == people[1:]
+    assert all(row[6] is not None for row in left)  # every entry kept has its payload
+    with vault.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM outbox_payload").scalar() == 4
+    with vault.uow.begin() as s:  # nothing more to forget
+        assert forget_answered(s, now) == 0
