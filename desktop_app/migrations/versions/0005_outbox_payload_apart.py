@@ -8,7 +8,7 @@ payload.
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-30 09:00:00
+Create Date: 2026-11-22
 """
 
 from __future__ import annotations
