@@ -307,3 +307,28 @@ def test_the_device_token_never_reaches_a_log(laptops: LaptopFn, team: str,
     assert caplog.records, "nothing was logged: the check would prove nothing"
     assert token not in caplog.text
     assert token[-12:] not in caplog.text
+
+
+@pytest.mark.parametrize("from_call", range(1, 9))
+def test_cancel_at_any_moment_of_the_push_stops_cleanly(
+        laptops: LaptopFn, team: str, pg: psycopg.Connection, from_call: int) -> None:
+    """Whenever "cancelled?" first says yes (found by review: between two askings inside
+    one step, the run once crashed on a batch it had not read)."""
+    nurse = laptops(team)
+    nurse.add_people(range(1, 31))
+    asked = [0]
+
+    def cancelled() -> bool:
+        asked[0] += 1
+        return asked[0] >= from_call
+
+    result = sync.SyncClient(sync.SyncOptions(batch_size=10)).run(nurse.uow, lambda _p: None,
+                                                                  cancelled)
+
+    assert result.cancelled
+    done = nurse.outbox(OutboxState.DONE)
+    assert len(done) == result.pushed
+    assert len(done) + len(nurse.outbox(OutboxState.PENDING)) == 30
+    assert len(server_records(pg, _team(nurse))) >= result.pushed
+    assert nurse.sync(batch_size=10).pushed == 30 - result.pushed
+    assert_agree(pg, _team(nurse), [nurse])

@@ -336,7 +336,9 @@ class _Push:
     is sent. A batch read but never sent (the run was cancelled or failed) has ``attempts``
     raised all the same, so it is later resent as it is rather than folded into a newer
     edit: harmless. If a request fails, the batches already on the wire are still waited
-    for and their answers recorded; then the first failure is raised.
+    for and their answers recorded; then the first failure is raised. Answers that cannot
+    be recorded (they do not match the batch, or the vault refuses) stop the run at once:
+    what was on the wire beside them is resent next time and answered as a duplicate.
     """
 
     def __init__(self, run: _Run, conn: StoreConnection, net: ThreadPoolExecutor,
@@ -354,9 +356,12 @@ class _Push:
         while self.flying:
             oldest = self.flying.popleft()
             answers = self.answers_to(oldest)
-            if self.ready is not None and self.going():
+            # "Cancelled?" is asked once a step: a run never acts on two answers to it.
+            going = self.going()
+            if self.ready is not None and going:
                 self.send_ready()
-            self.record_and_read(oldest, answers)
+            self.record_and_read(oldest, answers,
+                                 read=going and self.ready is None and bool(self.todo))
             self.fill()
         if self.failure is not None:
             raise self.failure
@@ -370,7 +375,7 @@ class _Push:
             if self.ready is None:
                 if not self.todo:
                     return
-                self.record_and_read(None, None)
+                self.record_and_read(None, None, read=True)
             if not self.send_ready():
                 return
 
@@ -414,10 +419,10 @@ class _Push:
             self.failure = self.failure or err
         return None
 
-    def record_and_read(self, batch: _OnTheWire | None, answers: list[Any] | None) -> None:
-        """Record ``answers`` to ``batch`` and read the next batch ahead (if it is time to),
-        in one vault transaction."""
-        read = self.ready is None and bool(self.todo) and self.going()
+    def record_and_read(self, batch: _OnTheWire | None, answers: list[Any] | None, *,
+                        read: bool) -> None:
+        """Record ``answers`` to ``batch`` and, with ``read``, read the next batch ahead, in
+        one vault transaction."""
         if answers is None and not read:
             return
         start, end = self.todo[0] if read else (0, 0)
