@@ -29,6 +29,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server import __version__, codec
@@ -59,6 +60,7 @@ from sync_server.schemas import (
 log = logging.getLogger(__name__)
 
 STORE_HEADER = "X-Shared-Care-Store"
+MINIMUM_HEADER = "X-Shared-Care-Minimum-Version"  # on a 426: the lowest app version served
 SERVICE_NAME: Literal["shared-care-store"] = "shared-care-store"
 TOO_OLD = "This version of Shared Care Planner is too old for the central store; please update"
 UNAVAILABLE = "The central store's database is unavailable; try again later"
@@ -155,6 +157,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.add_middleware(StoreHeaderMiddleware)
     app.add_exception_handler(OperationalError, _database_unavailable)
+    # No connection free in the pool within its wait: the store is overloaded, not broken.
+    app.add_exception_handler(PoolTimeout, _database_unavailable)
     app.include_router(_health_router(settings, factory))
     app.include_router(_sync_router(settings, factory))
     return app
@@ -186,8 +190,11 @@ def _health_router(settings: Settings, factory: sessionmaker[Session]) -> APIRou
 
 
 def _sync_router(settings: Settings, factory: sessionmaker[Session]) -> APIRouter:
-    upgrade_to = "shared-care-planner/" + ".".join(map(str, settings.min_client_version or ()))
-    def check_client_version(
+    minimum = ".".join(map(str, settings.min_client_version or ()))
+
+    # Plain checks of headers are ``async``: FastAPI runs them on the event loop instead of
+    # handing each to a worker thread.
+    async def check_client_version(
         x_client_version: Annotated[str | None, Header(
             description="the laptop's Shared Care Planner version, e.g. 0.1.0")] = None,
     ) -> None:
@@ -195,33 +202,39 @@ def _sync_router(settings: Settings, factory: sessionmaker[Session]) -> APIRoute
             return
         given = parse_version(x_client_version or "")
         if given is None or given < settings.min_client_version:
-            # HTTP says a 426 names what to upgrade to: here, the app's lowest version.
-            raise HTTPException(426, TOO_OLD, headers={"Upgrade": upgrade_to})
+            raise HTTPException(426, TOO_OLD, headers={MINIMUM_HEADER: minimum})
+
+    async def bearer_token(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> str:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise _unknown_device()
+        return credentials.credentials
 
     def session() -> Iterator[Session]:
         with factory() as s:
             yield s
 
-    def current_device(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-        db: Annotated[Session, Depends(session)],
-    ) -> DeviceContext:
-        # In the request's own session (FastAPI hands the endpoint the same one): the token
-        # is checked in the transaction that then pushes or pulls, on one connection.
-        device = None
-        if credentials is not None and credentials.scheme.lower() == "bearer":
-            device = device_for_token(db, credentials.credentials)
-        if device is None:
-            raise HTTPException(401, "unknown or revoked device",
-                                headers={"WWW-Authenticate": "Bearer"})
-        return device
-
     router = APIRouter(prefix="/api/v1", tags=["sync"], route_class=StoreRoute,
                        dependencies=[Depends(check_client_version)])
     _add_enrol(router, session)
-    _add_push(router, session, current_device)
-    _add_pull(router, session, current_device)
+    _add_push(router, session, bearer_token)
+    _add_pull(router, session, bearer_token)
     return router
+
+
+def _unknown_device() -> HTTPException:
+    return HTTPException(401, "unknown or revoked device", headers={"WWW-Authenticate": "Bearer"})
+
+
+def _device(db: Session, token: str) -> DeviceContext:
+    """The live device holding ``token``, looked up in the transaction that then pushes or
+    pulls, on the endpoint's own thread (a dependency runs on another worker thread, and on
+    the SQLite trial its read would hold the write lock while the request waits for one)."""
+    device = device_for_token(db, token)
+    if device is None:
+        raise _unknown_device()
+    return device
 
 
 def _add_enrol(router: APIRouter, session: Callable[[], Iterator[Session]]) -> None:
@@ -242,13 +255,14 @@ def _add_enrol(router: APIRouter, session: Callable[[], Iterator[Session]]) -> N
 
 
 def _add_push(router: APIRouter, session: Callable[[], Iterator[Session]],
-              current_device: Callable[..., DeviceContext]) -> None:
+              bearer_token: Callable[..., Awaitable[str]]) -> None:
     @router.post("/push", response_model=PushOut,
                  responses={**_ERRORS, 403: {"model": ErrorOut, "description": "read-only user"},
                             413: {"model": ErrorOut, "description": "request body too large"}})
     def push(body: PushIn, db: Annotated[Session, Depends(session)],
-             device: Annotated[DeviceContext, Depends(current_device)]) -> Response:
+             token: Annotated[str, Depends(bearer_token)]) -> Response:
         """Apply a batch of changes in one transaction; one answer per change, in order."""
+        device = _device(db, token)
         if device.role == Role.READ_ONLY.value:
             raise HTTPException(403, "a read-only user's device cannot change records")
         answers = apply_batch(db, device, body.changes)  # in the transaction the token began
@@ -257,14 +271,15 @@ def _add_push(router: APIRouter, session: Callable[[], Iterator[Session]],
 
 
 def _add_pull(router: APIRouter, session: Callable[[], Iterator[Session]],
-              current_device: Callable[..., DeviceContext]) -> None:
+              bearer_token: Callable[..., Awaitable[str]]) -> None:
     @router.get("/pull", response_model=PullOut, responses=_ERRORS)
     def pull(db: Annotated[Session, Depends(session)],
-             device: Annotated[DeviceContext, Depends(current_device)],
+             token: Annotated[str, Depends(bearer_token)],
              cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
              limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
              ) -> Response:
         """The device's team's records changed after ``cursor``, oldest first."""
+        device = _device(db, token)
         page = pull_page(db, device.team_id, cursor, limit)  # in the token's transaction
         db.commit()
         return Response(page.to_json(), media_type="application/json")

@@ -51,7 +51,7 @@ def test_a_too_old_or_unnamed_client_gets_426(enrol: EnrolFn, team: str,
         assert response.status_code == 426
         assert response.json() == {"detail": TOO_OLD}
         assert response.headers["X-Shared-Care-Store"] == "1"
-        assert response.headers["Upgrade"] == f"shared-care-planner/{MIN_CLIENT_VERSION}"
+        assert response.headers["X-Shared-Care-Minimum-Version"] == MIN_CLIENT_VERSION
 
 
 @pytest.mark.parametrize("version", [CLIENT_VERSION, "0.1.1", "0.2", "1.0.0"])
