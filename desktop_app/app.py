@@ -283,7 +283,7 @@ class AppController:
         controller = SyncController(
             lambda progress, cancelled: sync.run(uow(), progress, cancelled, db=on_db_thread),
             lambda: sync.sync_status(uow()), self._run, self.runner.run_in_background,
-            self.app.tr, self.window, every_minutes=self.settings.sync_interval_minutes)
+            self.app.tr, self.window, every_minutes=self.settings.sync_every_minutes)
         page = SyncPage(actions, controller.sync_now, controller.cancel)
         controller.status_changed.connect(self.window.sync_label.setText)
         controller.status_changed.connect(page.show_status)

@@ -25,8 +25,10 @@ class Settings:
 
     idle_lock_minutes: int = 5
     # The store's address and CA bundle are kept in the vault with the enrolment, never
-    # here; an older file's entries for them are ignored.
-    sync_interval_minutes: int = 5
+    # here; an older file's entries for them are ignored. So is its sync_interval_minutes:
+    # every file saved by an older version holds that setting's old default (10), which
+    # the app never followed, so taking it now would halve how often laptops sync.
+    sync_every_minutes: int = 5
     text_scale_percent: int = 100
     last_user_id: str = ""
 
@@ -35,7 +37,7 @@ class Settings:
         return replace(
             self,
             idle_lock_minutes=min(max(self.idle_lock_minutes, 1), 60),
-            sync_interval_minutes=min(max(self.sync_interval_minutes, 1), 240),
+            sync_every_minutes=min(max(self.sync_every_minutes, 1), 240),
             text_scale_percent=min(max(self.text_scale_percent, 75), 200),
         )
 

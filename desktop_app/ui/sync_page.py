@@ -131,6 +131,8 @@ class SyncPage(QWidget):
         self.enrol_button = QPushButton(self.tr("&Enrol this laptop"))
         self.enrol_button.clicked.connect(lambda _c=False: self.enrol())
         self.code_edit.returnPressed.connect(self.enrol_button.click)
+        # Disabled while a code is being spent; a new code can always be tried.
+        self.code_edit.textChanged.connect(lambda _text: self.enrol_button.setEnabled(True))
         form = QFormLayout(box)
         form.addRow(self.enrolment_label)
         for text, field in ((self.tr("Store &address:"), self.server_edit),

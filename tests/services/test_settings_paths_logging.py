@@ -110,19 +110,21 @@ def test_importing_the_modules_computes_and_creates_nothing(tmp_path: Path) -> N
 
 
 def test_settings_round_trip(tmp_path: Path) -> None:
-    chosen = Settings(idle_lock_minutes=15, sync_interval_minutes=30,
+    chosen = Settings(idle_lock_minutes=15, sync_every_minutes=30,
                       text_scale_percent=125, last_user_id="user-1")
     save_settings(tmp_path / "config", chosen)
     assert load_settings(tmp_path / "config") == chosen
 
 
 def test_an_older_files_sync_address_is_ignored_not_kept(tmp_path: Path) -> None:
-    """The store's address and CA bundle moved into the vault with the enrolment."""
+    """The store's address and CA bundle moved into the vault with the enrolment; the old
+    interval setting (always its default, 10, in older files, and never followed) is not
+    taken for the new one (5)."""
     (tmp_path / FILE_NAME).write_text(json.dumps({
         "sync_server_url": "https://sync.example.nhs.uk", "sync_ca_bundle": "/ca.pem",
-        "idle_lock_minutes": 9}), encoding="utf-8")
+        "sync_interval_minutes": 10, "idle_lock_minutes": 9}), encoding="utf-8")
     loaded = load_settings(tmp_path)
-    assert loaded == Settings(idle_lock_minutes=9)
+    assert loaded == Settings(idle_lock_minutes=9) and loaded.sync_every_minutes == 5
     save_settings(tmp_path, loaded)
     assert "sync_server_url" not in (tmp_path / FILE_NAME).read_text(encoding="utf-8")
 
@@ -140,7 +142,7 @@ def test_a_malformed_file_means_defaults(tmp_path: Path, body: bytes) -> None:
 
 @pytest.mark.parametrize(("name", "bad"), [
     ("idle_lock_minutes", "30"), ("idle_lock_minutes", True), ("idle_lock_minutes", 12.5),
-    ("sync_interval_minutes", None), ("text_scale_percent", [150]),
+    ("sync_every_minutes", None), ("text_scale_percent", [150]),
     ("last_user_id", 443), ("last_user_id", {"id": 1}),
 ])
 def test_a_wrong_typed_value_falls_back_to_its_default(tmp_path: Path, name: str,
@@ -155,7 +157,7 @@ def test_a_wrong_typed_value_falls_back_to_its_default(tmp_path: Path, name: str
 
 @pytest.mark.parametrize(("name", "value", "clamped"), [
     ("idle_lock_minutes", 0, 1), ("idle_lock_minutes", 10_000, 60),
-    ("sync_interval_minutes", -5, 1), ("sync_interval_minutes", 999, 240),
+    ("sync_every_minutes", -5, 1), ("sync_every_minutes", 999, 240),
     ("text_scale_percent", 10, 75), ("text_scale_percent", 10**30, 200),
 ])
 def test_out_of_range_values_are_clamped(tmp_path: Path, name: str, value: int,
