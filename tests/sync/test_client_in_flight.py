@@ -111,3 +111,86 @@ def test_in_flight_is_bounded() -> None:
         sync.SyncOptions(in_flight=0)
     with pytest.raises(ValueError, match="in_flight"):
         sync.SyncOptions(in_flight=5)
+
+
+class PushesNeverArrive(httpx.BaseTransport):
+    """The store answers its health probe; every push is lost on the way to it."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport(verify=False)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/push"):
+            raise httpx.ConnectError("the network went", request=request)
+        response = self.inner.handle_request(request)
+        response.read()
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class Garble(httpx.BaseTransport):
+    """A broken proxy: the first push carrying ``record_id`` reaches the store without that
+    change, and its answer for it comes back with a status the laptop does not know."""
+
+    def __init__(self, record_id: str) -> None:
+        self.inner = httpx.HTTPTransport(verify=False)  # plain HTTP on loopback
+        self.record_id = record_id
+        self.garbled = False
+        self.pushes: list[set[str]] = []
+
+    def _forward(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        response.read()
+        return response
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not request.url.path.endswith("/push"):
+            return self._forward(request)
+        changes = json.loads(request.content)["changes"]
+        self.pushes.append({c["id"] for c in changes})
+        ids = [c["id"] for c in changes]
+        if self.garbled or self.record_id not in ids:
+            return self._forward(request)
+        self.garbled = True
+        at = ids.index(self.record_id)
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+        sent = self._forward(httpx.Request(
+            request.method, request.url, headers=headers,
+            content=json.dumps({"changes": changes[:at] + changes[at + 1:]})))
+        answers = sent.json()["answers"]
+        answers.insert(at, {"idempotency_key": changes[at]["idempotency_key"],
+                            "status": "mystery"})
+        return httpx.Response(200, json={"answers": answers},
+                              headers={"X-Shared-Care-Store": "1"})
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_after_an_answer_it_cannot_act_on_nothing_more_goes_out_in_that_run(
+        laptops: LaptopFn, team: str, pg: psycopg.Connection) -> None:
+    """Found by review: the batch read ahead went out before the answers were looked at,
+    so a record's newer change could land before its older one, which (still pending) was
+    then applied over it on the next run."""
+    nurse = laptops(team)
+    ids = nurse.add_people(range(1, 21))
+
+    with pytest.raises(sync.ServerUnreachable):  # sent (attempts raised), never arrived
+        nurse.sync(transport=PushesNeverArrive(), batch_size=20)
+    nurse.edit(Person, ids[0], phone="0116 496 0009")  # the first person's newer change
+    nurse.add_people(range(21, 40))
+    garble = Garble(ids[0])
+
+    with pytest.raises(sync.SyncProtocolError, match="could not be understood"):
+        nurse.sync(transport=garble, batch_size=20)
+
+    assert garble.pushes == [set(ids)]  # the newer change did not go out beside it
+    assert nurse.enrolment is not None
+    assert len(server_records(pg, nurse.enrolment.team_id)) == 19
+    assert nurse.sync(batch_size=20).pushed == 21  # the first person twice, in order; 19 new
+    held = server_records(pg, nurse.enrolment.team_id)
+    assert held[("person", ids[0])][1]["phone"] == "0116 496 0009"
+    assert nurse.outbox(OutboxState.PENDING) == []
+    assert_agree(pg, nurse.enrolment.team_id, [nurse])

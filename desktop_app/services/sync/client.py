@@ -60,11 +60,13 @@ from desktop_app.services.sync.push import (
     AnswerTally,
     PlannedChange,
     PreparedBatch,
+    answers_match,
     apply_answers,
     forget_answered,
     plan_push,
     prepare_batch,
     quarantine_unsendable,
+    understood,
 )
 from desktop_app.services.sync.state import (
     Credentials,
@@ -80,6 +82,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 DbCall = Callable[[Callable[[], Any]], Any]
 TOO_LARGE_TO_SEND = "too large to send to the central store, even on its own"
+NOT_UNDERSTOOD = ("The central store's answer to a batch could not be understood; what it did "
+                  "answer is recorded, the rest waits. Sync will try again later.")
 
 
 class SyncPhase(enum.StrEnum):
@@ -336,8 +340,10 @@ class _Push:
     is sent. A batch read but never sent (the run was cancelled or failed) has ``attempts``
     raised all the same, so it is later resent as it is rather than folded into a newer
     edit: harmless. If a request fails, the batches already on the wire are still waited
-    for and their answers recorded; then the first failure is raised. Answers that cannot
-    be recorded (they do not match the batch, or the vault refuses) stop the run at once:
+    for and their answers recorded; then the first failure is raised. So is an answer the
+    laptop cannot act on (a broken store or proxy): nothing more is sent in that run, since
+    the batch read ahead may hold a newer change of the record left unanswered, and the
+    next run sends them in order. Answers the vault cannot record stop the run at once:
     what was on the wire beside them is resent next time and answered as a duplicate.
     """
 
@@ -356,6 +362,12 @@ class _Push:
         while self.flying:
             oldest = self.flying.popleft()
             answers = self.answers_to(oldest)
+            if answers is not None and not self.all_understood(oldest, answers):
+                # Nothing more goes out in this run: the batch read ahead may hold a newer
+                # change of a record left unanswered, which must not land before it.
+                self.failure = self.failure or SyncProtocolError(NOT_UNDERSTOOD)
+                if not answers_match(oldest.batch.changes, answers):
+                    answers = None  # none of them can be recorded
             # "Cancelled?" is asked once a step: a run never acts on two answers to it.
             going = self.going()
             if self.ready is not None and going:
@@ -368,6 +380,11 @@ class _Push:
 
     def going(self) -> bool:
         return self.failure is None and not self.run.stop_here()
+
+    @staticmethod
+    def all_understood(batch: _OnTheWire, answers: list[Any]) -> bool:
+        return answers_match(batch.batch.changes, answers) and all(
+            understood(a) for a in answers)
 
     def fill(self) -> None:
         """Read ahead and send while the wire has room."""

@@ -232,9 +232,22 @@ def _still_pending(session: Session, seqs: list[int]) -> set[int]:
     return set(session.connection().execute(_STILL_PENDING, _seqs(seqs)).scalars().all())
 
 
-def _check_answers(sent: Sequence[SentChange], answers: list[Any]) -> None:
+def answers_match(sent: Sequence[SentChange], answers: list[Any]) -> bool:
+    """Whether ``answers`` answer exactly the changes ``sent``, in order."""
     keys = [a.get("idempotency_key") if isinstance(a, dict) else None for a in answers]
-    if keys != [s.idempotency_key for s in sent]:
+    return keys == [s.idempotency_key for s in sent]
+
+
+def understood(answer: dict[str, Any]) -> bool:
+    """Whether ``answer`` is one ``apply_answers`` can act on (any other leaves its entry
+    pending, to be sent again)."""
+    status = answer.get("status")
+    return (_answered_version(answer) is not None or status == "rejected"
+            or (status == "conflict" and isinstance(answer.get("server_version"), int)))
+
+
+def _check_answers(sent: Sequence[SentChange], answers: list[Any]) -> None:
+    if not answers_match(sent, answers):
         raise SyncProtocolError("The central store's answers did not match the batch sent; "
                                 "nothing was marked as sent. Sync will try again later.")
 
