@@ -40,7 +40,9 @@ import tempfile
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -137,18 +139,23 @@ def push_all(laptop: Laptop, batch_list: list[list[dict[str, Any]]]) -> float:
     return time.perf_counter() - began
 
 
-def create_copy_target(conn: psycopg.Connection) -> None:
-    """The table COPY fills: ``record`` again, with its columns, indexes and constraints
-    (LIKE copies all but the foreign key to ``team``, which every row of ``record`` is
-    checked against too, so it is added)."""
-    conn.execute("CREATE TABLE copy_target (LIKE record INCLUDING ALL)")
-    conn.execute("ALTER TABLE copy_target ADD FOREIGN KEY (team_id) REFERENCES team (id)")
-    conn.commit()
+@contextmanager
+def copy_target(cluster: PostgresCluster) -> Iterator[psycopg.Connection]:
+    """A superuser connection with the table COPY fills, dropped afterwards: ``record``
+    again, with its columns, indexes and constraints (LIKE copies all but the foreign key
+    to ``team``, which every row of ``record`` is checked against too, so it is added)."""
+    with psycopg.connect(cluster.admin_url()) as conn:
+        conn.execute("CREATE TABLE copy_target (LIKE record INCLUDING ALL)")
+        conn.execute("ALTER TABLE copy_target ADD FOREIGN KEY (team_id) REFERENCES team (id)")
+        conn.commit()
+        yield conn
+        conn.execute("DROP TABLE copy_target")
+        conn.commit()
 
 
 def copy_rows(conn: psycopg.Connection, team_id: str, device_id: str,
               rows: list[dict[str, Any]], first_version: int) -> float:
-    """Seconds for PostgreSQL's COPY of the same rows into a table shaped like ``record``."""
+    """Seconds for PostgreSQL's COPY of the same rows into ``copy_target``."""
     now = dt.datetime.now(dt.UTC)
     began = time.perf_counter()
     with conn.transaction(), conn.cursor() as cur:
@@ -158,6 +165,23 @@ def copy_rows(conn: psycopg.Connection, team_id: str, device_id: str,
                 copy.write_row(("person", c["id"], team_id, first_version + offset,
                                 json.dumps(c["row"]), False, now, device_id))
     return time.perf_counter() - began
+
+
+def _rounds(rates: list[float]) -> str:
+    return ", ".join(f"{r:,.0f}" for r in rates)
+
+
+def against_copy(heading: str, name: str, push_rates: list[float], copy_rates: list[float]
+                 ) -> float:
+    """Print the best push and COPY rates, every round, and their ratio; the best push."""
+    push_rate, copy_rate = max(push_rates), max(copy_rates)
+    ratio = push_rate / copy_rate
+    print(f"{heading} {push_rate:,.0f} records/s (rounds: {_rounds(push_rates)})")
+    print(f"COPY of the same rows:                     {copy_rate:,.0f} records/s "
+          f"(rounds: {_rounds(copy_rates)})")
+    print(f"ratio {name}/COPY: {ratio:.0%} (goal >= {GOAL_RATIO:.0%}) "
+          f"{'ok' if ratio >= GOAL_RATIO else 'BELOW GOAL'}")
+    return push_rate
 
 
 def enrol_laptop(server: StoreProcess, url: str, team: str) -> Laptop:
@@ -173,8 +197,7 @@ def enrol_laptop(server: StoreProcess, url: str, team: str) -> Laptop:
 def measure_push(cluster: PostgresCluster, laptop: Laptop, rounds: int) -> float:
     """Push vs COPY, ``rounds`` times each, interleaved; prints medians and the ratio."""
     push_rates, copy_rates = [], []
-    with psycopg.connect(cluster.admin_url()) as conn:
-        create_copy_target(conn)
+    with copy_target(cluster) as conn:
         for round_no in range(rounds):
             batch_list = [changes(BATCH, 1 + round_no * PUSHED + i * BATCH)
                           for i in range(PUSHED // BATCH)]
@@ -182,17 +205,8 @@ def measure_push(cluster: PostgresCluster, laptop: Laptop, rounds: int) -> float
             flat = [c for batch in batch_list for c in batch]
             copy_rates.append(PUSHED / copy_rows(conn, laptop.team_id, laptop.device_id, flat,
                                                  10**12 + round_no * PUSHED))
-        conn.execute("DROP TABLE copy_target")
-        conn.commit()
-    push_rate, copy_rate = max(push_rates), max(copy_rates)
-    ratio = push_rate / copy_rate
-    print(f"push {PUSHED:,} changes in batches of {BATCH:,}: {push_rate:,.0f} records/s "
-          f"(rounds: {', '.join(f'{r:,.0f}' for r in push_rates)})")
-    print(f"COPY of the same rows:                     {copy_rate:,.0f} records/s "
-          f"(rounds: {', '.join(f'{r:,.0f}' for r in copy_rates)})")
-    print(f"ratio push/COPY: {ratio:.0%} (goal >= {GOAL_RATIO:.0%}) "
-          f"{'ok' if ratio >= GOAL_RATIO else 'BELOW GOAL'}")
-    return push_rate
+    return against_copy(f"push {PUSHED:,} changes in batches of {BATCH:,}:", "push",
+                         push_rates, copy_rates)
 
 
 def measure_pull(server: StoreProcess, cluster: PostgresCluster, team: str, filler: Laptop,
@@ -290,8 +304,7 @@ def measure_client_push(server: StoreProcess, cluster: PostgresCluster, rounds: 
         team_id = admin.create_team(session, team).id
     engine.dispose()
     push_rates, copy_rates = [], []
-    with psycopg.connect(cluster.admin_url()) as conn:
-        create_copy_target(conn)
+    with copy_target(cluster) as conn:
         for round_no in range(rounds):
             with tempfile.TemporaryDirectory() as folder:
                 vault = new_vault(Path(folder) / "vault")
@@ -302,17 +315,8 @@ def measure_client_push(server: StoreProcess, cluster: PostgresCluster, rounds: 
                 vault.close()
             copy_rates.append(PUSHED / copy_rows(conn, team_id, str(uuid.uuid4()), rows,
                                                  2 * 10**12 + round_no * PUSHED))
-        conn.execute("DROP TABLE copy_target")
-        conn.commit()
-    push_rate, copy_rate = max(push_rates), max(copy_rates)
-    ratio = push_rate / copy_rate
-    print(f"client: push {PUSHED:,} outbox entries in batches of {BATCH:,}: "
-          f"{push_rate:,.0f} records/s (rounds: {', '.join(f'{r:,.0f}' for r in push_rates)})")
-    print(f"COPY of the same rows:                     {copy_rate:,.0f} records/s "
-          f"(rounds: {', '.join(f'{r:,.0f}' for r in copy_rates)})")
-    print(f"ratio client push/COPY: {ratio:.0%} (goal >= {GOAL_RATIO:.0%}) "
-          f"{'ok' if ratio >= GOAL_RATIO else 'BELOW GOAL'}")
-    return push_rate
+    return against_copy(f"client: push {PUSHED:,} outbox entries in batches of {BATCH:,}:",
+                         "client push", push_rates, copy_rates)
 
 
 def measure_client_pull(server: StoreProcess, cluster: PostgresCluster, team: str,

@@ -38,25 +38,40 @@ class Crash(BaseException):
     it on the way out but ``finally`` blocks, as a real crash runs none of the code after)."""
 
 
-class ForwardThen(httpx.BaseTransport):
+class Forwarding(httpx.BaseTransport):
+    """A transport in front of the real server (plain HTTP on loopback): subclasses decide
+    what happens to a request and its reply; ``forward`` sends one on and reads the reply."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport(verify=False)
+
+    def forward(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        response.read()
+        return response
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.forward(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class ForwardThen(Forwarding):
     """Forwards to the real server; ``fail(request)`` decides what happens to the reply."""
 
     def __init__(self, fail: Callable[[httpx.Request], BaseException | None]) -> None:
-        self.inner = httpx.HTTPTransport(verify=False)  # plain HTTP on loopback
+        super().__init__()
         self.fail = fail
         self.forwarded: list[str] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        response.read()
+        response = self.forward(request)
         self.forwarded.append(request.url.path)
         problem = self.fail(request)
         if problem is not None:
             raise problem
         return response
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def lose_push_replies(times: int = 1, crash: bool = False) -> ForwardThen:

@@ -15,17 +15,17 @@ from desktop_app.models.outbox import OutboxState
 from desktop_app.models.person import Person
 from desktop_app.services import sync
 from tests.sync.conftest import LaptopFn
-from tests.sync.laptops import assert_agree, lose_push_replies, server_records
+from tests.sync.laptops import Forwarding, assert_agree, lose_push_replies, server_records
 
 WINDOW_S = 0.15  # each push is held this long before it goes on, so overlaps would show
 
 
-class Watch(httpx.BaseTransport):
+class Watch(Forwarding):
     """Forwards to the real store, holding each push a moment, and notes which pushes were
     on the wire at the same time and which records they carried."""
 
     def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport(verify=False)  # plain HTTP on loopback
+        super().__init__()
         self.lock = threading.Lock()
         self.active: list[set[str]] = []
         self.most = 0
@@ -34,7 +34,7 @@ class Watch(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if not request.url.path.endswith("/push"):
-            return self._forward(request)
+            return self.forward(request)
         ids = {c["id"] for c in json.loads(request.content)["changes"]}
         with self.lock:
             self.shared += [ids & other for other in self.active if ids & other]
@@ -43,18 +43,10 @@ class Watch(httpx.BaseTransport):
             self.most = max(self.most, len(self.active))
         try:
             time.sleep(WINDOW_S)
-            return self._forward(request)
+            return self.forward(request)
         finally:
             with self.lock:
                 self.active.remove(ids)
-
-    def _forward(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        response.read()
-        return response
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def test_batches_without_a_record_in_common_go_out_together(
@@ -113,50 +105,37 @@ def test_in_flight_is_bounded() -> None:
         sync.SyncOptions(in_flight=5)
 
 
-class PushesNeverArrive(httpx.BaseTransport):
+class PushesNeverArrive(Forwarding):
     """The store answers its health probe; every push is lost on the way to it."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport(verify=False)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/push"):
             raise httpx.ConnectError("the network went", request=request)
-        response = self.inner.handle_request(request)
-        response.read()
-        return response
-
-    def close(self) -> None:
-        self.inner.close()
+        return self.forward(request)
 
 
-class Garble(httpx.BaseTransport):
+class Garble(Forwarding):
     """A broken proxy: the first push carrying ``record_id`` reaches the store without that
     change, and its answer for it comes back with a status the laptop does not know."""
 
     def __init__(self, record_id: str) -> None:
-        self.inner = httpx.HTTPTransport(verify=False)  # plain HTTP on loopback
+        super().__init__()
         self.record_id = record_id
         self.garbled = False
         self.pushes: list[set[str]] = []
 
-    def _forward(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        response.read()
-        return response
-
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if not request.url.path.endswith("/push"):
-            return self._forward(request)
+            return self.forward(request)
         changes = json.loads(request.content)["changes"]
         self.pushes.append({c["id"] for c in changes})
         ids = [c["id"] for c in changes]
         if self.garbled or self.record_id not in ids:
-            return self._forward(request)
+            return self.forward(request)
         self.garbled = True
         at = ids.index(self.record_id)
         headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
-        sent = self._forward(httpx.Request(
+        sent = self.forward(httpx.Request(
             request.method, request.url, headers=headers,
             content=json.dumps({"changes": changes[:at] + changes[at + 1:]})))
         answers = sent.json()["answers"]
@@ -164,9 +143,6 @@ class Garble(httpx.BaseTransport):
                             "status": "mystery"})
         return httpx.Response(200, json={"answers": answers},
                               headers={"X-Shared-Care-Store": "1"})
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def test_after_an_answer_it_cannot_act_on_nothing_more_goes_out_in_that_run(

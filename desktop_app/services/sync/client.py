@@ -72,6 +72,7 @@ from desktop_app.services.sync.state import (
     Credentials,
     credentials,
     forget_revoked_token,
+    on_this_thread,
     state_row,
 )
 from desktop_app.services.sync.transport import BodyTooLarge, StoreConnection, Timeouts
@@ -169,17 +170,13 @@ def _engine_of(uow: UnitOfWork) -> Engine:
     return bind
 
 
-def _direct(fn: Callable[[], Any]) -> Any:
-    return fn()
-
-
 class SyncClient:
     """Runs syncs of a vault with the central store; holds no state between runs."""
 
     def __init__(self, options: SyncOptions | None = None, *, db: DbCall | None = None,
                  transport: httpx.BaseTransport | None = None) -> None:
         self.options = options or SyncOptions()
-        self._db: DbCall = db or _direct
+        self._db: DbCall = db or on_this_thread
         self._transport = transport
 
     def run(self, uow: UnitOfWork, progress: Callable[[SyncProgress], None],
@@ -211,7 +208,7 @@ class _OnTheWire:
     batch: PreparedBatch
     start: int
     reply: Future[list[Any]] | None = None
-    records: frozenset[tuple[str, str]] = frozenset()
+    records: frozenset[tuple[str, str]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.records = frozenset((c.planned.entity_type, c.planned.entity_id)

@@ -162,11 +162,12 @@ def enrol(uow: UnitOfWork, server_url: str, code: str, device_name: str,
     except (KeyError, TypeError) as err:
         raise EnrolmentRefused("The central store's enrolment answer could not be read.") from err
     token = str(body["token"])
-    (db or _now)(lambda: _store_enrolment(uow, enrolment, token, bundle))
+    (db or on_this_thread)(lambda: _store_enrolment(uow, enrolment, token, bundle))
     return enrolment
 
 
-def _now(fn: Callable[[], Any]) -> Any:
+def on_this_thread(fn: Callable[[], Any]) -> Any:
+    """The ``db`` callable when the calling thread is the database thread: run ``fn`` now."""
     return fn()
 
 
