@@ -7,7 +7,8 @@ INSTALLER_STAMP := $(VENV)/.installer-stamp
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test test-slow bench lint typecheck clean installer installer-check
+.PHONY: run test test-slow bench lint typecheck clean installer installer-check hazard-report \
+	hazard-log
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -37,6 +38,14 @@ bench: $(STAMP)
 	$(PY) benchmarks/pdf.py
 	$(PY) benchmarks/reports.py
 	$(PY) benchmarks/sync.py
+
+# The clinical risk management file (docs/clinical-safety/): each hazard with its residual
+# risk and how many tests verify its controls; hazard-log regenerates hazard-log.md.
+hazard-report: $(STAMP)
+	@$(PY) tools/hazard_log.py report
+
+hazard-log: $(STAMP)
+	@$(PY) tools/hazard_log.py write
 
 lint: $(STAMP)
 	$(PY) -m ruff check desktop_app sync_server tests benchmarks

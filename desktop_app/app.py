@@ -497,7 +497,11 @@ class AppController:
         escalations = screens.EscalationsWidget(
             run, lambda: reg.escalations(self._uow(), today()),
             close if allowed(Permission.CLOSE_DISCUSSION) else None,
-            lambda: reg.changes_of_need_awaiting_mdt(self._uow(), today()))
+            lambda: reg.changes_of_need_awaiting_mdt(self._uow(), today()),
+            today, lambda: reg.funding_to_reconsider(self._uow(), today()),
+            (lambda case_id: reg.record_funding_reconsidered(self._uow(), case_id, today(),
+                                                             today()))
+            if allowed(Permission.CLOSE_DISCUSSION) else None)
         escalations.form_requested.connect(self._on_escalations_form_requested)
         self.window.add_screen("escalations", tr("Escalations"), escalations)
         self.window.add_screen("examples", tr("Case examples"), screens.CaseExamplesWidget(

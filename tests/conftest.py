@@ -6,7 +6,9 @@ create vaults with the OWASP minimum instead, and copy one keyed template vault.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,12 +22,42 @@ from tests.support import PASSPHRASE, TEST_KDF, USER_NAME
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+HAZARD_ID = re.compile(r"H-\d{3}")
+HAZARD_TESTS = pytest.StashKey[dict[str, tuple[str, ...]]]()
+HAZARD_PASSED = pytest.StashKey[set[str]]()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--slow", action="store_true", default=False,
                      help="also run the long soak, crash and fuzz tests (make test-slow)")
+    parser.addoption("--hazard-map", default=None, metavar="FILE",
+                     help="write which collected tests carry which hazard markers to FILE "
+                          "(tools/hazard_log.py uses it)")
+
+
+def _hazards_of(item: pytest.Item) -> tuple[str, ...]:
+    """The hazard ids an item is marked with; a malformed marker stops the run."""
+    ids = []
+    for marker in item.iter_markers("hazard"):
+        if len(marker.args) != 1 or not HAZARD_ID.fullmatch(str(marker.args[0])):
+            raise pytest.UsageError(f"{item.nodeid}: write @pytest.mark.hazard(\"H-012\"), "
+                                    f"one id per marker (got {marker.args!r})")
+        ids.append(str(marker.args[0]))
+    return tuple(sorted(set(ids)))
+
+
+def _record_hazards(config: pytest.Config, items: list[pytest.Item]) -> None:
+    marked = {item.nodeid: ids for item in items if (ids := _hazards_of(item))}
+    config.stash[HAZARD_TESTS] = marked
+    config.stash[HAZARD_PASSED] = set()
+    target = config.getoption("--hazard-map")
+    if target:
+        slow = [item.nodeid for item in items if item.get_closest_marker("slow")]
+        Path(target).write_text(json.dumps({"tests": marked, "slow": slow}), encoding="utf-8")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _record_hazards(config, items)
     if config.getoption("--slow"):
         return
     kept, deselected = [], []
@@ -34,6 +66,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Iterator[None]:
+    report = yield
+    if call.when == "call" and report.passed and item.nodeid in item.config.stash.get(
+            HAZARD_TESTS, {}):
+        item.config.stash[HAZARD_PASSED].add(item.nodeid)
+    return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """On a run of the whole suite, fail it if a hazard of the log has no test that passed
+    (its only tests were skipped, say): a control nobody checked is not a control."""
+    config = session.config
+    whole_suite = (config.args_source is pytest.Config.ArgsSource.TESTPATHS
+                   and not config.option.keyword and not config.option.markexpr
+                   and not config.getoption("--hazard-map") and not config.option.collectonly)
+    if not whole_suite or exitstatus != 0:
+        return
+    from tools.hazard_log import load_log
+    marked = config.stash.get(HAZARD_TESTS, {})
+    passed = config.stash.get(HAZARD_PASSED, set())
+    missing = [h.id for h in load_log().hazards
+               if not any(h.id in marked[node] for node in passed)]
+    if missing:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("hazards with no passing test in this run: "
+                                + ", ".join(missing), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

@@ -71,3 +71,7 @@ class DelegationCase(SyncedMixin, Base):
     reconsider_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     decided_on: Mapped[dt.date | None] = mapped_column(Date)
     started_on: Mapped[dt.date | None] = mapped_column(Date)
+    # A delegation that ended with funding lines: the partners must reconsider the funding
+    # (framework §2 S11) from this day, until ``funding_reconsidered_on`` is recorded.
+    funding_reconsider_from: Mapped[dt.date | None] = mapped_column(Date)
+    funding_reconsidered_on: Mapped[dt.date | None] = mapped_column(Date)

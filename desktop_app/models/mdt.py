@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desktop_app.models.base import Base, SyncedMixin
@@ -56,6 +56,9 @@ class SharedCareDiscussion(SyncedMixin, Base):
     funding_proposal: Mapped[str] = mapped_column(Text)
     interim_funder: Mapped[str] = mapped_column(String(32), default=Funder.ICB.value)
     interim_from: Mapped[dt.date | None] = mapped_column(Date)
+    # What the interim funder pays a week meanwhile when no plan line carries it (a
+    # disagreement about whether to delegate: the nursing team keeps the task).
+    interim_pence_per_week: Mapped[int | None] = mapped_column(Integer)
     escalated_to_mlcsu: Mapped[bool] = mapped_column(Boolean, default=False)
     dispute_reference: Mapped[str | None] = mapped_column(String(64))
     decision: Mapped[str | None] = mapped_column(Text)

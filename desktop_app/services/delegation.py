@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from desktop_app.models.competency import CompetencySignOff
@@ -29,7 +29,12 @@ from desktop_app.models.plan import Funder, FundingSplit, SupportPlan, SupportPl
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.review import Review
 from desktop_app.services import funding
-from desktop_app.services.catalogue import Catalogue, task_name_sql
+from desktop_app.services.catalogue import (
+    Catalogue,
+    TaskTypeInfo,
+    UnknownTaskType,
+    task_name_sql,
+)
 from desktop_app.services.delegation_context import (
     ContactOption,
     ProviderOption,
@@ -52,6 +57,7 @@ from desktop_app.services.roles import Permission, require
 from desktop_app.services.uow import UnitOfWork
 
 Answers = dict[str, dict[str, Any]]
+DEFAULT_REFRESHER_MONTHS = 12
 DEFAULT_TEXT = {
     "if_refused": "Respect the refusal, record it and tell the community nursing team today.",
     "if_missed": "Do not double up. Call the community nursing team for advice.",
@@ -87,6 +93,7 @@ class Decision:
     flow_version: str
     plan_version: int | None
     first_review_due: dt.date | None
+    care_starts_on: dt.date | None = None
 
 
 # ---------------------------------------------------------------- context and drafts
@@ -210,30 +217,176 @@ def decide(uow: UnitOfWork, case_id: str, answers: Answers, flow: Flow, catalogu
     require(uow, Permission.DELEGATE)
     today = today or dt.date.today()
     check_answer_types(flow, answers)
+    answers = with_funding_judged(answers)
     result = evaluate(flow, answers, facts_for(answers, catalogue))
     if not result.decided or result.outcome is None:
         raise ValidationError("The answers do not reach an outcome yet; go back to the step "
                               "that needs answering.")
+    check_outcome_safe(result.outcome, answers, catalogue)
+    if "S9" in result.path:  # S8 answered "all signed off": every sign-off must hold today
+        check_sign_offs(answers, catalogue, today)
+    starts = care_starts_on(answers, today) if describe(result.outcome).delegated else None
     with uow.begin() as session:
         case = session.get(DelegationCase, case_id)
         if case is None or case.deleted:
             raise NotFound("That delegation is no longer there.")
         if case.status != CaseStatus.DRAFT.value:
             raise ValidationError("This delegation has already been decided.")
-        _record_case(case, answers, result, today)
+        _record_case(case, answers, result, today, starts, catalogue)
         _record_parts(session, case, answers, result, catalogue, today)
         plan_version, review_due = None, None
-        if describe(result.outcome).delegated:
+        if starts is not None:
             plan_version = _record_plan(session, case, answers, recorded_by, today)
-            review_due = _record_first_review(session, case, today)
+            review_due = _record_first_review(session, case, starts)
         text = describe(result.outcome)
         return Decision(case.id, result.outcome, text.title, result.reasons, text.next_steps,
-                        result.flow_version, plan_version, review_due)
+                        result.flow_version, plan_version, review_due, starts)
+
+
+# ---------------------------------------------------------------- safety checks
+
+# Outcomes a registered-nurse-only task may have: Health keeps it (or CHC takes it on).
+RN_TASK_OUTCOMES = frozenset({OutcomeCode.NOT_DELEGATED.value, OutcomeCode.REFER_CHC.value})
+MAX_START_AHEAD = dt.timedelta(days=366)
+
+
+def _task(code: Any, catalogue: Catalogue) -> TaskTypeInfo | None:
+    try:
+        return catalogue.get(str(code)) if code else None
+    except UnknownTaskType:
+        return None
+
+
+def check_outcome_safe(outcome: str, answers: Answers, catalogue: Catalogue) -> None:
+    """Refuse an outcome the chosen task can never have, whatever the flow file says.
+
+    The flow is replaceable data; this is the code's own guard (hazard H-002): a task the
+    catalogue lists as registered-nurse only never leaves the nurse, and only a delegable
+    (D) task is ever delegated to a care worker.
+    """
+    code = answers.get("S1", {}).get("task_code")
+    task = _task(code, catalogue)
+    if task is not None and task.is_registered_nurse_only and outcome not in RN_TASK_OUTCOMES:
+        raise ValidationError(
+            f"{task.name} is registered-nurse only: it stays with the nursing team and "
+            f"cannot be recorded as \"{describe(outcome).title}\".", field="S1.task_code")
+    if describe(outcome).delegated and (task is None or not task.is_delegable):
+        raise ValidationError("Only a task the catalogue lists as delegable can be delegated "
+                              "to a care worker; go back to step S1.", field="S1.task_code")
+
+
+def _uk(day: dt.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _sign_off_problem(item: Any, task: TaskTypeInfo, today: dt.date) -> str | None:
+    if not isinstance(item, Mapping):
+        return "a sign-off is incomplete"
+    name = str(item.get("worker_name") or "A named worker")
+    missing = [what for key, what in (("trainer_name", "the trainer"),
+                                      ("assessor_name", "the assessor"),
+                                      ("signed_off_on", "the date signed off competent"))
+               if not str(item.get(key) or "").strip()]
+    if missing:
+        return f"{name}: enter {', '.join(missing)}"
+    if item.get("training_level") not in (None, 1, 2, "1", "2"):
+        return f"{name}: the training level is 1 (generic) or 2 (enhanced)"
+    try:
+        signed = dt.date.fromisoformat(str(item["signed_off_on"]))
+    except ValueError:
+        return f"{name}: the date signed off competent is not a date"
+    if signed > today:
+        return (f"{name}: the date signed off competent ({_uk(signed)}) is in the future; "
+                "record sign-off once the worker has been assessed")
+    due = refresher_due(signed, task, item.get("refresher_due"))
+    if due <= today:
+        return (f"{name}: the sign-off of {_uk(signed)} needed its refresher by {_uk(due)}; "
+                "the worker must be reassessed and signed off again before the task is "
+                "delegated")
+    return None
+
+
+def refresher_due(signed: dt.date, task: TaskTypeInfo, given: Any = None) -> dt.date:
+    """Sign-off date plus the task's refresher interval (12 months unless the catalogue
+    says otherwise); an earlier date given by the assessor stands, a later one never."""
+    due = add_months(signed, task.refresher_months or DEFAULT_REFRESHER_MONTHS)
+    try:
+        earlier = dt.date.fromisoformat(str(given)) if given else None
+    except ValueError:
+        earlier = None
+    return min(due, earlier) if earlier else due
+
+
+def check_sign_offs(answers: Answers, catalogue: Catalogue, today: dt.date) -> None:
+    """Every worker named on S7 has a complete, current sign-off for this person and task
+    (hazards H-005, H-006): none in the future, none whose refresher has fallen due, none
+    for a worker not named."""
+    task = _task(answers.get("S1", {}).get("task_code"), catalogue)
+    if task is None:
+        raise ValidationError("Choose the task on step S1.", field="S1.task_code")
+    named = [str(w) for w in answers.get("S7", {}).get("worker_ids") or ()]
+    items = list(answers.get("S8", {}).get("sign_offs") or ())
+    by_worker = {str(i.get("worker_id")): i for i in items if isinstance(i, Mapping)}
+    problems = [f"{by_worker.get(w, {}).get('worker_name') or 'A named worker'}: "
+                "no sign-off is recorded" for w in named if w not in by_worker]
+    problems += ["a sign-off is for a worker not named on step S7"
+                 for w in by_worker if w not in named]
+    problems += [p for item in items if (p := _sign_off_problem(item, task, today))]
+    if problems:
+        raise ValidationError("Training and competence (S8): " + "; ".join(problems) + ".",
+                              field="S8.sign_offs")
+
+
+def care_starts_on(answers: Answers, today: dt.date) -> dt.date:
+    """The day the delegated care starts, from which the review clock runs (hazard H-010):
+    the date given on S10, else the extra care's start on S9F, else the decision day."""
+    s10, s9f = answers.get("S10", {}), answers.get("S9F", {})
+    typed = s10.get("care_starts_on") or s9f.get("start_date") or (
+        (s9f.get("inputs") or {}).get("start_date"))
+    try:
+        starts = dt.date.fromisoformat(str(typed)) if typed else today
+        met = _date(s10.get("met_on"))
+    except ValueError:
+        raise ValidationError("The date the care starts is not a date.",
+                              field="S10.care_starts_on") from None
+    if met is not None and met > today:
+        raise ValidationError("The MDT meeting date has not come yet; please check it.",
+                              field="S10.met_on")
+    if met is not None and starts < met:
+        raise ValidationError(f"The care cannot start ({_uk(starts)}) before the MDT agreed it "
+                              f"({_uk(met)}).", field="S10.care_starts_on")
+    if starts > today + MAX_START_AHEAD:
+        raise ValidationError("The care starts more than a year ahead; please check the date.",
+                              field="S10.care_starts_on")
+    return starts
+
+
+def with_funding_judged(answers: Answers) -> Answers:
+    """The answers with S9F's "NHS share" worked out again from the inputs: the service
+    judges who pays for the extra time, never the page (hazard H-011)."""
+    s9f = answers.get("S9F")
+    if not s9f or not s9f.get("inputs"):
+        return answers
+    try:
+        result = funding_result(s9f)
+    except (KeyError, TypeError, ValueError) as err:
+        if isinstance(err, ValidationError):
+            raise
+        raise ValidationError("The funding amounts are incomplete; go back to the funding "
+                              "page (S9F).", field="S9F.inputs") from None
+    if result is None:
+        return answers
+    return {**answers, "S9F": {**s9f, "icb_share": result.nhs_share.value}}
 
 
 def _record_case(case: DelegationCase, answers: Answers, result: FlowResult,
-                 today: dt.date) -> None:
+                 today: dt.date, starts: dt.date | None, catalogue: Catalogue) -> None:
     case.answers = {k: dict(v) for k, v in answers.items()}
+    # The task decided on is the one in these answers, not the last draft saved (which may
+    # be older): the plan line, sign-offs and reviews all read the case's task code.
+    case.task_code = str(answers.get("S1", {}).get("task_code") or "")
+    case.task_catalogue_version = catalogue.version
+    case.referred_by = str(answers.get("S1", {}).get("referred_by") or case.referred_by)
     case.outcome_code = result.outcome
     case.outcome_reasons = list(result.reasons) + _typed_reasons(answers, result)
     case.flow_version = result.flow_version
@@ -241,7 +394,7 @@ def _record_case(case: DelegationCase, answers: Answers, result: FlowResult,
     case.decided_on = today
     delegated = describe(str(result.outcome)).delegated
     case.status = (CaseStatus.ACTIVE if delegated else CaseStatus.DECIDED).value
-    case.started_on = today if delegated else None
+    case.started_on = starts if delegated else None
     last = answers.get(result.path[-1], {})
     case.reconsider_on = _date(last.get("reconsider_on"))
 
@@ -294,9 +447,8 @@ def _record_competence(session: Session, case: DelegationCase, answers: Answers,
     s8 = answers.get("S8", {})
     task = catalogue.get(case.task_code)
     for item in s8.get("sign_offs", []):
-        signed_off = _date(item["signed_off_on"])
-        refresher = _date(item.get("refresher_due")) or (
-            add_months(signed_off, task.refresher_months or 12) if signed_off else None)
+        signed_off = dt.date.fromisoformat(str(item["signed_off_on"]))
+        refresher = refresher_due(signed_off, task, item.get("refresher_due"))
         session.add(CompetencySignOff(
             worker_id=item["worker_id"], person_id=case.person_id, task_code=case.task_code,
             training_level=int(item.get("training_level") or task.training_level or 1),
@@ -325,13 +477,20 @@ def _record_mdt(session: Session, case: DelegationCase, answers: Answers,
     if consensus:
         return
     about_funding = s10.get("disagreement_about") == "funding"
+    # Only disputes about joint-funded cases go to the CSU (Part A, Escalation); any other
+    # disagreement is for the shared care discussion and the IPCB.
+    joint = result.flags.get("proposed_outcome") == OutcomeCode.DELEGATED_JOINT_FUNDED.value
+    weekly = s10.get("interim_weekly_pence")
     session.add(SharedCareDiscussion(
         delegation_case_id=case.id, opened_on=today,
         question=s10.get("question_for_discussion") or "",
         options=s10.get("options") or "",
         funding_proposal=_funding_summary(answers),
-        interim_funder=s10.get("interim_funder") or Funder.ICB.value, interim_from=today,
-        escalated_to_mlcsu=about_funding, dispute_reference=s10.get("dispute_reference"),
+        interim_funder=s10.get("interim_funder") or Funder.ICB.value,
+        interim_from=_date(s10.get("interim_from")) or case.started_on or today,
+        interim_pence_per_week=None if about_funding or weekly is None else int(weekly),
+        escalated_to_mlcsu=about_funding and joint,
+        dispute_reference=s10.get("dispute_reference"),
         themes=["funding"] if about_funding else ["delegation"]))
 
 
@@ -377,6 +536,41 @@ def _record_plan(session: Session, case: DelegationCase, answers: Answers, recor
     return plan.version_number
 
 
+def plan_without(session: Session, case: DelegationCase, effective_from: dt.date,
+                 created_by: str) -> int | None:
+    """End ``case``'s part of the person's support plan: a new plan version that carries
+    the person's other running delegations and leaves this task and its funding lines out
+    (its funding ends on ``effective_from``, when the new version takes effect). None if
+    the person's latest plan does not carry the case (nothing to end).
+
+    The case must already have left the running statuses, so it is not carried forward.
+    """
+    latest = session.scalar(select(SupportPlan).where(
+        SupportPlan.person_id == case.person_id, ~SupportPlan.deleted)
+        .order_by(SupportPlan.version_number.desc()).limit(1))
+    if latest is None or not any(line.delegation_case_id == case.id for line in latest.tasks):
+        return None
+    carried_tasks, carried_funding = _carried_forward(session, case, same_task=True)
+    # Versions take effect in order: a withdrawal recorded late never predates the newest.
+    effective_from = max(effective_from, latest.effective_from)
+    plan = SupportPlan(person_id=case.person_id, delegation_case_id=case.id,
+                       version_number=latest.version_number + 1, effective_from=effective_from,
+                       created_by_name=created_by, person_words=latest.person_words,
+                       summary=f"{_task_name(session, case)}: the delegation ended on "
+                               f"{_uk(effective_from)}; the task is back with the nursing "
+                               "team.")
+    plan.tasks, plan.funding_splits = carried_tasks, carried_funding
+    session.add(plan)
+    session.flush()
+    return plan.version_number
+
+
+def _task_name(session: Session, case: DelegationCase) -> str:
+    name = session.scalar(select(task_name_sql(literal(case.task_code),
+                                               literal(case.task_catalogue_version))))
+    return str(name or case.task_code)
+
+
 _BOOKKEEPING = frozenset({"id", "plan_id", "version", "server_version", "created_at",
                           "updated_at", "updated_by", "device_id", "deleted"})
 
@@ -388,14 +582,16 @@ def _copy(row: Any) -> Any:
                         if name not in _BOOKKEEPING})
 
 
-def _carried_forward(session: Session, case: DelegationCase
+def _carried_forward(session: Session, case: DelegationCase, same_task: bool = False
                      ) -> tuple[list[SupportPlanTask], list[FundingSplit]]:
     """The person's other running delegations stay on the new plan version: each one's task
     line and funding from the latest plan that case made. (A person can have eye drops and
-    insulin delegated at once; a new version must not drop the first.)"""
+    insulin delegated at once; a new version must not drop the first.) A new delegation
+    replaces a running one of the same task unless ``same_task``."""
     others = session.scalars(select(DelegationCase).where(
         DelegationCase.person_id == case.person_id, DelegationCase.id != case.id,
-        DelegationCase.task_code != case.task_code, ~DelegationCase.deleted,
+        *(() if same_task else (DelegationCase.task_code != case.task_code,)),
+        ~DelegationCase.deleted,
         DelegationCase.status.in_((CaseStatus.ACTIVE.value, CaseStatus.SUSPENDED.value))))
     tasks: list[SupportPlanTask] = []
     splits: list[FundingSplit] = []
@@ -435,7 +631,8 @@ def _funding_rows(session: Session, case: DelegationCase, answers: Answers,
         return [FundingSplit(delegation_case_id=case.id, funder=f.value,
                              method="existing_package", inputs={},
                              pence_per_week=0, free_to_person=f is Funder.ICB,
-                             lead_commissioner=f is not Funder.ICB, start_date=today)
+                             lead_commissioner=f is not Funder.ICB,
+                             start_date=case.started_on or today)
                 for f in (Funder.ICB, council)]
     return [FundingSplit(
         delegation_case_id=case.id, funder=share.funder.value, method=result.method.value,
@@ -452,8 +649,10 @@ def _council_of(session: Session, answers: Answers) -> Funder:
     return Funder(provider.council) if provider else Funder.LEICESTERSHIRE_COUNTY
 
 
-def _record_first_review(session: Session, case: DelegationCase, today: dt.date) -> dt.date:
-    due = first_review(today)
+def _record_first_review(session: Session, case: DelegationCase, starts: dt.date) -> dt.date:
+    """The 3-month review counts from the day the delegated care starts ("three months
+    after initiation"), not from the day the decision was recorded."""
+    due = first_review(starts)
     session.add(Review(delegation_case_id=case.id, person_id=case.person_id,
                        due_on=due.due_on, kind=due.kind.value))
     return due.due_on

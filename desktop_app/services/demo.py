@@ -132,7 +132,11 @@ def ensure_demo_vault(store: VaultStore, user_name: str, passphrase: str) -> Non
 
 
 def _answers(rng: random.Random, provider_id: str, workers: list[str], council: str,
-             outcome: str, signed_off: dt.date = dt.date(2026, 1, 5)) -> dict[str, dict[str, Any]]:
+             outcome: str, signed_off: dt.date = dt.date(2026, 1, 5),
+             decided: dt.date = dt.date(2026, 1, 12)) -> dict[str, dict[str, Any]]:
+    """Answers reaching ``outcome``; the MDT meets on the day of the decision and the extra
+    care starts up to a fortnight later (the review clock runs from that start)."""
+    starts = (decided + dt.timedelta(days=rng.randrange(0, 15))).isoformat()
     task = rng.choice(["eye_drops", "insulin_prefilled_pen", "compression_hosiery",
                        "stoma_bag_change", "peg_feed"])
     answers: dict[str, dict[str, Any]] = {
@@ -159,14 +163,15 @@ def _answers(rng: random.Random, provider_id: str, workers: list[str], council: 
         "S9": {"fits_existing_calls": outcome == "DELEGATED_EXISTING_PACKAGE"},
         "S9F": {"method": "fixed_percentage", "icb_share": "part", "inputs": {
             "method": "fixed_percentage", "council": council, "rate_pence_per_hour": 2450,
-            "lead_commissioner": council, "start_date": "2026-01-05",
-            "minutes_per_week": 210, "icb_basis_points": 6000}},
-        "S10": {"met_on": "2026-01-05", "consensus": outcome not in _NO_CONSENSUS,
+            "lead_commissioner": council, "start_date": starts,
+            "minutes_per_week": 210, "icb_basis_points": 6000}, "start_date": starts},
+        "S10": {"met_on": decided.isoformat(), "consensus": outcome not in _NO_CONSENSUS,
                 "attendees": [{"role": "Community nurse", "organisation": "LPT", "name": "Demo"},
                               {"role": "Social worker", "organisation": "Council", "name": "Demo"}],
                 "disagreement_about": "funding" if outcome == "INTERIM_WITHOUT_PREJUDICE"
                 else "delegation", "question_for_discussion": "Who funds the extra call?",
-                "interim_funder": "icb", "dispute_reference": "DEMO-999"},
+                "interim_funder": "icb", "dispute_reference": "DEMO-999",
+                "interim_weekly_pence": 4200, "interim_from": decided.isoformat()},
     }
     if outcome == "DELEGATED_HEALTH_FUNDED":
         answers["S9F"]["icb_share"] = "all"
@@ -204,7 +209,7 @@ def seed_demo_delegations(uow: UnitOfWork, count: int = 90, seed: int = 999,
         outcome = DEMO_OUTCOMES[index % len(DEMO_OUTCOMES)]
         decided = today - dt.timedelta(days=rng.randrange(10, 460))
         signed = decided - dt.timedelta(days=rng.randrange(1, 30))
-        answers = _answers(rng, provider_id, workers, council, outcome, signed)
+        answers = _answers(rng, provider_id, workers, council, outcome, signed, decided)
         case_id = delegation.save_draft(uow, person_id, None, answers, "S10", flow, catalogue)
         delegation.decide(uow, case_id, answers, flow, catalogue, "Demo Nurse", decided)
     for person_id in people_ids[count:count + 3]:

@@ -18,6 +18,7 @@ one of its answered conditions already fails. Flags (``flag.x``) are false until
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import functools
 import json
@@ -34,7 +35,7 @@ from desktop_app.services.paths import resources_dir
 ANY = "*"
 CONTINUE = "CONTINUE"  # the review's "carry on": not a decision outcome
 FACT_OWNERS = {"task", "person", "flag"}
-FIELD_TYPES = {"bool", "text", "date", "choice", "list", "object"}
+FIELD_TYPES = {"bool", "text", "date", "choice", "list", "object", "pence"}
 Answers = Mapping[str, Mapping[str, Any]]
 
 
@@ -321,6 +322,14 @@ def evaluate_review(flow: Flow, answers: Answers) -> FlowResult:
     return evaluate(flow, answers, start=flow.review_start)
 
 
+def _iso_date(value: Any) -> bool:
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return isinstance(value, str)
+
+
 def check_answer_types(flow: Flow, answers: Answers) -> None:
     """ValidationError when an answer has the wrong type or an unknown choice."""
     for step_id, values in answers.items():
@@ -331,6 +340,13 @@ def check_answer_types(flow: Flow, answers: Answers) -> None:
                 continue
             if spec.type == "bool" and not isinstance(value, bool):
                 raise ValidationError(f"{spec.label}: answer yes or no.", field=f"{step_id}.{name}")
+            if spec.type == "date" and not _iso_date(value):
+                raise ValidationError(f"{spec.label}: enter a date as day, month and year.",
+                                      field=f"{step_id}.{name}")
+            if spec.type == "pence" and (isinstance(value, bool) or not isinstance(value, int)
+                                         or value < 0):
+                raise ValidationError(f"{spec.label}: enter an amount in pounds and pence.",
+                                      field=f"{step_id}.{name}")
             if spec.type == "choice" and value not in spec.choices:
                 raise ValidationError(f"{spec.label}: choose one of the options.",
                                       field=f"{step_id}.{name}")

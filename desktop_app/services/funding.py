@@ -26,6 +26,7 @@ Pure computation: no Qt, no database.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import math
 import re
 from collections.abc import Mapping
@@ -164,6 +165,14 @@ class MethodInputs:
         """(ICB, council) weekly cost in exact pence, before rounding."""
         raise NotImplementedError
 
+    def extra_exact_shares(self, rate_pence_per_hour: int) -> tuple[Fraction, Fraction]:
+        """(ICB, council) shares of the *extra* time only: what decides the outcome.
+
+        The same as ``exact_shares`` unless the method also shows the council's existing
+        calls, which are not extra time and never make a split joint.
+        """
+        return self.exact_shares(rate_pence_per_hour)
+
 
 def _existing_council(value: object) -> int:
     return _pence(value, "existing_council_pence_per_week",
@@ -194,6 +203,9 @@ class HealthOnlyCall(MethodInputs):
         return (_minutes_cost(minutes, rate_pence_per_hour),
                 Fraction(self.existing_council_pence_per_week))
 
+    def extra_exact_shares(self, rate_pence_per_hour: int) -> tuple[Fraction, Fraction]:
+        return self.exact_shares(rate_pence_per_hour)[0], Fraction(0)
+
 
 @dataclass(frozen=True, kw_only=True)
 class ExtraMinutes(MethodInputs):
@@ -218,6 +230,9 @@ class ExtraMinutes(MethodInputs):
         minutes = self.extra_minutes_per_call * self.calls_per_week
         return (_minutes_cost(minutes, rate_pence_per_hour),
                 Fraction(self.existing_council_pence_per_week))
+
+    def extra_exact_shares(self, rate_pence_per_hour: int) -> tuple[Fraction, Fraction]:
+        return self.exact_shares(rate_pence_per_hour)[0], Fraction(0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -315,8 +330,26 @@ class ExistingPackage(MethodInputs):
     def exact_shares(self, rate_pence_per_hour: int) -> tuple[Fraction, Fraction]:
         return Fraction(0), Fraction(self.existing_council_pence_per_week)
 
+    def extra_exact_shares(self, rate_pence_per_hour: int) -> tuple[Fraction, Fraction]:
+        return Fraction(0), Fraction(0)
+
 
 # ---------------------------------------------------------------- results
+
+
+class NhsShare(enum.StrEnum):
+    """How much of the *extra* time the NHS pays: it decides the flow's outcome at S9F
+    (all: extra time health-funded; part: jointly funded; none: within the package)."""
+
+    ALL = "all"
+    PART = "part"
+    NONE = "none"
+
+
+def _nhs_share(icb_extra: Fraction, council_extra: Fraction) -> NhsShare:
+    if icb_extra <= 0:
+        return NhsShare.NONE
+    return NhsShare.ALL if council_extra <= 0 else NhsShare.PART
 
 
 @dataclass(frozen=True)
@@ -340,7 +373,9 @@ class FundingResult:
     """A worked-out split: one share for the ICB, then one for the council (always both).
 
     ``inputs`` echoes everything the split was worked out from (read-only; use
-    ``json_inputs()`` for the dict to store in ``FundingSplit.inputs``).
+    ``json_inputs()`` for the dict to store in ``FundingSplit.inputs``). ``nhs_share`` says
+    how much of the extra time the NHS pays, judged on the exact (unrounded) extra shares,
+    never on a total that includes the council's existing calls.
     """
 
     method: ApportionmentMethod
@@ -350,6 +385,7 @@ class FundingResult:
     lead_commissioner: Funder
     council: Funder
     start_date: dt.date
+    nhs_share: NhsShare = NhsShare.PART
 
     def share(self, funder: Funder) -> FunderShare:
         """This funder's share; KeyError for a funder not party to this plan."""
@@ -401,6 +437,7 @@ def apportion(basis: FundingBasis, inputs: MethodInputs) -> FundingResult:
         raise TypeError("inputs must be one method's inputs, such as SplitByMinutes")
     icb_exact, council_exact = inputs.exact_shares(basis.rate_pence_per_hour)
     icb, council = _split(icb_exact, council_exact, basis.lead_commissioner)
+    share = _nhs_share(*inputs.extra_exact_shares(basis.rate_pence_per_hour))
     return FundingResult(
         method=inputs.method,
         inputs=MappingProxyType(_echo(basis, inputs)),
@@ -410,6 +447,7 @@ def apportion(basis: FundingBasis, inputs: MethodInputs) -> FundingResult:
         lead_commissioner=basis.lead_commissioner,
         council=basis.council,
         start_date=basis.start_date,
+        nhs_share=share,
     )
 
 

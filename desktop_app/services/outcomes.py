@@ -67,7 +67,8 @@ OUTCOMES: dict[OutcomeCode, OutcomeText] = {
     OutcomeCode.ESCALATED_SHARED_CARE: OutcomeText(
         "Escalated to a shared care discussion",
         ("A shared care discussion is convened; its decision goes to the IPCB.",
-         "Care is not disrupted: the interim funder pays without prejudice meanwhile.",
+         "Nothing is delegated meanwhile: the nursing team keeps doing the task, so care "
+         "is not disrupted; the interim funder pays any gap without prejudice.",
          "The case appears on the two-weekly joint meeting list."),
         False),
     OutcomeCode.INTERIM_WITHOUT_PREJUDICE: OutcomeText(

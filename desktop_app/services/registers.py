@@ -48,7 +48,9 @@ from desktop_app.models.plan import Funder, FundingSplit, SupportPlan
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.review import Review, ReviewKind, ReviewOutcome
 from desktop_app.models.task_type import TaskCategory, TaskType
+from desktop_app.models.user import AppUser
 from desktop_app.services.catalogue import load_catalogue, task_name_sql
+from desktop_app.services.delegation import plan_without
 from desktop_app.services.errors import NotFound, ValidationError
 from desktop_app.services.flow import (
     CONTINUE,
@@ -63,7 +65,7 @@ from desktop_app.services.identifiers import format_nhs_number
 from desktop_app.services.outcomes import describe
 from desktop_app.services.review_schedule import ReviewStatus, next_review, review_status
 from desktop_app.services.roles import Permission, require
-from desktop_app.services.tracking import tombstone
+from desktop_app.services.tracking import ACTOR, tombstone
 from desktop_app.services.uow import UnitOfWork
 
 DUE_WITHIN_DAYS = 30
@@ -270,10 +272,29 @@ def _withdraw(session: Session, review: Review, case: DelegationCase, result: Fl
     for sign_off in sign_offs:
         sign_off.status = SignOffStatus.SUSPENDED.value
     superseded = _supersede(session, case.id, review, everything=True)
+    # The task leaves the support plan and its funding ends with it (hazards H-008,
+    # H-014); the partners must reconsider the funding, so the case says from when.
+    plan_version = plan_without(session, case, review.done_on or review.due_on,
+                                _user_name(session))
+    if plan_version is not None and _had_funding(session, case.id):
+        case.funding_reconsider_from = review.done_on
     session.flush()
     return RecordedReview(review.id, case.id, ReviewOutcome.WITHDRAW,
                           OutcomeCode.WITHDRAWN.value, tuple(reasons), None, None, False,
                           len(sign_offs), superseded)
+
+
+def _user_name(session: Session) -> str:
+    actor = session.info.get(ACTOR)
+    user = session.get(AppUser, actor.user_id) if actor is not None else None
+    return user.display_name if user is not None else ""
+
+
+def _had_funding(session: Session, case_id: str) -> bool:
+    """True if any plan line ever paid for this case's time (a weekly amount above nil)."""
+    return bool(session.scalar(select(func.count()).select_from(FundingSplit).where(
+        FundingSplit.delegation_case_id == case_id, ~FundingSplit.deleted,
+        FundingSplit.pence_per_week > 0)))
 
 
 @dataclass(frozen=True)
@@ -312,6 +333,54 @@ def changes_of_need_awaiting_mdt(uow: UnitOfWork, today: dt.date) -> list[Change
         rows = session.execute(stmt).all()
     return [ChangeOfNeedRow(r[0], r[1], _name(r[2], r[3]), format_nhs_number(r[4]), r[5],
                             r[6], (today - r[6]).days) for r in rows if r[6] is not None]
+
+
+@dataclass(frozen=True)
+class FundingToReconsiderRow:
+    """A delegation that ended with funding lines: the joint meeting must reconsider who
+    pays now the task is back with Health (a new CHC Checklist if needs rose)."""
+
+    case_id: str
+    person_name: str
+    nhs_number_display: str
+    task_name: str
+    ended_on: dt.date
+    days_waiting: int
+
+
+def funding_to_reconsider(uow: UnitOfWork, today: dt.date) -> list[FundingToReconsiderRow]:
+    """Ended delegations whose funding nobody has yet reconsidered, longest waiting first."""
+    since = DelegationCase.funding_reconsider_from
+    stmt = (
+        select(DelegationCase.id, Person.given_name, Person.family_name, Person.nhs_number,
+               task_name_sql(DelegationCase.task_code, DelegationCase.task_catalogue_version),
+               since)
+        .join(Person, Person.id == DelegationCase.person_id)
+        .where(since.is_not(None), DelegationCase.funding_reconsidered_on.is_(None),
+               ~DelegationCase.deleted, ~Person.deleted)
+        .order_by(since, Person.family_name, Person.given_name))
+    with uow.read() as session:
+        return [FundingToReconsiderRow(r[0], _name(r[1], r[2]), format_nhs_number(r[3]), r[4],
+                                       r[5], max(0, (today - r[5]).days))
+                for r in session.execute(stmt) if r[5] is not None]
+
+
+def record_funding_reconsidered(uow: UnitOfWork, case_id: str, on: dt.date,
+                                today: dt.date) -> None:
+    """The joint meeting reconsidered an ended delegation's funding on ``on``."""
+    require(uow, Permission.CLOSE_DISCUSSION)
+    if on > today:
+        raise ValidationError("That date has not come yet; please check it.", field="on")
+    with uow.begin() as session:
+        case = session.get(DelegationCase, case_id)
+        if case is None or case.deleted or case.funding_reconsider_from is None:
+            raise NotFound("That delegation has no funding waiting to be reconsidered.")
+        if case.funding_reconsidered_on is not None:
+            raise ValidationError("This funding has already been reconsidered.")
+        if on < case.funding_reconsider_from:
+            raise ValidationError("The funding cannot be reconsidered before the delegation "
+                                  "ended; please check the date.", field="on")
+        case.funding_reconsidered_on = on
 
 
 # ---------------------------------------------------------------- competency register
@@ -452,7 +521,8 @@ def escalations(uow: UnitOfWork, today: dt.date) -> list[EscalationRow]:
         select(d.id, DelegationCase.id, Person.id, Person.given_name, Person.family_name,
                Person.nhs_number, DelegationCase.task_code,
                task_name_sql(DelegationCase.task_code, DelegationCase.task_catalogue_version),
-               d.question, d.opened_on, d.interim_funder, d.interim_from, _interim_pence(),
+               d.question, d.opened_on, d.interim_funder, d.interim_from,
+               func.coalesce(_interim_pence(), d.interim_pence_per_week),
                d.escalated_to_mlcsu, d.dispute_reference, d.themes)
         .join(DelegationCase, DelegationCase.id == d.delegation_case_id)
         .join(Person, Person.id == DelegationCase.person_id)

@@ -21,11 +21,13 @@ from desktop_app.ui.registers.escalations import (
     CloseDiscussionDialog,
     Closure,
     EscalationsWidget,
+    FundingToReconsiderWidget,
 )
 from desktop_app.ui.registers.reviews import RecordReviewDialog, ReviewAnswers, ReviewsDueWidget
 
 __all__ = ["CaseExamplesWidget", "ChangesOfNeedWidget", "CloseDiscussionDialog", "Closure",
            "Column", "CompetencyRegisterWidget", "EscalationsWidget",
+           "FundingToReconsiderWidget",
            "ReasonDialog", "RecordReviewDialog", "RegisterTable", "RegisterWidget",
            "ReviewAnswers", "ReviewsDueWidget", "RowTableModel", "TONE_COLOURS", "Tone",
            "plural", "uk_date"]

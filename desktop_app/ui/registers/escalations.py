@@ -1,10 +1,12 @@
 """Escalations and the two-weekly joint meeting list, and closing a shared care discussion.
 
-Two lists: the open shared care discussions (waiting for MDT consensus or a funding
-decision, with the interim without-prejudice funder and how long each has waited), and the
+Three lists: the open shared care discussions (waiting for MDT consensus or a funding
+decision, with the interim without-prejudice funder and how long each has waited), the
 running delegations whose review found a change of need, waiting for the MDT to agree a
-new plan. A team lead closes a discussion with its decision and themes; the decision can
-become an anonymised case example (the service refuses one that names the person).
+new plan, and the delegations that ended with funding lines, whose funding the partners
+must reconsider (a team lead records when they did). A team lead closes a discussion with
+its decision and themes; the decision can become an anonymised case example (the service
+refuses one that names the person).
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.services.errors import ExpectedError
-from desktop_app.services.registers import ChangeOfNeedRow, EscalationRow, WaitingFor
+from desktop_app.services.registers import (
+    ChangeOfNeedRow,
+    EscalationRow,
+    FundingToReconsiderRow,
+    WaitingFor,
+)
 from desktop_app.ui.registers.base import (
     Column,
     RegisterWidget,
@@ -145,6 +152,48 @@ class ChangesOfNeedWidget(RegisterWidget):
                       self.tr("%n delegations need an MDT to agree a new plan"))
 
 
+class FundingToReconsiderWidget(RegisterWidget):
+    """Delegations that ended with funding lines: the joint meeting reconsiders who pays."""
+
+    def __init__(self, run: Run, load: Callable[[], Sequence[FundingToReconsiderRow]],
+                 reconsidered: Callable[[str], Any] | None) -> None:
+        super().__init__(run, load)
+        columns = [
+            Column(self.tr("Waiting"), lambda r: plural(r.days_waiting, self.tr("1 day"),
+                                                       self.tr("%n days"))),
+            Column(self.tr("Person"), lambda r: r.person_name),
+            Column(self.tr("NHS number"), lambda r: r.nhs_number_display),
+            Column(self.tr("Task"), lambda r: r.task_name),
+            Column(self.tr("Delegation ended"), lambda r: uk_date(r.ended_on))]
+        self.configure(self.tr("Funding to reconsider after a delegation ended"), columns)
+        self._reconsidered = reconsidered
+        self.done_button = QPushButton(self.tr("Funding &reconsidered today"))
+        self.done_button.setAccessibleName(self.tr(
+            "Record that the joint meeting reconsidered the selected case's funding today"))
+        self.done_button.clicked.connect(self._on_done_button_clicked)
+        self.add_button(self.done_button, allowed=reconsidered is not None)
+        self.refresh_button.hide()  # the escalations screen refreshes every list
+        self._shown_once = True
+
+    def count_text(self, count: int) -> str:
+        return plural(count, self.tr("1 ended delegation's funding to reconsider"),
+                      self.tr("%n ended delegations' funding to reconsider"))
+
+    def _on_done_button_clicked(self, _checked: bool = False) -> None:
+        index, action = self.table.current_row(), self._reconsidered
+        if index is None or action is None:
+            return
+        case_id = self.model.row(index).case_id
+        self._run(lambda: action(case_id), self._on_recorded, self._on_failed)
+
+    def _on_recorded(self, _result: Any) -> None:
+        self.refresh()
+        self.message_label.setText(self.tr("Recorded: the funding was reconsidered."))
+
+    def _on_failed(self, error: ExpectedError) -> None:
+        self.message_label.setText(escape_text(error.message))
+
+
 class EscalationsWidget(RegisterWidget):
     """The two-weekly joint meeting list: open shared care discussions, longest waiting
     first, and below it the changes of need waiting for an MDT. "Shared care form…" asks
@@ -155,7 +204,9 @@ class EscalationsWidget(RegisterWidget):
     def __init__(self, run: Run, load: Callable[[], Sequence[EscalationRow]],
                  close: Callable[[Closure], Any] | None = None,
                  changes: Callable[[], Sequence[ChangeOfNeedRow]] | None = None,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+                 today: Callable[[], dt.date] = dt.date.today,
+                 funding: Callable[[], Sequence[FundingToReconsiderRow]] | None = None,
+                 reconsidered: Callable[[str], Any] | None = None) -> None:
         super().__init__(run, load)
         waiting = {WaitingFor.MDT_CONSENSUS: self.tr("MDT consensus"),
                    WaitingFor.FUNDING_DECISION: self.tr("Funding decision")}
@@ -190,6 +241,10 @@ class EscalationsWidget(RegisterWidget):
         if changes is not None:
             self.changes = ChangesOfNeedWidget(run, changes)
             self.layout_.insertWidget(self.layout_.count() - 1, self.changes, 1)
+        self.funding: FundingToReconsiderWidget | None = None
+        if funding is not None:
+            self.funding = FundingToReconsiderWidget(run, funding, reconsidered)
+            self.layout_.insertWidget(self.layout_.count() - 1, self.funding, 1)
 
     def count_text(self, count: int) -> str:
         return plural(count,
@@ -199,8 +254,9 @@ class EscalationsWidget(RegisterWidget):
     def refresh(self) -> None:
         """Reload both lists."""
         super().refresh()
-        if self.changes is not None:
-            self.changes.refresh()
+        for part in (self.changes, self.funding):
+            if part is not None:
+                part.refresh()
 
     def open_close_dialog(self, row_index: int | None = None) -> CloseDiscussionDialog | None:
         """Ask for the decision on the chosen (or selected) discussion."""

@@ -3,7 +3,13 @@
 Without consensus the case goes to a shared care discussion (framework §1): the page asks
 what the disagreement is about, the question for that discussion and who pays meanwhile.
 Care is not disrupted: Health (the ICB) funds the gap "without prejudice" by default, and a
-funding dispute needs its reference so the interim can be reconciled later.
+funding dispute needs its reference so the interim can be reconciled later. While
+*whether* to delegate is disputed nothing is delegated: the nursing team keeps the task,
+and the page asks what the interim funder pays a week for the gap, and from when.
+
+When the task is delegated (the MDT agreed, or only the funding is disputed) the page asks
+the day the delegated care starts: the review clock runs from it (the extra care's start on
+the funding page is offered first).
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.services.errors import ValidationError
 from desktop_app.services.flow import Step
-from desktop_app.services.funding import COUNCILS, FUNDER_NAMES
+from desktop_app.services.funding import COUNCILS, FUNDER_NAMES, format_pounds, parse_pounds
 from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.fields import Choice, DateField, Line, Para, YesNo
@@ -179,6 +186,26 @@ class MdtPage(StepPage):
         if isinstance(label, QLabel):
             label.setBuddy(self.interim_funder)
         self.form.addRow(self.tr("Dis&pute reference:"), self.dispute_reference)
+        self.interim_weekly = Line(self.label("interim_weekly_pence"),
+                                   self.tr("£ a week, e.g. 0.00 or 84.00"))
+        self.interim_weekly.setMaximumWidth(self.fontMetrics().horizontalAdvance("0") * 16)
+        self.interim_from = DateField(self.label("interim_from"))
+        self.interim_from.setMaximumWidth(self.interim_from.sizeHint().width() + 40)
+        self.form.addRow(self.tr("Interim £ a &week:"), self.interim_weekly)
+        self.form.addRow(self.tr("Interim &from:"), self.interim_from)
+        self.care_starts_on = DateField(self.label("care_starts_on"))
+        self.care_starts_on.setMaximumWidth(self.care_starts_on.sizeHint().width() + 40)
+        self.starts_note = QLabel(self.tr("The first review is due 3 months after this day."))
+        self.starts_note.setStyleSheet("color: #333;")
+        starts = QWidget()
+        row = QHBoxLayout(starts)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.care_starts_on)
+        row.addWidget(self.starts_note, 1)
+        self.form.addRow(self.tr("Care &starts on:"), starts)
+        label = self.form.labelForField(starts)
+        if isinstance(label, QLabel):
+            label.setBuddy(self.care_starts_on)
         for widget in (self.attendees, self.question):
             label = self.form.labelForField(widget)
             if isinstance(label, QLabel):
@@ -200,6 +227,16 @@ class MdtPage(StepPage):
         if disagreed and self.interim_funder.value() is None:
             self.interim_funder.set_value("icb")  # care is not disrupted: Health pays
         self.dispute_reference.setEnabled(disagreed and self.about.value() == "funding")
+        # Whether to delegate is disputed: nothing is delegated, the gap's cost is asked.
+        whether = disagreed and self.about.value() == "delegation"
+        for widget in (self.interim_weekly, self.interim_from):
+            widget.setEnabled(whether)
+        self.not_disrupted.setText(self.tr(
+            "Nothing is delegated meanwhile: the nursing team keeps the task, and Health "
+            "funds any gap without prejudice until the decision is made.") if whether else
+            self.tr("Care is not disrupted: Health funds the gap without prejudice until the "
+                    "decision is made."))
+        self.care_starts_on.setEnabled(not whether)
 
     def answers(self) -> dict[str, Any]:
         return {"met_on": self.met_on.value(), "attendees": self.attendees.value() or None,
@@ -207,7 +244,25 @@ class MdtPage(StepPage):
                 "disagreement_about": self.about.value(),
                 "question_for_discussion": self.question.value(),
                 "interim_funder": self.interim_funder.value(),
-                "dispute_reference": self.dispute_reference.value()}
+                "dispute_reference": self.dispute_reference.value(),
+                "interim_weekly_pence": self._interim_pence(),
+                "interim_weekly_typed": self.interim_weekly.value(),
+                "interim_from": self.interim_from.value(),
+                "care_starts_on": self.care_starts_on.value()}
+
+    def _interim_pence(self) -> int | None:
+        """The typed interim amount in pence; None while blank or not an amount."""
+        text = self.interim_weekly.value()
+        if not text:
+            return None
+        try:
+            return parse_pounds(text, "interim_weekly_pence")
+        except ValidationError:
+            return None
+
+    def _start_from_funding(self) -> str | None:
+        s9f = self.delegation_wizard().answers.get("S9F", {}) if self.wizard() else {}
+        return s9f.get("start_date") or (s9f.get("inputs") or {}).get("start_date")
 
     def load(self, answers: dict[str, Any]) -> None:
         self.met_on.set_value(answers.get("met_on"))
@@ -217,6 +272,13 @@ class MdtPage(StepPage):
         self.question.set_value(answers.get("question_for_discussion"))
         self.interim_funder.set_value(answers.get("interim_funder"))
         self.dispute_reference.set_value(answers.get("dispute_reference"))
+        typed = answers.get("interim_weekly_typed")
+        pence = answers.get("interim_weekly_pence")
+        self.interim_weekly.set_value(typed if typed else (
+            format_pounds(pence).lstrip("£") if isinstance(pence, int) else None))
+        self.interim_from.set_value(answers.get("interim_from"))
+        self.care_starts_on.set_value(answers.get("care_starts_on")
+                                      or self._start_from_funding())
         self._on_consensus_changed()
 
     def page_problem(self) -> str | None:
@@ -231,4 +293,23 @@ class MdtPage(StepPage):
                 and not self.dispute_reference.value()):
             return self.tr("A funding dispute needs its dispute reference (from the shared "
                            "care discussion or the CSU).")
+        if self.consensus.value() is False and self.about.value() == "delegation":
+            return self._interim_problem()
+        return self._start_problem()
+
+    def _interim_problem(self) -> str | None:
+        if self.interim_weekly.value() and self._interim_pence() is None:
+            return self.tr("Interim £ a week: enter an amount in pounds, such as 84.00 (0.00 "
+                           "if the nursing visits cover the gap).")
+        if self._interim_pence() is None or not self.interim_from.value():
+            return self.tr("Say what the interim funder pays a week for the gap while the "
+                           "discussion decides (0.00 if the nursing visits cover it), and "
+                           "from when.")
+        return None
+
+    def _start_problem(self) -> str | None:
+        starts, met = self.care_starts_on.value(), self.met_on.value()
+        if starts and met and starts < met:
+            return self.tr("The care cannot start before the MDT met and agreed it: check the "
+                           "date the care starts.")
         return None

@@ -85,7 +85,10 @@ class SignOffRow:
 
     def _on_signed_off_date_changed(self, _date: object) -> None:
         due = self.refresher_due()
-        self.refresher.setText(_uk(due) if due else "—")
+        lapsed = due is not None and due <= dt.date.today()
+        self.refresher.setText((_tr("%s: overdue") % _uk(due) if lapsed else _uk(due))
+                               if due else "—")
+        self.refresher.setStyleSheet("color: #a00000; font-weight: bold;" if lapsed else "")
 
     def value(self) -> dict[str, Any]:
         """This worker's sign-off as the answers store it (ISO dates)."""
@@ -115,6 +118,13 @@ class SignOffRow:
                 self.worker_name, _uk(dt.date.fromisoformat(signed)))
         if not complete:
             return None
+        due = self.refresher_due()
+        if due is not None and due <= today:
+            return _tr("%s: the sign-off of %s needed its refresher by %s, so it is no longer "
+                       "current. Reassess the worker and record the new sign-off date (or "
+                       "answer that training is outstanding).") % (
+                self.worker_name, _uk(dt.date.fromisoformat(str(self.signed_off.value()))),
+                _uk(due))
         missing = [what for what, widget in (
             (_tr("the training level"), self.level), (_tr("the trainer"), self.trainer),
             (_tr("the assessor"), self.assessor),

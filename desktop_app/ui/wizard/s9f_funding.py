@@ -92,11 +92,9 @@ SHARE_WORDS = {"all": _noop("FundingPage", "all of it"),
 
 
 def icb_share(result: funding.FundingResult) -> str:
-    """"all", "part" or "none": how much of the weekly total the NHS pays."""
-    icb = result.shares[0].pence_per_week
-    if icb == 0:
-        return "none"
-    return "all" if icb == result.total_pence_per_week else "part"
+    """"all", "part" or "none": how much of the *extra* time the NHS pays (the service
+    judges it; the council's existing calls, shown for the total, never count)."""
+    return result.nhs_share.value
 
 
 def _pounds_text(pence: int) -> str:
@@ -328,7 +326,7 @@ class FundingPage(StepPage):
                     f"</b></td><td></td></tr>")
         words = self.tr(SHARE_WORDS[icb_share(self.result)])
         return (f"<table cellspacing='0' cellpadding='2'>{''.join(rows)}</table>"
-                f"{self.tr('NHS share:')} <b>{escape_text(words)}</b>")
+                f"{self.tr('NHS share of the extra time:')} <b>{escape_text(words)}</b>")
 
     def _show_must_fund(self) -> None:
         wrong = self.result is not None and icb_share(self.result) != "all"

@@ -106,8 +106,13 @@ def _add_provider(uow: UnitOfWork, spec: CaseSpec) -> tuple[str, list[str]]:
 
 
 def answers_for(spec: CaseSpec, texts: dict[str, str], provider_id: str, workers: list[str],
-                attorney_id: str) -> dict[str, dict[str, Any]]:
-    """Answers that reach DELEGATED_JOINT_FUNDED (or an escalation when ``disagree``)."""
+                attorney_id: str, decided_on: dt.date = DECIDED_ON) -> dict[str, dict[str, Any]]:
+    """Answers that reach DELEGATED_JOINT_FUNDED (or an escalation when ``disagree``).
+
+    Sign-off and the MDT meeting come before ``decided_on`` (the service refuses a sign-off
+    or a meeting dated after the decision)."""
+    signed = min(dt.date(2026, 11, 20), decided_on - dt.timedelta(days=10))
+    met = min(dt.date(2026, 11, 27), decided_on)
     task_keys = ("what_is_delegated", "what_is_not_delegated", "frequency", "equipment",
                  "do_thresholds", "call_nurse_thresholds", "if_refused", "if_missed",
                  "if_equipment_fails", "if_out_of_range", "in_emergency")
@@ -131,15 +136,15 @@ def answers_for(spec: CaseSpec, texts: dict[str, str], provider_id: str, workers
                "oversight_phone_in_hours": "0116 496 0101",
                "oversight_phone_out_of_hours": "0116 496 0999",
                "sign_offs": [{"worker_id": w, "training_level": 2, "trainer_name": "T Trainer",
-                              "assessor_name": "A Assessor", "signed_off_on": "2026-11-20",
-                              "refresher_due": "2027-11-20"} for w in workers]},
+                              "assessor_name": "A Assessor",
+                              "signed_off_on": signed.isoformat()} for w in workers]},
         "S9": {"fits_existing_calls": False},
         "S9F": {"method": "fixed_percentage", "icb_share": "part", "inputs": {
             "method": "fixed_percentage", "council": "leicester_city",
             "rate_pence_per_hour": RATE_PENCE_PER_HOUR, "lead_commissioner": "leicester_city",
             "start_date": "2026-12-01", "minutes_per_week": MINUTES_PER_WEEK,
             "icb_basis_points": ICB_BASIS_POINTS}},
-        "S10": {"met_on": "2026-11-27", "consensus": not spec.disagree,
+        "S10": {"met_on": met.isoformat(), "consensus": not spec.disagree,
                 "attendees": [
                     {"role": "Community nurse", "organisation": "LPT", "name": "Sam Example"},
                     {"role": "Social worker", "organisation": "Leicester City Council",
@@ -171,7 +176,7 @@ def delegate_again(uow: UnitOfWork, person_id: str, nhs: str, spec: CaseSpec,
     texts = {**TEXTS, **spec.texts}
     attorney_id = _add_people_around(uow, person_id, spec)
     provider_id, workers = _add_provider(uow, spec)
-    answers = answers_for(spec, texts, provider_id, workers, attorney_id)
+    answers = answers_for(spec, texts, provider_id, workers, attorney_id, decided_on)
     flow, catalogue = load_flow(), load_catalogue()
     case_id = delegation.save_draft(uow, person_id, None, answers, "S10", flow, catalogue)
     delegation.decide(uow, case_id, answers, flow, catalogue, "A Nurse", decided_on)

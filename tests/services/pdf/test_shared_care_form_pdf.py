@@ -52,7 +52,7 @@ def test_an_open_discussion_has_every_section_and_room_for_the_decision(
         TEXTS["question"], TEXTS["options"],
         "As on support plan version 1:", "LLR ICB £55.09", "Leicester City Council £33.05",
         "Total per week £88.14", "reference SCD-DEMO-42",
-        "Interim funder LLR ICB", "Paying since 30 November 2026",
+        "Interim funder LLR ICB", "Paying since 1 December 2026",
         "Dispute reference SCD-DEMO-42", "Escalated to the Midlands & Lancashire CSU Yes",
         "Met on 27 November 2026", "Agreed No",
         "Sam Example Community nurse LPT", "Kit Sample Social worker Leicester City Council",

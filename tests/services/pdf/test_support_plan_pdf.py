@@ -101,7 +101,7 @@ def test_consent_oversight_funding_and_reviews_are_printed(pages: list[str]) -> 
         "LLR ICB £55.09 NHS share: free to the person Fixed percentage 1 Dec 2026",
         "Leicester City Council £33.05 Council share; lead commissioner Fixed percentage",
         "Total per week £88.14",
-        "3-month review 28 February 2027 Not yet done", "Next review due 28 February 2027",
+        "3-month review 1 March 2027 Not yet done", "Next review due 1 March 2027",
     ]:
         assert value in text, value
 

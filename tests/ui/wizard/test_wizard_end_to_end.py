@@ -142,7 +142,8 @@ CASES = [
     ("DELEGATED_JOINT_FUNDED", EYE_DROPS, {"S9": {"fits_existing_calls": False}}),
     ("ESCALATED_SHARED_CARE", EYE_DROPS, {"S10": {
         "consensus": False, "disagreement_about": "delegation",
-        "question_for_discussion": "Is this safe to delegate?", "interim_funder": "icb"}}),
+        "question_for_discussion": "Is this safe to delegate?", "interim_funder": "icb",
+        "interim_weekly_pence": 0, "interim_from": "2026-11-20"}}),
     ("INTERIM_WITHOUT_PREJUDICE", EYE_DROPS, {"S9": {"fits_existing_calls": False}, "S10": {
         "consensus": False, "disagreement_about": "funding",
         "question_for_discussion": "Who funds the extra visit?", "interim_funder": "icb",
