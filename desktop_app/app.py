@@ -489,7 +489,8 @@ class AppController:
         allowed = self._can
         self.window.add_screen("reviews", tr("Reviews due"), screens.ReviewsDueWidget(
             run, lambda: reg.reviews_due(self._uow(), today()),
-            record if allowed(Permission.RECORD_REVIEW) else None))
+            record if allowed(Permission.RECORD_REVIEW) else None, today,
+            lambda: reg.look_again_due(self._uow(), today())))
         self.window.add_screen("competency", tr("Competency register"),
                                screens.CompetencyRegisterWidget(
             run, lambda: reg.competency_register(self._uow(), today()),

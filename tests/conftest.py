@@ -88,11 +88,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                    and not config.getoption("--hazard-map") and not config.option.collectonly)
     if not whole_suite or exitstatus != 0:
         return
-    from tools.hazard_log import load_log
-    marked = config.stash.get(HAZARD_TESTS, {})
-    passed = config.stash.get(HAZARD_PASSED, set())
-    missing = [h.id for h in load_log().hazards
-               if not any(h.id in marked[node] for node in passed)]
+    from tools.hazard_log import hazards_without_passing, load_log
+    missing = hazards_without_passing(load_log(), config.stash.get(HAZARD_TESTS, {}),
+                                      config.stash.get(HAZARD_PASSED, set()))
     if missing:
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:

@@ -142,6 +142,55 @@ def reviews_due(uow: UnitOfWork, today: dt.date,
 
 
 @dataclass(frozen=True)
+class LookAgainRow:
+    """A task not delegated (yet) with a date to look again, due soon or passed."""
+
+    case_id: str
+    person_id: str
+    person_name: str
+    nhs_number_display: str
+    task_name: str
+    outcome_title: str
+    reconsider_on: dt.date
+    days_overdue: int
+    status: ReviewStatus
+
+
+def look_again_due(uow: UnitOfWork, today: dt.date,
+                   within_days: int = DUE_WITHIN_DAYS) -> list[LookAgainRow]:
+    """Decisions not to delegate yet whose "look again on" date is passed or near, until a
+    newer delegation of the same task for the person is started (hazard H-023).
+
+    The outcome page promises these appear beside the reviews due; without this list the
+    date was stored and never shown again.
+    """
+    if within_days < 0:
+        raise ValidationError("The number of days ahead cannot be negative.", field="within_days")
+    later = aliased(DelegationCase)
+    newer = exists().where(later.person_id == DelegationCase.person_id,
+                           later.task_code == DelegationCase.task_code, ~later.deleted,
+                           later.id != DelegationCase.id,
+                           later.created_at > DelegationCase.created_at)
+    stmt = (
+        select(DelegationCase.id, Person.id, Person.given_name, Person.family_name,
+               Person.nhs_number,
+               task_name_sql(DelegationCase.task_code, DelegationCase.task_catalogue_version),
+               DelegationCase.outcome_code, DelegationCase.reconsider_on)
+        .join(Person, Person.id == DelegationCase.person_id)
+        .where(DelegationCase.reconsider_on.is_not(None),
+               DelegationCase.reconsider_on <= today + dt.timedelta(days=within_days),
+               DelegationCase.status == CaseStatus.DECIDED.value, ~DelegationCase.deleted,
+               ~Person.deleted, ~newer)
+        .order_by(DelegationCase.reconsider_on, Person.family_name, Person.given_name))
+    with uow.read() as session:
+        rows = session.execute(stmt).all()
+    return [LookAgainRow(r[0], r[1], _name(r[2], r[3]), format_nhs_number(r[4]), r[5],
+                         describe(r[6]).title if r[6] else "", r[7], (today - r[7]).days,
+                         review_status(r[7], today))
+            for r in rows if r[7] is not None]
+
+
+@dataclass(frozen=True)
 class RecordedReview:
     """What recording a review did; ``next_review_on`` is None once the task is withdrawn."""
 

@@ -425,3 +425,40 @@ def test_a_task_delegated_within_the_package_also_leaves_the_plan_with_nothing_t
         plans = s.scalars(select(SupportPlan).order_by(SupportPlan.version_number)).all()
         assert [len(p.tasks) for p in plans] == [1, 0]
     assert registers.funding_to_reconsider(vault.uow, dt.date(2027, 2, 1)) == []
+
+
+# ---------------------------------------------------------------- H-023: look again on
+
+
+def _not_delegated_until(vault: VaultSession, person_id: str, provider: tuple[str, list[str]],
+                         look_again: str) -> str:
+    answers = delegated(provider, S4={"stable": False, "no_reason": "Sugars unstable",
+                                      "reconsider_on": look_again})
+    decision = decide(vault, person_id, answers)
+    assert decision.outcome == "NOT_DELEGATED"
+    return decision.case_id
+
+
+@pytest.mark.hazard("H-023")
+def test_a_date_to_look_again_appears_with_the_reviews_due_until_a_new_delegation_starts(
+        vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
+    """The outcome page promised it; the date used to be stored and never shown again."""
+    case_id = _not_delegated_until(vault, person_id, provider, "2027-01-15")
+    assert registers.look_again_due(vault.uow, dt.date(2026, 12, 1)) == []  # 45 days ahead
+    [row] = registers.look_again_due(vault.uow, dt.date(2027, 1, 20))
+    assert (row.case_id, row.reconsider_on, row.days_overdue) == (
+        case_id, dt.date(2027, 1, 15), 5)
+    assert row.outcome_title.startswith("Not delegated")
+    delegation.save_draft(vault.uow, person_id, None, delegated(provider), "S4", FLOW,
+                          CATALOGUE)  # the nurse looks again: a new delegation is started
+    assert registers.look_again_due(vault.uow, dt.date(2027, 1, 20)) == []
+
+
+@pytest.mark.hazard("H-023")
+def test_training_outstanding_brings_the_expected_date_back_too(
+        vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
+    answers = delegated(provider, S8={"all_signed_off": False, "no_reason": "Level 2 course",
+                                      "reconsider_on": "2027-02-01"})
+    assert decide(vault, person_id, answers).outcome == "NOT_DELEGATED"
+    [row] = registers.look_again_due(vault.uow, dt.date(2027, 1, 10))
+    assert row.days_overdue == -22

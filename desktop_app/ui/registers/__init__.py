@@ -23,11 +23,16 @@ from desktop_app.ui.registers.escalations import (
     EscalationsWidget,
     FundingToReconsiderWidget,
 )
-from desktop_app.ui.registers.reviews import RecordReviewDialog, ReviewAnswers, ReviewsDueWidget
+from desktop_app.ui.registers.reviews import (
+    LookAgainWidget,
+    RecordReviewDialog,
+    ReviewAnswers,
+    ReviewsDueWidget,
+)
 
 __all__ = ["CaseExamplesWidget", "ChangesOfNeedWidget", "CloseDiscussionDialog", "Closure",
            "Column", "CompetencyRegisterWidget", "EscalationsWidget",
-           "FundingToReconsiderWidget",
+           "FundingToReconsiderWidget", "LookAgainWidget",
            "ReasonDialog", "RecordReviewDialog", "RegisterTable", "RegisterWidget",
            "ReviewAnswers", "ReviewsDueWidget", "RowTableModel", "TONE_COLOURS", "Tone",
            "plural", "uk_date"]

@@ -1,4 +1,5 @@
-"""Reviews due: the reviews falling due and overdue, and recording one (S11)."""
+"""Reviews due: the reviews falling due and overdue, and recording one (S11); below them,
+the tasks not delegated yet whose date to look again has come or is near."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.models.review import ReviewOutcome
 from desktop_app.services.registers import (
+    LookAgainRow,
     ReviewDueRow,
 )
 from desktop_app.services.review_schedule import ReviewStatus
@@ -169,12 +171,44 @@ class RecordReviewDialog(QDialog):
             bool(self.incident.value()), self.notes_edit.toPlainText().strip()))
 
 
+class LookAgainWidget(RegisterWidget):
+    """Decisions not to delegate yet, with the date to look again (red once passed); a
+    row goes when a new delegation of that task is started for the person."""
+
+    def __init__(self, run: Run, load: Callable[[], Sequence[LookAgainRow]]) -> None:
+        super().__init__(run, load)
+        columns = [Column(self.tr("Status"), self.status_text),
+                   Column(self.tr("Look again on"), lambda r: uk_date(r.reconsider_on)),
+                   Column(self.tr("Person"), lambda r: r.person_name),
+                   Column(self.tr("NHS number"), lambda r: r.nhs_number_display),
+                   Column(self.tr("Task"), lambda r: r.task_name),
+                   Column(self.tr("Decided"), lambda r: r.outcome_title)]
+        self.configure(self.tr("Not delegated yet: look again"), columns,
+                       ReviewsDueWidget.tone_of)
+        self.refresh_button.hide()  # the reviews screen refreshes both lists...
+        self._shown_once = True  # ...including the first time it is shown
+
+    def status_text(self, row: LookAgainRow) -> str:
+        """The status in words, so colour is never the only signal."""
+        if row.status is ReviewStatus.OVERDUE:
+            return plural(row.days_overdue, self.tr("Passed 1 day ago"),
+                          self.tr("Passed %n days ago"))
+        if row.days_overdue == 0:
+            return self.tr("Today")
+        return plural(-row.days_overdue, self.tr("Tomorrow"), self.tr("In %n days"))
+
+    def count_text(self, count: int) -> str:
+        return plural(count, self.tr("1 task to look at again"),
+                      self.tr("%n tasks to look at again"))
+
+
 class ReviewsDueWidget(RegisterWidget):
     """Reviews overdue (red) or due within 30 days (amber), with "Record review…"."""
 
     def __init__(self, run: Run, load: Callable[[], Sequence[ReviewDueRow]],
                  record: Callable[[ReviewAnswers], Any] | None,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+                 today: Callable[[], dt.date] = dt.date.today,
+                 look_again: Callable[[], Sequence[LookAgainRow]] | None = None) -> None:
         super().__init__(run, load)
         kinds = {"three_month": self.tr("3-month"), "annual": self.tr("Annual"),
                  "change_of_need": self.tr("Change of need")}
@@ -192,6 +226,16 @@ class ReviewsDueWidget(RegisterWidget):
         self.record_button.clicked.connect(self._on_record_button_clicked)
         self.add_button(self.record_button, allowed=record is not None)
         self.table.row_activated.connect(self._on_table_row_activated)
+        self.look_again: LookAgainWidget | None = None
+        if look_again is not None:
+            self.look_again = LookAgainWidget(run, look_again)
+            self.layout_.insertWidget(self.layout_.count() - 1, self.look_again, 1)
+
+    def refresh(self) -> None:
+        """Reload both lists."""
+        super().refresh()
+        if self.look_again is not None:
+            self.look_again.refresh()
 
     @staticmethod
     def tone_of(row: ReviewDueRow) -> Tone | None:
