@@ -5,6 +5,11 @@ editable by governance (the IPCB). Each task has a typical status in English pro
 ``PC`` personal care (not a delegation), ``D`` delegable after person-specific training
 and sign-off at level 1 or 2, or ``RN`` registered practitioner only (step S3 of the flow).
 
+Some delegable or personal-care tasks have registered-nurse-only look-alikes ("twins": a
+simple dry dressing and a complex wound dressing, a fixed insulin dose and a dose
+adjustment). The catalogue names them in ``look_alikes``, each with a line on how to tell
+them apart, so the wizard can warn the nurse who chooses the first of the pair.
+
 This module reads and validates the file, answers questions about it, and copies it into
 the ``task_type`` table so that every decision can point at the exact catalogue version it
 was made under. A published version is immutable: a change needs a new
@@ -54,6 +59,13 @@ TASK_FIELDS: Final = (
     "description",
     "notes",
 )
+#: The task code of a delegation case with no catalogue task: a social care need recorded
+#: at step S1 as "a social care need, not a healthcare task". ``DelegationCase.task_code``
+#: is a non-null column, so "no task" is the empty code, which the parser refuses as a task
+#: code (codes are non-empty snake_case), so it can never name a real task; lists show no
+#: task name for it (``task_name_sql`` falls back to the empty code). A draft not yet given
+#: a task has it too; a *decided* case has it only when S1 recorded a social care need.
+NO_TASK_CODE: Final = ""
 MAX_CODE_LENGTH: Final = 64
 MAX_VERSION_LENGTH: Final = 20
 _CODE_PATTERN: Final = re.compile(r"[a-z][a-z0-9_]*")
@@ -119,6 +131,16 @@ class TaskTypeInfo:
 
 
 @dataclass(frozen=True)
+class LookAlike:
+    """A delegable or personal-care task and its registered-nurse-only twin(s): tasks a
+    nurse can mistake for one another, with how to tell them apart in a nurse's words."""
+
+    task: str
+    twins: tuple[str, ...]
+    how_to_tell: str
+
+
+@dataclass(frozen=True)
 class Catalogue:
     """One validated version of the task catalogue."""
 
@@ -126,6 +148,7 @@ class Catalogue:
     source: str
     categories: tuple[TaskCategory, ...]
     tasks: tuple[TaskTypeInfo, ...]
+    look_alikes: tuple[LookAlike, ...] = ()
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -150,6 +173,10 @@ class Catalogue:
     def is_registered_nurse_only(self, code: str) -> bool:
         """True when the task with this code is registered-nurse only (``KeyError`` if unknown)."""
         return self.get(code).is_registered_nurse_only
+
+    def look_alikes_of(self, code: str) -> tuple[LookAlike, ...]:
+        """The registered-nurse-only look-alikes of the task with this code (often none)."""
+        return tuple(pair for pair in self.look_alikes if pair.task == code)
 
 
 # --- loading ---------------------------------------------------------------------------
@@ -187,7 +214,8 @@ def parse_catalogue(data: object) -> Catalogue:
     categories = _parse_categories(data.get("categories"))
     allowed = tuple(cat.code for cat in categories)
     tasks = _parse_tasks(data.get("tasks"), version, allowed)
-    return Catalogue(version, _top_text(data, "source"), categories, tasks)
+    look_alikes = _parse_look_alikes(data.get("look_alikes", []), tasks)
+    return Catalogue(version, _top_text(data, "source"), categories, tasks, look_alikes)
 
 
 def _top_text(data: Mapping[str, Any], key: str) -> str:
@@ -321,6 +349,50 @@ def _delegable_int(
         wanted = " or ".join(map(str, allowed)) if allowed else "a whole number of months"
         raise _task_error(code, field, f"a delegable (D) task needs {wanted} (got {value!r})")
     return cast(int, value)
+
+
+def _parse_look_alikes(raw: object, tasks: tuple[TaskTypeInfo, ...]
+                       ) -> tuple[LookAlike, ...]:
+    """``look_alikes``: each a delegable or personal-care ``task``, its ``twins`` (every one
+    registered-nurse only) and a non-empty ``how_to_tell``; a pair is named once."""
+    if not isinstance(raw, list):
+        raise CatalogueError("the task catalogue's 'look_alikes' must be a list")
+    status = {task.code: task.typical_status for task in tasks}
+    result: list[LookAlike] = []
+    pairs: set[tuple[str, str]] = set()
+    for index, item in enumerate(raw):
+        pair = _parse_look_alike(item, f"look_alikes[{index}]", status)
+        for twin in pair.twins:
+            if (pair.task, twin) in pairs:
+                raise CatalogueError(f"look_alikes[{index}]: {pair.task!r} and {twin!r} are "
+                                     "named as look-alikes more than once")
+            pairs.add((pair.task, twin))
+        result.append(pair)
+    return tuple(result)
+
+
+def _parse_look_alike(item: object, where: str, status: Mapping[str, str]) -> LookAlike:
+    if not isinstance(item, dict):
+        raise CatalogueError(f"{where}: each look-alike must be a JSON object")
+    task, twins, how = item.get("task"), item.get("twins"), item.get("how_to_tell")
+    if not isinstance(task, str) or task not in status:
+        raise CatalogueError(f"{where}, field 'task': unknown task {task!r}")
+    if status[task] == "RN":
+        raise CatalogueError(f"{where}, field 'task': {task!r} is registered-nurse only; name "
+                             "the delegable or personal-care task, with its RN twins")
+    if not isinstance(twins, list) or not twins:
+        raise CatalogueError(f"{where}, field 'twins': a non-empty list of task codes")
+    for twin in twins:
+        if not isinstance(twin, str) or twin not in status:
+            raise CatalogueError(f"{where}, field 'twins': unknown task {twin!r}")
+        if status[twin] != "RN":
+            raise CatalogueError(f"{where}, field 'twins': {twin!r} is not registered-nurse "
+                                 "only; a twin is the RN task it can be mistaken for")
+    if len(set(twins)) != len(twins):
+        raise CatalogueError(f"{where}, field 'twins': a twin is named more than once")
+    if not isinstance(how, str) or not how.strip():
+        raise CatalogueError(f"{where}, field 'how_to_tell': must be non-empty text")
+    return LookAlike(task, tuple(cast(list[str], twins)), how)
 
 
 # --- database --------------------------------------------------------------------------

@@ -38,9 +38,9 @@ from desktop_app.services.catalogue import (
 from desktop_app.services.delegation_context import (
     ContactOption,
     ProviderOption,
-    TaskOption,
     WizardContext,
     WorkerOption,
+    task_options,
 )
 from desktop_app.services.errors import NotFound, ValidationError
 from desktop_app.services.flow import (
@@ -135,9 +135,7 @@ def wizard_context(uow: UnitOfWork, person_id: str, catalogue: Catalogue,
             date_of_birth_display=person.date_of_birth.strftime("%d/%m/%Y"),
             open_to_community_health=person.open_to_community_health,
             gp_practice_name=person.gp_practice_name or "", team=person.team,
-            tasks=tuple(TaskOption(t.code, t.name, t.category, t.typical_status,
-                                   t.training_level, t.refresher_months, t.oversight_default)
-                        for t in catalogue.tasks),
+            tasks=task_options(catalogue),
             providers=_providers(session), contacts=contacts,
             case_id=case.id if case else None,
             answers={k: dict(v) for k, v in (case.answers if case else {}).items()},
@@ -201,10 +199,8 @@ def discard_draft(uow: UnitOfWork, case_id: str) -> None:
 
 def facts_for(answers: Mapping[str, Mapping[str, Any]], catalogue: Catalogue) -> dict[str, Any]:
     """Catalogue facts for the flow: the chosen task's typical status."""
-    code = answers.get("S1", {}).get("task_code")
-    if not code:
-        return {}
-    return {"task.typical_status": catalogue.get(str(code)).typical_status}
+    task = _task(answers.get("S1", {}).get("task_code"), catalogue)
+    return {} if task is None else {"task.typical_status": task.typical_status}
 
 
 def _date(value: Any) -> dt.date | None:
@@ -232,6 +228,10 @@ def decide(uow: UnitOfWork, case_id: str, answers: Answers, flow: Flow, catalogu
             raise NotFound("That delegation is no longer there.")
         if case.status != CaseStatus.DRAFT.value:
             raise ValidationError("This delegation has already been decided.")
+        if "S7" in result.path:  # consent was given: by someone who may give it
+            check_consent(session, case.person_id, answers.get("S6", {}))
+        if "S8" in result.path:
+            check_workers(session, answers.get("S7", {}))
         _record_case(case, answers, result, today, starts, catalogue)
         _record_parts(session, case, answers, result, catalogue, today)
         plan_version, review_due = None, None
@@ -335,6 +335,53 @@ def check_sign_offs(answers: Answers, catalogue: Catalogue, today: dt.date) -> N
     if problems:
         raise ValidationError("Training and competence (S8): " + "; ".join(problems) + ".",
                               field="S8.sign_offs")
+
+
+FOR_SOMEONE_ELSE = ("lpa", "deputy", "best_interests")
+CONTACT_KINDS = {"lpa": "lpa_health_welfare", "deputy": "deputy"}
+BEST_INTERESTS = ("bi_consulted", "bi_wishes_feelings", "bi_options", "bi_least_restrictive")
+
+
+def check_consent(session: Session, person_id: str, s6: Mapping[str, Any]) -> None:
+    """Consent given by someone who may give it, for this person (hazard H-007; MCA 2005):
+    the person unless assessed as lacking capacity; otherwise a registered health and
+    welfare attorney or a deputy among *this person's* contacts, or a complete best-interests
+    decision. The S6 page says the same; this holds for any caller."""
+    kind = s6.get("given_by_kind") or "person"
+    lacks = s6.get("capacity_outcome") == "lacks_capacity"
+    if kind == "person" and lacks:
+        raise ValidationError("The capacity assessment found the person lacks capacity for "
+                              "this decision, so the consent cannot be their own.",
+                              field="S6.given_by_kind")
+    if kind in FOR_SOMEONE_ELSE and not lacks:
+        raise ValidationError("An attorney, a deputy or a best-interests decision can decide "
+                              "only when an assessment found the person lacks capacity.",
+                              field="S6.capacity_outcome")
+    if kind in CONTACT_KINDS:
+        contact = session.get(Contact, str(s6.get("contact_id") or ""))
+        if (contact is None or contact.deleted or contact.person_id != person_id
+                or not contact.can_decide_health_welfare
+                or contact.kind != CONTACT_KINDS[kind]):
+            raise ValidationError("Consent by an attorney or deputy needs that attorney or "
+                                  "deputy chosen from this person's contacts, registered to "
+                                  "decide about health and welfare.", field="S6.contact_id")
+    if kind == "best_interests" and not all(str(s6.get(k) or "").strip()
+                                            for k in BEST_INTERESTS):
+        raise ValidationError("A best-interests decision needs who was consulted, the "
+                              "person's wishes and feelings, the options and the least "
+                              "restrictive choice.", field="S6.bi_consulted")
+
+
+def check_workers(session: Session, s7: Mapping[str, Any]) -> None:
+    """The named workers are active workers of the provider that accepted (H-006)."""
+    provider_id = str(s7.get("provider_id") or "")
+    for worker_id in s7.get("worker_ids") or ():
+        worker = session.get(CareWorker, str(worker_id))
+        if worker is None or worker.deleted or not worker.active \
+                or worker.provider_id != provider_id:
+            raise ValidationError("A named care worker is not an active worker of the "
+                                  "provider that accepted the task; go back to step S7.",
+                                  field="S7.worker_ids")
 
 
 def care_starts_on(answers: Answers, today: dt.date) -> dt.date:

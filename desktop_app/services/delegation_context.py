@@ -1,7 +1,8 @@
 """What the delegation wizard needs to know up front, as plain data (never ORM objects).
 
 Built by ``desktop_app.services.delegation.wizard_context`` on the database thread and
-handed to the UI.
+handed to the UI; ``task_options`` turns a catalogue into the tasks offered, each with the
+registered-nurse-only look-alikes the wizard warns about (steps S1 and S3).
 """
 
 from __future__ import annotations
@@ -9,10 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop_app.services.catalogue import Catalogue, LookAlike
+
+
+@dataclass(frozen=True)
+class LookAlikeOption:
+    """The registered-nurse-only twin(s) of a task, by code and name, and how to tell."""
+
+    twin_codes: tuple[str, ...]
+    twin_names: tuple[str, ...]
+    how_to_tell: str
+
 
 @dataclass(frozen=True)
 class TaskOption:
-    """A catalogue task the nurse can choose."""
+    """A catalogue task the nurse can choose (``look_alikes``: its RN-only twins)."""
 
     code: str
     name: str
@@ -21,6 +33,22 @@ class TaskOption:
     training_level: int | None
     refresher_months: int | None
     oversight_default: str
+    look_alikes: tuple[LookAlikeOption, ...] = ()
+
+
+def _look_alike_option(pair: LookAlike, catalogue: Catalogue) -> LookAlikeOption:
+    return LookAlikeOption(pair.twins, tuple(catalogue.get(code).name for code in pair.twins),
+                           pair.how_to_tell)
+
+
+def task_options(catalogue: Catalogue) -> tuple[TaskOption, ...]:
+    """Every task of the catalogue as the wizard offers it, in catalogue order."""
+    return tuple(
+        TaskOption(t.code, t.name, t.category, t.typical_status, t.training_level,
+                   t.refresher_months, t.oversight_default,
+                   tuple(_look_alike_option(pair, catalogue)
+                         for pair in catalogue.look_alikes_of(t.code)))
+        for t in catalogue.tasks)
 
 
 @dataclass(frozen=True)

@@ -230,7 +230,27 @@ def record_review(uow: UnitOfWork, review_id: str, done_on: dt.date,
         review.serious_incident = serious_incident
         if chosen is ReviewOutcome.WITHDRAW:
             return _withdraw(session, review, case, result, s11, text)
+        if competence_current:
+            _check_competence_current(session, case, done_on)
         return _carry_on(session, review, case, chosen, result)
+
+
+def _check_competence_current(session: Session, case: DelegationCase, on: dt.date) -> None:
+    """"Competence current" at a review agrees with the competency register (hazard H-005):
+    refused while a current sign-off of the case needed its refresher before ``on``."""
+    lapsed = session.execute(
+        select(CareWorker.given_name, CareWorker.family_name, CompetencySignOff.refresher_due)
+        .join(CareWorker, CareWorker.id == CompetencySignOff.worker_id)
+        .where(CompetencySignOff.delegation_case_id == case.id, ~CompetencySignOff.deleted,
+               CompetencySignOff.status == SignOffStatus.CURRENT.value,
+               CompetencySignOff.refresher_due < on)
+        .order_by(CompetencySignOff.refresher_due)).first()
+    if lapsed is not None:
+        raise ValidationError(
+            f"The competency register shows {_name(lapsed[0], lapsed[1])}'s sign-off needed "
+            f"its refresher by {lapsed[2].strftime('%d/%m/%Y')}: competence is not current. "
+            "Answer No (or withdraw that sign-off in the competency register first).",
+            field="competence_current")
 
 
 def _review_outcome(outcome: ReviewOutcome | str) -> ReviewOutcome:

@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.services.catalogue import NO_TASK_CODE
 from desktop_app.services.people import EQUALITY_FIELDS, PersonInput
-from desktop_app.services.person_record import PersonRecord
+from desktop_app.services.person_record import DelegationRow, PersonRecord
 from desktop_app.ui.contacts import ContactsPanel
 from desktop_app.ui.plans import SupportPlansPanel
 from desktop_app.ui.tables import fill_table, read_only_table
@@ -262,7 +263,8 @@ class PersonRecordWidget(QWidget):
         self.tabs.addTab(self.contacts, tr("Contacts"))
         self.tabs.addTab(_table([tr("Task"), tr("Status"), tr("Outcome"), tr("Decided"),
                                  tr("Flow version")],
-                                [[d.task_name, d.status, d.outcome_code or "", _d(d.decided_on),
+                                [[self._task_cell(d), d.status, d.outcome_code or "",
+                                  _d(d.decided_on),
                                   d.flow_version] for d in record.delegations],
                                 tr("Delegations")), tr("Delegations"))
         self.plans.show_plans(record.plans)
@@ -275,6 +277,13 @@ class PersonRecordWidget(QWidget):
                                 [[c.status, _d(c.recorded_on), c.given_by_kind.replace("_", " "),
                                   c.given_by_name] for c in record.consents],
                                 tr("Consent")), tr("Consent"))
+
+    def _task_cell(self, row: DelegationRow) -> str:
+        """The task's name; a case decided with no catalogue task (NO_TASK_CODE) is a
+        social care need recorded at S1, not a blank."""
+        if row.task_code == NO_TASK_CODE and row.outcome_code:
+            return self.tr("No healthcare task: a social care need")
+        return row.task_name
 
     def _on_save_button_clicked(self) -> None:
         if self._save is None:

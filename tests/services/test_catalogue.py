@@ -103,10 +103,11 @@ def task(data: dict[str, Any], code: str) -> dict[str, Any]:
 
 
 def test_shipped_catalogue_loads(shipped: Catalogue) -> None:
-    assert shipped.version == "2026.1"
+    # 2026.2 added the registered-nurse-only look-alikes; its tasks are 2026.1's unchanged.
+    assert shipped.version == "2026.2"
     assert "governance" in shipped.source or "IPCB" in shipped.source
     assert [cat.code for cat in shipped.categories] == list(CATEGORY_CODES)
-    assert all(t.catalogue_version == "2026.1" for t in shipped.tasks)
+    assert all(t.catalogue_version == "2026.2" for t in shipped.tasks)
 
 
 def test_every_framework_task_has_its_status(shipped: Catalogue) -> None:
@@ -158,7 +159,8 @@ def test_by_category(shipped: Catalogue) -> None:
 def test_unknown_code_gives_clear_key_error(shipped: Catalogue) -> None:
     with pytest.raises(KeyError) as info:
         shipped.get("levitation")
-    assert str(info.value) == "no task 'levitation' in task catalogue version 2026.1"
+    assert str(info.value) == (
+        f"no task 'levitation' in task catalogue version {shipped.version}")
     with pytest.raises(KeyError):
         shipped.is_registered_nurse_only("levitation")
 
@@ -310,7 +312,7 @@ def test_sync_inserts_every_task(session: Session, shipped: Catalogue) -> None:
 
     assert sync_catalogue_to_db(session, shipped) == len(shipped.tasks)
     session.commit()
-    row = session.get(TaskType, ("eye_drops", "2026.1"))
+    row = session.get(TaskType, ("eye_drops", shipped.version))
     assert row is not None
     assert (row.typical_status, row.training_level, row.oversight_default) == (
         "D",
@@ -332,10 +334,10 @@ def test_sync_keeps_older_versions(
 ) -> None:
     sync_catalogue_to_db(session, shipped)
     task(raw, "nebuliser")["notes"] = "Revised wording."
-    newer = _version(tmp_path, raw, "2026.2")
+    newer = _version(tmp_path, raw, "2099.1")  # any version after the shipped one
     assert sync_catalogue_to_db(session, newer) == len(newer.tasks)
     session.commit()
-    assert _rows(session, "2026.1") == _rows(session, "2026.2") == len(shipped.tasks)
+    assert _rows(session, shipped.version) == _rows(session, "2099.1") == len(shipped.tasks)
 
 
 def test_sync_refuses_a_changed_published_version(

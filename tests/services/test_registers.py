@@ -333,8 +333,10 @@ def test_record_review_refuses_and_records_nothing(
 
 
 def test_a_review_is_recorded_once(vault: VaultSession, data: Caseload) -> None:
-    registers.record_review(vault.uow, data.reviews["a"], TODAY, "continue", True, True, False,
-                            "", TODAY)
+    # Case a's sign-off for Aisha lapsed 9 days ago: competence is not current, so the
+    # review withdraws (answering "current" is refused: test_unsafe_paths).
+    registers.record_review(vault.uow, data.reviews["a"], TODAY, "withdraw", True, False, False,
+                            "Refresher overdue", TODAY)
     with pytest.raises(ValidationError, match="already"):
         registers.record_review(vault.uow, data.reviews["a"], TODAY, "continue", True, True,
                                 False, "", TODAY)

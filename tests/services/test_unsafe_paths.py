@@ -1,8 +1,9 @@
 """Unsafe paths found when the wizard was tried with realistic cases (issue 13), each held
 shut by a test on the real services and a real (cheap-key) vault.
 
-Every test here failed on the code before its fix (see the commit that added it) and is
-marked with the hazard of docs/clinical-safety/hazard-log.yaml whose control it verifies.
+Every test here failed on the code before its fix (see the commit that added it; the step
+S1 section says how its tests failed) and is marked with the hazard of
+docs/clinical-safety/hazard-log.yaml whose control it verifies.
 The shipped flow and catalogue are used throughout, so a new flow version that reopens a
 path fails here.
 """
@@ -11,20 +12,43 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from desktop_app.models.competency import CompetencySignOff
-from desktop_app.models.delegation import CaseStatus, DelegationCase
+from desktop_app.models.delegation import CaseStatus, DelegationCase, OutcomeCode
 from desktop_app.models.mdt import SharedCareDiscussion
 from desktop_app.models.plan import FundingSplit, SupportPlan
 from desktop_app.models.review import Review
 from desktop_app.services import delegation, funding, people, registers
-from desktop_app.services.catalogue import load_catalogue
+from desktop_app.services.catalogue import (
+    NO_TASK_CODE,
+    CatalogueError,
+    default_catalogue_path,
+    load_catalogue,
+    parse_catalogue,
+)
+from desktop_app.services.delegation_context import task_options
 from desktop_app.services.errors import NotFound, ValidationError
-from desktop_app.services.flow import check_answer_types, load_flow, parse_flow
+from desktop_app.services.flow import (
+    FieldSpec,
+    FlowResult,
+    check_answer_types,
+    evaluate,
+    load_flow,
+    parse_flow,
+)
+from desktop_app.services.person_record import load_record
+from desktop_app.services.reports.delegations import delegations_report
+from desktop_app.services.reports.model import ReportQuery
 from desktop_app.services.vault import VaultSession
 from tests.support import add_provider, person_values
 
@@ -462,3 +486,566 @@ def test_training_outstanding_brings_the_expected_date_back_too(
     assert decide(vault, person_id, answers).outcome == "NOT_DELEGATED"
     [row] = registers.look_again_due(vault.uow, dt.date(2027, 1, 10))
     assert row.days_overdue == -22
+
+
+# ---------------------------------------------------------------- H-007 / H-006: who decides
+
+
+def _attorney(vault: VaultSession, person_id: str, *, registered: bool = True) -> str:
+    from desktop_app.services import contacts
+    return contacts.add_contact(vault.uow, person_id, contacts.ContactInput(
+        kind="lpa_health_welfare", name="Siobhán Example", relationship="Daughter",
+        registration_reference="LPA-999-1" if registered else None,
+        registered_on=dt.date(2020, 3, 1) if registered else None,
+        can_decide_health_welfare=registered))
+
+
+def _by_attorney(contact_id: str, **more: Any) -> dict[str, Any]:
+    return {"consent_given": True, "given_by_kind": "lpa", "contact_id": contact_id,
+            "given_by_name": "Siobhán Example", "how": "written", "explained": "The plan",
+            "capacity_in_doubt": True, "capacity_decision": "Delegation of eye drops",
+            "capacity_assessed_on": "2026-11-10", "capacity_assessor": "A Nurse",
+            "capacity_outcome": "lacks_capacity", **more}
+
+
+@pytest.mark.hazard("H-007")
+def test_consent_by_an_attorney_of_another_person_is_refused(
+        vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
+    """The service took any contact id; one belonging to someone else was recorded."""
+    other = people.create_person(vault.uow, people.PersonInput(**person_values(8))).id
+    theirs = _attorney(vault, other)
+    with pytest.raises(ValidationError, match="this person's contacts"):
+        decide(vault, person_id, delegated(provider, S6=_by_attorney(theirs)))
+    assert nothing_recorded(vault)
+    ours = _attorney(vault, person_id)
+    assert decide(vault, person_id, delegated(provider, S6=_by_attorney(ours))).outcome == \
+        "DELEGATED_EXISTING_PACKAGE"
+
+
+@pytest.mark.hazard("H-007")
+@pytest.mark.parametrize("s6, message", [
+    ({"given_by_kind": "person", "capacity_in_doubt": True,
+      "capacity_outcome": "lacks_capacity"}, "cannot be their own"),
+    ({"given_by_kind": "best_interests", "capacity_outcome": "lacks_capacity",
+      "bi_consulted": "Daughter"}, "best-interests decision needs"),
+    ({"given_by_kind": "best_interests", "capacity_outcome": "has_capacity",
+      "bi_consulted": "a", "bi_wishes_feelings": "b", "bi_options": "c",
+      "bi_least_restrictive": "d"}, "lacks capacity"),
+])
+def test_consent_by_someone_who_cannot_give_it_is_refused(
+        vault: VaultSession, person_id: str, provider: tuple[str, list[str]],
+        s6: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        decide(vault, person_id, delegated(provider, S6=s6))
+    assert nothing_recorded(vault)
+
+
+@pytest.mark.hazard("H-007")
+def test_an_unregistered_attorney_cannot_consent(vault: VaultSession, person_id: str,
+                                                 provider: tuple[str, list[str]]) -> None:
+    unregistered = _attorney(vault, person_id, registered=False)
+    with pytest.raises(ValidationError, match="registered to decide"):
+        decide(vault, person_id, delegated(provider, S6=_by_attorney(unregistered)))
+
+
+@pytest.mark.hazard("H-006")
+def test_a_worker_of_another_provider_or_no_longer_active_cannot_be_named(
+        vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
+    from desktop_app.models.provider import CareWorker
+    other_provider, other_workers = add_provider(vault.uow)
+    answers = delegated(provider)
+    answers["S7"]["worker_ids"] = [provider[1][0], other_workers[0]]
+    answers["S8"]["sign_offs"] = [sign_off(provider[1][0]), sign_off(other_workers[0])]
+    with pytest.raises(ValidationError, match="not an active worker"):
+        decide(vault, person_id, answers)
+    with vault.uow.begin() as s:
+        s.get_one(CareWorker, provider[1][1]).active = False
+    with pytest.raises(ValidationError, match="not an active worker"):
+        decide(vault, person_id, delegated(provider))
+    assert nothing_recorded(vault) and other_provider
+
+
+@pytest.mark.hazard("H-005")
+def test_a_review_cannot_call_competence_current_when_the_register_says_it_lapsed(
+        vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
+    """Signed off 20/11/2026, refresher due 20/11/2027: a review on 1 Dec 2027 answering
+    "competence current" used to let the delegation run on."""
+    case_id = decide(vault, person_id, delegated(provider)).case_id
+    with vault.uow.read() as s:
+        review_id = s.scalars(select(Review.id).where(Review.delegation_case_id == case_id)
+                              ).one()
+    late = dt.date(2027, 12, 1)
+    with pytest.raises(ValidationError, match="needed its refresher by 20/11/2027"):
+        registers.record_review(vault.uow, review_id, late, "continue", stable=True,
+                                competence_current=True, serious_incident=False, notes=None,
+                                today=late)
+    withdrawn = registers.record_review(vault.uow, review_id, late, "withdraw", stable=True,
+                                        competence_current=False, serious_incident=False,
+                                        notes="Refresher overdue", today=late)
+    assert withdrawn.flow_outcome == "WITHDRAWN"
+
+
+
+# ---------------------------------------------------------------- step S1 (items 1, 6, 8)
+#
+# Unsafe routes out of step S1 (issue 13, items 1, 6 and 8), on the newest shipped flow.
+#
+# * H-002: a task the catalogue lists as registered-nurse only (RN) must never leave the
+#   nurse. S1 "not a health need" used to record it as social care only; every route of the
+#   flow is now walked with every catalogue task to show an RN task only ever ends
+#   ``NOT_DELEGATED``, ``REFER_CHC``, waits or is refused.
+# * H-003: a plain social care need (help getting dressed) has no catalogue task. S1 used to
+#   force one, so an unrelated task code was stored; it is now recorded as a social care need
+#   with its description and no task code, and the lists and reports that show or count cases
+#   cope with it.
+# * H-004: a delegable or personal-care task has registered-nurse-only look-alikes ("twins");
+#   the catalogue now names them, with how to tell them apart, for the wizard to show.
+#
+# How these failed before the fixes: the S1 RN tests, the route enumeration and the random
+# routes ended ``SOCIAL_CARE_ONLY`` for every RN task answered "No"; the social care need
+# tests waited for a task code (``decide`` refused: no outcome yet) and the report counted
+# the case under "Other"; the look-alike tests failed on ``Catalogue.look_alikes`` and
+# ``task_options`` not existing.
+
+
+OC = OutcomeCode
+
+RN_CODES = tuple(t.code for t in CATALOGUE.tasks if t.typical_status == "RN")
+D_CODES = tuple(t.code for t in CATALOGUE.tasks if t.typical_status == "D")
+RN_OUTCOMES = {OC.NOT_DELEGATED.value, OC.REFER_CHC.value}
+DELEGATED = {OC.DELEGATED_EXISTING_PACKAGE.value, OC.DELEGATED_HEALTH_FUNDED.value,
+             OC.DELEGATED_JOINT_FUNDED.value, OC.INTERIM_WITHOUT_PREJUDICE.value}
+ABSENT = object()  # an answer not given at all (S1 answers saved before 2026.2)
+NEED = "Help getting dressed each morning; she cannot manage buttons or tights."
+
+# Every later step answered on the way to a delegation inside the existing package.
+LATER: Answers = {
+    "S2": {"chc_checklist_positive": False, "checklist_date": "2026-01-05"},
+    "S3": {"needs_clinical_judgement": False},
+    "S4": {"stable": True, "what_is_delegated": "The task as charted.",
+           "what_is_not_delegated": "Changing anything.", "frequency": "Daily.",
+           "do_thresholds": "Do it as charted.", "call_nurse_thresholds": "Anything odd."},
+    "S5": {"incidental_or_ancillary": True},
+    "S6": {"consent_given": True, "given_by_kind": "person", "given_by_name": "Edith",
+           "how": "verbal", "explained": "What the care worker will do."},
+    "S7": {"provider_accepts": True, "provider_id": "provider-1", "worker_ids": ["w-1"],
+           "insurance_confirmed": True},
+    "S8": {"all_signed_off": True, "sign_offs": [{"worker_id": "w-1"}],
+           "oversight_service": "community_health", "oversight_organisation": "LPT"},
+    "S9": {"fits_existing_calls": True},
+    "S10": {"met_on": "2026-01-20", "attendees": ["nurse", "social worker"],
+            "consensus": True},
+}
+S9F_ALL = {"method": "health_only_call", "inputs": {"minutes": 30}, "icb_share": "all"}
+S9F_PART = {"method": "split_by_minutes", "inputs": {"health": 15, "council": 15},
+            "icb_share": "part"}
+# Each way the later steps can go: all yes, and each step's other answer.
+LATER_VARIANTS: dict[str, dict[str, dict[str, Any] | None]] = {
+    "all yes": {},
+    "S2 positive": {"S2": {"chc_checklist_positive": True}},
+    "S2 unanswered": {"S2": None},
+    "S3 judgement": {"S3": {"needs_clinical_judgement": True, "no_reason": "Dose chosen."}},
+    "S3 unanswered": {"S3": None},
+    "S4 not stable": {"S4": {"stable": False, "no_reason": "Changing.",
+                             "reconsider_on": "2026-04-01"}},
+    "S5 not lawful": {"S5": {"incidental_or_ancillary": False, "no_reason": "Not a council's."}},
+    "S6 declined": {"S6": {"consent_given": False, "no_reason": "Wants the nurse."}},
+    "S7 no provider": {"S7": {"provider_accepts": False, "no_reason": "None nearby."}},
+    "S8 not signed off": {"S8": {"all_signed_off": False, "no_reason": "Not assessed.",
+                                 "reconsider_on": "2026-03-01"}},
+    "S9 no, NHS funds all": {"S9": {"fits_existing_calls": False}, "S9F": S9F_ALL},
+    "S9 no, joint": {"S9": {"fits_existing_calls": False}, "S9F": S9F_PART},
+    "S5 no, S9F all": {"S5": {"incidental_or_ancillary": False, "no_reason": "Health's."},
+                       "S9": {"fits_existing_calls": False}, "S9F": S9F_ALL},
+    "S10 funding dispute": {"S10": {"consensus": False, "disagreement_about": "funding",
+                                    "question_for_discussion": "Who funds?",
+                                    "interim_funder": "icb", "dispute_reference": "M-1"}},
+    "S10 delegation dispute": {"S10": {"consensus": False, "disagreement_about": "delegation",
+                                       "question_for_discussion": "Is it safe?",
+                                       "interim_funder": "icb"}},
+}
+
+
+def s1_for_task(code: str, health: bool, social_care_need: object = False,
+                reason: str | None = "Personal care really.") -> dict[str, Any]:
+    """S1 as the page writes it for a catalogue task (or as 2026.1 wrote it: ABSENT)."""
+    s1: dict[str, Any] = {"task_code": code, "referred_by": "District nurse",
+                          "is_health_need": health}
+    if social_care_need is not ABSENT:
+        s1["social_care_need"] = social_care_need
+    if reason is not None:
+        s1["no_reason"] = reason
+    return s1
+
+
+def s1_social_care_need(description: str | None = NEED,
+                        referred_by: str | None = "Social worker") -> dict[str, Any]:
+    """S1 as the page writes it for a social care need: no task code at all."""
+    s1: dict[str, Any] = {"is_health_need": False, "social_care_need": True}
+    if description is not None:
+        s1["no_reason"] = description
+    if referred_by is not None:
+        s1["referred_by"] = referred_by
+    return s1
+
+
+def with_later(s1: Mapping[str, Any], variant: str) -> Answers:
+    answers: Answers = {"S1": dict(s1), **copy.deepcopy(LATER)}
+    for step, values in LATER_VARIANTS[variant].items():
+        if values is None:
+            answers.pop(step, None)
+        else:
+            answers[step] = copy.deepcopy(values)
+    return answers
+
+
+def run(answers: Answers, facts: Mapping[str, Any] | None = None) -> FlowResult:
+    """Evaluate with the facts the app itself derives (``delegation.facts_for``)."""
+    used = delegation.facts_for(answers, CATALOGUE) if facts is None else facts
+    return evaluate(FLOW, answers, used)
+
+
+def test_the_newest_flow_is_the_one_checked() -> None:
+    assert FLOW.version == "2026.2-reconstructed"
+    assert "social_care_need" in FLOW.step("S1").fields
+
+
+# ---------------------------------------------------------------- H-002: RN never leaves
+
+
+@pytest.mark.hazard("H-002")
+@pytest.mark.parametrize("code", RN_CODES)
+def test_an_rn_task_answered_not_a_health_need_is_refused_at_s1(code: str) -> None:
+    result = run({"S1": s1_for_task(code, health=False)})
+    assert result.outcome is None and not result.decided, result
+    assert (result.next_step, result.path, result.missing) == ("S1", ("S1",), ())
+    assert result.error is not None
+    assert "registered-nurse only" in result.error
+    assert "stays with a registered nurse" in result.error
+    assert "social care need" in result.error  # says what to choose instead
+
+
+@pytest.mark.hazard("H-002")
+@pytest.mark.parametrize("code", ["syringe_driver", "iv_drugs", "complex_wound_dressing"])
+def test_an_rn_task_answered_no_before_2026_2_waits_at_s1(code: str) -> None:
+    # A draft saved by the 2026.1 page has no social_care_need answer: it must not decide.
+    result = run({"S1": s1_for_task(code, health=False, social_care_need=ABSENT)})
+    assert result.outcome is None and result.next_step == "S1"
+    assert result.missing or result.error
+
+
+@pytest.mark.hazard("H-002")
+@pytest.mark.parametrize("code", ["syringe_driver", "iv_drugs"])
+def test_the_nurse_corrects_the_answer_and_s2_then_s3_keep_the_task(code: str) -> None:
+    s1 = s1_for_task(code, health=True)
+    assert run(with_later(s1, "all yes")).outcome == OC.NOT_DELEGATED
+    assert run(with_later(s1, "S2 positive")).outcome == OC.REFER_CHC
+    assert run(with_later(s1, "all yes")).path == ("S1", "S2", "S3")
+
+
+@pytest.mark.hazard("H-002")
+@pytest.mark.parametrize("code", ["eye_drops", "medication_prompt"])
+def test_a_delegable_or_personal_care_task_can_still_be_a_social_care_need(code: str) -> None:
+    result = run({"S1": s1_for_task(code, health=False)})
+    assert result.outcome == OC.SOCIAL_CARE_ONLY and result.path == ("S1",)
+
+
+def _s1_shapes(code: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    for health, scn, reason in itertools.product(
+            (True, False), (False, ABSENT), ("Personal care really.", None)):
+        label = f"health={health} scn={'absent' if scn is ABSENT else scn} reason={reason}"
+        yield label, s1_for_task(code, health, scn, reason)
+
+
+@pytest.mark.hazard("H-002")
+def test_every_route_keeps_every_rn_task_with_the_nurse() -> None:
+    """Every catalogue task x every S1 answer the page (or a 2026.1 draft) can give x every
+    way the later steps go, with the catalogue's facts and with none (a task the context
+    does not know): an RN task ends NOT_DELEGATED or REFER_CHC, or is not decided."""
+    seen_outcomes: set[str] = set()
+    checked = 0
+    for task in CATALOGUE.tasks:
+        for (label, s1), variant in itertools.product(_s1_shapes(task.code), LATER_VARIANTS):
+            answers = with_later(s1, variant)
+            where = f"{task.code} {label} {variant}"
+            result = run(answers)
+            checked += 1
+            if result.outcome:
+                seen_outcomes.add(result.outcome)
+            if task.typical_status == "RN":
+                assert result.outcome is None or result.outcome in RN_OUTCOMES, where
+                assert set(result.path) <= {"S1", "S2", "S3"}, where
+            if result.outcome in DELEGATED:
+                assert task.typical_status == "D", where
+            unknown = run(answers, facts={})
+            assert unknown.outcome in (None, OC.REFER_CHC.value), f"no facts: {where}"
+    # The walk really reached the outcomes it is guarding against (for D and PC tasks).
+    assert {OC.SOCIAL_CARE_ONLY.value, OC.DELEGATED_EXISTING_PACKAGE.value,
+            OC.NOT_DELEGATED.value, OC.REFER_CHC.value} <= seen_outcomes
+    assert checked == len(CATALOGUE.tasks) * 8 * len(LATER_VARIANTS)
+
+
+def _value(spec: FieldSpec) -> st.SearchStrategy[Any]:
+    strategies: dict[str, st.SearchStrategy[Any]] = {
+        "bool": st.booleans(),
+        "choice": st.sampled_from(spec.choices) if spec.choices else st.just(""),
+        "text": st.text(max_size=5),
+        "date": st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)).map(dt.date.isoformat),
+        "list": st.lists(st.text(min_size=1, max_size=4), min_size=1, max_size=3),
+        "object": st.dictionaries(st.text(max_size=3), st.integers(0, 600),
+                                  min_size=1, max_size=2),
+        "pence": st.integers(0, 100_000),
+    }
+    return strategies.get(spec.type, st.none())
+
+
+def _step_answers(sid: str) -> st.SearchStrategy[dict[str, Any]]:
+    fields = FLOW.step(sid).fields
+    return st.fixed_dictionaries({}, optional={n: _value(s) for n, s in fields.items()})
+
+
+RANDOM_ANSWERS = st.fixed_dictionaries({}, optional={
+    sid: _step_answers(sid) for sid in FLOW.steps if sid != FLOW.review_start})
+
+
+@pytest.mark.hazard("H-002")
+@settings(max_examples=300, deadline=None)
+@given(RANDOM_ANSWERS, st.sampled_from(RN_CODES), st.sampled_from(sorted(LATER_VARIANTS)))
+def test_random_answers_never_take_an_rn_task_from_the_nurse(
+        random: Answers, code: str, variant: str) -> None:
+    answers = with_later(s1_for_task(code, health=True), variant)
+    for sid, values in random.items():
+        answers.setdefault(sid, {}).update(values)
+    # S1 as the app can hold it: this task chosen, so never "no task: a social care need"
+    # (that mix is refused by decide(); see the test below).
+    answers["S1"]["task_code"] = code
+    if answers["S1"].get("social_care_need"):
+        answers["S1"]["social_care_need"] = False
+    result = run(answers)
+    assert result.outcome is None or result.outcome in RN_OUTCOMES, (answers, result)
+
+
+@pytest.mark.hazard("H-002")
+@pytest.mark.parametrize("code", ["syringe_driver", "urinary_catheter_insertion"])
+def test_decide_refuses_an_rn_task_marked_as_a_social_care_need(
+        vault: VaultSession, person_id: str, code: str) -> None:
+    # S1 answers no page writes (a task chosen AND "no task: a social care need"): the flow
+    # cannot see the task code is present without waiting for it on a real social care
+    # need, so the code's own guard in decide() is the control here.
+    answers: Answers = {"S1": {**s1_social_care_need(), "task_code": code}}
+    case_id = delegation.save_draft(vault.uow, person_id, None, answers, "S1", FLOW, CATALOGUE)
+    with pytest.raises(ValidationError, match="registered-nurse only"):
+        delegation.decide(vault.uow, case_id, answers, FLOW, CATALOGUE, "A Nurse", TODAY)
+    with vault.uow.read() as session:
+        assert session.get_one(DelegationCase, case_id).outcome_code is None
+
+
+@pytest.mark.hazard("H-002")
+def test_decide_records_nothing_for_an_rn_task_answered_no(vault: VaultSession,
+                                                          person_id: str) -> None:
+    answers: Answers = {"S1": s1_for_task("syringe_driver", health=False)}
+    case_id = delegation.save_draft(vault.uow, person_id, None, answers, "S1", FLOW, CATALOGUE)
+    with pytest.raises(ValidationError):
+        delegation.decide(vault.uow, case_id, answers, FLOW, CATALOGUE, "A Nurse", TODAY)
+    with vault.uow.read() as session:
+        case = session.get_one(DelegationCase, case_id)
+        assert (case.status, case.outcome_code) == ("draft", None)
+
+
+# ---------------------------------------------------------------- H-003: no task at all
+
+
+@pytest.mark.hazard("H-003")
+def test_a_social_care_need_without_a_task_is_social_care_only() -> None:
+    answers: Answers = {"S1": s1_social_care_need()}
+    assert delegation.facts_for(answers, CATALOGUE) == {}
+    result = run(answers)
+    assert (result.outcome, result.path, result.error) == (OC.SOCIAL_CARE_ONLY, ("S1",), None)
+    assert any("not a healthcare task" in reason for reason in result.reasons)
+
+
+@pytest.mark.hazard("H-003")
+@pytest.mark.parametrize("variant", sorted(LATER_VARIANTS))
+def test_later_answers_cannot_turn_a_social_care_need_into_anything_else(variant: str) -> None:
+    result = run(with_later(s1_social_care_need(), variant))
+    assert (result.outcome, result.path) == (OC.SOCIAL_CARE_ONLY, ("S1",))
+
+
+@pytest.mark.hazard("H-003")
+@pytest.mark.parametrize(("s1", "missing"), [
+    (s1_social_care_need(description=None), ("S1.no_reason",)),
+    (s1_social_care_need(referred_by=None), ("S1.referred_by",)),
+])
+def test_a_social_care_need_waits_for_its_description_and_referrer(
+        s1: dict[str, Any], missing: tuple[str, ...]) -> None:
+    result = run({"S1": s1})
+    assert (result.outcome, result.next_step, result.missing) == (None, "S1", missing)
+
+
+@pytest.mark.hazard("H-003")
+def test_the_no_task_code_is_one_the_catalogue_refuses_as_a_task() -> None:
+    raw = json.loads(default_catalogue_path().read_text(encoding="utf-8"))
+    raw["tasks"][0]["code"] = NO_TASK_CODE
+    with pytest.raises(CatalogueError, match="code"):
+        parse_catalogue(raw)
+    assert NO_TASK_CODE not in CATALOGUE.codes
+
+
+def _decide_social_care_need(vault: VaultSession, person_id: str) -> str:
+    answers: Answers = {"S1": s1_social_care_need()}
+    case_id = delegation.save_draft(vault.uow, person_id, None, answers, "OUTCOME", FLOW,
+                                    CATALOGUE)
+    decision = delegation.decide(vault.uow, case_id, answers, FLOW, CATALOGUE, "A Nurse", TODAY)
+    assert decision.outcome == OC.SOCIAL_CARE_ONLY and decision.plan_version is None
+    return case_id
+
+
+@pytest.mark.hazard("H-003")
+def test_a_social_care_need_is_recorded_truthfully(vault: VaultSession,
+                                                   person_id: str) -> None:
+    case_id = _decide_social_care_need(vault, person_id)
+    with vault.uow.read() as session:
+        case = session.get_one(DelegationCase, case_id)
+        assert case.task_code == NO_TASK_CODE  # no catalogue task stored
+        assert (case.outcome_code, case.status) == ("SOCIAL_CARE_ONLY", "decided")
+        assert case.answers["S1"]["no_reason"] == NEED
+        assert case.answers["S1"]["social_care_need"] is True
+        assert "task_code" not in case.answers["S1"]
+        assert NEED in case.outcome_reasons
+        assert case.referred_by == "Social worker"
+
+
+@pytest.mark.hazard("H-003")
+def test_lists_cope_with_a_case_that_has_no_task(vault: VaultSession, person_id: str) -> None:
+    draft_id = delegation.save_draft(vault.uow, person_id, None,
+                                     {"S1": s1_social_care_need()}, "S1", FLOW, CATALOGUE)
+    [draft] = delegation.drafts(vault.uow)
+    assert (draft.case_id, draft.task_code, draft.task_name) == (draft_id, NO_TASK_CODE, "")
+    delegation.discard_draft(vault.uow, draft_id)
+    case_id = _decide_social_care_need(vault, person_id)
+    [row] = load_record(vault.uow, person_id).delegations
+    assert (row.id, row.task_code, row.task_name, row.outcome_code) == (
+        case_id, NO_TASK_CODE, "", "SOCIAL_CARE_ONLY")
+
+
+@pytest.mark.hazard("H-003")
+def test_reports_count_a_social_care_need_apart_from_the_task_groups(
+        vault: VaultSession, person_id: str) -> None:
+    _decide_social_care_need(vault, person_id)
+    report = delegations_report(vault.uow, ReportQuery(dt.date(2026, 11, 1), TODAY),
+                                today=TODAY)
+    outcomes, categories = report.sections
+    by_outcome = {row[0].text: [c.text for c in row[1:]] for row in outcomes.rows}
+    by_category = {row[0].text: [c.text for c in row[1:]] for row in categories.rows}
+    assert by_outcome["A social care need: nothing to delegate"] == ["1", "1"]
+    assert by_category["Other"] == ["0", "0"]  # not a healthcare task of any group
+    assert by_category["No healthcare task: a social care need"] == ["1", "1"]
+    assert by_category["Total"] == by_outcome["Total"] == ["1", "1"]
+
+
+# ---------------------------------------------------------------- H-004: look-alikes
+
+REQUIRED_TWINS = [
+    ("dry_dressing_replacement", "complex_wound_dressing"),
+    ("dry_dressing_replacement", "wound_assessment"),
+    ("insulin_prefilled_pen", "medication_dose_adjustment"),
+    ("blood_glucose_finger_prick", "medication_dose_adjustment"),
+    ("peg_feed", "nasogastric_tube"),
+    ("peg_medicines", "nasogastric_tube"),
+    *[(bag, rn) for bag in ("catheter_bag_emptying", "catheter_bag_change", "catheter_specimen")
+      for rn in ("urinary_catheter_insertion", "urinary_catheter_removal", "catheter_washout")],
+    ("topical_cream_intact_skin", "complex_wound_dressing"),
+    ("skin_integrity_check", "wound_assessment"),
+    ("oral_medicines_from_packs", "medication_dose_adjustment"),
+]
+
+
+@pytest.mark.hazard("H-004")
+@pytest.mark.parametrize(("task", "twin"), REQUIRED_TWINS)
+def test_the_catalogue_names_the_rn_twin_and_how_to_tell(task: str, twin: str) -> None:
+    found = [pair for pair in CATALOGUE.look_alikes_of(task) if twin in pair.twins]
+    assert len(found) == 1, (task, twin)
+    assert CATALOGUE.get(twin).typical_status == "RN"
+    assert CATALOGUE.get(task).typical_status in ("D", "PC")
+    assert len(found[0].how_to_tell.strip()) > 40
+
+
+@pytest.mark.hazard("H-004")
+def test_look_alikes_are_a_new_published_catalogue_version() -> None:
+    assert CATALOGUE.version == "2026.2"
+    assert CATALOGUE.look_alikes_of("eye_drops") == ()
+    assert CATALOGUE.look_alikes_of("syringe_driver") == ()
+
+
+def _raw() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(default_catalogue_path().read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.mark.hazard("H-004")
+@pytest.mark.parametrize(("change", "words"), [
+    ({"task": "levitation"}, "unknown task 'levitation'"),
+    ({"twins": ["levitation"]}, "unknown task 'levitation'"),
+    ({"twins": ["wound_assessment", "eye_drops"]}, "'eye_drops' is not registered-nurse only"),
+    ({"task": "syringe_driver"}, "'syringe_driver' is registered-nurse only"),
+    ({"twins": []}, "twins"),
+    ({"twins": "wound_assessment"}, "twins"),
+    ({"twins": ["wound_assessment", "wound_assessment"]}, "more than once"),
+    ({"how_to_tell": " "}, "how_to_tell"),
+    ({"how_to_tell": None}, "how_to_tell"),
+])
+def test_a_wrong_look_alike_is_refused(change: dict[str, Any], words: str) -> None:
+    raw = _raw()
+    raw["look_alikes"][0].update(change)
+    with pytest.raises(CatalogueError, match="look_alikes") as info:
+        parse_catalogue(raw)
+    assert words in str(info.value)
+
+
+@pytest.mark.hazard("H-004")
+def test_look_alikes_must_be_a_list_and_a_pair_appears_once() -> None:
+    raw = _raw()
+    raw["look_alikes"] = {"task": "peg_feed"}
+    with pytest.raises(CatalogueError, match="look_alikes"):
+        parse_catalogue(raw)
+    raw = _raw()
+    raw["look_alikes"].append(copy.deepcopy(raw["look_alikes"][0]))
+    with pytest.raises(CatalogueError, match="more than once"):
+        parse_catalogue(raw)
+
+
+def test_a_catalogue_without_look_alikes_still_loads(tmp_path: Path) -> None:
+    raw = _raw()
+    del raw["look_alikes"]
+    assert parse_catalogue(raw).look_alikes == ()
+
+
+@pytest.mark.hazard("H-004")
+def test_the_wizard_is_offered_each_tasks_twins_by_name() -> None:
+    options = {option.code: option for option in task_options(CATALOGUE)}
+    assert tuple(options) == CATALOGUE.codes
+    dressing = options["dry_dressing_replacement"]
+    [warning] = dressing.look_alikes
+    assert warning.twin_codes == ("complex_wound_dressing", "wound_assessment")
+    assert warning.twin_names == (CATALOGUE.get("complex_wound_dressing").name,
+                                  CATALOGUE.get("wound_assessment").name)
+    assert warning.how_to_tell == CATALOGUE.look_alikes_of(dressing.code)[0].how_to_tell
+    assert options["eye_drops"].look_alikes == ()
+    assert options["syringe_driver"].look_alikes == ()
+    assert options["insulin_prefilled_pen"].look_alikes[0].twin_codes == (
+        "medication_dose_adjustment",)
+
+
+@pytest.mark.hazard("H-004")
+def test_the_wizard_context_carries_the_twins(vault: VaultSession, person_id: str) -> None:
+    context = delegation.wizard_context(vault.uow, person_id, CATALOGUE)
+    task = context.task("insulin_prefilled_pen")
+    assert task is not None and task.look_alikes
+    assert context.tasks == task_options(CATALOGUE)
+
+
+def test_nothing_here_needs_a_task_row_for_an_empty_code(vault: VaultSession) -> None:
+    # The vault's task_type copy has no row with an empty code (so names fall back to "").
+    from desktop_app.models.task_type import TaskType
+    with vault.uow.read() as session:
+        assert session.scalars(select(TaskType).where(TaskType.code == NO_TASK_CODE)).all() == []

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from desktop_app.models.delegation import DelegationCase, OutcomeCode
 from desktop_app.models.person import Person
+from desktop_app.services.catalogue import NO_TASK_CODE
 from desktop_app.services.outcomes import describe
 from desktop_app.services.reports.base import (
     build_report,
@@ -39,6 +40,8 @@ NOTES = (
     "Task category: Skills for Care's activity group of the task in the catalogue version "
     "the decision was made under.",
 )
+# A social care need recorded with no healthcare task (S1) is in no activity group.
+NO_TASK = ("no_task", "No healthcare task: a social care need")
 
 
 def outcome_title(code: str) -> str:
@@ -70,16 +73,21 @@ def delegations_report(uow: UnitOfWork, query: ReportQuery, *, today: dt.date | 
         categories = task_categories_of(session)
         for month_text, code, version, outcome, number in session.execute(stmt):
             by_outcome[(str(outcome), month_text)] += number
-            by_category[(category_of(categories, code, version), month_text)] += number
+            category = (NO_TASK[0] if code == NO_TASK_CODE
+                        else category_of(categories, code, version))
+            by_category[(category, month_text)] += number
     months = months_in(query.period_start, query.period_end)
     known = [code.value for code in OutcomeCode]
     unknown = sorted({key for key, _ in by_outcome} - set(known))
     outcomes = [(code, outcome_title(code)) for code in (*known, *unknown)]
+    groups = list(category_labels().items())
+    if any(key == NO_TASK[0] for key, _ in by_category):
+        groups.append(NO_TASK)
     sections = [
         over_time("By outcome", "Outcome", outcomes, months, by_outcome,
                   "Delegation decisions by outcome", "Decisions"),
-        over_time("By task category", "Task category", list(category_labels().items()),
-                  months, by_category, "Delegation decisions by task category", "Decisions"),
+        over_time("By task category", "Task category", groups, months, by_category,
+                  "Delegation decisions by task category", "Decisions"),
     ]
     as_at = query.as_at(today or dt.date.today())
     return build_report(ReportKind.DELEGATIONS, TITLE, query, as_at, produced_at, author,

@@ -278,7 +278,13 @@ class ReviewsDueWidget(RegisterWidget):
     def _on_review_dialog_review_entered(self, answers: ReviewAnswers) -> None:
         record = self._record
         assert record is not None  # the dialog only opens when recording is allowed
-        self._run(lambda: record(answers), self._on_review_recorded)
+        self._run(lambda: record(answers), self._on_review_recorded, self._on_record_failed)
+
+    def _on_record_failed(self, error: Any) -> None:
+        """The service refused (e.g. the register shows a lapsed sign-off): say why in the
+        dialog, which stays open with everything typed."""
+        if self.review_dialog is not None:
+            self.review_dialog.error_label.setText(str(getattr(error, "message", error)))
 
     def _on_review_recorded(self, result: Any) -> None:
         if self.review_dialog is not None:

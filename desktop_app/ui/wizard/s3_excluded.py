@@ -2,14 +2,15 @@
 
 The catalogue decides the first half: a task it lists as registered-nurse only is never
 delegated, so the page says so plainly and the flow ends at the outcome. Otherwise the
-MDT answers whether this task, for this person, needs a clinical judgement each time.
+MDT answers whether this task, for this person, needs a clinical judgement each time, and
+a task with a registered-nurse-only look-alike shows it again, with how to tell (H-004).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QCoreApplication, QSize, Qt
 from PySide6.QtGui import QResizeEvent, QTextDocumentFragment
 from PySide6.QtWidgets import QLabel
 
@@ -74,6 +75,20 @@ class Notice(QLabel):
         self.setAccessibleDescription(QTextDocumentFragment.fromHtml(html).toPlainText())
 
 
+def twins_html(task: TaskOption) -> str:
+    """A warning naming ``task``'s registered-nurse-only look-alikes and how to tell them
+    apart (S1 and S3 show it); empty when the task has none."""
+    lines = []
+    for pair in task.look_alikes:
+        names = [f"<b>{escape_text(name)}</b>" for name in pair.twin_names]
+        named = names[0] if len(names) == 1 else (
+            ", ".join(names[:-1]) + QCoreApplication.translate("LookAlike", " or ") + names[-1])
+        lines.append(QCoreApplication.translate(
+            "LookAlike", "Check that this is not %s: that is registered nurse only. How to "
+            "tell: %s") % (named, escape_text(pair.how_to_tell)))
+    return "<br>".join(lines)
+
+
 class ExcludedTaskPage(StepPage):
     """Shows the chosen task's catalogue status; asks about clinical judgement if needed."""
 
@@ -83,12 +98,15 @@ class ExcludedTaskPage(StepPage):
         super().__init__(context, step)
         self._asking = True  # False for a registered-nurse-only task: nothing to ask
         self.status = Notice(self.tr("Catalogue status of the task"))
+        self.twins = Notice(self.tr("Registered-nurse-only look-alike"), "warning")
         self.judgement = YesNo(self.label("needs_clinical_judgement"),
                                self.tr("&Yes, it needs a clinical judgement each time"),
                                self.tr("N&o, it is done the same way each time"))
         self.reason = Para(self.label("no_reason"),
                            self.tr("e.g. the dose is chosen from a reading each time"))
         self.form.addRow(self.status)
+        self.form.addRow(self.twins)
+        self.form.setRowVisible(self.twins, False)
         self.form.addRow(self.tr("Clinical judgement?"), self.judgement)
         self.form.addRow(self.tr("&What judgement is needed:"), self.reason)
         self.judgement.changed.connect(self._on_judgement_changed)
@@ -107,6 +125,9 @@ class ExcludedTaskPage(StepPage):
                               "stop" if registered_nurse_only else "info")
         for widget in (self.judgement, self.reason):
             self.form.setRowVisible(widget, not registered_nurse_only)
+        warning = twins_html(task) if task is not None else ""
+        self.twins.set_message(warning)
+        self.form.setRowVisible(self.twins, bool(warning))
 
     def _status_html(self, task: TaskOption | None) -> str:
         if task is None:
