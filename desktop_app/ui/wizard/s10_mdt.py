@@ -187,7 +187,7 @@ class MdtPage(StepPage):
             label.setBuddy(self.interim_funder)
         self.form.addRow(self.tr("Dis&pute reference:"), self.dispute_reference)
         self.interim_weekly = Line(self.label("interim_weekly_pence"),
-                                   self.tr("£ a week, e.g. 0.00 or 84.00"))
+                                   self.tr("e.g. 84.00"))
         self.interim_weekly.setMaximumWidth(self.fontMetrics().horizontalAdvance("0") * 16)
         self.interim_from = DateField(self.label("interim_from"))
         self.interim_from.setMaximumWidth(self.interim_from.sizeHint().width() + 40)
@@ -202,7 +202,10 @@ class MdtPage(StepPage):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.care_starts_on)
         row.addWidget(self.starts_note, 1)
-        self.form.addRow(self.tr("Care &starts on:"), starts)
+        after_consensus = self.form.getWidgetPosition(self.consensus)[0] + 1
+        self.form.insertRow(after_consensus, self.tr("Care &starts on:"), starts)
+        QWidget.setTabOrder(self.consensus.no, self.care_starts_on)
+        QWidget.setTabOrder(self.care_starts_on, self.about)
         label = self.form.labelForField(starts)
         if isinstance(label, QLabel):
             label.setBuddy(self.care_starts_on)
@@ -296,6 +299,18 @@ class MdtPage(StepPage):
         if self.consensus.value() is False and self.about.value() == "delegation":
             return self._interim_problem()
         return self._start_problem()
+
+    def validatePage(self) -> bool:  # noqa: N802 (Qt's name)
+        # The interim amount's own words come before the flow's "answer: …" list, which
+        # would not say that a typed amount was not understood.
+        problem = (self._interim_problem() if self.consensus.value() is False
+                   and self.about.value() == "delegation" else None)
+        if problem is None:
+            return super().validatePage()
+        self.delegation_wizard().store(self.step.id, self.answers())
+        self.message.setText(problem)
+        self.message.show()
+        return False
 
     def _interim_problem(self) -> str | None:
         if self.interim_weekly.value() and self._interim_pence() is None:

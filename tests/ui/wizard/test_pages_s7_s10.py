@@ -665,3 +665,68 @@ def test_a_draft_resumes_at_s10_through_every_page_with_the_answers_unchanged(qt
     assert s9f["inputs"]["icb_basis_points"] == 6250
     assert (s9f["inputs"]["icb_pence_per_week"], s9f["inputs"]["council_pence_per_week"]) == \
         (5250, 3150)
+
+
+@pytest.mark.hazard("H-012")
+def test_s10_a_dispute_about_whether_to_delegate_asks_what_health_pays_meanwhile(qtbot) -> None:
+    wizard, page = _s10(qtbot)
+    set_date(page.met_on, dt.date(2026, 11, 20))
+    add_attendee(qtbot, page, "District nurse", "LPT", "Jo Smith")
+    add_attendee(qtbot, page, "Social worker", "Leicester City Council", "Ravi Shah")
+    qtbot.mouseClick(page.consensus.no, LEFT)
+    choose(page.about, "delegation")
+    assert "nursing team keeps the task" in page.not_disrupted.text()
+    assert page.interim_weekly.isEnabled() and not page.care_starts_on.isEnabled()
+    qtbot.keyClicks(page.question, "Is the person stable enough?")
+    qtbot.keyClicks(page.interim_weekly, "twelve pounds")
+    press_next(qtbot, wizard)
+    assert wizard.currentId() == PAGE_IDS["S10"]
+    assert "enter an amount in pounds" in shown_problem(page)
+    assert page.interim_weekly.text() == "twelve pounds"  # kept as typed
+    page.interim_weekly.clear()
+    qtbot.keyClicks(page.interim_weekly, "42.50")
+    set_date(page.interim_from, dt.date(2026, 11, 20))
+    press_next(qtbot, wizard)
+    assert wizard.currentId() == OUTCOME_PAGE_ID
+    assert wizard.evaluate().outcome == "ESCALATED_SHARED_CARE"
+    assert (wizard.answers["S10"]["interim_weekly_pence"],
+            wizard.answers["S10"]["interim_from"]) == (4250, "2026-11-20")
+
+
+@pytest.mark.hazard("H-010")
+def test_s10_offers_the_funding_start_and_refuses_a_start_before_the_mdt(qtbot) -> None:
+    wizard, page = _s10(qtbot)
+    assert page.care_starts_on.value() == "2026-12-01"  # from the funding page
+    set_date(page.met_on, dt.date(2026, 12, 3))
+    add_attendee(qtbot, page, "District nurse", "LPT", "Jo Smith")
+    add_attendee(qtbot, page, "Social worker", "Leicester City Council", "Ravi Shah")
+    qtbot.mouseClick(page.consensus.yes, LEFT)
+    press_next(qtbot, wizard)
+    assert wizard.currentId() == PAGE_IDS["S10"]
+    assert "cannot start before the MDT" in shown_problem(page)
+    set_date(page.care_starts_on, dt.date(2026, 12, 7))
+    press_next(qtbot, wizard)
+    assert wizard.currentId() == OUTCOME_PAGE_ID
+    assert wizard.answers["S10"]["care_starts_on"] == "2026-12-07"
+
+
+@pytest.mark.hazard("H-005")
+def test_s8_refuses_a_sign_off_whose_refresher_has_fallen_due(qtbot) -> None:
+    wizard, page = _s8(qtbot)
+    long_ago = dt.date.today() - dt.timedelta(days=3 * 365)
+    for row in page.rows:
+        set_date(row.signed_off, long_ago)
+        qtbot.keyClicks(row.trainer, "Tia Trainer")
+        qtbot.keyClicks(row.assessor, "Ade Assessor")
+    page.phone_in_hours.setText("0116 000 0001")
+    page.phone_out_of_hours.setText("111")
+    qtbot.mouseClick(page.all_signed_off.yes, LEFT)
+    press_next(qtbot, wizard)
+    assert wizard.currentId() == PAGE_IDS["S8"]
+    assert "no longer current" in shown_problem(page)
+    assert page.rows[0].refresher.text().endswith(": overdue")
+    recent = dt.date.today() - dt.timedelta(days=10)
+    for row in page.rows:
+        set_date(row.signed_off, recent)
+    press_next(qtbot, wizard)
+    assert wizard.currentId() != PAGE_IDS["S8"]
