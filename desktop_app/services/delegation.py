@@ -220,7 +220,10 @@ def decide(uow: UnitOfWork, case_id: str, answers: Answers, flow: Flow, catalogu
                               "that needs answering.")
     check_outcome_safe(result.outcome, answers, catalogue)
     if "S9" in result.path:  # S8 answered "all signed off": every sign-off must hold today
+        # Recording sign-offs is a nurse's or team lead's (H-026), as in the register.
+        require(uow, Permission.MANAGE_COMPETENCY)
         check_sign_offs(answers, catalogue, today)
+        check_oversight(answers)
     starts = care_starts_on(answers, today) if describe(result.outcome).delegated else None
     with uow.begin() as session:
         case = session.get(DelegationCase, case_id)
@@ -384,6 +387,21 @@ def check_workers(session: Session, s7: Mapping[str, Any]) -> None:
                                   field="S7.worker_ids")
 
 
+def check_oversight(answers: Answers) -> None:
+    """Clinical oversight names its service and organisation and the numbers a care worker
+    calls in and out of hours (hazard H-022); the S8 page asks the same."""
+    s8 = answers.get("S8", {})
+    missing = [what for key, what in (
+        ("oversight_service", "the oversight service"),
+        ("oversight_organisation", "the organisation"),
+        ("oversight_phone_in_hours", "the phone number in hours"),
+        ("oversight_phone_out_of_hours", "the phone number out of hours"))
+        if not str(s8.get(key) or "").strip()]
+    if missing:
+        raise ValidationError("Clinical oversight (S8): enter " + ", ".join(missing) + ".",
+                              field="S8.oversight_phone_in_hours")
+
+
 def care_starts_on(answers: Answers, today: dt.date) -> dt.date:
     """The day the delegated care starts, from which the review clock runs (hazard H-010):
     the date given on S10, else the extra care's start on S9F, else the decision day."""
@@ -508,8 +526,8 @@ def _record_competence(session: Session, case: DelegationCase, answers: Answers,
         else "gp_practice",
         organisation_name=s8.get("oversight_organisation") or "",
         named_clinician=s8.get("oversight_clinician"),
-        phone_in_hours=s8.get("oversight_phone_in_hours") or "",
-        phone_out_of_hours=s8.get("oversight_phone_out_of_hours") or "111",
+        phone_in_hours=s8["oversight_phone_in_hours"],
+        phone_out_of_hours=s8["oversight_phone_out_of_hours"],
         proposed_automatically=bool(s8.get("oversight_proposed_automatically", False))))
 
 
@@ -600,7 +618,10 @@ def plan_without(session: Session, case: DelegationCase, effective_from: dt.date
     carried_tasks, carried_funding = _carried_forward(session, case, same_task=True)
     # Versions take effect in order: a withdrawal recorded late never predates the newest.
     effective_from = max(effective_from, latest.effective_from)
-    plan = SupportPlan(person_id=case.person_id, delegation_case_id=case.id,
+    # The version belongs to a delegation still on it (its consent, oversight and reviews
+    # are what the printed plan shows), never to the one that ended.
+    owner_id = _newest_case(session, [t.delegation_case_id for t in carried_tasks])
+    plan = SupportPlan(person_id=case.person_id, delegation_case_id=owner_id,
                        version_number=latest.version_number + 1, effective_from=effective_from,
                        created_by_name=created_by, person_words=latest.person_words,
                        summary=f"{_task_name(session, case)}: the delegation ended on "
@@ -610,6 +631,16 @@ def plan_without(session: Session, case: DelegationCase, effective_from: dt.date
     session.add(plan)
     session.flush()
     return plan.version_number
+
+
+def _newest_case(session: Session, case_ids: list[str | None]) -> str | None:
+    """Of these delegations, the one decided last (the owner of a carried-forward plan)."""
+    ids = [i for i in case_ids if i]
+    if not ids:
+        return None
+    return session.scalar(select(DelegationCase.id).where(DelegationCase.id.in_(ids))
+                          .order_by(DelegationCase.decided_on.desc(),
+                                    DelegationCase.created_at.desc()).limit(1))
 
 
 def _task_name(session: Session, case: DelegationCase) -> str:
@@ -692,8 +723,13 @@ def _funding_rows(session: Session, case: DelegationCase, answers: Answers,
 
 
 def _council_of(session: Session, answers: Answers) -> Funder:
+    """The council of the provider that accepted: never a guess (hazard H-011)."""
     provider = session.get(CareProvider, answers.get("S7", {}).get("provider_id") or "")
-    return Funder(provider.council) if provider else Funder.LEICESTERSHIRE_COUNTY
+    if provider is None or provider.deleted or not provider.council:
+        raise ValidationError("The care provider that accepted the task is not on this laptop "
+                              "or names no council; go back to step S7.",
+                              field="S7.provider_id")
+    return Funder(provider.council)
 
 
 def _record_first_review(session: Session, case: DelegationCase, starts: dt.date) -> dt.date:

@@ -200,10 +200,22 @@ def parse_flow(raw: Mapping[str, Any]) -> Flow:
     return flow
 
 
+def _version_key(path: Path) -> tuple[int, ...]:
+    """``delegation_flow_2026.10.json`` → (2026, 10): numbers, so 2026.10 comes after 2026.2
+    (sorted as text it would come first and an older flow would be used; hazard H-018)."""
+    version = path.stem.removeprefix("delegation_flow_")
+    return tuple(int(part) if part.isdigit() else -1 for part in version.split("."))
+
+
+def newest_flow_file(folder: Path | None = None) -> Path:
+    """The shipped flow file with the highest version number."""
+    folder = folder or resources_dir() / "flows"
+    return max(folder.glob("delegation_flow_*.json"), key=_version_key)
+
+
 def load_flow(path: Path | None = None) -> Flow:
     """Load a flow file (default: the newest shipped version)."""
-    if path is None:
-        path = sorted((resources_dir() / "flows").glob("delegation_flow_*.json"))[-1]
+    path = path or newest_flow_file()
     return parse_flow(json.loads(path.read_text(encoding="utf-8")))
 
 

@@ -188,6 +188,19 @@ class ReviewLine:
 
 
 @dataclass(frozen=True)
+class DelegationPart:
+    """One delegation on a plan version: the task(s) it covers, and its own consent,
+    clinical oversight and reviews (a person may have eye drops under their GP practice and
+    insulin under community nursing on one plan; hazard H-033)."""
+
+    case_id: str
+    task_names: str
+    consent: ConsentBlock | None
+    oversight: OversightBlock | None
+    reviews: tuple[ReviewLine, ...]
+
+
+@dataclass(frozen=True)
 class PlanDocument:
     """Everything one printed support plan version shows, with when and by whom it was printed.
 
@@ -213,6 +226,9 @@ class PlanDocument:
     reviews: tuple[ReviewLine, ...]
     printed_at: dt.datetime
     printed_by: str
+    # Every delegation whose task is on this version, in task order; ``consent``,
+    # ``oversight`` and ``reviews`` above are the version's own delegation's.
+    parts: tuple[DelegationPart, ...] = ()
 
     @property
     def audit_entity(self) -> tuple[str, str]:
@@ -448,7 +464,22 @@ def _plan_document(session: Session, plan: SupportPlan, person: Person, printed_
         consent=_consent_block(session, person.id, case_id),
         oversight=_oversight_block(session, case_id),
         funding=funding_lines(plan.funding_splits), reviews=_reviews(session, case_id),
-        printed_at=printed_at, printed_by=printed_by)
+        printed_at=printed_at, printed_by=printed_by,
+        parts=_parts(session, plan, person.id))
+
+
+def _parts(session: Session, plan: SupportPlan, person_id: str) -> tuple[DelegationPart, ...]:
+    """Each delegation on the version with its own consent, oversight and reviews."""
+    names: dict[str, list[str]] = {}
+    for line in plan.tasks:
+        if not line.deleted:
+            names.setdefault(line.delegation_case_id or plan.delegation_case_id or "", []).append(
+                task_name(session, line.task_code, line.task_catalogue_version))
+    return tuple(DelegationPart(case_id, ", ".join(tasks),
+                                _consent_block(session, person_id, case_id or None),
+                                _oversight_block(session, case_id or None),
+                                _reviews(session, case_id or None))
+                 for case_id, tasks in names.items())
 
 
 # ---------------------------------------------------------------- auditing the output

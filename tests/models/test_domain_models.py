@@ -494,13 +494,16 @@ def _saved_person(s: Session) -> Person:
 @pytest.mark.parametrize(
     ("make_bad_row", "constraint"),
     [
-        (_bad_person, "ck_person_nhs_number"),
+        pytest.param(_bad_person, "ck_person_nhs_number", marks=pytest.mark.hazard("H-021")),
         (_bad_contact_kind, "ck_contact_kind"),
-        (_finance_attorney_deciding_care, "ck_contact_health_welfare_decider"),
+        pytest.param(_finance_attorney_deciding_care, "ck_contact_health_welfare_decider",
+                     marks=pytest.mark.hazard("H-007")),
         (_bad_case_status, "ck_delegation_case_status"),
         (_bad_outcome_code, "ck_delegation_case_outcome_code"),
-        (_icb_share_charged, "ck_funding_split_icb_free_to_person"),
-        (_best_interests_without_reasons, "ck_consent_record_best_interests_recorded"),
+        pytest.param(_icb_share_charged, "ck_funding_split_icb_free_to_person",
+                     marks=pytest.mark.hazard("H-011")),
+        pytest.param(_best_interests_without_reasons, "ck_consent_record_best_interests_recorded",
+                     marks=pytest.mark.hazard("H-007")),
         (_bad_review_outcome, "ck_review_outcome"),
         (_bad_task_category, "ck_task_type_category"),
     ],
@@ -513,6 +516,8 @@ def test_check_constraints_reject_bad_values(
         session.flush()
 
 
+@pytest.mark.hazard("H-021")
+@pytest.mark.hazard("H-040")
 def test_an_nhs_number_is_held_by_one_person_only(session: Session) -> None:
     session.add(make_person(serial=7))
     session.commit()
@@ -521,6 +526,7 @@ def test_an_nhs_number_is_held_by_one_person_only(session: Session) -> None:
         session.commit()
 
 
+@pytest.mark.hazard("H-009")
 def test_a_plan_version_number_is_used_once_per_person(session: Session) -> None:
     p = make_person()
     other = make_person(serial=2)

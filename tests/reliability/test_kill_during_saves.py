@@ -177,6 +177,8 @@ def _job(folder: Path, user_id: str, passphrase: str, kdf: KdfParams, seed: int,
     }
 
 
+@pytest.mark.hazard("H-016")
+@pytest.mark.hazard("H-034")
 def test_acknowledged_visits_survive_sigkill_and_none_is_half_written(
     vault_copy: tuple[VaultStore, str, str], fork_server: Any, reliability_seed: int,
     kill_rounds: Any, passphrase: str, test_kdf: KdfParams,

@@ -171,6 +171,8 @@ def test_detector_finds_each_encoding(tmp_path: Path) -> None:
     assert len(files) == len(needles()) + 1
 
 
+@pytest.mark.hazard("H-019")
+@pytest.mark.hazard("H-036")
 def test_no_sentinel_on_disk_in_the_clear(
     folders: Folders, test_kdf: KdfParams, passphrase: str,
 ) -> None:

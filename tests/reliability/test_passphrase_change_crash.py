@@ -82,6 +82,7 @@ def _expected(lines: list[str], current: str) -> set[str]:
     return {done[-1] if done else current, label}  # a change to ``label`` was under way
 
 
+@pytest.mark.hazard("H-034")
 def test_sigkill_during_passphrase_changes_leaves_exactly_one_working(
     vault_copy: tuple[VaultStore, str, str], fork_server: Any, reliability_seed: int,
     kill_rounds: Any, passphrase: str, test_kdf: KdfParams,
@@ -139,6 +140,7 @@ def test_sigkill_during_passphrase_changes_leaves_exactly_one_working(
           f"{temps_seen} kills left a temp file behind")
 
 
+@pytest.mark.hazard("H-034")
 @pytest.mark.parametrize(("die_at", "in_force", "temp_left"), [
     ("fsync", "A", True),  # temp file written but not yet synced or renamed
     ("replace", "A", True),  # temp file durable, rename not done
@@ -217,6 +219,7 @@ def _change_with_fault(store: VaultStore, user_id: str, passphrase: str,
     return caught.value
 
 
+@pytest.mark.hazard("H-034")
 @pytest.mark.parametrize(("name", "fault"), [
     ("replace", _fail_replace),
     ("fsync", _fail_fsync),

@@ -94,6 +94,7 @@ def do_some_work(vault: VaultSession) -> None:
 # ---------------------------------------------------------------- what is recorded
 
 
+@pytest.mark.hazard("H-038")
 def test_every_change_and_every_open_is_audited(vault: VaultSession) -> None:
     created = people.create_person(vault.uow, person_input(1))
     people.open_person(vault.uow, created.id)
@@ -110,6 +111,7 @@ def test_every_change_and_every_open_is_audited(vault: VaultSession) -> None:
         assert row["at"] and len(row["hash"]) == 64
 
 
+@pytest.mark.hazard("H-036")
 def test_the_audit_log_holds_no_clinical_text(vault: VaultSession) -> None:
     data = person_input(4)
     created = people.create_person(vault.uow, data)
@@ -147,6 +149,7 @@ def test_an_intact_chain_verifies(vault: VaultSession) -> None:
     assert all(b["prev_hash"] == a["hash"] for a, b in zip(rows, rows[1:], strict=False))
 
 
+@pytest.mark.hazard("H-038")
 @pytest.mark.parametrize("field", FIELDS)
 @pytest.mark.parametrize("where", ["first", "middle", "last"])
 def test_an_edited_field_is_named_at_its_row(vault: VaultSession, field: str, where: str) -> None:
@@ -160,6 +163,7 @@ def test_an_edited_field_is_named_at_its_row(vault: VaultSession, field: str, wh
     assert found.seq == target["seq"]
 
 
+@pytest.mark.hazard("H-038")
 @pytest.mark.parametrize("where", ["first", "middle", "second_last"])
 def test_a_deleted_row_is_named_at_the_next_row(vault: VaultSession, where: str) -> None:
     do_some_work(vault)
@@ -234,6 +238,7 @@ def _replay(engine: Engine, actions: list[tuple[str, int, int]]) -> None:
             live.pop(i)
 
 
+@pytest.mark.hazard("H-038")
 @settings(max_examples=50, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(actions=ACTIONS, data=st.data())

@@ -262,6 +262,7 @@ def test_wildcards_are_typed_text_not_patterns(filled: Caseload,
 # ---------------------------------------------------------------- NHS numbers, postcodes
 
 
+@pytest.mark.hazard("H-015")
 def test_nhs_number_with_or_without_spaces(filled: Caseload) -> None:
     target = filled.named["overdue"]
     digits = filled.people[target]["nhs_number"]
@@ -284,6 +285,7 @@ def test_nhs_number_prefix(filled: Caseload, length: int) -> None:
     assert page.total == len(want)
 
 
+@pytest.mark.hazard("H-015")
 def test_too_many_digits_match_no_one(filled: Caseload) -> None:
     digits = filled.people[filled.named["draft"]]["nhs_number"]
     assert run(filled, digits + "1").total == 0
@@ -388,6 +390,7 @@ def test_the_empty_search_is_everyone_sorted(filled: Caseload) -> None:
     assert search(filled.vault.uow, CaseloadQuery(limit=0), today=TODAY).rows == ()
 
 
+@pytest.mark.hazard("H-015")
 @pytest.mark.parametrize("query", [
     dict(text="tomb"), dict(text="tess"), dict(text="LE9 9ZZ"), dict(team="Gone INT"),
     dict(text=""),
@@ -407,6 +410,7 @@ def test_teams_lists_each_team_with_someone_on_the_caseload(filled: Caseload) ->
         {*TEAMS, "Rutland INT", person_values()["team"]})  # not the removed person's team
 
 
+@pytest.mark.hazard("H-015")
 def test_someone_removed_after_a_search_is_gone_from_the_next(vault: VaultSession) -> None:
     with vault.uow.begin() as session:
         people = [Person(**person_values(serial, family_name=f"Removal{serial}"))

@@ -110,12 +110,14 @@ def test_shipped_catalogue_loads(shipped: Catalogue) -> None:
     assert all(t.catalogue_version == "2026.2" for t in shipped.tasks)
 
 
+@pytest.mark.hazard("H-002")
 def test_every_framework_task_has_its_status(shipped: Catalogue) -> None:
     for code, status in EXPECTED_STATUS.items():
         assert shipped.get(code).typical_status == status, code
     assert set(shipped.codes) == set(EXPECTED_STATUS)
 
 
+@pytest.mark.hazard("H-002")
 @pytest.mark.parametrize("code", FRAMEWORK_RN_ONLY)
 def test_framework_named_tasks_are_registered_nurse_only(shipped: Catalogue, code: str) -> None:
     assert shipped.is_registered_nurse_only(code)
@@ -139,6 +141,7 @@ def test_medication_prompt_sits_with_primary_care(shipped: Catalogue) -> None:
     assert shipped.get("medication_prompt").oversight_default == "primary_care"
 
 
+@pytest.mark.hazard("H-005")
 def test_training_and_refresher_follow_status(shipped: Catalogue) -> None:
     for info in shipped.tasks:
         if info.typical_status == "D":
@@ -329,6 +332,7 @@ def test_sync_is_idempotent(session: Session, shipped: Catalogue) -> None:
     assert _rows(session) == len(shipped.tasks)
 
 
+@pytest.mark.hazard("H-018")
 def test_sync_keeps_older_versions(
     session: Session, shipped: Catalogue, tmp_path: Path, raw: dict[str, Any]
 ) -> None:
@@ -340,6 +344,7 @@ def test_sync_keeps_older_versions(
     assert _rows(session, shipped.version) == _rows(session, "2099.1") == len(shipped.tasks)
 
 
+@pytest.mark.hazard("H-018")
 def test_sync_refuses_a_changed_published_version(
     session: Session, shipped: Catalogue, tmp_path: Path, raw: dict[str, Any]
 ) -> None:
@@ -353,6 +358,7 @@ def test_sync_refuses_a_changed_published_version(
     assert "cannot change" in str(info.value)
 
 
+@pytest.mark.hazard("H-018")
 def test_sync_refuses_tasks_added_to_a_published_version(
     session: Session, shipped: Catalogue, tmp_path: Path, raw: dict[str, Any]
 ) -> None:

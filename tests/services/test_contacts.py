@@ -131,6 +131,7 @@ def test_each_change_writes_an_outbox_row(vault: VaultSession, person_id: str) -
     assert rows[2].payload["deleted"] is True
 
 
+@pytest.mark.hazard("H-017")
 def test_a_stale_version_is_refused_and_keeps_the_newer_edit(
         vault: VaultSession, person_id: str) -> None:
     contact_id = contacts.add_contact(vault.uow, person_id, daughter())
@@ -167,7 +168,15 @@ BAD = {
 }
 
 
-@pytest.mark.parametrize(("data", "field"), BAD.values(), ids=BAD.keys())
+# Refusals that keep consent lawful (hazard H-007): registrations and decision-making powers.
+POWERS = {"reference on next of kin", "date on next of kin", "reference on other",
+          "registered in the future", "property and finance decides", "next of kin decides",
+          "unregistered H&W attorney decides", "unregistered deputy decides"}
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    pytest.param(*case, id=name, marks=[pytest.mark.hazard("H-007")] if name in POWERS else [])
+    for name, case in BAD.items()])
 def test_bad_input_is_refused_naming_the_field_and_writes_nothing(
         vault: VaultSession, person_id: str, data: ContactInput, field: str) -> None:
     writes = outbox_count(vault)
@@ -193,6 +202,7 @@ def test_limits_are_inclusive(vault: VaultSession, person_id: str) -> None:
     assert shown(vault, person_id)[0].name == "A" * 200
 
 
+@pytest.mark.hazard("H-007")
 @pytest.mark.parametrize("kind", ["lpa_health_welfare", "deputy"])
 def test_a_registered_attorney_or_deputy_can_decide(vault: VaultSession, person_id: str,
                                                    kind: str) -> None:
@@ -201,6 +211,7 @@ def test_a_registered_attorney_or_deputy_can_decide(vault: VaultSession, person_
     assert row.kind == kind and row.can_decide_health_welfare is True
 
 
+@pytest.mark.hazard("H-007")
 def test_a_property_and_finance_attorney_may_be_recorded_without_deciding(
         vault: VaultSession, person_id: str) -> None:
     contacts.add_contact(vault.uow, person_id,
@@ -213,6 +224,7 @@ def test_a_property_and_finance_attorney_may_be_recorded_without_deciding(
 # ---------------------------------------------------------------- roles
 
 
+@pytest.mark.hazard("H-026")
 def test_a_read_only_user_changes_nothing(vault: VaultSession, person_id: str) -> None:
     contact_id = contacts.add_contact(vault.uow, person_id, daughter())
     before, writes = stored(vault), outbox_count(vault)

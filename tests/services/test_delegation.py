@@ -59,6 +59,7 @@ def delegated_answers(provider_id: str, workers: list[str]) -> dict[str, dict[st
                "insurance_confirmed": True},
         "S8": {"all_signed_off": True, "oversight_service": "gp_practice",
                "oversight_organisation": "Demo Medical Practice",
+               "oversight_phone_in_hours": "0116 496 0000", "oversight_phone_out_of_hours": "111",
                "sign_offs": [{"worker_id": w, "training_level": 1, "trainer_name": "T Nurse",
                               "assessor_name": "A Nurse", "signed_off_on": "2026-11-20",
                               "refresher_due": "2027-11-20"} for w in workers]},
@@ -76,6 +77,7 @@ def count(vault: VaultSession, model: type) -> int:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
+@pytest.mark.hazard("H-016")
 def test_a_draft_is_saved_resumed_and_listed(vault: VaultSession, person_id: str) -> None:
     answers = start()
     case_id = delegation.save_draft(vault.uow, person_id, None, answers, "S3", FLOW, CATALOGUE)
@@ -97,6 +99,7 @@ def test_a_discarded_draft_is_gone(vault: VaultSession, person_id: str) -> None:
         delegation.discard_draft(vault.uow, case_id)
 
 
+@pytest.mark.hazard("H-002")
 def test_an_rn_task_is_not_delegated_whatever_else_is_said(vault: VaultSession,
                                                            person_id: str,
                                                            provider: tuple[str, list[str]]) -> None:
@@ -109,6 +112,8 @@ def test_an_rn_task_is_not_delegated_whatever_else_is_said(vault: VaultSession,
     assert count(vault, SupportPlan) == 0 and count(vault, ConsentRecord) == 0
 
 
+@pytest.mark.hazard("H-018")
+@pytest.mark.hazard("H-007")
 def test_declined_consent_is_recorded(vault: VaultSession, person_id: str) -> None:
     answers = start()
     answers.update({"S3": {"needs_clinical_judgement": False},
@@ -126,6 +131,9 @@ def test_declined_consent_is_recorded(vault: VaultSession, person_id: str) -> No
         assert case.status == "decided" and case.flow_version == FLOW.version
 
 
+@pytest.mark.hazard("H-039")
+@pytest.mark.hazard("H-022")
+@pytest.mark.hazard("H-010")
 def test_delegated_within_existing_package_writes_the_plan(
     vault: VaultSession, person_id: str, provider: tuple[str, list[str]],
 ) -> None:
@@ -152,6 +160,7 @@ def test_delegated_within_existing_package_writes_the_plan(
     assert delegation.drafts(vault.uow) == []
 
 
+@pytest.mark.hazard("H-009")
 def test_a_second_delegation_makes_plan_version_two(
     vault: VaultSession, person_id: str, provider: tuple[str, list[str]],
 ) -> None:
@@ -163,6 +172,7 @@ def test_a_second_delegation_makes_plan_version_two(
     assert decision.plan_version == 2
 
 
+@pytest.mark.hazard("H-033")
 def test_a_new_plan_version_keeps_the_other_running_delegations(
     vault: VaultSession, person_id: str, provider: tuple[str, list[str]],
 ) -> None:
@@ -188,6 +198,8 @@ def test_a_new_plan_version_keeps_the_other_running_delegations(
         assert len({t.id for p in plans for t in p.tasks}) == 6  # copies are new rows
 
 
+@pytest.mark.hazard("H-012")
+@pytest.mark.hazard("H-011")
 def test_no_consensus_on_funding_opens_a_shared_care_discussion(
     vault: VaultSession, person_id: str, provider: tuple[str, list[str]],
 ) -> None:
@@ -215,6 +227,7 @@ def test_no_consensus_on_funding_opens_a_shared_care_discussion(
         assert splits["icb"].dispute_reference == "MLCSU-999-1"
 
 
+@pytest.mark.hazard("H-001")
 def test_unfinished_answers_cannot_be_decided(vault: VaultSession, person_id: str) -> None:
     answers = start()
     case_id = delegation.save_draft(vault.uow, person_id, None, answers, "S3", FLOW, CATALOGUE)

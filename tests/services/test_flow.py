@@ -1,7 +1,7 @@
 """The delegation decision flow (``services.flow``) against framework.md §2 and §3.
 
 Every row of the §2 table is walked in both directions with the shipped flow data
-(``resources/flows/delegation_flow_2026.1.json``) and real task codes from the shipped
+(the newest, ``resources/flows/delegation_flow_2026.2.json``) and real task codes from the shipped
 task catalogue; partial answers, changed answers, a replacement flow version written to
 ``tmp_path``, flow-file errors, answer type checks and a hypothesis property over random
 answer dicts follow. The tests are pure: no database, no Qt.
@@ -60,10 +60,10 @@ from desktop_app.services.flow import (
 )
 from desktop_app.services.paths import resources_dir
 
-FLOW_FILE = resources_dir() / "flows" / "delegation_flow_2026.1.json"
+FLOW_FILE = resources_dir() / "flows" / "delegation_flow_2026.2.json"
 RAW_FLOW: dict[str, Any] = json.loads(FLOW_FILE.read_text(encoding="utf-8"))
 FLOW = parse_flow(RAW_FLOW)
-VERSION = "2026.1-reconstructed"
+VERSION = "2026.2-reconstructed"
 CATALOGUE = load_catalogue()
 
 OC = OutcomeCode
@@ -106,7 +106,8 @@ DELEGATE: Answers = {
 
 # The "no" direction of each step (the exit for S2 is its "yes"), with reasons and dates.
 NO: Answers = {
-    "S1": {"is_health_need": False, "no_reason": "Prompting tablets from a pack: personal care."},
+    "S1": {"is_health_need": False, "social_care_need": False,
+           "no_reason": "Prompting tablets from a pack: personal care."},
     "S2": {"chc_checklist_positive": True},
     "S3": {"needs_clinical_judgement": True, "no_reason": "The dose is chosen each time."},
     "S4": {"stable": False, "no_reason": "Readings swinging since the new regime.",
@@ -126,7 +127,8 @@ S10_FUNDING = {"consensus": False, "disagreement_about": "funding",
                "dispute_reference": "MLCSU-2026-014"}
 S10_DELEGATION = {"consensus": False, "disagreement_about": "delegation",
                   "question_for_discussion": "Is the task safe to delegate?",
-                  "interim_funder": "icb"}
+                  "interim_funder": "icb", "interim_weekly_pence": 0,
+                  "interim_from": "2026-11-30"}
 S11_YES = {"still_stable": True, "competence_current": True, "no_serious_incident": True}
 
 
@@ -218,13 +220,15 @@ OUTCOME_ROWS: list[tuple[str, Answers, str, tuple[str, ...], str, tuple[str, ...
      ("S10.question_for_discussion", "S10.interim_funder", "S10.dispute_reference")),
     ("S10 no about delegation: shared care discussion", {"S10": S10_DELEGATION},
      OC.ESCALATED_SHARED_CARE, MAIN, "shared care discussion",
-     ("S10.question_for_discussion", "S10.interim_funder")),
+     ("S10.question_for_discussion", "S10.interim_funder", "S10.interim_weekly_pence",
+      "S10.interim_from")),
 ]
 ROW_IDS = [row[0] for row in OUTCOME_ROWS]
 
 
 @pytest.mark.parametrize(("name", "steps", "outcome", "path", "words", "required"),
                          OUTCOME_ROWS, ids=ROW_IDS)
+@pytest.mark.hazard("H-001")
 def test_each_row_reaches_its_outcome(name: str, steps: Answers, outcome: str,
                                       path: tuple[str, ...], words: str,
                                       required: tuple[str, ...]) -> None:
@@ -237,6 +241,7 @@ def test_each_row_reaches_its_outcome(name: str, steps: Answers, outcome: str,
 @pytest.mark.parametrize(("name", "steps", "outcome", "path", "words", "required"),
                          [row for row in OUTCOME_ROWS if row[5]],
                          ids=[row[0] for row in OUTCOME_ROWS if row[5]])
+@pytest.mark.hazard("H-001")
 def test_an_outcome_waits_for_each_field_its_branch_requires(
         name: str, steps: Answers, outcome: str, path: tuple[str, ...], words: str,
         required: tuple[str, ...]) -> None:
@@ -312,6 +317,7 @@ YES_REQUIRES = [
 ]
 
 
+@pytest.mark.hazard("H-039")
 @pytest.mark.parametrize(("step", "required"), YES_REQUIRES, ids=[r[0] for r in YES_REQUIRES])
 def test_a_yes_waits_for_its_details(step: str, required: tuple[str, ...]) -> None:
     path = MAIN[: MAIN.index(step) + 1]
@@ -333,6 +339,7 @@ def test_s9_yes_proposes_the_existing_package_and_s9f_proposes_the_funding() -> 
     assert run(upto("S8")).flags == {}
 
 
+@pytest.mark.hazard("H-012")
 def test_s10_asks_what_the_disagreement_is_about() -> None:
     result = run(answers(S10={"consensus": False}))
     assert_waiting(result, "S10", ("S10.disagreement_about",), MAIN)
@@ -354,10 +361,16 @@ def test_a_nurse_only_task_is_never_delegated(code: str, s3: dict[str, Any] | No
         "The task catalogue lists this task as registered-nurse only: Health keeps it.",)
 
 
+@pytest.mark.hazard("H-002")
 @pytest.mark.parametrize("code", ["iv_drugs", "syringe_driver"])
-def test_s1_and_s2_can_end_a_nurse_only_task_first(code: str) -> None:
+def test_s1_refuses_a_nurse_only_task_as_social_care_and_s2_can_end_it_first(
+        code: str) -> None:
+    """2026.1 let S1 "not a health need" record an RN task as social care only (issue 13,
+    item 1); 2026.2 refuses it with the reason, and CHC still comes first."""
     given = answers(S1={"task_code": code})
-    assert run(answers(given, S1=NO["S1"]), code).outcome == OC.SOCIAL_CARE_ONLY
+    refused = run(answers(given, S1=NO["S1"]), code)
+    assert refused.outcome is None and refused.next_step == "S1"
+    assert refused.error is not None and "registered-nurse only" in refused.error
     assert run(answers(given, S2=NO["S2"]), code).outcome == OC.REFER_CHC
     assert_waiting(run(answers(given, drop=("S2",)), code), "S2",
                    ("S2.chc_checklist_positive",), MAIN[:2])
@@ -391,6 +404,7 @@ def test_health_must_fund_forces_s9f_even_when_the_task_fits_the_calls() -> None
     assert_decided(run(answers(S9F=S9F_ALL)), OC.DELEGATED_EXISTING_PACKAGE, MAIN)
 
 
+@pytest.mark.hazard("H-011")
 @pytest.mark.parametrize("share", ["part", "none"])
 def test_health_must_fund_refuses_a_council_share(share: str) -> None:
     given = answers(S5=NO["S5"], S9=NO["S9"], S9F=dict(S9F_PART, icb_share=share))
@@ -437,6 +451,7 @@ def test_review_waits_for_its_answers_and_ignores_the_main_flow() -> None:
 # ---------------------------------------------------------------- every outcome reachable
 
 
+@pytest.mark.hazard("H-001")
 def test_every_outcome_code_is_reached() -> None:
     reached = {run(answers(**steps)).outcome for _, steps, *_ in OUTCOME_ROWS}
     reached.add(run(answers(S1={"task_code": "iv_drugs"}), "iv_drugs").outcome)
@@ -561,6 +576,7 @@ def new_flow(tmp_path: Path) -> Flow:
     return load_flow(path)
 
 
+@pytest.mark.hazard("H-018")
 def test_a_new_flow_version_is_followed_without_code_changes(new_flow: Flow) -> None:
     d_facts = facts(D_TASK)
     first = evaluate(new_flow, {}, d_facts)
@@ -635,12 +651,14 @@ PARSE_ERRORS: list[tuple[str, Any, str]] = [
 
 @pytest.mark.parametrize(("change", "message"), [row[1:] for row in PARSE_ERRORS],
                          ids=[row[0] for row in PARSE_ERRORS])
+@pytest.mark.hazard("H-001")
 def test_a_broken_flow_file_is_refused_with_a_clear_message(change: Any, message: str) -> None:
     parse_flow(NEW_FLOW)  # the unbroken flow parses
     with pytest.raises(FlowError, match=f"^{re.escape(message)}$"):
         parse_flow(_broken(change))
 
 
+@pytest.mark.hazard("H-001")
 def test_a_looping_flow_is_refused_when_walked() -> None:
     raw = _broken(lambda r: _branch(r, "SECOND_OPINION", 1).update(goto="IDENTIFY"))
     loop = parse_flow(raw)
@@ -651,6 +669,7 @@ def test_a_looping_flow_is_refused_when_walked() -> None:
         evaluate(loop, given, facts(D_TASK))
 
 
+@pytest.mark.hazard("H-001")
 @pytest.mark.parametrize("ref", ["NOSTEP.x", "tsk.typical_status"])
 def test_a_reference_to_an_unknown_step_is_refused(ref: str) -> None:
     with pytest.raises(FlowError, match="unknown"):
@@ -696,6 +715,7 @@ def _value(spec: FieldSpec) -> st.SearchStrategy[Any]:
         "list": st.lists(st.text(min_size=1, max_size=4), min_size=1, max_size=3),
         "object": st.dictionaries(st.text(max_size=3), st.integers(0, 600),
                                   min_size=1, max_size=2),
+        "pence": st.integers(0, 200_000),
     }
     return strategies[spec.type]
 
@@ -714,6 +734,8 @@ ANSWER_DICTS = st.tuples(st.sampled_from(BASES), RANDOM_ANSWERS).map(
     lambda pair: answers(pair[0], **pair[1]))
 
 
+@pytest.mark.hazard("H-002")
+@pytest.mark.hazard("H-001")
 @settings(max_examples=100, deadline=None)
 @given(ANSWER_DICTS, st.sampled_from(CATALOGUE.codes))
 def test_any_well_typed_answers_give_an_outcome_or_a_step_to_finish(given: Answers,
@@ -741,6 +763,7 @@ def test_any_well_typed_answers_give_an_outcome_or_a_step_to_finish(given: Answe
             assert result.outcome == OC.NOT_DELEGATED
 
 
+@pytest.mark.hazard("H-001")
 @settings(max_examples=60, deadline=None)
 @given(_step_answers("S11"))
 def test_any_review_answers_continue_withdraw_or_wait(s11: dict[str, Any]) -> None:
@@ -776,6 +799,7 @@ def test_uninsured_provider_means_no_provider() -> None:
     assert result.outcome == OC.NO_PROVIDER and "insurance" in result.reasons[-1]
 
 
+@pytest.mark.hazard("H-003")
 def test_a_personal_care_task_is_social_care_not_a_delegation() -> None:
     pc = next(t.code for t in load_catalogue().tasks if t.typical_status == "PC")
     result = evaluate(FLOW, answers(S1={"task_code": pc}), facts(pc))

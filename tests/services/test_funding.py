@@ -123,6 +123,7 @@ def test_split_by_minutes_prices_each_part_at_the_rate() -> None:
 
 @pytest.mark.parametrize(("lead", "expected"), [(Funder.ICB, (1_780, 4_321)),
                                                  (COUNTY, (1_779, 4_322))])
+@pytest.mark.hazard("H-011")
 def test_a_leftover_penny_goes_to_the_lead_commissioner(
         lead: Funder, expected: tuple[int, int]) -> None:
     # At 2542 p/h: health 42 × 2542 / 60 = 1,779.4; social care 102 × 2542 / 60 = 4,321.4.
@@ -187,6 +188,7 @@ ONE_OF_EACH: list[MethodInputs] = [
 ]
 
 
+@pytest.mark.hazard("H-011")
 @pytest.mark.parametrize("inputs", ONE_OF_EACH, ids=lambda i: i.method.value)
 @pytest.mark.parametrize("council", COUNCILS)
 def test_icb_share_is_free_to_the_person_and_the_councils_is_not(
@@ -197,6 +199,7 @@ def test_icb_share_is_free_to_the_person_and_the_councils_is_not(
     assert sum(s.pence_per_week for s in result.shares) == result.total_pence_per_week
 
 
+@pytest.mark.hazard("H-011")
 def test_a_share_charging_the_person_for_the_nhs_part_cannot_be_made() -> None:
     with pytest.raises(ValueError, match="never charged"):
         FunderShare(Funder.ICB, 100, free_to_person=False)
@@ -221,6 +224,7 @@ def test_a_string_council_is_stored_as_the_enum() -> None:
     assert result.council is Funder.RUTLAND_COUNTY and result.lead_commissioner is Funder.ICB
 
 
+@pytest.mark.hazard("H-011")
 def test_asking_for_another_councils_share_is_an_error() -> None:
     result = apportion(basis(), ONE_OF_EACH[0])
     with pytest.raises(KeyError):
@@ -260,6 +264,7 @@ METHODS = st.one_of(
 )
 
 
+@pytest.mark.hazard("H-011")
 @given(bases(), METHODS)
 def test_shares_are_whole_non_negative_and_add_up_to_the_rounded_total(
         funding: FundingBasis, inputs: MethodInputs) -> None:
@@ -346,6 +351,7 @@ def interim(**overrides: Any) -> InterimArrangement:
     return InterimArrangement(**(values | overrides))
 
 
+@pytest.mark.hazard("H-012")
 def test_reconciling_45_days_of_icb_interim_against_a_60_40_split() -> None:
     # The ICB paid £350.00 a week from 1 January 2024; decided 15 February: 31 + 14 = 45
     # days. Paid 35,000 × 45 / 7 = 225,000 (£2,250.00). Decided: ICB 60 % (21,000 a week),
@@ -388,6 +394,7 @@ def test_a_decision_on_the_first_day_leaves_nothing_to_settle() -> None:
 
 @given(bases(), METHODS, st.sampled_from([True, False]), st.integers(0, MAX_WEEKLY_PENCE),
        st.integers(0, 800))
+@pytest.mark.hazard("H-012")
 def test_reconciliation_always_sums_to_zero(funding: FundingBasis, inputs: MethodInputs,
                                             icb_paid: bool, weekly: int, days: int) -> None:
     decided = apportion(funding, inputs)
@@ -518,6 +525,7 @@ def test_format_pounds_refuses_negative_and_float() -> None:
 @pytest.mark.parametrize(("typed", "expected"), [
     ("25.50", 2_550), ("£25.5", 2_550), ("25", 2_500), (" £1,234.56 ", 123_456),
     ("0.07", 7), ("19.99", 1_999)])
+@pytest.mark.hazard("H-011")
 def test_parse_pounds_never_goes_through_a_float(typed: str, expected: int) -> None:
     # 19.99 * 100 as a float is 1998.9999999999998: int() of it would lose a penny.
     assert parse_pounds(typed, "rate") == expected

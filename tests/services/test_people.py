@@ -69,8 +69,18 @@ BAD_INPUTS = {
 }
 
 
-@pytest.mark.parametrize(("overrides", "field", "words"), BAD_INPUTS.values(),
-                         ids=BAD_INPUTS.keys())
+# The hazard each refusal controls (docs/clinical-safety/hazard-log.yaml).
+BAD_INPUT_HAZARDS = {
+    "bad check digit": ("H-021",), "too short": ("H-021",), "too long": ("H-021",),
+    "letters": ("H-021",), "empty NHS number": ("H-021",),
+    "future DOB": ("H-020",), "ancient DOB": ("H-020",),
+}
+
+
+@pytest.mark.parametrize(("overrides", "field", "words"), [
+    pytest.param(*case, id=name,
+                 marks=[pytest.mark.hazard(h) for h in BAD_INPUT_HAZARDS.get(name, ())])
+    for name, case in BAD_INPUTS.items()])
 def test_bad_input_is_refused_naming_the_field(vault: VaultSession, overrides: dict[str, Any],
                                                field: str, words: str) -> None:
     before = writes(vault)
@@ -81,6 +91,8 @@ def test_bad_input_is_refused_naming_the_field(vault: VaultSession, overrides: d
     assert writes(vault) == before
 
 
+@pytest.mark.hazard("H-021")
+@pytest.mark.hazard("H-040")
 def test_a_duplicate_nhs_number_is_refused_naming_the_field(vault: VaultSession) -> None:
     people.create_person(vault.uow, person_input(5))
     before = writes(vault)
@@ -93,6 +105,8 @@ def test_a_duplicate_nhs_number_is_refused_naming_the_field(vault: VaultSession)
     assert writes(vault) == before
 
 
+@pytest.mark.hazard("H-015")
+@pytest.mark.hazard("H-021")
 def test_editing_onto_another_persons_nhs_number_is_refused(vault: VaultSession) -> None:
     people.create_person(vault.uow, person_input(6))
     second = people.create_person(vault.uow, person_input(7))
@@ -152,6 +166,7 @@ def test_accented_and_apostrophe_names_round_trip(vault: VaultSession, given: st
 # ---------------------------------------------------------------- editing
 
 
+@pytest.mark.hazard("H-017")
 def test_an_update_with_a_stale_version_changes_nothing(vault: VaultSession) -> None:
     first = people.create_person(vault.uow, person_input())
     mine = people.update_person(vault.uow, first.id, person_input(town="Oakham"), first.version)
@@ -198,6 +213,7 @@ def test_an_unknown_id_is_not_found(vault: VaultSession) -> None:
         people.open_person(vault.uow, "00000000-0000-4000-8000-000000000000")
 
 
+@pytest.mark.hazard("H-040")
 def test_a_removed_person_added_again_gets_their_record_back(vault: VaultSession) -> None:
     """Regression: a tombstoned row blocked its NHS number ("already on the caseload")."""
     view = people.create_person(vault.uow, person_input(9))
@@ -220,6 +236,7 @@ def test_editing_onto_a_removed_persons_nhs_number_is_refused(vault: VaultSessio
     assert caught.value.field == "nhs_number"
 
 
+@pytest.mark.hazard("H-021")
 def test_non_ascii_digits_are_refused_naming_the_field(vault: VaultSession) -> None:
     """Regression: full-width digits passed str.isdigit() and then broke the DB CHECK."""
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in synthetic_nhs_number(10))

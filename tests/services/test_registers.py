@@ -205,6 +205,7 @@ def _outstanding(vault: VaultSession, case_id: str) -> list[tuple[str, dt.date]]
 # ---------------------------------------------------------------- reviews due
 
 
+@pytest.mark.hazard("H-010")
 def test_reviews_due_lists_overdue_first_then_by_due_date(vault: VaultSession,
                                                           data: Caseload) -> None:
     rows = registers.reviews_due(vault.uow, TODAY)
@@ -220,6 +221,7 @@ def test_reviews_due_lists_overdue_first_then_by_due_date(vault: VaultSession,
     assert first.nhs_number_display == format_nhs_number(person_values(3)["nhs_number"])
 
 
+@pytest.mark.hazard("H-010")
 def test_reviews_due_leaves_out_done_deleted_withdrawn_and_later_reviews(
         vault: VaultSession, data: Caseload) -> None:
     shown = {row.review_id for row in registers.reviews_due(vault.uow, TODAY)}
@@ -229,6 +231,7 @@ def test_reviews_due_leaves_out_done_deleted_withdrawn_and_later_reviews(
     assert data.reviews["d_31"] in wider
 
 
+@pytest.mark.hazard("H-010")
 def test_continue_schedules_the_next_review_12_months_after_the_done_date(
         vault: VaultSession, data: Caseload) -> None:
     # Due 25/01/2027, done late on 31/01/2027: counted from the day it was done.
@@ -245,6 +248,7 @@ def test_continue_schedules_the_next_review_12_months_after_the_done_date(
     assert _get(vault, DelegationCase, data.cases["a"]).status == "active"
 
 
+@pytest.mark.hazard("H-010")
 def test_a_done_review_replaces_the_other_scheduled_annual_review(
         vault: VaultSession, data: Caseload) -> None:
     result = registers.record_review(vault.uow, data.reviews["d_30"], TODAY, "continue",
@@ -254,6 +258,7 @@ def test_a_done_review_replaces_the_other_scheduled_annual_review(
     assert _outstanding(vault, data.cases["d"]) == [("annual", D(2028, 2, 10))]
 
 
+@pytest.mark.hazard("H-029")
 def test_change_of_need_keeps_the_case_active_and_flags_it_for_an_mdt(
         vault: VaultSession, data: Caseload) -> None:
     with vault.uow.begin() as s:
@@ -283,6 +288,7 @@ def test_change_of_need_keeps_the_case_active_and_flags_it_for_an_mdt(
     assert registers.changes_of_need_awaiting_mdt(vault.uow, TODAY) == []
 
 
+@pytest.mark.hazard("H-008")
 def test_withdraw_suspends_sign_offs_and_ends_the_reviews(vault: VaultSession,
                                                           data: Caseload) -> None:
     result = registers.record_review(vault.uow, data.reviews["a"], D(2027, 2, 1), "withdraw",
@@ -302,6 +308,7 @@ def test_withdraw_suspends_sign_offs_and_ends_the_reviews(vault: VaultSession,
     assert _get(vault, Review, data.reviews["a"]).next_review_on is None
 
 
+@pytest.mark.hazard("H-008")
 def test_a_nurse_may_withdraw_with_all_yes_answers_giving_the_reason(
         vault: VaultSession, data: Caseload) -> None:
     result = registers.record_review(vault.uow, data.reviews["b"], TODAY, "withdraw",
@@ -321,6 +328,8 @@ def test_a_nurse_may_withdraw_with_all_yes_answers_giving_the_reason(
     (TODAY, "change_of_need", (True, True, False), "", "notes"),
     (TODAY, "maybe", (True, True, False), "", "outcome"),
 ])
+@pytest.mark.hazard("H-029")
+@pytest.mark.hazard("H-001")
 def test_record_review_refuses_and_records_nothing(
         vault: VaultSession, data: Caseload, done_on: dt.date, outcome: str,
         answers: tuple[bool, bool, bool], notes: str, field: str) -> None:
@@ -345,6 +354,8 @@ def test_a_review_is_recorded_once(vault: VaultSession, data: Caseload) -> None:
 # ---------------------------------------------------------------- competency register
 
 
+@pytest.mark.hazard("H-031")
+@pytest.mark.hazard("H-005")
 def test_competency_register_orders_by_refresher_and_marks_expiry(vault: VaultSession,
                                                                   data: Caseload) -> None:
     rows = registers.competency_register(vault.uow, TODAY)
@@ -361,6 +372,7 @@ def test_competency_register_orders_by_refresher_and_marks_expiry(vault: VaultSe
                                       "insulin_prefilled_pen", 2)
 
 
+@pytest.mark.hazard("H-031")
 def test_withdraw_sign_off_needs_a_reason_and_happens_once(vault: VaultSession,
                                                            data: Caseload) -> None:
     sign_off = data.sign_offs["aisha_d"]
@@ -377,6 +389,7 @@ def test_withdraw_sign_off_needs_a_reason_and_happens_once(vault: VaultSession,
 # ---------------------------------------------------------------- escalations
 
 
+@pytest.mark.hazard("H-012")
 def test_escalations_list_open_discussions_longest_waiting_first(vault: VaultSession,
                                                                  data: Caseload) -> None:
     rows = registers.escalations(vault.uow, TODAY)
@@ -398,6 +411,7 @@ def _count(vault: VaultSession, model: type[Any]) -> int:
         return int(s.scalar(select(func.count()).select_from(model).where(~model.deleted)) or 0)
 
 
+@pytest.mark.hazard("H-037")
 def test_close_discussion_makes_an_anonymised_case_example(vault: VaultSession,
                                                            data: Caseload) -> None:
     decision = ("Agreed: the care worker gives the PEG feed once trained at level 2; "
@@ -428,6 +442,7 @@ def test_close_discussion_makes_an_anonymised_case_example(vault: VaultSession,
     "Agreed; born 9 March 1941.",
     "Agreed; born 1941-03-09.",
 ])
+@pytest.mark.hazard("H-037")
 def test_close_discussion_refuses_an_example_that_identifies_the_person(
         vault: VaultSession, data: Caseload, identifying: str) -> None:
     nhs = person_values(3)["nhs_number"]

@@ -42,6 +42,8 @@ D = dt.date
 THREE, ANNUAL, CHANGE = ReviewKind.THREE_MONTH, ReviewKind.ANNUAL, ReviewKind.CHANGE_OF_NEED
 CONTINUE, WITHDRAW = ReviewOutcome.CONTINUE, ReviewOutcome.WITHDRAW
 LATER = D(2040, 1, 1)  # a "today" after every date in the examples
+# Every test here checks when reviews fall due.
+pytestmark = pytest.mark.hazard("H-010")
 
 
 @pytest.mark.parametrize(("start", "months", "expected"), [
@@ -259,12 +261,14 @@ def test_status_of_a_done_review(done_on: dt.date, expected: ReviewStatus) -> No
     assert review_status(D(2026, 4, 30), D(2026, 6, 1), done_on) is expected
 
 
+@pytest.mark.hazard("H-020")
 def test_a_review_cannot_be_done_in_the_future() -> None:
     with pytest.raises(ValidationError) as caught:
         review_status(D(2026, 4, 30), D(2026, 4, 1), done_on=D(2026, 4, 2))
     assert caught.value.field == "done_on"
 
 
+@pytest.mark.hazard("H-020")
 @pytest.mark.parametrize(("history", "changes", "field"), [
     ([(THREE, D(2025, 1, 30), CONTINUE)], [], "done_on"),  # before the start
     ([(THREE, D(2025, 4, 30), CONTINUE), (ANNUAL, D(2026, 3, 2), CONTINUE)], [], "done_on"),
@@ -279,6 +283,7 @@ def test_impossible_dates_in_the_history_are_refused(
     assert caught.value.field == field
 
 
+@pytest.mark.hazard("H-020")
 def test_a_start_date_far_in_the_future_is_refused() -> None:
     today = D(2025, 6, 1)
     assert schedule_from_history(D(2026, 6, 1), [], [], today) is not None  # 12 months: allowed

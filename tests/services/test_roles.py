@@ -13,6 +13,7 @@ from desktop_app.services.roles import POLICY, Permission, allowed
 from tests.support import PASSPHRASE, as_role, person_values
 
 
+@pytest.mark.hazard("H-026")
 def test_read_only_changes_nothing(vault) -> None:
     reader = as_role(vault, Role.READ_ONLY.value)
     with pytest.raises(PermissionDenied, match="read-only user, who cannot change people"):
@@ -25,12 +26,14 @@ def test_read_only_changes_nothing(vault) -> None:
         delegation.save_draft(reader, person.id, None, {}, "S1", load_flow(), load_catalogue())
 
 
+@pytest.mark.hazard("H-026")
 def test_nurse_cannot_close_a_discussion(vault) -> None:
     nurse = as_role(vault, Role.NURSE.value)
     with pytest.raises(PermissionDenied, match="close shared care discussions"):
         registers.close_discussion(nurse, "no-such-id", "Agreed", [], None, False)  # type: ignore[arg-type]
 
 
+@pytest.mark.hazard("H-026")
 def test_only_nurses_and_team_leads_add_users(vault) -> None:
     vault.uow = as_role(vault, Role.SOCIAL_CARE_PRACTITIONER.value)
     with pytest.raises(PermissionDenied, match="add users"):
@@ -39,6 +42,7 @@ def test_only_nurses_and_team_leads_add_users(vault) -> None:
     assert vault.add_user("Another Nurse", Role.NURSE, PASSPHRASE)
 
 
+@pytest.mark.hazard("H-026")
 def test_social_care_practitioner_cannot_change_competency(vault) -> None:
     practitioner = as_role(vault, Role.SOCIAL_CARE_PRACTITIONER.value)
     with pytest.raises(PermissionDenied, match="competency"):
@@ -47,12 +51,14 @@ def test_social_care_practitioner_cannot_change_competency(vault) -> None:
     assert person.id
 
 
+@pytest.mark.hazard("H-026")
 def test_policy_covers_every_role_and_unknown_roles_get_nothing() -> None:
     assert set(POLICY) == set(Role)
     assert POLICY[Role.TEAM_LEAD] == frozenset(Permission)
     assert not any(allowed("janitor", p) for p in Permission)
 
 
+@pytest.mark.hazard("H-026")
 def test_only_team_leads_find_plans_for_a_batch(vault) -> None:
     import datetime as dt
 
@@ -64,6 +70,7 @@ def test_only_team_leads_find_plans_for_a_batch(vault) -> None:
             plans_for_batch(as_role(vault, role), None, day, day)
 
 
+@pytest.mark.hazard("H-026")
 def test_only_team_leads_and_governance_see_the_reports(vault) -> None:
     import datetime as dt
 

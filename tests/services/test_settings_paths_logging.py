@@ -75,6 +75,8 @@ def test_without_the_override_platform_folders_are_used(tmp_path: Path,
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.hazard("H-019")
+@pytest.mark.hazard("H-036")
 def test_ensure_creates_owner_only_folders(tmp_path: Path) -> None:
     found = paths.resolve_paths({paths.HOME_ENV: str(tmp_path / "home")}).ensure()
     for folder in (found.data, found.vault_dir, found.config, found.logs, found.cache):
@@ -241,6 +243,7 @@ def test_configure_logging_writes_to_the_log_folder(log_file: Path) -> None:
     assert read_log(log_file).count("second line") == 1
 
 
+@pytest.mark.hazard("H-036")
 @pytest.mark.parametrize("value", PATIENT_VALUES.values(), ids=PATIENT_VALUES.keys())
 def test_patient_values_never_reach_the_log_file(log_file: Path, value: str) -> None:
     log = logging.getLogger("desktop_app.services.people")
@@ -253,6 +256,7 @@ def test_patient_values_never_reach_the_log_file(log_file: Path, value: str) -> 
     assert written.count("[redacted]") >= 3
 
 
+@pytest.mark.hazard("H-036")
 def test_all_kinds_at_once_in_one_message(log_file: Path) -> None:
     logging.getLogger("desktop_app").info("saved: " + " | ".join(PATIENT_VALUES.values()))
     written = read_log(log_file)
@@ -265,6 +269,7 @@ def _fail_with(value: str) -> None:
     raise ValueError(f"GP lookup failed for {value}")
 
 
+@pytest.mark.hazard("H-036")
 @pytest.mark.parametrize("cached_first", [False, True], ids=["ours first", "cached first"])
 @pytest.mark.parametrize("value", [NHS, format_nhs_number(NHS), "LE1 5WW", "17/05/1938",
                                    "edith.testperson@example.org"])
@@ -311,6 +316,7 @@ def _caught() -> tuple[type[BaseException], BaseException, TracebackType | None]
     raise AssertionError("unreachable")
 
 
+@pytest.mark.hazard("H-036")
 def test_a_crash_log_has_the_type_and_stack_but_not_the_message(tmp_path: Path) -> None:
     path = crash.write_crash_log(tmp_path / "logs", *_caught())
     body = path.read_text(encoding="utf-8")
@@ -321,6 +327,7 @@ def test_a_crash_log_has_the_type_and_stack_but_not_the_message(tmp_path: Path) 
         assert leaked not in body
 
 
+@pytest.mark.hazard("H-036")
 def test_the_excepthook_writes_a_crash_log_and_hands_over_its_path(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test

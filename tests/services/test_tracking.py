@@ -209,6 +209,8 @@ def test_a_plan_with_tasks_writes_one_row_per_table_row(vault: VaultSession) -> 
 # ---------------------------------------------------------------- one transaction
 
 
+@pytest.mark.hazard("H-016")
+@pytest.mark.hazard("H-038")
 def test_outbox_and_audit_rows_are_in_the_changing_transaction(vault: VaultSession) -> None:
     """Visible inside the transaction after the flush, before any commit."""
     with vault.uow.begin() as s:
@@ -221,6 +223,7 @@ def test_outbox_and_audit_rows_are_in_the_changing_transaction(vault: VaultSessi
         assert (inside, audited) == ([person.id], [person.id])
 
 
+@pytest.mark.hazard("H-016")
 @pytest.mark.parametrize("flush_first", [True, False])
 def test_a_rollback_leaves_no_row_no_outbox_no_audit(vault: VaultSession,
                                                      flush_first: bool) -> None:
@@ -296,6 +299,7 @@ def test_several_edits_in_one_transaction_are_one_change(vault: VaultSession) ->
 # ---------------------------------------------------------------- refusals
 
 
+@pytest.mark.hazard("H-017")
 def test_hard_delete_of_a_synced_row_is_refused(vault: VaultSession) -> None:
     person_id = add_person(vault)
     before = counts(vault)
@@ -324,6 +328,7 @@ def _tombstone_plan(p: SupportPlan) -> None:
     p.deleted = True
 
 
+@pytest.mark.hazard("H-009")
 @pytest.mark.parametrize("edit", [_edit_plan, _edit_task, _edit_split, _tombstone_plan])
 def test_an_issued_plan_cannot_be_changed(vault: VaultSession,
                                           edit: Callable[[SupportPlan], None]) -> None:
@@ -404,6 +409,7 @@ def test_a_refused_flush_queues_nothing(vault: VaultSession) -> None:
     assert counts(vault) == (before[0] + 1, before[1] + 1)
 
 
+@pytest.mark.hazard("H-009")
 def test_lines_cannot_be_added_to_an_issued_plan(vault: VaultSession) -> None:
     """A plan version's task lines and funding come with it, in its own transaction; a
     later transaction adding a line to it is refused (an issued plan never gains lines).
@@ -423,6 +429,7 @@ def test_lines_cannot_be_added_to_an_issued_plan(vault: VaultSession) -> None:
     assert counts(vault) == before
 
 
+@pytest.mark.hazard("H-036")
 def test_sql_errors_do_not_carry_typed_values(vault: VaultSession) -> None:
     """Database errors must not echo parameters (names) into logs or crash reports."""
     from sqlalchemy.exc import IntegrityError

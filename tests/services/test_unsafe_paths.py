@@ -44,6 +44,7 @@ from desktop_app.services.flow import (
     check_answer_types,
     evaluate,
     load_flow,
+    newest_flow_file,
     parse_flow,
 )
 from desktop_app.services.person_record import load_record
@@ -94,6 +95,8 @@ def delegated(provider: tuple[str, list[str]], task: str = EYE_DROPS, **changes:
                "insurance_confirmed": True},
         "S8": {"all_signed_off": True, "oversight_service": "gp_practice",
                "oversight_organisation": "Demo Medical Practice",
+               "oversight_phone_in_hours": "0116 496 0000",
+               "oversight_phone_out_of_hours": "111",
                "sign_offs": [sign_off(w) for w in workers]},
         "S9": {"fits_existing_calls": True},
         "S10": {"met_on": "2026-11-29", "consensus": True, "attendees": [
@@ -151,9 +154,7 @@ def _flow_without_the_s3_catalogue_check() -> Any:
 def _raw_flow() -> dict[str, Any]:
     import json
 
-    from desktop_app.services.paths import resources_dir
-    newest = sorted((resources_dir() / "flows").glob("delegation_flow_*.json"))[-1]
-    return dict(json.loads(newest.read_text(encoding="utf-8")))
+    return dict(json.loads(newest_flow_file().read_text(encoding="utf-8")))
 
 
 @pytest.mark.hazard("H-002")
@@ -1049,3 +1050,118 @@ def test_nothing_here_needs_a_task_row_for_an_empty_code(vault: VaultSession) ->
     from desktop_app.models.task_type import TaskType
     with vault.uow.read() as session:
         assert session.scalars(select(TaskType).where(TaskType.code == NO_TASK_CODE)).all() == []
+
+
+@pytest.mark.hazard("H-018")
+def test_the_newest_flow_is_chosen_by_number_not_by_text(tmp_path: Path) -> None:
+    """As text, 2026.10 sorts before 2026.2, and the older flow would decide."""
+    for version in ("2026.1", "2026.2", "2026.10", "2025.12"):
+        (tmp_path / f"delegation_flow_{version}.json").write_text("{}", encoding="utf-8")
+    assert newest_flow_file(tmp_path).name == "delegation_flow_2026.10.json"
+
+
+# ---------------------------------------------------------------- found while writing the log
+
+
+@pytest.mark.hazard("H-026")
+def test_a_social_care_practitioner_cannot_record_sign_offs_through_the_wizard(
+        vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
+    """Recording sign-offs needs the competency permission, as in the register; a
+    practitioner's decision used to store them. A decision without sign-offs is theirs."""
+    from desktop_app.services.errors import PermissionDenied
+    from tests.support import as_role
+    practitioner = as_role(vault, "social_care_practitioner")
+    answers = delegated(provider)
+    case_id = delegation.save_draft(practitioner, person_id, None, answers, "S10", FLOW,
+                                    CATALOGUE)
+    with pytest.raises(PermissionDenied):
+        delegation.decide(practitioner, case_id, answers, FLOW, CATALOGUE, "P", TODAY)
+    assert nothing_recorded(vault)
+    declined = delegated(provider, S6={"consent_given": False, "no_reason": "Not today"})
+    assert delegation.decide(practitioner, case_id, declined, FLOW, CATALOGUE, "P",
+                             TODAY).outcome == "PERSON_DECLINED"
+
+
+@pytest.mark.hazard("H-022")
+def test_oversight_without_the_numbers_to_call_is_refused(
+        vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
+    """The service used to store a blank in-hours number (and '111' when none was given)."""
+    answers = delegated(provider)
+    answers["S8"]["oversight_phone_out_of_hours"] = " "
+    with pytest.raises(ValidationError, match="phone number out of hours"):
+        decide(vault, person_id, answers)
+    answers["S8"]["oversight_phone_out_of_hours"] = "111"
+    del answers["S8"]["oversight_phone_in_hours"]
+    with pytest.raises(ValidationError, match="phone number in hours"):
+        decide(vault, person_id, answers)
+    assert nothing_recorded(vault)
+
+
+@pytest.mark.hazard("H-011")
+def test_a_plan_is_never_charged_to_a_guessed_council(vault: VaultSession, person_id: str,
+                                                      provider: tuple[str, list[str]]) -> None:
+    """A provider no longer on the laptop used to make Leicestershire County the funder."""
+    from desktop_app.models.provider import CareProvider
+    with vault.uow.begin() as s:
+        s.get_one(CareProvider, provider[0]).deleted = True
+    with pytest.raises(ValidationError, match="not on this laptop"):
+        decide(vault, person_id, delegated(provider))
+
+
+@pytest.mark.hazard("H-033")
+def test_after_a_withdrawal_the_plan_belongs_to_a_delegation_still_on_it(
+        vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
+    """Its consent, oversight and reviews are what the printed plan shows: never those of
+    the delegation that ended; with nothing left, none at all."""
+    from desktop_app.services.plan_document import load_plan_document
+    kept = decide(vault, person_id, delegated(provider, EYE_DROPS))
+    ended = decide(vault, person_id, delegated(provider, INSULIN))
+    _withdraw(vault, ended.case_id, dt.date(2027, 1, 5))
+    with vault.uow.read() as s:
+        latest = s.scalars(select(SupportPlan).order_by(SupportPlan.version_number.desc())
+                           ).first()
+        assert latest is not None and latest.delegation_case_id == kept.case_id
+        plan_id = latest.id
+    document = load_plan_document(vault.uow, plan_id, "A Nurse",
+                                  dt.datetime(2027, 1, 6, 9, tzinfo=dt.UTC))
+    assert [t.task_code for t in document.tasks] == [EYE_DROPS]
+    _withdraw(vault, kept.case_id, dt.date(2027, 2, 1))
+    with vault.uow.read() as s:
+        last = s.scalars(select(SupportPlan).order_by(SupportPlan.version_number.desc())
+                         ).first()
+        assert last is not None and last.delegation_case_id is None and last.tasks == []
+        empty_id = last.id
+    empty = load_plan_document(vault.uow, empty_id, "A Nurse",
+                               dt.datetime(2027, 2, 2, 9, tzinfo=dt.UTC))
+    assert empty.tasks == () and empty.consent is None and empty.oversight is None
+
+
+@pytest.mark.hazard("H-033")
+def test_a_plan_of_two_delegations_prints_each_ones_numbers_consent_and_reviews(
+        vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
+    """Version 2 carries eye drops (GP practice) forward beside insulin (community nursing):
+    the printout used to give only insulin's oversight, consent and reviews for both."""
+    from desktop_app.services.pdf.support_plan import render_support_plan
+    from desktop_app.services.plan_document import load_plan_document
+    from tests.services.pdf.pdf_text import flat, page_texts
+    decide(vault, person_id, delegated(provider, EYE_DROPS, S8={
+        "oversight_organisation": "Example Surgery", "oversight_phone_in_hours": "0116 111 1111"}))
+    insulin = decide(vault, person_id, delegated(provider, INSULIN, S8={
+        "oversight_service": "community_health", "oversight_organisation": "City nursing",
+        "oversight_phone_in_hours": "0116 222 2222"}, S10={"care_starts_on": "2026-12-10"}))
+    with vault.uow.read() as s:
+        plan_id = s.scalars(select(SupportPlan.id).where(
+            SupportPlan.delegation_case_id == insulin.case_id)).one()
+    document = load_plan_document(vault.uow, plan_id, "A Nurse",
+                                  dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC))
+    assert [p.oversight.phone_in_hours for p in document.parts if p.oversight] == [
+        "0116 111 1111", "0116 222 2222"]
+    text = flat(" ".join(page_texts(render_support_plan(document))))
+    drops, pen = text.index("For: Putting in eye drops"), text.index("For: Giving fixed-dose")
+    consent, oversight = text.index("3. Consent and capacity"), text.index("4. Clinical oversight")
+    reviews = text.index("7. Review dates")
+    assert consent < drops < pen < oversight  # each delegation's consent in its own part
+    second_drops = text.index("For: Putting in eye drops", oversight)
+    assert text.index("0116 111 1111", second_drops) < text.index("For: Giving", second_drops)
+    assert "0116 222 2222" in text[text.index("For: Giving", second_drops):reviews]
+    assert "28 February 2027" in text[reviews:] and "10 March 2027" in text[reviews:]

@@ -32,6 +32,7 @@ def _both_edit_offline(laptops: LaptopFn, team: str
     return nurse, colleague, edith, conflict
 
 
+@pytest.mark.hazard("H-017")
 def test_offline_edits_of_one_record_conflict_with_both_versions_kept(
         laptops: LaptopFn, team: str, pg: psycopg.Connection) -> None:
     nurse, colleague, edith, conflict = _both_edit_offline(laptops, team)
@@ -54,6 +55,7 @@ def test_offline_edits_of_one_record_conflict_with_both_versions_kept(
     assert len(sync.list_conflicts(colleague.uow)) == 1
 
 
+@pytest.mark.hazard("H-017")
 def test_keep_mine_sends_my_version_over_theirs_and_keeps_theirs_in_the_record(
         laptops: LaptopFn, team: str, pg: psycopg.Connection) -> None:
     nurse, colleague, edith, conflict = _both_edit_offline(laptops, team)
@@ -75,6 +77,7 @@ def test_keep_mine_sends_my_version_over_theirs_and_keeps_theirs_in_the_record(
         assert verify_chain(conn) is None
 
 
+@pytest.mark.hazard("H-017")
 def test_keep_theirs_takes_the_stores_version_and_keeps_mine_in_the_record(
         laptops: LaptopFn, team: str, pg: psycopg.Connection) -> None:
     nurse, colleague, edith, conflict = _both_edit_offline(laptops, team)
@@ -99,6 +102,7 @@ def test_keep_theirs_takes_the_stores_version_and_keeps_mine_in_the_record(
         assert verify_chain(conn) is None
 
 
+@pytest.mark.hazard("H-026")
 def test_a_read_only_user_cannot_resolve(laptops: LaptopFn, team: str) -> None:
     _nurse, colleague, _edith, conflict = _both_edit_offline(laptops, team)
     with pytest.raises(PermissionDenied):
@@ -106,6 +110,7 @@ def test_a_read_only_user_cannot_resolve(laptops: LaptopFn, team: str) -> None:
     assert sync.sync_status(colleague.uow).conflicts == 1
 
 
+@pytest.mark.hazard("H-017")
 def test_a_deletion_against_an_edit_is_a_conflict_too(laptops: LaptopFn, team: str,
                                                       pg: psycopg.Connection) -> None:
     nurse, colleague = laptops(team), laptops(team)

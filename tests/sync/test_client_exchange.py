@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 
 import psycopg
+import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -104,6 +105,7 @@ def test_a_pull_writes_no_outbox_entries_and_is_audited(laptops: LaptopFn,
     assert len(_received(colleague)) == 2
 
 
+@pytest.mark.hazard("H-017")
 def test_a_pull_does_not_overwrite_an_unsent_edit_which_then_conflicts(
         laptops: LaptopFn, team: str) -> None:
     nurse, colleague = laptops(team), laptops(team)
@@ -134,6 +136,7 @@ def test_a_pull_does_not_overwrite_an_unsent_edit_which_then_conflicts(
     assert conflict.differing_fields == ("phone",)
 
 
+@pytest.mark.hazard("H-027")
 def test_a_laptop_never_receives_another_teams_records(
         laptops: LaptopFn, team: str, store_sessions: sessionmaker[Session],
         pg: psycopg.Connection) -> None:
@@ -154,6 +157,7 @@ def test_a_laptop_never_receives_another_teams_records(
     assert len(server_records(pg, ours.enrolment.team_id)) == 1
 
 
+@pytest.mark.hazard("H-040")
 def test_the_same_person_added_on_two_laptops_is_held_back_not_lost(
         laptops: LaptopFn, team: str) -> None:
     nurse, colleague = laptops(team), laptops(team)

@@ -46,6 +46,7 @@ def _point_at(laptop: VaultLaptop, url: str) -> None:
         s.execute(update(SyncState).values(server_url=url))
 
 
+@pytest.mark.hazard("H-034")
 def test_one_invalid_change_in_fifty_is_quarantined_and_the_queue_moves_on(
         laptops: LaptopFn, team: str, pg: psycopg.Connection) -> None:
     nurse = laptops(team)
@@ -73,6 +74,7 @@ def test_one_invalid_change_in_fifty_is_quarantined_and_the_queue_moves_on(
     assert_agree(pg, _team(nurse), [nurse])
 
 
+@pytest.mark.hazard("H-027")
 def test_a_revoked_laptop_is_told_so_and_keeps_its_changes(
         laptops: LaptopFn, team: str, store_sessions: sessionmaker[Session]) -> None:
     nurse = laptops(team)
@@ -139,6 +141,7 @@ def captive_portal() -> Iterator[str]:
     server.server_close()
 
 
+@pytest.mark.hazard("H-017")
 def test_a_captive_portal_is_offline_not_an_answer(laptops: LaptopFn, team: str,
                                                    captive_portal: str) -> None:
     nurse = laptops(team)
@@ -167,6 +170,7 @@ def test_no_network_is_server_unreachable_and_changes_stay(laptops: LaptopFn,
     assert sync.sync_status(nurse.uow).last_synced_at is None
 
 
+@pytest.mark.hazard("H-018")
 def test_a_store_that_needs_a_newer_app_stops_sync_with_its_message(
         laptops: LaptopFn, team: str, postgres: PostgresCluster, tmp_path: Path) -> None:
     nurse = laptops(team)
@@ -182,6 +186,7 @@ def test_a_store_that_needs_a_newer_app_stops_sync_with_its_message(
     assert len(nurse.outbox(OutboxState.PENDING)) == 1
 
 
+@pytest.mark.hazard("H-027")
 def test_tls_is_verified_against_the_ca_bundle_or_refused(
         laptops: LaptopFn, team: str, postgres: PostgresCluster, tmp_path: Path) -> None:
     ca = trustme.CA()
@@ -294,6 +299,7 @@ def test_a_store_that_never_answers_times_out_as_unreachable(
     assert len(nurse.outbox(OutboxState.PENDING)) == 1
 
 
+@pytest.mark.hazard("H-027")
 def test_the_device_token_never_reaches_a_log(laptops: LaptopFn, team: str,
                                              caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)

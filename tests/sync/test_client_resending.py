@@ -50,6 +50,7 @@ def _team(laptop: VaultLaptop) -> str:
     return laptop.enrolment.team_id
 
 
+@pytest.mark.hazard("H-017")
 def test_replaying_every_batch_the_client_sent_ten_times_changes_nothing(
         laptops: LaptopFn, team: str, pg: psycopg.Connection) -> None:
     nurse, colleague = laptops(team), laptops(team)
@@ -89,6 +90,7 @@ def test_replaying_every_batch_the_client_sent_ten_times_changes_nothing(
     assert _snapshot(pg, _team(nurse)) == before
 
 
+@pytest.mark.hazard("H-017")
 def test_a_lost_reply_leaves_one_copy_and_the_next_run_marks_it_done(
         laptops: LaptopFn, team: str, pg: psycopg.Connection) -> None:
     nurse = laptops(team)
@@ -122,6 +124,7 @@ def test_a_lost_reply_leaves_one_copy_and_the_next_run_marks_it_done(
     assert_agree(pg, _team(nurse), [nurse])
 
 
+@pytest.mark.hazard("H-017")
 def test_a_crash_after_the_store_committed_loses_nothing(
         laptops: LaptopFn, team: str, pg: psycopg.Connection) -> None:
     nurse = laptops(team)
@@ -162,6 +165,7 @@ def _kill_when_a_push_is_open(pg: psycopg.Connection, server: StoreProcess,
                 return
 
 
+@pytest.mark.hazard("H-017")
 def test_the_store_killed_mid_batch_and_restarted_loses_and_duplicates_nothing(
         laptops: LaptopFn, team: str, pg: psycopg.Connection, postgres: PostgresCluster,
         tmp_path: Path) -> None:

@@ -227,6 +227,7 @@ def _machine(store: StoreProcess, store_sessions: sessionmaker[Session],
     return TwoLaptops
 
 
+@pytest.mark.hazard("H-017")
 def test_after_quiescence_the_store_and_every_laptop_agree(
         request: pytest.FixtureRequest, store: StoreProcess,
         store_sessions: sessionmaker[Session], template_vault: tuple[Path, str, str],

@@ -30,6 +30,7 @@ def _cli(capsys: pytest.CaptureFixture[str], url: str, *args: str) -> tuple[int,
     return code, out.strip(), err.strip()
 
 
+@pytest.mark.hazard("H-027")
 def test_admin_commands_from_team_to_revocation(store: StoreProcess, postgres: PostgresCluster,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     url = postgres.store_url

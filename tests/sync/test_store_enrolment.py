@@ -6,6 +6,7 @@ import datetime as dt
 
 import httpx
 import psycopg
+import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +28,7 @@ def _enrol(store: StoreProcess, code: str) -> httpx.Response:
                       json={"code": code, "device_name": "Laptop 7"})
 
 
+@pytest.mark.hazard("H-027")
 def test_a_code_enrols_one_laptop_once(store: StoreProcess, store_sessions: sessionmaker[Session],
                                        team: str, pg: psycopg.Connection) -> None:
     code = _code(store_sessions, team)
@@ -47,6 +49,7 @@ def test_a_code_enrols_one_laptop_once(store: StoreProcess, store_sessions: sess
     assert body["token"] not in dump and code not in dump and code.replace("-", "") not in dump
 
 
+@pytest.mark.hazard("H-027")
 def test_unknown_and_expired_codes_are_refused(store: StoreProcess,
                                                store_sessions: sessionmaker[Session],
                                                team: str) -> None:
@@ -59,6 +62,7 @@ def test_unknown_and_expired_codes_are_refused(store: StoreProcess,
     assert _enrol(store, "AAAA-BBBB-CCCC-DDDD").status_code == 401
 
 
+@pytest.mark.hazard("H-027")
 def test_revoked_device_gets_401_on_its_next_request(enrol: EnrolFn, team: str,
                                                      store_sessions: sessionmaker[Session]) -> None:
     laptop = enrol(team)
@@ -88,6 +92,7 @@ def test_missing_or_garbage_tokens_get_401(store: StoreProcess) -> None:
         assert response.headers["X-Shared-Care-Store"] == "1"
 
 
+@pytest.mark.hazard("H-026")
 def test_a_read_only_users_laptop_may_pull_but_not_push(store: StoreProcess, team: str,
                                                         store_sessions: sessionmaker[Session]
                                                         ) -> None:

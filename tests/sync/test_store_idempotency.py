@@ -40,6 +40,7 @@ def _expected_replay(first: Answers) -> Answers:
             if a["status"] == "applied" else a for a in first]
 
 
+@pytest.mark.hazard("H-017")
 def test_replaying_every_batch_ten_times_changes_nothing(enrol: EnrolFn, team: str,
                                                          pg: psycopg.Connection) -> None:
     nurse, colleague = enrol(team), enrol(team)
@@ -66,6 +67,7 @@ def test_replaying_every_batch_ten_times_changes_nothing(enrol: EnrolFn, team: s
     assert snapshot(pg, nurse.team_id) == before
 
 
+@pytest.mark.hazard("H-017")
 def test_a_lost_reply_leaves_one_copy_and_the_resend_gets_the_original_answers(
         enrol: EnrolFn, team: str, pg: psycopg.Connection) -> None:
     laptop = enrol(team)
@@ -137,6 +139,7 @@ def _wait_backends_gone(pg: psycopg.Connection, pid: int) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.hazard("H-017")
 def test_a_server_killed_mid_batch_loses_nothing_and_duplicates_nothing(
         enrol: EnrolFn, team: str, pg: psycopg.Connection, postgres: PostgresCluster,
         tmp_path: Path) -> None:

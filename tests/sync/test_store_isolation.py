@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server import admin
@@ -11,6 +12,7 @@ from sync_server.push import KEY_REUSED, OTHER_TEAM
 from tests.sync.store import EnrolFn, change
 
 
+@pytest.mark.hazard("H-027")
 def test_another_team_can_neither_read_nor_overwrite(
         enrol: EnrolFn, team: str, store_sessions: sessionmaker[Session]) -> None:
     other_team = f"Other INT {uuid.uuid4().hex[:8]}"

@@ -39,6 +39,7 @@ def test_openapi_describes_the_protocol(store: StoreProcess) -> None:
     assert httpx.get(f"{store.base_url}/docs").status_code == 200
 
 
+@pytest.mark.hazard("H-018")
 @pytest.mark.parametrize("version", [None, "0.0.9", "0.1", "banana", ""])
 def test_a_too_old_or_unnamed_client_gets_426(enrol: EnrolFn, team: str,
                                               version: str | None) -> None:

@@ -57,6 +57,7 @@ def test_pull_pages_in_version_order(enrol: EnrolFn, team: str) -> None:
     assert future["changes"] == [] and cursor <= future["next_cursor"] < 2**40
 
 
+@pytest.mark.hazard("H-017")
 def test_a_stale_base_version_is_a_conflict_with_the_server_row(enrol: EnrolFn, team: str
                                                                 ) -> None:
     nurse, colleague = enrol(team), enrol(team)
@@ -80,6 +81,7 @@ def test_a_stale_base_version_is_a_conflict_with_the_server_row(enrol: EnrolFn, 
     assert nurse.push([kept])[0]["status"] == "applied"
 
 
+@pytest.mark.hazard("H-017")
 def test_a_laptops_own_successive_edits_do_not_conflict(enrol: EnrolFn, team: str) -> None:
     """Created and edited twice before the first sync: all three carry no base version."""
     laptop = enrol(team)

@@ -50,6 +50,7 @@ def _action_buttons(window: MainWindow) -> dict[str, bool]:
     }
 
 
+@pytest.mark.hazard("H-026")
 @pytest.mark.parametrize(("role", "offered"), [
     ("read_only", set()),
     ("team_lead", {"start delegation", "save person", "add contact", "record review",
@@ -88,6 +89,7 @@ def test_ctrl_f_in_the_screen_list_goes_to_the_caseload_search(
         controller.shutdown()
 
 
+@pytest.mark.hazard("H-038")
 def test_a_plan_version_opens_as_the_printable_plan_and_printing_is_audited(
         qtbot, app_home: Path, cheap_kdf, tmp_path: Path) -> None:  # noqa: F811
     from sqlalchemy import select

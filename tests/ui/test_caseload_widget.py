@@ -139,6 +139,7 @@ def test_no_match_says_so(qtbot: Any, real_widget: CaseloadWidget) -> None:
     assert real_widget.status_label.text() == "No one matches “zzz”"
 
 
+@pytest.mark.hazard("H-015")
 def test_enter_on_a_row_opens_that_person(qtbot: Any, real_widget: CaseloadWidget,
                                           people: dict[str, str]) -> None:
     table = real_widget.table
@@ -154,6 +155,7 @@ def test_enter_on_a_row_opens_that_person(qtbot: Any, real_widget: CaseloadWidge
     assert name == sorted(people)[1]
 
 
+@pytest.mark.hazard("H-015")
 def test_double_click_on_a_row_opens_that_person(qtbot: Any, real_widget: CaseloadWidget,
                                                  people: dict[str, str]) -> None:
     table = real_widget.table
@@ -177,6 +179,7 @@ def test_ctrl_f_goes_to_the_search_box(qtbot: Any, real_widget: CaseloadWidget) 
     qtbot.waitUntil(real_widget.search_edit.hasFocus, timeout=1000)
 
 
+@pytest.mark.hazard("H-015")
 def test_a_stale_answer_is_dropped(qtbot: Any) -> None:
     fake = FakeCaseload([fake_row(i, f) for i, f in enumerate(FAMILIES)])
     runner = HeldRunner()
@@ -213,6 +216,7 @@ def test_pages_are_fetched_as_the_table_scrolls(qtbot: Any) -> None:
     assert widget.status_label.text() == "450 people"
 
 
+@pytest.mark.hazard("H-015")
 def test_a_next_page_for_an_older_search_is_dropped(qtbot: Any) -> None:
     fake = FakeCaseload([fake_row(i, f"Person{i:04d}") for i in range(300)])
     runner = HeldRunner()

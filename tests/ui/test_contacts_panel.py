@@ -256,6 +256,7 @@ def test_the_edit_button_edits_the_selected_contact(qtbot: Any, vault: VaultSess
     assert table_texts(panel)[0][2] == "Stepdaughter"
 
 
+@pytest.mark.hazard("H-017")
 def test_an_edit_of_a_contact_changed_elsewhere_is_refused(
         qtbot: Any, vault: VaultSession, person_id: str) -> None:
     contact_id = add_daughter(vault, person_id)
@@ -302,6 +303,7 @@ def test_remove_confirmed_removes_the_contact(qtbot: Any, vault: VaultSession,
 # ---------------------------------------------------------------- the kind of contact
 
 
+@pytest.mark.hazard("H-007")
 def test_next_of_kin_has_no_registration_and_cannot_decide(
         qtbot: Any, vault: VaultSession, person_id: str) -> None:
     _, panel = record_screen(qtbot, vault, person_id)
@@ -329,6 +331,7 @@ def test_next_of_kin_has_no_registration_and_cannot_decide(
     assert table_texts(panel) == [["Next of kin", "Peter Example", "", "", "", "No"]]
 
 
+@pytest.mark.hazard("H-007")
 def test_a_property_and_finance_attorney_keeps_registration_but_cannot_decide(
         qtbot: Any) -> None:
     dialog = ContactDialog("Edith Testperson")
@@ -344,6 +347,7 @@ def test_a_property_and_finance_attorney_keeps_registration_but_cannot_decide(
 # ---------------------------------------------------------------- roles
 
 
+@pytest.mark.hazard("H-026")
 def test_a_read_only_role_sees_contacts_but_cannot_change_them(
         qtbot: Any, vault: VaultSession, person_id: str) -> None:
     add_daughter(vault, person_id)

@@ -210,6 +210,7 @@ def test_the_close_dialog_inputs_are_named(qtbot: Any) -> None:
 # ---------------------------------------------------------------- changes of need
 
 
+@pytest.mark.hazard("H-029")
 def test_changes_of_need_are_listed_below_with_days_waiting(qtbot: Any) -> None:
     changes = Recorder(CHANGES)
     widget = escalations(qtbot, changes=changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 from PySide6.QtPrintSupport import QPrinter
 from reportlab.pdfgen import canvas
@@ -28,12 +29,15 @@ def _dialog(qtbot, data: bytes, log: list[str]) -> PdfPreviewDialog:
     return dialog
 
 
+@pytest.mark.hazard("H-019")
 def test_preview_reads_the_pages_from_memory(qtbot) -> None:
     dialog = _dialog(qtbot, _pdf(3), [])
     assert dialog.document.pageCount() == 3
     assert "3" in dialog.pages_label.text()
 
 
+@pytest.mark.hazard("H-019")
+@pytest.mark.hazard("H-038")
 def test_export_writes_only_where_chosen_and_is_audited(qtbot, tmp_path: Path) -> None:
     data, log = _pdf(2), []
     dialog = _dialog(qtbot, data, log)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 
 from desktop_app.services import people
@@ -26,6 +27,7 @@ def _saving(vault: Any, widget: PersonRecordWidget) -> Any:
     return save
 
 
+@pytest.mark.hazard("H-021")
 def test_a_bad_nhs_number_is_named_and_nothing_typed_is_lost(qtbot, vault) -> None:
     holder: dict[str, PersonRecordWidget] = {}
     widget = PersonRecordWidget(lambda *a: _saving(vault, holder["w"])(*a))
@@ -52,6 +54,7 @@ def test_a_bad_nhs_number_is_named_and_nothing_typed_is_lost(qtbot, vault) -> No
     assert widget.start_button.isEnabled()
 
 
+@pytest.mark.hazard("H-020")
 def test_missing_date_of_birth_is_asked_for(qtbot, vault) -> None:
     holder: dict[str, PersonRecordWidget] = {}
     widget = PersonRecordWidget(lambda *a: _saving(vault, holder["w"])(*a))

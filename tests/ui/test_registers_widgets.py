@@ -53,7 +53,7 @@ TODAY = dt.date(2027, 2, 10)
 RED, AMBER = (QColor(TONE_COLOURS[t][0]) for t in (Tone.ALERT, Tone.WARNING))
 
 
-def run(fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+def run(fn: Callable[[], Any], done: Callable[[Any], None], _failed: Any = None) -> None:
     done(fn())
 
 
@@ -163,6 +163,7 @@ def reviews(qtbot: Any) -> tuple[ReviewsDueWidget, Recorder, Recorder]:
     return widget, load, record
 
 
+@pytest.mark.hazard("H-010")
 def test_reviews_due_colours_rows_and_says_so_in_words(reviews: Any) -> None:
     widget, load, _ = reviews
     assert len(load.calls) == 1 and widget.model.rowCount() == 4
@@ -188,6 +189,8 @@ def test_record_dialog_needs_an_outcome_and_records_nothing_without_one(
     assert record.calls == [] and dialog.isVisible()
 
 
+@pytest.mark.hazard("H-001")
+@pytest.mark.hazard("H-029")
 @pytest.mark.parametrize(("outcome", "answers", "notes", "problem"), [
     ("continue_button", ("yes", "no", "no"), "Out of date", "choose Withdraw"),
     ("withdraw_button", ("yes", "yes", "no"), "", "Say in the notes"),
@@ -296,6 +299,8 @@ def competency(qtbot: Any) -> tuple[CompetencyRegisterWidget, Recorder]:
     return widget, withdraw
 
 
+@pytest.mark.hazard("H-005")
+@pytest.mark.hazard("H-031")
 def test_competency_register_colours_current_sign_offs_and_says_so(competency: Any) -> None:
     widget, _ = competency
     assert [cell(widget, r, 0) for r in range(4)] == [
@@ -334,6 +339,7 @@ def test_competency_controls_have_accessible_names(competency: Any) -> None:
 # ---------------------------------------------------------------- escalations
 
 
+@pytest.mark.hazard("H-012")
 def test_escalations_show_waiting_days_and_interim_funding(qtbot: Any) -> None:
     widget = EscalationsWidget(run, Recorder(ESCALATIONS))
     qtbot.addWidget(widget)

@@ -132,6 +132,8 @@ def test_first_run_then_sign_in_then_wrong_passphrase(qtbot, app_home: Path, che
         controller.shutdown()
 
 
+@pytest.mark.hazard("H-025")
+@pytest.mark.hazard("H-035")
 def test_idle_lock_hides_everything_and_unlock_keeps_unsaved_input(
     qtbot, app_home: Path, cheap_kdf
 ) -> None:

@@ -104,6 +104,7 @@ def test_the_interval_comes_from_the_settings(qtbot) -> None:
     assert c.timer.isActive() and c.timer.interval() == 30 * 60_000
 
 
+@pytest.mark.hazard("H-027")
 def test_failures_back_off_and_revocation_stops_trying(qtbot) -> None:
     h = Harness(status(pending=3))
     c = controller(qtbot, h)

@@ -14,7 +14,7 @@ later, and pyproject requires >= 4.0.4). All typed text reaches reportlab throug
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Table
@@ -24,8 +24,8 @@ from desktop_app.services.pdf import layout as lo
 from desktop_app.services.pdf.markup import text
 from desktop_app.services.plan_document import (
     ConsentBlock,
+    DelegationPart,
     FundingLine,
-    OversightBlock,
     PersonBlock,
     PlanDocument,
     TaskBlock,
@@ -62,11 +62,13 @@ def _story(doc: PlanDocument) -> list[Flowable]:
     story: list[Flowable] = [*_title(doc)]
     story += _the_person(doc)
     story += _delegated(doc.tasks)
-    story += _consent(doc.consent)
-    story += _oversight(doc.oversight)
+    story += _per_delegation(doc, "3. Consent and capacity", _consent,
+                             [text(CONSENT_NOTE, lo.styles().small)])
+    story += _per_delegation(doc, "4. Clinical oversight: who to call", _oversight)
     story += _if_wrong(doc.tasks)
     story += _funding(doc.funding, doc.total_pence_per_week)
-    story += _reviews(doc)
+    story += _per_delegation(doc, "7. Review dates", _reviews,
+                             [text(REVIEW_RULE, lo.styles().small)])
     story += _signatures(doc)
     return story
 
@@ -198,19 +200,36 @@ def _trained_by(worker: WorkerLine) -> str:
     return f"{worker.trainer_name or '?'} / {worker.assessor_name or '?'}"
 
 
-# ---------------------------------------------------------------- 3. consent
+# ---------------------------------------------------------------- 3, 4, 7: per delegation
 
 
-def _consent(consent: ConsentBlock | None) -> list[Flowable]:
-    title = "3. Consent and capacity"
+def _per_delegation(doc: PlanDocument, title: str,
+                    blocks_of: Callable[[DelegationPart], list[Flowable]],
+                    after: Sequence[Flowable] = ()) -> list[Flowable]:
+    """A section that belongs to each delegation: once for a plan of one delegation; with
+    several, one part per delegation headed by its task(s), so a worker never reads another
+    task's consent, numbers to call or review dates (hazard H-033)."""
+    parts = doc.parts or (DelegationPart(doc.plan_id, "", doc.consent, doc.oversight,
+                                         doc.reviews),)
+    if len(parts) == 1:
+        return [lo.section(title, blocks_of(parts[0])), lo.gap(1), *after]
+    story: list[Flowable] = [lo.section(title, text(
+        "This plan covers more than one delegated task: each has its own part below.",
+        lo.styles().body))]
+    for part in parts:
+        story.append(lo.subsection(f"For: {part.task_names}", blocks_of(part)))
+    return [*story, lo.gap(1), *after]
+
+
+def _consent(part: DelegationPart) -> list[Flowable]:
+    consent = part.consent
     if consent is None:
-        return [lo.section(title, lo.banner("No consent is recorded for this plan. "
-                                            "Do not start the task."))]
+        return [lo.banner("No consent is recorded for this plan. Do not start the task.")]
     blocks: list[Flowable] = []
     if not consent.given:
         blocks += [lo.banner(f"{consent.status}: the task must not be done."), lo.gap(2)]
     blocks.append(lo.key_values(_consent_rows(consent)))
-    return [lo.section(title, blocks), lo.gap(1), text(CONSENT_NOTE, lo.styles().small)]
+    return blocks
 
 
 def _consent_rows(consent: ConsentBlock) -> list[tuple[str, lo.Cell]]:
@@ -238,11 +257,11 @@ def _consent_rows(consent: ConsentBlock) -> list[tuple[str, lo.Cell]]:
 # ---------------------------------------------------------------- 4. oversight
 
 
-def _oversight(oversight: OversightBlock | None) -> list[Flowable]:
-    title = "4. Clinical oversight: who to call"
+def _oversight(part: DelegationPart) -> list[Flowable]:
+    oversight = part.oversight
     if oversight is None:
-        return [lo.section(title, lo.banner("No clinical oversight is recorded. Ask the "
-                                            "delegating nurse before starting the task."))]
+        return [lo.banner("No clinical oversight is recorded. Ask the delegating nurse "
+                          "before starting the task.")]
     s = lo.styles()
     phones = lo.key_values([
         ("In hours", text(oversight.phone_in_hours, s.big)),
@@ -255,7 +274,7 @@ def _oversight(oversight: OversightBlock | None) -> list[Flowable]:
         ("Named clinician", oversight.named_clinician or "Not named"),
         *([("Notes", oversight.notes)] if oversight.notes else []),
     ])
-    return [lo.section(title, [phones, lo.gap(2), details])]
+    return [phones, lo.gap(2), details]
 
 
 # ---------------------------------------------------------------- 5. if something goes wrong
@@ -324,16 +343,13 @@ def _funding_note(line: FundingLine) -> str:
 # ---------------------------------------------------------------- 7. reviews and 8. signatures
 
 
-def _reviews(doc: PlanDocument) -> list[Flowable]:
-    s = lo.styles()
-    if doc.reviews:
-        rows = [[r.kind, lo.uk_date(r.due_on), lo.uk_date(r.done_on, "Not yet done"),
-                 r.outcome or ""] for r in doc.reviews]
-        first: Flowable = lo.grid(["Review", "Due", "Done", "Outcome"], rows,
-                                  [46 * mm, 40 * mm, 40 * mm, 48 * mm])
-    else:
-        first = lo.banner("No review is scheduled. Ask the team lead to set one.")
-    return [lo.section("7. Review dates", [first, lo.gap(1), text(REVIEW_RULE, s.small)])]
+def _reviews(part: DelegationPart) -> list[Flowable]:
+    if not part.reviews:
+        return [lo.banner("No review is scheduled. Ask the team lead to set one.")]
+    rows = [[r.kind, lo.uk_date(r.due_on), lo.uk_date(r.done_on, "Not yet done"),
+             r.outcome or ""] for r in part.reviews]
+    return [lo.grid(["Review", "Due", "Done", "Outcome"], rows,
+                    [46 * mm, 40 * mm, 40 * mm, 48 * mm])]
 
 
 def _signatures(doc: PlanDocument) -> list[Flowable]:

@@ -163,6 +163,7 @@ def _no_workers_left(timeout: float = 10.0) -> bool:
 # ---------------------------------------------------------------- choosing the plans
 
 
+@pytest.mark.hazard("H-009")
 def test_the_week_for_a_team_lists_each_persons_latest_changed_plan(selection: Selection) -> None:
     rows = plans_for_batch(selection.uow, TEAM, *WEEK)
     assert [row.plan_id for row in rows] == [selection.changed_latest, selection.changed_once,
@@ -194,6 +195,8 @@ def test_the_range_includes_both_days_and_must_run_forwards(selection: Selection
 # ---------------------------------------------------------------- the combined PDF
 
 
+@pytest.mark.hazard("H-015")
+@pytest.mark.hazard("H-030")
 def test_one_pdf_has_each_person_in_order_with_their_own_page_numbers(batch: Batch) -> None:
     result, pages = batch.result, page_texts(batch.result.pdf)
     assert not result.cancelled and result.total == 3
@@ -229,6 +232,7 @@ def test_progress_counts_every_plan_up_to_the_total(batch: Batch) -> None:
     assert done == sorted(done) and {t for _, t in batch.progress} == {3}
 
 
+@pytest.mark.hazard("H-019")
 def test_nothing_is_written_to_the_temp_folder(batch: Batch) -> None:
     assert batch.temp_files == []
 
@@ -285,6 +289,7 @@ def test_an_empty_batch_starts_no_workers(batch: Batch) -> None:
     assert (result.pdf, result.plans, result.cancelled, seen) == (b"", (), False, [(0, 0)])
 
 
+@pytest.mark.hazard("H-038")
 def test_printing_the_batch_is_audited_once_per_plan(batch: Batch) -> None:
     record_outputs(batch.uow, batch.result.plans, "print")
     with batch.uow.read() as session:

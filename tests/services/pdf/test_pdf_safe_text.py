@@ -21,6 +21,8 @@ from tests.services.pdf.plan_fixtures import CaseSpec, build_case
 
 PDF_PACKAGE = Path(__file__).resolve().parents[3] / "desktop_app" / "services" / "pdf"
 PRINTED_AT = dt.datetime(2026, 12, 1, 9, 30)
+# Every test here checks that typed text prints exactly as typed.
+pytestmark = pytest.mark.hazard("H-024")
 
 
 def cve_2023_33733_payload(marker: Path) -> str:

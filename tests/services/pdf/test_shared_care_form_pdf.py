@@ -36,6 +36,7 @@ def form_text(vault: VaultSession, discussion_id: str) -> tuple[list[str], str]:
     return pages, flat("\n".join(pages))
 
 
+@pytest.mark.hazard("H-012")
 def test_an_open_discussion_has_every_section_and_room_for_the_decision(
         vault: VaultSession, discussion_id: str) -> None:
     pages, text = form_text(vault, discussion_id)

@@ -53,6 +53,7 @@ def test_the_sections_come_in_order(pages: list[str]) -> None:
     assert positions == sorted(positions)
 
 
+@pytest.mark.hazard("H-015")
 def test_the_person_is_printed_in_full(pages: list[str]) -> None:
     text = flat("\n".join(pages))
     for value in ["Support plan: Zoë Ní Bhriain", "Preferred name Zo",
@@ -67,6 +68,8 @@ def test_the_person_is_printed_in_full(pages: list[str]) -> None:
     assert "9990000158" not in text  # only the spaced NHS display form
 
 
+@pytest.mark.hazard("H-006")
+@pytest.mark.hazard("H-039")
 def test_each_task_field_and_named_worker_is_printed(pages: list[str]) -> None:
     text = flat("\n".join(pages))
     task_name = load_catalogue().get("eye_drops").name
@@ -85,6 +88,10 @@ def test_each_task_field_and_named_worker_is_printed(pages: list[str]) -> None:
     assert "NOT CURRENT" not in text and "Must not do this task" not in text
 
 
+@pytest.mark.hazard("H-007")
+@pytest.mark.hazard("H-010")
+@pytest.mark.hazard("H-011")
+@pytest.mark.hazard("H-022")
 def test_consent_oversight_funding_and_reviews_are_printed(pages: list[str]) -> None:
     text = flat("\n".join(pages))
     for value in [
@@ -106,6 +113,7 @@ def test_consent_oversight_funding_and_reviews_are_printed(pages: list[str]) -> 
         assert value in text, value
 
 
+@pytest.mark.hazard("H-030")
 def test_the_signature_block_names_every_signatory(pages: list[str]) -> None:
     last = flat(pages[-1])
     assert "8. Signatures" in last
@@ -116,6 +124,9 @@ def test_the_signature_block_names_every_signatory(pages: list[str]) -> None:
     assert "read version 1 of this plan" in last
 
 
+@pytest.mark.hazard("H-009")
+@pytest.mark.hazard("H-015")
+@pytest.mark.hazard("H-030")
 def test_every_page_is_marked_numbered_and_dated(pages: list[str]) -> None:
     assert len(pages) >= 2  # so "every page" means something
     for number, page in enumerate(pages, start=1):
@@ -128,6 +139,7 @@ def test_every_page_is_marked_numbered_and_dated(pages: list[str]) -> None:
         assert "Zoë Ní Bhriain · NHS number 999 000 0158 · born 17 May 1938" in text
 
 
+@pytest.mark.hazard("H-024")
 def test_accented_names_print_intact_in_an_embedded_unicode_font(
         document: PlanDocument) -> None:
     pdf = render_support_plan(document)
@@ -138,6 +150,7 @@ def test_accented_names_print_intact_in_an_embedded_unicode_font(
     assert not any("Helvetica" in font for font in font_names(pdf))
 
 
+@pytest.mark.hazard("H-009")
 def test_a_superseded_version_says_so_and_the_latest_does_not(vault: VaultSession,
                                                              case: BuiltCase) -> None:
     newer = delegate_again(vault.uow, case.person_id, case.nhs_number,
@@ -151,6 +164,8 @@ def test_a_superseded_version_says_so_and_the_latest_does_not(vault: VaultSessio
     assert "SUPERSEDED" not in new_text and "Support plan version 2" in new_text
 
 
+@pytest.mark.hazard("H-005")
+@pytest.mark.hazard("H-031")
 def test_a_worker_past_their_refresher_is_shown_as_not_current(vault: VaultSession,
                                                               case: BuiltCase) -> None:
     late = dt.datetime(2027, 11, 21, 8, 0)  # the day after the refresher date
@@ -164,6 +179,7 @@ def test_a_worker_past_their_refresher_is_shown_as_not_current(vault: VaultSessi
     assert all(w.current for w in on_the_day.tasks[0].workers)
 
 
+@pytest.mark.hazard("H-038")
 def test_reading_and_printing_are_audited_and_need_no_permission(vault: VaultSession,
                                                                 case: BuiltCase) -> None:
     read_only = as_role(vault, "read_only")  # governance may read and print, not change
@@ -182,16 +198,22 @@ def test_a_missing_plan_is_not_found(vault: VaultSession) -> None:
         load_plan_document(vault.uow, "no-such-plan", PRINTED_BY, PRINTED_AT)
 
 
+@pytest.mark.hazard("H-007")
+@pytest.mark.hazard("H-010")
+@pytest.mark.hazard("H-022")
 def test_a_plan_without_consent_or_oversight_warns(document: PlanDocument) -> None:
     from dataclasses import replace
 
-    bare = replace(document, consent=None, oversight=None, reviews=())
+    bare = replace(document, consent=None, oversight=None, reviews=(), parts=tuple(
+        replace(part, consent=None, oversight=None, reviews=()) for part in document.parts))
     text = flat("\n".join(page_texts(render_support_plan(bare))))
     assert "No consent is recorded for this plan. Do not start the task." in text
     assert "No clinical oversight is recorded." in text
     assert "No review is scheduled." in text
 
 
+@pytest.mark.hazard("H-024")
+@pytest.mark.hazard("H-039")
 def test_an_answer_longer_than_a_page_still_prints_whole(document: PlanDocument) -> None:
     from dataclasses import replace
 

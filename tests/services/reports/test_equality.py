@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from desktop_app.services.reports import ReportSection, equality_report
 from desktop_app.services.reports.equality import RULE
 from desktop_app.services.reports.model import CellKind
@@ -63,6 +65,7 @@ def test_nine_characteristics_with_prefer_not_to_say_and_not_recorded(
                             ["*", "<5", "*", "<5", "30"]]
 
 
+@pytest.mark.hazard("H-028")
 def test_sex_the_subtraction_case_is_protected(report_vault: VaultSession,
                                                built: Built) -> None:
     sex = sections(report_vault)["Sex"]
@@ -82,6 +85,7 @@ def test_sex_the_subtraction_case_is_protected(report_vault: VaultSession,
     assert not disclosed(grid(sex))
 
 
+@pytest.mark.hazard("H-028")
 def test_hidden_numbers_never_reach_the_chart(report_vault: VaultSession,
                                               built: Built) -> None:
     chart = sections(report_vault)["Sex"].chart
@@ -148,12 +152,14 @@ def test_typed_category_names_are_kept_as_typed(report_vault: VaultSession,
     assert not disclosed(grid(ethnicity))
 
 
+@pytest.mark.hazard("H-028")
 def test_every_table_hides_the_same_totals(report_vault: VaultSession, built: Built) -> None:
     report = equality_report(report_vault.uow, QUARTER, today=TODAY)
     totals = {tuple(cell.text for cell in section.rows[-1][1:]) for section in report.sections}
     assert totals == {("*", "<5", "*", "<5", "30")}
 
 
+@pytest.mark.hazard("H-028")
 def test_read_together_the_tables_give_nothing_away(report_vault: VaultSession,
                                                     built: Built) -> None:
     """The attacker reads all nine at once (they share the totals row)."""

@@ -76,6 +76,7 @@ def test_csv_numbers_are_plain_and_money_is_in_pounds(report_vault: VaultSession
     assert ["Total", "7", "3", "2", "2", "0", "42.9"] in reviews
 
 
+@pytest.mark.hazard("H-028")
 def test_csv_keeps_hidden_counts_hidden_and_guards_against_formulas(
         report_vault: VaultSession, built: Built) -> None:
     text = to_csv(report_of(report_vault, ReportKind.EQUALITY))
@@ -126,6 +127,7 @@ def test_pdf_states_period_filters_date_produced_and_rule(report_vault: VaultSes
         assert f"{index}. {section.title}" in text
 
 
+@pytest.mark.hazard("H-024")
 def test_pdf_tables_hold_the_figures_and_typed_text_as_typed(report_vault: VaultSession,
                                                              built: Built) -> None:
     funding = flat("\n".join(page_texts(render_report_pdf(report_of(report_vault,
@@ -143,6 +145,7 @@ def test_pdf_tables_hold_the_figures_and_typed_text_as_typed(report_vault: Vault
     assert "Total 7 9 14 30" in delegations
 
 
+@pytest.mark.hazard("H-038")
 def test_printing_or_exporting_a_report_is_audited(report_vault: VaultSession,
                                                    built: Built) -> None:
     report = report_of(report_vault, ReportKind.EQUALITY)

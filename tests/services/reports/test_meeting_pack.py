@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from desktop_app.models.audit import AuditEvent
@@ -23,6 +24,7 @@ D = dt.date
 PRODUCED = dt.datetime(2026, 3, 31, 8, 0, tzinfo=dt.UTC)
 
 
+@pytest.mark.hazard("H-012")
 def test_the_cases_to_decide_with_their_waits_and_splits(report_vault: VaultSession,
                                                          built: Built) -> None:
     pack = load_meeting_pack(report_vault.uow, D(2026, 3, 31), ALPHA, produced_at=PRODUCED)

@@ -42,11 +42,13 @@ CALLS: list[tuple[str, Callable[[Any], object]]] = [
 ]
 
 
+@pytest.mark.hazard("H-026")
 def test_only_team_leads_and_governance_may_see_reports() -> None:
     assert {role for role in Role if allowed(role, Permission.VIEW_REPORTS)} == {
         Role.TEAM_LEAD, Role.READ_ONLY}
 
 
+@pytest.mark.hazard("H-026")
 @pytest.mark.parametrize("role", [Role.NURSE, Role.SOCIAL_CARE_PRACTITIONER])
 @pytest.mark.parametrize(("name", "call"), CALLS, ids=[name for name, _ in CALLS])
 def test_nurses_and_practitioners_are_refused(report_vault: VaultSession, built: Built,

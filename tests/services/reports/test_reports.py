@@ -103,6 +103,7 @@ def test_all_teams_count_the_other_team_too(report_vault: VaultSession, built: B
     assert report.filters == (("Team", "All teams"),)
 
 
+@pytest.mark.hazard("H-011")
 def test_funding_per_funder_weekly_and_prorated_period_totals(report_vault: VaultSession,
                                                               built: Built) -> None:
     """Period totals (pence) = Σ weekly × days in force in the quarter ÷ 7, per funder:
@@ -131,6 +132,7 @@ def test_funding_per_funder_weekly_and_prorated_period_totals(report_vault: Vaul
     assert chart.series[0].values == (1338.0, 450.01, 526.0, 17.13)
 
 
+@pytest.mark.hazard("H-012")
 def test_funding_lists_unreconciled_interim_with_its_age(report_vault: VaultSession,
                                                          built: Built) -> None:
     """F3: interim since 1 February, 58 days on 31 March; the council's £42.00 a week
@@ -154,6 +156,7 @@ def test_funding_for_all_teams_adds_the_other_team(report_vault: VaultSession,
     assert funders["LLR ICB"][:2] == [12550 + 7000, 133800 + 90000]  # F7: 7000 × 90 ÷ 7
 
 
+@pytest.mark.hazard("H-010")
 def test_reviews_due_done_on_time_late_and_overdue(report_vault: VaultSession,
                                                    built: Built) -> None:
     """Jan: on time 8th (due 10th), on the day (20th), late (due 25th, done 3 Feb).
@@ -187,6 +190,8 @@ def test_reviews_not_yet_due_are_left_out_of_the_percentage(report_vault: VaultS
     assert by_name(empty.sections[0])["Total"] == ["0", "0", "0", "0", "0", "–"]
 
 
+@pytest.mark.hazard("H-005")
+@pytest.mark.hazard("H-031")
 def test_competency_by_provider_on_the_as_at_day(report_vault: VaultSession,
                                                  built: Built) -> None:
     """On 31 March: refresher 1 Dec and 31 May (61 days) current; 30 May (60 days) and

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +32,7 @@ def shown(table: SuppressedTable) -> list[list[str]]:
             for r in range(len(table.grid))]
 
 
+@pytest.mark.hazard("H-028")
 def test_counts_of_1_to_4_are_shown_as_under_5_and_zero_as_0() -> None:
     table = suppress([[0, 1, 4, 5], [0, 7, 8, 9]])
     assert shown(table)[0][:4] == ["0", "<5", "<5", "5"]
@@ -38,6 +40,7 @@ def test_counts_of_1_to_4_are_shown_as_under_5_and_zero_as_0() -> None:
     assert table.cell(0, 0).kind is CellKind.COUNT and table.cell(0, 0).value == 0
 
 
+@pytest.mark.hazard("H-028")
 def test_the_subtraction_case_a_row_with_one_hidden_count_hides_the_next_smallest() -> None:
     table = suppress([[3, 9, 0, 20], [7, 9, 6, 20]])
     # With the primary rule alone the first row would read <5, 9, 0, 20 | 32, and
@@ -54,6 +57,7 @@ def test_the_subtraction_case_a_row_with_one_hidden_count_hides_the_next_smalles
     assert not disclosed(shown(table))
 
 
+@pytest.mark.hazard("H-028")
 def test_a_small_total_is_hidden_and_cannot_be_had_from_the_grand_total() -> None:
     table = suppress([[2, 0], [10, 10]])
     # Row one's total (2) is small itself; the total column would then give it as
@@ -74,6 +78,7 @@ def test_a_table_without_small_numbers_is_shown_whole() -> None:
     assert shown(table) == [["5", "6", "11"], ["0", "9", "9"], ["5", "15", "20"]]
 
 
+@pytest.mark.hazard("H-028")
 def test_linked_tables_hide_the_same_totals() -> None:
     """Two breakdowns of the same 24 decisions share the totals row 3, 8, 13 | 24."""
     by_sex = [[3, 0, 13], [0, 8, 0]]
@@ -94,6 +99,7 @@ SEX = [[10, 0, 4, 0], [6, 2, 2, 0], [3, 0, 0, 0], [0, 0, 0, 3]]
 NOBODY_ASKED = [[0, 0, 0, 0], [19, 2, 6, 3]]
 
 
+@pytest.mark.hazard("H-028")
 def test_two_rows_and_a_column_can_give_a_count_away_and_the_check_stops_it() -> None:
     """Line by line, 85+ (0, 0, 5, 3 | 8) hides its 5; but then the third column says
     1 + (5 or more) = 6, so the 1 is exactly 1, and the 2 and the 3 follow."""
@@ -108,6 +114,7 @@ def test_two_rows_and_a_column_can_give_a_count_away_and_the_check_stops_it() ->
     assert not disclosed(shown(table))
 
 
+@pytest.mark.hazard("H-028")
 def test_tables_safe_alone_can_give_counts_away_together_unless_linked() -> None:
     alone = [shown(suppress(table)) for table in (AGE, SEX, NOBODY_ASKED)]
     assert all(not disclosed(table) for table in alone)
@@ -116,6 +123,7 @@ def test_tables_safe_alone_can_give_counts_away_together_unless_linked() -> None
     assert disclosed_together(linked) == []
 
 
+@pytest.mark.hazard("H-028")
 def test_a_table_too_small_to_protect_is_withheld() -> None:
     """Every count here is small: "<5" everywhere would still pin them all down (the rows
     are at most 4, so 3 + 2 must be the column's 5), so the table is withheld."""
@@ -137,6 +145,7 @@ def test_the_attacker_would_find_an_unprotected_count() -> None:
 small = st.integers(min_value=0, max_value=12)
 
 
+@pytest.mark.hazard("H-028")
 @settings(max_examples=150, deadline=None)
 @given(st.integers(1, 4).flatmap(
     lambda width: st.lists(st.lists(small, min_size=width, max_size=width),
@@ -158,6 +167,7 @@ def test_the_rule_holds_on_any_table(cells: list[list[int]]) -> None:
     assert not disclosed(shown(table))
 
 
+@pytest.mark.hazard("H-028")
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 4).flatmap(
     lambda width: st.lists(st.lists(small, min_size=width, max_size=width),

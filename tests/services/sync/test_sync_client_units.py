@@ -96,6 +96,8 @@ def test_each_refusal_is_its_typed_error(status: int, error: type[Exception]) ->
         check_answer(_response(status))
 
 
+@pytest.mark.hazard("H-017")
+@pytest.mark.hazard("H-027")
 def test_only_the_stores_own_header_makes_an_answer() -> None:
     check_answer(_response(200))
     with pytest.raises(sync.NotTheStore):
@@ -255,6 +257,7 @@ def _count(vault: VaultSession, what: Any) -> int:
         return int(s.scalar(select(func.count()).select_from(what)) or 0)
 
 
+@pytest.mark.hazard("H-017")
 def test_a_child_before_its_parent_is_held_back_then_applied(vault: VaultSession) -> None:
     person = _person_row(1)
     contact = {"id": str(uuid.uuid4()), "version": 1, "server_version": None,
@@ -295,6 +298,7 @@ def test_parents_and_children_in_one_page_apply_in_order(vault: VaultSession) ->
     assert (tally.applied, tally.held_back) == (2, 0)
 
 
+@pytest.mark.hazard("H-040")
 def test_a_row_breaking_a_local_rule_is_held_back_alone(vault: VaultSession) -> None:
     mine = _add(vault, 1)
     with vault.uow.begin() as s:
@@ -311,6 +315,7 @@ def test_a_row_breaking_a_local_rule_is_held_back_alone(vault: VaultSession) -> 
     assert held.entity_id == twin["id"] and "unique constraint failed" in held.reason
 
 
+@pytest.mark.hazard("H-017")
 def test_an_unsent_local_edit_is_not_overwritten(vault: VaultSession) -> None:
     mine = _add(vault, 1)
     with vault.uow.read() as s:
@@ -323,6 +328,7 @@ def test_an_unsent_local_edit_is_not_overwritten(vault: VaultSession) -> None:
         assert kept is not None and kept.phone is None and kept.server_version is None
 
 
+@pytest.mark.hazard("H-017")
 def test_an_older_version_never_replaces_a_newer_one(vault: VaultSession) -> None:
     row = _person_row(1)
     assert _apply(vault, [_remote({**row, "given_name": "New"}, 9)]).applied == 1
@@ -394,6 +400,7 @@ def test_every_kind_of_record_is_stored_exactly_as_its_author_stored_it(
         other.close()
 
 
+@pytest.mark.hazard("H-026")
 def test_only_roles_that_may_change_records_retry_or_choose_whom_to_trust(
         vault: VaultSession, tmp_path: Path) -> None:
     reader = as_role(vault, "read_only")

@@ -95,6 +95,7 @@ def _decoded_fields(value: object) -> list[bytes]:
     return found
 
 
+@pytest.mark.hazard("H-019")
 def test_key_file_holds_no_raw_key(tmp_path: Path) -> None:
     """The 32-byte database key appears in the key file in no form: raw, hex, base64,
     nor inside any decoded field. Nor is the database a plaintext SQLite file."""
@@ -118,6 +119,7 @@ def test_key_file_holds_no_raw_key(tmp_path: Path) -> None:
     assert key not in db and key.hex().encode() not in db
 
 
+@pytest.mark.hazard("H-019")
 @pytest.mark.skipif(os.name != "posix", reason="file modes are a POSIX notion")
 def test_vault_files_are_owner_only(tmp_path: Path) -> None:
     """Key file, database and its WAL/SHM are 0600 and the folder 0700, even under a
@@ -142,6 +144,7 @@ def test_vault_files_are_owner_only(tmp_path: Path) -> None:
     assert (folder / DB_NAME).stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.hazard("H-034")
 def test_create_again_refuses_and_touches_nothing(tmp_path: Path) -> None:
     """A second create raises VaultAlreadyExists and leaves every file byte-identical
     (same sha256 and same mtime), whatever passphrase is offered."""

@@ -48,6 +48,8 @@ def _other_key(not_this: bytes) -> bytes:
     return key
 
 
+@pytest.mark.hazard("H-019")
+@pytest.mark.hazard("H-034")
 def test_wrong_key_fails_at_open_and_changes_nothing(vault_copy: Vault) -> None:
     """A wrong 32-byte key raises DatabaseUnreadable from connect_encrypted itself (the
     caller never gets a connection to query) and leaves every file as it was."""
@@ -105,6 +107,7 @@ def test_connection_report(vault: VaultSession) -> None:
     assert (live["synchronous"], live["temp_store"], live["foreign_keys"]) == (2, 2, 1)
 
 
+@pytest.mark.hazard("H-034")
 def test_missing_database_is_not_recreated(vault_copy: Vault) -> None:
     """With the key file present and vault.db gone, the right passphrase gives
     DatabaseUnreadable and no new (empty) database file appears."""
@@ -195,6 +198,7 @@ DAMAGE: dict[str, tuple[Callable[[bytes], bytes], type[Exception]]] = {
 }
 
 
+@pytest.mark.hazard("H-034")
 @pytest.mark.parametrize("case", list(DAMAGE))
 def test_damaged_key_file(vault_copy: Vault, case: str) -> None:
     """A damaged key file gives KeyFileCorrupt when it cannot be parsed, WrongPassphrase

@@ -85,6 +85,7 @@ def test_sqlite3mc_reads_the_vault_with_the_raw_key(vault_copy: Vault, tmp_path:
         conn.close()
 
 
+@pytest.mark.hazard("H-019")
 @pytest.mark.parametrize(
     "pragmas",
     [

@@ -21,6 +21,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
@@ -228,6 +229,7 @@ def _vault_at_0001(folder: Path) -> tuple[bytes, dict[str, list[dict[str, Any]]]
     return key, stored
 
 
+@pytest.mark.hazard("H-034")
 def test_unlock_upgrades_0001_vault_keeping_every_row(tmp_path: Path) -> None:
     """Unlocking a 0001 vault upgrades it to head: every row keeps identical values, the
     new person columns exist (empty), case_example no longer has its foreign key but keeps
@@ -335,6 +337,7 @@ def test_models_match_migrations(tmp_path: Path) -> None:
     assert "remove_fk" in kinds, at_0001
 
 
+@pytest.mark.hazard("H-034")
 def test_a_stale_vault_migration_keeps_at_most_three_backups(tmp_path: Path) -> None:
     """Old backups are pruned to the newest BACKUPS_KEPT; the newest is always kept."""
     folder = tmp_path / "vault"

@@ -47,6 +47,8 @@ def test_right_passphrase_unlocks(clocked_vault: Vault) -> None:
     assert not (store.folder / ATTEMPTS_NAME).exists()
 
 
+@pytest.mark.hazard("H-019")
+@pytest.mark.hazard("H-025")
 def test_ten_wrong_passphrases_change_nothing_and_slow_down(
     clocked_vault: Vault, fake_clock: FakeClock, derive_calls: DeriveCalls
 ) -> None:
@@ -121,6 +123,7 @@ def test_throttled_attempt_runs_no_argon2(
     assert derive_calls.count == calls + 1
 
 
+@pytest.mark.hazard("H-019")
 def test_counter_survives_restart(clocked_vault: Vault, fake_clock: FakeClock) -> None:
     """A new VaultStore on the same folder (an app restart) sees the same failures and
     the same wait, and refuses an early attempt."""
@@ -178,6 +181,7 @@ DAMAGED_COUNTERS = [b"", b"not json", b"{}", b'{"failures": "many", "not_before"
 DAMAGED_IDS = ["empty", "not-json", "no-fields", "bad-number", "binary", "half", "wrong-shape"]
 
 
+@pytest.mark.hazard("H-019")
 @pytest.mark.parametrize("damage", DAMAGED_COUNTERS, ids=DAMAGED_IDS)
 def test_damaged_counter_is_treated_as_maximal(
     clocked_vault: Vault, fake_clock: FakeClock, derive_calls: DeriveCalls, damage: bytes

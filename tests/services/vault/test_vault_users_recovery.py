@@ -89,6 +89,7 @@ def test_added_user_has_own_passphrase(vault_copy: Vault) -> None:
         store.unlock("no-such-user", PASSPHRASE)
 
 
+@pytest.mark.hazard("H-019")
 def test_wrap_moved_to_another_user_does_not_open(vault_copy: Vault) -> None:
     """The associated data binds a wrap to its user: copying user A's wrap over user B's
     entry (changing only the user id) does not let A's passphrase sign in as B."""
@@ -150,6 +151,7 @@ def test_wrong_current_passphrase_changes_nothing(vault_copy: Vault) -> None:
         store.unlock(user_id, NEW_PASSPHRASE)
 
 
+@pytest.mark.hazard("H-034")
 def test_recovery_code_typed_loosely_sets_new_passphrase(vault_copy: Vault) -> None:
     """The recovery code typed in lower case with spaces instead of dashes unlocks and sets
     the new passphrase; the old one stops working, other users are unaffected."""
@@ -180,6 +182,7 @@ def test_recovery_refuses_a_too_short_new_passphrase(vault_copy: Vault) -> None:
     assert snapshot(store.folder) == before
 
 
+@pytest.mark.hazard("H-019")
 def test_wrong_recovery_code_counts_as_failure(
     clocked_vault: Vault, fake_clock: FakeClock
 ) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCharts import QChartView
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QTableWidget
@@ -86,6 +87,7 @@ def test_switching_team_and_period_computes_again(qtbot, report_vault, built) ->
     assert widget.report.query.period_start == dt.date(2026, 1, 1)
 
 
+@pytest.mark.hazard("H-028")
 def test_equality_shows_the_suppression_rule(qtbot, report_vault, built) -> None:
     widget = screen(qtbot, report_vault, [], [])
     _last_quarter(widget)

@@ -185,6 +185,7 @@ def snapshot(page: QWidget) -> list[tuple[str, bool, bool, Any]]:
 # ---------------------------------------------------------------- S3
 
 
+@pytest.mark.hazard("H-002")
 def test_a_registered_nurse_task_ends_at_s3_as_not_delegated(qtbot) -> None:
     wizard = new_wizard(qtbot)
     page = walk_to(qtbot, wizard, "S3", task_code="syringe_driver")
@@ -202,6 +203,7 @@ def test_a_registered_nurse_task_ends_at_s3_as_not_delegated(qtbot) -> None:
     assert wizard.answers["S3"] == {}
 
 
+@pytest.mark.hazard("H-004")
 def test_a_delegable_task_asks_about_judgement_and_a_yes_needs_what_judgement(qtbot) -> None:
     wizard = new_wizard(qtbot)
     page = walk_to(qtbot, wizard, "S3")
@@ -224,6 +226,7 @@ def test_a_delegable_task_asks_about_judgement_and_a_yes_needs_what_judgement(qt
 # ---------------------------------------------------------------- S4
 
 
+@pytest.mark.hazard("H-023")
 def test_s4_no_without_a_date_to_look_again_is_blocked(qtbot) -> None:
     wizard = new_wizard(qtbot)
     page = walk_to(qtbot, wizard, "S4")
@@ -247,6 +250,7 @@ def test_s4_no_without_a_date_to_look_again_is_blocked(qtbot) -> None:
                                     "changed", "reconsider_on": "2026-06-01"}
 
 
+@pytest.mark.hazard("H-039")
 def test_s4_yes_asks_for_the_plan_lines_with_editable_what_if_defaults(qtbot) -> None:
     wizard = new_wizard(qtbot)
     page = walk_to(qtbot, wizard, "S4")
@@ -278,6 +282,7 @@ def test_s4_yes_asks_for_the_plan_lines_with_editable_what_if_defaults(qtbot) ->
 # ---------------------------------------------------------------- S5
 
 
+@pytest.mark.hazard("H-011")
 def test_s5_no_says_the_nhs_must_fund_it_and_the_flow_carries_on(qtbot) -> None:
     wizard = new_wizard(qtbot)
     page = walk_to(qtbot, wizard, "S5")
@@ -314,6 +319,7 @@ def capacity(qtbot, page: ConsentPage, outcome: str) -> None:
     choose(page.capacity["capacity_outcome"], outcome)
 
 
+@pytest.mark.hazard("H-007")
 def test_s6_a_best_interests_decision_needs_all_four_parts(qtbot) -> None:
     wizard = new_wizard(qtbot)
     page = walk_to(qtbot, wizard, "S6")
@@ -349,6 +355,7 @@ def test_s6_a_best_interests_decision_needs_all_four_parts(qtbot) -> None:
     assert "contact_id" not in saved and "no_reason" not in saved
 
 
+@pytest.mark.hazard("H-007")
 def test_s6_a_person_who_lacks_capacity_cannot_be_the_one_who_decided(qtbot) -> None:
     wizard = new_wizard(qtbot)
     page = walk_to(qtbot, wizard, "S6")
@@ -364,6 +371,7 @@ def test_s6_a_person_who_lacks_capacity_cannot_be_the_one_who_decided(qtbot) -> 
     assert wizard.currentId() == PAGE_IDS["S7"]
 
 
+@pytest.mark.hazard("H-007")
 def test_s6_a_capacity_assessment_in_doubt_must_be_recorded(qtbot) -> None:
     wizard = new_wizard(qtbot)
     page = walk_to(qtbot, wizard, "S6")
@@ -376,6 +384,7 @@ def test_s6_a_capacity_assessment_in_doubt_must_be_recorded(qtbot) -> None:
         assert label in shown_problem(page)
 
 
+@pytest.mark.hazard("H-007")
 def test_s6_an_attorney_chosen_from_the_contacts_fills_the_name(qtbot) -> None:
     wizard = new_wizard(qtbot)
     page = walk_to(qtbot, wizard, "S6")
@@ -402,6 +411,7 @@ def test_s6_an_attorney_chosen_from_the_contacts_fills_the_name(qtbot) -> None:
     assert wizard.answers["S6"]["contact_id"] == "c-1"
 
 
+@pytest.mark.hazard("H-007")
 def test_s6_says_plainly_when_no_attorney_or_deputy_is_recorded(qtbot) -> None:
     wizard = new_wizard(qtbot, contacts=(
         ContactOption("c-2", "Raj Patel", "next_of_kin", False),))
@@ -416,6 +426,7 @@ def test_s6_says_plainly_when_no_attorney_or_deputy_is_recorded(qtbot) -> None:
     assert "No registered attorney or deputy" in shown_problem(page)
 
 
+@pytest.mark.hazard("H-007")
 def test_s6_consent_refused_records_what_the_person_said(qtbot) -> None:
     wizard = new_wizard(qtbot)
     page = walk_to(qtbot, wizard, "S6")
@@ -435,6 +446,7 @@ def test_s6_consent_refused_records_what_the_person_said(qtbot) -> None:
 
 @pytest.mark.parametrize(("lawful", "fits", "then"), [
     (False, True, "S9F"), (True, True, "S10"), (True, False, "S9F")])
+@pytest.mark.hazard("H-011")
 def test_s9_says_the_nhs_must_fund_it_when_the_council_cannot(qtbot, lawful: bool, fits: bool,
                                                              then: str) -> None:
     route = {**ROUTE_TO_S9, "S5": {"incidental_or_ancillary": lawful}}
@@ -457,6 +469,7 @@ def test_s9_says_the_nhs_must_fund_it_when_the_council_cannot(qtbot, lawful: boo
 # ---------------------------------------------------------------- every page
 
 
+@pytest.mark.hazard("H-016")
 def test_back_and_next_keep_what_was_typed_on_every_page(qtbot) -> None:
     wizard = new_wizard(qtbot)
     walk_to(qtbot, wizard, "S3")

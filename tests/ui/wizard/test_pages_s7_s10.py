@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.flow import Flow, load_flow, parse_flow
-from desktop_app.services.paths import resources_dir
+from desktop_app.services.flow import Flow, load_flow, newest_flow_file, parse_flow
 from desktop_app.ui.wizard.fields import Choice, DateField
 from desktop_app.ui.wizard.outcome_page import OutcomePage
 from desktop_app.ui.wizard.pages import PAGES
@@ -108,6 +107,7 @@ def shown_problem(page: Any) -> str:
 # ---------------------------------------------------------------- S7 provider
 
 
+@pytest.mark.hazard("H-006")
 def test_s7_needs_a_named_worker_and_confirmed_insurance(qtbot) -> None:
     wizard = open_at(qtbot, "S7", ROUTE_TO_S7)
     page = wizard.currentPage()
@@ -140,7 +140,7 @@ def test_s7_needs_a_named_worker_and_confirmed_insurance(qtbot) -> None:
 
 def _flow_where_s7_only_asks_insurance_to_be_answered() -> Flow:
     """An older shape of S7 whose yes-branch goes on to S8 whatever the insurance answer."""
-    raw = json.loads(sorted((resources_dir() / "flows").glob("delegation_flow_*.json"))[-1]
+    raw = json.loads(newest_flow_file()
                      .read_text(encoding="utf-8"))
     raw["steps"]["S7"]["branches"] = [
         {"when": {"S7.provider_accepts": True}, "goto": "S8",
@@ -207,6 +207,7 @@ def _s8(qtbot, **context: Any) -> tuple[DelegationWizard, TrainingPage]:
     return wizard, page
 
 
+@pytest.mark.hazard("H-006")
 def test_s8_has_one_row_per_named_worker_and_says_sign_off_is_for_this_person(qtbot) -> None:
     _wizard, page = _s8(qtbot)
     assert [row.worker_name for row in page.rows] == ["Aisha Begum", "Tomasz Nowak"]
@@ -216,6 +217,7 @@ def test_s8_has_one_row_per_named_worker_and_says_sign_off_is_for_this_person(qt
     assert page.only_this_person.isVisible()
 
 
+@pytest.mark.hazard("H-005")
 def test_s8_refresher_is_worked_out_as_sign_off_plus_twelve_months(qtbot) -> None:
     _wizard, page = _s8(qtbot)
     row = page.rows[0]
@@ -237,6 +239,7 @@ def test_s8_refresher_is_worked_out_as_sign_off_plus_twelve_months(qtbot) -> Non
     (True, "community_health", CHS_ORGANISATION, "open to Community Health Services"),
     (False, "gp_practice", "Leicester Demo Medical Practice", "GP practice"),
 ])
+@pytest.mark.hazard("H-022")
 def test_s8_proposes_oversight_from_what_is_known(qtbot, open_to_chs: bool, service: str,
                                                   organisation: str, why: str) -> None:
     _wizard, page = _s8(qtbot, open_to_community_health=open_to_chs)
@@ -285,6 +288,7 @@ def _fill_rows(qtbot, page: TrainingPage, day: dt.date) -> None:
     qtbot.keyClicks(page.phone_out_of_hours, "111")
 
 
+@pytest.mark.hazard("H-005")
 def test_s8_every_worker_needs_trainer_assessor_and_a_past_sign_off(qtbot) -> None:
     wizard, page = _s8(qtbot)
     qtbot.mouseClick(page.all_signed_off.yes, LEFT)
@@ -306,6 +310,7 @@ def test_s8_every_worker_needs_trainer_assessor_and_a_past_sign_off(qtbot) -> No
     assert wizard.problem_at("S8") is None
 
 
+@pytest.mark.hazard("H-023")
 def test_s8_training_outstanding_needs_what_and_when(qtbot) -> None:
     wizard, page = _s8(qtbot)
     assert not page.reason.isEnabled()
@@ -408,6 +413,7 @@ def test_s9f_bad_input_shows_the_services_message_and_keeps_the_typing(qtbot) ->
     assert "£84.00" in page.summary.text()
 
 
+@pytest.mark.hazard("H-011")
 def test_s9f_when_the_council_cannot_provide_it_the_nhs_must_fund_all(qtbot) -> None:
     answers = {**ROUTE_TO_S9F, "S5": {"incidental_or_ancillary": False,
                                       "no_reason": "A clinical task beyond personal care"}}
@@ -459,6 +465,7 @@ def add_attendee(qtbot, page: MdtPage, role: str, organisation: str, name: str) 
         QApplication.processEvents()  # the delegate commits a cell on Return later
 
 
+@pytest.mark.hazard("H-012")
 def test_s10_no_consensus_about_funding_needs_a_dispute_reference(qtbot) -> None:
     wizard, page = _s10(qtbot)
     set_date(page.met_on, dt.date(2026, 11, 20))
@@ -642,6 +649,7 @@ def test_pages_fit_a_1366_by_768_screen_with_nothing_clipped(qtbot, step: str,
 
 @pytest.mark.skipif(not {"S3", "S4", "S5", "S6", "S9"} <= set(PAGES),
                     reason="the pages for S3-S6 and S9 are not registered yet")
+@pytest.mark.hazard("H-016")
 def test_a_draft_resumes_at_s10_through_every_page_with_the_answers_unchanged(qtbot) -> None:
     s9f_saved_elsewhere = {  # as stored from the split's echo, without what was typed
         "method": "fixed_percentage", "icb_share": "part", "start_date": "2026-12-01",

@@ -151,6 +151,7 @@ CASES = [
 ]
 
 
+@pytest.mark.hazard("H-001")
 @pytest.mark.parametrize(("expected", "task", "changes"), CASES, ids=[c[0] for c in CASES])
 def test_the_wizard_reaches_and_records_each_outcome(qtbot: Any, stack: Stack, expected: str,
                                                      task: str, changes: Any) -> None:
@@ -179,6 +180,7 @@ def test_the_wizard_reaches_and_records_each_outcome(qtbot: Any, stack: Stack, e
     assert stack.outcome_of_last_case() == expected
 
 
+@pytest.mark.hazard("H-001")
 def test_every_outcome_code_has_an_end_to_end_case() -> None:
     # WITHDRAWN comes from a review (S11), not from this wizard.
     assert {c[0] for c in CASES} == {o.value for o in OutcomeCode} - {"WITHDRAWN"}

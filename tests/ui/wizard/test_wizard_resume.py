@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from desktop_app.services import delegation, people
 from desktop_app.services.catalogue import load_catalogue
 from desktop_app.services.db_executor import DatabaseExecutor
@@ -63,6 +65,7 @@ def _run_child_until_saved(store: VaultStore, user_id: str, person_id: str) -> l
     return lines
 
 
+@pytest.mark.hazard("H-016")
 def test_killed_mid_wizard_resumes_with_nothing_lost(qtbot, vault_copy) -> None:
     store, user_id, _ = vault_copy
     person_id = _add_person(store, user_id)
