@@ -146,7 +146,8 @@ def _answers(rng: random.Random, provider_id: str, workers: list[str], council: 
         "S4": {"stable": outcome != "NOT_DELEGATED", "what_is_delegated": "As on the plan",
                "what_is_not_delegated": "Any change of dose", "frequency": "Daily",
                "do_thresholds": "Follow the plan", "call_nurse_thresholds": "Anything unusual",
-               "no_reason": "Condition changing", "reconsider_on": "2027-01-15"},
+               "no_reason": "Condition changing",
+               "reconsider_on": (decided + dt.timedelta(days=90)).isoformat()},
         "S5": {"incidental_or_ancillary": True},
         "S6": {"consent_given": outcome != "PERSON_DECLINED", "given_by_kind": "person",
                "given_by_name": "the person", "how": "verbal", "explained": "The plan",
@@ -254,10 +255,18 @@ def seed_demo_changes_of_need(uow: UnitOfWork, count: int = 3) -> None:
     from desktop_app.models.review import ReviewOutcome
     from desktop_app.services import registers
 
+    from desktop_app.services.errors import ValidationError
+
     today = dt.date.today()
-    due = registers.reviews_due(uow, today)
-    for days_ago, row in zip((3, 12, 26), due[:count], strict=False):
-        done = max(today - dt.timedelta(days=days_ago), row.due_on - dt.timedelta(days=30))
-        registers.record_review(uow, row.review_id, min(done, today), ReviewOutcome.CHANGE_OF_NEED,
-                                True, True, False, "Needs now change twice a day; new plan "
-                                "needed.", today)
+    days_ago = [26, 12, 3][-count:]
+    for row in registers.reviews_due(uow, today):
+        if not days_ago:
+            return
+        done = max(today - dt.timedelta(days=days_ago[-1]), row.due_on - dt.timedelta(days=30))
+        try:
+            registers.record_review(uow, row.review_id, min(done, today),
+                                    ReviewOutcome.CHANGE_OF_NEED, True, True, False,
+                                    "Needs now change twice a day; new plan needed.", today)
+        except ValidationError:
+            continue  # e.g. a sign-off past its refresher: "competence current" is untrue
+        days_ago.pop()

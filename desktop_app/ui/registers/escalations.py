@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QT_TR_NOOP, QDate, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -131,10 +131,15 @@ class CloseDiscussionDialog(QDialog):
             dt.date(day.year(), day.month(), day.day()), self.example_box.isChecked()))
 
 
-class ChangesOfNeedWidget(RegisterWidget):
-    """Running delegations whose review found a change of need, waiting for the MDT."""
+class WaitingListWidget(RegisterWidget):
+    """A list below the escalations of cases waiting for the partners: how long, who, which
+    task and since when (``title`` and ``since_heading`` name it, ``since`` reads the day
+    off a row). The escalations screen refreshes it, including the first time it is shown."""
 
-    def __init__(self, run: Run, load: Callable[[], Sequence[ChangeOfNeedRow]]) -> None:
+    title = ""
+    since_heading = ""
+
+    def __init__(self, run: Run, load: Callable[[], Sequence[Any]]) -> None:
         super().__init__(run, load)
         columns = [
             Column(self.tr("Waiting"), lambda r: plural(r.days_waiting, self.tr("1 day"),
@@ -142,38 +147,48 @@ class ChangesOfNeedWidget(RegisterWidget):
             Column(self.tr("Person"), lambda r: r.person_name),
             Column(self.tr("NHS number"), lambda r: r.nhs_number_display),
             Column(self.tr("Task"), lambda r: r.task_name),
-            Column(self.tr("Change of need recorded"), lambda r: uk_date(r.recorded_on))]
-        self.configure(self.tr("Changes of need waiting for the MDT"), columns)
-        self.refresh_button.hide()  # the escalations screen refreshes both lists...
-        self._shown_once = True  # ...including the first time it is shown
+            Column(self.tr(self.since_heading), lambda r: uk_date(self.since(r)))]
+        self.configure(self.tr(self.title), columns)
+        self.refresh_button.hide()
+        self._shown_once = True
+
+    def since(self, row: Any) -> dt.date:
+        """The day the row has been waiting since."""
+        raise NotImplementedError
+
+
+class ChangesOfNeedWidget(WaitingListWidget):
+    """Running delegations whose review found a change of need, waiting for the MDT."""
+
+    title = QT_TR_NOOP("Changes of need waiting for the MDT")
+    since_heading = QT_TR_NOOP("Change of need recorded")
+
+    def since(self, row: ChangeOfNeedRow) -> dt.date:
+        return row.recorded_on
 
     def count_text(self, count: int) -> str:
         return plural(count, self.tr("1 delegation needs an MDT to agree a new plan"),
                       self.tr("%n delegations need an MDT to agree a new plan"))
 
 
-class FundingToReconsiderWidget(RegisterWidget):
+class FundingToReconsiderWidget(WaitingListWidget):
     """Delegations that ended with funding lines: the joint meeting reconsiders who pays."""
+
+    title = QT_TR_NOOP("Funding to reconsider after a delegation ended")
+    since_heading = QT_TR_NOOP("Delegation ended")
 
     def __init__(self, run: Run, load: Callable[[], Sequence[FundingToReconsiderRow]],
                  reconsidered: Callable[[str], Any] | None) -> None:
         super().__init__(run, load)
-        columns = [
-            Column(self.tr("Waiting"), lambda r: plural(r.days_waiting, self.tr("1 day"),
-                                                       self.tr("%n days"))),
-            Column(self.tr("Person"), lambda r: r.person_name),
-            Column(self.tr("NHS number"), lambda r: r.nhs_number_display),
-            Column(self.tr("Task"), lambda r: r.task_name),
-            Column(self.tr("Delegation ended"), lambda r: uk_date(r.ended_on))]
-        self.configure(self.tr("Funding to reconsider after a delegation ended"), columns)
         self._reconsidered = reconsidered
         self.done_button = QPushButton(self.tr("Funding &reconsidered today"))
         self.done_button.setAccessibleName(self.tr(
             "Record that the joint meeting reconsidered the selected case's funding today"))
         self.done_button.clicked.connect(self._on_done_button_clicked)
         self.add_button(self.done_button, allowed=reconsidered is not None)
-        self.refresh_button.hide()  # the escalations screen refreshes every list
-        self._shown_once = True
+
+    def since(self, row: FundingToReconsiderRow) -> dt.date:
+        return row.ended_on
 
     def count_text(self, count: int) -> str:
         return plural(count, self.tr("1 ended delegation's funding to reconsider"),

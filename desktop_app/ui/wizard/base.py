@@ -102,6 +102,12 @@ class StepPage(QWizardPage):
         attorney chosen); None when the page is fine."""
         return None
 
+    def first_problem(self) -> str | None:
+        """A page's own check that must be said before the flow's list of missing answers
+        (which would name a locked field, or not say that a typed amount was not
+        understood); None when there is none."""
+        return None
+
     def label(self, name: str) -> str:
         """The flow's label for one of this step's fields."""
         spec = self.step.fields.get(name)
@@ -129,7 +135,8 @@ class StepPage(QWizardPage):
     def validatePage(self) -> bool:  # noqa: N802
         wizard = self.delegation_wizard()
         wizard.store(self.step.id, self.answers())
-        problem = wizard.problem_at(self.step.id) or self.page_problem()
+        problem = (self.first_problem() or wizard.problem_at(self.step.id)
+                   or self.page_problem())
         if problem:
             self.message.setText(problem)
             self.message.show()

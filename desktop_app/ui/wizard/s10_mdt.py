@@ -300,17 +300,11 @@ class MdtPage(StepPage):
             return self._interim_problem()
         return self._start_problem()
 
-    def validatePage(self) -> bool:  # noqa: N802 (Qt's name)
+    def first_problem(self) -> str | None:
         # The interim amount's own words come before the flow's "answer: …" list, which
         # would not say that a typed amount was not understood.
-        problem = (self._interim_problem() if self.consensus.value() is False
-                   and self.about.value() == "delegation" else None)
-        if problem is None:
-            return super().validatePage()
-        self.delegation_wizard().store(self.step.id, self.answers())
-        self.message.setText(problem)
-        self.message.show()
-        return False
+        whether = self.consensus.value() is False and self.about.value() == "delegation"
+        return self._interim_problem() if whether else None
 
     def _interim_problem(self) -> str | None:
         if self.interim_weekly.value() and self._interim_pence() is None:

@@ -227,16 +227,10 @@ class ConsentPage(StepPage):
         return (self._decider_problem() or self._capacity_problem()
                 or self._best_interests_problem())
 
-    def validatePage(self) -> bool:  # noqa: N802 (Qt's name)
-        # Who may decide is checked before the flow's list of missing answers: with no
-        # attorney or deputy chosen, "answer: Name" would point at a field that is locked.
-        problem = self._decider_problem()
-        if problem is None:
-            return super().validatePage()
-        self.delegation_wizard().store(self.step.id, self.answers())
-        self.message.setText(problem)
-        self.message.show()
-        return False
+    def first_problem(self) -> str | None:
+        # Who may decide comes before the flow's list of missing answers: with no attorney
+        # or deputy chosen, "answer: Name" would point at a field that is locked.
+        return self._decider_problem()
 
     def _decider_problem(self) -> str | None:
         kind = self.decided_by.value()

@@ -377,14 +377,9 @@ class FundingPage(StepPage):
         provider = self.context.provider(s7.get("provider_id"))
         return provider.council if provider and provider.council in COUNCIL_CODES else None
 
-    def validatePage(self) -> bool:  # noqa: N802 (Qt's name)
-        if self.result is None:
-            # Say exactly what is wrong or missing, rather than the flow's "Amounts".
-            self.delegation_wizard().store(self.step.id, self.answers())
-            self.message.setText(self.page_problem() or "")
-            self.message.show()
-            return False
-        return super().validatePage()
+    def first_problem(self) -> str | None:
+        # Say exactly what is wrong or missing, rather than the flow's "Amounts".
+        return self.page_problem() if self.result is None else None
 
     def page_problem(self) -> str | None:
         if self.error is not None:
