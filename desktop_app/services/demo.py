@@ -254,7 +254,6 @@ def seed_demo_changes_of_need(uow: UnitOfWork, count: int = 3) -> None:
     delegations waiting for an MDT to agree a new plan."""
     from desktop_app.models.review import ReviewOutcome
     from desktop_app.services import registers
-
     from desktop_app.services.errors import ValidationError
 
     today = dt.date.today()
