@@ -43,6 +43,10 @@ from desktop_app.ui.wizard.s9_fits import FitsPage
 from desktop_app.ui.wizard.wizard import OUTCOME_PAGE_ID, PAGE_IDS, DelegationWizard
 from tests.ui.wizard.wizard_support import make_context, press_back, press_next
 
+# A sign-off a month old: current whenever the suite runs (one past its refresher is
+# refused).
+RECENT_SIGN_OFF = (dt.date.today() - dt.timedelta(days=30)).isoformat()
+
 LEFT = Qt.MouseButton.LeftButton
 MINE = ("S3", "S4", "S5", "S6", "S9")
 ROUTE_TO_S9: dict[str, dict[str, Any]] = {
@@ -62,7 +66,7 @@ ROUTE_TO_S9: dict[str, dict[str, Any]] = {
     "S8": {"all_signed_off": True, "oversight_service": "community_health",
            "oversight_organisation": "Leicestershire Partnership NHS Trust",
            "sign_offs": [{"worker_id": "w-1", "training_level": 2, "trainer_name": "Tia",
-                          "assessor_name": "Ade", "signed_off_on": "2026-01-31"}]},
+                          "assessor_name": "Ade", "signed_off_on": RECENT_SIGN_OFF}]},
 }
 
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.services.flow import Flow, load_flow, newest_flow_file, parse_flow
+from desktop_app.services.review_schedule import add_months
 from desktop_app.ui.wizard.fields import Choice, DateField
 from desktop_app.ui.wizard.outcome_page import OutcomePage
 from desktop_app.ui.wizard.pages import PAGES
@@ -34,6 +35,10 @@ from desktop_app.ui.wizard.s9f_funding import FundingPage
 from desktop_app.ui.wizard.s10_mdt import MdtPage
 from desktop_app.ui.wizard.wizard import OUTCOME_PAGE_ID, PAGE_IDS, DelegationWizard
 from tests.ui.wizard.wizard_support import make_context, press_back, press_next
+
+# A sign-off a month old: current whenever the suite runs (one past its refresher is
+# refused).
+RECENT_SIGN_OFF = (dt.date.today() - dt.timedelta(days=30)).isoformat()
 
 LEFT = Qt.MouseButton.LeftButton
 ROUTE_TO_S7: dict[str, dict[str, Any]] = {
@@ -56,7 +61,7 @@ S8_DONE = {"all_signed_off": True, "oversight_service": "community_health",
            "oversight_phone_in_hours": "0116 000 0000", "oversight_phone_out_of_hours": "111",
            "oversight_proposed_automatically": True,
            "sign_offs": [{"worker_id": w, "training_level": 2, "trainer_name": "Tia Trainer",
-                          "assessor_name": "Ade Assessor", "signed_off_on": "2026-01-31"}
+                          "assessor_name": "Ade Assessor", "signed_off_on": RECENT_SIGN_OFF}
                          for w in ("w-1", "w-2")]}
 ROUTE_TO_S9F = {**ROUTE_TO_S7, "S7": S7_DONE, "S8": S8_DONE, "S9": {"fits_existing_calls": False}}
 S9F_DONE = {"method": "extra_minutes", "start_date": "2026-12-01",
@@ -665,8 +670,8 @@ def test_a_draft_resumes_at_s10_through_every_page_with_the_answers_unchanged(qt
     wizard.resume_at("S10")
     assert wizard.currentId() == PAGE_IDS["S10"]
     assert wizard.answers["S7"] == S7_DONE
-    assert [s["refresher_due"] for s in wizard.answers["S8"]["sign_offs"]] == \
-        ["2027-01-31", "2027-01-31"]
+    due = add_months(dt.date.fromisoformat(RECENT_SIGN_OFF), 12).isoformat()
+    assert [s["refresher_due"] for s in wizard.answers["S8"]["sign_offs"]] == [due, due]
     assert wizard.answers["S8"]["oversight_proposed_automatically"] is True
     s9f = wizard.answers["S9F"]
     assert s9f["entered"]["icb_basis_points"] == "62.5"

@@ -7,6 +7,7 @@ Finish. The decision recorded in the vault must be the outcome the flow table gi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +27,10 @@ from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.controller import WizardController
 from desktop_app.ui.wizard.outcome_page import OutcomePage
 from tests.support import PASSPHRASE, add_provider, person_values
+
+# A sign-off a month old: current whenever the suite runs (one past its refresher is
+# refused).
+RECENT_SIGN_OFF = (dt.date.today() - dt.timedelta(days=30)).isoformat()
 
 CATALOGUE = load_catalogue()
 EYE_DROPS = "eye_drops"
@@ -88,7 +93,7 @@ def scenario(stack: Stack, **changes: Any) -> dict[str, dict[str, Any]]:
                "oversight_organisation": "Community nursing", "oversight_phone_in_hours":
                "0116 000 0001", "oversight_phone_out_of_hours": "0116 000 0002",
                "sign_offs": [{"worker_id": w, "training_level": 1, "trainer_name": "T Nurse",
-                              "assessor_name": "A Nurse", "signed_off_on": "2026-11-01"}
+                              "assessor_name": "A Nurse", "signed_off_on": RECENT_SIGN_OFF}
                              for w in stack.workers]},
         "S9": {"fits_existing_calls": True},
         "S9F": {"method": "fixed_percentage", "start_date": "2026-11-30", "entered": {
