@@ -451,6 +451,9 @@ def _plan_document(session: Session, plan: SupportPlan, person: Person, printed_
         SupportPlan.person_id == plan.person_id, ~SupportPlan.deleted))
     mdt = latest_mdt(session, case_id)
     on = printed_day(printed_at)
+    parts = _parts(session, plan, person.id)
+    own = next((part for part in parts if part.case_id == (case_id or "")), None) \
+        or _part(session, person.id, case_id)
     return PlanDocument(
         plan_id=plan.id, version_number=plan.version_number,
         latest_version_number=max(latest or 0, plan.version_number),
@@ -461,11 +464,9 @@ def _plan_document(session: Session, plan: SupportPlan, person: Person, printed_
         person_words=plan.person_words, person=person_block(person),
         tasks=tuple(_task_block(session, t, person.id, on)
                     for t in plan.tasks if not t.deleted),
-        consent=_consent_block(session, person.id, case_id),
-        oversight=_oversight_block(session, case_id),
-        funding=funding_lines(plan.funding_splits), reviews=_reviews(session, case_id),
-        printed_at=printed_at, printed_by=printed_by,
-        parts=_parts(session, plan, person.id))
+        consent=own.consent, oversight=own.oversight, reviews=own.reviews,
+        funding=funding_lines(plan.funding_splits),
+        printed_at=printed_at, printed_by=printed_by, parts=parts)
 
 
 def _parts(session: Session, plan: SupportPlan, person_id: str) -> tuple[DelegationPart, ...]:
@@ -475,11 +476,16 @@ def _parts(session: Session, plan: SupportPlan, person_id: str) -> tuple[Delegat
         if not line.deleted:
             names.setdefault(line.delegation_case_id or plan.delegation_case_id or "", []).append(
                 task_name(session, line.task_code, line.task_catalogue_version))
-    return tuple(DelegationPart(case_id, ", ".join(tasks),
-                                _consent_block(session, person_id, case_id or None),
-                                _oversight_block(session, case_id or None),
-                                _reviews(session, case_id or None))
+    return tuple(_part(session, person_id, case_id, ", ".join(tasks))
                  for case_id, tasks in names.items())
+
+
+def _part(session: Session, person_id: str, case_id: str | None,
+          task_names: str = "") -> DelegationPart:
+    return DelegationPart(case_id or "", task_names,
+                          _consent_block(session, person_id, case_id or None),
+                          _oversight_block(session, case_id or None),
+                          _reviews(session, case_id or None))
 
 
 # ---------------------------------------------------------------- auditing the output
