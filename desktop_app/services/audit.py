@@ -13,11 +13,19 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select
+from sqlalchemy.orm import Session
 
 from desktop_app.models.audit import AuditEvent
 from desktop_app.models.base import new_uuid, utc_now
+from desktop_app.models.user import AppUser
 
 GENESIS = "0" * 64
+
+
+def actor_name(session: Session, actor: Actor) -> str:
+    """The acting user's display name (their id if the user row is missing)."""
+    name = session.scalar(select(AppUser.display_name).where(AppUser.id == actor.user_id))
+    return name or actor.user_id
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.models.competency import CompetencySignOff
@@ -52,6 +52,7 @@ from desktop_app.services.flow import (
 )
 from desktop_app.services.identifiers import format_nhs_number
 from desktop_app.services.outcomes import describe
+from desktop_app.services.plan_document import task_name
 from desktop_app.services.review_schedule import add_months, first_review
 from desktop_app.services.roles import Permission, require
 from desktop_app.services.uow import UnitOfWork
@@ -278,7 +279,8 @@ def check_outcome_safe(outcome: str, answers: Answers, catalogue: Catalogue) -> 
                               "to a care worker; go back to step S1.", field="S1.task_code")
 
 
-def _uk(day: dt.date) -> str:
+def uk_day(day: dt.date) -> str:
+    """A day as the app shows it in messages: 05/01/2027."""
     return day.strftime("%d/%m/%Y")
 
 
@@ -299,11 +301,11 @@ def _sign_off_problem(item: Any, task: TaskTypeInfo, today: dt.date) -> str | No
     except ValueError:
         return f"{name}: the date signed off competent is not a date"
     if signed > today:
-        return (f"{name}: the date signed off competent ({_uk(signed)}) is in the future; "
+        return (f"{name}: the date signed off competent ({uk_day(signed)}) is in the future; "
                 "record sign-off once the worker has been assessed")
     due = refresher_due(signed, task, item.get("refresher_due"))
     if due <= today:
-        return (f"{name}: the sign-off of {_uk(signed)} needed its refresher by {_uk(due)}; "
+        return (f"{name}: the sign-off of {uk_day(signed)} needed its refresher by {uk_day(due)}; "
                 "the worker must be reassessed and signed off again before the task is "
                 "delegated")
     return None
@@ -340,6 +342,8 @@ def check_sign_offs(answers: Answers, catalogue: Catalogue, today: dt.date) -> N
                               field="S8.sign_offs")
 
 
+# Who may decide for someone else (MCA 2005), the contact kind each needs, and the four parts
+# of a best-interests decision: the S6 page uses the same.
 FOR_SOMEONE_ELSE = ("lpa", "deputy", "best_interests")
 CONTACT_KINDS = {"lpa": "lpa_health_welfare", "deputy": "deputy"}
 BEST_INTERESTS = ("bi_consulted", "bi_wishes_feelings", "bi_options", "bi_least_restrictive")
@@ -418,8 +422,8 @@ def care_starts_on(answers: Answers, today: dt.date) -> dt.date:
         raise ValidationError("The MDT meeting date has not come yet; please check it.",
                               field="S10.met_on")
     if met is not None and starts < met:
-        raise ValidationError(f"The care cannot start ({_uk(starts)}) before the MDT agreed it "
-                              f"({_uk(met)}).", field="S10.care_starts_on")
+        raise ValidationError(f"The care cannot start ({uk_day(starts)}) before the MDT agreed it "
+                              f"({uk_day(met)}).", field="S10.care_starts_on")
     if starts > today + MAX_START_AHEAD:
         raise ValidationError("The care starts more than a year ahead; please check the date.",
                               field="S10.care_starts_on")
@@ -434,9 +438,7 @@ def with_funding_judged(answers: Answers) -> Answers:
         return answers
     try:
         result = funding_result(s9f)
-    except (KeyError, TypeError, ValueError) as err:
-        if isinstance(err, ValidationError):
-            raise
+    except (KeyError, TypeError, ValueError):  # an echo missing a part, or not a number
         raise ValidationError("The funding amounts are incomplete; go back to the funding "
                               "page (S9F).", field="S9F.inputs") from None
     if result is None:
@@ -621,12 +623,12 @@ def plan_without(session: Session, case: DelegationCase, effective_from: dt.date
     # The version belongs to a delegation still on it (its consent, oversight and reviews
     # are what the printed plan shows), never to the one that ended.
     owner_id = _newest_case(session, [t.delegation_case_id for t in carried_tasks])
+    ended = task_name(session, case.task_code, case.task_catalogue_version)
     plan = SupportPlan(person_id=case.person_id, delegation_case_id=owner_id,
                        version_number=latest.version_number + 1, effective_from=effective_from,
                        created_by_name=created_by, person_words=latest.person_words,
-                       summary=f"{_task_name(session, case)}: the delegation ended on "
-                               f"{_uk(effective_from)}; the task is back with the nursing "
-                               "team.")
+                       summary=f"{ended}: the delegation ended on {uk_day(effective_from)}; "
+                               "the task is back with the nursing team.")
     plan.tasks, plan.funding_splits = carried_tasks, carried_funding
     session.add(plan)
     session.flush()
@@ -641,12 +643,6 @@ def _newest_case(session: Session, case_ids: list[str | None]) -> str | None:
     return session.scalar(select(DelegationCase.id).where(DelegationCase.id.in_(ids))
                           .order_by(DelegationCase.decided_on.desc(),
                                     DelegationCase.created_at.desc()).limit(1))
-
-
-def _task_name(session: Session, case: DelegationCase) -> str:
-    name = session.scalar(select(task_name_sql(literal(case.task_code),
-                                               literal(case.task_catalogue_version))))
-    return str(name or case.task_code)
 
 
 _BOOKKEEPING = frozenset({"id", "plan_id", "version", "server_version", "created_at",

@@ -48,9 +48,9 @@ from desktop_app.models.plan import Funder, FundingSplit, SupportPlan
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.review import Review, ReviewKind, ReviewOutcome
 from desktop_app.models.task_type import TaskCategory, TaskType
-from desktop_app.models.user import AppUser
+from desktop_app.services.audit import actor_name
 from desktop_app.services.catalogue import load_catalogue, task_name_sql
-from desktop_app.services.delegation import plan_without
+from desktop_app.services.delegation import plan_without, uk_day
 from desktop_app.services.errors import NotFound, ValidationError
 from desktop_app.services.flow import (
     CONTINUE,
@@ -248,7 +248,7 @@ def _check_competence_current(session: Session, case: DelegationCase, on: dt.dat
     if lapsed is not None:
         raise ValidationError(
             f"The competency register shows {_name(lapsed[0], lapsed[1])}'s sign-off needed "
-            f"its refresher by {lapsed[2].strftime('%d/%m/%Y')}: competence is not current. "
+            f"its refresher by {uk_day(lapsed[2])}: competence is not current. "
             "Answer No (or withdraw that sign-off in the competency register first).",
             field="competence_current")
 
@@ -344,19 +344,13 @@ def _withdraw(session: Session, review: Review, case: DelegationCase, result: Fl
     # The task leaves the support plan and its funding ends with it (hazards H-008,
     # H-014); the partners must reconsider the funding, so the case says from when.
     plan_version = plan_without(session, case, review.done_on or review.due_on,
-                                _user_name(session))
+                                actor_name(session, session.info[ACTOR]))
     if plan_version is not None and _had_funding(session, case.id):
         case.funding_reconsider_from = review.done_on
     session.flush()
     return RecordedReview(review.id, case.id, ReviewOutcome.WITHDRAW,
                           OutcomeCode.WITHDRAWN.value, tuple(reasons), None, None, False,
                           len(sign_offs), superseded)
-
-
-def _user_name(session: Session) -> str:
-    actor = session.info.get(ACTOR)
-    user = session.get(AppUser, actor.user_id) if actor is not None else None
-    return user.display_name if user is not None else ""
 
 
 def _had_funding(session: Session, case_id: str) -> bool:

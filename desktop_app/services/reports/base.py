@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.models.person import Person
 from desktop_app.models.task_type import TaskCategory, TaskType
-from desktop_app.models.user import AppUser
+from desktop_app.services.audit import actor_name
 from desktop_app.services.catalogue import load_catalogue
 from desktop_app.services.reports.model import (
     Chart,
@@ -46,8 +46,7 @@ def check_allowed(uow: UnitOfWork) -> None:
 
 def produced_by(session: Session, uow: UnitOfWork) -> str:
     """The signed-in user's display name (their id if the user row is missing)."""
-    name = session.scalar(select(AppUser.display_name).where(AppUser.id == uow.actor.user_id))
-    return name or uow.actor.user_id
+    return actor_name(session, uow.actor)
 
 
 def in_scope(query: ReportQuery) -> list[ColumnElement[bool]]:

@@ -14,17 +14,13 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from desktop_app.services.delegation import BEST_INTERESTS, CONTACT_KINDS, FOR_SOMEONE_ELSE
 from desktop_app.services.flow import Step
 from desktop_app.ui.wizard.base import StepPage, escape_text
 from desktop_app.ui.wizard.context import ContactOption, WizardContext
 from desktop_app.ui.wizard.fields import Choice, DateField, Line, Para, YesNo
 from desktop_app.ui.wizard.s3_excluded import Notice
 from desktop_app.ui.wizard.s4_stable import ScrollingForm
-
-FOR_SOMEONE_ELSE = ("lpa", "deputy", "best_interests")
-CONTACT_KIND = {"lpa": "lpa_health_welfare", "deputy": "deputy"}
-BEST_INTERESTS_FIELDS = ("bi_consulted", "bi_wishes_feelings", "bi_options",
-                         "bi_least_restrictive")
 
 
 class ConsentPage(StepPage):
@@ -119,7 +115,7 @@ class ConsentPage(StepPage):
                         self.tr("the option that restricts the person's rights and freedom "
                                 "least"))
         self.best_interests = {name: Para(self.label(name), placeholder, lines=2)
-                               for name, placeholder in zip(BEST_INTERESTS_FIELDS, placeholders,
+                               for name, placeholder in zip(BEST_INTERESTS, placeholders,
                                                             strict=True)}
         texts = (self.tr("Who was &consulted:"), self.tr("Wishes and feelin&gs:"),
                  self.tr("O&ptions considered:"), self.tr("&Least restrictive choice:"))
@@ -151,8 +147,8 @@ class ConsentPage(StepPage):
     def _sync(self, *_args: Any) -> None:
         kind = self.decided_by.value()
         self._show_rows([self.person_said], self.consent.value() is False)
-        self._show_rows([self.contact], kind in CONTACT_KIND and bool(self.deciders))
-        self._show_rows([self.no_contact], kind in CONTACT_KIND and not self.deciders)
+        self._show_rows([self.contact], kind in CONTACT_KINDS and bool(self.deciders))
+        self._show_rows([self.no_contact], kind in CONTACT_KINDS and not self.deciders)
         self._show_rows(list(self.capacity.values()), self.capacity_in_doubt.value() is True)
         self._show_rows([self.bi_heading, *self.best_interests.values()],
                         kind == "best_interests")
@@ -172,7 +168,7 @@ class ConsentPage(StepPage):
                           else self.tr("Na&me:"))
         if kind == "person":
             text, locked, hint = self.context.person_name, True, ""
-        elif kind in CONTACT_KIND:
+        elif kind in CONTACT_KINDS:
             contact = self.chosen_contact()
             text, locked = (contact.name if contact else ""), True
             hint = self.tr("filled in from the attorney or deputy chosen above")
@@ -193,7 +189,7 @@ class ConsentPage(StepPage):
             "consent_given": self.consent.value(),
             "given_by_kind": kind,
             "given_by_name": self.name.value(),
-            "contact_id": self.contact.value() if kind in CONTACT_KIND else None,
+            "contact_id": self.contact.value() if kind in CONTACT_KINDS else None,
             "how": self.how.value(),
             "explained": self.explained.value(),
             "capacity_in_doubt": self.capacity_in_doubt.value(),
@@ -208,7 +204,7 @@ class ConsentPage(StepPage):
 
     def load(self, answers: dict[str, Any]) -> None:
         kind = answers.get("given_by_kind")
-        self._typed_name = "" if kind == "person" or kind in CONTACT_KIND else (
+        self._typed_name = "" if kind == "person" or kind in CONTACT_KINDS else (
             answers.get("given_by_name") or "")
         self.consent.set_value(answers.get("consent_given"))
         self.person_said.set_value(answers.get("no_reason"))
@@ -234,14 +230,14 @@ class ConsentPage(StepPage):
 
     def _decider_problem(self) -> str | None:
         kind = self.decided_by.value()
-        if kind not in CONTACT_KIND:
+        if kind not in CONTACT_KINDS:
             return None
         if not self.deciders:
             return self._no_contact_text()
         contact = self.chosen_contact()
         if contact is None:
             return self.tr("Choose the attorney or deputy from the person's contacts.")
-        if contact.kind in CONTACT_KIND.values() and contact.kind != CONTACT_KIND[kind]:
+        if contact.kind in CONTACT_KINDS.values() and contact.kind != CONTACT_KINDS[kind]:
             return self.tr("%s is recorded as a %s: check “Decided by”.") % (
                 contact.name, self._kind_words()[contact.kind])
         return None

@@ -8,10 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
 from desktop_app.services.catalogue import load_catalogue
+from desktop_app.services.delegation_context import task_options
 from desktop_app.ui.wizard.context import (
     ContactOption,
     ProviderOption,
-    TaskOption,
     WizardContext,
     WorkerOption,
 )
@@ -19,12 +19,7 @@ from desktop_app.ui.wizard.context import (
 
 def make_context(**overrides: object) -> WizardContext:
     """Zoë Ní Bhriain (999 range), open to community health, two providers, an attorney."""
-    catalogue = load_catalogue()
-    tasks = tuple(
-        TaskOption(t.code, t.name, t.category, t.typical_status, t.training_level,
-                   t.refresher_months, t.oversight_default)
-        for t in catalogue.tasks
-    )
+    tasks = task_options(load_catalogue())  # as the app offers them, look-alikes included
     providers = (
         ProviderOption("prov-1", "Demo Homecare Ltd", "leicester_city", (
             WorkerOption("w-1", "Aisha Begum"), WorkerOption("w-2", "Tomasz Nowak"),
