@@ -30,11 +30,11 @@ from desktop_app.models.delegation import CaseStatus, DelegationCase
 from desktop_app.models.person import Person
 from desktop_app.models.review import Review, ReviewKind
 from desktop_app.models.user import Role
-from desktop_app.services import caseload
-from desktop_app.services.audit import Actor
-from desktop_app.services.identifiers import format_nhs_number, synthetic_nhs_number
-from desktop_app.services.migrate import upgrade_to
-from desktop_app.services.uow import UnitOfWork, make_session_factory
+from desktop_app.services.core.audit import Actor
+from desktop_app.services.core.migrate import upgrade_to
+from desktop_app.services.core.uow import UnitOfWork, make_session_factory
+from desktop_app.services.framework.identifiers import format_nhs_number, synthetic_nhs_number
+from desktop_app.services.people import caseload
 from desktop_app.services.vault import VaultStore
 from desktop_app.services.vault.database import plain_engine
 

@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from desktop_app.services.pdf import support_plan  # noqa: E402
-from desktop_app.services.plan_document import PlanDocument  # noqa: E402
+from desktop_app.services.plans.document import PlanDocument  # noqa: E402
 
 GOAL_RATIO = 1.5
 GOAL_BATCH_S = 25.0
@@ -159,7 +159,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
-    from desktop_app.services.plan_document import load_plan_document
+    from desktop_app.services.plans.document import load_plan_document
 
     with tempfile.TemporaryDirectory(prefix="scp-bench-") as tmp:
         start = time.perf_counter()

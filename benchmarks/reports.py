@@ -46,8 +46,8 @@ from desktop_app.models.provider import CareProvider, CareWorker  # noqa: E402
 from desktop_app.models.review import Review  # noqa: E402
 from desktop_app.models.user import Role  # noqa: E402
 from desktop_app.services import reports  # noqa: E402
-from desktop_app.services.identifiers import synthetic_nhs_number  # noqa: E402
-from desktop_app.services.uow import UnitOfWork  # noqa: E402
+from desktop_app.services.core.uow import UnitOfWork  # noqa: E402
+from desktop_app.services.framework.identifiers import synthetic_nhs_number  # noqa: E402
 from desktop_app.services.vault import VaultStore  # noqa: E402
 
 PASSPHRASE = "benchmark passphrase for the reports"

@@ -55,7 +55,7 @@ sys.path.insert(0, str(REPO))
 from desktop_app.models.person import Person  # noqa: E402
 from desktop_app.models.user import Role  # noqa: E402
 from desktop_app.services import sync as sync_client  # noqa: E402
-from desktop_app.services.identifiers import synthetic_nhs_number  # noqa: E402
+from desktop_app.services.framework.identifiers import synthetic_nhs_number  # noqa: E402
 from desktop_app.services.vault import VaultSession, VaultStore  # noqa: E402
 from desktop_app.services.vault.kdf import KdfParams  # noqa: E402
 from sync_server import admin  # noqa: E402

@@ -83,7 +83,7 @@ def main(argv: list[str]) -> int:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SHARED_CARE_PLANNER_HOME=home)
         sys.path.insert(0, str(ROOT))
         from desktop_app.models.user import Role
-        from desktop_app.services.paths import resolve_paths
+        from desktop_app.services.core.paths import resolve_paths
         from desktop_app.services.vault import VaultStore
         from desktop_app.services.vault.kdf import KdfParams
         cheap = KdfParams(19 * 1024, 2, 1, b"")

@@ -26,10 +26,10 @@ from sqlalchemy import Engine
 from desktop_app.models.delegation import DelegationCase
 from desktop_app.models.person import Person
 from desktop_app.models.user import Role
-from desktop_app.services.audit import Actor
-from desktop_app.services.identifiers import synthetic_nhs_number
-from desktop_app.services.migrate import upgrade_to
-from desktop_app.services.uow import UnitOfWork, make_session_factory
+from desktop_app.services.core.audit import Actor
+from desktop_app.services.core.migrate import upgrade_to
+from desktop_app.services.core.uow import UnitOfWork, make_session_factory
+from desktop_app.services.framework.identifiers import synthetic_nhs_number
 from desktop_app.services.vault import VaultStore
 from desktop_app.services.vault.database import plain_engine
 from desktop_app.services.vault.kdf import DEFAULT_COST, KdfParams, derive_key

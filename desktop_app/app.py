@@ -48,11 +48,11 @@ class AppController:
     """Walks the user from start-up to the main window and back on Lock."""
 
     def __init__(self, app: Any, demo: bool) -> None:
-        from desktop_app.services import paths
-        from desktop_app.services.crash import install_excepthook
-        from desktop_app.services.db_executor import DatabaseExecutor
-        from desktop_app.services.logging_setup import configure_logging
-        from desktop_app.services.settings import load_settings
+        from desktop_app.services.core import paths
+        from desktop_app.services.core.crash import install_excepthook
+        from desktop_app.services.core.db_executor import DatabaseExecutor
+        from desktop_app.services.core.logging_setup import configure_logging
+        from desktop_app.services.core.settings import load_settings
         from desktop_app.ui.dialogs import Dialogs
         from desktop_app.ui.tasks import TaskRunner
 
@@ -146,7 +146,7 @@ class AppController:
                         self._on_unlocked, self._on_vault_failed)
 
     def _on_vault_failed(self, error: BaseException) -> None:
-        from desktop_app.services.errors import ExpectedError
+        from desktop_app.services.core.errors import ExpectedError
         if isinstance(error, ExpectedError):
             self.dialog.show_error(error.message)
         else:
@@ -156,7 +156,7 @@ class AppController:
     def _on_unlocked(self, session: Any) -> None:
         from dataclasses import replace
 
-        from desktop_app.services.settings import save_settings
+        from desktop_app.services.core.settings import save_settings
         self.session = session
         self.settings = replace(self.settings, last_user_id=session.user.user_id)
         save_settings(self.paths.config, self.settings)
@@ -207,7 +207,7 @@ class AppController:
     def _add_screens(self, people: int) -> None:
         """Compose the feature screens into the main window."""
 
-        from desktop_app.services.roles import Permission
+        from desktop_app.services.core.roles import Permission
         from desktop_app.ui.main_window import StartDelegationPanel
         from desktop_app.ui.person_record import PersonRecordWidget
         tr = self.app.tr
@@ -264,7 +264,7 @@ class AppController:
     def _add_sync(self) -> None:
         """The Sync screen, the status bar's sync state, and when to sync."""
         from desktop_app.services import sync
-        from desktop_app.services.roles import Permission
+        from desktop_app.services.core.roles import Permission
         from desktop_app.ui.sync_controller import SyncController
         from desktop_app.ui.sync_page import SyncActions, SyncPage
         uow, on_db_thread = self._uow, self.executor.call
@@ -308,14 +308,14 @@ class AppController:
 
     def _can(self, permission: Any) -> bool:
         """Whether the signed-in role may do this (screens hide what it cannot)."""
-        from desktop_app.services.roles import allowed
+        from desktop_app.services.core.roles import allowed
         return allowed(str(self.session.user.role), permission)
 
     def _run(self, fn: Any, done: Any, failed: Any = None, *, background: bool = False) -> Any:
         """Run ``fn`` on the database thread (beside it with ``background``: ``fn`` then
         sends its database work there itself); an expected error goes to ``failed`` if
         given, else to the standard message; anything else is a bug for the crash handler."""
-        from desktop_app.services.errors import ExpectedError
+        from desktop_app.services.core.errors import ExpectedError
 
         def on_failed(error: BaseException) -> None:
             if failed is not None and isinstance(error, ExpectedError):
@@ -327,9 +327,9 @@ class AppController:
         return submit(fn, done, on_failed)
 
     def _contacts_panel(self) -> Any:
-        from desktop_app.services import contacts
-        from desktop_app.services.person_record import load_record
-        from desktop_app.services.roles import Permission
+        from desktop_app.services.core.roles import Permission
+        from desktop_app.services.people import contacts
+        from desktop_app.services.people.record import load_record
         from desktop_app.ui.contacts import ContactsPanel
 
         def save(person_id: str, contact_id: str | None, data: Any, version: int) -> Any:
@@ -350,7 +350,7 @@ class AppController:
 
     def _on_plans_plan_requested(self, plan_id: str) -> None:
         from desktop_app.services.pdf.support_plan import render_support_plan
-        from desktop_app.services.plan_document import load_plan_document
+        from desktop_app.services.plans.document import load_plan_document
         name = self.session.user.display_name
 
         def build() -> Any:
@@ -366,15 +366,15 @@ class AppController:
 
     def _on_start_batch_requested(self) -> None:
         """The team lead's batch: teams are read first, then the dialog opens."""
-        from desktop_app.services.caseload import teams
+        from desktop_app.services.people.caseload import teams
         self._run(lambda: teams(self._uow()), self._open_batch)
 
     def _open_batch(self, team_names: Any) -> None:
         import datetime as dt
 
         from desktop_app.services.pdf.batch import render_batch
-        from desktop_app.services.plan_batch import plans_for_batch
-        from desktop_app.services.plan_document import load_plan_document, record_outputs
+        from desktop_app.services.plans.batch import plans_for_batch
+        from desktop_app.services.plans.document import load_plan_document, record_outputs
         from desktop_app.ui.plan_batch import PlanBatchDialog
         uow, name, on_db_thread = self._uow(), self.session.user.display_name, self.executor.call
 
@@ -397,7 +397,7 @@ class AppController:
 
     def _on_escalations_form_requested(self, discussion_id: str) -> None:
         from desktop_app.services.pdf.shared_care_form import render_shared_care_form
-        from desktop_app.services.shared_care_document import load_shared_care_form
+        from desktop_app.services.plans.shared_care_form import load_shared_care_form
         name = self.session.user.display_name
 
         def build() -> Any:
@@ -413,7 +413,7 @@ class AppController:
         through ``record_output`` of the document; ``audit(uow, how)`` otherwise)."""
         from PySide6.QtCore import Qt
 
-        from desktop_app.services.plan_document import record_output
+        from desktop_app.services.plans.document import record_output
         from desktop_app.ui.pdf_preview import PdfPreviewDialog
         record = audit or (lambda uow, how: record_output(uow, document, how))
 
@@ -442,14 +442,14 @@ class AppController:
         """The signed-in session's unit of work, looked up when the work runs (a lock and
         unlock replaces the session). Work that was waiting when the app locked finds
         no session and is refused plainly; it never reaches a closed database."""
-        from desktop_app.services.errors import VaultLocked
+        from desktop_app.services.core.errors import VaultLocked
         if self.session is None:
             raise VaultLocked("The app was locked before this could be done. Sign in and "
                               "try again; nothing was changed.")
         return self.session.uow
 
     def _add_caseload(self) -> None:
-        from desktop_app.services import caseload
+        from desktop_app.services.people import caseload
         from desktop_app.ui.caseload import CaseloadWidget
         self.caseload_screen = CaseloadWidget(
             lambda fn, done: self.runner.run(fn, done, self._on_expected),
@@ -459,7 +459,7 @@ class AppController:
         self.window.add_screen("caseload", self.app.tr("Caseload"), self.caseload_screen)
 
     def _on_caseload_person_opened(self, person_id: str) -> None:
-        from desktop_app.services.person_record import load_record
+        from desktop_app.services.people.record import load_record
 
         def shown(record: Any) -> None:
             self.person_screen.show_record(record)
@@ -471,7 +471,7 @@ class AppController:
         import datetime as dt
 
         from desktop_app.services import registers as reg
-        from desktop_app.services.roles import Permission
+        from desktop_app.services.core.roles import Permission
         from desktop_app.ui import registers as screens
         tr, run, today = self.app.tr, self._run, dt.date.today
 
@@ -511,7 +511,7 @@ class AppController:
 
     def _save_person(self, person_id: str | None, data: Any, version: int) -> None:
         from desktop_app.services import people
-        from desktop_app.services.person_record import load_record
+        from desktop_app.services.people.record import load_record
         uow = self._uow()
 
         def save() -> Any:
@@ -526,7 +526,7 @@ class AppController:
         self.runner.run(save, saved, self._on_person_save_failed)
 
     def _on_person_save_failed(self, error: BaseException) -> None:
-        from desktop_app.services.errors import ExpectedError, ValidationError
+        from desktop_app.services.core.errors import ExpectedError, ValidationError
         if isinstance(error, ExpectedError):
             field = error.field if isinstance(error, ValidationError) else None
             self.person_screen.show_error(error.message, field)
@@ -534,8 +534,8 @@ class AppController:
             self._on_unhandled(error)
 
     def _wizard_controller(self) -> Any:
-        from desktop_app.services.catalogue import load_catalogue
-        from desktop_app.services.flow import load_flow
+        from desktop_app.services.framework.catalogue import load_catalogue
+        from desktop_app.services.framework.flow import load_flow
         from desktop_app.ui.wizard.controller import WizardController
         controller = WizardController(self.runner, self.session, load_flow(), load_catalogue(),
                                       self.dialogs, self.window)
@@ -555,7 +555,7 @@ class AppController:
                             decision.title + "." + plan)
 
     def _on_expected(self, error: BaseException) -> None:
-        from desktop_app.services.errors import ExpectedError
+        from desktop_app.services.core.errors import ExpectedError
         if isinstance(error, ExpectedError):
             self.dialogs.error(self.window, self.app.tr("Shared Care Planner"), error.message)
         else:
@@ -619,7 +619,7 @@ def _warm_imports() -> None:
 
 
 def _count_people(session: Any) -> int:
-    from desktop_app.services.caseload import CaseloadQuery, search
+    from desktop_app.services.people.caseload import CaseloadQuery, search
     return search(session.uow, CaseloadQuery(limit=1)).total
 
 

@@ -62,7 +62,7 @@ class _Run:
 
     @property
     def vault_dir(self) -> Path:
-        from desktop_app.services import paths
+        from desktop_app.services.core import paths
         return paths.resolve_paths().vault_dir
 
 
@@ -75,9 +75,9 @@ def _check(condition: bool, message: str) -> None:
 
 
 def _resources(run: _Run) -> str:
-    from desktop_app.services.catalogue import load_catalogue
-    from desktop_app.services.flow import load_flow
-    from desktop_app.services.paths import resources_dir
+    from desktop_app.services.core.paths import resources_dir
+    from desktop_app.services.framework.catalogue import load_catalogue
+    from desktop_app.services.framework.flow import load_flow
 
     folder = resources_dir()
     fonts = sorted(p.name for p in (folder / "fonts").glob("*.ttf"))
@@ -108,7 +108,7 @@ def _sign_in(run: _Run) -> str:
 
 
 def _person(run: _Run) -> str:
-    from desktop_app.services.identifiers import synthetic_nhs_number
+    from desktop_app.services.framework.identifiers import synthetic_nhs_number
     from desktop_app.services.people import PersonInput, create_person, open_person
 
     typed = PersonInput(nhs_number=synthetic_nhs_number(1), given_name="Sam",
@@ -126,9 +126,9 @@ def _person(run: _Run) -> str:
 
 
 def _delegations(run: _Run) -> str:
-    from desktop_app.services.caseload import CaseloadQuery, search
     from desktop_app.services.demo import seed_demo_caseload, seed_demo_delegations
-    from desktop_app.services.person_record import load_record
+    from desktop_app.services.people.caseload import CaseloadQuery, search
+    from desktop_app.services.people.record import load_record
 
     uow = run.session.uow
     # One more synthetic person (serial 0), the demo providers and their care workers;
@@ -153,7 +153,7 @@ def _page_count(pdf: bytes) -> int:
 
 def _render(run: _Run) -> str:
     from desktop_app.services.pdf.support_plan import render_support_plan
-    from desktop_app.services.plan_document import load_plan_document
+    from desktop_app.services.plans.document import load_plan_document
 
     document = load_plan_document(run.session.uow, run.plan_ids[-1], USER_NAME,
                                   dt.datetime.now(dt.UTC))
@@ -281,7 +281,7 @@ def run_self_test(out: Out = print, *, kdf: Any = None) -> int:
 
     ``kdf`` (a ``KdfParams``) overrides the production Argon2id cost of the throwaway vault.
     """
-    from desktop_app.services.paths import HOME_ENV
+    from desktop_app.services.core.paths import HOME_ENV
 
     ok, bad = _marks()
     frozen = "installed bundle" if getattr(sys, "frozen", False) else "from source"

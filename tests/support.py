@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from desktop_app.services.identifiers import synthetic_nhs_number
+from desktop_app.services.framework.identifiers import synthetic_nhs_number
 from desktop_app.services.vault.kdf import KdfParams
 
 # Argon2id at production cost takes ~0.4 s; tests that are not about the cost use OWASP's
@@ -37,8 +37,8 @@ def person_values(serial: int = 1, **overrides: Any) -> dict[str, Any]:
 
 def as_role(vault: Any, role: str) -> Any:
     """The vault's unit of work acting as the same user with another role."""
-    from desktop_app.services.audit import Actor
-    from desktop_app.services.uow import UnitOfWork
+    from desktop_app.services.core.audit import Actor
+    from desktop_app.services.core.uow import UnitOfWork
 
     actor = vault.uow.actor
     return UnitOfWork(vault.factory, Actor(actor.user_id, actor.device_id, role))

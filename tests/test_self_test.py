@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app import __version__, self_test
-from desktop_app.services.paths import HOME_ENV
+from desktop_app.services.core.paths import HOME_ENV
 from tests.support import TEST_KDF
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,8 +23,8 @@ from desktop_app.models.mdt import SharedCareDiscussion  # noqa: E402
 from desktop_app.models.user import Role  # noqa: E402
 from desktop_app.services.pdf.shared_care_form import render_shared_care_form  # noqa: E402
 from desktop_app.services.pdf.support_plan import render_support_plan  # noqa: E402
-from desktop_app.services.plan_document import load_plan_document  # noqa: E402
-from desktop_app.services.shared_care_document import load_shared_care_form  # noqa: E402
+from desktop_app.services.plans.document import load_plan_document  # noqa: E402
+from desktop_app.services.plans.shared_care_form import load_shared_care_form  # noqa: E402
 from desktop_app.services.vault import VaultStore  # noqa: E402
 from desktop_app.services.vault.kdf import KdfParams  # noqa: E402
 from tests.services.pdf.plan_fixtures import CaseSpec, build_case  # noqa: E402

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from desktop_app.services.flow import load_flow  # noqa: E402
+from desktop_app.services.framework.flow import load_flow  # noqa: E402
 from desktop_app.ui.wizard.outcome_page import OutcomePage  # noqa: E402
 from desktop_app.ui.wizard.pages import PAGES  # noqa: E402
 from desktop_app.ui.wizard.wizard import DelegationWizard  # noqa: E402

@@ -21,7 +21,7 @@ config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
     raise RuntimeError(
-        "migrations run inside the app's vault (desktop_app.services.migrate), "
+        "migrations run inside the app's vault (desktop_app.services.core.migrate), "
         "which supplies the keyed connection"
     )
 

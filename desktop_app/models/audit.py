@@ -2,7 +2,7 @@
 
 Rows hold identifiers and an action only, never clinical free text. Each row carries the
 hash of the one before it, so an edited or removed row breaks the chain where it was
-changed (``desktop_app.services.audit.verify_chain`` names it).
+changed (``desktop_app.services.core.audit.verify_chain`` names it).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every row that travels to the central store has a UUID made on the laptop, a local
 ``version`` bumped on each change, the last ``server_version`` it saw, who changed it
 on which device and when, and a tombstone instead of a hard delete. The stamping and the
-outbox rows are written by ``desktop_app.services.tracking`` in the same transaction.
+outbox rows are written by ``desktop_app.services.core.tracking`` in the same transaction.
 """
 
 from __future__ import annotations

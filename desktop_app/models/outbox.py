@@ -1,7 +1,7 @@
 """The transactional outbox: what this laptop still has to send to the central store.
 
 A row is written in the same transaction as the change it describes (see
-``desktop_app.services.tracking``), so nothing is ever "sent later" from memory.
+``desktop_app.services.core.tracking``), so nothing is ever "sent later" from memory.
 
 An entry is two rows with the same ``seq``: its bookkeeping in ``outbox_entry`` (key, base,
 state, attempts), rewritten as it is sent and answered, and what it sends in

@@ -12,9 +12,9 @@ from typing import Any
 
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.user import Role
-from desktop_app.services.identifiers import synthetic_nhs_number
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework.identifiers import synthetic_nhs_number
 from desktop_app.services.people import PersonInput, create_person
-from desktop_app.services.uow import UnitOfWork
 from desktop_app.services.vault import VaultStore
 
 DEMO_PEOPLE = 300
@@ -194,8 +194,8 @@ def seed_demo_delegations(uow: UnitOfWork, count: int = 90, seed: int = 999,
 
     from desktop_app.models.person import Person
     from desktop_app.services import delegation
-    from desktop_app.services.catalogue import load_catalogue
-    from desktop_app.services.flow import load_flow
+    from desktop_app.services.framework.catalogue import load_catalogue
+    from desktop_app.services.framework.flow import load_flow
 
     rng = random.Random(seed)
     today = today or dt.date.today()
@@ -238,7 +238,7 @@ def seed_demo_case_examples(session: Any) -> None:
 
     from desktop_app.models.mdt import SharedCareDiscussion
     from desktop_app.services import registers
-    from desktop_app.services.audit import Actor
+    from desktop_app.services.core.audit import Actor
 
     lead = UnitOfWork(session.factory, Actor(session.user.user_id, session.device_id,
                                              Role.TEAM_LEAD.value))
@@ -254,7 +254,7 @@ def seed_demo_changes_of_need(uow: UnitOfWork, count: int = 3) -> None:
     delegations waiting for an MDT to agree a new plan."""
     from desktop_app.models.review import ReviewOutcome
     from desktop_app.services import registers
-    from desktop_app.services.errors import ValidationError
+    from desktop_app.services.core.errors import ValidationError
 
     today = dt.date.today()
     days_ago = [26, 12, 3][-count:]

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.caseload import (
+from desktop_app.services.people.caseload import (
     CaseloadPage,
     CaseloadQuery,
     CaseloadRow,

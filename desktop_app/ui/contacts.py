@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.contacts import (
+from desktop_app.services.core.errors import ExpectedError, ValidationError
+from desktop_app.services.people.contacts import (
     DECIDER_KINDS,
     KIND_LABELS,
     REGISTERED_KINDS,
     ContactInput,
 )
-from desktop_app.services.errors import ExpectedError, ValidationError
 from desktop_app.ui.tables import fill_table, read_only_table, uk_date
 from desktop_app.ui.wizard.base import escape_text
 from desktop_app.ui.wizard.fields import Choice, DateField, Line, Para

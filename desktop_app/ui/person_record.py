@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.catalogue import NO_TASK_CODE
+from desktop_app.services.framework.catalogue import NO_TASK_CODE
 from desktop_app.services.people import EQUALITY_FIELDS, PersonInput
-from desktop_app.services.person_record import DelegationRow, PersonRecord
+from desktop_app.services.people.record import DelegationRow, PersonRecord
 from desktop_app.ui.contacts import ContactsPanel
 from desktop_app.ui.plans import SupportPlansPanel
 from desktop_app.ui.tables import fill_table, read_only_table

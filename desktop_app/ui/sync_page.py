@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.errors import ExpectedError
+from desktop_app.services.core.errors import ExpectedError
 from desktop_app.services.sync import (
     ConflictView,
     QuarantinedChange,

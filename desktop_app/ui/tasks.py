@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.services.db_executor import DatabaseExecutor
+from desktop_app.services.core.db_executor import DatabaseExecutor
 
 
 class TaskRunner(QObject):

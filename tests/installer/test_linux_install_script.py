@@ -3,7 +3,7 @@ the encrypted data, and ``--purge`` that removes exactly the app's data folders.
 
 It runs against a stand-in bundle (a shell script in place of the PyInstaller executable)
 in a throwaway home folder; ``make installer-check`` does the same with the real tarball.
-The data folders are taken from ``desktop_app.services.paths`` itself, so a change there
+The data folders are taken from ``desktop_app.services.core.paths`` itself, so a change there
 that install.sh does not follow fails here.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.services import paths
+from desktop_app.services.core import paths
 
 INSTALLER = Path(__file__).resolve().parents[2] / "installer"
 NAME = "shared-care-planner"

@@ -51,9 +51,9 @@ from sqlalchemy import select
 from desktop_app.models.consent import ConsentGivenBy, ConsentMethod, ConsentRecord, ConsentStatus
 from desktop_app.models.delegation import DelegationCase
 from desktop_app.models.person import Person
-from desktop_app.services.identifiers import synthetic_nhs_number
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework.identifiers import synthetic_nhs_number
 from desktop_app.services.people import open_person, remove_person, update_person
-from desktop_app.services.uow import UnitOfWork
 from desktop_app.services.vault.kdf import KdfParams
 from desktop_app.services.vault.vault import VaultSession, VaultStore
 

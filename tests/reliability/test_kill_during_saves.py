@@ -25,7 +25,7 @@ import pytest
 from crash_child import MAX_SERIALS_PER_CHILD, save_visit
 from sqlalchemy import Connection
 
-from desktop_app.services.audit import verify_chain
+from desktop_app.services.core.audit import verify_chain
 from desktop_app.services.people import remove_person
 from desktop_app.services.vault import VaultStore
 from desktop_app.services.vault.kdf import KdfParams

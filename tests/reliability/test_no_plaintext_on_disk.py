@@ -27,13 +27,13 @@ from alembic import command
 from desktop_app.models import Base
 from desktop_app.models.person import Contact, ContactKind
 from desktop_app.models.user import Role
-from desktop_app.services.audit import Actor
-from desktop_app.services.identifiers import format_nhs_number, synthetic_nhs_number
-from desktop_app.services.logging_setup import configure_logging
-from desktop_app.services.migrate import alembic_config
-from desktop_app.services.paths import AppPaths, resolve_paths
+from desktop_app.services.core.audit import Actor
+from desktop_app.services.core.logging_setup import configure_logging
+from desktop_app.services.core.migrate import alembic_config
+from desktop_app.services.core.paths import AppPaths, resolve_paths
+from desktop_app.services.core.uow import UnitOfWork, make_session_factory
+from desktop_app.services.framework.identifiers import format_nhs_number, synthetic_nhs_number
 from desktop_app.services.people import PersonInput, create_person, remove_person, update_person
-from desktop_app.services.uow import UnitOfWork, make_session_factory
 from desktop_app.services.vault import VaultStore
 from desktop_app.services.vault.database import encrypted_engine, plain_engine
 from desktop_app.services.vault.kdf import KdfParams

@@ -22,8 +22,9 @@ from typing import Any
 
 import pytest
 
-from desktop_app.services.errors import StorageError, UnlockThrottled, WrongPassphrase
-from desktop_app.services.vault import VaultStore, atomic
+from desktop_app.services.core import atomic
+from desktop_app.services.core.errors import StorageError, UnlockThrottled, WrongPassphrase
+from desktop_app.services.vault import VaultStore
 from desktop_app.services.vault.kdf import KdfParams
 
 OTHER = "a different long passphrase for B"

@@ -32,9 +32,9 @@ from sqlalchemy import Connection, Engine, create_engine
 
 from desktop_app.models.base import Base
 from desktop_app.services import people
-from desktop_app.services.audit import GENESIS, Actor, append_events, verify_chain
-from desktop_app.services.identifiers import format_nhs_number, synthetic_nhs_number
-from desktop_app.services.uow import UnitOfWork, make_session_factory
+from desktop_app.services.core.audit import GENESIS, Actor, append_events, verify_chain
+from desktop_app.services.core.uow import UnitOfWork, make_session_factory
+from desktop_app.services.framework.identifiers import format_nhs_number, synthetic_nhs_number
 from desktop_app.services.vault import VaultSession
 
 # Every column of audit_event except seq (the position in the chain).

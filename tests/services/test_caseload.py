@@ -41,9 +41,8 @@ import pytest
 from desktop_app.models.delegation import CaseStatus, DelegationCase
 from desktop_app.models.person import Person
 from desktop_app.models.review import Review, ReviewKind
-from desktop_app.services import caseload
-from desktop_app.services.caseload import CaseloadQuery, CaseloadStatus, search
-from desktop_app.services.people import remove_person
+from desktop_app.services.people import caseload, remove_person
+from desktop_app.services.people.caseload import CaseloadQuery, CaseloadStatus, search
 from desktop_app.services.vault import VaultSession, VaultStore
 from tests.support import PASSPHRASE, TEST_KDF, person_values
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from desktop_app.services.catalogue import (
+from desktop_app.services.framework.catalogue import (
     CATEGORY_CODES,
     OVERSIGHTS,
     STATUSES,
@@ -20,8 +20,8 @@ from desktop_app.services.catalogue import (
     CatalogueError,
     default_catalogue_path,
     load_catalogue,
-    sync_catalogue_to_db,
 )
+from desktop_app.services.vault.task_types import sync_catalogue_to_db
 
 # Every task of framework.md section 3, with the status the framework gives it.
 EXPECTED_STATUS = {

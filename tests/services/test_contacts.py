@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 
 from desktop_app.models.outbox import OutboxEntry, OutboxPayload
 from desktop_app.models.person import Contact
-from desktop_app.services import contacts, people
-from desktop_app.services.contacts import ContactInput
-from desktop_app.services.errors import PermissionDenied, ValidationError
-from desktop_app.services.person_record import load_record
+from desktop_app.services import people
+from desktop_app.services.core.errors import PermissionDenied, ValidationError
+from desktop_app.services.people import contacts
+from desktop_app.services.people.contacts import ContactInput
+from desktop_app.services.people.record import load_record
 from desktop_app.services.vault import VaultSession
 from tests.support import as_role, person_values
 
@@ -109,7 +110,7 @@ def test_remove_is_a_tombstone_off_the_record(vault: VaultSession, person_id: st
 
 def test_a_removed_contact_cannot_be_edited_or_removed_again(
         vault: VaultSession, person_id: str) -> None:
-    from desktop_app.services.errors import NotFound
+    from desktop_app.services.core.errors import NotFound
     contact_id = contacts.add_contact(vault.uow, person_id, daughter())
     contacts.remove_contact(vault.uow, contact_id)
     with pytest.raises(NotFound):

@@ -16,9 +16,9 @@ from desktop_app.models.oversight import ClinicalOversight
 from desktop_app.models.plan import FundingSplit, SupportPlan
 from desktop_app.models.review import Review
 from desktop_app.services import delegation, people
-from desktop_app.services.catalogue import load_catalogue
-from desktop_app.services.errors import NotFound, ValidationError
-from desktop_app.services.flow import load_flow
+from desktop_app.services.core.errors import NotFound, ValidationError
+from desktop_app.services.framework.catalogue import load_catalogue
+from desktop_app.services.framework.flow import load_flow
 from desktop_app.services.vault import VaultSession
 from tests.support import add_provider, person_values
 

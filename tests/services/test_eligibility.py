@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.services.eligibility import (
+from desktop_app.services.framework.eligibility import (
     DISCLAIMER,
     EligibilityAnswers,
     EligibilityStatus,

@@ -43,9 +43,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from desktop_app.models.delegation import OutcomeCode
-from desktop_app.services.catalogue import load_catalogue
-from desktop_app.services.errors import ValidationError
-from desktop_app.services.flow import (
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.core.paths import resources_dir
+from desktop_app.services.framework.catalogue import load_catalogue
+from desktop_app.services.framework.flow import (
     CONTINUE,
     FieldSpec,
     Flow,
@@ -58,7 +59,6 @@ from desktop_app.services.flow import (
     load_flow,
     parse_flow,
 )
-from desktop_app.services.paths import resources_dir
 
 FLOW_FILE = resources_dir() / "flows" / "delegation_flow_2026.2.json"
 RAW_FLOW: dict[str, Any] = json.loads(FLOW_FILE.read_text(encoding="utf-8"))

@@ -34,8 +34,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from desktop_app.models.plan import ApportionmentMethod, Funder
-from desktop_app.services.errors import ValidationError
-from desktop_app.services.funding import (
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.framework.funding import (
     COUNCILS,
     MAX_CALLS_PER_WEEK,
     MAX_MINUTES_PER_CALL,

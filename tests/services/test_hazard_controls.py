@@ -17,11 +17,12 @@ from sqlalchemy import select
 from desktop_app.models.delegation import DelegationCase
 from desktop_app.models.plan import SupportPlan, SupportPlanTask
 from desktop_app.models.review import Review, ReviewOutcome
-from desktop_app.services import delegation, people, plan_labels, registers
-from desktop_app.services.catalogue import load_catalogue
-from desktop_app.services.flow import load_flow
+from desktop_app.services import delegation, people, registers
+from desktop_app.services.framework import labels as plan_labels
+from desktop_app.services.framework.catalogue import load_catalogue
+from desktop_app.services.framework.flow import load_flow
 from desktop_app.services.pdf.support_plan import CONSENT_NOTE, render_support_plan
-from desktop_app.services.plan_document import load_plan_document
+from desktop_app.services.plans.document import load_plan_document
 from desktop_app.services.vault import VaultSession
 from tests.services.pdf.pdf_text import flat, page_texts
 from tests.services.pdf.plan_fixtures import TEXTS, BuiltCase, build_case

@@ -17,8 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from nhs_number.validate import is_valid
 
-from desktop_app.services.errors import ValidationError
-from desktop_app.services.identifiers import (
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.framework.identifiers import (
     format_nhs_number,
     normalise_nhs_number,
     normalise_postcode,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.services.paths import RESOURCES_ENV, resources_dir
+from desktop_app.services.core.paths import RESOURCES_ENV, resources_dir
 
 
 def _resources(folder: Path) -> Path:

@@ -25,8 +25,8 @@ from sqlalchemy import func, select
 from desktop_app.models.audit import AuditEvent
 from desktop_app.models.outbox import OutboxEntry
 from desktop_app.services import people
-from desktop_app.services.errors import NotFound, ValidationError
-from desktop_app.services.identifiers import synthetic_nhs_number
+from desktop_app.services.core.errors import NotFound, ValidationError
+from desktop_app.services.framework.identifiers import synthetic_nhs_number
 from desktop_app.services.vault import VaultSession
 from tests.support import person_values
 

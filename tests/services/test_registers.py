@@ -23,10 +23,10 @@ from desktop_app.models.plan import FundingSplit, SupportPlan
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.review import Review
 from desktop_app.services import registers
-from desktop_app.services.errors import ValidationError
-from desktop_app.services.identifiers import format_nhs_number
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.framework.identifiers import format_nhs_number
+from desktop_app.services.framework.review_schedule import ReviewStatus
 from desktop_app.services.registers import Expiry, WaitingFor
-from desktop_app.services.review_schedule import ReviewStatus
 from desktop_app.services.vault import VaultSession
 from tests.support import person_values
 

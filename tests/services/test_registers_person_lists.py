@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.services import delegation, people
-from desktop_app.services.person_record import load_record
+from desktop_app.services.people.record import load_record
 from desktop_app.services.vault import VaultSession
 from tests.services.test_delegation import (
     CATALOGUE,

@@ -23,9 +23,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from desktop_app.models.review import ReviewKind, ReviewOutcome
-from desktop_app.services import review_schedule
-from desktop_app.services.errors import ValidationError
-from desktop_app.services.review_schedule import (
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.framework import review_schedule
+from desktop_app.services.framework.review_schedule import (
     HOW_DATES_ARE_COUNTED,
     DoneReview,
     ReviewStatus,

@@ -6,10 +6,10 @@ import pytest
 
 from desktop_app.models.user import Role
 from desktop_app.services import delegation, people, registers
-from desktop_app.services.catalogue import load_catalogue
-from desktop_app.services.errors import PermissionDenied
-from desktop_app.services.flow import load_flow
-from desktop_app.services.roles import POLICY, Permission, allowed
+from desktop_app.services.core.errors import PermissionDenied
+from desktop_app.services.core.roles import POLICY, Permission, allowed
+from desktop_app.services.framework.catalogue import load_catalogue
+from desktop_app.services.framework.flow import load_flow
 from tests.support import PASSPHRASE, as_role, person_values
 
 
@@ -62,7 +62,7 @@ def test_policy_covers_every_role_and_unknown_roles_get_nothing() -> None:
 def test_only_team_leads_find_plans_for_a_batch(vault) -> None:
     import datetime as dt
 
-    from desktop_app.services.plan_batch import plans_for_batch
+    from desktop_app.services.plans.batch import plans_for_batch
     day = dt.date(2026, 11, 23)
     assert plans_for_batch(vault.uow, None, day, day) == []  # the template user leads
     for role in ("nurse", "social_care_practitioner", "read_only"):

@@ -36,10 +36,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop_app.services import crash, paths
-from desktop_app.services.identifiers import format_nhs_number, synthetic_nhs_number
-from desktop_app.services.logging_setup import LOG_NAME, configure_logging
-from desktop_app.services.settings import FILE_NAME, Settings, load_settings, save_settings
+from desktop_app.services.core import crash, paths
+from desktop_app.services.core.logging_setup import LOG_NAME, configure_logging
+from desktop_app.services.core.settings import FILE_NAME, Settings, load_settings, save_settings
+from desktop_app.services.framework.identifiers import format_nhs_number, synthetic_nhs_number
 
 REPO = Path(__file__).resolve().parents[2]
 DECLARED = {f.name for f in dataclasses.fields(Settings)}
@@ -93,10 +93,10 @@ def test_importing_the_modules_computes_and_creates_nothing(tmp_path: Path) -> N
             raise SystemExit("platformdirs was asked at import time")
         for name in ("user_data_dir", "user_config_dir", "user_log_dir", "user_cache_dir"):
             setattr(platformdirs, name, refuse)
-        import desktop_app.services.paths
-        import desktop_app.services.settings
-        import desktop_app.services.logging_setup
-        import desktop_app.services.crash
+        import desktop_app.services.core.paths
+        import desktop_app.services.core.settings
+        import desktop_app.services.core.logging_setup
+        import desktop_app.services.core.crash
         print("imported")
     """)
     env = {k: v for k, v in os.environ.items()

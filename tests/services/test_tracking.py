@@ -1,4 +1,4 @@
-"""Stamping, outbox and audit rows written by ``desktop_app.services.tracking``.
+"""Stamping, outbox and audit rows written by ``desktop_app.services.core.tracking``.
 
 Every test runs against a private copy of the encrypted template vault (the ``vault``
 fixture), through the same session factory the app uses, so the hooks under test are the
@@ -38,10 +38,10 @@ from desktop_app.models.outbox import OutboxEntry, OutboxPayload
 from desktop_app.models.person import Person
 from desktop_app.models.plan import FundingSplit, SupportPlan, SupportPlanTask
 from desktop_app.models.provider import CareProvider, CareWorker
-from desktop_app.services import tracking
-from desktop_app.services.audit import Actor
-from desktop_app.services.errors import ImmutableRecord, InternalError
-from desktop_app.services.uow import UnitOfWork
+from desktop_app.services.core import tracking
+from desktop_app.services.core.audit import Actor
+from desktop_app.services.core.errors import ImmutableRecord, InternalError
+from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.vault import VaultSession
 from tests.support import person_values
 

@@ -28,17 +28,18 @@ from desktop_app.models.delegation import CaseStatus, DelegationCase, OutcomeCod
 from desktop_app.models.mdt import SharedCareDiscussion
 from desktop_app.models.plan import FundingSplit, SupportPlan
 from desktop_app.models.review import Review
-from desktop_app.services import delegation, funding, people, registers
-from desktop_app.services.catalogue import (
+from desktop_app.services import delegation, people, registers
+from desktop_app.services.core.errors import NotFound, ValidationError
+from desktop_app.services.framework import funding
+from desktop_app.services.framework.catalogue import (
     NO_TASK_CODE,
     CatalogueError,
     default_catalogue_path,
     load_catalogue,
     parse_catalogue,
 )
-from desktop_app.services.delegation_context import task_options
-from desktop_app.services.errors import NotFound, ValidationError
-from desktop_app.services.flow import (
+from desktop_app.services.framework.delegation_context import task_options
+from desktop_app.services.framework.flow import (
     FieldSpec,
     FlowResult,
     check_answer_types,
@@ -47,7 +48,7 @@ from desktop_app.services.flow import (
     newest_flow_file,
     parse_flow,
 )
-from desktop_app.services.person_record import load_record
+from desktop_app.services.people.record import load_record
 from desktop_app.services.reports.delegations import delegations_report
 from desktop_app.services.reports.model import ReportQuery
 from desktop_app.services.vault import VaultSession
@@ -493,7 +494,7 @@ def test_training_outstanding_brings_the_expected_date_back_too(
 
 
 def _attorney(vault: VaultSession, person_id: str, *, registered: bool = True) -> str:
-    from desktop_app.services import contacts
+    from desktop_app.services.people import contacts
     return contacts.add_contact(vault.uow, person_id, contacts.ContactInput(
         kind="lpa_health_welfare", name="Siobhán Example", relationship="Daughter",
         registration_reference="LPA-999-1" if registered else None,
@@ -1068,7 +1069,7 @@ def test_a_social_care_practitioner_cannot_record_sign_offs_through_the_wizard(
         vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
     """Recording sign-offs needs the competency permission, as in the register; a
     practitioner's decision used to store them. A decision without sign-offs is theirs."""
-    from desktop_app.services.errors import PermissionDenied
+    from desktop_app.services.core.errors import PermissionDenied
     from tests.support import as_role
     practitioner = as_role(vault, "social_care_practitioner")
     answers = delegated(provider)
@@ -1113,7 +1114,7 @@ def test_after_a_withdrawal_the_plan_belongs_to_a_delegation_still_on_it(
         vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
     """Its consent, oversight and reviews are what the printed plan shows: never those of
     the delegation that ended; with nothing left, none at all."""
-    from desktop_app.services.plan_document import load_plan_document
+    from desktop_app.services.plans.document import load_plan_document
     kept = decide(vault, person_id, delegated(provider, EYE_DROPS))
     ended = decide(vault, person_id, delegated(provider, INSULIN))
     _withdraw(vault, ended.case_id, dt.date(2027, 1, 5))
@@ -1142,7 +1143,7 @@ def test_a_plan_of_two_delegations_prints_each_ones_numbers_consent_and_reviews(
     """Version 2 carries eye drops (GP practice) forward beside insulin (community nursing):
     the printout used to give only insulin's oversight, consent and reviews for both."""
     from desktop_app.services.pdf.support_plan import render_support_plan
-    from desktop_app.services.plan_document import load_plan_document
+    from desktop_app.services.plans.document import load_plan_document
     from tests.services.pdf.pdf_text import flat, page_texts
     decide(vault, person_id, delegated(provider, EYE_DROPS, S8={
         "oversight_organisation": "Example Surgery", "oversight_phone_in_hours": "0116 111 1111"}))

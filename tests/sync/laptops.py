@@ -23,9 +23,9 @@ from desktop_app.models.base import SyncedMixin
 from desktop_app.models.meta import LocalMeta
 from desktop_app.models.outbox import OutboxEntry, OutboxState
 from desktop_app.models.person import Person
+from desktop_app.services.core.tracking import row_payload, tombstone
 from desktop_app.services.sync import Enrolment, SyncClient, SyncOptions, SyncProgress, SyncResult
 from desktop_app.services.sync.entities import synced_entities
-from desktop_app.services.tracking import row_payload, tombstone
 from desktop_app.services.vault import VaultSession, VaultStore
 from sync_server import admin
 from tests.support import PASSPHRASE, TEST_KDF, person_values

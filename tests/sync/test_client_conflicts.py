@@ -9,8 +9,8 @@ import pytest
 from desktop_app.models.outbox import OutboxState
 from desktop_app.models.person import Person
 from desktop_app.services import sync
-from desktop_app.services.audit import verify_chain
-from desktop_app.services.errors import NotFound, PermissionDenied
+from desktop_app.services.core.audit import verify_chain
+from desktop_app.services.core.errors import NotFound, PermissionDenied
 from tests.support import as_role
 from tests.sync.conftest import LaptopFn
 from tests.sync.laptops import VaultLaptop, assert_agree, server_records

@@ -15,7 +15,7 @@ from desktop_app.models.base import utc_now
 from desktop_app.models.outbox import OutboxEntry, OutboxState
 from desktop_app.models.person import Contact, Person
 from desktop_app.services import sync
-from desktop_app.services.audit import verify_chain
+from desktop_app.services.core.audit import verify_chain
 from desktop_app.services.sync.push import KEEP_ANSWERED
 from sync_server import admin
 from tests.sync.conftest import LaptopFn

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from desktop_app.models.person import Contact, Person
 from desktop_app.services import sync
-from desktop_app.services.audit import verify_chain
+from desktop_app.services.core.audit import verify_chain
 from desktop_app.services.sync.conflicts import BOOKKEEPING
 from sync_server import admin
 from tests.sync.laptops import (

@@ -95,7 +95,7 @@ def test_a_plan_version_opens_as_the_printable_plan_and_printing_is_audited(
     from sqlalchemy import select
 
     from desktop_app.models.audit import AuditEvent
-    from desktop_app.services.person_record import load_record
+    from desktop_app.services.people.record import load_record
     from desktop_app.ui.pdf_preview import PdfPreviewDialog
     from tests.services.pdf.plan_fixtures import build_case
 

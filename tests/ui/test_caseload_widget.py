@@ -23,14 +23,14 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop_app.models.person import Person
-from desktop_app.services import caseload
-from desktop_app.services.caseload import (
+from desktop_app.services.framework.identifiers import format_nhs_number, synthetic_nhs_number
+from desktop_app.services.people import caseload
+from desktop_app.services.people.caseload import (
     CaseloadPage,
     CaseloadQuery,
     CaseloadRow,
     CaseloadStatus,
 )
-from desktop_app.services.identifiers import format_nhs_number, synthetic_nhs_number
 from desktop_app.services.vault import VaultSession
 from desktop_app.ui.caseload import CaseloadModel, CaseloadWidget
 from tests.support import person_values

@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services import contacts, people
-from desktop_app.services.contacts import ContactInput
-from desktop_app.services.errors import ExpectedError
-from desktop_app.services.person_record import load_record
+from desktop_app.services import people
+from desktop_app.services.core.errors import ExpectedError
+from desktop_app.services.people import contacts
+from desktop_app.services.people.contacts import ContactInput
+from desktop_app.services.people.record import load_record
 from desktop_app.services.vault import VaultSession
 from desktop_app.ui.contacts import ERROR_STYLE, ContactDialog, ContactsPanel
 from desktop_app.ui.person_record import PersonRecordWidget

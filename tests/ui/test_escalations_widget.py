@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QWidget
 
-from desktop_app.services.errors import ExpectedError, ValidationError
+from desktop_app.services.core.errors import ExpectedError, ValidationError
 from desktop_app.services.registers import ChangeOfNeedRow, ClosedDiscussion
 from desktop_app.ui.registers import (
     CompetencyRegisterWidget,

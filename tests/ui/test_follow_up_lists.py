@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop_app.services.errors import ValidationError
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.framework.review_schedule import ReviewStatus
 from desktop_app.services.registers import FundingToReconsiderRow, LookAgainRow
-from desktop_app.services.review_schedule import ReviewStatus
 from desktop_app.ui.registers import EscalationsWidget, ReviewsDueWidget
 
 TODAY = dt.date(2027, 1, 20)

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop_app.services import people
-from desktop_app.services.errors import ValidationError
-from desktop_app.services.person_record import load_record
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.people.record import load_record
 from desktop_app.ui.person_record import PersonRecordWidget
 from tests.support import person_values
 
@@ -49,7 +49,7 @@ def test_a_bad_nhs_number_is_named_and_nothing_typed_is_lost(qtbot, vault) -> No
     form.fields["nhs_number"].setText(person_values(1)["nhs_number"])
     qtbot.mouseClick(widget.save_button, Qt.MouseButton.LeftButton)
     assert widget.person_id is not None
-    from desktop_app.services.identifiers import format_nhs_number
+    from desktop_app.services.framework.identifiers import format_nhs_number
     assert format_nhs_number(person_values(1)["nhs_number"]) in widget.heading.text()
     assert widget.start_button.isEnabled()
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from desktop_app.models.competency import SignOffStatus
 from desktop_app.models.plan import Funder
 from desktop_app.models.review import ReviewKind, ReviewOutcome
+from desktop_app.services.framework.review_schedule import ReviewStatus
 from desktop_app.services.registers import (
     CaseExampleRow,
     CompetencyRow,
@@ -38,7 +39,6 @@ from desktop_app.services.registers import (
     ReviewDueRow,
     WaitingFor,
 )
-from desktop_app.services.review_schedule import ReviewStatus
 from desktop_app.ui.registers import (
     TONE_COLOURS,
     CaseExamplesWidget,

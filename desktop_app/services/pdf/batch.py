@@ -1,6 +1,6 @@
 """The team lead's batch: many support plans rendered on every core, as one PDF or in turn.
 
-``plans_for_batch`` (from ``desktop_app.services.plan_batch``) chooses the plans, for
+``plans_for_batch`` (from ``desktop_app.services.plans.batch``) chooses the plans, for
 example every plan changed this week for a team. ``render_batch`` renders them into one
 combined PDF in memory with a bookmark per person and plan version; each plan keeps its
 own "Page X of Y". ``iter_rendered`` yields them one by one, in order, for printing.
@@ -47,12 +47,12 @@ from functools import partial
 
 from pypdf import PdfReader, PdfWriter
 
-from desktop_app.services.errors import ExpectedError
+from desktop_app.services.core.errors import ExpectedError
+from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.pdf.batch_worker import lower_priority, render_plan
 from desktop_app.services.pdf.layout import MARKING
-from desktop_app.services.plan_batch import BatchPlanRow, plans_for_batch
-from desktop_app.services.plan_document import PlanDocument, load_plan_document
-from desktop_app.services.uow import UnitOfWork
+from desktop_app.services.plans.batch import BatchPlanRow, plans_for_batch
+from desktop_app.services.plans.document import PlanDocument, load_plan_document
 
 __all__ = ["BatchCancelled", "BatchPlanRow", "BatchResult", "BatchedPlan", "RenderedPlan",
            "combine", "iter_rendered", "plan_loader", "plans_for_batch", "render_batch"]

@@ -15,7 +15,7 @@ import os
 import sys
 
 from desktop_app.services.pdf.support_plan import render_support_plan
-from desktop_app.services.plan_document import PlanDocument
+from desktop_app.services.plans.document import PlanDocument
 
 NICENESS = 10
 BELOW_NORMAL_PRIORITY_CLASS = 0x4000  # Windows

@@ -15,7 +15,7 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from desktop_app.services.paths import resources_dir
+from desktop_app.services.core.paths import resources_dir
 
 REGULAR = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"

@@ -16,7 +16,7 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether
 
-from desktop_app.services.funding import format_pounds
+from desktop_app.services.framework.funding import format_pounds
 from desktop_app.services.pdf import layout as lo
 from desktop_app.services.pdf.markup import text
 from desktop_app.services.reports.meeting_pack import MeetingPack, PackCase, SplitLine

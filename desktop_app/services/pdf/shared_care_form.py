@@ -17,7 +17,7 @@ from reportlab.platypus import Flowable, Table
 from desktop_app.services.pdf import layout as lo
 from desktop_app.services.pdf.markup import text
 from desktop_app.services.pdf.support_plan import funding_table
-from desktop_app.services.shared_care_document import SharedCareFormDocument
+from desktop_app.services.plans.shared_care_form import SharedCareFormDocument
 
 PANEL_SIGNATORIES = ("Chair of the discussion", "Health (ICB) representative",
                      "Council representative")

@@ -19,10 +19,10 @@ from collections.abc import Callable, Sequence
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Table
 
-from desktop_app.services.funding import format_pounds
+from desktop_app.services.framework.funding import format_pounds
 from desktop_app.services.pdf import layout as lo
 from desktop_app.services.pdf.markup import text
-from desktop_app.services.plan_document import (
+from desktop_app.services.plans.document import (
     ConsentBlock,
     DelegationPart,
     FundingLine,

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from desktop_app.models.person import Person
 from desktop_app.models.task_type import TaskCategory, TaskType
-from desktop_app.services.audit import actor_name
-from desktop_app.services.catalogue import load_catalogue
+from desktop_app.services.core.audit import actor_name
+from desktop_app.services.core.roles import Permission, require
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework.catalogue import load_catalogue
 from desktop_app.services.reports.model import (
     Chart,
     ChartKind,
@@ -33,8 +35,6 @@ from desktop_app.services.reports.model import (
     label,
     month_label,
 )
-from desktop_app.services.roles import Permission, require
-from desktop_app.services.uow import UnitOfWork
 
 TEAM_NOTE = "Team: the team of the person the record is about."
 

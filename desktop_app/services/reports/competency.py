@@ -20,7 +20,8 @@ from desktop_app.models.competency import CompetencySignOff, SignOffStatus
 from desktop_app.models.person import Person
 from desktop_app.models.plan import Funder
 from desktop_app.models.provider import CareProvider, CareWorker
-from desktop_app.services.funding import FUNDER_NAMES
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework.funding import FUNDER_NAMES
 from desktop_app.services.registers import EXPIRING_WITHIN_DAYS
 from desktop_app.services.reports.base import (
     build_report,
@@ -42,7 +43,6 @@ from desktop_app.services.reports.model import (
     day_words,
     label,
 )
-from desktop_app.services.uow import UnitOfWork
 
 TITLE = "Competency sign-offs by provider"
 STANDINGS = ("Current", f"Expiring within {EXPIRING_WITHIN_DAYS} days", "Expired", "Suspended",

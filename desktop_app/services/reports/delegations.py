@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 
 from desktop_app.models.delegation import DelegationCase, OutcomeCode
 from desktop_app.models.person import Person
-from desktop_app.services.catalogue import NO_TASK_CODE
-from desktop_app.services.outcomes import describe
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework.catalogue import NO_TASK_CODE
+from desktop_app.services.framework.outcomes import describe
 from desktop_app.services.reports.base import (
     build_report,
     category_labels,
@@ -29,7 +30,6 @@ from desktop_app.services.reports.base import (
     task_categories_of,
 )
 from desktop_app.services.reports.model import Report, ReportKind, ReportQuery, months_in
-from desktop_app.services.uow import UnitOfWork
 
 TITLE = "Delegations by outcome and task category"
 NOTES = (

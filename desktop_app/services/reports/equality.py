@@ -28,7 +28,8 @@ from sqlalchemy import ColumnElement, String, case, func, literal, or_, select, 
 
 from desktop_app.models.delegation import DelegationCase, OutcomeCode
 from desktop_app.models.person import PREFER_NOT_TO_SAY, Person
-from desktop_app.services.outcomes import OUTCOMES
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework.outcomes import OUTCOMES
 from desktop_app.services.reports.base import (
     age_sql,
     build_report,
@@ -53,7 +54,6 @@ from desktop_app.services.reports.suppression import (
     SuppressedTable,
     suppress_linked,
 )
-from desktop_app.services.uow import UnitOfWork
 
 TITLE = "Equality monitoring: outcomes by protected characteristic"
 CHARACTERISTICS = (

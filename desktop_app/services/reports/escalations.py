@@ -22,6 +22,7 @@ from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 from desktop_app.models.delegation import DelegationCase
 from desktop_app.models.mdt import SharedCareDiscussion
 from desktop_app.models.person import Person
+from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.reports.base import (
     build_report,
     check_allowed,
@@ -47,7 +48,6 @@ from desktop_app.services.reports.model import (
     month_label,
     months_in,
 )
-from desktop_app.services.uow import UnitOfWork
 
 TITLE = "Shared care discussions"
 D = SharedCareDiscussion

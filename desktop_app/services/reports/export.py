@@ -21,10 +21,10 @@ from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from desktop_app.models.audit import AuditAction
-from desktop_app.services.audit import append_events
+from desktop_app.services.core.audit import append_events
+from desktop_app.services.core.tracking import ACTOR
+from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.reports.model import Cell, CellKind, Report, moment_words
-from desktop_app.services.tracking import ACTOR
-from desktop_app.services.uow import UnitOfWork
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NO_SUPPRESSION = "None (no figures in this report are about protected characteristics)."

@@ -36,7 +36,8 @@ from sqlalchemy.sql import Subquery
 
 from desktop_app.models.person import Person
 from desktop_app.models.plan import Funder, FundingSplit, SupportPlan
-from desktop_app.services.funding import COUNCILS, FUNDER_NAMES
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework.funding import COUNCILS, FUNDER_NAMES
 from desktop_app.services.reports.base import (
     build_report,
     check_allowed,
@@ -60,7 +61,6 @@ from desktop_app.services.reports.model import (
     money,
     round_half_up,
 )
-from desktop_app.services.uow import UnitOfWork
 
 TITLE = "Funding by funder"
 FAR_FUTURE = dt.date(9999, 12, 31)

@@ -34,18 +34,18 @@ from desktop_app.models.delegation import DelegationCase
 from desktop_app.models.mdt import SharedCareDiscussion
 from desktop_app.models.person import Person
 from desktop_app.models.plan import Funder, FundingSplit, SupportPlan
-from desktop_app.services.audit import append_events
-from desktop_app.services.catalogue import task_name_sql
-from desktop_app.services.funding import FUNDER_NAMES, format_pounds
-from desktop_app.services.identifiers import format_nhs_number
-from desktop_app.services.plan_document import record_outputs
-from desktop_app.services.plan_labels import METHODS
+from desktop_app.services.core.audit import append_events
+from desktop_app.services.core.tracking import ACTOR
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework.funding import FUNDER_NAMES, format_pounds
+from desktop_app.services.framework.identifiers import format_nhs_number
+from desktop_app.services.framework.labels import METHODS
+from desktop_app.services.plans.document import record_outputs
 from desktop_app.services.registers import WaitingFor
 from desktop_app.services.reports.base import check_allowed, day, in_team, produced_by
 from desktop_app.services.reports.funding import interim_lines
 from desktop_app.services.reports.model import ReportQuery
-from desktop_app.services.tracking import ACTOR
-from desktop_app.services.uow import UnitOfWork
+from desktop_app.services.vault.task_types import task_name_sql
 
 RECONCILIATION = "reconciliation"
 

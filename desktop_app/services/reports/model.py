@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from desktop_app.services.errors import ValidationError
-from desktop_app.services.funding import format_pounds
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.framework.funding import format_pounds
 
 NO_VALUE = "–"  # a figure that has no meaning here (a percentage of nothing)
 MAX_PERIOD_DAYS = 366 * 5

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from desktop_app.models.person import Person
+from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.reports.base import check_allowed
 from desktop_app.services.reports.competency import competency_report
 from desktop_app.services.reports.delegations import delegations_report
@@ -21,7 +22,6 @@ from desktop_app.services.reports.escalations import escalations_report
 from desktop_app.services.reports.funding import funding_report
 from desktop_app.services.reports.model import Report, ReportKind, ReportQuery
 from desktop_app.services.reports.reviews import reviews_report
-from desktop_app.services.uow import UnitOfWork
 
 ReportFunction = Callable[..., Report]
 

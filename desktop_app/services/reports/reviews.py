@@ -22,7 +22,8 @@ from sqlalchemy import and_, case, func, select
 from desktop_app.models.delegation import DelegationCase
 from desktop_app.models.person import Person
 from desktop_app.models.review import Review, ReviewKind
-from desktop_app.services.plan_labels import REVIEW_KINDS
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework.labels import REVIEW_KINDS
 from desktop_app.services.reports.base import (
     build_report,
     check_allowed,
@@ -47,7 +48,6 @@ from desktop_app.services.reports.model import (
     months_in,
     percent,
 )
-from desktop_app.services.uow import UnitOfWork
 
 TITLE = "Reviews due and done on time"
 STATES = ("Done on time", "Done late", "Overdue", "Not yet due")

@@ -47,6 +47,8 @@ from sqlalchemy.orm import Session
 
 from desktop_app.models.base import utc_now
 from desktop_app.models.sync import HeldBackChange
+from desktop_app.services.core.tracking import APPLYING_REMOTE
+from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.sync.errors import DeviceRevoked, SyncAlreadyRunning, SyncProtocolError
 from desktop_app.services.sync.pull import (
     FetchedPage,
@@ -76,8 +78,6 @@ from desktop_app.services.sync.state import (
     state_row,
 )
 from desktop_app.services.sync.transport import BodyTooLarge, StoreConnection, Timeouts
-from desktop_app.services.tracking import APPLYING_REMOTE
-from desktop_app.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -29,12 +29,12 @@ from desktop_app.models.audit import AuditAction
 from desktop_app.models.base import utc_now
 from desktop_app.models.outbox import OutboxEntry, OutboxState
 from desktop_app.models.sync import ConflictResolution, SyncConflict
-from desktop_app.services.audit import append_events
-from desktop_app.services.errors import NotFound, PermissionDenied, ValidationError
-from desktop_app.services.roles import Permission, allowed
+from desktop_app.services.core.audit import append_events
+from desktop_app.services.core.errors import NotFound, PermissionDenied, ValidationError
+from desktop_app.services.core.roles import Permission, allowed
+from desktop_app.services.core.tracking import APPLYING_REMOTE, requeue, row_payload
+from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.sync.entities import SyncedEntity, entity
-from desktop_app.services.tracking import APPLYING_REMOTE, requeue, row_payload
-from desktop_app.services.uow import UnitOfWork
 
 # Columns every synced row has that say who and when, not what: left out of the differences.
 BOOKKEEPING = frozenset({"id", "version", "server_version", "created_at", "updated_at",

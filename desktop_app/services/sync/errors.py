@@ -8,7 +8,7 @@ again, update the app, or ask the store's administrator.
 
 from __future__ import annotations
 
-from desktop_app.services.errors import ExpectedError
+from desktop_app.services.core.errors import ExpectedError
 
 
 class SyncError(ExpectedError):

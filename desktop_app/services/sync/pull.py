@@ -42,7 +42,7 @@ from desktop_app.models.audit import AuditAction
 from desktop_app.models.base import new_uuid, utc_now
 from desktop_app.models.outbox import OutboxEntry, OutboxState
 from desktop_app.models.sync import HeldBackChange, SyncConflict
-from desktop_app.services.audit import Actor, event_hash, last_hash
+from desktop_app.services.core.audit import Actor, event_hash, last_hash
 from desktop_app.services.sync.entities import SyncedEntity, entity, stored_time
 from desktop_app.services.sync.errors import SyncProtocolError
 from desktop_app.services.sync.state import state_row

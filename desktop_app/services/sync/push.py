@@ -34,10 +34,10 @@ from sqlalchemy.orm import Session
 from desktop_app.models.base import utc_now
 from desktop_app.models.outbox import OutboxEntry, OutboxPayload, OutboxState
 from desktop_app.models.sync import SyncConflict
-from desktop_app.services.errors import InternalError
+from desktop_app.services.core.errors import InternalError
+from desktop_app.services.core.tracking import row_payload
 from desktop_app.services.sync.entities import entity
 from desktop_app.services.sync.errors import SyncProtocolError
-from desktop_app.services.tracking import row_payload
 
 # ``seq IN`` the JSON array bound as ``seqs`` (``_seqs``): one bound value however many
 # entries, so no statement renders and binds an ``IN (...)`` of hundreds of values.

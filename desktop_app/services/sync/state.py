@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from desktop_app.models.audit import AuditAction
 from desktop_app.models.base import utc_now
 from desktop_app.models.sync import SYNC_STATE_ID, SyncState
-from desktop_app.services.audit import append_events
-from desktop_app.services.errors import ValidationError
-from desktop_app.services.roles import Permission, require
+from desktop_app.services.core.audit import append_events
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.core.roles import Permission, require
+from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.sync.errors import DeviceRevoked, EnrolmentRefused, NotEnrolled
 from desktop_app.services.sync.transport import (
     StoreConnection,
@@ -29,7 +30,6 @@ from desktop_app.services.sync.transport import (
     normalise_server_url,
     tls_context,
 )
-from desktop_app.services.uow import UnitOfWork
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from sqlalchemy import func, select, update
 from desktop_app.models.base import new_uuid
 from desktop_app.models.outbox import OutboxEntry, OutboxState
 from desktop_app.models.sync import SYNC_STATE_ID, HeldBackChange, SyncConflict, SyncState
-from desktop_app.services.errors import NotFound, PermissionDenied
-from desktop_app.services.roles import Permission, allowed
-from desktop_app.services.uow import UnitOfWork
+from desktop_app.services.core.errors import NotFound, PermissionDenied
+from desktop_app.services.core.roles import Permission, allowed
+from desktop_app.services.core.uow import UnitOfWork
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from desktop_app import __version__
-from desktop_app.services.errors import ValidationError
+from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.sync.errors import (
     OFFLINE,
     CertificateNotTrusted,

@@ -21,7 +21,7 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
-from desktop_app.services.errors import DatabaseUnreadable, StorageError
+from desktop_app.services.core.errors import DatabaseUnreadable, StorageError
 
 CACHE_KIB = 32 * 1024  # pages in cache are plaintext in memory only; big enough for a caseload
 EXPECTED_PRAGMAS = {

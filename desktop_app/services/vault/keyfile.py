@@ -21,8 +21,8 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from desktop_app.services.errors import KeyFileCorrupt, StorageError, UnknownUser
-from desktop_app.services.vault.atomic import remove_stale_temps, write_atomic
+from desktop_app.services.core.atomic import remove_stale_temps, write_atomic
+from desktop_app.services.core.errors import KeyFileCorrupt, StorageError, UnknownUser
 from desktop_app.services.vault.kdf import KdfParams, derive_key
 
 FORMAT = "shared-care-planner-keyfile"

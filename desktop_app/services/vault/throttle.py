@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_app.services.vault.atomic import write_atomic
+from desktop_app.services.core.atomic import write_atomic
 
 FREE_ATTEMPTS = 3
 MAX_DELAY_SECONDS = 300.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from desktop_app.services.errors import KeyFileCorrupt, VaultNotFound
+from desktop_app.services.core.errors import KeyFileCorrupt, VaultNotFound
 
 
 def sign_in_users(key_path: Path) -> list[tuple[str, str]]:

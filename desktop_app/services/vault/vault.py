@@ -21,8 +21,8 @@ from sqlalchemy import Engine, select
 from desktop_app.models.base import new_uuid
 from desktop_app.models.meta import LocalMeta
 from desktop_app.models.user import AppUser, Role
-from desktop_app.services.audit import Actor, append_events
-from desktop_app.services.errors import (
+from desktop_app.services.core.audit import Actor, append_events
+from desktop_app.services.core.errors import (
     DatabaseUnreadable,
     UnknownUser,
     UnlockThrottled,
@@ -31,9 +31,9 @@ from desktop_app.services.errors import (
     VaultNotFound,
     WrongPassphrase,
 )
-from desktop_app.services.migrate import MigrationResult, upgrade_to
-from desktop_app.services.tracking import ACTOR
-from desktop_app.services.uow import UnitOfWork, make_session_factory
+from desktop_app.services.core.migrate import MigrationResult, upgrade_to
+from desktop_app.services.core.tracking import ACTOR
+from desktop_app.services.core.uow import UnitOfWork, make_session_factory
 from desktop_app.services.vault import keyfile
 from desktop_app.services.vault.database import encrypted_engine
 from desktop_app.services.vault.kdf import KdfParams
@@ -186,7 +186,8 @@ def _owner_only(path: Path, mode: int) -> None:
 
 def _load_catalogue(engine: Engine) -> None:
     """Store the shipped task catalogue version if this vault does not have it yet."""
-    from desktop_app.services.catalogue import load_catalogue, sync_catalogue_to_db
+    from desktop_app.services.framework.catalogue import load_catalogue
+    from desktop_app.services.vault.task_types import sync_catalogue_to_db
 
     factory = make_session_factory(engine)
     with factory.begin() as session:
@@ -243,7 +244,7 @@ class VaultSession:
 
     def add_user(self, display_name: str, role: Role, passphrase: str) -> str:
         """Give another person their own sign-in on this laptop; returns their user id."""
-        from desktop_app.services.roles import Permission, require
+        from desktop_app.services.core.roles import Permission, require
         require(self.uow, Permission.MANAGE_USERS)
         check_passphrase(passphrase)
         role = Role(role)

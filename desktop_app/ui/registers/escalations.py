@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.errors import ExpectedError
+from desktop_app.services.core.errors import ExpectedError
 from desktop_app.services.registers import (
     ChangeOfNeedRow,
     EscalationRow,

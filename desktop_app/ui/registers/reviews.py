@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.models.review import ReviewOutcome
+from desktop_app.services.framework.review_schedule import ReviewStatus
 from desktop_app.services.registers import (
     LookAgainRow,
     ReviewDueRow,
 )
-from desktop_app.services.review_schedule import ReviewStatus
 from desktop_app.ui.registers.base import (
     Column,
     RegisterWidget,

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop_app.services.flow import Step
+from desktop_app.services.framework.flow import Step
 from desktop_app.ui.wizard.context import WizardContext
 
 if TYPE_CHECKING:

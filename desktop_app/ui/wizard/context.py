@@ -1,6 +1,6 @@
 """The wizard's plain-data context (defined in services, where it is built)."""
 
-from desktop_app.services.delegation_context import (
+from desktop_app.services.framework.delegation_context import (
     ContactOption,
     ProviderOption,
     TaskOption,

@@ -15,9 +15,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.services import delegation
-from desktop_app.services.catalogue import Catalogue
-from desktop_app.services.errors import ExpectedError
-from desktop_app.services.flow import Flow
+from desktop_app.services.core.errors import ExpectedError
+from desktop_app.services.framework.catalogue import Catalogue
+from desktop_app.services.framework.flow import Flow
 from desktop_app.ui.dialogs import Dialogs
 from desktop_app.ui.tasks import TaskRunner
 from desktop_app.ui.wizard.outcome_page import OutcomePage

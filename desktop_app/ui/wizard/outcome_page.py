@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizardPage
 
-from desktop_app.services.flow import Flow
-from desktop_app.services.outcomes import describe
-from desktop_app.services.review_schedule import HOW_DATES_ARE_COUNTED
+from desktop_app.services.framework.flow import Flow
+from desktop_app.services.framework.outcomes import describe
+from desktop_app.services.framework.review_schedule import HOW_DATES_ARE_COUNTED
 from desktop_app.ui.wizard.base import PersonBanner, escape_text
 from desktop_app.ui.wizard.context import WizardContext
 

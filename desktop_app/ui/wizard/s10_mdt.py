@@ -29,9 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.errors import ValidationError
-from desktop_app.services.flow import Step
-from desktop_app.services.funding import COUNCILS, FUNDER_NAMES, format_pounds, parse_pounds
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.framework.flow import Step
+from desktop_app.services.framework.funding import (
+    COUNCILS,
+    FUNDER_NAMES,
+    format_pounds,
+    parse_pounds,
+)
 from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.fields import Choice, DateField, Line, Para, YesNo

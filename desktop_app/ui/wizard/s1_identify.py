@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel
 
-from desktop_app.services.flow import Step
+from desktop_app.services.framework.flow import Step
 from desktop_app.ui.wizard.base import StepPage, escape_text
 from desktop_app.ui.wizard.context import TaskOption, WizardContext
 from desktop_app.ui.wizard.fields import Choice, Line, Para, YesNo

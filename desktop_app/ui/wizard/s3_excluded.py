@@ -14,7 +14,7 @@ from PySide6.QtCore import QCoreApplication, QSize, Qt
 from PySide6.QtGui import QResizeEvent, QTextDocumentFragment
 from PySide6.QtWidgets import QLabel
 
-from desktop_app.services.flow import Step
+from desktop_app.services.framework.flow import Step
 from desktop_app.ui.wizard.base import StepPage, escape_text
 from desktop_app.ui.wizard.context import TaskOption, WizardContext
 from desktop_app.ui.wizard.fields import Para, YesNo

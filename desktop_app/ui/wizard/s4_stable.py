@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.flow import Step
+from desktop_app.services.framework.flow import Step
 from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.fields import DateField, Line, Para, YesNo

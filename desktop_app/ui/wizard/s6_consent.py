@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from desktop_app.services.delegation import BEST_INTERESTS, CONTACT_KINDS, FOR_SOMEONE_ELSE
-from desktop_app.services.flow import Step
+from desktop_app.services.framework.flow import Step
 from desktop_app.ui.wizard.base import StepPage, escape_text
 from desktop_app.ui.wizard.context import ContactOption, WizardContext
 from desktop_app.ui.wizard.fields import Choice, DateField, Line, Para, YesNo

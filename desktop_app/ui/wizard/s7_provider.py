@@ -7,8 +7,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem
 
-from desktop_app.services.flow import Step
-from desktop_app.services.funding import FUNDER_NAMES
+from desktop_app.services.framework.flow import Step
+from desktop_app.services.framework.funding import FUNDER_NAMES
 from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.fields import Choice, Para, YesNo

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.errors import ValidationError
-from desktop_app.services.flow import Step
-from desktop_app.services.review_schedule import add_months
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.framework.flow import Step
+from desktop_app.services.framework.review_schedule import add_months
 from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.fields import Choice, DateField, Line, Para, YesNo

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desktop_app.services.flow import Step
+from desktop_app.services.framework.flow import Step
 from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.fields import YesNo

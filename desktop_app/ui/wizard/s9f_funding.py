@@ -16,9 +16,9 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from desktop_app.services import funding
-from desktop_app.services.errors import ValidationError
-from desktop_app.services.flow import Step
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.framework import funding
+from desktop_app.services.framework.flow import Step
 from desktop_app.ui.wizard.base import StepPage, escape_text
 from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.fields import Choice, DateField, Line

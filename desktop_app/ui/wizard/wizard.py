@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QWidget, QWizard
 
-from desktop_app.services.flow import Flow, FlowResult, StepId, evaluate
+from desktop_app.services.framework.flow import Flow, FlowResult, StepId, evaluate
 from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.context import WizardContext
 

@@ -19,10 +19,10 @@ from desktop_app.models.person import Contact
 from desktop_app.models.plan import SupportPlan
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.services import delegation, people
-from desktop_app.services.catalogue import load_catalogue
-from desktop_app.services.flow import load_flow
-from desktop_app.services.identifiers import synthetic_nhs_number
-from desktop_app.services.uow import UnitOfWork
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework.catalogue import load_catalogue
+from desktop_app.services.framework.flow import load_flow
+from desktop_app.services.framework.identifiers import synthetic_nhs_number
 
 DECIDED_ON = dt.date(2026, 11, 30)
 TASK_CODE = "eye_drops"

@@ -27,8 +27,9 @@ from sqlalchemy import select, update
 from desktop_app.models.audit import AuditEvent
 from desktop_app.models.plan import SupportPlan
 from desktop_app.services import people
-from desktop_app.services.errors import NotFound, ValidationError
-from desktop_app.services.identifiers import format_nhs_number, synthetic_nhs_number
+from desktop_app.services.core.errors import NotFound, ValidationError
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework.identifiers import format_nhs_number, synthetic_nhs_number
 from desktop_app.services.pdf.batch import (
     BatchResult,
     iter_rendered,
@@ -37,8 +38,7 @@ from desktop_app.services.pdf.batch import (
     render_batch,
 )
 from desktop_app.services.pdf.batch_worker import NICENESS, lower_priority
-from desktop_app.services.plan_document import record_outputs
-from desktop_app.services.uow import UnitOfWork
+from desktop_app.services.plans.document import record_outputs
 from desktop_app.services.vault import VaultSession, VaultStore
 from tests.services.pdf.pdf_text import flat, page_texts
 from tests.services.pdf.plan_fixtures import CaseSpec, build_case, delegate_again

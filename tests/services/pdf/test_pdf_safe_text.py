@@ -13,8 +13,8 @@ import reportlab
 from desktop_app.services.pdf.markup import escape, rich
 from desktop_app.services.pdf.shared_care_form import render_shared_care_form
 from desktop_app.services.pdf.support_plan import render_support_plan
-from desktop_app.services.plan_document import load_plan_document
-from desktop_app.services.shared_care_document import load_shared_care_form
+from desktop_app.services.plans.document import load_plan_document
+from desktop_app.services.plans.shared_care_form import load_shared_care_form
 from desktop_app.services.vault import VaultSession
 from tests.services.pdf.pdf_text import flat, page_texts
 from tests.services.pdf.plan_fixtures import CaseSpec, build_case

@@ -18,7 +18,7 @@ from reportlab.platypus import Paragraph as PlatypusParagraph
 
 from desktop_app.services.pdf import fonts, layout, markup
 from desktop_app.services.pdf.support_plan import render_support_plan
-from desktop_app.services.plan_document import PlanDocument, load_plan_document
+from desktop_app.services.plans.document import PlanDocument, load_plan_document
 from desktop_app.services.vault import VaultSession
 from tests.services.pdf.plan_fixtures import build_case
 

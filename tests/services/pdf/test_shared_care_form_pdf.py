@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from desktop_app.models.audit import AuditEvent
 from desktop_app.models.mdt import SharedCareDiscussion
-from desktop_app.services.catalogue import load_catalogue
-from desktop_app.services.errors import NotFound
+from desktop_app.services.core.errors import NotFound
+from desktop_app.services.framework.catalogue import load_catalogue
 from desktop_app.services.pdf.shared_care_form import render_shared_care_form
-from desktop_app.services.plan_document import record_output
-from desktop_app.services.shared_care_document import load_shared_care_form
+from desktop_app.services.plans.document import record_output
+from desktop_app.services.plans.shared_care_form import load_shared_care_form
 from desktop_app.services.vault import VaultSession
 from tests.services.pdf.pdf_text import flat, page_texts
 from tests.services.pdf.plan_fixtures import TEXTS, CaseSpec, build_case

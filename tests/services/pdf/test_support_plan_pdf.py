@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from desktop_app.models.audit import AuditEvent
-from desktop_app.services.catalogue import load_catalogue
-from desktop_app.services.errors import NotFound
+from desktop_app.services.core.errors import NotFound
+from desktop_app.services.framework.catalogue import load_catalogue
 from desktop_app.services.pdf.support_plan import render_support_plan
-from desktop_app.services.plan_document import (
+from desktop_app.services.plans.document import (
     PlanDocument,
     load_plan_document,
     record_output,

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from desktop_app.models.user import Role
-from desktop_app.services.errors import PermissionDenied
+from desktop_app.services.core.errors import PermissionDenied
+from desktop_app.services.core.roles import Permission, allowed
 from desktop_app.services.reports import (
     REPORTS,
     competency_report,
@@ -26,7 +27,6 @@ from desktop_app.services.reports import (
     reviews_report,
     run_report,
 )
-from desktop_app.services.roles import Permission, allowed
 from desktop_app.services.vault import VaultSession
 from tests.services.reports.dataset import QUARTER, TODAY, Built
 from tests.support import as_role

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from desktop_app.services.errors import ValidationError
+from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.reports import (
     REPORTS,
     ChartKind,

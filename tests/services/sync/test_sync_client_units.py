@@ -20,14 +20,20 @@ from desktop_app.models.case_example import CaseExample
 from desktop_app.models.outbox import OutboxEntry, OutboxPayload, OutboxState
 from desktop_app.models.person import Contact, Person
 from desktop_app.services import sync
-from desktop_app.services.audit import verify_chain
+from desktop_app.services.core.audit import verify_chain
+from desktop_app.services.core.errors import (
+    InternalError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from desktop_app.services.core.tracking import APPLYING_REMOTE, requeue, row_payload, tombstone
 from desktop_app.services.demo import (
     seed_demo_case_examples,
     seed_demo_caseload,
     seed_demo_changes_of_need,
     seed_demo_delegations,
 )
-from desktop_app.services.errors import InternalError, NotFound, PermissionDenied, ValidationError
 from desktop_app.services.sync.entities import synced_entities
 from desktop_app.services.sync.pull import (
     PageTally,
@@ -48,7 +54,6 @@ from desktop_app.services.sync.transport import (
     check_answer,
     normalise_server_url,
 )
-from desktop_app.services.tracking import APPLYING_REMOTE, requeue, row_payload, tombstone
 from desktop_app.services.vault import VaultSession, VaultStore
 from tests.support import PASSPHRASE, TEST_KDF, as_role, person_values
 

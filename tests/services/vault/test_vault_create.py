@@ -32,7 +32,7 @@ from vault_test_helpers import (
 )
 
 from desktop_app.models.user import Role
-from desktop_app.services.errors import ValidationError, VaultAlreadyExists
+from desktop_app.services.core.errors import ValidationError, VaultAlreadyExists
 from desktop_app.services.vault import CreatedVault, VaultStore
 from desktop_app.services.vault.keyfile import RECOVERY_ALPHABET
 from desktop_app.services.vault.vault import DB_NAME, KEY_NAME, MIN_PASSPHRASE_LENGTH

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from vault_test_helpers import PASSPHRASE, snapshot
 
-from desktop_app.services.errors import (
+from desktop_app.services.core.errors import (
     DatabaseUnreadable,
     KeyFileCorrupt,
     VaultNotFound,

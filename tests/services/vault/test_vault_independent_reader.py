@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import text
 from vault_test_helpers import PASSPHRASE, SQLITE_PLAIN_HEADER, USER_NAME
 
-from desktop_app.services.identifiers import synthetic_nhs_number
+from desktop_app.services.framework.identifiers import synthetic_nhs_number
 from desktop_app.services.vault import VaultStore
 
 Vault = tuple[VaultStore, str, str]

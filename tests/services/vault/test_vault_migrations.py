@@ -29,13 +29,13 @@ from vault_test_helpers import PASSPHRASE, SQLITE_PLAIN_HEADER, TEST_KDF, USER_N
 
 import desktop_app.models  # noqa: F401  (registers every table on the metadata)
 from desktop_app.models.base import Base
-from desktop_app.services.identifiers import synthetic_nhs_number
-from desktop_app.services.migrate import (
+from desktop_app.services.core.migrate import (
     BACKUPS_KEPT,
     current_revision,
     head_revision,
     upgrade_to,
 )
+from desktop_app.services.framework.identifiers import synthetic_nhs_number
 from desktop_app.services.vault import VaultStore, keyfile
 from desktop_app.services.vault.database import encrypted_engine
 from desktop_app.services.vault.keyfile import KeyFile
@@ -364,7 +364,7 @@ def test_foreign_keys_are_off_while_migrations_run_and_on_after(tmp_path, monkey
 
     from alembic import command as alembic_command
 
-    from desktop_app.services import migrate
+    from desktop_app.services.core import migrate
     from desktop_app.services.vault.database import encrypted_engine
 
     seen: list[int] = []
@@ -392,7 +392,7 @@ def test_outbox_payloads_go_back_into_their_entries_on_downgrade(tmp_path: Path)
     and drops outbox_payload; up again moves them out once more, unchanged."""
     from alembic import command
 
-    from desktop_app.services.migrate import alembic_config
+    from desktop_app.services.core.migrate import alembic_config
 
     db_path = tmp_path / "v.db"
     engine = encrypted_engine(db_path, os.urandom(32), create=True)

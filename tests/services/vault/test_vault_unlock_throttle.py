@@ -25,7 +25,7 @@ import json
 import pytest
 from vault_test_helpers import PASSPHRASE, USER_NAME, DeriveCalls, FakeClock, snapshot
 
-from desktop_app.services.errors import UnlockThrottled, WrongPassphrase
+from desktop_app.services.core.errors import UnlockThrottled, WrongPassphrase
 from desktop_app.services.vault import VaultStore
 from desktop_app.services.vault.throttle import FREE_ATTEMPTS, MAX_DELAY_SECONDS, delay_after
 from desktop_app.services.vault.vault import ATTEMPTS_NAME, DB_NAME, KEY_NAME

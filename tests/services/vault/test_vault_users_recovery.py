@@ -27,7 +27,7 @@ from vault_test_helpers import (
 )
 
 from desktop_app.models.user import Role
-from desktop_app.services.errors import (
+from desktop_app.services.core.errors import (
     UnknownUser,
     UnlockThrottled,
     ValidationError,

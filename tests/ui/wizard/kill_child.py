@@ -15,9 +15,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from desktop_app.services.catalogue import load_catalogue  # noqa: E402
-from desktop_app.services.db_executor import DatabaseExecutor  # noqa: E402
-from desktop_app.services.flow import load_flow  # noqa: E402
+from desktop_app.services.core.db_executor import DatabaseExecutor  # noqa: E402
+from desktop_app.services.framework.catalogue import load_catalogue  # noqa: E402
+from desktop_app.services.framework.flow import load_flow  # noqa: E402
 from desktop_app.services.vault import VaultStore  # noqa: E402
 from desktop_app.ui.dialogs import Dialogs  # noqa: E402
 from desktop_app.ui.tasks import TaskRunner  # noqa: E402

@@ -19,9 +19,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QWizard
 
-from desktop_app.services.catalogue import load_catalogue
-from desktop_app.services.delegation_context import task_options
-from desktop_app.services.flow import load_flow
+from desktop_app.services.framework.catalogue import load_catalogue
+from desktop_app.services.framework.delegation_context import task_options
+from desktop_app.services.framework.flow import load_flow
 from desktop_app.ui.wizard.outcome_page import OutcomePage
 from desktop_app.ui.wizard.pages import PAGES
 from desktop_app.ui.wizard.s1_identify import SOCIAL_CARE_NEED, IdentifyPage
@@ -337,7 +337,7 @@ def test_s3_fits_the_screen_with_the_longest_twin_warning(qtbot, size: tuple[int
 def test_the_person_record_names_a_case_with_no_task(qtbot, vault) -> None:
     # Kept here with the S1 tests that create such a case (the lead may move it).
     from desktop_app.services import delegation, people
-    from desktop_app.services.person_record import load_record
+    from desktop_app.services.people.record import load_record
     from desktop_app.ui.person_record import PersonRecordWidget
     from tests.support import person_values
 

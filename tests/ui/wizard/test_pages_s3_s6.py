@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
-from desktop_app.services.flow import load_flow
+from desktop_app.services.framework.flow import load_flow
 from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.context import ContactOption
 from desktop_app.ui.wizard.fields import DateField

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.flow import Flow, load_flow, newest_flow_file, parse_flow
-from desktop_app.services.review_schedule import add_months
+from desktop_app.services.framework.flow import Flow, load_flow, newest_flow_file, parse_flow
+from desktop_app.services.framework.review_schedule import add_months
 from desktop_app.ui.wizard.fields import Choice, DateField
 from desktop_app.ui.wizard.outcome_page import OutcomePage
 from desktop_app.ui.wizard.pages import PAGES

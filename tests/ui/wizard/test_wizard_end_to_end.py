@@ -18,9 +18,9 @@ from sqlalchemy import select
 
 from desktop_app.models.delegation import DelegationCase, OutcomeCode
 from desktop_app.services import people
-from desktop_app.services.catalogue import load_catalogue
-from desktop_app.services.db_executor import DatabaseExecutor
-from desktop_app.services.flow import load_flow
+from desktop_app.services.core.db_executor import DatabaseExecutor
+from desktop_app.services.framework.catalogue import load_catalogue
+from desktop_app.services.framework.flow import load_flow
 from desktop_app.ui.dialogs import Dialogs
 from desktop_app.ui.tasks import TaskRunner
 from desktop_app.ui.wizard.base import StepPage

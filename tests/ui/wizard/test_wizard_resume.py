@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from desktop_app.services import delegation, people
-from desktop_app.services.catalogue import load_catalogue
-from desktop_app.services.db_executor import DatabaseExecutor
-from desktop_app.services.flow import load_flow
+from desktop_app.services.core.db_executor import DatabaseExecutor
+from desktop_app.services.framework.catalogue import load_catalogue
+from desktop_app.services.framework.flow import load_flow
 from desktop_app.services.vault import VaultStore
 from desktop_app.ui.dialogs import Dialogs
 from desktop_app.ui.tasks import TaskRunner

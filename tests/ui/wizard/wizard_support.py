@@ -7,8 +7,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
-from desktop_app.services.catalogue import load_catalogue
-from desktop_app.services.delegation_context import task_options
+from desktop_app.services.framework.catalogue import load_catalogue
+from desktop_app.services.framework.delegation_context import task_options
 from desktop_app.ui.wizard.context import (
     ContactOption,
     ProviderOption,

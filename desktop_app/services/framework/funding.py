@@ -36,7 +36,7 @@ from types import MappingProxyType
 from typing import ClassVar, TypeAlias
 
 from desktop_app.models.plan import ApportionmentMethod, Funder
-from desktop_app.services.errors import ValidationError
+from desktop_app.services.core.errors import ValidationError
 
 COUNCILS = (Funder.LEICESTER_CITY, Funder.LEICESTERSHIRE_COUNTY, Funder.RUTLAND_COUNTY)
 FUNDER_NAMES = {

@@ -10,7 +10,7 @@ import re
 
 from nhs_number.validate import is_valid as nhs_number_is_valid
 
-from desktop_app.services.errors import ValidationError
+from desktop_app.services.core.errors import ValidationError
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})$")
 

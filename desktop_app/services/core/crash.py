@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from desktop_app.services.logging_setup import redact
+from desktop_app.services.core.logging_setup import redact
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from desktop_app.models.person import Contact, ContactKind, Person
-from desktop_app.services.errors import NotFound, ValidationError
-from desktop_app.services.roles import Permission, require
-from desktop_app.services.tracking import tombstone
-from desktop_app.services.uow import UnitOfWork
+from desktop_app.services.core.errors import NotFound, ValidationError
+from desktop_app.services.core.roles import Permission, require
+from desktop_app.services.core.tracking import tombstone
+from desktop_app.services.core.uow import UnitOfWork
 
 REGISTERED_KINDS = (ContactKind.LPA_HEALTH_WELFARE.value, ContactKind.LPA_PROPERTY_FINANCE.value,
                     ContactKind.DEPUTY.value)

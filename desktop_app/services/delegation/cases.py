@@ -28,34 +28,30 @@ from desktop_app.models.person import Contact, Person
 from desktop_app.models.plan import Funder, FundingSplit, SupportPlan, SupportPlanTask
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.review import Review
-from desktop_app.services import funding
-from desktop_app.services.catalogue import (
-    Catalogue,
-    TaskTypeInfo,
-    UnknownTaskType,
-    task_name_sql,
-)
-from desktop_app.services.delegation_context import (
+from desktop_app.services.core.errors import NotFound, ValidationError
+from desktop_app.services.core.roles import Permission, require
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework import funding
+from desktop_app.services.framework.catalogue import Catalogue, TaskTypeInfo, UnknownTaskType
+from desktop_app.services.framework.delegation_context import (
     ContactOption,
     ProviderOption,
     WizardContext,
     WorkerOption,
     task_options,
 )
-from desktop_app.services.errors import NotFound, ValidationError
-from desktop_app.services.flow import (
+from desktop_app.services.framework.flow import (
     Flow,
     FlowResult,
     check_answer_types,
     current_flow,
     evaluate,
 )
-from desktop_app.services.identifiers import format_nhs_number
-from desktop_app.services.outcomes import describe
-from desktop_app.services.plan_document import task_name
-from desktop_app.services.review_schedule import add_months, first_review
-from desktop_app.services.roles import Permission, require
-from desktop_app.services.uow import UnitOfWork
+from desktop_app.services.framework.identifiers import format_nhs_number
+from desktop_app.services.framework.outcomes import describe
+from desktop_app.services.framework.review_schedule import add_months, first_review
+from desktop_app.services.plans.document import task_name
+from desktop_app.services.vault.task_types import task_name_sql
 
 Answers = dict[str, dict[str, Any]]
 DEFAULT_REFRESHER_MONTHS = 12

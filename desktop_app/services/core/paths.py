@@ -80,7 +80,7 @@ def resources_dir(env: Mapping[str, str] | None = None) -> Path:
         candidates.append(Path(bundle) / "resources")
     if getattr(sys, "frozen", False):
         candidates.append(Path(sys.executable).resolve().parent / "resources")
-    candidates.append(Path(__file__).resolve().parents[2] / "resources")
+    candidates.append(Path(__file__).resolve().parents[3] / "resources")
     candidates.append(Path(sys.prefix) / "share" / "shared-care-planner" / "resources")
     for candidate in candidates:
         if (candidate / "task_catalogue.json").is_file():

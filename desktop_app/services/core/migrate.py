@@ -19,7 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
-from desktop_app.services.errors import DatabaseUnreadable
+from desktop_app.services.core.errors import DatabaseUnreadable
 
 BACKUPS_KEPT = 3
 
@@ -36,7 +36,7 @@ class MigrationResult:
 def alembic_config() -> Config:
     """An Alembic config pointing at the shipped migrations (no ini file needed)."""
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).resolve().parents[1] / "migrations"))
+    cfg.set_main_option("script_location", str(Path(__file__).resolve().parents[2] / "migrations"))
     return cfg
 
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from desktop_app.models.audit import AuditAction
 from desktop_app.models.base import SyncedMixin, new_uuid, utc_now
 from desktop_app.models.outbox import OutboxEntry, OutboxOperation, OutboxPayload, OutboxState
-from desktop_app.services.audit import Actor, append_events
-from desktop_app.services.errors import ImmutableRecord, InternalError
+from desktop_app.services.core.audit import Actor, append_events
+from desktop_app.services.core.errors import ImmutableRecord, InternalError
 
 ACTOR = "actor"
 APPLYING_REMOTE = "applying_remote"

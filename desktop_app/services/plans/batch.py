@@ -21,11 +21,11 @@ from sqlalchemy import Select, and_, func, or_, select
 
 from desktop_app.models.person import Person
 from desktop_app.models.plan import SupportPlan, SupportPlanTask
-from desktop_app.services.catalogue import task_name_sql
-from desktop_app.services.errors import ValidationError
-from desktop_app.services.identifiers import format_nhs_number
-from desktop_app.services.roles import Permission, require
-from desktop_app.services.uow import UnitOfWork
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.core.roles import Permission, require
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework.identifiers import format_nhs_number
+from desktop_app.services.vault.task_types import task_name_sql
 
 
 @dataclass(frozen=True)

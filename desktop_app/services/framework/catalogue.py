@@ -21,14 +21,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
-
-from desktop_app.services import paths
+from desktop_app.services.core import paths
 
 TaskStatus = Literal["PC", "D", "RN"]
 Oversight = Literal["community_health", "primary_care"]
@@ -267,7 +264,7 @@ def _parse_task(raw: object, index: int, version: str, categories: tuple[str, ..
     code = _task_code(raw, index)
     for name in TASK_FIELDS:
         if name not in raw:
-            raise _task_error(code, name, "missing field")
+            raise task_error(code, name, "missing field")
     status = cast(TaskStatus, _choice(raw, code, "typical_status", STATUSES))
     return TaskTypeInfo(
         code=code,
@@ -283,7 +280,7 @@ def _parse_task(raw: object, index: int, version: str, categories: tuple[str, ..
     )
 
 
-def _task_error(code: str, field: str, problem: str) -> CatalogueError:
+def task_error(code: str, field: str, problem: str) -> CatalogueError:
     return CatalogueError(f"task {code!r}, field {field!r}: {problem}", task_code=code, field=field)
 
 
@@ -307,7 +304,7 @@ def _task_code(raw: Mapping[str, Any], index: int) -> str:
 def _text(raw: Mapping[str, Any], code: str, field: str) -> str:
     value = raw[field]
     if not isinstance(value, str) or not value.strip():
-        raise _task_error(code, field, f"must be non-empty text (got {value!r})")
+        raise task_error(code, field, f"must be non-empty text (got {value!r})")
     return value
 
 
@@ -320,7 +317,7 @@ def _choice(raw: Mapping[str, Any], code: str, field: str, allowed: Iterable[str
     options = tuple(allowed)
     if value not in options:
         kind = "category" if field == "category" else "value"
-        raise _task_error(
+        raise task_error(
             code, field, f"unknown {kind} {value!r}; expected one of: {', '.join(options)}"
         )
     return cast(str, value)
@@ -337,7 +334,7 @@ def _delegable_int(
     value = raw[field]
     if status != "D":
         if value is not None:
-            raise _task_error(
+            raise task_error(
                 code,
                 field,
                 f"a {status} task must not have a {field} (got {value!r}); "
@@ -347,7 +344,7 @@ def _delegable_int(
     valid = isinstance(value, int) and not isinstance(value, bool) and value > 0
     if not valid or (allowed is not None and value not in allowed):
         wanted = " or ".join(map(str, allowed)) if allowed else "a whole number of months"
-        raise _task_error(code, field, f"a delegable (D) task needs {wanted} (got {value!r})")
+        raise task_error(code, field, f"a delegable (D) task needs {wanted} (got {value!r})")
     return cast(int, value)
 
 
@@ -393,63 +390,3 @@ def _parse_look_alike(item: object, where: str, status: Mapping[str, str]) -> Lo
     if not isinstance(how, str) or not how.strip():
         raise CatalogueError(f"{where}, field 'how_to_tell': must be non-empty text")
     return LookAlike(task, tuple(cast(list[str], twins)), how)
-
-
-# --- database --------------------------------------------------------------------------
-
-
-def sync_catalogue_to_db(session: Session, catalogue: Catalogue) -> int:
-    """Copy the catalogue into the ``task_type`` table; return the number of rows inserted.
-
-    Rows of older versions are left alone (old decisions refer to them). If this version is
-    already stored it must be identical, and nothing is written; any difference raises
-    ``CatalogueError`` because a published version is immutable. Flushes, never commits.
-    """
-    from desktop_app.models.task_type import TaskType
-
-    stored = {
-        row.code: row
-        for row in session.scalars(
-            select(TaskType).where(TaskType.catalogue_version == catalogue.version)
-        )
-    }
-    if stored:
-        _check_unchanged(stored, catalogue)
-        return 0
-    session.add_all([TaskType(**asdict(task)) for task in catalogue.tasks])
-    session.flush()
-    return len(catalogue.tasks)
-
-
-def _check_unchanged(stored: Mapping[str, object], catalogue: Catalogue) -> None:
-    """Raise ``CatalogueError`` if the stored copy of this version differs from ``catalogue``."""
-    added = sorted(set(catalogue.codes) - set(stored))
-    removed = sorted(set(stored) - set(catalogue.codes))
-    if added or removed:
-        raise CatalogueError(
-            f"task catalogue version {catalogue.version} is already published with other "
-            f"tasks (added: {added or 'none'}, removed: {removed or 'none'}); "
-            "publish the change under a new catalogue_version"
-        )
-    for task in catalogue.tasks:
-        for field in fields(task):
-            old, new = getattr(stored[task.code], field.name), getattr(task, field.name)
-            if old != new:
-                raise _task_error(
-                    task.code,
-                    field.name,
-                    f"catalogue version {catalogue.version} is already published with "
-                    f"{old!r}, this file has {new!r}; a published version cannot change, "
-                    "publish a new catalogue_version",
-                )
-
-
-def task_name_sql(code: Any, version: Any | None = None) -> ColumnElement[str]:
-    """SQL for the task's catalogue name (the case's own version first), or its code if
-    unknown: for lists that show tasks by name."""
-    from desktop_app.models.task_type import TaskType
-    order = [TaskType.catalogue_version.desc()]
-    if version is not None:
-        order.insert(0, (TaskType.catalogue_version == version).desc())
-    name = select(TaskType.name).where(TaskType.code == code).order_by(*order).limit(1)
-    return func.coalesce(name.scalar_subquery(), code)

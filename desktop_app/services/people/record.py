@@ -19,8 +19,8 @@ from desktop_app.models.person import Contact
 from desktop_app.models.plan import SupportPlan
 from desktop_app.models.review import Review
 from desktop_app.models.task_type import TaskType
+from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.people import PersonView, open_person
-from desktop_app.services.uow import UnitOfWork
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import enum
 
 from desktop_app.models.user import Role
-from desktop_app.services.errors import PermissionDenied
-from desktop_app.services.uow import UnitOfWork
+from desktop_app.services.core.errors import PermissionDenied
+from desktop_app.services.core.uow import UnitOfWork
 
 
 class Permission(enum.StrEnum):

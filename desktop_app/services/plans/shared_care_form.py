@@ -19,11 +19,13 @@ from desktop_app.models.delegation import DelegationCase
 from desktop_app.models.mdt import MdtDecision, SharedCareDiscussion
 from desktop_app.models.person import Person
 from desktop_app.models.plan import Funder, SupportPlan
-from desktop_app.services import plan_labels as labels
-from desktop_app.services.errors import NotFound
-from desktop_app.services.funding import FUNDER_NAMES
-from desktop_app.services.outcomes import describe
-from desktop_app.services.plan_document import (
+from desktop_app.services.core.errors import NotFound
+from desktop_app.services.core.tracking import record_view
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework import labels
+from desktop_app.services.framework.funding import FUNDER_NAMES
+from desktop_app.services.framework.outcomes import describe
+from desktop_app.services.plans.document import (
     FundingLine,
     PersonBlock,
     funding_lines,
@@ -32,8 +34,6 @@ from desktop_app.services.plan_document import (
     person_block,
     task_name,
 )
-from desktop_app.services.tracking import record_view
-from desktop_app.services.uow import UnitOfWork
 
 
 @dataclass(frozen=True)

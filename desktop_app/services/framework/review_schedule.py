@@ -45,7 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from desktop_app.models.review import ReviewKind, ReviewOutcome
-from desktop_app.services.errors import ValidationError
+from desktop_app.services.core.errors import ValidationError
 
 FIRST_REVIEW_MONTHS = 3
 ANNUAL_REVIEW_MONTHS = 12

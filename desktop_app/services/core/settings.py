@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from desktop_app.services.vault.atomic import write_atomic
+from desktop_app.services.core.atomic import write_atomic
 
 log = logging.getLogger(__name__)
 FILE_NAME = "settings.json"

@@ -46,8 +46,8 @@ from sqlalchemy.sql.operators import custom_op
 from desktop_app.models.delegation import CaseStatus, DelegationCase
 from desktop_app.models.person import Person
 from desktop_app.models.review import Review
-from desktop_app.services.identifiers import format_nhs_number
-from desktop_app.services.uow import UnitOfWork
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework.identifiers import format_nhs_number
 
 MAX_LIMIT = 1000
 # Up to this many matches one pass finds them all; beyond it, the broad plan (``_Plan``).

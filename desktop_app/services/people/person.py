@@ -13,15 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop_app.models.person import PREFER_NOT_TO_SAY, Person
-from desktop_app.services.errors import NotFound, ValidationError
-from desktop_app.services.identifiers import (
+from desktop_app.services.core.errors import NotFound, ValidationError
+from desktop_app.services.core.roles import Permission, require
+from desktop_app.services.core.tracking import record_view, tombstone
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework.identifiers import (
     format_nhs_number,
     normalise_nhs_number,
     normalise_postcode,
 )
-from desktop_app.services.roles import Permission, require
-from desktop_app.services.tracking import record_view, tombstone
-from desktop_app.services.uow import UnitOfWork
 
 OLDEST_AGE_YEARS = 130
 

@@ -29,8 +29,8 @@ from types import MappingProxyType
 from typing import Any
 
 from desktop_app.models.delegation import OutcomeCode
-from desktop_app.services.errors import ValidationError
-from desktop_app.services.paths import resources_dir
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.core.paths import resources_dir
 
 ANY = "*"
 CONTINUE = "CONTINUE"  # the review's "carry on": not a decision outcome

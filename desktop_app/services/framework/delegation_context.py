@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop_app.services.catalogue import Catalogue, LookAlike
+from desktop_app.services.framework.catalogue import Catalogue, LookAlike
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from desktop_app.services.audit import Actor
-from desktop_app.services.errors import StorageError
-from desktop_app.services.tracking import ACTOR, install_tracking
+from desktop_app.services.core.audit import Actor
+from desktop_app.services.core.errors import StorageError
+from desktop_app.services.core.tracking import ACTOR, install_tracking
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -35,14 +35,14 @@ from desktop_app.models.plan import Funder, FundingSplit, SupportPlan, SupportPl
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.review import Review
 from desktop_app.models.task_type import TaskType
-from desktop_app.services import plan_labels as labels
-from desktop_app.services.audit import append_events
-from desktop_app.services.errors import NotFound
-from desktop_app.services.funding import FUNDER_NAMES, format_pounds
-from desktop_app.services.identifiers import format_nhs_number
-from desktop_app.services.outcomes import describe
-from desktop_app.services.tracking import ACTOR, record_view
-from desktop_app.services.uow import UnitOfWork
+from desktop_app.services.core.audit import append_events
+from desktop_app.services.core.errors import NotFound
+from desktop_app.services.core.tracking import ACTOR, record_view
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework import labels
+from desktop_app.services.framework.funding import FUNDER_NAMES, format_pounds
+from desktop_app.services.framework.identifiers import format_nhs_number
+from desktop_app.services.framework.outcomes import describe
 
 # ---------------------------------------------------------------- the blocks
 

@@ -1,0 +1,74 @@
+"""The registers: reviews due (and what a review records), the competency register,
+escalations and the lists that follow a decision up, and case examples.
+
+One small read function per register, with the filtering and sorting done in SQL, and one
+function per write. Every function opens one unit of work and returns frozen rows; no ORM
+object leaves it."""
+
+from desktop_app.services.registers.case_examples import (
+    CaseExampleRow,
+    case_example_themes,
+    case_examples,
+)
+from desktop_app.services.registers.common import (
+    EXPIRING_WITHIN_DAYS,
+    task_categories,
+)
+from desktop_app.services.registers.competency import (
+    CompetencyRow,
+    Expiry,
+    competency_register,
+    withdraw_sign_off,
+)
+from desktop_app.services.registers.escalations import (
+    ClosedDiscussion,
+    EscalationRow,
+    WaitingFor,
+    close_discussion,
+    escalations,
+    identifying_details,
+)
+from desktop_app.services.registers.follow_up import (
+    ChangeOfNeedRow,
+    FundingToReconsiderRow,
+    changes_of_need_awaiting_mdt,
+    funding_to_reconsider,
+    record_funding_reconsidered,
+)
+from desktop_app.services.registers.reviews import (
+    LookAgainRow,
+    RecordedReview,
+    ReviewDueRow,
+    look_again_due,
+    record_review,
+    reviews_due,
+)
+
+__all__ = [
+    "CaseExampleRow",
+    "ChangeOfNeedRow",
+    "ClosedDiscussion",
+    "CompetencyRow",
+    "EXPIRING_WITHIN_DAYS",
+    "EscalationRow",
+    "Expiry",
+    "FundingToReconsiderRow",
+    "LookAgainRow",
+    "RecordedReview",
+    "ReviewDueRow",
+    "WaitingFor",
+    "case_example_themes",
+    "case_examples",
+    "changes_of_need_awaiting_mdt",
+    "close_discussion",
+    "competency_register",
+    "escalations",
+    "funding_to_reconsider",
+    "identifying_details",
+    "look_again_due",
+    "record_funding_reconsidered",
+    "record_review",
+    "reviews_due",
+    "task_categories",
+    "withdraw_sign_off",
+]

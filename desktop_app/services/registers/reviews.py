@@ -1,0 +1,334 @@
+"""Reviews due, the people to look at again, and what recording a review does (issue 4, item 5).
+
+One small read function per register, with the filtering and sorting done in SQL, and one
+function per write so a role check can wrap each later. Every function opens one unit of
+work and returns frozen rows; no ORM object leaves it. No Qt here.
+
+How a review is recorded (framework §2 S11; the dates are ``review_schedule``'s):
+
+- The nurse chooses an outcome and answers the three S11 questions. The flow decides what
+  the answers mean: all "yes" lets the delegation continue; any "no" means the task
+  returns to Health, so "continue" or "change of need" with a "no" answer is refused. A
+  nurse may still withdraw with three "yes" answers (the provider pulled out, the person
+  moved): the notes are then the reason.
+- ``continue``: the next review is due 12 months after the day the review was done.
+- ``change_of_need``: the review being recorded *is* the change-of-need review, so no
+  second review due the same day is made. The case stays active with its next annual
+  review 12 months later, and the done review with outcome ``change_of_need`` is the flag
+  that an MDT must agree a new plan: ``changes_of_need_awaiting_mdt`` lists every such case
+  until an MDT decision is recorded on or after that day.
+- ``withdraw``: the case becomes ``withdrawn`` with outcome ``WITHDRAWN`` and the reasons,
+  its current competency sign-offs are suspended and no review follows.
+- Other outstanding reviews of the case that the done review covers (due on or before the
+  day it was done, and any earlier-scheduled annual review, which the new one replaces)
+  are tombstoned, so the register never shows two clocks for one case; a three-month
+  review due later still stands (a change of need does not replace it). A withdrawal
+  tombstones them all."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from desktop_app.models.competency import CompetencySignOff, SignOffStatus
+from desktop_app.models.delegation import CaseStatus, DelegationCase, OutcomeCode
+from desktop_app.models.person import Person
+from desktop_app.models.plan import FundingSplit
+from desktop_app.models.provider import CareWorker
+from desktop_app.models.review import Review, ReviewKind, ReviewOutcome
+from desktop_app.services.core.audit import actor_name
+from desktop_app.services.core.errors import NotFound, ValidationError
+from desktop_app.services.core.roles import Permission, require
+from desktop_app.services.core.tracking import ACTOR, tombstone
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.delegation import plan_without, uk_day
+from desktop_app.services.framework.flow import (
+    CONTINUE,
+    Flow,
+    FlowResult,
+    check_answer_types,
+    current_flow,
+    evaluate_review,
+)
+from desktop_app.services.framework.identifiers import format_nhs_number
+from desktop_app.services.framework.outcomes import describe
+from desktop_app.services.framework.review_schedule import ReviewStatus, next_review, review_status
+from desktop_app.services.registers.common import (
+    DUE_WITHIN_DAYS,
+    LIVE_CASE_STATUSES,
+    clean,
+    person_name,
+)
+from desktop_app.services.vault.task_types import task_name_sql
+
+# ---------------------------------------------------------------- reviews due
+
+
+@dataclass(frozen=True)
+class ReviewDueRow:
+    """A review not yet done, due soon or overdue; ``days_overdue`` < 0 is days left."""
+
+    review_id: str
+    case_id: str
+    person_id: str
+    person_name: str
+    nhs_number_display: str
+    task_code: str
+    task_name: str
+    kind: ReviewKind
+    due_on: dt.date
+    days_overdue: int
+    status: ReviewStatus
+
+
+def reviews_due(uow: UnitOfWork, today: dt.date,
+                within_days: int = DUE_WITHIN_DAYS) -> list[ReviewDueRow]:
+    """Reviews of running delegations overdue or due within ``within_days``, most overdue first.
+
+    Sorting by due date puts every overdue review first, the longest overdue at the top.
+    """
+    if within_days < 0:
+        raise ValidationError("The number of days ahead cannot be negative.", field="within_days")
+    horizon = today + dt.timedelta(days=within_days)
+    stmt = (
+        select(Review.id, Review.delegation_case_id, Person.id, Person.given_name,
+               Person.family_name, Person.nhs_number, DelegationCase.task_code,
+               task_name_sql(DelegationCase.task_code, DelegationCase.task_catalogue_version),
+               Review.kind, Review.due_on)
+        .join(DelegationCase, DelegationCase.id == Review.delegation_case_id)
+        .join(Person, Person.id == Review.person_id)
+        .where(Review.done_on.is_(None), ~Review.deleted, Review.due_on <= horizon,
+               ~DelegationCase.deleted, DelegationCase.status.in_(LIVE_CASE_STATUSES),
+               ~Person.deleted)
+        .order_by(Review.due_on, Person.family_name, Person.given_name, Review.id))
+    with uow.read() as session:
+        return [ReviewDueRow(r[0], r[1], r[2], person_name(r[3], r[4]),
+                             format_nhs_number(r[5]), r[6],
+                             r[7], ReviewKind(r[8]), r[9], (today - r[9]).days,
+                             review_status(r[9], today))
+                for r in session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class LookAgainRow:
+    """A task not delegated (yet) with a date to look again, due soon or passed."""
+
+    case_id: str
+    person_id: str
+    person_name: str
+    nhs_number_display: str
+    task_name: str
+    outcome_title: str
+    reconsider_on: dt.date
+    days_overdue: int
+    status: ReviewStatus
+
+
+def look_again_due(uow: UnitOfWork, today: dt.date,
+                   within_days: int = DUE_WITHIN_DAYS) -> list[LookAgainRow]:
+    """Decisions not to delegate yet whose "look again on" date is passed or near, until a
+    newer delegation of the same task for the person is started (hazard H-023).
+
+    The outcome page promises these appear beside the reviews due; without this list the
+    date was stored and never shown again.
+    """
+    if within_days < 0:
+        raise ValidationError("The number of days ahead cannot be negative.", field="within_days")
+    later = aliased(DelegationCase)
+    newer = exists().where(later.person_id == DelegationCase.person_id,
+                           later.task_code == DelegationCase.task_code, ~later.deleted,
+                           later.id != DelegationCase.id,
+                           later.created_at > DelegationCase.created_at)
+    stmt = (
+        select(DelegationCase.id, Person.id, Person.given_name, Person.family_name,
+               Person.nhs_number,
+               task_name_sql(DelegationCase.task_code, DelegationCase.task_catalogue_version),
+               DelegationCase.outcome_code, DelegationCase.reconsider_on)
+        .join(Person, Person.id == DelegationCase.person_id)
+        .where(DelegationCase.reconsider_on.is_not(None),
+               DelegationCase.reconsider_on <= today + dt.timedelta(days=within_days),
+               DelegationCase.status == CaseStatus.DECIDED.value, ~DelegationCase.deleted,
+               ~Person.deleted, ~newer)
+        .order_by(DelegationCase.reconsider_on, Person.family_name, Person.given_name))
+    with uow.read() as session:
+        rows = session.execute(stmt).all()
+    return [LookAgainRow(r[0], r[1], person_name(r[2], r[3]), format_nhs_number(r[4]), r[5],
+                         describe(r[6]).title if r[6] else "", r[7], (today - r[7]).days,
+                         review_status(r[7], today))
+            for r in rows if r[7] is not None]
+
+
+@dataclass(frozen=True)
+class RecordedReview:
+    """What recording a review did; ``next_review_on`` is None once the task is withdrawn."""
+
+    review_id: str
+    case_id: str
+    outcome: ReviewOutcome
+    flow_outcome: str
+    reasons: tuple[str, ...]
+    next_review_on: dt.date | None
+    next_review_id: str | None
+    mdt_needed: bool
+    sign_offs_suspended: int
+    reviews_superseded: int
+
+
+def record_review(uow: UnitOfWork, review_id: str, done_on: dt.date,
+                  outcome: ReviewOutcome | str, stable: bool, competence_current: bool,
+                  serious_incident: bool, notes: str | None, today: dt.date, *,
+                  flow: Flow | None = None) -> RecordedReview:
+    """Record a review as done and act on it (see the module docstring), in one transaction."""
+    require(uow, Permission.RECORD_REVIEW)
+    chosen = _review_outcome(outcome)
+    text = clean(notes)
+    if not all(isinstance(a, bool) for a in (stable, competence_current, serious_incident)):
+        raise ValidationError("Answer all three review questions yes or no.", field="answers")
+    s11 = {"still_stable": stable, "competence_current": competence_current,
+           "no_serious_incident": not serious_incident, "no_reason": text or None}
+    used_flow = flow or current_flow()
+    check_answer_types(used_flow, {"S11": s11})
+    result = evaluate_review(used_flow, {"S11": s11})
+    _check_outcome_agrees(chosen, result, text)
+    with uow.begin() as session:
+        review, case = _outstanding_review(session, review_id)
+        _check_done_on(done_on, case, today)
+        review.done_on, review.outcome, review.notes = done_on, chosen.value, text or None
+        review.stable, review.competence_current = stable, competence_current
+        review.serious_incident = serious_incident
+        if chosen is ReviewOutcome.WITHDRAW:
+            return _withdraw(session, review, case, result, s11, text)
+        if competence_current:
+            _check_competence_current(session, case, done_on)
+        return _carry_on(session, review, case, chosen, result)
+
+
+def _check_competence_current(session: Session, case: DelegationCase, on: dt.date) -> None:
+    """"Competence current" at a review agrees with the competency register (hazard H-005):
+    refused while a current sign-off of the case needed its refresher before ``on``."""
+    lapsed = session.execute(
+        select(CareWorker.given_name, CareWorker.family_name, CompetencySignOff.refresher_due)
+        .join(CareWorker, CareWorker.id == CompetencySignOff.worker_id)
+        .where(CompetencySignOff.delegation_case_id == case.id, ~CompetencySignOff.deleted,
+               CompetencySignOff.status == SignOffStatus.CURRENT.value,
+               CompetencySignOff.refresher_due < on)
+        .order_by(CompetencySignOff.refresher_due)).first()
+    if lapsed is not None:
+        raise ValidationError(
+            f"The competency register shows {person_name(lapsed[0], lapsed[1])}'s sign-off needed "
+            f"its refresher by {uk_day(lapsed[2])}: competence is not current. "
+            "Answer No (or withdraw that sign-off in the competency register first).",
+            field="competence_current")
+
+
+def _review_outcome(outcome: ReviewOutcome | str) -> ReviewOutcome:
+    try:
+        return ReviewOutcome(outcome)
+    except ValueError:
+        raise ValidationError("Choose the outcome: continue, change of need or withdraw.",
+                              field="outcome") from None
+
+
+def _check_outcome_agrees(chosen: ReviewOutcome, result: FlowResult, notes: str) -> None:
+    if not result.decided:
+        raise ValidationError("Say what changed: these answers mean the task returns to Health.",
+                              field="notes")
+    if result.outcome != CONTINUE and chosen is not ReviewOutcome.WITHDRAW:
+        raise ValidationError("These answers mean the task returns to Health: record the "
+                              "review as Withdraw.", field="outcome")
+    if chosen is ReviewOutcome.CHANGE_OF_NEED and not notes:
+        raise ValidationError("Describe the change of need in the notes.", field="notes")
+    if chosen is ReviewOutcome.WITHDRAW and not notes:
+        raise ValidationError("Give the reason for withdrawing the task in the notes.",
+                              field="notes")
+
+
+def _outstanding_review(session: Session, review_id: str) -> tuple[Review, DelegationCase]:
+    review = session.get(Review, review_id)
+    if review is None or review.deleted:
+        raise NotFound("That review is no longer there.")
+    if review.done_on is not None:
+        raise ValidationError("This review has already been recorded.")
+    case = session.get(DelegationCase, review.delegation_case_id)
+    if case is None or case.deleted:
+        raise NotFound("That delegation is no longer there.")
+    if case.status not in LIVE_CASE_STATUSES:
+        raise ValidationError("This delegation is no longer running, so it has no reviews.")
+    return review, case
+
+
+def _check_done_on(done_on: dt.date, case: DelegationCase, today: dt.date) -> None:
+    if done_on > today:
+        raise ValidationError("That date has not come yet; please check it.", field="done_on")
+    start = case.started_on or case.decided_on
+    if start is not None and done_on < start:
+        raise ValidationError("That date is before the delegation started.", field="done_on")
+
+
+def _supersede(session: Session, case_id: str, done: Review, everything: bool) -> int:
+    """Tombstone the case's other outstanding reviews that ``done`` covers (or all)."""
+    others = session.scalars(select(Review).where(
+        Review.delegation_case_id == case_id, Review.id != done.id, Review.done_on.is_(None),
+        ~Review.deleted))
+    covered = [r for r in others if everything or r.kind == ReviewKind.ANNUAL.value
+               or (done.done_on is not None and r.due_on <= done.done_on)]
+    for review in covered:
+        tombstone(session, review)
+    return len(covered)
+
+
+def _carry_on(session: Session, review: Review, case: DelegationCase, chosen: ReviewOutcome,
+              result: FlowResult) -> RecordedReview:
+    assert review.done_on is not None
+    scheduled = next_review(review.done_on, chosen, ReviewKind(review.kind))
+    assert scheduled is not None  # only a withdrawal ends the schedule
+    superseded = _supersede(session, case.id, review, everything=False)
+    review.next_review_on = scheduled.due_on
+    following = Review(delegation_case_id=case.id, person_id=case.person_id,
+                       due_on=scheduled.due_on, kind=scheduled.kind.value)
+    session.add(following)
+    session.flush()
+    return RecordedReview(review.id, case.id, chosen, str(result.outcome), result.reasons,
+                          scheduled.due_on, following.id,
+                          chosen is ReviewOutcome.CHANGE_OF_NEED, 0, superseded)
+
+
+def _withdraw(session: Session, review: Review, case: DelegationCase, result: FlowResult,
+              s11: dict[str, Any], notes: str) -> RecordedReview:
+    reasons = (list(result.reasons) if result.outcome != CONTINUE else []) + [notes]
+    case.status = CaseStatus.WITHDRAWN.value
+    case.outcome_code = OutcomeCode.WITHDRAWN.value
+    case.outcome_reasons = reasons  # a new list: JSON changes are tracked by assignment
+    case.answers = {**case.answers, "S11": dict(s11)}
+    case.flow_version = result.flow_version
+    case.decided_on = review.done_on
+    review.next_review_on = None
+    sign_offs = list(session.scalars(select(CompetencySignOff).where(
+        CompetencySignOff.delegation_case_id == case.id, ~CompetencySignOff.deleted,
+        CompetencySignOff.status == SignOffStatus.CURRENT.value)))
+    for sign_off in sign_offs:
+        sign_off.status = SignOffStatus.SUSPENDED.value
+    superseded = _supersede(session, case.id, review, everything=True)
+    # The task leaves the support plan and its funding ends with it (hazards H-008,
+    # H-014); the partners must reconsider the funding, so the case says from when.
+    plan_version = plan_without(session, case, review.done_on or review.due_on,
+                                actor_name(session, session.info[ACTOR]))
+    if plan_version is not None and _had_funding(session, case.id):
+        case.funding_reconsider_from = review.done_on
+    session.flush()
+    return RecordedReview(review.id, case.id, ReviewOutcome.WITHDRAW,
+                          OutcomeCode.WITHDRAWN.value, tuple(reasons), None, None, False,
+                          len(sign_offs), superseded)
+
+
+def _had_funding(session: Session, case_id: str) -> bool:
+    """True if any plan line ever paid for this case's time (a weekly amount above nil)."""
+    return bool(session.scalar(select(func.count()).select_from(FundingSplit).where(
+        FundingSplit.delegation_case_id == case_id, ~FundingSplit.deleted,
+        FundingSplit.pence_per_week > 0)))
+
+
