@@ -48,7 +48,7 @@ hazard-log: $(STAMP)
 	@$(PY) tools/hazard_log.py write
 
 lint: $(STAMP)
-	$(PY) -m ruff check desktop_app sync_server tests benchmarks
+	$(PY) -m ruff check desktop_app sync_server scp_common tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(PY) -m mypy

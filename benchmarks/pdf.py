@@ -13,7 +13,7 @@ Prints:
   cores) and with one worker for comparison.
 
 The vault is filled with synthetic people whose delegations are decided through the
-services (``tests/services/pdf/plan_fixtures``): 999-range NHS numbers, invented names.
+services (``tools/sample_case.py``): 999-range NHS numbers, invented names.
 
 Run: ``make bench`` (or ``python benchmarks/pdf.py --plans 500 --rounds 40``).
 """
@@ -110,10 +110,10 @@ def build_vault(folder: Path, plans: int) -> Any:
     """An encrypted vault with ``plans`` people, each with a decided delegation and plan."""
     from desktop_app.models.user import Role
     from desktop_app.services.vault import VaultStore
-    from tests.services.pdf.plan_fixtures import CaseSpec, build_case
-    from tests.support import TEST_KDF
+    from tools.sample_case import CaseSpec, build_case
+    from tools.throwaway_vault import CHEAP_KDF
 
-    created = VaultStore(folder / "vault", kdf_cost=TEST_KDF).create(
+    created = VaultStore(folder / "vault", kdf_cost=CHEAP_KDF).create(
         "Bench Team Lead", Role.TEAM_LEAD, "benchmark passphrase for the pdf batch")
     for serial in range(plans):
         build_case(created.session.uow, CaseSpec(

@@ -1,7 +1,8 @@
 """Central store benchmark: push throughput against PostgreSQL's own COPY, and a full pull.
 
-Starts a throwaway PostgreSQL (the same helper as tests/sync; durable settings: fsync on)
-and the real server (``python -m sync_server serve``) on loopback, enrols a laptop, then:
+Starts a throwaway PostgreSQL (tools/throwaway_store.py, as the store tests do; durable
+settings: fsync on) and the real server (``python -m sync_server serve``) on loopback, enrols
+a laptop, then:
 
 - pushes 10,000 synthetic person changes in batches of 1,000 through HTTP and the server
   (encoding on the laptop, validation, idempotency keys, versions, one transaction per
@@ -48,7 +49,7 @@ from typing import Any
 
 import psycopg
 
-# The throwaway cluster and server helpers live with the tests; this script runs from anywhere.
+# The throwaway cluster and server come from tools/; this script runs from anywhere.
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -57,17 +58,17 @@ from desktop_app.models.user import Role  # noqa: E402
 from desktop_app.services import sync as sync_client  # noqa: E402
 from desktop_app.services.framework.identifiers import synthetic_nhs_number  # noqa: E402
 from desktop_app.services.vault import VaultSession, VaultStore  # noqa: E402
-from desktop_app.services.vault.kdf import KdfParams  # noqa: E402
 from sync_server import admin  # noqa: E402
 from sync_server.config import normalise_database_url  # noqa: E402
 from sync_server.database import make_engine, make_session_factory  # noqa: E402
-from tests.sync.store import (  # noqa: E402
+from tools.throwaway_store import (  # noqa: E402
     Laptop,
     PostgresCluster,
     StoreProcess,
     enrol_with_code,
     postgres_bin_dir,
 )
+from tools.throwaway_vault import CHEAP_KDF  # noqa: E402
 
 BATCH = 1000
 IN_FLIGHT = sync_client.SyncOptions().in_flight  # batches on the wire at once
@@ -237,13 +238,12 @@ def measure_pull(server: StoreProcess, cluster: PostgresCluster, team: str, fill
 
 # --- Through the desktop sync client, on real encrypted vaults ----------------------------
 
-BENCH_KDF = KdfParams(memory_kib=19 * 1024, iterations=2, parallelism=1, salt=b"")
 PASSPHRASE = "benchmark passphrase only"
 
 
 def new_vault(folder: Path) -> VaultSession:
     """A fresh encrypted vault (cheap key derivation: its cost is not measured here)."""
-    created = VaultStore(folder, kdf_cost=BENCH_KDF).create("Bench Nurse", Role.TEAM_LEAD,
+    created = VaultStore(folder, kdf_cost=CHEAP_KDF).create("Bench Nurse", Role.TEAM_LEAD,
                                                              PASSPHRASE)
     return created.session
 

@@ -48,9 +48,9 @@ def child(kind: str) -> None:
         window.resize(400, 200)
         window.show()
     else:
-        from desktop_app.app import AppController
-        controller = AppController(app, demo=False)
-        controller.start()
+        from desktop_app.app import App
+        planner = App(app, demo=False)  # kept: its dialog lives as long as it does
+        planner.start()
     app.exec()
     os._exit(0)  # skip teardown: only the start is measured
 

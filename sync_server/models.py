@@ -21,16 +21,16 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
-    TypeDecorator,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Shared with the desktop app, which the store never imports (scp_common/__init__.py).
+from scp_common.timestamps import UtcDateTime
 
 # Stable constraint names, so Alembic batch migrations also work on the SQLite trial.
 NAMING_CONVENTION = {
@@ -51,25 +51,6 @@ def new_id() -> str:
 def utc_now() -> dt.datetime:
     """The current time, timezone-aware in UTC."""
     return dt.datetime.now(dt.UTC)
-
-
-class UtcDateTime(TypeDecorator[dt.datetime]):
-    """A timestamp stored as naive UTC and always returned timezone-aware (SQLite has no zones)."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-
-    def process_result_value(
-        self, value: dt.datetime | None, dialect: Dialect
-    ) -> dt.datetime | None:
-        return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
 class Role(enum.StrEnum):

@@ -21,6 +21,10 @@ from tests.support import PASSPHRASE, TEST_KDF, USER_NAME
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# The central store's fixtures (PostgreSQL, the server, teams, enrolled laptops): the store's
+# tests in tests/sync_server, the client's in tests/sync and the Sync screen's in tests/ui.
+pytest_plugins = ["tests.sync_server.fixtures"]
+
 
 HAZARD_ID = re.compile(r"H-\d{3}")
 HAZARD_TESTS = pytest.StashKey[dict[str, tuple[str, ...]]]()

@@ -10,11 +10,11 @@ import datetime as dt
 from typing import Any
 
 from desktop_app.services.framework.identifiers import synthetic_nhs_number
-from desktop_app.services.vault.kdf import KdfParams
+from tools.throwaway_vault import CHEAP_KDF
 
 # Argon2id at production cost takes ~0.4 s; tests that are not about the cost use OWASP's
-# minimum (the salt comes fresh per wrap).
-TEST_KDF = KdfParams(memory_kib=19 * 1024, iterations=2, parallelism=1, salt=b"")
+# minimum, as the benchmarks and tools do for their throwaway vaults.
+TEST_KDF = CHEAP_KDF
 PASSPHRASE = "correct horse battery staple"
 USER_NAME = "Test Nurse"
 

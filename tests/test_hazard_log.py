@@ -10,6 +10,8 @@
 - hazard-log.md is what ``make hazard-log`` makes from the YAML and the markers now.
 - A run of the whole suite fails if a hazard's tests were all skipped (conftest's
   ``pytest_sessionfinish``); its rule is ``hazards_without_passing``, tested here.
+- Every file, function and class a hazard's references name exists where it says: a
+  control moved or renamed in a restructuring keeps the log true.
 
 The checkers themselves are tested on small made-up logs, so each of these can fail.
 """
@@ -30,6 +32,8 @@ from tools.hazard_log import (
     coverage_problems,
     hazards_without_passing,
     parse_log,
+    reference_problems,
+    stale_references,
 )
 
 MIN_HAZARDS = 25
@@ -184,3 +188,33 @@ def test_the_yaml_on_disk_is_what_the_parser_reads(log: HazardLog) -> None:
     import yaml
     raw = yaml.safe_load(hazard_log.LOG_FILE.read_text(encoding="utf-8"))
     assert parse_log(copy.deepcopy(raw)) == log
+
+
+def test_every_reference_names_code_that_is_there(log: HazardLog) -> None:
+    assert stale_references(log) == []
+
+
+@pytest.mark.parametrize(("reference", "problem"), [
+    ("desktop_app/services/nowhere.py decide()", "desktop_app/services/nowhere.py does not exist"),
+    ("desktop_app/services/delegation/checks.py check_nothing()",
+     "check_nothing is not defined in desktop_app/services/delegation/checks.py"),
+    ("desktop_app/services/delegation/checks.py check_outcome_safe(), NoSuchClass",
+     "NoSuchClass is not defined in desktop_app/services/delegation/checks.py"),
+    ("desktop_app/services/vault/keyfile.py, no_such_sibling.py",
+     "desktop_app/services/vault/no_such_sibling.py does not exist"),
+    ("desktop_app/services/core/tracking.py; desktop_app/ui/idle.py lock_now()",
+     "lock_now is not defined in desktop_app/ui/idle.py"),
+])
+def test_a_reference_to_code_that_is_not_there_is_named(reference: str, problem: str) -> None:
+    assert reference_problems(reference) == [problem]
+
+
+@pytest.mark.parametrize("reference", [
+    "desktop_app/services/delegation/checks.py check_outcome_safe(), RN_TASK_OUTCOMES",
+    "desktop_app/services/vault/keyfile.py, vault.py, database.py",
+    "desktop_app/services/vault/*; desktop_app/services/core/paths.py",
+    "resources/task_catalogue.json (look_alikes; notes of the delegable tasks)",
+    "desktop_app/services/plans/blocks.py DelegationPart (each delegation's own part)",
+])
+def test_a_reference_to_code_that_is_there_passes(reference: str) -> None:
+    assert reference_problems(reference) == []

@@ -6,7 +6,8 @@
 
     python tools/hazard_log.py report    # each hazard, its residual risk and test count
     python tools/hazard_log.py write     # regenerate hazard-log.md
-    python tools/hazard_log.py check     # exit 1 if the log, the markers or the md disagree
+    python tools/hazard_log.py check     # exit 1 if the log, the markers, the md or the
+                                         # code the references name disagree
 
 Ratings follow the DCB0129 5 × 5 matrix: severity (consequence) 1-5 and likelihood 1-5
 give a risk rating 1-5 (1 acceptable … 5 unacceptable). The tests marked for a hazard are
@@ -16,6 +17,7 @@ a parametrised case or a module-level ``pytestmark`` counts as well as a decorat
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -239,6 +241,60 @@ def coverage_problems(log: HazardLog, tests: MarkerMap) -> list[str]:
     return problems
 
 
+# ---------------------------------------------------------------- the code a hazard names
+
+REFERENCE_ROOTS = re.compile(r"^(desktop_app|sync_server|scp_common|resources|tools|tests|"
+                             r"installer|benchmarks)/")
+
+
+def defined_names(path: Path) -> set[str]:
+    """The functions, classes, methods and assigned names a Python file defines."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+def reference_problems(reference: str, root: Path = ROOT) -> list[str]:
+    """What a reference names that is not there: ``path name(), Name; other.py`` names files
+    (a bare ``file.py`` is in the folder of the path before it; globs allowed) and, after a
+    Python file, the functions (``name()``) and classes or constants (``CapWords``,
+    ``UPPER``) it defines. Words in brackets are a comment. Empty when all is there."""
+    text = re.sub(r"\((?!\))[^)]*\)", " ", reference)
+    problems: list[str] = []
+    current: Path | None = None
+    folder = ""
+    for token in filter(None, re.split(r"[\s,;]+", text)):
+        relative = (token if REFERENCE_ROOTS.match(token)
+                    else f"{folder}/{token}" if folder and re.fullmatch(r"[\w.]+\.\w+", token)
+                    else None)
+        if relative is not None:
+            matches = list(root.glob(relative))
+            if not matches:
+                problems.append(f"{relative} does not exist")
+            current = matches[0] if len(matches) == 1 and matches[0].suffix == ".py" else None
+            folder = relative.rpartition("/")[0]
+            continue
+        name = token.removesuffix("()")
+        named = token.endswith("()") or re.fullmatch(r"[A-Z][A-Za-z0-9_]+", name)
+        if current is not None and named and name.isidentifier() \
+                and name not in defined_names(current):
+            problems.append(f"{name} is not defined in {current.relative_to(root)}")
+    return problems
+
+
+def stale_references(log: HazardLog, root: Path = ROOT) -> list[str]:
+    """Every reference of every hazard that names code no longer there."""
+    return [f"{h.id}: {problem} (reference: {ref})" for h in log.hazards
+            for ref in h.references if REFERENCE_ROOTS.match(ref)
+            for problem in reference_problems(ref, root)]
+
+
 def hazards_without_passing(log: HazardLog, marked: Mapping[str, Sequence[str]],
                             passed: set[str]) -> list[str]:
     """The ids of hazards none of whose marked tests passed in a run (all skipped, say)."""
@@ -331,7 +387,7 @@ def main(argv: Sequence[str]) -> int:
         return 2
     log = load_log()
     tests = collect_tests()
-    problems = coverage_problems(log, tests)
+    problems = coverage_problems(log, tests) + stale_references(log)
     if command == "report":
         print(report(log, tests))
     elif command == "write":

@@ -17,7 +17,7 @@ from desktop_app.services.framework.flow import load_flow  # noqa: E402
 from desktop_app.ui.wizard.outcome_page import OutcomePage  # noqa: E402
 from desktop_app.ui.wizard.pages import PAGES  # noqa: E402
 from desktop_app.ui.wizard.wizard import DelegationWizard  # noqa: E402
-from tests.ui.wizard.wizard_support import make_context  # noqa: E402
+from tools.sample_wizard import make_context  # noqa: E402
 
 
 def main() -> int:

@@ -26,11 +26,9 @@ from desktop_app.services.pdf.support_plan import render_support_plan  # noqa: E
 from desktop_app.services.plans.document import load_plan_document  # noqa: E402
 from desktop_app.services.plans.shared_care_form import load_shared_care_form  # noqa: E402
 from desktop_app.services.vault import VaultStore  # noqa: E402
-from desktop_app.services.vault.kdf import KdfParams  # noqa: E402
-from tests.services.pdf.plan_fixtures import CaseSpec, build_case  # noqa: E402
+from tools.sample_case import CaseSpec, build_case  # noqa: E402
+from tools.throwaway_vault import CHEAP_KDF  # noqa: E402
 
-# A throwaway vault: the cheapest key derivation OWASP allows is plenty here.
-CHEAP_KDF = KdfParams(memory_kib=19 * 1024, iterations=2, parallelism=1, salt=b"")
 PRINTED_AT = dt.datetime(2026, 12, 1, 9, 30)
 
 

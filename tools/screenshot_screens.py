@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from desktop_app.app import DEMO_PASSPHRASE, AppController  # noqa: E402
+from desktop_app.app import App  # noqa: E402
+from desktop_app.ui.controllers.session import DEMO_PASSPHRASE  # noqa: E402
 from desktop_app.ui.main_window import MainWindow  # noqa: E402
 from desktop_app.ui.sign_in import SignInDialog  # noqa: E402
 
@@ -43,40 +44,50 @@ def _settle(app: QApplication, seconds: float = 0.8) -> None:
         time.sleep(0.02)
 
 
-def _shoot_plan_preview(app: QApplication, controller: AppController, out: Path) -> None:
+def _shoot_plan_preview(app: QApplication, planner: App, out: Path) -> None:
     """Open the first support plan in the preview and save ``screen-plan-preview.png``."""
     from sqlalchemy import select
 
     from desktop_app.models.plan import SupportPlan
 
+    signed_in = planner.session_controller.session
+    assert signed_in is not None and planner.features is not None
+    uow, plans = signed_in.uow, planner.features.plans
+
     def first_plan() -> str:
-        with controller.session.uow.read() as session:
+        with uow.read() as session:
             return str(session.scalars(select(SupportPlan.id).limit(1)).one())
 
-    controller._on_plans_plan_requested(controller.executor.call(first_plan))
-    _wait(app, lambda: getattr(controller, "preview", None) is not None)
+    plans.open_plan(planner.executor.call(first_plan))
+    _wait(app, lambda: plans.preview is not None)
     _settle(app, 1.5)
-    controller.preview.grab().save(str(out / "screen-plan-preview.png"))
+    preview = plans.preview
+    assert preview is not None
+    preview.grab().save(str(out / "screen-plan-preview.png"))
     print(out / "screen-plan-preview.png", flush=True)
-    controller.preview.close()
+    preview.close()
 
 
 def main(argv: list[str]) -> int:
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    controller = AppController(app, demo=True)
-    controller.dialogs.headless = True  # no "resume the unfinished delegation?" question
-    controller.start()
-    _wait(app, lambda: isinstance(controller.dialog, SignInDialog))
-    combo = controller.dialog.user_combo
+    planner = App(app, demo=True)
+    planner.dialogs.headless = True  # no "resume the unfinished delegation?" question
+    planner.start()
+    sessions = planner.session_controller
+    _wait(app, lambda: isinstance(sessions.dialog, SignInDialog))
+    sign_in = sessions.dialog
+    assert isinstance(sign_in, SignInDialog)
+    combo = sign_in.user_combo
     wanted = os.environ.get("SCP_SHOT_USER")  # e.g. "Demo Team Lead" for the Reports
     if wanted:
         combo.setCurrentIndex(next(i for i in range(combo.count()) if combo.itemText(i) == wanted))
-    controller.dialog.pass_edit.setText(DEMO_PASSPHRASE)
-    controller.dialog.buttons.accepted.emit()
-    _wait(app, lambda: isinstance(controller.window, MainWindow))
-    window = controller.window
+    sign_in.pass_edit.setText(DEMO_PASSPHRASE)
+    sign_in.buttons.accepted.emit()
+    _wait(app, lambda: isinstance(sessions.window, MainWindow))
+    window = sessions.window
+    assert window is not None
     print("window", window.width(), "x", window.height(), "minimum",
           window.minimumSizeHint().width(), "x", window.minimumSizeHint().height(), flush=True)
     keys = argv[1:] or list(window._keys)
@@ -87,7 +98,7 @@ def main(argv: list[str]) -> int:
         _wait(app, lambda: window.stack.currentWidget() is window.screen("person"))
     if "plan" in keys:
         keys.remove("plan")
-        _shoot_plan_preview(app, controller, out)
+        _shoot_plan_preview(app, planner, out)
     for key in keys:
         screen_key, _, report = key.partition(":")  # "reports:Funding" picks a report
         window.show_screen(screen_key)
@@ -101,7 +112,7 @@ def main(argv: list[str]) -> int:
         _settle(app)
         window.grab().save(str(out / f"screen-{key}.png"))
         print(out / f"screen-{key}.png", flush=True)
-    controller.shutdown()
+    planner.shutdown()
     return 0
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Boolean, DateTime, Integer, MetaData, String, TypeDecorator
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Boolean, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# One definition for both sides: the central store cannot import the desktop app.
+from scp_common.timestamps import UtcDateTime as UtcDateTime
 
 # Alembic batch migrations on SQLite need every constraint to have a stable name.
 NAMING_CONVENTION = {
@@ -33,31 +35,6 @@ def new_uuid() -> str:
 def utc_now() -> dt.datetime:
     """The current time, timezone-aware in UTC."""
     return dt.datetime.now(dt.UTC)
-
-
-class UtcDateTime(TypeDecorator[dt.datetime]):
-    """A timestamp stored as naive UTC and always returned timezone-aware.
-
-    SQLite has no time zones; storing UTC and re-attaching it on load keeps ordering and
-    comparisons honest when a laptop crosses into summer time.
-    """
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-
-    def process_result_value(
-        self, value: dt.datetime | None, dialect: Dialect
-    ) -> dt.datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=dt.UTC)
 
 
 class Base(DeclarativeBase):

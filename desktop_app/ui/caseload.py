@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Protocol, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -49,7 +49,16 @@ from desktop_app.services.people.caseload import (
     CaseloadStatus,
 )
 
-Run = Callable[[Callable[[], Any], Callable[[Any], None]], Any]
+T = TypeVar("T")
+
+
+class Run(Protocol):
+    """``run(fn, done)``: ``fn`` on the database thread, ``done(result)`` back on this one
+    (errors go to the app's standard handler)."""
+
+    def __call__(self, fn: Callable[[], T], done: Callable[[T], None], /) -> object: ...
+
+
 Search = Callable[[CaseloadQuery], CaseloadPage]
 Index = QModelIndex | QPersistentModelIndex
 SEARCH_DELAY_MS = 150
@@ -127,7 +136,7 @@ class CaseloadModel(QAbstractTableModel):
             self._fetching = True
             self.more_requested.emit(len(self._rows))
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or index.row() >= len(self._rows):
             return None
         row = self._rows[index.row()]
@@ -145,7 +154,7 @@ class CaseloadModel(QAbstractTableModel):
                 uk_date(row.next_review_due)][column]
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt's name
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if (role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal
                 and 0 <= section < len(self._titles)):
             return self._titles[section]

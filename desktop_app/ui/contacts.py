@@ -8,7 +8,7 @@ GUI thread and closes the dialog only when the save succeeded. A refusal comes b
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -30,10 +30,16 @@ from desktop_app.services.people.contacts import (
     REGISTERED_KINDS,
     ContactInput,
 )
+from desktop_app.services.people.record import ContactRow, PersonRecord
 from desktop_app.ui.tables import fill_table, read_only_table, uk_date
+from desktop_app.ui.tasks import Run
 from desktop_app.ui.wizard.base import escape_text
 from desktop_app.ui.wizard.fields import Choice, DateField, Line, Para
 
+# save(person_id, contact_id or None for a new one, data, version) and
+# remove(person_id, contact_id): both return the person's refreshed record.
+SaveContact = Callable[[str, str | None, ContactInput, int], PersonRecord]
+RemoveContact = Callable[[str, str], PersonRecord]
 ERROR_STYLE = "border: 2px solid #a00000;"
 
 
@@ -42,7 +48,7 @@ class ContactDialog(QDialog):
 
     contact_entered = Signal(object)  # ContactInput
 
-    def __init__(self, person_name: str, contact: Any | None = None,
+    def __init__(self, person_name: str, contact: ContactRow | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         tr = self.tr
@@ -95,7 +101,7 @@ class ContactDialog(QDialog):
         form.addRow("", self.can_decide)
         return form
 
-    def _load(self, contact: Any) -> None:
+    def _load(self, contact: ContactRow) -> None:
         self.kind.set_value(contact.kind)
         self.name.set_value(contact.name)
         self.relationship.set_value(contact.relationship)
@@ -158,12 +164,13 @@ class ContactsPanel(QWidget):
 
     record_changed = Signal(object)  # PersonRecord
 
-    def __init__(self, run: Any, save: Any | None, remove: Any | None,
-                 confirm: Any | None = None) -> None:
+    def __init__(self, run: Run | None, save: SaveContact | None, remove: RemoveContact | None,
+                 confirm: Callable[[str], bool] | None = None) -> None:
         super().__init__()
         tr = self.tr
         self._run, self._save, self._remove, self._confirm = run, save, remove, confirm
-        self.person_id, self.person_name, self.rows = "", "", ()
+        self.person_id, self.person_name = "", ""
+        self.rows: tuple[ContactRow, ...] = ()
         self.dialog: ContactDialog | None = None
         self.table = read_only_table(
             [tr("Who"), tr("Name"), tr("Relationship"), tr("Phone"), tr("Registration"),
@@ -185,7 +192,8 @@ class ContactsPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
 
-    def show_contacts(self, person_id: str, person_name: str, rows: Any) -> None:
+    def show_contacts(self, person_id: str, person_name: str,
+                      rows: Sequence[ContactRow]) -> None:
         """Show this person's contacts (ContactRow)."""
         self.person_id, self.person_name, self.rows = person_id, person_name, tuple(rows)
         fill_table(self.table, [
@@ -197,7 +205,7 @@ class ContactsPanel(QWidget):
         self.edit_button.setEnabled(bool(self.rows))
         self.remove_button.setEnabled(bool(self.rows))
 
-    def _selected(self) -> Any | None:
+    def _selected(self) -> ContactRow | None:
         row = self.table.currentRow()
         return self.rows[row] if 0 <= row < len(self.rows) else None
 
@@ -220,19 +228,22 @@ class ContactsPanel(QWidget):
         if self._confirm is not None and not self._confirm(
                 self.tr("Remove %s from this person's contacts?") % contact.name):
             return
-        remove = self._remove
+        remove, run = self._remove, self._run
+        assert run is not None  # a panel that can remove is given a run
         person_id = self.person_id
-        self._run(lambda: remove(person_id, contact.id), self.record_changed.emit, None)
+        run(lambda: remove(person_id, contact.id), self.record_changed.emit, None)
 
-    def _on_dialog_contact_entered(self, contact: Any | None, data: ContactInput) -> None:
-        save, dialog = self._save, self.dialog
+    def _on_dialog_contact_entered(self, contact: ContactRow | None, data: ContactInput) -> None:
+        save, dialog, run = self._save, self.dialog, self._run
+        # The dialog only opens when saving is allowed, and such a panel is given a run.
+        assert save is not None and run is not None
         contact_id = contact.id if contact is not None else None
         version = contact.version if contact is not None else 0
         person_id = self.person_id
-        self._run(lambda: save(person_id, contact_id, data, version), self._on_contact_saved,
-                  lambda error: self._on_contact_save_failed(dialog, error))
+        run(lambda: save(person_id, contact_id, data, version), self._on_contact_saved,
+            lambda error: self._on_contact_save_failed(dialog, error))
 
-    def _on_contact_saved(self, record: Any) -> None:
+    def _on_contact_saved(self, record: PersonRecord) -> None:
         if self.dialog is not None:
             self.dialog.accept()
             self.dialog = None

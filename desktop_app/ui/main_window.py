@@ -1,14 +1,15 @@
 """The main window: a navigation list and the feature screens it composes.
 
-The screens themselves (caseload, person record, registers...) are built by the
-composition root and added with ``add_screen``; the window only arranges them and keeps
-the status bar: who is signed in, the sync state and the Lock button.
+The screens themselves (caseload, person record, registers...) are built by the feature
+controllers (``ui/controllers/``) and added by the composition root with ``add_screen``;
+the window only arranges them and keeps the status bar: who is signed in, the sync state
+and the Lock button.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
@@ -26,9 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.vault import SignedInUser
 from desktop_app.ui.sign_in import ROLE_LABELS
 from desktop_app.ui.tables import read_only_table
+
+if TYPE_CHECKING:  # for the types only: the session controller loads this module before the
+    # sign-in dialog paints, and these would load SQLAlchemy at run time
+    from desktop_app.services.delegation import DraftSummary
+    from desktop_app.services.vault import SignedInUser
 
 
 class StartDelegationPanel(QWidget):
@@ -92,8 +97,8 @@ class StartDelegationPanel(QWidget):
             self.summary.setText(self.summary.text() + "\n" + self.tr(
                 "Your role can see delegations but not start or change them."))
 
-    def show_drafts(self, drafts: list[Any]) -> None:
-        """List the unfinished delegations (DraftSummary rows)."""
+    def show_drafts(self, drafts: Sequence[DraftSummary]) -> None:
+        """List the unfinished delegations."""
         self._draft_ids = [(d.person_id, d.case_id) for d in drafts]
         self.drafts.setRowCount(len(drafts))
         for row, draft in enumerate(drafts):
@@ -128,6 +133,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, user: SignedInUser, demo: bool) -> None:
         super().__init__()
+        self.user = user
         title = self.tr("Shared Care Planner")
         self.setWindowTitle(title + (self.tr(" — DEMO (synthetic data)") if demo else ""))
         self.nav = QListWidget()
@@ -150,7 +156,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.user_label, 1)
         self.statusBar().addPermanentWidget(self.sync_label)
         self.statusBar().addPermanentWidget(self.lock_button)
-        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock_requested.emit)
+        QShortcut(QKeySequence("Ctrl+L"), self).activated.connect(self.lock_requested)
         # Ctrl+F in the screen list goes to the caseload search; screens with a search box
         # of their own take Ctrl+F while they have the focus.
         find = QShortcut(QKeySequence.StandardKey.Find, self.nav,
@@ -179,8 +185,8 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(widest + 2 * self.nav.frameWidth() + 24)
         number = len(self._keys)
         if number <= 9:
-            QShortcut(QKeySequence(f"Ctrl+{number}"), self,
-                      activated=lambda k=key: self.show_screen(k))
+            QShortcut(QKeySequence(f"Ctrl+{number}"), self).activated.connect(
+                lambda k=key: self.show_screen(k))
         if self.nav.currentRow() < 0:
             self.nav.setCurrentRow(0)
 
@@ -197,9 +203,14 @@ class MainWindow(QMainWindow):
         if focus_search is not None:
             focus_search()
 
-    def screen(self, key: str) -> QWidget:
+    # Shadows QWidget.screen() (the QScreen, which nothing here asks for) on purpose: every
+    # caller and test says ``window.screen("caseload")``.
+    def screen(self, key: str) -> QWidget:  # type: ignore[override]
         """The widget of a screen."""
-        return self.stack.widget(self._keys.index(key))
+        widget = self.stack.widget(self._keys.index(key))
+        if widget is None:  # every key was added with its widget
+            raise KeyError(key)
+        return widget
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         """Closing the window ends the app (the controller closes the vault), once

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QSize, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPointF, QSize, Qt
 from PySide6.QtGui import QKeySequence, QPainter, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 PRINT_DPI = 300
 
 
-def load_pdf(data: bytes, parent: QWidget | None = None) -> tuple[QPdfDocument, QBuffer]:
-    """A PDF document read from memory (keep the buffer alive as long as the document)."""
+def load_pdf(data: bytes, parent: QObject) -> tuple[QPdfDocument, QBuffer]:
+    """A PDF document read from memory (keep the buffer alive as long as the document:
+    both belong to ``parent``)."""
     buffer = QBuffer(parent)
     buffer.setData(QByteArray(data))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -100,9 +101,11 @@ class PdfPreviewDialog(QDialog):
         self.print_button.clicked.connect(lambda _c=False: self.print_now())
         self.export_button.clicked.connect(lambda _c=False: self.export_now())
         self.close_button.clicked.connect(self.accept)
-        QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_now)
-        QShortcut(QKeySequence.StandardKey.ZoomIn, self, activated=lambda: self._zoom(1.25))
-        QShortcut(QKeySequence.StandardKey.ZoomOut, self, activated=lambda: self._zoom(0.8))
+        QShortcut(QKeySequence.StandardKey.Print, self).activated.connect(self.print_now)
+        QShortcut(QKeySequence.StandardKey.ZoomIn, self).activated.connect(
+            lambda: self._zoom(1.25))
+        QShortcut(QKeySequence.StandardKey.ZoomOut, self).activated.connect(
+            lambda: self._zoom(0.8))
         buttons = QHBoxLayout()
         buttons.addWidget(self.pages_label)
         buttons.addWidget(self.message, 1)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.services.framework.catalogue import NO_TASK_CODE
-from desktop_app.services.people import EQUALITY_FIELDS, PersonInput
+from desktop_app.services.people import EQUALITY_FIELDS, PersonInput, PersonView
 from desktop_app.services.people.record import DelegationRow, PersonRecord
 from desktop_app.ui.contacts import ContactsPanel
 from desktop_app.ui.plans import SupportPlansPanel
@@ -124,12 +123,13 @@ class PersonForm(QWidget):
             communication_needs=self.communication.value(),
             **{name: self._equality_value(c) for name, c in self.equality.items()})
 
-    def load(self, person: Any) -> None:
+    def load(self, person: PersonView) -> None:
         """Show a saved person."""
         for name, field in self.fields.items():
             value = getattr(person, name, None)
             field.setText(person.nhs_number_display if name == "nhs_number" else value or "")
-        self.date_of_birth.set_value(person.date_of_birth.isoformat())
+        born = person.date_of_birth  # always there once saved (the service requires it)
+        self.date_of_birth.set_value(born.isoformat() if born is not None else None)
         self.open_to_chs.setChecked(bool(person.open_to_community_health))
         self.communication.set_value(person.communication_needs)
         for name, combo in self.equality.items():

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Protocol
 
 from PySide6.QtCore import QDate, QObject, Qt, QTimer, Signal
 from PySide6.QtPrintSupport import QPrinter
@@ -34,6 +34,41 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.pdf_preview import PdfPreviewDialog, draw_page, load_pdf
+from desktop_app.ui.tasks import Run, Submit
+
+
+class PlanRow(Protocol):
+    """A plan as ``find`` lists it (``services.plans.batch.BatchPlanRow``)."""
+
+    @property
+    def plan_id(self) -> str: ...
+    @property
+    def person_name(self) -> str: ...
+    @property
+    def nhs_number_display(self) -> str: ...
+    @property
+    def team(self) -> str: ...
+    @property
+    def version_number(self) -> int: ...
+    @property
+    def effective_from(self) -> dt.date: ...
+    @property
+    def task_names(self) -> Sequence[str]: ...
+
+
+class Batch(Protocol):
+    """What ``build`` returns (``services.pdf.batch.BatchResult``)."""
+
+    @property
+    def cancelled(self) -> bool: ...
+    @property
+    def pdf(self) -> bytes | None: ...
+
+
+# find(team or None for every team, first day, last day)
+Find = Callable[[str | None, dt.date, dt.date], Sequence[PlanRow]]
+# build(plan_ids, progress(done, total), cancelled())
+Build = Callable[[list[str], Callable[[int, int], None], Callable[[], bool]], Batch]
 
 
 def week_start(today: dt.date) -> dt.date:
@@ -102,9 +137,8 @@ class PlanBatchDialog(QDialog):
     ``cancelled`` and ``pdf`` (bytes). ``choose_printer`` can be replaced in tests.
     """
 
-    def __init__(self, teams: Sequence[str], find: Callable[..., Sequence[Any]],
-                 build: Callable[..., Any], run: Callable[..., Any],
-                 run_in_background: Callable[..., Any], today: dt.date,
+    def __init__(self, teams: Sequence[str], find: Find, build: Build, run: Run,
+                 run_in_background: Submit, today: dt.date,
                  parent: QWidget | None = None,
                  printed: Callable[[Sequence[str], str], None] | None = None) -> None:
         super().__init__(parent)
@@ -115,7 +149,7 @@ class PlanBatchDialog(QDialog):
         self._cancel = threading.Event()
         self._progress = _Progress(self)
         self._progress.moved.connect(self._on_progress_moved)
-        self.rows: list[Any] = []
+        self.rows: list[PlanRow] = []
         self.preview: PdfPreviewDialog | None = None
         self.page_printer: PagePrinter | None = None
         self.team_combo = QComboBox()
@@ -199,7 +233,7 @@ class PlanBatchDialog(QDialog):
         self.message.setText(self.tr("Finding plans…"))
         self._run(lambda: self._find(team, start, end), self._on_plans_found)
 
-    def _on_plans_found(self, rows: Sequence[Any]) -> None:
+    def _on_plans_found(self, rows: Sequence[PlanRow]) -> None:
         self.rows = list(rows)
         self.plan_list.clear()
         for row in self.rows:
@@ -293,7 +327,7 @@ class PlanBatchDialog(QDialog):
         if message is None:
             raise error
 
-    def _on_batch_built(self, ids: list[str], printer: QPrinter | None, result: Any) -> None:
+    def _on_batch_built(self, ids: list[str], printer: QPrinter | None, result: Batch) -> None:
         if result.cancelled or result.pdf is None:
             self._set_busy(False)
             self.message.setText(self.tr("Cancelled. Nothing was printed or saved."))

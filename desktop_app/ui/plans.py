@@ -7,7 +7,6 @@ app (``plan_requested``) to build that version's PDF off the GUI thread and prev
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.services.people.record import PlanRow
 from desktop_app.ui.tables import fill_table, read_only_table, uk_date
 
 
@@ -44,7 +44,7 @@ class SupportPlansPanel(QWidget):
     def __init__(self) -> None:
         super().__init__()
         tr = self.tr
-        self.rows: tuple[Any, ...] = ()
+        self.rows: tuple[PlanRow, ...] = ()
         self.table = _PlansTable()
         read_only_table([tr("Version"), tr("From"), tr("Tasks"), tr("By")],
                         tr("Support plan versions"), self.table)
@@ -64,7 +64,7 @@ class SupportPlansPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
 
-    def show_plans(self, rows: Sequence[Any]) -> None:
+    def show_plans(self, rows: Sequence[PlanRow]) -> None:
         """Show the plan versions (PlanRow), newest first."""
         self.rows = tuple(rows)
         fill_table(self.table, [[str(plan.version_number), uk_date(plan.effective_from),

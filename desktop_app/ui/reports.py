@@ -14,9 +14,9 @@ import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCharts import (
+    QAbstractSeries,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
@@ -28,7 +28,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QDate, QMargins, Qt, Signal
-from PySide6.QtGui import QFont, QPainter
+from PySide6.QtGui import QFont, QPainter, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -44,9 +44,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.services.core.errors import ExpectedError
 from desktop_app.services.reports import (
     Chart,
     ChartKind,
+    MeetingPack,
     Report,
     ReportKind,
     ReportQuery,
@@ -54,6 +56,7 @@ from desktop_app.services.reports import (
     to_csv,
 )
 from desktop_app.ui.tables import read_only_table
+from desktop_app.ui.tasks import Run
 from desktop_app.ui.wizard.base import escape_text
 
 PERIODS = ("This month", "Last month", "This quarter", "Last quarter", "Last 12 months",
@@ -110,7 +113,7 @@ def chart_view(chart: Chart) -> QChartView:
     return view
 
 
-def _axes(qchart: QChart, chart: Chart, series: Any) -> None:
+def _axes(qchart: QChart, chart: Chart, series: Sequence[QAbstractSeries]) -> None:
     categories = QBarCategoryAxis()
     categories.append(list(chart.categories))
     values = QValueAxis()
@@ -145,7 +148,7 @@ def _add_bars(qchart: QChart, chart: Chart) -> None:
 
 
 def _add_lines(qchart: QChart, chart: Chart) -> None:
-    lines = []
+    lines: list[QLineSeries] = []
     for series in chart.series:
         line = QLineSeries()
         line.setName(series.name)
@@ -191,11 +194,11 @@ class ReportsWidget(QWidget):
 
     report_shown = Signal(object)
 
-    def __init__(self, reports: Sequence[tuple[ReportKind, str]], run: Callable[..., Any],
+    def __init__(self, reports: Sequence[tuple[ReportKind, str]], run: Run,
                  compute: Callable[[ReportKind, ReportQuery], Report],
                  teams: Callable[[], Sequence[str]], pdf: Callable[[Report], bytes],
-                 pack: Callable[[str | None], tuple[bytes, Any]],
-                 show_pdf: Callable[[bytes, str, str, Any], None],
+                 pack: Callable[[str | None], tuple[bytes, MeetingPack]],
+                 show_pdf: Callable[[bytes, str, str, Report | MeetingPack], None],
                  exported: Callable[[Report, str], None] | None = None,
                  today: Callable[[], dt.date] = dt.date.today) -> None:
         super().__init__()
@@ -277,7 +280,7 @@ class ReportsWidget(QWidget):
         return ReportQuery(_pydate(self.from_edit.date()), _pydate(self.to_edit.date()),
                            self.team_combo.currentData())
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         if not self._teams_loaded:
             self._teams_loaded = True
@@ -315,7 +318,7 @@ class ReportsWidget(QWidget):
                   lambda report: self._on_report_computed(serial, report),
                   self._on_failed)
 
-    def _on_failed(self, error: Any) -> None:
+    def _on_failed(self, error: ExpectedError) -> None:
         self.busy.hide()
         self.message.setText(escape_text(getattr(error, "message", str(error))))
 
@@ -331,8 +334,7 @@ class ReportsWidget(QWidget):
         self.report_shown.emit(report)
 
     def _draw(self, report: Report) -> None:
-        while self.body_layout.count():
-            item = self.body_layout.takeAt(0)
+        while (item := self.body_layout.takeAt(0)) is not None:
             widget = item.widget()
             if widget is not None:
                 widget.hide()

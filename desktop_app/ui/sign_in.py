@@ -6,7 +6,7 @@ database thread and reports back through ``show_error`` and ``accept``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,23 +33,26 @@ MIN_LENGTH = 10
 
 
 def passphrase_strength(text: str) -> tuple[int, str]:
-    """A rough 0-3 score and a word for the strength label (length counts most)."""
+    """A rough 0-3 score and a word for the strength label (length counts most).
+
+    The words are translated in ``QWidget``'s context, as ``QWidget.tr`` did (the type
+    stubs have ``tr`` only as a method of an object)."""
     kinds = sum([any(c.islower() for c in text), any(c.isupper() for c in text),
                  any(c.isdigit() for c in text), any(not c.isalnum() for c in text)])
     if len(text) < MIN_LENGTH:
-        return 0, QWidget.tr("Too short: at least 10 characters")
+        return 0, QCoreApplication.translate("QWidget", "Too short: at least 10 characters")
     if len(text) >= 20 or (len(text) >= 14 and kinds >= 3):
-        return 3, QWidget.tr("Strong")
+        return 3, QCoreApplication.translate("QWidget", "Strong")
     if len(text) >= 14 or kinds >= 3:
-        return 2, QWidget.tr("Good")
-    return 1, QWidget.tr("Fair: a longer phrase is stronger")
+        return 2, QCoreApplication.translate("QWidget", "Good")
+    return 1, QCoreApplication.translate("QWidget", "Fair: a longer phrase is stronger")
 
 
 def _error_label() -> QLabel:
     label = QLabel()
     label.setWordWrap(True)
     label.setStyleSheet("color: #a00000;")
-    label.setAccessibleName(QWidget.tr("Problem"))
+    label.setAccessibleName(QCoreApplication.translate("QWidget", "Problem"))
     label.hide()
     return label
 

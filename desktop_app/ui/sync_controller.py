@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -28,10 +28,15 @@ from desktop_app.services.sync import (
     ServerUnreachable,
     SyncAlreadyRunning,
     SyncError,
+    SyncProgress,
     SyncResult,
     SyncStatus,
     next_delay,
 )
+from desktop_app.ui.tasks import Run, Submit
+
+if TYPE_CHECKING:  # QtNetwork itself loads only when the controller starts
+    from PySide6.QtNetwork import QNetworkInformation
 
 EVERY_MINUTES = 5
 STATUS_REFRESH_SECONDS = 30
@@ -102,8 +107,9 @@ class SyncController(QObject):
     run_progressed = Signal(object)
     run_finished = Signal(object)
 
-    def __init__(self, sync: Callable[..., SyncResult], status: Callable[[], SyncStatus],
-                 run: Callable[..., Any], run_in_background: Callable[..., Any],
+    def __init__(self, sync: Callable[[Callable[[SyncProgress], None], Callable[[], bool]],
+                                      SyncResult],
+                 status: Callable[[], SyncStatus], run: Run, run_in_background: Submit,
                  tr: Callable[[str], str] = str, parent: QObject | None = None,
                  every_minutes: int = EVERY_MINUTES) -> None:
         super().__init__(parent)
@@ -122,7 +128,7 @@ class SyncController(QObject):
         self.timer.timeout.connect(self._on_timer_timeout)
         self.status_timer = QTimer(self, interval=STATUS_REFRESH_SECONDS * 1000)
         self.status_timer.timeout.connect(self.refresh_status)
-        self._network: Any = None
+        self._network: QNetworkInformation | None = None
 
     def start(self) -> None:
         """Begin: read the state now, sync soon, and follow the network where Qt can."""
@@ -148,7 +154,8 @@ class SyncController(QObject):
         if self._network is not None:
             self._network.reachabilityChanged.connect(self._on_network_reachability_changed)
 
-    def _on_network_reachability_changed(self, reachability: Any) -> None:
+    def _on_network_reachability_changed(
+            self, reachability: QNetworkInformation.Reachability) -> None:
         from PySide6.QtNetwork import QNetworkInformation
         if reachability == QNetworkInformation.Reachability.Online:
             self.failures = 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -31,9 +31,11 @@ from desktop_app.services.sync import (
     QuarantinedChange,
     SyncPhase,
     SyncProgress,
+    SyncResult,
     SyncSettings,
 )
 from desktop_app.ui.tables import fill_table, read_only_table
+from desktop_app.ui.tasks import Run
 from desktop_app.ui.wizard.base import escape_text
 
 ENTITY_WORDS = {
@@ -47,24 +49,28 @@ ENTITY_WORDS = {
 }
 
 
+Keep = Literal["mine", "theirs"]  # which version of a conflicting record stays
+
+
 @dataclass(frozen=True)
 class SyncActions:
     """The services the screen calls, bound to the signed-in vault (all run off the GUI
     thread through ``run(fn, done, failed)``)."""
 
-    run: Callable[..., Any]
+    run: Run
     settings: Callable[[], SyncSettings]
-    enrol: Callable[[str, str, str, str | None], Any] | None
+    # enrol(server_url, code, device_name, ca_bundle or None)
+    enrol: Callable[[str, str, str, str | None], object] | None
     conflicts: Callable[[], Sequence[ConflictView]]
-    resolve: Callable[[str, str], Any] | None
+    resolve: Callable[[str, Keep], object] | None
     quarantined: Callable[[], Sequence[QuarantinedChange]]
-    retry: Callable[[int], Any] | None
+    retry: Callable[[int], object] | None
     # Like ``run``, for work that waits on the network (enrolment): beside the database
     # thread, so the rest of the app is not held up meanwhile. ``run`` if not given.
-    run_network: Callable[..., Any] | None = None
+    run_network: Run | None = None
 
 
-def _cell(value: Any) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, dict | list):
@@ -75,8 +81,8 @@ def _cell(value: Any) -> str:
 class SyncPage(QWidget):
     """Settings and enrolment, Sync now / Cancel with progress, conflicts and refusals."""
 
-    def __init__(self, actions: SyncActions, sync_now: Callable[[], Any],
-                 cancel: Callable[[], Any]) -> None:
+    def __init__(self, actions: SyncActions, sync_now: Callable[[], object],
+                 cancel: Callable[[], object]) -> None:
         super().__init__()
         self._actions, self._sync_now, self._cancel = actions, sync_now, cancel
         self.conflict_rows: list[ConflictView] = []
@@ -278,14 +284,14 @@ class SyncPage(QWidget):
         self.enrol_button.setEnabled(True)
         self._on_action_failed(error)
 
-    def _on_enrolled(self, _enrolment: Any) -> None:
+    def _on_enrolled(self, _enrolment: object) -> None:
         self.enrol_button.setEnabled(True)
         self.code_edit.clear()
         self.message.setText(self.tr("This laptop is enrolled. Syncing now."))
         self.refresh()
         self._sync_now()
 
-    def resolve(self, keep: str) -> None:
+    def resolve(self, keep: Keep) -> None:
         """Keep my version or theirs for the selected conflict."""
         row = self.conflicts_table.currentRow()
         resolve = self._actions.resolve
@@ -295,7 +301,7 @@ class SyncPage(QWidget):
         self._actions.run(lambda: resolve(conflict_id, keep), self._on_resolved,
                           self._on_action_failed)
 
-    def _on_resolved(self, _view: Any) -> None:
+    def _on_resolved(self, _view: object) -> None:
         self.message.setText(self.tr("Conflict resolved; the choice goes out with the next "
                                      "sync."))
         self.refresh()
@@ -342,7 +348,7 @@ class SyncPage(QWidget):
             self.progress.setRange(0, 0)
             self.message.setText(self.tr("Received %d records") % progress.done)
 
-    def show_finished(self, outcome: Any) -> None:
+    def show_finished(self, outcome: SyncResult | BaseException | None) -> None:
         """A run ended: what it did, or why not."""
         self.show_running(False)
         self.progress.setRange(0, 1)
@@ -350,9 +356,9 @@ class SyncPage(QWidget):
         self.progress.setFormat("")
         if isinstance(outcome, ExpectedError):
             self.message.setText(escape_text(outcome.message))
-        elif getattr(outcome, "cancelled", False):
+        elif isinstance(outcome, SyncResult) and outcome.cancelled:
             self.message.setText(self.tr("Sync cancelled; what was sent stays sent."))
-        elif outcome is not None and hasattr(outcome, "pushed"):
+        elif isinstance(outcome, SyncResult):
             self.message.setText(self.tr("Sent %1, received %2.").replace(
                 "%1", str(outcome.pushed)).replace("%2", str(outcome.pulled)))
         self.refresh()

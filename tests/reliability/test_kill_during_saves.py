@@ -205,7 +205,6 @@ def test_acknowledged_visits_survive_sigkill_and_none_is_half_written(
     rng = random.Random(reliability_seed)
     acked = Acked()
     rounds_with_acks = 0
-    started = time.monotonic()
     for round_no in range(rounds):
         child = fork_server.start(
             _job(store.folder, user_id, passphrase, test_kdf, reliability_seed, round_no))
@@ -227,7 +226,7 @@ def test_acknowledged_visits_survive_sigkill_and_none_is_half_written(
     assert rounds_with_acks >= rounds * 0.6, (rounds_with_acks, rounds, reliability_seed)
     assert len(acked.visits) >= rounds * 2, (len(acked.visits), reliability_seed)
     assert acked.versions and acked.deleted, "the child never edited or removed anyone"
-    print(f"\n{rounds} kills in {time.monotonic() - started:.1f} s; {len(acked.visits)} visits, "
+    print(f"\n{rounds} kills; {len(acked.visits)} visits, "
           f"{len(acked.versions)} edits, {len(acked.deleted)} removals acknowledged")
 
 

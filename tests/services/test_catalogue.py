@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from desktop_app.models.task_type import OversightDefault, TaskCategory, TaskType, TypicalStatus
 from desktop_app.services.framework.catalogue import (
     CATEGORY_CODES,
     OVERSIGHTS,
@@ -169,10 +170,9 @@ def test_unknown_code_gives_clear_key_error(shipped: Catalogue) -> None:
 
 
 def test_catalogue_values_match_the_model_enums() -> None:
-    model = pytest.importorskip("desktop_app.models.task_type")
-    assert set(CATEGORY_CODES) == {c.value for c in model.TaskCategory}
-    assert set(STATUSES) == {s.value for s in model.TypicalStatus}
-    assert set(OVERSIGHTS) == {o.value for o in model.OversightDefault}
+    assert set(CATEGORY_CODES) == {c.value for c in TaskCategory}
+    assert set(STATUSES) == {s.value for s in TypicalStatus}
+    assert set(OVERSIGHTS) == {o.value for o in OversightDefault}
 
 
 # --- validation -------------------------------------------------------------------------
@@ -285,20 +285,14 @@ def test_broken_json_and_missing_file(tmp_path: Path) -> None:
 
 @pytest.fixture
 def session() -> Iterator[Session]:
-    model = pytest.importorskip(
-        "desktop_app.models.task_type",
-        reason="desktop_app.models.task_type (the TaskType model) is not written yet",
-    )
     engine = create_engine("sqlite://")
-    model.TaskType.metadata.create_all(engine, tables=[model.TaskType.__table__])
+    TaskType.metadata.create_all(engine, tables=[TaskType.__table__])
     with Session(engine) as db:
         yield db
     engine.dispose()
 
 
 def _rows(session: Session, version: str | None = None) -> int:
-    from desktop_app.models.task_type import TaskType
-
     query = select(func.count()).select_from(TaskType)
     if version is not None:
         query = query.where(TaskType.catalogue_version == version)
@@ -311,8 +305,6 @@ def _version(tmp_path: Path, raw: dict[str, Any], version: str) -> Catalogue:
 
 
 def test_sync_inserts_every_task(session: Session, shipped: Catalogue) -> None:
-    from desktop_app.models.task_type import TaskType
-
     assert sync_catalogue_to_db(session, shipped) == len(shipped.tasks)
     session.commit()
     row = session.get(TaskType, ("eye_drops", shipped.version))

@@ -37,29 +37,37 @@ from desktop_app.models.plan import ApportionmentMethod, Funder
 from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.framework.funding import (
     COUNCILS,
+    FunderShare,
+    FundingBasis,
+    FundingResult,
+    apportion,
+)
+from desktop_app.services.framework.funding_checks import (
     MAX_CALLS_PER_WEEK,
     MAX_MINUTES_PER_CALL,
     MAX_MINUTES_PER_WEEK,
     MAX_RATE_PENCE_PER_HOUR,
     MAX_WEEKLY_PENCE,
+)
+from desktop_app.services.framework.funding_interim import (
+    InterimArrangement,
+    annual_pence,
+    period_pence,
+    reconcile,
+)
+from desktop_app.services.framework.funding_methods import (
     EqualSplit,
     ExistingPackage,
     ExtraMinutes,
     FixedPercentage,
-    FunderShare,
-    FundingBasis,
-    FundingResult,
     HealthOnlyCall,
-    InterimArrangement,
     MethodInputs,
     SplitByMinutes,
-    annual_pence,
-    apportion,
+)
+from desktop_app.services.framework.funding_money import (
     format_pounds,
     parse_percent,
     parse_pounds,
-    period_pence,
-    reconcile,
 )
 
 COUNTY = Funder.LEICESTERSHIRE_COUNTY

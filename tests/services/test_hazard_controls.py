@@ -1,9 +1,9 @@
 """Controls named in the hazard log (docs/clinical-safety/hazard-log.yaml) that no other test
 checked: each test drives the real service (or widget) and is marked with its hazard.
 
-Plans are built through the services on a real vault (``tests.services.pdf.plan_fixtures``:
-an eye drops delegation decided on 30 November 2026 with two named workers signed off on
-20 November 2026) and read back as the printed text.
+Plans are built through the services on a real vault (``tools/sample_case.py``: an eye drops
+delegation decided on 30 November 2026 with two named workers signed off on 20 November
+2026) and read back as the printed text.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from desktop_app.services.pdf.support_plan import CONSENT_NOTE, render_support_p
 from desktop_app.services.plans.document import load_plan_document
 from desktop_app.services.vault import VaultSession
 from tests.services.pdf.pdf_text import flat, page_texts
-from tests.services.pdf.plan_fixtures import TEXTS, BuiltCase, build_case
 from tests.support import person_values
+from tools.sample_case import TEXTS, BuiltCase, build_case
 
 PRINTED_AT = dt.datetime(2026, 12, 1, 9, 30)
 PRINTED_BY = "Terry Teamlead"
@@ -109,7 +109,7 @@ def test_every_wizard_page_names_the_person(qtbot: Any) -> None:
     from desktop_app.ui.wizard.outcome_page import OutcomePage
     from desktop_app.ui.wizard.pages import PAGES
     from desktop_app.ui.wizard.wizard import DelegationWizard
-    from tests.ui.wizard.wizard_support import make_context
+    from tools.sample_wizard import make_context
 
     context = make_context()
     wizard = DelegationWizard(context, load_flow(), PAGES, OutcomePage)
@@ -174,13 +174,13 @@ def test_a_task_carried_onto_a_newer_plan_keeps_its_own_workers_and_sign_offs(
         vault: VaultSession, case: BuiltCase, monkeypatch: pytest.MonkeyPatch) -> None:
     """A second task delegated for the same person makes plan version 2; the eye drops line
     comes with it, still naming its own two workers, each current for eye drops."""
-    from tests.services.pdf import plan_fixtures
+    from tools import sample_case
 
-    monkeypatch.setattr(plan_fixtures, "TASK_CODE", "compression_hosiery")
-    newer = plan_fixtures.delegate_again(
+    monkeypatch.setattr(sample_case, "TASK_CODE", "compression_hosiery")
+    newer = sample_case.delegate_again(
         vault.uow, case.person_id, case.nhs_number,
-        plan_fixtures.CaseSpec(provider_name="Sample Care Services",
-                               worker_names=(("Kwame", "Okafor"),)))
+        sample_case.CaseSpec(provider_name="Sample Care Services",
+                             worker_names=(("Kwame", "Okafor"),)))
     document = load_plan_document(vault.uow, newer.plan_id, PRINTED_BY, PRINTED_AT)
     by_task = {t.task_code: t for t in document.tasks}
     assert document.version_number == 2 and set(by_task) == {"eye_drops", "compression_hosiery"}

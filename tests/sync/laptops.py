@@ -167,6 +167,9 @@ class VaultLaptop:
         self.vault.close()
 
 
+LaptopFn = Callable[..., VaultLaptop]  # the ``laptops`` fixture (tests/sync/conftest.py)
+
+
 def make_vault(template: Path, folder: Path, user_id: str) -> VaultSession:
     """A copy of the template vault with a device id of its own."""
     shutil.copytree(template, folder)

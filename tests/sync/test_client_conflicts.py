@@ -12,8 +12,7 @@ from desktop_app.services import sync
 from desktop_app.services.core.audit import verify_chain
 from desktop_app.services.core.errors import NotFound, PermissionDenied
 from tests.support import as_role
-from tests.sync.conftest import LaptopFn
-from tests.sync.laptops import VaultLaptop, assert_agree, server_records
+from tests.sync.laptops import LaptopFn, VaultLaptop, assert_agree, server_records
 
 
 def _both_edit_offline(laptops: LaptopFn, team: str

@@ -18,8 +18,7 @@ from desktop_app.services import sync
 from desktop_app.services.core.audit import verify_chain
 from desktop_app.services.sync.push import KEEP_ANSWERED
 from sync_server import admin
-from tests.sync.conftest import LaptopFn
-from tests.sync.laptops import VaultLaptop, assert_agree, server_records
+from tests.sync.laptops import LaptopFn, VaultLaptop, assert_agree, server_records
 
 
 def _contact(laptop: VaultLaptop, person_id: str, name: str) -> str:

@@ -25,15 +25,15 @@ from desktop_app.models.sync import SyncState
 from desktop_app.services import sync
 from sync_server import admin
 from sync_server.config import MIN_CLIENT_VERSION_ENV
-from tests.sync.conftest import LaptopFn
 from tests.sync.laptops import (
     ForwardThen,
+    LaptopFn,
     VaultLaptop,
     assert_agree,
     issue_code,
     server_records,
 )
-from tests.sync.store import PostgresCluster, StoreProcess, free_port
+from tools.throwaway_store import PostgresCluster, StoreProcess, free_port
 
 
 def _team(laptop: VaultLaptop) -> str:

@@ -14,8 +14,7 @@ import pytest
 from desktop_app.models.outbox import OutboxState
 from desktop_app.models.person import Person
 from desktop_app.services import sync
-from tests.sync.conftest import LaptopFn
-from tests.sync.laptops import Forwarding, assert_agree, lose_push_replies, server_records
+from tests.sync.laptops import Forwarding, LaptopFn, assert_agree, lose_push_replies, server_records
 
 WINDOW_S = 0.15  # each push is held this long before it goes on, so overlaps would show
 

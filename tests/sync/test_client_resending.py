@@ -17,16 +17,16 @@ from desktop_app.models.outbox import OutboxState
 from desktop_app.models.person import Person
 from desktop_app.models.sync import SyncState
 from desktop_app.services import sync
-from tests.sync.conftest import LaptopFn
 from tests.sync.laptops import (
     Crash,
     ForwardThen,
+    LaptopFn,
     VaultLaptop,
     assert_agree,
     lose_push_replies,
     server_records,
 )
-from tests.sync.store import CLIENT_VERSION, PostgresCluster, StoreProcess
+from tools.throwaway_store import CLIENT_VERSION, PostgresCluster, StoreProcess
 
 
 def _snapshot(pg: psycopg.Connection, team_id: str) -> tuple[Any, ...]:

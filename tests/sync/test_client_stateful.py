@@ -44,7 +44,7 @@ from tests.sync.laptops import (
     make_vault,
     server_records,
 )
-from tests.sync.store import StoreProcess
+from tools.throwaway_store import StoreProcess
 
 LAPTOPS = 2
 PHONES = st.sampled_from(["0116 496 0001", "0116 496 0002", "0116 496 0003", None])

@@ -13,27 +13,59 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.app import AppController
+from desktop_app.app import App
+from desktop_app.ui.controllers.features import Features
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.sign_in import RecoveryCodeDialog
 from tests.ui.test_sign_in import GOOD, cheap_kdf  # noqa: F401 (a fixture)
 
 
-def _signed_in(qtbot, role: str) -> AppController:
-    controller = AppController(QApplication.instance(), demo=False)
-    controller.dialogs.headless = True
-    controller.start()
-    first = controller.dialog
+class SignedIn:
+    """The app with a user signed in, and the parts the tests look at (the Sync screen's
+    test, tests/ui/test_sync_screen.py, uses it too)."""
+
+    def __init__(self, app: App) -> None:
+        self.app, self.dialogs, self.executor = app, app.dialogs, app.executor
+
+    @property
+    def window(self) -> MainWindow:
+        window = self.app.session_controller.window
+        assert window is not None
+        return window
+
+    @property
+    def session(self):
+        return self.app.session_controller.session
+
+    @property
+    def features(self) -> Features:
+        assert self.app.features is not None
+        return self.app.features
+
+    @property
+    def sync_controller(self):
+        return self.features.sync.controller
+
+    def shutdown(self) -> None:
+        self.app.shutdown()
+
+
+def _signed_in(qtbot, role: str) -> SignedIn:
+    app = App(QApplication.instance(), demo=False)
+    app.dialogs.headless = True
+    app.start()
+    sessions = app.session_controller
+    first = sessions.dialog
     first.name_edit.setText("Ann Example")
     first.role_combo.setCurrentIndex(first.role_combo.findData(role))
     first.pass_edit.setText(GOOD)
     first.confirm_edit.setText(GOOD)
     first.buttons.accepted.emit()
-    qtbot.waitUntil(lambda: isinstance(controller.dialog, RecoveryCodeDialog), timeout=10000)
-    controller.dialog.stored_check.setChecked(True)
-    controller.dialog.accept()
-    qtbot.waitUntil(lambda: isinstance(controller.window, MainWindow), timeout=10000)
-    return controller
+    qtbot.waitUntil(lambda: isinstance(sessions.dialog, RecoveryCodeDialog), timeout=10000)
+    sessions.dialog.stored_check.setChecked(True)
+    sessions.dialog.accept()
+    qtbot.waitUntil(lambda: isinstance(sessions.window, MainWindow), timeout=10000)
+    return SignedIn(app)
 
 
 def _action_buttons(window: MainWindow) -> dict[str, bool]:
@@ -97,7 +129,7 @@ def test_a_plan_version_opens_as_the_printable_plan_and_printing_is_audited(
     from desktop_app.models.audit import AuditEvent
     from desktop_app.services.people.record import load_record
     from desktop_app.ui.pdf_preview import PdfPreviewDialog
-    from tests.services.pdf.plan_fixtures import build_case
+    from tools.sample_case import build_case
 
     controller = _signed_in(qtbot, "nurse")
     try:
@@ -106,10 +138,10 @@ def test_a_plan_version_opens_as_the_printable_plan_and_printing_is_audited(
         person = controller.window.screen("person")
         person.show_record(on_db_thread(load_record, uow, built.person_id))
         assert person.plans.table.rowCount() == 1
+        plans = controller.features.plans
         person.plans.open_button.click()
-        qtbot.waitUntil(lambda: isinstance(getattr(controller, "preview", None),
-                                           PdfPreviewDialog), timeout=10000)
-        preview = controller.preview
+        qtbot.waitUntil(lambda: isinstance(plans.preview, PdfPreviewDialog), timeout=10000)
+        preview = plans.preview
         assert preview.document.pageCount() >= 2
         preview.choose_file = lambda: str(tmp_path / "plan.pdf")
         preview.export_now()
@@ -129,17 +161,17 @@ def test_a_team_lead_prints_this_weeks_plans_as_one_pdf(
     processes and shown as one PDF."""
     from desktop_app.ui.pdf_preview import PdfPreviewDialog
     from desktop_app.ui.plan_batch import PlanBatchDialog
-    from tests.services.pdf.plan_fixtures import CaseSpec, build_case
+    from tools.sample_case import CaseSpec, build_case
 
     controller = _signed_in(qtbot, "team_lead")
     try:
         uow, on_db_thread = controller.session.uow, controller.executor.call
         for serial, family in ((21, "Example"), (22, "Sample")):
             on_db_thread(build_case, uow, CaseSpec(serial=serial, family_name=family))
+        plans = controller.features.plans
         controller.window.screen("delegations").batch_button.click()
-        qtbot.waitUntil(lambda: isinstance(getattr(controller, "batch_dialog", None),
-                                           PlanBatchDialog), timeout=10000)
-        dialog = controller.batch_dialog
+        qtbot.waitUntil(lambda: isinstance(plans.batch_dialog, PlanBatchDialog), timeout=10000)
+        dialog = plans.batch_dialog
         dialog.find_plans()
         qtbot.waitUntil(lambda: dialog.plan_list.count() == 2, timeout=10000)
         dialog.make_pdf()

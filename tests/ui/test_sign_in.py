@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.app import AppController
+from desktop_app.app import App
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.sign_in import (
     FirstRunDialog,
@@ -96,16 +96,17 @@ def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
                         lambda self, folder, **kw: real_init(self, folder, kdf_cost=TEST_KDF))
 
 
-def _controller(app_home: Path) -> AppController:
-    controller = AppController(QApplication.instance(), demo=False)
-    controller.dialogs.headless = True
-    return controller
+def _app(app_home: Path) -> App:
+    app = App(QApplication.instance(), demo=False)
+    app.dialogs.headless = True
+    return app
 
 
 def test_first_run_then_sign_in_then_wrong_passphrase(qtbot, app_home: Path, cheap_kdf) -> None:
-    controller = _controller(app_home)
+    app = _app(app_home)
+    controller = app.session_controller
     try:
-        controller.start()
+        app.start()
         first = controller.dialog
         assert isinstance(first, FirstRunDialog)
         qtbot.keyClicks(first.name_edit, "Ann Nurse")
@@ -129,7 +130,7 @@ def test_first_run_then_sign_in_then_wrong_passphrase(qtbot, app_home: Path, che
         assert "not right" in sign_in.error_label.text()
         assert controller.session is None
     finally:
-        controller.shutdown()
+        app.shutdown()
 
 
 @pytest.mark.hazard("H-025")
@@ -139,9 +140,10 @@ def test_idle_lock_hides_everything_and_unlock_keeps_unsaved_input(
 ) -> None:
     """After the idle time the vault closes and every window hides; the same user signing
     in again gets the same window back with what they had typed (not yet saved)."""
-    controller = _controller(app_home)
+    app = _app(app_home)
+    controller = app.session_controller
     try:
-        controller.start()
+        app.start()
         first = controller.dialog
         first.name_edit.setText("Ann Nurse")
         first.pass_edit.setText(GOOD)
@@ -154,9 +156,9 @@ def test_idle_lock_hides_everything_and_unlock_keeps_unsaved_input(
         window = controller.window
         panel = window.screen("delegations")
         panel.nhs_edit.setText("999 000 00")  # typed, not saved
-        controller.idle.set_minutes(1)
-        controller.idle.timer.setInterval(50)  # the idle time, shortened for the test
-        controller.idle.start()
+        app.idle.set_minutes(1)
+        app.idle.timer.setInterval(50)  # the idle time, shortened for the test
+        app.idle.start()
         qtbot.waitUntil(lambda: isinstance(controller.dialog, SignInDialog), timeout=10000)
         assert controller.session is None
         assert not window.isVisible()
@@ -168,4 +170,4 @@ def test_idle_lock_hides_everything_and_unlock_keeps_unsaved_input(
         assert controller.window is window
         assert panel.nhs_edit.text() == "999 000 00"
     finally:
-        controller.shutdown()
+        app.shutdown()

@@ -1,5 +1,5 @@
 """When the app syncs and what the status bar says (the sync itself is a stand-in here;
-tests/sync/test_sync_screen.py runs the real one against the real store)."""
+tests/ui/test_sync_screen.py runs the real one against the real store)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ refused (they are tombstoned). After the flush, still inside the transaction, on
 entry (its ``outbox_entry`` and ``outbox_payload`` rows) and one audit row are written per
 change. Rows applied from the server are marked with ``session.info[APPLYING_REMOTE]`` and
 skip both (the sync client audits them itself); ``requeue`` queues a row again as it
-stands (the sync client's "keep mine").
+stands (the sync client's "keep mine"). ``check_version`` refuses an edit to a row that
+was saved again since the editor opened it (the version the flush bumps).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from desktop_app.models.audit import AuditAction
 from desktop_app.models.base import SyncedMixin, new_uuid, utc_now
 from desktop_app.models.outbox import OutboxEntry, OutboxOperation, OutboxPayload, OutboxState
 from desktop_app.services.core.audit import Actor, append_events
-from desktop_app.services.core.errors import ImmutableRecord, InternalError
+from desktop_app.services.core.errors import ImmutableRecord, InternalError, ValidationError
 
 ACTOR = "actor"
 APPLYING_REMOTE = "applying_remote"
@@ -207,3 +208,14 @@ def record_view(session: Session, entity_type: str, entity_id: str) -> None:
     """Audit that the signed-in user opened a record (no outbox row: nothing changed)."""
     append_events(session.connection(), _actor(session),
                   [(entity_type, entity_id, AuditAction.VIEW.value)])
+
+
+def check_version(obj: SyncedMixin, expected_version: int, message: str) -> None:
+    """Refuse an edit made to an older version of ``obj`` (optimistic concurrency).
+
+    ``expected_version`` is the version the editor opened; if the row was saved since (here
+    or by a sync), ``message`` (what to do next, in the user's words) is raised as a
+    ValidationError and nothing is changed.
+    """
+    if obj.version != expected_version:
+        raise ValidationError(message)

@@ -1,23 +1,25 @@
-"""A delegation from the wizard's first answer to the recorded decision: drafts, the
-wizard's context, the checks ``decide`` makes before anything is written, and the plan
-that follows.
+"""A delegation from the wizard's first answer to the recorded decision: drafts and the
+wizard's context (``drafting``), the answers as the services read them (``answers``), the
+checks ``decide`` makes before anything is written (``checks``), the decision and what is
+recorded with it (``decision``), and the support plan versions that follow (``plan``).
 """
 
-from desktop_app.services.delegation.cases import (
+from desktop_app.services.delegation.answers import facts_for
+from desktop_app.services.delegation.checks import (
     BEST_INTERESTS,
     CONTACT_KINDS,
     FOR_SOMEONE_ELSE,
-    Decision,
+    uk_day,
+)
+from desktop_app.services.delegation.decision import Decision, decide
+from desktop_app.services.delegation.drafting import (
     DraftSummary,
-    decide,
     discard_draft,
     drafts,
-    facts_for,
-    plan_without,
     save_draft,
-    uk_day,
     wizard_context,
 )
+from desktop_app.services.delegation.plan import plan_without
 
 __all__ = [
     "BEST_INTERESTS",

@@ -22,15 +22,15 @@ from reportlab.platypus import Flowable, KeepTogether, Table
 from desktop_app.services.framework.funding import format_pounds
 from desktop_app.services.pdf import layout as lo
 from desktop_app.services.pdf.markup import text
-from desktop_app.services.plans.document import (
+from desktop_app.services.plans.blocks import (
     ConsentBlock,
     DelegationPart,
     FundingLine,
     PersonBlock,
-    PlanDocument,
     TaskBlock,
     WorkerLine,
 )
+from desktop_app.services.plans.document import PlanDocument
 
 SIGNATORIES = ("Person or their representative", "Provider manager", "Delegating nurse",
                "Team lead")

@@ -4,7 +4,8 @@ When the MDT cannot agree, a shared care discussion takes the case (framework §
 The form gives the panel the case (person, task, where the delegation stands), the
 question, the options, the funding proposal with the latest plan's figures, who pays
 without prejudice and since when, the MDT meeting and any decision. Reading it is audited
-as a view, as for the support plan (``plan_document``), with which it shares its blocks.
+as a view, as for the support plan (``document``), with which it shares its blocks
+(``blocks``, read by ``read_blocks``).
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework import labels
 from desktop_app.services.framework.funding import FUNDER_NAMES
 from desktop_app.services.framework.outcomes import describe
-from desktop_app.services.plans.document import (
-    FundingLine,
-    PersonBlock,
+from desktop_app.services.plans.blocks import FundingLine, PersonBlock
+from desktop_app.services.plans.read_blocks import (
     funding_lines,
     latest_mdt,
     live_person,

@@ -4,15 +4,7 @@ The public API the UI uses is re-exported here; see ``client`` for a run, ``stat
 enrolment and settings, ``conflicts`` and ``status`` for the Sync page and the status bar.
 """
 
-from desktop_app.services.sync.client import (
-    SyncClient,
-    SyncOptions,
-    SyncPhase,
-    SyncProgress,
-    SyncResult,
-    next_delay,
-    run,
-)
+from desktop_app.services.sync.client import SyncClient, next_delay, run
 from desktop_app.services.sync.conflicts import ConflictView, list_conflicts, resolve_conflict
 from desktop_app.services.sync.errors import (
     CertificateNotTrusted,
@@ -28,6 +20,7 @@ from desktop_app.services.sync.errors import (
     SyncError,
     SyncProtocolError,
 )
+from desktop_app.services.sync.options import SyncOptions, SyncPhase, SyncProgress, SyncResult
 from desktop_app.services.sync.state import (
     Enrolment,
     SyncSettings,

@@ -12,7 +12,6 @@ from desktop_app.ui.registers.base import (
     RowTableModel,
     Tone,
     plural,
-    uk_date,
 )
 from desktop_app.ui.registers.case_examples import CaseExamplesWidget
 from desktop_app.ui.registers.competency import CompetencyRegisterWidget, ReasonDialog
@@ -29,6 +28,7 @@ from desktop_app.ui.registers.reviews import (
     ReviewAnswers,
     ReviewsDueWidget,
 )
+from desktop_app.ui.tables import uk_date
 
 __all__ = ["CaseExamplesWidget", "ChangesOfNeedWidget", "CloseDiscussionDialog", "Closure",
            "Column", "CompetencyRegisterWidget", "EscalationsWidget",

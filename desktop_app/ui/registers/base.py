@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Generic, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -39,11 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-# run(fn, done[, failed]): fn runs on the database thread, done gets its result here;
-# an expected error goes to failed when given, else to the app's standard message.
-from desktop_app.ui.tables import uk_date  # noqa: F401 (the registers import it from here)
+from desktop_app.ui.tasks import Run
 
-Run = Callable[..., Any]
+R = TypeVar("R")  # the frozen row type a register shows
 Index = QModelIndex | QPersistentModelIndex
 SEARCH_DELAY_MS = 250
 _ROOT = QModelIndex()
@@ -67,40 +65,40 @@ def plural(count: int, one: str, many: str) -> str:
 
 
 @dataclass(frozen=True)
-class Column:
+class Column(Generic[R]):
     """One column of a register: its heading and how a row shows in it."""
 
     title: str
-    text: Callable[[Any], str]
+    text: Callable[[R], str]
 
 
-class RowTableModel(QAbstractTableModel):
+class RowTableModel(QAbstractTableModel, Generic[R]):
     """A read-only table of frozen rows, with an optional tone per row for highlighting."""
 
-    def __init__(self, columns: Sequence[Column] = (),
-                 tone: Callable[[Any], Tone | None] | None = None,
+    def __init__(self, columns: Sequence[Column[R]] = (),
+                 tone: Callable[[R], Tone | None] | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._columns: list[Column] = []
-        self._tone: Callable[[Any], Tone | None] = lambda _row: None
-        self._rows: list[Any] = []
+        self._columns: list[Column[R]] = []
+        self._tone: Callable[[R], Tone | None] = lambda _row: None
+        self._rows: list[R] = []
         self.set_columns(columns, tone)
 
-    def set_columns(self, columns: Sequence[Column],
-                    tone: Callable[[Any], Tone | None] | None = None) -> None:
+    def set_columns(self, columns: Sequence[Column[R]],
+                    tone: Callable[[R], Tone | None] | None = None) -> None:
         """Set the columns and the highlighting rule (the rows stay)."""
         self.beginResetModel()
         self._columns = list(columns)
         self._tone = tone or (lambda _row: None)
         self.endResetModel()
 
-    def set_rows(self, rows: Sequence[Any]) -> None:
+    def set_rows(self, rows: Sequence[R]) -> None:
         """Replace every row (the services return whole, sorted lists)."""
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
 
-    def row(self, index: int) -> Any:
+    def row(self, index: int) -> R:
         """The frozen row shown at ``index``."""
         return self._rows[index]
 
@@ -114,7 +112,7 @@ class RowTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = _ROOT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._columns)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
         row = self._rows[index.row()]
@@ -128,7 +126,7 @@ class RowTableModel(QAbstractTableModel):
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self._columns[section].title
         return None
@@ -139,7 +137,7 @@ class RegisterTable(QTableView):
 
     row_activated = Signal(int)
 
-    def __init__(self, model: RowTableModel) -> None:
+    def __init__(self, model: QAbstractTableModel) -> None:
         super().__init__()
         self.setModel(model)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -168,15 +166,15 @@ class RegisterTable(QTableView):
         self.row_activated.emit(index.row())
 
 
-class RegisterWidget(QWidget):
+class RegisterWidget(QWidget, Generic[R]):
     """The common frame of a register: heading, table, a count, a message and buttons."""
 
     refreshed = Signal()
 
-    def __init__(self, run: Run, load: Callable[[], Sequence[Any]]) -> None:
+    def __init__(self, run: Run, load: Callable[[], Sequence[R]]) -> None:
         super().__init__()
         self._run, self._load, self._serial, self._shown_once = run, load, 0, False
-        self.model = RowTableModel(parent=self)
+        self.model: RowTableModel[R] = RowTableModel(parent=self)
         self.table = RegisterTable(self.model)
         self.heading = QLabel()
         self.count_label = QLabel()
@@ -195,8 +193,8 @@ class RegisterWidget(QWidget):
             self.layout_.addWidget(widget, 1 if widget is self.table else 0)
         self.layout_.addLayout(self.buttons)
 
-    def configure(self, title: str, columns: Sequence[Column],
-                  tone: Callable[[Any], Tone | None] | None = None) -> None:
+    def configure(self, title: str, columns: Sequence[Column[R]],
+                  tone: Callable[[R], Tone | None] | None = None) -> None:
         """Name the register and set its columns (after ``__init__``, so ``tr`` is safe)."""
         self.heading.setText(f"<h3>{title}</h3>")
         self.table.setAccessibleName(title)
@@ -217,7 +215,7 @@ class RegisterWidget(QWidget):
         serial = self._serial
         self._run(self.loader(), lambda rows: self._on_rows_loaded(serial, rows))
 
-    def loader(self) -> Callable[[], Sequence[Any]]:
+    def loader(self) -> Callable[[], Sequence[R]]:
         """The work to run for a refresh; it must not read widgets (it runs on another
         thread), so a register with filters captures them here, on the GUI thread."""
         return self._load
@@ -235,7 +233,7 @@ class RegisterWidget(QWidget):
     def _on_refresh_button_clicked(self, _checked: bool = False) -> None:
         self.refresh()
 
-    def _on_rows_loaded(self, serial: int, rows: Sequence[Any]) -> None:
+    def _on_rows_loaded(self, serial: int, rows: Sequence[R]) -> None:
         if serial != self._serial:
             return
         self.model.set_rows(rows)
@@ -243,5 +241,3 @@ class RegisterWidget(QWidget):
         if rows:
             self.table.selectRow(0)
         self.refreshed.emit()
-
-

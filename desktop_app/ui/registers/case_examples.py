@@ -15,20 +15,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.registers import (
-    CaseExampleRow,
-)
-from desktop_app.ui.registers.base import (
-    SEARCH_DELAY_MS,
-    Column,
-    RegisterWidget,
-    Run,
-    plural,
-    uk_date,
-)
+from desktop_app.services.registers import CaseExampleRow
+from desktop_app.ui.registers.base import SEARCH_DELAY_MS, Column, RegisterWidget, plural
+from desktop_app.ui.tables import uk_date
+from desktop_app.ui.tasks import Run
 
 
-class CaseExamplesWidget(RegisterWidget):
+class CaseExamplesWidget(RegisterWidget[CaseExampleRow]):
     """Anonymised shared care decisions, searched by words, task category and theme.
 
     ``search(text, task_category, theme)`` returns the rows; ``themes()`` the theme list.
@@ -40,12 +33,13 @@ class CaseExamplesWidget(RegisterWidget):
                  categories: Sequence[tuple[str, str]]) -> None:
         super().__init__(run, lambda: [])
         self._search, self._themes, self._themes_loaded = search, themes, False
-        columns = [Column(self.tr("Decided"), lambda r: uk_date(r.decided_on)),
-                   Column(self.tr("Task category"), lambda r: r.task_category_label),
-                   Column(self.tr("Task"), lambda r: r.task_name),
-                   Column(self.tr("Themes"), lambda r: ", ".join(r.themes)),
-                   Column(self.tr("Outcome"), lambda r: r.outcome_title),
-                   Column(self.tr("Summary"), lambda r: r.summary)]
+        columns: list[Column[CaseExampleRow]] = [
+            Column(self.tr("Decided"), lambda r: uk_date(r.decided_on)),
+            Column(self.tr("Task category"), lambda r: r.task_category_label),
+            Column(self.tr("Task"), lambda r: r.task_name),
+            Column(self.tr("Themes"), lambda r: ", ".join(r.themes)),
+            Column(self.tr("Outcome"), lambda r: r.outcome_title),
+            Column(self.tr("Summary"), lambda r: r.summary)]
         self.configure(self.tr("Case examples"), columns)
         self.search_edit = QLineEdit()
         self.search_edit.setAccessibleName(self.tr("Search the case examples"))

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
-from PySide6.QtCore import (
-    Signal,
-)
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -22,14 +19,9 @@ from desktop_app.services.registers import (
     CompetencyRow,
     Expiry,
 )
-from desktop_app.ui.registers.base import (
-    Column,
-    RegisterWidget,
-    Run,
-    Tone,
-    plural,
-    uk_date,
-)
+from desktop_app.ui.registers.base import Column, RegisterWidget, Tone, plural
+from desktop_app.ui.tables import uk_date
+from desktop_app.ui.tasks import Run
 
 
 class ReasonDialog(QDialog):
@@ -69,23 +61,24 @@ class ReasonDialog(QDialog):
             self.reason_given.emit(reason)
 
 
-class CompetencyRegisterWidget(RegisterWidget):
+class CompetencyRegisterWidget(RegisterWidget[CompetencyRow]):
     """Every sign-off: a current one expired (red) or expiring within 60 days (amber)."""
 
     def __init__(self, run: Run, load: Callable[[], Sequence[CompetencyRow]],
-                 withdraw: Callable[[str, str], Any] | None = None) -> None:
+                 withdraw: Callable[[str, str], object] | None = None) -> None:
         super().__init__(run, load)
         statuses = {"current": self.tr("Current"), "suspended": self.tr("Suspended"),
                     "withdrawn": self.tr("Withdrawn")}
-        columns = [Column(self.tr("Refresher"), self.expiry_text),
-                   Column(self.tr("Sign-off"), lambda r: statuses.get(r.status, r.status)),
-                   Column(self.tr("Care worker"), lambda r: r.worker_name),
-                   Column(self.tr("Provider"), lambda r: r.provider_name),
-                   Column(self.tr("Person"), lambda r: r.person_name),
-                   Column(self.tr("Task"), lambda r: r.task_name),
-                   Column(self.tr("Level"), lambda r: str(r.training_level)),
-                   Column(self.tr("Signed off"), lambda r: uk_date(r.signed_off_on)),
-                   Column(self.tr("Refresher due"), lambda r: uk_date(r.refresher_due))]
+        columns: list[Column[CompetencyRow]] = [
+            Column(self.tr("Refresher"), self.expiry_text),
+            Column(self.tr("Sign-off"), lambda r: statuses.get(r.status, r.status)),
+            Column(self.tr("Care worker"), lambda r: r.worker_name),
+            Column(self.tr("Provider"), lambda r: r.provider_name),
+            Column(self.tr("Person"), lambda r: r.person_name),
+            Column(self.tr("Task"), lambda r: r.task_name),
+            Column(self.tr("Level"), lambda r: str(r.training_level)),
+            Column(self.tr("Signed off"), lambda r: uk_date(r.signed_off_on)),
+            Column(self.tr("Refresher due"), lambda r: uk_date(r.refresher_due))]
         self.configure(self.tr("Competency register"), columns, self.tone_of)
         self._withdraw = withdraw
         self.reason_dialog: ReasonDialog | None = None
@@ -121,7 +114,7 @@ class CompetencyRegisterWidget(RegisterWidget):
         index = self.table.current_row() if row_index is None else row_index
         if index is None or self._withdraw is None:
             return None
-        row: CompetencyRow = self.model.row(index)
+        row = self.model.row(index)
         if row.status == "withdrawn":
             self.message_label.setText(self.tr("That sign-off is already withdrawn."))
             return None
@@ -144,7 +137,7 @@ class CompetencyRegisterWidget(RegisterWidget):
         assert withdraw is not None
         self._run(lambda: withdraw(sign_off_id, reason), self._on_sign_off_withdrawn)
 
-    def _on_sign_off_withdrawn(self, _result: Any) -> None:
+    def _on_sign_off_withdrawn(self, _result: object) -> None:
         if self.reason_dialog is not None:
             self.reason_dialog.accept()
             self.reason_dialog = None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol, TypeVar
 
 from PySide6.QtCore import QT_TR_NOOP, QDate, Signal
 from PySide6.QtWidgets import (
@@ -38,14 +38,26 @@ from desktop_app.services.registers import (
     FundingToReconsiderRow,
     WaitingFor,
 )
-from desktop_app.ui.registers.base import (
-    Column,
-    RegisterWidget,
-    Run,
-    plural,
-    uk_date,
-)
+from desktop_app.ui.registers.base import Column, RegisterWidget, plural
+from desktop_app.ui.tables import uk_date
+from desktop_app.ui.tasks import Run
 from desktop_app.ui.wizard.base import escape_text
+
+
+class _Waiting(Protocol):
+    """A case waiting for the partners, as the waiting lists show it."""
+
+    @property
+    def days_waiting(self) -> int: ...
+    @property
+    def person_name(self) -> str: ...
+    @property
+    def nhs_number_display(self) -> str: ...
+    @property
+    def task_name(self) -> str: ...
+
+
+W = TypeVar("W", bound=_Waiting)
 
 
 @dataclass(frozen=True)
@@ -131,7 +143,7 @@ class CloseDiscussionDialog(QDialog):
             dt.date(day.year(), day.month(), day.day()), self.example_box.isChecked()))
 
 
-class WaitingListWidget(RegisterWidget):
+class WaitingListWidget(RegisterWidget[W]):
     """A list below the escalations of cases waiting for the partners: how long, who, which
     task and since when (``title`` and ``since_heading`` name it, ``since`` reads the day
     off a row). The escalations screen refreshes it, including the first time it is shown."""
@@ -139,9 +151,9 @@ class WaitingListWidget(RegisterWidget):
     title = ""
     since_heading = ""
 
-    def __init__(self, run: Run, load: Callable[[], Sequence[Any]]) -> None:
+    def __init__(self, run: Run, load: Callable[[], Sequence[W]]) -> None:
         super().__init__(run, load)
-        columns = [
+        columns: list[Column[W]] = [
             Column(self.tr("Waiting"), lambda r: plural(r.days_waiting, self.tr("1 day"),
                                                        self.tr("%n days"))),
             Column(self.tr("Person"), lambda r: r.person_name),
@@ -152,16 +164,17 @@ class WaitingListWidget(RegisterWidget):
         self.refresh_button.hide()
         self._shown_once = True
 
-    def since(self, row: Any) -> dt.date:
+    def since(self, row: W) -> dt.date:
         """The day the row has been waiting since."""
         raise NotImplementedError
 
 
-class ChangesOfNeedWidget(WaitingListWidget):
+class ChangesOfNeedWidget(WaitingListWidget[ChangeOfNeedRow]):
     """Running delegations whose review found a change of need, waiting for the MDT."""
 
-    title = QT_TR_NOOP("Changes of need waiting for the MDT")
-    since_heading = QT_TR_NOOP("Change of need recorded")
+    # PySide6 stub gap: QT_TR_NOOP is typed to return object, not the str it is given.
+    title = QT_TR_NOOP("Changes of need waiting for the MDT")  # type: ignore[assignment]
+    since_heading = QT_TR_NOOP("Change of need recorded")  # type: ignore[assignment]
 
     def since(self, row: ChangeOfNeedRow) -> dt.date:
         return row.recorded_on
@@ -171,14 +184,15 @@ class ChangesOfNeedWidget(WaitingListWidget):
                       self.tr("%n delegations need an MDT to agree a new plan"))
 
 
-class FundingToReconsiderWidget(WaitingListWidget):
+class FundingToReconsiderWidget(WaitingListWidget[FundingToReconsiderRow]):
     """Delegations that ended with funding lines: the joint meeting reconsiders who pays."""
 
-    title = QT_TR_NOOP("Funding to reconsider after a delegation ended")
-    since_heading = QT_TR_NOOP("Delegation ended")
+    # PySide6 stub gap: QT_TR_NOOP is typed to return object, not the str it is given.
+    title = QT_TR_NOOP("Funding to reconsider after a delegation ended")  # type: ignore[assignment]
+    since_heading = QT_TR_NOOP("Delegation ended")  # type: ignore[assignment]
 
     def __init__(self, run: Run, load: Callable[[], Sequence[FundingToReconsiderRow]],
-                 reconsidered: Callable[[str], Any] | None) -> None:
+                 reconsidered: Callable[[str], object] | None) -> None:
         super().__init__(run, load)
         self._reconsidered = reconsidered
         self.done_button = QPushButton(self.tr("Funding &reconsidered today"))
@@ -201,7 +215,7 @@ class FundingToReconsiderWidget(WaitingListWidget):
         case_id = self.model.row(index).case_id
         self._run(lambda: action(case_id), self._on_recorded, self._on_failed)
 
-    def _on_recorded(self, _result: Any) -> None:
+    def _on_recorded(self, _result: object) -> None:
         self.refresh()
         self.message_label.setText(self.tr("Recorded: the funding was reconsidered."))
 
@@ -209,7 +223,7 @@ class FundingToReconsiderWidget(WaitingListWidget):
         self.message_label.setText(escape_text(error.message))
 
 
-class EscalationsWidget(RegisterWidget):
+class EscalationsWidget(RegisterWidget[EscalationRow]):
     """The two-weekly joint meeting list: open shared care discussions, longest waiting
     first, and below it the changes of need waiting for an MDT. "Shared care form…" asks
     the app (``form_requested``) for the selected discussion's form to preview and print."""
@@ -217,15 +231,15 @@ class EscalationsWidget(RegisterWidget):
     form_requested = Signal(str)  # discussion id
 
     def __init__(self, run: Run, load: Callable[[], Sequence[EscalationRow]],
-                 close: Callable[[Closure], Any] | None = None,
+                 close: Callable[[Closure], object] | None = None,
                  changes: Callable[[], Sequence[ChangeOfNeedRow]] | None = None,
                  today: Callable[[], dt.date] = dt.date.today,
                  funding: Callable[[], Sequence[FundingToReconsiderRow]] | None = None,
-                 reconsidered: Callable[[str], Any] | None = None) -> None:
+                 reconsidered: Callable[[str], object] | None = None) -> None:
         super().__init__(run, load)
         waiting = {WaitingFor.MDT_CONSENSUS: self.tr("MDT consensus"),
                    WaitingFor.FUNDING_DECISION: self.tr("Funding decision")}
-        columns = [
+        columns: list[Column[EscalationRow]] = [
             Column(self.tr("Waiting"), lambda r: plural(r.days_waiting, self.tr("1 day"),
                                                        self.tr("%n days"))),
             Column(self.tr("Waiting for"), lambda r: waiting.get(r.waiting_for, r.waiting_for)),
@@ -305,7 +319,7 @@ class EscalationsWidget(RegisterWidget):
         if dialog is not None:
             dialog.show_error(error.message)
 
-    def _on_discussion_closed(self, result: Any) -> None:
+    def _on_discussion_closed(self, result: object) -> None:
         if self.close_dialog is not None:
             self.close_dialog.accept()
             self.close_dialog = None

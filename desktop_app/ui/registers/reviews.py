@@ -6,12 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
-from PySide6.QtCore import (
-    QDate,
-    Signal,
-)
+from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDateEdit,
@@ -28,19 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.models.review import ReviewOutcome
+from desktop_app.services.core.errors import ExpectedError
 from desktop_app.services.framework.review_schedule import ReviewStatus
-from desktop_app.services.registers import (
-    LookAgainRow,
-    ReviewDueRow,
-)
-from desktop_app.ui.registers.base import (
-    Column,
-    RegisterWidget,
-    Run,
-    Tone,
-    plural,
-    uk_date,
-)
+from desktop_app.services.registers import LookAgainRow, ReviewDueRow
+from desktop_app.ui.registers.base import Column, RegisterWidget, Tone, plural
+from desktop_app.ui.tables import uk_date
+from desktop_app.ui.tasks import Run
 from desktop_app.ui.wizard.fields import YesNo
 
 
@@ -55,6 +45,13 @@ class ReviewAnswers:
     competence_current: bool
     serious_incident: bool
     notes: str
+
+
+class _WithStatus(Protocol):
+    """A row with a review status (a review due, or a date to look again)."""
+
+    @property
+    def status(self) -> ReviewStatus: ...
 
 
 class RecordReviewDialog(QDialog):
@@ -171,18 +168,19 @@ class RecordReviewDialog(QDialog):
             bool(self.incident.value()), self.notes_edit.toPlainText().strip()))
 
 
-class LookAgainWidget(RegisterWidget):
+class LookAgainWidget(RegisterWidget[LookAgainRow]):
     """Decisions not to delegate yet, with the date to look again (red once passed); a
     row goes when a new delegation of that task is started for the person."""
 
     def __init__(self, run: Run, load: Callable[[], Sequence[LookAgainRow]]) -> None:
         super().__init__(run, load)
-        columns = [Column(self.tr("Status"), self.status_text),
-                   Column(self.tr("Look again on"), lambda r: uk_date(r.reconsider_on)),
-                   Column(self.tr("Person"), lambda r: r.person_name),
-                   Column(self.tr("NHS number"), lambda r: r.nhs_number_display),
-                   Column(self.tr("Task"), lambda r: r.task_name),
-                   Column(self.tr("Decided"), lambda r: r.outcome_title)]
+        columns: list[Column[LookAgainRow]] = [
+            Column(self.tr("Status"), self.status_text),
+            Column(self.tr("Look again on"), lambda r: uk_date(r.reconsider_on)),
+            Column(self.tr("Person"), lambda r: r.person_name),
+            Column(self.tr("NHS number"), lambda r: r.nhs_number_display),
+            Column(self.tr("Task"), lambda r: r.task_name),
+            Column(self.tr("Decided"), lambda r: r.outcome_title)]
         self.configure(self.tr("Not delegated yet: look again"), columns,
                        ReviewsDueWidget.tone_of)
         self.refresh_button.hide()  # the reviews screen refreshes both lists...
@@ -202,22 +200,23 @@ class LookAgainWidget(RegisterWidget):
                       self.tr("%n tasks to look at again"))
 
 
-class ReviewsDueWidget(RegisterWidget):
+class ReviewsDueWidget(RegisterWidget[ReviewDueRow]):
     """Reviews overdue (red) or due within 30 days (amber), with "Record review…"."""
 
     def __init__(self, run: Run, load: Callable[[], Sequence[ReviewDueRow]],
-                 record: Callable[[ReviewAnswers], Any] | None,
+                 record: Callable[[ReviewAnswers], object] | None,
                  today: Callable[[], dt.date] = dt.date.today,
                  look_again: Callable[[], Sequence[LookAgainRow]] | None = None) -> None:
         super().__init__(run, load)
         kinds = {"three_month": self.tr("3-month"), "annual": self.tr("Annual"),
                  "change_of_need": self.tr("Change of need")}
-        columns = [Column(self.tr("Status"), self.status_text),
-                   Column(self.tr("Due"), lambda r: uk_date(r.due_on)),
-                   Column(self.tr("Person"), lambda r: r.person_name),
-                   Column(self.tr("NHS number"), lambda r: r.nhs_number_display),
-                   Column(self.tr("Task"), lambda r: r.task_name),
-                   Column(self.tr("Review"), lambda r: kinds.get(r.kind, r.kind))]
+        columns: list[Column[ReviewDueRow]] = [
+            Column(self.tr("Status"), self.status_text),
+            Column(self.tr("Due"), lambda r: uk_date(r.due_on)),
+            Column(self.tr("Person"), lambda r: r.person_name),
+            Column(self.tr("NHS number"), lambda r: r.nhs_number_display),
+            Column(self.tr("Task"), lambda r: r.task_name),
+            Column(self.tr("Review"), lambda r: kinds.get(r.kind, r.kind))]
         self.configure(self.tr("Reviews due"), columns, self.tone_of)
         self._record, self._today = record, today
         self.review_dialog: RecordReviewDialog | None = None
@@ -238,7 +237,7 @@ class ReviewsDueWidget(RegisterWidget):
             self.look_again.refresh()
 
     @staticmethod
-    def tone_of(row: ReviewDueRow) -> Tone | None:
+    def tone_of(row: _WithStatus) -> Tone | None:
         """Red when overdue, amber when due soon."""
         return {ReviewStatus.OVERDUE: Tone.ALERT,
                 ReviewStatus.DUE_SOON: Tone.WARNING}.get(row.status)
@@ -280,13 +279,13 @@ class ReviewsDueWidget(RegisterWidget):
         assert record is not None  # the dialog only opens when recording is allowed
         self._run(lambda: record(answers), self._on_review_recorded, self._on_record_failed)
 
-    def _on_record_failed(self, error: Any) -> None:
+    def _on_record_failed(self, error: ExpectedError) -> None:
         """The service refused (e.g. the register shows a lapsed sign-off): say why in the
         dialog, which stays open with everything typed."""
         if self.review_dialog is not None:
             self.review_dialog.error_label.setText(str(getattr(error, "message", error)))
 
-    def _on_review_recorded(self, result: Any) -> None:
+    def _on_review_recorded(self, result: object) -> None:
         if self.review_dialog is not None:
             self.review_dialog.accept()
             self.review_dialog = None

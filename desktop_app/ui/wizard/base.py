@@ -8,7 +8,7 @@ is missing. Going Back keeps what was typed (``cleanupPage`` does not reset).
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, cast
 
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -24,11 +24,44 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop_app.services.framework.flow import Step
+from desktop_app.services.framework.flow import FlowResult, Step
 from desktop_app.ui.wizard.context import WizardContext
 
-if TYPE_CHECKING:
-    from desktop_app.ui.wizard.wizard import DelegationWizard
+
+class PageHost(Protocol):
+    """What a page needs from the wizard it is on. ``DelegationWizard`` is one, but this
+    module never imports ``wizard.py``: that module imports this one."""
+
+    @property
+    def answers(self) -> dict[str, dict[str, Any]]:
+        """Every step's answers so far, by step id."""
+        ...
+
+    def store(self, step_id: str, answers: dict[str, Any]) -> None:
+        """Keep a page's answers."""
+        ...
+
+    def evaluate(self) -> FlowResult:
+        """Where the answers so far lead."""
+        ...
+
+    def next_page_id(self, step_id: str) -> int:
+        """The page after ``step_id`` on the route."""
+        ...
+
+    def problem_at(self, step_id: str) -> str | None:
+        """A plain message when this step cannot be left yet, else None."""
+        ...
+
+    def schedule_draft_save(self, *_args: object) -> None:
+        """Save the draft shortly after typing pauses."""
+        ...
+
+
+def page_host(page: QWizardPage) -> PageHost:
+    """The wizard ``page`` is on: always a ``DelegationWizard``, a ``PageHost`` (checked
+    in ``wizard.py``), which Qt only knows as a ``QWizard``."""
+    return cast(PageHost, page.wizard())
 
 
 def escape_text(text: str) -> str:
@@ -115,9 +148,9 @@ class StepPage(QWizardPage):
 
     # ------------------------------------------------------------ wizard plumbing
 
-    def delegation_wizard(self) -> DelegationWizard:
+    def delegation_wizard(self) -> PageHost:
         """The wizard this page belongs to."""
-        return self.wizard()  # type: ignore[return-value]
+        return page_host(self)
 
     def initializePage(self) -> None:  # noqa: N802 (Qt's name)
         self.load(self.delegation_wizard().answers.get(self.step.id, {}))

@@ -18,8 +18,10 @@ from desktop_app.services import delegation
 from desktop_app.services.core.errors import ExpectedError
 from desktop_app.services.framework.catalogue import Catalogue
 from desktop_app.services.framework.flow import Flow
+from desktop_app.services.vault import VaultSession
 from desktop_app.ui.dialogs import Dialogs
 from desktop_app.ui.tasks import TaskRunner
+from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.outcome_page import OutcomePage
 from desktop_app.ui.wizard.pages import PAGES
 from desktop_app.ui.wizard.wizard import DelegationWizard
@@ -38,8 +40,9 @@ class WizardController(QObject):
     decision_recorded = Signal(object)  # delegation.Decision
     draft_saved = Signal(str)  # case id
 
-    def __init__(self, runner: TaskRunner, session: Any, flow: Flow, catalogue: Catalogue,
-                 dialogs: Dialogs, parent_widget: QWidget | None = None) -> None:
+    def __init__(self, runner: TaskRunner, session: VaultSession | None, flow: Flow,
+                 catalogue: Catalogue, dialogs: Dialogs,
+                 parent_widget: QWidget | None = None) -> None:
         super().__init__(parent_widget)
         self.runner = runner
         self.session = session
@@ -50,13 +53,19 @@ class WizardController(QObject):
         self.wizard: DelegationWizard | None = None
         self._draft: _Draft | None = None
 
+    def _signed_in(self) -> VaultSession:
+        """The vault session; None only while the app is locked, when its windows (and so
+        everything that starts or finishes a wizard) are hidden."""
+        assert self.session is not None, "the wizard is used only while signed in"
+        return self.session
+
     def start(self, person_id: str, case_id: str | None = None) -> None:
         """Open the wizard for a person (resuming ``case_id``'s draft if given)."""
-        uow, catalogue = self.session.uow, self.catalogue
+        uow, catalogue = self._signed_in().uow, self.catalogue
         self.runner.run(lambda: delegation.wizard_context(uow, person_id, catalogue, case_id),
                         self._open, self._on_failed)
 
-    def _open(self, context: Any) -> None:
+    def _open(self, context: WizardContext) -> None:
         self._draft = _Draft(context.person_id, context.case_id)
         wizard = DelegationWizard(context, self.flow, PAGES, OutcomePage, self.parent_widget)
         wizard.draft_changed.connect(self._on_wizard_draft_changed)
@@ -79,8 +88,9 @@ class WizardController(QObject):
         self.runner.run(save, self.draft_saved.emit, self._on_failed)
 
     def _on_wizard_finish_requested(self, answers: dict[str, Any]) -> None:
-        draft, uow = self._draft, self.session.uow
-        flow, catalogue, name = self.flow, self.catalogue, self.session.user.display_name
+        session = self._signed_in()
+        draft, uow = self._draft, session.uow
+        flow, catalogue, name = self.flow, self.catalogue, session.user.display_name
         if draft is None:
             return
 
@@ -111,7 +121,7 @@ class WizardController(QObject):
 
     def offer_resume(self, ask: Callable[[delegation.DraftSummary], bool] | None = None) -> None:
         """On start: offer to resume the newest unfinished delegation."""
-        uow = self.session.uow
+        uow = self._signed_in().uow
         self.runner.run(lambda: delegation.drafts(uow),
                         lambda found: self._on_drafts_found(found, ask), self._on_failed)
 

@@ -7,7 +7,6 @@ accessible name, and a label with a mnemonic.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
@@ -60,7 +59,7 @@ class YesNo(QWidget):
             return False
         return None
 
-    def set_value(self, value: Any) -> None:
+    def set_value(self, value: object) -> None:
         """Restore an answer (None clears it)."""
         self._group.setExclusive(False)
         self.yes.setChecked(value is True)
@@ -80,7 +79,7 @@ class Line(QLineEdit):
         """The text, or None when blank."""
         return self.text().strip() or None
 
-    def set_value(self, value: Any) -> None:
+    def set_value(self, value: object) -> None:
         """Restore the text."""
         self.setText(str(value) if value else "")
 
@@ -99,7 +98,7 @@ class Para(QPlainTextEdit):
         """The text, or None when blank."""
         return self.toPlainText().strip() or None
 
-    def set_value(self, value: Any) -> None:
+    def set_value(self, value: object) -> None:
         """Restore the text."""
         self.setPlainText(str(value) if value else "")
 
@@ -123,7 +122,7 @@ class DateField(QDateEdit):
             return None
         return dt.date(self.date().year(), self.date().month(), self.date().day()).isoformat()
 
-    def set_value(self, value: Any) -> None:
+    def set_value(self, value: object) -> None:
         """Restore an ISO date (None clears it)."""
         if not value:
             self.setDate(NO_DATE)
@@ -147,7 +146,7 @@ class Choice(QComboBox):
         data = self.currentData()
         return str(data) if data is not None else None
 
-    def set_value(self, value: Any) -> None:
+    def set_value(self, value: object) -> None:
         """Restore a choice (None selects the empty entry)."""
         index = self.findData(value) if value is not None else 0
         self.setCurrentIndex(max(index, 0))

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizardPage
 
 from desktop_app.services.framework.flow import Flow
 from desktop_app.services.framework.outcomes import describe
 from desktop_app.services.framework.review_schedule import HOW_DATES_ARE_COUNTED
-from desktop_app.ui.wizard.base import PersonBanner, escape_text
+from desktop_app.ui.wizard.base import PersonBanner, escape_text, page_host
 from desktop_app.ui.wizard.context import WizardContext
-
-if TYPE_CHECKING:
-    from desktop_app.ui.wizard.wizard import DelegationWizard
 
 
 class OutcomePage(QWizardPage):
@@ -41,8 +36,7 @@ class OutcomePage(QWizardPage):
         self.setFinalPage(True)
 
     def initializePage(self) -> None:  # noqa: N802 (Qt's name)
-        wizard: DelegationWizard = self.wizard()  # type: ignore[assignment]
-        result = wizard.evaluate()
+        result = page_host(self).evaluate()
         if not result.decided or result.outcome is None:
             self.summary.setText(self.tr("The answers do not reach an outcome yet."))
             return

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+from desktop_app.services.framework.flow import Step
 from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.s1_identify import IdentifyPage
@@ -19,7 +19,7 @@ from desktop_app.ui.wizard.s9_fits import FitsPage
 from desktop_app.ui.wizard.s9f_funding import FundingPage
 from desktop_app.ui.wizard.s10_mdt import MdtPage
 
-PAGES: dict[str, Callable[[WizardContext, Any], StepPage]] = {
+PAGES: dict[str, Callable[[WizardContext, Step], StepPage]] = {
     "S1": IdentifyPage,
     "S2": ChcPage,
     "S3": ExcludedTaskPage,

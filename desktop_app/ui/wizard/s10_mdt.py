@@ -14,6 +14,7 @@ the funding page is offered first).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -139,7 +140,7 @@ class AttendeeTable(QWidget):
                 people.append(cells)
         return people
 
-    def set_value(self, attendees: list[dict[str, Any]]) -> None:
+    def set_value(self, attendees: Iterable[object]) -> None:
         """Show saved attendees (replacing the rows)."""
         self.table.setRowCount(0)
         for attendee in attendees:
@@ -207,7 +208,9 @@ class MdtPage(StepPage):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.care_starts_on)
         row.addWidget(self.starts_note, 1)
-        after_consensus = self.form.getWidgetPosition(self.consensus)[0] + 1
+        # PySide6 stub gap: getWidgetPosition is typed object; it returns (row, ItemRole).
+        position = self.form.getWidgetPosition(self.consensus)
+        after_consensus: int = position[0] + 1  # type: ignore[index]
         self.form.insertRow(after_consensus, self.tr("Care &starts on:"), starts)
         QWidget.setTabOrder(self.consensus.no, self.care_starts_on)
         QWidget.setTabOrder(self.care_starts_on, self.about)
@@ -237,8 +240,8 @@ class MdtPage(StepPage):
         self.dispute_reference.setEnabled(disagreed and self.about.value() == "funding")
         # Whether to delegate is disputed: nothing is delegated, the gap's cost is asked.
         whether = disagreed and self.about.value() == "delegation"
-        for widget in (self.interim_weekly, self.interim_from):
-            widget.setEnabled(whether)
+        for field in (self.interim_weekly, self.interim_from):
+            field.setEnabled(whether)
         self.not_disrupted.setText(self.tr(
             "Nothing is delegated meanwhile: the nursing team keeps the task, and Health "
             "funds any gap without prejudice until the decision is made.") if whether else
@@ -269,8 +272,10 @@ class MdtPage(StepPage):
             return None
 
     def _start_from_funding(self) -> str | None:
-        s9f = self.delegation_wizard().answers.get("S9F", {}) if self.wizard() else {}
-        return s9f.get("start_date") or (s9f.get("inputs") or {}).get("start_date")
+        s9f: dict[str, Any] = (self.delegation_wizard().answers.get("S9F", {})
+                               if self.wizard() else {})
+        start: str | None = s9f.get("start_date") or (s9f.get("inputs") or {}).get("start_date")
+        return start
 
     def load(self, answers: dict[str, Any]) -> None:
         self.met_on.set_value(answers.get("met_on"))

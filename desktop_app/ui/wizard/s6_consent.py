@@ -144,7 +144,7 @@ class ConsentPage(StepPage):
     def _on_name_text_edited(self, text: str) -> None:
         self._typed_name = text
 
-    def _sync(self, *_args: Any) -> None:
+    def _sync(self, *_args: object) -> None:
         kind = self.decided_by.value()
         self._show_rows([self.person_said], self.consent.value() is False)
         self._show_rows([self.contact], kind in CONTACT_KINDS and bool(self.deciders))

@@ -145,6 +145,10 @@ class ProviderPage(StepPage):
             return self.tr("Tick at least one named care worker who will do the task.")
         return None
 
+
+_NAMES_BY_CODE: dict[str, str] = {funder.value: name for funder, name in FUNDER_NAMES.items()}
+
+
 def council_name(council: str) -> str:
     """A council's full name from its code (the code itself if unknown)."""
-    return str(FUNDER_NAMES.get(council, council))  # type: ignore[call-overload]
+    return _NAMES_BY_CODE.get(council, council)

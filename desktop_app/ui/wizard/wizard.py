@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QWidget, QWizard
+from PySide6.QtWidgets import QWidget, QWizard, QWizardPage
 
-from desktop_app.services.framework.flow import Flow, FlowResult, StepId, evaluate
-from desktop_app.ui.wizard.base import StepPage
+from desktop_app.services.framework.flow import Flow, FlowResult, Step, StepId, evaluate
+from desktop_app.ui.wizard.base import PageHost, StepPage
 from desktop_app.ui.wizard.context import WizardContext
 
 OUTCOME_PAGE_ID = 99
@@ -31,8 +31,8 @@ class DelegationWizard(QWizard):
     finish_requested = Signal(object)  # answers
 
     def __init__(self, context: WizardContext, flow: Flow,
-                 pages: Mapping[str, Callable[[WizardContext, Any], StepPage]],
-                 outcome_page: Callable[[WizardContext, Flow], Any],
+                 pages: Mapping[str, Callable[[WizardContext, Step], StepPage]],
+                 outcome_page: Callable[[WizardContext, Flow], QWizardPage],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
@@ -112,7 +112,7 @@ class DelegationWizard(QWizard):
         """The step id of the page on screen (or the outcome page's marker)."""
         return STEP_OF_PAGE.get(self.currentId(), "OUTCOME")
 
-    def schedule_draft_save(self, *_args: Any) -> None:
+    def schedule_draft_save(self, *_args: object) -> None:
         """Save the draft shortly after typing pauses."""
         self._draft_timer.start()
 
@@ -147,3 +147,8 @@ class DelegationWizard(QWizard):
     def close_decided(self) -> None:
         """Close after the decision was recorded."""
         super().accept()
+
+
+# The pages reach their wizard as a ``PageHost`` (base.py, which must not import this
+# module); mypy checks here that this wizard is one.
+_HOST: type[PageHost] = DelegationWizard

@@ -41,8 +41,8 @@ from desktop_app.services.pdf.batch_worker import NICENESS, lower_priority
 from desktop_app.services.plans.document import record_outputs
 from desktop_app.services.vault import VaultSession, VaultStore
 from tests.services.pdf.pdf_text import flat, page_texts
-from tests.services.pdf.plan_fixtures import CaseSpec, build_case, delegate_again
 from tests.support import PASSPHRASE, TEST_KDF
+from tools.sample_case import CaseSpec, build_case, delegate_again
 
 PRINTED_AT = dt.datetime(2026, 12, 1, 9, 30)
 PRINTED_BY = "Terry Teamlead"

@@ -17,7 +17,7 @@ from desktop_app.services.plans.document import load_plan_document
 from desktop_app.services.plans.shared_care_form import load_shared_care_form
 from desktop_app.services.vault import VaultSession
 from tests.services.pdf.pdf_text import flat, page_texts
-from tests.services.pdf.plan_fixtures import CaseSpec, build_case
+from tools.sample_case import CaseSpec, build_case
 
 PDF_PACKAGE = Path(__file__).resolve().parents[3] / "desktop_app" / "services" / "pdf"
 PRINTED_AT = dt.datetime(2026, 12, 1, 9, 30)

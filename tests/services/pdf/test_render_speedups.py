@@ -20,7 +20,7 @@ from desktop_app.services.pdf import fonts, layout, markup
 from desktop_app.services.pdf.support_plan import render_support_plan
 from desktop_app.services.plans.document import PlanDocument, load_plan_document
 from desktop_app.services.vault import VaultSession
-from tests.services.pdf.plan_fixtures import build_case
+from tools.sample_case import build_case
 
 VALUES = ["Plain words", "  spaced   out  ", "Zoë Ní Bhriain", "no\xa0break here", "tab\there",
           "", "   ", "x" * 400, "O'Brien & Sons", "two\nlines", "<b>not bold</b>", None, 42]

@@ -16,7 +16,7 @@ from desktop_app.services.plans.document import record_output
 from desktop_app.services.plans.shared_care_form import load_shared_care_form
 from desktop_app.services.vault import VaultSession
 from tests.services.pdf.pdf_text import flat, page_texts
-from tests.services.pdf.plan_fixtures import TEXTS, CaseSpec, build_case
+from tools.sample_case import TEXTS, CaseSpec, build_case
 
 PRINTED_AT = dt.datetime(2026, 12, 2, 16, 45)
 SECTIONS = ["1. The case", "2. The question", "3. The options", "4. The funding proposal",

@@ -18,8 +18,8 @@ from desktop_app.services.plans.document import (
 )
 from desktop_app.services.vault import VaultSession
 from tests.services.pdf.pdf_text import flat, font_names, page_texts
-from tests.services.pdf.plan_fixtures import TEXTS, BuiltCase, CaseSpec, build_case, delegate_again
 from tests.support import as_role
+from tools.sample_case import TEXTS, BuiltCase, CaseSpec, build_case, delegate_again
 
 PRINTED_AT = dt.datetime(2026, 12, 1, 9, 30)
 PRINTED_BY = "Terry Teamlead"

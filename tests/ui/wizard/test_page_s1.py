@@ -27,7 +27,8 @@ from desktop_app.ui.wizard.pages import PAGES
 from desktop_app.ui.wizard.s1_identify import SOCIAL_CARE_NEED, IdentifyPage
 from desktop_app.ui.wizard.s3_excluded import ExcludedTaskPage
 from desktop_app.ui.wizard.wizard import OUTCOME_PAGE_ID, PAGE_IDS, DelegationWizard
-from tests.ui.wizard.wizard_support import make_context, press_back, press_next
+from tests.ui.wizard.wizard_support import press_back, press_next
+from tools.sample_wizard import make_context
 
 LEFT = Qt.MouseButton.LeftButton
 CATALOGUE = load_catalogue()

@@ -41,7 +41,8 @@ from desktop_app.ui.wizard.s5_lawful import LawfulPage
 from desktop_app.ui.wizard.s6_consent import ConsentPage
 from desktop_app.ui.wizard.s9_fits import FitsPage
 from desktop_app.ui.wizard.wizard import OUTCOME_PAGE_ID, PAGE_IDS, DelegationWizard
-from tests.ui.wizard.wizard_support import make_context, press_back, press_next
+from tests.ui.wizard.wizard_support import press_back, press_next
+from tools.sample_wizard import make_context
 
 # A sign-off a month old: current whenever the suite runs (one past its refresher is
 # refused).

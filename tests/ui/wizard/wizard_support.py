@@ -1,4 +1,5 @@
-"""A synthetic wizard context (no database) for page tests and screenshots."""
+"""Pressing the wizard's buttons in page tests (the synthetic context is
+``tools/sample_wizard.py``)."""
 
 from __future__ import annotations
 
@@ -6,39 +7,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
-
-from desktop_app.services.framework.catalogue import load_catalogue
-from desktop_app.services.framework.delegation_context import task_options
-from desktop_app.ui.wizard.context import (
-    ContactOption,
-    ProviderOption,
-    WizardContext,
-    WorkerOption,
-)
-
-
-def make_context(**overrides: object) -> WizardContext:
-    """Zoë Ní Bhriain (999 range), open to community health, two providers, an attorney."""
-    tasks = task_options(load_catalogue())  # as the app offers them, look-alikes included
-    providers = (
-        ProviderOption("prov-1", "Demo Homecare Ltd", "leicester_city", (
-            WorkerOption("w-1", "Aisha Begum"), WorkerOption("w-2", "Tomasz Nowak"),
-            WorkerOption("w-3", "Doris Walker"))),
-        ProviderOption("prov-2", "Sample Care Services", "leicestershire_county", (
-            WorkerOption("w-4", "Kwame Okafor"),)),
-    )
-    contacts = (
-        ContactOption("c-1", "Siobhán Ní Bhriain", "lpa_health_welfare", True),
-        ContactOption("c-2", "Raj Patel", "next_of_kin", False),
-    )
-    values: dict[str, object] = dict(
-        person_id="person-1", person_name="Zoë Ní Bhriain", nhs_number_display="999 000 0018",
-        date_of_birth_display="02/01/1940", open_to_community_health=True,
-        gp_practice_name="Leicester Demo Medical Practice", team="City North",
-        tasks=tasks, providers=providers, contacts=contacts,
-    )
-    values.update(overrides)
-    return WizardContext(**values)  # type: ignore[arg-type]
 
 
 def press_next(qtbot: Any, wizard: QWizard) -> None:

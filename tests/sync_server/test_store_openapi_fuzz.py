@@ -19,7 +19,7 @@ from schemathesis.checks import not_a_server_error
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server import admin
-from tests.sync.store import CLIENT_VERSION, StoreProcess, enrol_with_code
+from tools.throwaway_store import CLIENT_VERSION, StoreProcess, enrol_with_code
 
 FAST_EXAMPLES = 200
 SLOW_EXAMPLES = 3000

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from sync_server.push import KEY_REUSED
-from tests.sync.store import CLIENT_VERSION, EnrolFn, StoreProcess, change, new_people, statuses
+from tests.sync_server.store import EnrolFn, change, new_people, statuses
+from tools.throwaway_store import CLIENT_VERSION, StoreProcess
 
 
 def test_two_laptops_of_a_team_exchange_records(enrol: EnrolFn, team: str) -> None:

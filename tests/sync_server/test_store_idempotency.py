@@ -11,15 +11,8 @@ import httpx
 import psycopg
 import pytest
 
-from tests.sync.store import (
-    EnrolFn,
-    Laptop,
-    PostgresCluster,
-    StoreProcess,
-    change,
-    new_people,
-    statuses,
-)
+from tests.sync_server.store import EnrolFn, change, new_people, statuses
+from tools.throwaway_store import Laptop, PostgresCluster, StoreProcess
 
 Answers = list[dict[str, Any]]
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server import admin
 from sync_server.push import KEY_REUSED, OTHER_TEAM
-from tests.sync.store import EnrolFn, change
+from tests.sync_server.store import EnrolFn, change
 
 
 @pytest.mark.hazard("H-027")

@@ -10,7 +10,8 @@ import pytest
 import trustme
 
 from sync_server import cli
-from tests.sync.store import Laptop, StoreProcess, change, enrol_with_code
+from tests.sync_server.store import change
+from tools.throwaway_store import Laptop, StoreProcess, enrol_with_code
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> str:

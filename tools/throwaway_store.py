@@ -1,10 +1,11 @@
-"""Helpers for the central store tests: a real PostgreSQL, real server processes, laptops.
+"""A throwaway central store: PostgreSQL 15 in a temporary folder and the real server.
 
-``PostgresCluster`` runs PostgreSQL 15 from Debian's packages in a temporary folder on a
-free loopback port. initdb refuses to run as root, so under root the cluster belongs to
-the unprivileged ``nobody`` (``runuser``). ``StoreProcess`` runs ``python -m sync_server
-serve`` as a child process the tests can SIGKILL. ``Laptop`` is a device's httpx client.
-All data is synthetic.
+``PostgresCluster`` runs PostgreSQL from Debian's packages (``apt-get install postgresql-15``)
+in a temporary folder on a free loopback port. initdb refuses to run as root, so under root
+the cluster belongs to the unprivileged ``nobody`` (``runuser``). ``StoreProcess`` runs
+``python -m sync_server serve`` as a child process that can be SIGKILLed. ``Laptop`` is an
+enrolled device's plain httpx client. The store tests (tests/sync_server/fixtures.py) and
+``benchmarks/sync.py`` use them; nothing here holds real data.
 """
 
 from __future__ import annotations
@@ -21,17 +22,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 
-REPO = Path(__file__).resolve().parents[2]
-CLIENT_VERSION = "0.1.0"
-MIN_CLIENT_VERSION = "0.1.0"
+REPO = Path(__file__).resolve().parents[1]
+CLIENT_VERSION = "0.1.0"  # the X-Client-Version a Laptop sends
 STARTUP_TIMEOUT_S = 30.0
 
 
@@ -213,9 +211,6 @@ class Laptop:
         self.http.close()
 
 
-EnrolFn = Callable[..., "Laptop"]
-
-
 def enrol_with_code(server: StoreProcess, code: str, **client_args: Any) -> Laptop:
     """Enrol through the API, as the laptop's settings page will, and wrap the answer."""
     response = httpx.post(f"{server.base_url}/api/v1/enrol",
@@ -225,38 +220,3 @@ def enrol_with_code(server: StoreProcess, code: str, **client_args: Any) -> Lapt
     body = response.json()
     return Laptop(server.base_url, body["token"], body["device_id"], body["team"]["id"],
                   **client_args)
-
-
-def person_row(record_id: str, serial: int = 1, **overrides: Any) -> dict[str, Any]:
-    """A synthetic person row as the laptop sends it (invented name, 999-range NHS number)."""
-    row: dict[str, Any] = {
-        "id": record_id, "version": 1, "server_version": None,
-        "nhs_number": f"999{serial:07d}"[-10:], "given_name": "Edith",
-        "family_name": f"Testperson{serial}", "date_of_birth": "1938-05-17",
-        "address_line1": "1 Example Street", "town": "Leicester", "postcode": "LE1 5WW",
-        "team": "Leicester City South INT", "deleted": False,
-        "updated_at": "2026-03-02T10:00:00+00:00",
-    }
-    row.update(overrides)
-    return row
-
-
-def change(entity_type: str = "person", record_id: str | None = None, *,
-           base: int | None = None, key: str | None = None, tombstone: bool = False,
-           serial: int = 1, **row: Any) -> dict[str, Any]:
-    """One outbox entry for the wire (a new record unless ``record_id`` is given)."""
-    record_id = record_id or str(uuid.uuid4())
-    return {"idempotency_key": key or str(uuid.uuid4()), "entity_type": entity_type,
-            "id": record_id, "base_server_version": base,
-            "row": person_row(record_id, serial, deleted=tombstone, **row),
-            "tombstone": tombstone}
-
-
-def new_people(count: int, start: int = 1) -> list[dict[str, Any]]:
-    """``count`` changes creating new synthetic people."""
-    return [change(serial=start + i) for i in range(count)]
-
-
-def statuses(answers: Iterable[dict[str, Any]]) -> list[str]:
-    """Just the status of each answer."""
-    return [a["status"] for a in answers]

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server import admin
 from sync_server.models import EnrolmentCode
-from tests.sync.store import CLIENT_VERSION, EnrolFn, StoreProcess, change, enrol_with_code
+from tests.sync_server.store import EnrolFn, change
+from tools.throwaway_store import CLIENT_VERSION, StoreProcess, enrol_with_code
 
 VERSION = {"X-Client-Version": CLIENT_VERSION}
 

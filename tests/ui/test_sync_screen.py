@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from desktop_app.services import people
 from tests.support import person_values
 from tests.sync.laptops import issue_code
-from tests.sync.store import StoreProcess
 from tests.ui.test_app_roles import _signed_in
 from tests.ui.test_sign_in import cheap_kdf  # noqa: F401 (a fixture)
+from tools.throwaway_store import StoreProcess
 
 
 def test_enrol_sync_and_warn_before_closing_with_changes_unsent(

@@ -7,7 +7,8 @@ import pytest
 
 from sync_server.api import TOO_OLD
 from sync_server.config import MIN_CLIENT_VERSION_ENV, Settings, parse_version
-from tests.sync.store import CLIENT_VERSION, MIN_CLIENT_VERSION, EnrolFn, StoreProcess
+from tests.sync_server.store import MIN_CLIENT_VERSION, EnrolFn
+from tools.throwaway_store import CLIENT_VERSION, StoreProcess
 
 
 def test_health_names_the_service_with_its_own_header(store: StoreProcess) -> None:

@@ -21,7 +21,7 @@ from sync_server.config import normalise_database_url
 from sync_server.database import alembic_config, head_revision, make_engine, upgrade
 from sync_server.entities import SYNCED_ENTITY_TYPES
 from sync_server.models import Base
-from tests.sync.store import REPO, PostgresCluster, StoreProcess, enrol_with_code
+from tools.throwaway_store import REPO, PostgresCluster, StoreProcess, enrol_with_code
 
 
 def _cli(capsys: pytest.CaptureFixture[str], url: str, *args: str) -> tuple[int, str, str]:

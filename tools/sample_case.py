@@ -1,10 +1,11 @@
 """A delegated case with a full support plan, made through the services on a real vault.
 
-Used by the PDF tests and by ``tools/render_sample_plan.py``. Everything is synthetic:
-the NHS number is from the 999 range, names, streets, practices and phones are invented.
-``build_case`` walks the delegation flow to a jointly funded decision (so the plan has
-a consent record with a capacity assessment, clinical oversight, two named care workers
-with sign-offs, an NHS and a council share and a first review), and returns what it made.
+Used by the PDF tests, ``benchmarks/pdf.py`` and ``tools/render_sample_plan.py``.
+``build_case`` walks the delegation flow to a jointly funded decision (so the plan has a
+consent record with a capacity assessment, clinical oversight, two named care workers with
+sign-offs, an NHS and a council share and a first review), and returns what it made.
+Everything is synthetic: the NHS number is from the 999 range; names, streets, practices and
+phones are invented.
 """
 
 from __future__ import annotations

@@ -1,0 +1,144 @@
+"""Drafting a delegation: the wizard's answers saved as it goes, and what the wizard shows.
+
+A case starts as a draft (the answers so far and the step on screen), saved in the vault
+on every page change, so a flat battery or a killed app loses nothing: the next start
+offers to resume it. ``wizard_context`` gathers everything the wizard shows for a person
+(their contacts, the providers and their active workers, the tasks on offer) and, when
+resuming, the draft's answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desktop_app.models.delegation import CaseStatus, DelegationCase
+from desktop_app.models.person import Person
+from desktop_app.models.provider import CareProvider, CareWorker
+from desktop_app.services.core.errors import NotFound, ValidationError
+from desktop_app.services.core.roles import Permission, require
+from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.delegation.answers import Answers
+from desktop_app.services.framework.catalogue import Catalogue
+from desktop_app.services.framework.delegation_context import (
+    ContactOption,
+    ProviderOption,
+    WizardContext,
+    WorkerOption,
+    task_options,
+)
+from desktop_app.services.framework.flow import Flow, current_flow
+from desktop_app.services.framework.identifiers import format_nhs_number
+from desktop_app.services.vault.task_types import task_name_sql
+
+
+@dataclass(frozen=True)
+class DraftSummary:
+    """A delegation left unfinished, offered for resuming."""
+
+    case_id: str
+    person_id: str
+    person_name: str
+    task_code: str
+    current_step: str | None
+    updated_at: dt.datetime
+    task_name: str = ""
+    step_title: str = ""
+
+
+def _person(session: Session, person_id: str) -> Person:
+    person = session.get(Person, person_id)
+    if person is None or person.deleted:
+        raise NotFound("That person is not on the caseload.")
+    return person
+
+
+def _providers(session: Session) -> tuple[ProviderOption, ...]:
+    providers = session.scalars(
+        select(CareProvider).where(~CareProvider.deleted).order_by(CareProvider.name))
+    options = []
+    for provider in providers:
+        workers = session.scalars(
+            select(CareWorker).where(CareWorker.provider_id == provider.id, ~CareWorker.deleted,
+                                     CareWorker.active)
+            .order_by(CareWorker.family_name, CareWorker.given_name))
+        options.append(ProviderOption(provider.id, provider.name, provider.council, tuple(
+            WorkerOption(w.id, f"{w.given_name} {w.family_name}") for w in workers)))
+    return tuple(options)
+
+
+def wizard_context(uow: UnitOfWork, person_id: str, catalogue: Catalogue,
+                   case_id: str | None = None) -> WizardContext:
+    """Everything the wizard shows for this person (and a draft's answers, if resuming)."""
+    with uow.read() as session:
+        person = _person(session, person_id)
+        contacts = tuple(
+            ContactOption(c.id, c.name, c.kind, c.can_decide_health_welfare)
+            for c in person.contacts if not c.deleted)
+        case = session.get(DelegationCase, case_id) if case_id else None
+        return WizardContext(
+            person_id=person.id, person_name=f"{person.given_name} {person.family_name}",
+            nhs_number_display=format_nhs_number(person.nhs_number),
+            date_of_birth_display=person.date_of_birth.strftime("%d/%m/%Y"),
+            open_to_community_health=person.open_to_community_health,
+            gp_practice_name=person.gp_practice_name or "", team=person.team,
+            tasks=task_options(catalogue),
+            providers=_providers(session), contacts=contacts,
+            case_id=case.id if case else None,
+            answers={k: dict(v) for k, v in (case.answers if case else {}).items()},
+            current_step=case.current_step if case else None,
+        )
+
+
+def save_draft(uow: UnitOfWork, person_id: str, case_id: str | None, answers: Answers,
+               current_step: str, flow: Flow, catalogue: Catalogue) -> str:
+    """Save the wizard's answers so far; returns the case id (new on the first save)."""
+    require(uow, Permission.DELEGATE)
+    task_code = str(answers.get("S1", {}).get("task_code") or "")
+    version = catalogue.version
+    with uow.begin() as session:
+        case = session.get(DelegationCase, case_id) if case_id else None
+        if case is None:
+            _person(session, person_id)
+            case = DelegationCase(person_id=person_id, referred_by="", flow_version=flow.version,
+                                  task_code=task_code, task_catalogue_version=version,
+                                  status=CaseStatus.DRAFT.value)
+            session.add(case)
+        elif case.status != CaseStatus.DRAFT.value:
+            raise ValidationError("This delegation has already been decided.")
+        case.answers = {k: dict(v) for k, v in answers.items()}  # a new value: JSON is tracked
+        case.current_step = current_step[:8]
+        case.task_code = task_code
+        case.referred_by = str(answers.get("S1", {}).get("referred_by") or "")
+        session.flush()
+        return case.id
+
+
+def drafts(uow: UnitOfWork) -> list[DraftSummary]:
+    """Unfinished delegations on this laptop, newest first."""
+    with uow.read() as session:
+        rows = session.execute(
+            select(DelegationCase, Person,
+                   task_name_sql(DelegationCase.task_code, DelegationCase.task_catalogue_version))
+            .join(Person, Person.id == DelegationCase.person_id)
+            .where(DelegationCase.status == CaseStatus.DRAFT.value, ~DelegationCase.deleted)
+            .order_by(DelegationCase.updated_at.desc()))
+        steps = current_flow().steps
+        return [DraftSummary(c.id, p.id, f"{p.given_name} {p.family_name}", c.task_code,
+                             c.current_step, c.updated_at, name or "",
+                             steps[c.current_step].title
+                             if c.current_step is not None and c.current_step in steps else "")
+                for c, p, name in rows]
+
+
+def discard_draft(uow: UnitOfWork, case_id: str) -> None:
+    """Throw a draft away (a tombstone, so the discard syncs too)."""
+    require(uow, Permission.DELEGATE)
+    with uow.begin() as session:
+        case = session.get(DelegationCase, case_id)
+        if case is None or case.deleted or case.status != CaseStatus.DRAFT.value:
+            raise NotFound("That draft is no longer there.")
+        case.deleted = True

@@ -1,0 +1,176 @@
+"""The person's support plan as delegations start and end: each a new plan version.
+
+Plan versions are immutable: every change is a new version that copies what stays. When a
+task is delegated, ``record_plan`` writes the version with its task line (the nurse's S4
+answers, with safe defaults for what to do when something goes wrong) and its funding; the
+person's other running delegations are carried forward onto it. When a delegation ends,
+``plan_without`` writes the version that leaves its task and funding out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desktop_app.models.delegation import CaseStatus, DelegationCase, OutcomeCode
+from desktop_app.models.plan import Funder, FundingSplit, SupportPlan, SupportPlanTask
+from desktop_app.models.provider import CareProvider
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.delegation.answers import Answers, funding_result
+from desktop_app.services.delegation.checks import uk_day
+from desktop_app.services.plans.read_blocks import task_name
+
+# What the task line says when the nurse left a "what if" answer empty on S4.
+DEFAULT_TEXT = {
+    "if_refused": "Respect the refusal, record it and tell the community nursing team today.",
+    "if_missed": "Do not double up. Call the community nursing team for advice.",
+    "if_equipment_fails": "Do not improvise. Call the community nursing team.",
+    "if_out_of_range": "Follow the 'call the nurse' thresholds above.",
+    "in_emergency": "Call 999.",
+}
+
+
+def record_plan(session: Session, case: DelegationCase, answers: Answers, recorded_by: str,
+                today: dt.date) -> int:
+    """A new plan version for the delegated ``case``: its task line and funding, with the
+    person's other running delegations carried forward; returns the version number."""
+    latest = session.scalar(select(func.max(SupportPlan.version_number))
+                            .where(SupportPlan.person_id == case.person_id))
+    plan = SupportPlan(person_id=case.person_id, delegation_case_id=case.id,
+                       version_number=(latest or 0) + 1, effective_from=today,
+                       created_by_name=recorded_by,
+                       person_words=answers.get("S6", {}).get("person_words"))
+    carried_tasks, carried_funding = _carried_forward(session, case)
+    plan.tasks = [*carried_tasks, _task_line(case, answers)]
+    plan.funding_splits = [*carried_funding, *_funding_rows(session, case, answers, today)]
+    session.add(plan)
+    session.flush()
+    return plan.version_number
+
+
+def plan_without(session: Session, case: DelegationCase, effective_from: dt.date,
+                 created_by: str) -> int | None:
+    """End ``case``'s part of the person's support plan: a new plan version that carries
+    the person's other running delegations and leaves this task and its funding lines out
+    (its funding ends on ``effective_from``, when the new version takes effect). None if
+    the person's latest plan does not carry the case (nothing to end).
+
+    The case must already have left the running statuses, so it is not carried forward.
+    """
+    latest = session.scalar(select(SupportPlan).where(
+        SupportPlan.person_id == case.person_id, ~SupportPlan.deleted)
+        .order_by(SupportPlan.version_number.desc()).limit(1))
+    if latest is None or not any(line.delegation_case_id == case.id for line in latest.tasks):
+        return None
+    carried_tasks, carried_funding = _carried_forward(session, case, same_task=True)
+    # Versions take effect in order: a withdrawal recorded late never predates the newest.
+    effective_from = max(effective_from, latest.effective_from)
+    # The version belongs to a delegation still on it (its consent, oversight and reviews
+    # are what the printed plan shows), never to the one that ended.
+    owner_id = _newest_case(session, [t.delegation_case_id for t in carried_tasks])
+    ended = task_name(session, case.task_code, case.task_catalogue_version)
+    plan = SupportPlan(person_id=case.person_id, delegation_case_id=owner_id,
+                       version_number=latest.version_number + 1, effective_from=effective_from,
+                       created_by_name=created_by, person_words=latest.person_words,
+                       summary=f"{ended}: the delegation ended on {uk_day(effective_from)}; "
+                               "the task is back with the nursing team.")
+    plan.tasks, plan.funding_splits = carried_tasks, carried_funding
+    session.add(plan)
+    session.flush()
+    return plan.version_number
+
+
+def _newest_case(session: Session, case_ids: list[str | None]) -> str | None:
+    """Of these delegations, the one decided last (the owner of a carried-forward plan)."""
+    ids = [i for i in case_ids if i]
+    if not ids:
+        return None
+    return session.scalar(select(DelegationCase.id).where(DelegationCase.id.in_(ids))
+                          .order_by(DelegationCase.decided_on.desc(),
+                                    DelegationCase.created_at.desc()).limit(1))
+
+
+_BOOKKEEPING = frozenset({"id", "plan_id", "version", "server_version", "created_at",
+                          "updated_at", "updated_by", "device_id", "deleted"})
+
+
+def _copy(row: Any) -> Any:
+    """A new row with the same content (plan lines are immutable: a new version copies)."""
+    columns = type(row).__table__.columns.keys()
+    return type(row)(**{name: getattr(row, name) for name in columns
+                        if name not in _BOOKKEEPING})
+
+
+def _carried_forward(session: Session, case: DelegationCase, same_task: bool = False
+                     ) -> tuple[list[SupportPlanTask], list[FundingSplit]]:
+    """The person's other running delegations stay on the new plan version: each one's task
+    line and funding from the latest plan that case made. (A person can have eye drops and
+    insulin delegated at once; a new version must not drop the first.) A new delegation
+    replaces a running one of the same task unless ``same_task``."""
+    others = session.scalars(select(DelegationCase).where(
+        DelegationCase.person_id == case.person_id, DelegationCase.id != case.id,
+        *(() if same_task else (DelegationCase.task_code != case.task_code,)),
+        ~DelegationCase.deleted,
+        DelegationCase.status.in_((CaseStatus.ACTIVE.value, CaseStatus.SUSPENDED.value))))
+    tasks: list[SupportPlanTask] = []
+    splits: list[FundingSplit] = []
+    for other in others:
+        plan = session.scalar(select(SupportPlan).where(
+            SupportPlan.delegation_case_id == other.id, ~SupportPlan.deleted)
+            .order_by(SupportPlan.version_number.desc()).limit(1))
+        if plan is None:
+            continue
+        tasks += [_copy(line) for line in plan.tasks if line.delegation_case_id == other.id]
+        splits += [_copy(split) for split in plan.funding_splits
+                   if split.delegation_case_id == other.id]
+    return tasks, splits
+
+
+def _task_line(case: DelegationCase, answers: Answers) -> SupportPlanTask:
+    s4 = answers.get("S4", {})
+    return SupportPlanTask(
+        delegation_case_id=case.id, task_code=case.task_code,
+        task_catalogue_version=case.task_catalogue_version,
+        what_is_delegated=s4.get("what_is_delegated", ""),
+        what_is_not_delegated=s4.get("what_is_not_delegated", ""),
+        frequency=s4.get("frequency", ""), equipment=s4.get("equipment"),
+        do_thresholds=s4.get("do_thresholds", ""),
+        call_nurse_thresholds=s4.get("call_nurse_thresholds", ""),
+        worker_ids=list(answers.get("S7", {}).get("worker_ids", [])),
+        **{k: s4.get(k) or text for k, text in DEFAULT_TEXT.items()})
+
+
+def _funding_rows(session: Session, case: DelegationCase, answers: Answers,
+                  today: dt.date) -> list[FundingSplit]:
+    result = funding_result(answers.get("S9F", {})) if answers.get("S9F") else None
+    interim = case.outcome_code == OutcomeCode.INTERIM_WITHOUT_PREJUDICE.value
+    s10 = answers.get("S10", {})
+    if result is None:
+        council = _council_of(session, answers)
+        return [FundingSplit(delegation_case_id=case.id, funder=f.value,
+                             method="existing_package", inputs={},
+                             pence_per_week=0, free_to_person=f is Funder.ICB,
+                             lead_commissioner=f is not Funder.ICB,
+                             start_date=case.started_on or today)
+                for f in (Funder.ICB, council)]
+    return [FundingSplit(
+        delegation_case_id=case.id, funder=share.funder.value, method=result.method.value,
+        inputs=result.json_inputs(),
+        pence_per_week=share.pence_per_week, free_to_person=share.free_to_person,
+        lead_commissioner=share.funder == result.lead_commissioner,
+        start_date=result.start_date, interim_without_prejudice=interim,
+        dispute_reference=s10.get("dispute_reference") if interim else None)
+        for share in result.shares]
+
+
+def _council_of(session: Session, answers: Answers) -> Funder:
+    """The council of the provider that accepted: never a guess (hazard H-011)."""
+    provider = session.get(CareProvider, answers.get("S7", {}).get("provider_id") or "")
+    if provider is None or provider.deleted or not provider.council:
+        raise ValidationError("The care provider that accepted the task is not on this laptop "
+                              "or names no council; go back to step S7.",
+                              field="S7.provider_id")
+    return Funder(provider.council)

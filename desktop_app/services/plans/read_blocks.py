@@ -1,0 +1,154 @@
+"""Reading a plan's blocks from the vault, inside the caller's unit of work.
+
+The person (``person_block``), a task line with its named care workers (``task_block``),
+the funding lines, a task's catalogue name, the latest MDT decision, and the checks and
+day every printed document shares (``live_person``, ``printed_day``). Whether each named
+care worker's sign-off is current is worked out here, on the day of printing, not in the
+renderer: an out-of-date competency shown as valid is a hazard (framework §8).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import UnaryExpression
+
+from desktop_app.models.competency import CompetencySignOff, SignOffStatus
+from desktop_app.models.mdt import MdtDecision
+from desktop_app.models.person import Person
+from desktop_app.models.plan import Funder, FundingSplit, SupportPlanTask
+from desktop_app.models.provider import CareProvider, CareWorker
+from desktop_app.models.task_type import TaskType
+from desktop_app.services.core.errors import NotFound
+from desktop_app.services.framework import labels
+from desktop_app.services.framework.funding import FUNDER_NAMES
+from desktop_app.services.framework.identifiers import format_nhs_number
+from desktop_app.services.plans.blocks import (
+    ContactLine,
+    FundingLine,
+    PersonBlock,
+    TaskBlock,
+    WorkerLine,
+)
+
+
+def person_block(person: Person) -> PersonBlock:
+    """The person's identity, address, GP practice and contacts, as printed."""
+    address = tuple(line for line in (person.address_line1, person.address_line2, person.town,
+                                      person.postcode) if line)
+    contacts = tuple(
+        ContactLine(c.name, labels.CONTACT_KINDS.get(c.kind, c.kind), c.relationship, c.phone,
+                    c.can_decide_health_welfare)
+        for c in person.contacts if not c.deleted)
+    return PersonBlock(
+        full_name=f"{person.given_name} {person.family_name}",
+        preferred_name=person.preferred_name, date_of_birth=person.date_of_birth,
+        nhs_number=format_nhs_number(person.nhs_number), address_lines=address,
+        phone=person.phone, gp_practice_name=person.gp_practice_name,
+        gp_practice_code=person.gp_practice_code, team=person.team,
+        open_to_community_health=person.open_to_community_health,
+        communication_needs=person.communication_needs, contacts=contacts)
+
+
+def task_name(session: Session, code: str, version: str | None = None) -> str:
+    """The task's catalogue name (its own catalogue version first), or the code if unknown."""
+    order: list[UnaryExpression[Any]] = [TaskType.catalogue_version.desc()]
+    if version is not None:
+        order.insert(0, (TaskType.catalogue_version == version).desc())
+    name = session.scalar(select(TaskType.name).where(TaskType.code == code)
+                          .order_by(*order).limit(1))
+    return name or code
+
+
+def _standing(sign_off: CompetencySignOff | None, on: dt.date) -> tuple[str, bool]:
+    if sign_off is None:
+        return labels.NO_SIGN_OFF, False
+    if sign_off.status != SignOffStatus.CURRENT.value:
+        return labels.SIGN_OFF_STATUSES.get(sign_off.status, sign_off.status), False
+    # Expired the day after the refresher date, as in the competency register.
+    if sign_off.refresher_due < on:
+        return labels.REFRESHER_OVERDUE, False
+    return labels.SIGN_OFF_STATUSES[SignOffStatus.CURRENT.value], True
+
+
+def _worker_line(session: Session, worker_id: str, person_id: str, task_code: str,
+                 on: dt.date) -> WorkerLine:
+    worker = session.get(CareWorker, worker_id)
+    provider = session.get(CareProvider, worker.provider_id) if worker else None
+    sign_off = session.scalars(
+        select(CompetencySignOff)
+        .where(CompetencySignOff.worker_id == worker_id,
+               CompetencySignOff.person_id == person_id,
+               CompetencySignOff.task_code == task_code, ~CompetencySignOff.deleted)
+        .order_by(CompetencySignOff.signed_off_on.desc(), CompetencySignOff.created_at.desc())
+    ).first()
+    standing, current = _standing(sign_off, on)
+    gone = worker is None or worker.deleted
+    return WorkerLine(
+        name=labels.UNKNOWN_WORKER if gone or worker is None
+        else f"{worker.given_name} {worker.family_name}",
+        provider_name=provider.name if provider else "",
+        role_title=worker.role_title if worker else "",
+        training_level=sign_off.training_level if sign_off else None,
+        signed_off_on=sign_off.signed_off_on if sign_off else None,
+        refresher_due=sign_off.refresher_due if sign_off else None,
+        trainer_name=sign_off.trainer_name if sign_off else None,
+        assessor_name=sign_off.assessor_name if sign_off else None,
+        standing=standing, current=current and not gone)
+
+
+def task_block(session: Session, line: SupportPlanTask, person_id: str,
+               on: dt.date) -> TaskBlock:
+    """A plan's task line with its named workers, their sign-offs judged on the day ``on``."""
+    workers = tuple(_worker_line(session, w, person_id, line.task_code, on)
+                    for w in line.worker_ids or ())
+    return TaskBlock(
+        task_code=line.task_code,
+        task_name=task_name(session, line.task_code, line.task_catalogue_version),
+        catalogue_version=line.task_catalogue_version,
+        what_is_delegated=line.what_is_delegated,
+        what_is_not_delegated=line.what_is_not_delegated, frequency=line.frequency,
+        equipment=line.equipment, do_thresholds=line.do_thresholds,
+        call_nurse_thresholds=line.call_nurse_thresholds, if_refused=line.if_refused,
+        if_missed=line.if_missed, if_equipment_fails=line.if_equipment_fails,
+        if_out_of_range=line.if_out_of_range, in_emergency=line.in_emergency,
+        workers=workers)
+
+
+def funding_lines(splits: Sequence[FundingSplit]) -> tuple[FundingLine, ...]:
+    """A plan version's live funding splits, the NHS share first."""
+    live = [s for s in splits if not s.deleted]
+    # The NHS share first, then the council's: the order the plan explains them in.
+    live.sort(key=lambda s: (s.funder != Funder.ICB.value, s.funder))
+    return tuple(
+        FundingLine(s.funder, FUNDER_NAMES.get(Funder(s.funder), s.funder), s.pence_per_week,
+                    s.free_to_person, s.lead_commissioner,
+                    labels.METHODS.get(s.method, s.method), s.start_date,
+                    s.interim_without_prejudice, s.dispute_reference, s.reconciled_on)
+        for s in live)
+
+
+def latest_mdt(session: Session, case_id: str | None) -> MdtDecision | None:
+    """The case's most recent MDT decision, if any."""
+    if case_id is None:
+        return None
+    return session.scalars(
+        select(MdtDecision).where(MdtDecision.delegation_case_id == case_id, ~MdtDecision.deleted)
+        .order_by(MdtDecision.met_on.desc(), MdtDecision.created_at.desc())).first()
+
+
+def live_person(session: Session, person_id: str) -> Person:
+    """The person, or NotFound if they were removed from the caseload."""
+    person = session.get(Person, person_id)
+    if person is None or person.deleted:
+        raise NotFound("That person is not on the caseload (they may have been removed).")
+    return person
+
+
+def printed_day(printed_at: dt.datetime) -> dt.date:
+    """The local calendar day of printing (an aware time is shown in this laptop's zone)."""
+    return (printed_at.astimezone() if printed_at.tzinfo else printed_at).date()

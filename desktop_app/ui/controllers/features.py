@@ -1,0 +1,54 @@
+"""The signed-in user's feature controllers, held together by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop_app.ui.controllers.context import FeatureController, Screen
+from desktop_app.ui.controllers.delegations import DelegationsController
+from desktop_app.ui.controllers.people import PeopleController
+from desktop_app.ui.controllers.plans import PlansController
+from desktop_app.ui.controllers.registers import RegistersController
+from desktop_app.ui.controllers.reports import ReportsController
+from desktop_app.ui.controllers.sync import SyncScreenController
+
+# The main window's list of screens, in this order (Ctrl+1..9 follow it).
+SCREEN_ORDER = ("caseload", "delegations", "person", "reviews", "competency", "escalations",
+                "examples", "reports", "sync")
+
+
+@dataclass(frozen=True)
+class Features:
+    """One controller per feature, for one signed-in window (made again for another user)."""
+
+    delegations: DelegationsController
+    plans: PlansController
+    people: PeopleController
+    registers: RegistersController
+    reports: ReportsController | None  # team leads and governance only
+    sync: SyncScreenController
+
+    def each(self) -> list[FeatureController]:
+        """Every controller."""
+        return [c for c in (self.delegations, self.plans, self.people, self.registers,
+                            self.reports, self.sync) if c is not None]
+
+    def screens(self) -> list[Screen]:
+        """Every controller's screens, in the main window's order."""
+        screens = [screen for controller in self.each() for screen in controller.screens()]
+        return sorted(screens, key=lambda screen: SCREEN_ORDER.index(screen.key))
+
+    def lock(self) -> None:
+        """The app is locking (the vault is still open)."""
+        for controller in self.each():
+            controller.lock()
+
+    def resume(self) -> None:
+        """The same user has unlocked again."""
+        for controller in self.each():
+            controller.resume()
+
+    def close(self) -> None:
+        """Another user has signed in, or the app is closing."""
+        for controller in self.each():
+            controller.close()

@@ -1,0 +1,74 @@
+"""The registers: reviews due (and the dates to look again), the competency register,
+escalations (with the changes of need and funding that follow decisions up) and the case
+examples."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+
+from desktop_app.services import registers
+from desktop_app.services.core.roles import Permission
+from desktop_app.ui.controllers.context import FeatureContext, FeatureController, Screen
+from desktop_app.ui.registers import (
+    CaseExamplesWidget,
+    Closure,
+    CompetencyRegisterWidget,
+    EscalationsWidget,
+    ReviewAnswers,
+    ReviewsDueWidget,
+)
+
+
+class RegistersController(FeatureController):
+    """Binds the register screens to the registers' services; hides what the role cannot do."""
+
+    form_requested = Signal(str)  # discussion id: its shared care form to preview and print
+
+    def __init__(self, context: FeatureContext) -> None:
+        super().__init__(context)
+        uow, run, today, can = context.uow, context.run, context.today, context.can
+        self.reviews_screen = ReviewsDueWidget(
+            run, lambda: registers.reviews_due(uow(), today()),
+            self._record_review if can(Permission.RECORD_REVIEW) else None, today,
+            lambda: registers.look_again_due(uow(), today()))
+        self.competency_screen = CompetencyRegisterWidget(
+            run, lambda: registers.competency_register(uow(), today()),
+            self._withdraw_sign_off if can(Permission.MANAGE_COMPETENCY) else None)
+        closer = can(Permission.CLOSE_DISCUSSION)
+        self.escalations_screen = EscalationsWidget(
+            run, lambda: registers.escalations(uow(), today()),
+            self._close_discussion if closer else None,
+            lambda: registers.changes_of_need_awaiting_mdt(uow(), today()), today,
+            lambda: registers.funding_to_reconsider(uow(), today()),
+            self._funding_reconsidered if closer else None)
+        self.escalations_screen.form_requested.connect(self.form_requested)
+        self.examples_screen = CaseExamplesWidget(
+            run, lambda text, category, theme: registers.case_examples(uow(), text, category,
+                                                                       theme),
+            lambda: registers.case_example_themes(uow()), registers.task_categories())
+
+    def screens(self) -> tuple[Screen, ...]:
+        """Reviews due, competency, escalations and case examples."""
+        return (Screen("reviews", self.tr("Reviews due"), self.reviews_screen),
+                Screen("competency", self.tr("Competency register"), self.competency_screen),
+                Screen("escalations", self.tr("Escalations"), self.escalations_screen),
+                Screen("examples", self.tr("Case examples"), self.examples_screen))
+
+    # The actions below run on the database thread (the screens run them through ``run``).
+
+    def _record_review(self, a: ReviewAnswers) -> registers.RecordedReview:
+        return registers.record_review(self.context.uow(), a.review_id, a.done_on, a.outcome,
+                                       a.stable, a.competence_current, a.serious_incident,
+                                       a.notes, self.context.today())
+
+    def _withdraw_sign_off(self, sign_off_id: str, reason: str) -> None:
+        registers.withdraw_sign_off(self.context.uow(), sign_off_id, reason)
+
+    def _close_discussion(self, c: Closure) -> registers.ClosedDiscussion:
+        return registers.close_discussion(self.context.uow(), c.discussion_id, c.decision,
+                                          c.themes, c.closed_on, c.make_case_example,
+                                          today=self.context.today())
+
+    def _funding_reconsidered(self, case_id: str) -> None:
+        today = self.context.today()
+        registers.record_funding_reconsidered(self.context.uow(), case_id, today, today)
