@@ -337,6 +337,54 @@ def test_the_framework_rules_use_no_database_and_no_feature_package() -> None:
                        "models' enumerations:\n" + "\n".join(sorted(set(found))))
 
 
+# Each part of services/ may import only the parts before it (docs/architecture.md, "The
+# packages"): infrastructure, then the rules, the vault, the features, the renderers, demo.
+SERVICE_ORDER = ("core", "framework", "vault", "people", "plans", "sync", "delegation",
+                 "registers", "reports", "pdf", "demo")
+
+
+def service_part(name: str) -> str | None:
+    """``desktop_app.services.registers.reviews`` → ``registers``."""
+    parts = name.split(".")
+    return parts[2] if len(parts) > 2 and is_under(name, (SERVICES,)) else None
+
+
+def upward_service_imports(source: str, module: str, is_package: bool) -> list[str]:
+    """The imports of ``module`` (a part of services/) that reach a part after its own."""
+    own = service_part(module)
+    if own is None:
+        return []
+    rank = SERVICE_ORDER.index(own)
+    return [f"{module} (line {line}) imports {name}"
+            for line, name in imported_names(source, module, is_package)
+            if (other := service_part(name)) is not None and other in SERVICE_ORDER
+            and SERVICE_ORDER.index(other) > rank]
+
+
+def test_each_part_of_services_imports_only_the_parts_below_it() -> None:
+    folders = {p.name.removesuffix(".py") for p in (PACKAGE_ROOT / "services").iterdir()
+               if p.name != "__init__.py" and p.name != "__pycache__"}
+    assert folders == set(SERVICE_ORDER), "name each part of services/ in SERVICE_ORDER"
+    found = [v for module, source, is_package in sources_of(PACKAGE_ROOT / "services")
+             for v in upward_service_imports(source, module, is_package)]
+    assert not found, ("a part of services/ imports one above it (" + " < ".join(SERVICE_ORDER)
+                       + "):\n" + "\n".join(sorted(set(found))))
+
+
+@pytest.mark.parametrize(("module", "source", "caught"), [
+    ("desktop_app.services.people.person", "from desktop_app.services import registers", True),
+    ("desktop_app.services.core.uow", "from desktop_app.services.vault import VaultStore", True),
+    ("desktop_app.services.plans.batch",
+     "def later():\n    from desktop_app.services.delegation.plan import plan_without", True),
+    ("desktop_app.services.registers.reviews", "from desktop_app.services import delegation",
+     False),
+    ("desktop_app.services.reports.base", "from desktop_app.services.core.uow import X", False),
+])
+def test_the_order_check_catches_an_upward_import(module: str, source: str,
+                                                  caught: bool) -> None:
+    assert bool(upward_service_imports(source, module, False)) is caught
+
+
 def test_the_framework_rules_take_only_enumerations_from_the_models() -> None:
     found = []
     for module, source, is_package in sources_of(PACKAGE_ROOT / "services" / "framework"):

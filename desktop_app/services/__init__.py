@@ -1,1 +1,4 @@
-"""Services: the framework's rules, the vault, persistence and export. No widgets here."""
+"""Everything below the widgets, grouped by what it is: ``core`` (infrastructure), ``framework``
+(the framework's rules, pure), ``vault`` (the encrypted database) and one package per feature
+(``people``, ``delegation``, ``registers``, ``plans``, ``reports``, ``sync``, ``pdf``); see
+docs/architecture.md, "The packages"."""

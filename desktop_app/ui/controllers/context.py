@@ -58,6 +58,12 @@ class FeatureContext:
         """The signed-in session's unit of work (``session()``: refused while locked)."""
         return self.session().uow
 
+    def uow_now(self) -> UnitOfWork:
+        """The unit of work of the session signed in at this moment, for a write the user has
+        just asked for (a save, the audit of a print). Work queued now runs on the database
+        thread before a lock's close, so what was asked before a lock is still written."""
+        return self.session().uow
+
     def can(self, permission: Permission) -> bool:
         """Whether the signed-in role may do this (screens hide what it cannot)."""
         return allowed(str(self.user.role), permission)

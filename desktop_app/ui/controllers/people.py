@@ -54,12 +54,12 @@ class PeopleController(FeatureController):
 
     def _save_person(self, person_id: str | None, data: people.PersonInput,
                      version: int) -> None:
-        uow = self.context.uow
+        uow = self.context.uow_now()  # asked before a lock: written before the vault closes
 
         def save() -> PersonRecord:
-            view = (people.create_person(uow(), data) if person_id is None
-                    else people.update_person(uow(), person_id, data, version))
-            return load_record(uow(), view.id)
+            view = (people.create_person(uow, data) if person_id is None
+                    else people.update_person(uow, person_id, data, version))
+            return load_record(uow, view.id)
 
         def saved(record: PersonRecord) -> None:
             self.person_screen.show_record(record)

@@ -110,11 +110,10 @@ class PlansController(FeatureController):
 
     def show_pdf(self, data: bytes, title: str, suggested: str, audit: Audit) -> None:
         """Show a PDF to print or export; each print or export is audited by ``audit``."""
-        uow = self.context.uow
 
         def printed(how: str) -> None:
-            output = output_kind(how)
-            self.context.run(lambda: audit(uow(), output), lambda _: None)
+            output, bound = output_kind(how), self.context.uow_now()  # printed: audited
+            self.context.run(lambda: audit(bound, output), lambda _: None)
 
         dialog = PdfPreviewDialog(data, title, suggested, self.context.window, printed)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -134,8 +133,8 @@ class PlansController(FeatureController):
                 ids, progress, cancelled)
 
         def printed(ids: Sequence[str], how: str) -> None:
-            output = output_kind(how)
-            context.run(lambda: record_outputs(uow(), [_PlanRef(i) for i in ids], output),
+            output, bound = output_kind(how), context.uow_now()  # printed: audited
+            context.run(lambda: record_outputs(bound, [_PlanRef(i) for i in ids], output),
                         lambda _: None)
 
         dialog = PlanBatchDialog(

@@ -75,3 +75,34 @@ def test_can_follows_the_role(context) -> None:
     ctx, _ = context
     assert ctx.can(Permission.DELEGATE) and ctx.can(Permission.EDIT_PEOPLE)
     assert not ctx.can(Permission.VIEW_REPORTS) and not ctx.can(Permission.PRINT_BATCH)
+
+
+@pytest.mark.hazard("H-035")
+def test_a_write_asked_before_a_lock_keeps_its_session_and_later_work_is_refused(
+        qtbot) -> None:
+    """A save or a print's audit asked for just before the lock is bound to the session then
+    (``uow_now``), so it is written before the vault's close, which the lock queues after it;
+    work that looks the session up when it runs (``uow``) is refused once locked."""
+    executor, bugs = DatabaseExecutor(), []
+    user = SignedInUser("u1", "Ann Example", Role.NURSE)
+    window = MainWindow(user, demo=False)
+    qtbot.addWidget(window)
+
+    class Session:
+        uow = object()  # stands in for the vault session's unit of work
+
+    signed_in: list[Session] = [Session()]
+    ctx = FeatureContext(TaskRunner(executor, bugs.append), executor, Dialogs(headless=True),
+                         window, user, lambda: signed_in[0] if signed_in else None,
+                         bugs.append)
+    gate = threading.Event()
+    executor.submit(gate.wait)  # the database thread is busy (a sync, say)
+    bound, written, refused = ctx.uow_now(), [], []
+    ctx.run(lambda: bound, written.append)          # Save pressed
+    ctx.run(lambda: ctx.uow(), written.append, refused.append)  # read queued meanwhile
+    signed_in.clear()                               # the app locks
+    gate.set()
+    qtbot.waitUntil(lambda: bool(written and refused), timeout=5000)
+    assert written == [Session.uow]
+    assert [type(e) for e in refused] == [VaultLocked] and bugs == []
+    executor.shutdown()
