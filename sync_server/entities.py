@@ -12,6 +12,7 @@ SYNCED_ENTITY_TYPES: frozenset[str] = frozenset({
     "care_worker",
     "case_example",
     "clinical_oversight",
+    "competence_assessment",
     "competency_sign_off",
     "consent_record",
     "contact",
@@ -23,4 +24,5 @@ SYNCED_ENTITY_TYPES: frozenset[str] = frozenset({
     "shared_care_discussion",
     "support_plan",
     "support_plan_task",
+    "training_event",
 })

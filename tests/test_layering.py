@@ -339,8 +339,8 @@ def test_the_framework_rules_use_no_database_and_no_feature_package() -> None:
 
 # Each part of services/ may import only the parts before it (docs/architecture.md, "The
 # packages"): infrastructure, then the rules, the vault, the features, the renderers, demo.
-SERVICE_ORDER = ("core", "framework", "vault", "people", "plans", "sync", "delegation",
-                 "registers", "reports", "pdf", "demo")
+SERVICE_ORDER = ("core", "framework", "vault", "people", "providers", "plans", "sync",
+                 "delegation", "registers", "reports", "pdf", "demo")
 
 
 def service_part(name: str) -> str | None:

@@ -3,7 +3,7 @@
 from desktop_app.models.audit import AuditAction, AuditEvent
 from desktop_app.models.base import Base, SyncedMixin
 from desktop_app.models.case_example import CaseExample
-from desktop_app.models.competency import CompetencySignOff
+from desktop_app.models.competency import CompetenceAssessment, CompetencySignOff, TrainingEvent
 from desktop_app.models.consent import ConsentRecord
 from desktop_app.models.delegation import CaseStatus, DelegationCase, OutcomeCode
 from desktop_app.models.mdt import MdtDecision, SharedCareDiscussion
@@ -20,9 +20,10 @@ from desktop_app.models.user import AppUser, Role
 
 __all__ = [
     "AppUser", "AuditAction", "AuditEvent", "Base", "CareProvider", "CareWorker", "CaseExample",
-    "CaseStatus", "ClinicalOversight", "CompetencySignOff", "ConsentRecord", "Contact",
+    "CaseStatus", "ClinicalOversight", "CompetenceAssessment", "CompetencySignOff",
+    "ConsentRecord", "Contact",
     "DelegationCase", "FundingSplit", "HeldBackChange", "LocalMeta", "MdtDecision", "OutboxEntry",
     "OutboxOperation", "OutboxState", "OutcomeCode", "Person", "Review", "Role",
     "SharedCareDiscussion", "SupportPlan", "SupportPlanTask", "SyncConflict", "SyncState",
-    "SyncedMixin", "TaskType",
+    "SyncedMixin", "TaskType", "TrainingEvent",
 ]

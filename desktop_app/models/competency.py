@@ -23,6 +23,30 @@ class SignOffStatus(enum.StrEnum):
     CURRENT = "current"
     SUSPENDED = "suspended"
     WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"  # a refresher or reassessment replaced it (its ``supersedes_id``)
+
+
+class TrainingLevel(enum.IntEnum):
+    """The committee's two levels (minutes (v)): level 1 for all staff doing a generic task,
+    level 2 designed around one person's needs."""
+
+    GENERIC = 1
+    PERSONAL = 2
+
+
+class AssessmentOutcome(enum.StrEnum):
+    """What an assessment of competence found."""
+
+    COMPETENT = "competent"
+    NOT_YET = "not_yet"
+
+
+class BackfillPayer(enum.StrEnum):
+    """Who pays for the cover while a worker is released for training."""
+
+    ICB = "icb"
+    COUNCIL = "council"
+    PROVIDER = "provider"
 
 
 class CompetencySignOff(SyncedMixin, Base):
@@ -60,3 +84,72 @@ class CompetencySignOff(SyncedMixin, Base):
     delegation_case_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("delegation_case.id", ondelete="RESTRICT"), index=True
     )
+    # What the assessment was against, and the sign-off this refresher or reassessment
+    # replaces (that row is kept, with status ``superseded``).
+    standard: Mapped[str | None] = mapped_column(Text)
+    supersedes_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("competency_sign_off.id", ondelete="RESTRICT"))
+    training_event_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("training_event.id", ondelete="RESTRICT"))
+
+
+class TrainingEvent(SyncedMixin, Base):
+    """Training a care worker was given: level 1 for a task type, level 2 for one person's
+    task. Release for training is costed here: the backfill (cover while the worker trains)
+    is ``backfill_minutes`` at ``backfill_pence_per_hour``, paid by ``backfill_payer``."""
+
+    __tablename__ = "training_event"
+    __table_args__ = (
+        CheckConstraint("level IN (1, 2)", name="level"),
+        CheckConstraint("level = 1 OR person_id IS NOT NULL", name="personal_names_person"),
+        CheckConstraint("backfill_minutes >= 0 AND backfill_pence_per_hour >= 0",
+                        name="backfill_not_negative"),
+        one_of("backfill_payer", BackfillPayer),
+    )
+
+    worker_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("care_worker.id", ondelete="RESTRICT"), index=True)
+    person_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("person.id", ondelete="RESTRICT"), index=True)
+    task_code: Mapped[str] = mapped_column(String(64))
+    level: Mapped[int] = mapped_column(Integer)
+    trained_on: Mapped[dt.date] = mapped_column(Date)
+    trainer_name: Mapped[str] = mapped_column(String(200))
+    materials: Mapped[str] = mapped_column(String(200))  # the materials and their version
+    backfill_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    backfill_pence_per_hour: Mapped[int] = mapped_column(Integer, default=0)
+    backfill_payer: Mapped[str | None] = mapped_column(String(16))
+
+
+class CompetenceAssessment(SyncedMixin, Base):
+    """An assessment of a care worker's competence to do one task for one person.
+
+    Competent: ``sign_off_id`` is the sign-off it made. Not yet: the support or retraining
+    planned (``support_planned``) and by when (``retrain_by``), and who supports the worker
+    meanwhile (``supported_by``); the task stays with the nurse."""
+
+    __tablename__ = "competence_assessment"
+    __table_args__ = (
+        one_of("outcome", AssessmentOutcome),
+        CheckConstraint("outcome = 'competent' OR (support_planned IS NOT NULL AND "
+                        "retrain_by IS NOT NULL)", name="not_yet_has_a_plan"),
+    )
+
+    worker_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("care_worker.id", ondelete="RESTRICT"), index=True)
+    person_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("person.id", ondelete="RESTRICT"), index=True)
+    task_code: Mapped[str] = mapped_column(String(64))
+    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    assessor_name: Mapped[str] = mapped_column(String(200))
+    standard: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))
+    support_planned: Mapped[str | None] = mapped_column(Text)
+    retrain_by: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    supported_by: Mapped[str | None] = mapped_column(String(200))
+    training_event_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("training_event.id", ondelete="RESTRICT"))
+    sign_off_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("competency_sign_off.id", ondelete="RESTRICT"))
+    delegation_case_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("delegation_case.id", ondelete="RESTRICT"), index=True)

@@ -1,11 +1,13 @@
 """What each role may change, enforced in the services (the UI only hides what it can't do).
 
-- Community nurse: people, delegations (the wizard), reviews, competency sign-offs, and
-  adding a colleague's sign-in to the laptop (a nurse often sets the laptop up).
+- Community nurse: people, delegations (the wizard), reviews, competency sign-offs, care
+  providers and their workers, and adding a colleague's sign-in to the laptop (a nurse
+  often sets the laptop up).
 - Team lead: everything, including closing shared care discussions (whose decisions go to
   the IPCB) and printing a team's plans in one batch.
 - Social care practitioner: shares the assessment and the plan with the MDT: people,
-  delegations and reviews; not clinical competence, not closing discussions, not users.
+  delegations, reviews, and the care providers and workers the council commissions; not
+  clinical competence, not closing discussions, not users.
 - Read-only (governance): sees everything, changes nothing; with team leads, the only
   role that sees the governance reports and the two-weekly joint meeting pack.
 
@@ -32,6 +34,7 @@ class Permission(enum.StrEnum):
     MANAGE_USERS = "manage_users"
     PRINT_BATCH = "print_batch"
     VIEW_REPORTS = "view_reports"
+    EDIT_PROVIDERS = "edit_providers"
 
 
 _ALL = frozenset(Permission)
@@ -39,9 +42,10 @@ POLICY: dict[Role, frozenset[Permission]] = {
     Role.TEAM_LEAD: _ALL,
     Role.NURSE: frozenset({Permission.EDIT_PEOPLE, Permission.DELEGATE,
                            Permission.RECORD_REVIEW, Permission.MANAGE_COMPETENCY,
-                           Permission.MANAGE_USERS}),
+                           Permission.MANAGE_USERS, Permission.EDIT_PROVIDERS}),
     Role.SOCIAL_CARE_PRACTITIONER: frozenset({Permission.EDIT_PEOPLE, Permission.DELEGATE,
-                                              Permission.RECORD_REVIEW}),
+                                              Permission.RECORD_REVIEW,
+                                              Permission.EDIT_PROVIDERS}),
     # Governance (the IPCB) reads the reports; it changes nothing.
     Role.READ_ONLY: frozenset({Permission.VIEW_REPORTS}),
 }
@@ -54,6 +58,7 @@ _WHAT = {
     Permission.MANAGE_USERS: "add users",
     Permission.PRINT_BATCH: "print batches of support plans",
     Permission.VIEW_REPORTS: "see the governance reports",
+    Permission.EDIT_PROVIDERS: "change care providers or care workers",
 }
 _ROLE_WORDS = {Role.TEAM_LEAD: "a team lead", Role.NURSE: "a community nurse",
                Role.SOCIAL_CARE_PRACTITIONER: "a social care practitioner",

@@ -32,6 +32,7 @@ from desktop_app.services.framework.delegation_context import (
 )
 from desktop_app.services.framework.flow import Flow, current_flow
 from desktop_app.services.framework.identifiers import format_nhs_number
+from desktop_app.services.framework.insurance import cover_on
 from desktop_app.services.vault.task_types import task_name_sql
 
 
@@ -56,23 +57,29 @@ def _person(session: Session, person_id: str) -> Person:
     return person
 
 
-def _providers(session: Session) -> tuple[ProviderOption, ...]:
+def _providers(session: Session, today: dt.date) -> tuple[ProviderOption, ...]:
+    """The active providers with their workers still working there, and their cover."""
     providers = session.scalars(
-        select(CareProvider).where(~CareProvider.deleted).order_by(CareProvider.name))
+        select(CareProvider).where(~CareProvider.deleted, CareProvider.active)
+        .order_by(CareProvider.name))
     options = []
     for provider in providers:
         workers = session.scalars(
             select(CareWorker).where(CareWorker.provider_id == provider.id, ~CareWorker.deleted,
                                      CareWorker.active)
             .order_by(CareWorker.family_name, CareWorker.given_name))
+        cover = cover_on(today, provider.insurance_confirmed_on,
+                         provider.insurance_covers_delegated, provider.insurance_until)
         options.append(ProviderOption(provider.id, provider.name, provider.council, tuple(
-            WorkerOption(w.id, f"{w.given_name} {w.family_name}") for w in workers)))
+            WorkerOption(w.id, f"{w.given_name} {w.family_name}") for w in workers),
+            cover.insured, cover.words))
     return tuple(options)
 
 
 def wizard_context(uow: UnitOfWork, person_id: str, catalogue: Catalogue,
-                   case_id: str | None = None) -> WizardContext:
+                   case_id: str | None = None, today: dt.date | None = None) -> WizardContext:
     """Everything the wizard shows for this person (and a draft's answers, if resuming)."""
+    today = today or dt.date.today()
     with uow.read() as session:
         person = _person(session, person_id)
         contacts = tuple(
@@ -86,7 +93,7 @@ def wizard_context(uow: UnitOfWork, person_id: str, catalogue: Catalogue,
             open_to_community_health=person.open_to_community_health,
             gp_practice_name=person.gp_practice_name or "", team=person.team,
             tasks=task_options(catalogue),
-            providers=_providers(session), contacts=contacts,
+            providers=_providers(session, today), contacts=contacts,
             case_id=case.id if case else None,
             answers={k: dict(v) for k, v in (case.answers if case else {}).items()},
             current_step=case.current_step if case else None,

@@ -61,12 +61,15 @@ class WorkerOption:
 
 @dataclass(frozen=True)
 class ProviderOption:
-    """A care provider that may accept the task."""
+    """A care provider that may accept the task (active ones only are offered), with its
+    insurance cover as of the day the wizard opened (an ended cover is no cover)."""
 
     id: str
     name: str
     council: str
     workers: tuple[WorkerOption, ...] = ()
+    insured: bool = False
+    insurance_words: str = ""
 
 
 @dataclass(frozen=True)
