@@ -93,6 +93,7 @@ class App:
         from desktop_app.ui.controllers.features import Features
         from desktop_app.ui.controllers.people import PeopleController
         from desktop_app.ui.controllers.plans import PlansController
+        from desktop_app.ui.controllers.providers import ProvidersController
         from desktop_app.ui.controllers.registers import RegistersController
         from desktop_app.ui.controllers.reports import ReportsController
         from desktop_app.ui.controllers.sync import SyncScreenController
@@ -107,11 +108,13 @@ class App:
         reports = (ReportsController(context, plans.show_pdf)
                    if context.can(Permission.VIEW_REPORTS) else None)
         sync = SyncScreenController(context, self.settings.sync_every_minutes)
+        providers = ProvidersController(context)
         people.delegation_requested.connect(delegations.open_wizard)
         people.plan_requested.connect(plans.open_plan)
         delegations.batch_requested.connect(plans.start_batch)
         registers.form_requested.connect(plans.open_shared_care_form)
-        self.features = Features(delegations, plans, people, registers, reports, sync)
+        self.features = Features(delegations, plans, people, registers, reports, sync,
+                                 providers)
         for screen in self.features.screens():
             window.add_screen(screen.key, screen.title, screen.widget)
         delegations.offer_resume()

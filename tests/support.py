@@ -45,16 +45,9 @@ def as_role(vault: Any, role: str) -> Any:
 
 
 def add_provider(uow: Any) -> tuple[str, list[str]]:
-    """A provider in Leicester City with two care workers: (provider id, worker ids)."""
-    from desktop_app.models.provider import CareProvider, CareWorker
+    """A provider in Leicester City, active and insured for delegated healthcare tasks,
+    with two care workers, made through the provider register's services: (provider id,
+    worker ids). decide() refuses a provider without that cover (H-041)."""
+    from tools.sample_case import add_insured_provider
 
-    with uow.begin() as s:
-        provider = CareProvider(name="Demo Homecare Ltd", phone="0116 000 0000",
-                                council="leicester_city")
-        s.add(provider)
-        s.flush()
-        workers = [CareWorker(provider_id=provider.id, given_name=g, family_name="Worker",
-                              role_title="Care worker") for g in ("Aisha", "Tomasz")]
-        s.add_all(workers)
-        s.flush()
-        return provider.id, [w.id for w in workers]
+    return add_insured_provider(uow)

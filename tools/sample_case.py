@@ -18,12 +18,13 @@ from sqlalchemy import select
 
 from desktop_app.models.person import Contact
 from desktop_app.models.plan import SupportPlan
-from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.services import delegation, people
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.catalogue import load_catalogue
 from desktop_app.services.framework.flow import load_flow
 from desktop_app.services.framework.identifiers import synthetic_nhs_number
+from desktop_app.services.providers import register
+from desktop_app.services.providers import workers as care_workers
 
 DECIDED_ON = dt.date(2026, 11, 30)
 TASK_CODE = "eye_drops"
@@ -93,17 +94,30 @@ def _add_people_around(uow: UnitOfWork, person_id: str, spec: CaseSpec) -> str:
         return attorney.id
 
 
+# The day a sample provider confirmed its insurance covers delegated healthcare tasks (no
+# end date recorded: the cover holds on every decision day a test or tool uses).
+INSURANCE_CONFIRMED_ON = dt.date(2026, 9, 1)
+
+
+def add_insured_provider(
+        uow: UnitOfWork, name: str = "Demo Homecare Ltd",
+        worker_names: tuple[tuple[str, str], ...] = (("Aisha", "Worker"), ("Tomasz", "Worker")),
+        council: str = "leicester_city", role_title: str = "Care worker",
+) -> tuple[str, list[str]]:
+    """A provider on the register, active and insured for delegated healthcare tasks, with
+    its care workers, made through the register's services as a user adds them:
+    (provider id, worker ids in the order named)."""
+    provider = register.create_provider(uow, register.ProviderInput(
+        name=name, council=council, council_areas=(council,), phone="0116 496 0000",
+        cqc_location_id="1-999000001", contact_name="Pat Example",
+        insurance_covers_delegated=True, insurance_confirmed_on=INSURANCE_CONFIRMED_ON))
+    return provider.id, [care_workers.add_worker(uow, provider.id, care_workers.WorkerInput(
+        given, family, role_title)).worker.id for given, family in worker_names]
+
+
 def _add_provider(uow: UnitOfWork, spec: CaseSpec) -> tuple[str, list[str]]:
-    with uow.begin() as s:
-        provider = CareProvider(name=spec.provider_name, phone="0116 496 0000",
-                                council="leicester_city")
-        s.add(provider)
-        s.flush()
-        workers = [CareWorker(provider_id=provider.id, given_name=g, family_name=f,
-                              role_title="Senior care worker") for g, f in spec.worker_names]
-        s.add_all(workers)
-        s.flush()
-        return provider.id, [w.id for w in workers]
+    return add_insured_provider(uow, spec.provider_name, spec.worker_names,
+                                role_title="Senior care worker")
 
 
 def answers_for(spec: CaseSpec, texts: dict[str, str], provider_id: str, workers: list[str],

@@ -14,14 +14,16 @@ from desktop_app.ui.wizard.context import (
 
 
 def make_context(**overrides: object) -> WizardContext:
-    """Zoë Ní Bhriain (999 range), open to community health, two providers, an attorney."""
+    """Zoë Ní Bhriain (999 range), open to community health, two insured providers, an
+    attorney."""
     tasks = task_options(load_catalogue())  # as the app offers them, look-alikes included
+    insured = "Insured for delegated healthcare tasks until 31/03/2099"
     providers = (
         ProviderOption("prov-1", "Demo Homecare Ltd", "leicester_city", (
             WorkerOption("w-1", "Aisha Begum"), WorkerOption("w-2", "Tomasz Nowak"),
-            WorkerOption("w-3", "Doris Walker"))),
+            WorkerOption("w-3", "Doris Walker")), True, insured),
         ProviderOption("prov-2", "Sample Care Services", "leicestershire_county", (
-            WorkerOption("w-4", "Kwame Okafor"),)),
+            WorkerOption("w-4", "Kwame Okafor"),), True, insured),
     )
     contacts = (
         ContactOption("c-1", "Siobhán Ní Bhriain", "lpa_health_welfare", True),

@@ -6,13 +6,17 @@ Run under Xvfb so Qt paints for real::
 
 The demo vault is made (or reused) under ``SHARED_CARE_PLANNER_HOME`` (set it to a temporary
 folder). Set ``QT_SCALE_FACTOR=1.5`` to check the screens at 150 % text scale. Each screen
-key (caseload, delegations, person, reviews, competency, escalations, examples, sync) is
-saved as ``screen-<key>.png``; with no keys, all of them ("plan" also opens a plan in the
-preview). ``SCP_SHOT_USER="Demo Team Lead"`` signs in as the demo's team lead (Reports).
+key (caseload, delegations, person, reviews, competency, escalations, examples, providers,
+sync) is saved as ``screen-<key>.png``; with no keys, all of them ("plan" also opens a plan
+in the preview; "worker-history" shows on the Care providers screen a care worker whose
+sign-off was renewed, recording that refresher through the competence service the first
+time, and saves the sign-off history). ``SCP_SHOT_USER="Demo Team Lead"`` signs in as the
+demo's team lead (Reports).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import time
@@ -68,6 +72,75 @@ def _shoot_plan_preview(app: QApplication, planner: App, out: Path) -> None:
     preview.close()
 
 
+def _refreshed_worker(planner: App) -> tuple[str, str]:
+    """(provider id, worker id) of a demo care worker with a renewed sign-off: the first
+    time, the refresher of the sign-off whose refresher is due soonest is recorded through
+    the competence service, as a nurse records it (the old sign-off is kept, superseded)."""
+    from sqlalchemy import select
+
+    from desktop_app.models.competency import CompetencySignOff, SignOffStatus
+    from desktop_app.models.provider import CareWorker
+    from desktop_app.services.providers import competence
+
+    signed_in = planner.session_controller.session
+    assert signed_in is not None
+    uow = signed_in.uow
+
+    def find() -> tuple[str, str]:
+        with uow.read() as session:
+            renewed = session.scalars(select(CompetencySignOff.worker_id).where(
+                CompetencySignOff.supersedes_id.is_not(None)).limit(1)).first()
+            old = session.execute(select(
+                CompetencySignOff.id, CompetencySignOff.worker_id, CompetencySignOff.person_id,
+                CompetencySignOff.task_code, CompetencySignOff.trainer_name).where(
+                CompetencySignOff.status == SignOffStatus.CURRENT.value,
+                CompetencySignOff.refresher_due >= dt.date.today())
+                .order_by(CompetencySignOff.refresher_due).limit(1)).one()
+        if renewed is None:
+            competence.record_refresher(uow, competence.AssessmentInput(
+                worker_id=old.worker_id, person_id=old.person_id, task_code=old.task_code,
+                assessed_on=dt.date.today() - dt.timedelta(days=7),
+                assessor_name="Demo Nurse", standard="LLR competency framework, section 6",
+                outcome="competent", trainer_name=old.trainer_name,
+                refreshes_sign_off_id=old.id))
+        worker_id = renewed or old.worker_id
+        with uow.read() as session:
+            worker = session.get(CareWorker, worker_id)
+            assert worker is not None
+            return worker.provider_id, worker.id
+
+    return planner.executor.call(find)
+
+
+def _show_renewed_worker(app: QApplication, planner: App, window: MainWindow) -> None:
+    """The Care providers screen with a worker whose sign-off was renewed selected."""
+    from desktop_app.ui.providers import ProvidersWidget
+
+    provider_id, worker_id = _refreshed_worker(planner)
+    window.show_screen("providers")
+    screen = window.screen("providers")
+    assert isinstance(screen, ProvidersWidget)
+    _wait(app, lambda: screen.providers.model.rowCount() > 0)
+    screen.refresh(provider_id, worker_id)
+    _wait(app, lambda: (worker := screen.workers.selected()) is not None
+          and worker.id == worker_id and screen.history.model.rowCount() > 0)
+    screen.history.table.setFocus()
+    _settle(app)
+
+
+def _shoot_worker_history(window: MainWindow, out: Path) -> None:
+    """The lower half of the Care providers screen: the care workers and the selected
+    worker's sign-offs, saved as ``screen-worker-history.png``."""
+    screen = window.screen("providers")
+    workers, history = screen.workers, screen.history  # type: ignore[attr-defined]
+    top_left = workers.mapTo(window, workers.rect().topLeft())
+    bottom_right = history.mapTo(window, history.rect().bottomRight())
+    window.grab().copy(top_left.x() - 8, top_left.y() - 2, bottom_right.x() - top_left.x() + 16,
+                       bottom_right.y() - top_left.y() + 10).save(
+        str(out / "screen-worker-history.png"))
+    print(out / "screen-worker-history.png", flush=True)
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
@@ -90,7 +163,7 @@ def main(argv: list[str]) -> int:
     assert window is not None
     print("window", window.width(), "x", window.height(), "minimum",
           window.minimumSizeHint().width(), "x", window.minimumSizeHint().height(), flush=True)
-    keys = argv[1:] or list(window._keys)
+    keys = argv[1:] or [*window._keys, "worker-history"]
     caseload = window.screen("caseload")
     _settle(app, 1.5)
     if caseload.model.rowCount() > 0:
@@ -99,6 +172,11 @@ def main(argv: list[str]) -> int:
     if "plan" in keys:
         keys.remove("plan")
         _shoot_plan_preview(app, planner, out)
+    history = "worker-history" in keys
+    if history:
+        keys.remove("worker-history")
+    if history or "providers" in keys:
+        _show_renewed_worker(app, planner, window)
     for key in keys:
         screen_key, _, report = key.partition(":")  # "reports:Funding" picks a report
         window.show_screen(screen_key)
@@ -112,6 +190,10 @@ def main(argv: list[str]) -> int:
         _settle(app)
         window.grab().save(str(out / f"screen-{key}.png"))
         print(out / f"screen-{key}.png", flush=True)
+    if history:
+        window.show_screen("providers")
+        _settle(app)
+        _shoot_worker_history(window, out)
     planner.shutdown()
     return 0
 

@@ -1,20 +1,26 @@
 """The synthetic demo caseload (``--demo``): its own vault, a known passphrase, no real data.
 
 Every NHS number is from the 999 range, which no real patient holds; names, streets and
-practices are invented. The demo vault lives in its own folder (``paths.demo_paths``).
+practices are invented. The demo's care providers and workers are made through the provider
+register's own services (``services.providers``), as a user adds them: their phones are in
+Ofcom's range for drama (0116 496 0xxx), their e-mails under the reserved ``.example``
+domain and their CQC location IDs of the CQC's shape but invented (``1-999...``). The demo
+vault lives in its own folder (``paths.demo_paths``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 from typing import Any
 
-from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.user import Role
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.identifiers import synthetic_nhs_number
 from desktop_app.services.people import PersonInput, create_person
+from desktop_app.services.providers import register as provider_register
+from desktop_app.services.providers import workers as care_workers
 from desktop_app.services.vault import VaultStore
 
 DEMO_PEOPLE = 300
@@ -65,11 +71,83 @@ TEAMS = [
     ("Hinckley", "Hinckley", "LE10"),
     ("Rutland", "Oakham", "LE15"),
 ]
+
+
+@dataclass(frozen=True)
+class DemoProvider:
+    """A synthetic provider as the register holds it, with its care workers (given name,
+    family name, role, years since they started: at least two, so every worker started
+    before the oldest demo decision names them)."""
+
+    name: str
+    council: str
+    council_areas: tuple[str, ...]
+    cqc_location_id: str
+    phone: str
+    contact_name: str
+    email: str | None
+    address: str
+    workers: tuple[tuple[str, str, str, int], ...]
+    active: bool = True
+
+
 PROVIDERS = [
-    ("Demo Homecare Ltd", "leicester_city"),
-    ("Sample Care Services", "leicestershire_county"),
-    ("Example Support at Home", "rutland_county"),
+    DemoProvider(
+        "Demo Homecare Ltd", "leicester_city", ("leicester_city", "leicestershire_county"),
+        "1-999000101", "0116 496 0100", "Janet Sample", "referrals@demohomecare.example",
+        "Unit 4, Example Business Park, Leicester LE4 9ZZ",
+        (("Aisha", "Okafor", "Senior care worker", 6), ("Tomasz", "Nowak", "Care worker", 3),
+         ("Doris", "Walker", "Care worker", 9), ("Priya", "Mistry", "Care worker", 2))),
+    DemoProvider(
+        "Sample Care Services", "leicestershire_county",
+        ("leicestershire_county", "rutland_county"),
+        "1-9990002020", "0116 496 0200", "Kwame Example", "office@samplecare.example",
+        "2 Sample Street, Loughborough LE11 9ZZ",
+        (("Siobhán", "Hughes", "Senior care worker", 7), ("Raj", "Chauhan", "Care worker", 4),
+         ("Niamh", "Taylor", "Care worker", 2), ("Bernard", "Jones", "Care worker", 5))),
+    DemoProvider(
+        "Example Support at Home", "rutland_county", ("rutland_county",),
+        "1-99900030303", "0116 496 0300", "Irene Placeholder",
+        "care@examplesupport.example", "7 Example Avenue, Oakham LE15 9ZZ",
+        (("Gurpreet", "Lakhani", "Care coordinator", 8), ("Elsie", "Smith", "Care worker", 3),
+         ("Winston", "Begum", "Care worker", 2), ("Zoë", "Kowalski", "Care worker", 2))),
+    # No longer commissioned: kept with its history, never offered for a new delegation.
+    DemoProvider(
+        "Placeholder Care Agency", "leicester_city", ("leicester_city",), "1-999000404",
+        "0116 496 0400", "Tom Sample", None, "9 Test Lane, Leicester LE2 9ZZ",
+        (("Harold", "Patel", "Care worker", 4), ("Margaret", "Khan", "Care worker", 2)),
+        active=False),
 ]
+# A worker who has left (six weeks ago): kept, with the day, and no longer offered.
+DEMO_LEAVER = ("Demo Homecare Ltd", "Doris", "Walker", 42)
+
+
+def _add_provider(uow: UnitOfWork, demo: DemoProvider, today: dt.date, serial: int) -> None:
+    """One demo provider and its workers, through the register's services: insurance for
+    delegated healthcare tasks confirmed four months ago, until the end of next March (a
+    deactivated provider's cover ended last March, and it was deactivated a month ago)."""
+    ended = dt.date(today.year - 1, 3, 31)
+    provider = provider_register.create_provider(uow, provider_register.ProviderInput(
+        name=demo.name, council=demo.council, council_areas=demo.council_areas,
+        phone=demo.phone, cqc_location_id=demo.cqc_location_id,
+        contact_name=demo.contact_name, email=demo.email, address=demo.address,
+        insurance_covers_delegated=True,
+        insurance_confirmed_on=(today - dt.timedelta(days=120) if demo.active
+                                else ended - dt.timedelta(days=365)),
+        insurance_until=dt.date(today.year + 1, 3, 31) if demo.active else ended), today)
+    for given, family, role, years in demo.workers:
+        phone = f"07700 900{serial:03d}"  # Ofcom's range for drama
+        serial += 1
+        started = dt.date(today.year - years, 1 + years % 12, 1 + years)
+        worker = care_workers.add_worker(uow, provider.id, care_workers.WorkerInput(
+            given, family, role, phone, started), today).worker
+        if (demo.name, given, family) == DEMO_LEAVER[:3]:
+            care_workers.record_leaving(uow, worker.id,
+                                        today - dt.timedelta(days=DEMO_LEAVER[3]),
+                                        worker.version, today)
+    if not demo.active:
+        provider_register.set_active(uow, provider.id, False, provider.version,
+                                     today - dt.timedelta(days=30))
 
 
 def _person(rng: random.Random, serial: int) -> PersonInput:
@@ -88,25 +166,16 @@ def _person(rng: random.Random, serial: int) -> PersonInput:
     )
 
 
-def seed_demo_caseload(uow: UnitOfWork, people: int = DEMO_PEOPLE, seed: int = 999) -> None:
-    """Fill a vault with synthetic people, providers and care workers."""
+def seed_demo_caseload(uow: UnitOfWork, people: int = DEMO_PEOPLE, seed: int = 999,
+                       today: dt.date | None = None) -> None:
+    """Fill a vault with synthetic people, and the providers and care workers on the
+    provider register (through its services, as a user adds them)."""
     rng = random.Random(seed)
+    today = today or dt.date.today()
     for serial in range(people):
         create_person(uow, _person(rng, serial))
-    with uow.begin() as session:
-        for name, council in PROVIDERS:
-            provider = CareProvider(name=name, phone="0116 000 0000", council=council)
-            session.add(provider)
-            session.flush()
-            for i in range(4):
-                session.add(
-                    CareWorker(
-                        provider_id=provider.id,
-                        given_name=rng.choice(GIVEN),
-                        family_name=rng.choice(FAMILY),
-                        role_title=f"Care worker {i + 1}",
-                    )
-                )
+    for number, demo in enumerate(PROVIDERS):
+        _add_provider(uow, demo, today, 100 + 10 * number)
 
 
 DEMO_TEAM_LEAD = "Demo Team Lead"
@@ -202,9 +271,11 @@ def seed_demo_delegations(uow: UnitOfWork, count: int = 90, seed: int = 999,
     flow, catalogue = load_flow(), load_catalogue()
     with uow.read() as session:
         people_ids = list(session.scalars(select(Person.id).order_by(Person.nhs_number)))
-        providers = [(p.id, p.council, [w.id for w in session.scalars(
-            select(CareWorker).where(CareWorker.provider_id == p.id))][:2])
-            for p in session.scalars(select(CareProvider))]
+    # Only a provider that may take a delegation on: active and insured (as decide() holds).
+    providers = [(p.id, p.council, [w.id for w in care_workers.list_workers(
+        uow, p.id, include_left=False)][:2])
+        for p in provider_register.list_providers(uow, today, include_inactive=False)
+        if p.cover.insured]
     for index, person_id in enumerate(people_ids[:count]):
         provider_id, council, workers = rng.choice(providers)
         outcome = DEMO_OUTCOMES[index % len(DEMO_OUTCOMES)]

@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
         self.resize(min(1280, available.width()), min(720, available.height()))
 
     def add_screen(self, key: str, title: str, widget: QWidget) -> None:
-        """Add a screen; Ctrl+1..9 jump to the first nine."""
+        """Add a screen; Ctrl+1..9 jump to the first nine, Ctrl+0 to the tenth."""
         self._keys.append(key)
         self.stack.addWidget(widget)
         item = QListWidgetItem(title)
@@ -184,8 +184,8 @@ class MainWindow(QMainWindow):
                      for i in range(self.nav.count()))
         self.nav.setFixedWidth(widest + 2 * self.nav.frameWidth() + 24)
         number = len(self._keys)
-        if number <= 9:
-            QShortcut(QKeySequence(f"Ctrl+{number}"), self).activated.connect(
+        if number <= 10:
+            QShortcut(QKeySequence(f"Ctrl+{number % 10}"), self).activated.connect(
                 lambda k=key: self.show_screen(k))
         if self.nav.currentRow() < 0:
             self.nav.setCurrentRow(0)

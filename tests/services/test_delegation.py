@@ -20,7 +20,8 @@ from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.framework.catalogue import load_catalogue
 from desktop_app.services.framework.flow import load_flow
 from desktop_app.services.vault import VaultSession
-from tests.support import add_provider, person_values
+from tests.support import person_values
+from tools.sample_case import add_insured_provider
 
 TODAY = dt.date(2026, 11, 30)
 FLOW = load_flow()
@@ -36,7 +37,9 @@ def person_id(vault: VaultSession) -> str:
 
 @pytest.fixture
 def provider(vault: VaultSession) -> tuple[str, list[str]]:
-    return add_provider(vault.uow)
+    """An active provider insured for delegated tasks, with two workers (decide() refuses
+    any other: H-041)."""
+    return add_insured_provider(vault.uow)
 
 
 def start(task: str = D_TASK) -> dict[str, dict[str, Any]]:

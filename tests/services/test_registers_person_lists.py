@@ -19,7 +19,8 @@ from tests.services.test_delegation import (
     delegated_answers,
     start,
 )
-from tests.support import add_provider, person_values
+from tests.support import person_values
+from tools.sample_case import add_insured_provider
 
 D_NAME = CATALOGUE.get(D_TASK).name
 RN_NAME = CATALOGUE.get(RN_TASK).name
@@ -37,7 +38,8 @@ def test_the_names_differ_from_the_codes() -> None:
 
 def test_the_record_names_delegated_and_planned_tasks(vault: VaultSession,
                                                       person_id: str) -> None:
-    answers = delegated_answers(*add_provider(vault.uow))
+    # decide() delegates only to a provider insured for delegated tasks (H-041)
+    answers = delegated_answers(*add_insured_provider(vault.uow))
     case_id = delegation.save_draft(vault.uow, person_id, None, answers, "S10", FLOW, CATALOGUE)
     delegation.decide(vault.uow, case_id, answers, FLOW, CATALOGUE, "A Nurse", TODAY)
     draft_id = delegation.save_draft(vault.uow, person_id, None, start(RN_TASK), "S2", FLOW,

@@ -52,7 +52,8 @@ from desktop_app.services.people.record import load_record
 from desktop_app.services.reports.delegations import delegations_report
 from desktop_app.services.reports.model import ReportQuery
 from desktop_app.services.vault import VaultSession
-from tests.support import add_provider, person_values
+from tests.support import person_values
+from tools.sample_case import add_insured_provider
 
 TODAY = dt.date(2026, 11, 30)
 FLOW = load_flow()
@@ -70,7 +71,9 @@ def person_id(vault: VaultSession) -> str:
 
 @pytest.fixture
 def provider(vault: VaultSession) -> tuple[str, list[str]]:
-    return add_provider(vault.uow)
+    """An active provider insured for delegated tasks, with two workers (decide() refuses
+    any other: H-041)."""
+    return add_insured_provider(vault.uow)
 
 
 def sign_off(worker: str, signed: str = "2026-11-20", **extra: Any) -> dict[str, Any]:
@@ -554,15 +557,16 @@ def test_an_unregistered_attorney_cannot_consent(vault: VaultSession, person_id:
 def test_a_worker_of_another_provider_or_no_longer_active_cannot_be_named(
         vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
     from desktop_app.models.provider import CareWorker
-    other_provider, other_workers = add_provider(vault.uow)
+    other_provider, other_workers = add_insured_provider(vault.uow, "Sample Care Services")
     answers = delegated(provider)
     answers["S7"]["worker_ids"] = [provider[1][0], other_workers[0]]
     answers["S8"]["sign_offs"] = [sign_off(provider[1][0]), sign_off(other_workers[0])]
-    with pytest.raises(ValidationError, match="not an active worker"):
+    with pytest.raises(ValidationError, match="Aisha Worker works for Sample Care Services, "
+                                              "not for Demo Homecare Ltd"):
         decide(vault, person_id, answers)
     with vault.uow.begin() as s:
         s.get_one(CareWorker, provider[1][1]).active = False
-    with pytest.raises(ValidationError, match="not an active worker"):
+    with pytest.raises(ValidationError, match="Tomasz Worker no longer works for Demo"):
         decide(vault, person_id, delegated(provider))
     assert nothing_recorded(vault) and other_provider
 
@@ -1105,7 +1109,7 @@ def test_a_plan_is_never_charged_to_a_guessed_council(vault: VaultSession, perso
     from desktop_app.models.provider import CareProvider
     with vault.uow.begin() as s:
         s.get_one(CareProvider, provider[0]).deleted = True
-    with pytest.raises(ValidationError, match="not on this laptop"):
+    with pytest.raises(ValidationError, match="no longer on this laptop"):
         decide(vault, person_id, delegated(provider))
 
 

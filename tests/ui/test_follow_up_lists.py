@@ -1,6 +1,7 @@
-"""The follow-up lists added for issue 13: tasks to look at again (on Reviews due) and the
-funding to reconsider after a delegation ended (on Escalations), driven by keyboard on
-fake services (``run`` calls the work at once, as the task runner does later)."""
+"""The follow-up lists: the Reconsider list on Reviews due (issue 13's tasks to look at
+again, and issue 15's workers not yet competent) and the funding to reconsider after a
+delegation ended (on Escalations), driven by keyboard on fake services (``run`` calls the
+work at once, as the task runner does later)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from PySide6.QtCore import Qt
 
 from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.framework.review_schedule import ReviewStatus
-from desktop_app.services.registers import FundingToReconsiderRow, LookAgainRow
+from desktop_app.services.registers import (
+    FundingToReconsiderRow,
+    ReconsiderKind,
+    ReconsiderRow,
+)
 from desktop_app.ui.registers import EscalationsWidget, ReviewsDueWidget
 
 TODAY = dt.date(2027, 1, 20)
@@ -34,24 +39,37 @@ def cell(widget: Any, row: int, column: int) -> str:
     return str(widget.model.index(row, column).data())
 
 
+NOT_DELEGATED = "Not delegated: Health keeps the task"
+
+
 @pytest.mark.hazard("H-023")
-def test_reviews_due_shows_the_tasks_to_look_at_again_in_words(qtbot: Any) -> None:
-    rows = [LookAgainRow("c1", "p1", "Edith Testperson", "999 000 0018", "Insulin by pen",
-                         "Not delegated: Health keeps the task", dt.date(2027, 1, 15), 5,
-                         ReviewStatus.OVERDUE),
-            LookAgainRow("c2", "p2", "Ann Example", "999 000 0026", "Eye drops",
-                         "Not delegated: Health keeps the task", dt.date(2027, 1, 30), -10,
-                         ReviewStatus.DUE_SOON)]
+def test_reviews_due_shows_the_reconsider_list_in_words(qtbot: Any) -> None:
+    rows = [ReconsiderRow(ReconsiderKind.NOT_DELEGATED, "c1", "c1", "p1", "Edith Testperson",
+                          "999 000 0018", "Insulin by pen", NOT_DELEGATED,
+                          dt.date(2027, 1, 15), 5, ReviewStatus.OVERDUE),
+            ReconsiderRow(ReconsiderKind.NOT_YET_COMPETENT, "a1", None, "p2", "Ann Example",
+                          "999 000 0026", "Eye drops",
+                          "Not yet competent: Aisha Worker (Demo Homecare Ltd)",
+                          dt.date(2027, 1, 30), -10, ReviewStatus.DUE_SOON, "Aisha Worker",
+                          "Sam Nurse", "Shadow two visits"),
+            ReconsiderRow(ReconsiderKind.NOT_DELEGATED, "c3", "c3", "p3", "Bob Sample",
+                          "999 000 0034", "Ear drops", NOT_DELEGATED, dt.date(2027, 6, 1),
+                          -132, ReviewStatus.NOT_DUE)]
     widget = ReviewsDueWidget(run, lambda: [], None, lambda: TODAY, lambda: rows)
     qtbot.addWidget(widget)
     widget.show()
     assert widget.look_again is not None
     part = widget.look_again
-    assert part.model.rowCount() == 2
-    assert (cell(part, 0, 0), cell(part, 0, 1), cell(part, 0, 4)) == (
-        "Passed 5 days ago", "15/01/2027", "Insulin by pen")
-    assert cell(part, 1, 0) == "In 10 days"
-    assert "2 tasks to look at again" in part.count_label.text()
+    assert part.heading.text() == "<h3>Reconsider</h3>"
+    assert part.model.rowCount() == 3
+    assert (cell(part, 0, 0), cell(part, 0, 1), cell(part, 0, 4), cell(part, 0, 6)) == (
+        "Passed 5 days ago", "15/01/2027", "Insulin by pen", "")
+    assert [cell(part, 1, c) for c in (0, 1, 5, 6)] == [
+        "In 10 days", "30/01/2027", "Not yet competent: Aisha Worker (Demo Homecare Ltd)",
+        "Supported by Sam Nurse; planned: Shadow two visits"]
+    assert cell(part, 2, 0) == "In 132 days"  # listed whether due or not, without colour
+    assert part.model.tone(2) is None and part.model.tone(0) is not None
+    assert "3 to reconsider" in part.count_label.text()
 
 
 @pytest.mark.hazard("H-014")

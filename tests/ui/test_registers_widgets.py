@@ -6,6 +6,7 @@ later on the GUI thread; the service calls are recorded so the tests see what wa
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -26,15 +27,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.models.competency import SignOffStatus
+from desktop_app.models.competency import AssessmentOutcome, BackfillPayer, SignOffStatus
 from desktop_app.models.plan import Funder
 from desktop_app.models.review import ReviewKind, ReviewOutcome
+from desktop_app.services.core.errors import ExpectedError, ValidationError
 from desktop_app.services.framework.review_schedule import ReviewStatus
+from desktop_app.services.providers.competence import AssessmentRow, SignOffRow, TrainingRow
 from desktop_app.services.registers import (
+    AssessmentChoices,
     CaseExampleRow,
     CompetencyRow,
     EscalationRow,
     Expiry,
+    Option,
     RecordedReview,
     ReviewDueRow,
     WaitingFor,
@@ -48,6 +53,7 @@ from desktop_app.ui.registers import (
     ReviewsDueWidget,
     Tone,
 )
+from desktop_app.ui.registers.competence_forms import AssessmentDialog, TrainingDialog
 
 TODAY = dt.date(2027, 2, 10)
 RED, AMBER = (QColor(TONE_COLOURS[t][0]) for t in (Tone.ALERT, Tone.WARNING))
@@ -334,6 +340,204 @@ def test_an_already_withdrawn_sign_off_is_not_withdrawn_again(competency: Any) -
 
 def test_competency_controls_have_accessible_names(competency: Any) -> None:
     assert_named(competency[0])
+
+
+# ---------------------------------------------------------------- competence over time
+
+CHOICES = AssessmentChoices(
+    (Option("w1", "Aisha Worker (Demo Homecare Ltd)"),
+     Option("w2", "Tomasz Worker (Demo Homecare Ltd)")),
+    (Option("p1", "Edith Testperson, NHS number 999 000 0018"),),
+    (Option("eye_drops", "Eye drops"), Option("peg_feed", "PEG feed")),
+    (TrainingRow("t1", "w1", "Aisha Worker", "Demo Homecare Ltd", None, None, "eye_drops",
+                 "Eye drops", 1, dt.date(2027, 1, 5), "Tom Trainer", "Eye drops v2", 0, 0,
+                 None, 0),))
+SIGNED = SignOffRow("s9", SignOffStatus.CURRENT, 1, "Tom Trainer", "Ann Assessor", "SfC",
+                    dt.date(2027, 2, 9), dt.date(2028, 2, 9), None, "s1", "t1", "c1")
+
+
+def run_or_fail(fn: Callable[[], Any], done: Callable[[Any], None],
+                failed: Callable[[Any], None] | None = None) -> None:
+    """``run`` that hands an expected error to ``failed``, as the app's runner does."""
+    try:
+        result = fn()
+    except ExpectedError as error:
+        assert failed is not None
+        failed(error)
+        return
+    done(result)
+
+
+@pytest.fixture
+def competence(qtbot: Any) -> tuple[CompetencyRegisterWidget, dict[str, Recorder]]:
+    superseded = sign_off("s0", dt.date(2026, 12, 1), Expiry.EXPIRED, SignOffStatus.SUPERSEDED)
+    calls = {"load": Recorder([*SIGN_OFFS, superseded]),
+             "assess": Recorder(AssessmentRow("a1", "w1", "p1", "eye_drops", TODAY,
+                                              AssessmentOutcome.COMPETENT, None, None, None,
+                                              SIGNED, "s1", None)),
+             "train": Recorder(dataclasses.replace(
+                 CHOICES.training[0], backfill_minutes=450, backfill_pence_per_hour=1234,
+                 backfill_payer=BackfillPayer.ICB, backfill_pence=9255))}
+    widget = CompetencyRegisterWidget(
+        run_or_fail, calls["load"], Recorder(), choices=lambda: CHOICES,
+        record_assessment=calls["assess"], record_refresher=calls["assess"],
+        record_training=calls["train"], today=lambda: TODAY)
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget, calls
+
+
+def test_superseded_sign_offs_are_hidden_until_asked_for(qtbot: Any, competence: Any) -> None:
+    widget, _ = competence
+    assert widget.model.rowCount() == 4
+    widget.superseded_check.setFocus()
+    qtbot.keyClick(widget.superseded_check, Qt.Key.Key_Space)
+    assert widget.model.rowCount() == 5
+    last = widget.model.rowCount() - 1
+    assert [cell(widget, last, c) for c in (0, 1)] == ["Replaced", "Superseded"]
+    assert background(widget, last) is None  # history, not a sign-off to act on
+    assert widget.open_withdraw_dialog(last) is None and "replaced" in \
+        widget.message_label.text()
+
+
+@pytest.mark.hazard("H-031")
+def test_a_refresher_is_recorded_from_the_keyboard(qtbot: Any, competence: Any) -> None:
+    widget, calls = competence
+    assert not widget.refresher_button.isHidden() and not widget.training_button.isHidden()
+    widget.refresher_button.setFocus()
+    qtbot.keyClick(widget.refresher_button, Qt.Key.Key_Space)
+    dialog = widget.form_dialog
+    assert isinstance(dialog, AssessmentDialog)
+    assert_named(dialog)
+    assert (dialog.worker.value(), dialog.person.value(), dialog.task.value()) == (
+        "w1", "p1", "eye_drops")
+    assert not dialog.worker.isEnabled() and not dialog.task.isEnabled()
+    assert dialog.assessed_on.day("assessed_on") == TODAY
+    dialog.training.setFocus()
+    qtbot.keyClick(dialog.training, Qt.Key.Key_Down)  # the training recorded: its trainer
+    assert dialog.trainer.text() == "Tom Trainer" and not dialog.trainer.isEnabled()
+    qtbot.keyClicks(dialog.assessor, "Ann Assessor")
+    qtbot.keyClicks(dialog.standard, "Skills for Care: eye drops")
+    qtbot.keyClick(dialog.standard, Qt.Key.Key_Return)  # no outcome yet: said beside it
+    assert dialog.problems["outcome"].text() and calls["assess"].calls == []
+    dialog.competent_button.setFocus()
+    qtbot.keyClick(dialog.competent_button, Qt.Key.Key_Space)
+    assert not dialog.support.isEnabled()
+    qtbot.keyClick(dialog.standard, Qt.Key.Key_Return)
+    [(data,)] = calls["assess"].calls
+    assert (data.worker_id, data.refreshes_sign_off_id, data.training_event_id,
+            data.outcome, data.assessor_name, data.retrain_by) == (
+        "w1", "s1", "t1", "competent", "Ann Assessor", None)
+    assert widget.form_dialog is None and "09/02/2028" in widget.message_label.text()
+    assert "superseded" in widget.message_label.text()
+
+
+def test_only_a_current_sign_off_can_be_refreshed(competence: Any) -> None:
+    widget, calls = competence
+    widget.table.selectRow(1)  # withdrawn
+    widget.open_refresher_dialog()
+    assert widget.form_dialog is None and "record an assessment" in widget.message_label.text()
+
+
+def test_not_yet_competent_asks_for_the_plan_and_a_refusal_shows_beside_its_field(
+        qtbot: Any, competence: Any) -> None:
+    widget, calls = competence
+
+    def refuse(data: Any) -> Any:
+        calls["assess"].calls.append((data,))
+        raise ValidationError("Give the standard the worker was assessed against.",
+                              field="standard")
+
+    widget._assess = refuse
+    widget.open_assessment_dialog()
+    dialog = widget.form_dialog
+    assert isinstance(dialog, AssessmentDialog) and dialog.worker.isEnabled()
+    qtbot.keyClicks(dialog.assessor, "Ann Assessor")
+    qtbot.keyClicks(dialog.trainer, "Tom Trainer")
+    dialog.not_yet_button.setFocus()
+    qtbot.keyClick(dialog.not_yet_button, Qt.Key.Key_Space)
+    assert dialog.support.isEnabled() and dialog.retrain_by.isEnabled()
+    qtbot.keyClicks(dialog.support, "Shadow two visits")
+    qtbot.keyClicks(dialog.supported_by, "Sam Nurse")
+    qtbot.keyClick(dialog.supported_by, Qt.Key.Key_Return)
+    [(data,)] = calls["assess"].calls
+    assert (data.outcome, data.support_planned, data.supported_by, data.retrain_by) == (
+        "not_yet", "Shadow two visits", "Sam Nurse", None)  # the service asks for the date
+    assert dialog.isVisible() and widget.form_dialog is dialog
+    assert dialog.problems["standard"].text().startswith("Give the standard")
+    assert not dialog.problems["standard"].isHidden()
+    assert dialog.focusWidget() is dialog.standard
+    assert dialog.assessor.text() == "Ann Assessor"  # nothing typed is lost
+
+
+def test_training_and_its_backfill_are_recorded_from_the_keyboard(
+        qtbot: Any, competence: Any) -> None:
+    widget, calls = competence
+    widget.training_button.setFocus()
+    qtbot.keyClick(widget.training_button, Qt.Key.Key_Space)
+    dialog = widget.form_dialog
+    assert isinstance(dialog, TrainingDialog)
+    assert_named(dialog)
+    keys = mnemonics(dialog)
+    assert len(keys) == len(set(keys)) >= 10, keys
+    dialog.level.setFocus()
+    qtbot.keyClick(dialog.level, Qt.Key.Key_End)  # level 2: for one person
+    assert dialog.person.isEnabled() and dialog.person.value() == "p1"
+    assert dialog.trained_on.text() == "10/02/2027"  # today, to change
+    dialog.trained_on.clear()
+    qtbot.keyClicks(dialog.trained_on, "5/1/27")
+    qtbot.keyClick(dialog.trained_on, Qt.Key.Key_Return)  # a two-digit year is refused
+    assert dialog.problems["trained_on"].text() and calls["train"].calls == []
+    dialog.trained_on.clear()
+    qtbot.keyClicks(dialog.trained_on, "05/01/2027")
+    qtbot.keyClicks(dialog.trainer, "Tom Trainer")
+    qtbot.keyClicks(dialog.materials, "Eye drops v2")
+    qtbot.keyClicks(dialog.hours, "7,5")
+    qtbot.keyClick(dialog.hours, Qt.Key.Key_Return)
+    assert dialog.problems["backfill_minutes"].text() and calls["train"].calls == []
+    dialog.hours.clear()
+    qtbot.keyClicks(dialog.hours, "7.5")
+    qtbot.keyClicks(dialog.rate, "12.34")
+    dialog.payer.setFocus()
+    qtbot.keyClick(dialog.payer, Qt.Key.Key_Down)
+    qtbot.keyClick(dialog.rate, Qt.Key.Key_Return)
+    [(data,)] = calls["train"].calls
+    assert (data.worker_id, data.task_code, data.level, data.person_id, data.trained_on,
+            data.backfill_minutes, data.backfill_pence_per_hour, data.backfill_payer) == (
+        "w1", "eye_drops", 2, "p1", dt.date(2027, 1, 5), 450, 1234, "icb")
+    assert widget.form_dialog is None
+    assert "Backfill £92.55, paid by LLR ICB" in widget.message_label.text()
+
+
+def test_the_competency_screen_offers_its_actions_with_unique_keys(competence: Any) -> None:
+    widget, _ = competence
+    assert_named(widget)
+    keys = mnemonics(widget)
+    assert {"w", "h", "a", "t", "s", "f"} <= set(keys) and len(keys) == len(set(keys))
+    dialog = AssessmentDialog(CHOICES, TODAY, parent=widget)
+    keys = mnemonics(dialog)
+    assert len(keys) == len(set(keys)) >= 14, keys
+
+
+def test_tab_goes_through_the_assessment_dialog_in_the_order_shown(qtbot: Any) -> None:
+    dialog = AssessmentDialog(CHOICES, TODAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.not_yet_button.setChecked(True)  # the plan's fields are enabled
+    dialog.worker.setFocus()
+    seen = [dialog.focusWidget()]
+    for _ in range(13):
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
+        seen.append(dialog.focusWidget())
+    # The outcome is one stop, as radio buttons are: the arrow keys choose within it.
+    assert seen[9] in (dialog.competent_button, dialog.not_yet_button)
+    seen[9] = dialog.competent_button
+    assert seen == [dialog.worker, dialog.person, dialog.task, dialog.assessed_on,
+                    dialog.assessor, dialog.standard, dialog.training, dialog.trainer,
+                    dialog.level, dialog.competent_button, dialog.support, dialog.retrain_by,
+                    dialog.supported_by, dialog.ok_button]
 
 
 # ---------------------------------------------------------------- escalations

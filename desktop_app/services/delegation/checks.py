@@ -4,9 +4,11 @@ The flow is replaceable data, and a page can be bypassed by any caller; these ho
 either says. An outcome the chosen task can never have is refused (hazard H-002); every
 worker named on S7 has a complete, current sign-off (H-005, H-006) whose refresher is not
 due; consent was given by someone who may give it (H-007; MCA 2005); the named workers are
-active workers of the provider that accepted (H-006); clinical oversight names whom to
-call (H-022); and the day the care starts, from which the review clock runs, is a
-plausible date (H-010).
+workers of the provider that accepted who had not left it on the decision day (H-006,
+H-041); a task is delegated only to a provider on the register that is active and whose
+insurance covers delegated healthcare tasks on the decision day, whatever S7's own
+"insurance confirmed" answer says (H-041); clinical oversight names whom to call (H-022);
+and the day the care starts, from which the review clock runs, is a plausible date (H-010).
 """
 
 from __future__ import annotations
@@ -19,14 +21,13 @@ from sqlalchemy.orm import Session
 
 from desktop_app.models.delegation import OutcomeCode
 from desktop_app.models.person import Contact
-from desktop_app.models.provider import CareWorker
+from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.delegation.answers import Answers, answer_date, chosen_task
 from desktop_app.services.framework.catalogue import Catalogue, TaskTypeInfo
+from desktop_app.services.framework.insurance import cover_on
 from desktop_app.services.framework.outcomes import describe
-from desktop_app.services.framework.review_schedule import add_months
-
-DEFAULT_REFRESHER_MONTHS = 12
+from desktop_app.services.framework.refresher import refresher_from
 
 # Outcomes a registered-nurse-only task may have: Health keeps it (or CHC takes it on).
 RN_TASK_OUTCOMES = frozenset({OutcomeCode.NOT_DELEGATED.value, OutcomeCode.REFER_CHC.value})
@@ -86,7 +87,7 @@ def _sign_off_problem(item: Any, task: TaskTypeInfo, today: dt.date) -> str | No
 def refresher_due(signed: dt.date, task: TaskTypeInfo, given: Any = None) -> dt.date:
     """Sign-off date plus the task's refresher interval (12 months unless the catalogue
     says otherwise); an earlier date given by the assessor stands, a later one never."""
-    due = add_months(signed, task.refresher_months or DEFAULT_REFRESHER_MONTHS)
+    due = refresher_from(signed, task.refresher_months)
     try:
         earlier = dt.date.fromisoformat(str(given)) if given else None
     except ValueError:
@@ -151,16 +152,63 @@ def check_consent(session: Session, person_id: str, s6: Mapping[str, Any]) -> No
                               "restrictive choice.", field="S6.bi_consulted")
 
 
-def check_workers(session: Session, s7: Mapping[str, Any]) -> None:
-    """The named workers are active workers of the provider that accepted (H-006)."""
+def check_provider(session: Session, s7: Mapping[str, Any], today: dt.date) -> None:
+    """A task is delegated only to a provider on the register that is active and whose
+    insurance covers delegated healthcare tasks on the decision day (hazard H-041).
+
+    The register's cover decides (``framework.insurance.cover_on``: confirmed, covering
+    delegated healthcare activities, and not ended before ``today``); S7's own "insurance
+    confirmed" answer is what the nurse was told, not enough on its own."""
+    provider = session.get(CareProvider, str(s7.get("provider_id") or ""))
+    if provider is None or provider.deleted:
+        raise ValidationError("The provider that accepted the task is no longer on this "
+                              "laptop; go back to step S7 and choose one from the provider "
+                              "register.", field="S7.provider_id")
+    if not provider.active:
+        since = f" since {uk_day(provider.deactivated_on)}" if provider.deactivated_on else ""
+        raise ValidationError(f"{provider.name} is deactivated on the provider register{since}, "
+                              "so it cannot take on a new delegation. Go back to step S7 and "
+                              "choose an active provider.", field="S7.provider_id")
+    cover = cover_on(today, provider.insurance_confirmed_on,
+                     provider.insurance_covers_delegated, provider.insurance_until)
+    if not cover.insured:
+        raise ValidationError(f"{provider.name}: {cover.words} on the provider register. A "
+                              "task is delegated only to a provider insured for delegated "
+                              "healthcare tasks on the day of the decision: record the "
+                              "provider's cover on the register, or go back to step S7.",
+                              field="S7.insurance_confirmed")
+
+
+def _worker_problem(session: Session, worker_id: str, provider_id: str,
+                    today: dt.date) -> str | None:
+    worker = session.get(CareWorker, worker_id)
+    if worker is None or worker.deleted:
+        return "A named care worker is no longer on the provider register on this laptop"
+    name = f"{worker.given_name} {worker.family_name}"
+    if worker.provider_id != provider_id:
+        employer = session.get(CareProvider, worker.provider_id)
+        accepted = session.get(CareProvider, provider_id)
+        return (f"{name} works for {employer.name if employer else 'another provider'}, not "
+                f"for {accepted.name if accepted else 'the provider that accepted the task'}")
+    provider = session.get(CareProvider, provider_id)
+    where = provider.name if provider else "the provider"
+    if worker.left_on is not None and worker.left_on <= today:
+        return f"{name} left {where} on {uk_day(worker.left_on)}"
+    if not worker.active:
+        return f"{name} no longer works for {where}"
+    return None
+
+
+def check_workers(session: Session, s7: Mapping[str, Any], today: dt.date) -> None:
+    """The named workers are workers of the provider that accepted who had not left it on
+    the decision day (hazards H-006, H-041); the message names each one who is not."""
     provider_id = str(s7.get("provider_id") or "")
-    for worker_id in s7.get("worker_ids") or ():
-        worker = session.get(CareWorker, str(worker_id))
-        if worker is None or worker.deleted or not worker.active \
-                or worker.provider_id != provider_id:
-            raise ValidationError("A named care worker is not an active worker of the "
-                                  "provider that accepted the task; go back to step S7.",
-                                  field="S7.worker_ids")
+    problems = [p for worker_id in s7.get("worker_ids") or ()
+                if (p := _worker_problem(session, str(worker_id), provider_id, today))]
+    if problems:
+        raise ValidationError("Named care workers (S7): " + "; ".join(problems) + ". Only "
+                              "current workers of the provider that accepted can be named; "
+                              "go back to step S7.", field="S7.worker_ids")
 
 
 def check_oversight(answers: Answers) -> None:

@@ -1,6 +1,8 @@
 """The decision recorded when the wizard finishes, and everything written with it.
 
-``decide`` evaluates the answers with the flow, makes the checks in ``checks``, then writes
+``decide`` evaluates the answers with the flow, makes the checks in ``checks`` (for a
+delegated outcome, that the provider is active and insured on the register and the named
+workers still work for it on the decision day), then writes
 in one unit of work the case's outcome (with the flow version and reasons), the consent
 record, competency sign-offs, clinical oversight, the MDT decision or shared care
 discussion, and, when the task is delegated, a new support plan version with its funding
@@ -13,9 +15,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop_app.models.competency import CompetencySignOff
+from desktop_app.models.competency import CompetencySignOff, SignOffStatus
 from desktop_app.models.consent import ConsentRecord
 from desktop_app.models.delegation import CaseStatus, DelegationCase, OutcomeCode
 from desktop_app.models.mdt import MdtDecision, SharedCareDiscussion
@@ -38,6 +41,7 @@ from desktop_app.services.delegation.checks import (
     check_consent,
     check_outcome_safe,
     check_oversight,
+    check_provider,
     check_sign_offs,
     check_workers,
     refresher_due,
@@ -81,7 +85,8 @@ def decide(uow: UnitOfWork, case_id: str, answers: Answers, flow: Flow, catalogu
         require(uow, Permission.MANAGE_COMPETENCY)
         check_sign_offs(answers, catalogue, today)
         check_oversight(answers)
-    starts = care_starts_on(answers, today) if describe(result.outcome).delegated else None
+    delegated = describe(result.outcome).delegated  # a care worker will do the task
+    starts = care_starts_on(answers, today) if delegated else None
     with uow.begin() as session:
         case = session.get(DelegationCase, case_id)
         if case is None or case.deleted:
@@ -90,8 +95,10 @@ def decide(uow: UnitOfWork, case_id: str, answers: Answers, flow: Flow, catalogu
             raise ValidationError("This delegation has already been decided.")
         if "S7" in result.path:  # consent was given: by someone who may give it
             check_consent(session, case.person_id, answers.get("S6", {}))
-        if "S8" in result.path:
-            check_workers(session, answers.get("S7", {}))
+        if delegated:  # only to a provider that may take it on today (H-041)
+            check_provider(session, answers.get("S7", {}), today)
+        if "S8" in result.path or delegated:
+            check_workers(session, answers.get("S7", {}), today)
         _record_case(case, answers, result, today, starts, catalogue)
         _record_parts(session, case, answers, result, catalogue, today)
         plan_version, review_due = None, None
@@ -173,11 +180,22 @@ def _record_competence(session: Session, case: DelegationCase, answers: Answers,
     for item in s8.get("sign_offs", []):
         signed_off = dt.date.fromisoformat(str(item["signed_off_on"]))
         refresher = refresher_due(signed_off, task, item.get("refresher_due"))
+        # A sign-off the worker already holds for this person and task is replaced, never
+        # left current beside the new one: it is kept, superseded (its history stays).
+        replaced = session.scalars(select(CompetencySignOff).where(
+            CompetencySignOff.worker_id == item["worker_id"],
+            CompetencySignOff.person_id == case.person_id,
+            CompetencySignOff.task_code == case.task_code, ~CompetencySignOff.deleted,
+            CompetencySignOff.status == SignOffStatus.CURRENT.value)).all()
+        for old in replaced:
+            old.status = SignOffStatus.SUPERSEDED.value
         session.add(CompetencySignOff(
             worker_id=item["worker_id"], person_id=case.person_id, task_code=case.task_code,
             training_level=int(item.get("training_level") or task.training_level or 1),
             trainer_name=item["trainer_name"], assessor_name=item["assessor_name"],
             signed_off_on=signed_off, refresher_due=refresher,
+            supersedes_id=max(replaced, key=lambda s: (s.signed_off_on, s.id)).id
+            if replaced else None,
             delegation_case_id=case.id))
     session.add(ClinicalOversight(
         person_id=case.person_id, delegation_case_id=case.id,

@@ -6,7 +6,7 @@ words. An unknown code (a newer version synced from elsewhere) is shown as it is
 
 from __future__ import annotations
 
-from desktop_app.models.competency import SignOffStatus
+from desktop_app.models.competency import AssessmentOutcome, BackfillPayer, SignOffStatus
 from desktop_app.models.consent import (
     CapacityOutcome,
     ConsentGivenBy,
@@ -81,6 +81,16 @@ SIGN_OFF_STATUSES: dict[str, str] = {
     SignOffStatus.CURRENT: "Current",
     SignOffStatus.SUSPENDED: "Sign-off suspended",
     SignOffStatus.WITHDRAWN: "Sign-off withdrawn",
+    SignOffStatus.SUPERSEDED: "Sign-off superseded by a refresher or reassessment",
+}
+ASSESSMENT_OUTCOMES: dict[str, str] = {
+    AssessmentOutcome.COMPETENT: "Competent",
+    AssessmentOutcome.NOT_YET: "Not yet competent",
+}
+BACKFILL_PAYERS: dict[str, str] = {
+    BackfillPayer.ICB: "LLR ICB",
+    BackfillPayer.COUNCIL: "The council",
+    BackfillPayer.PROVIDER: "The care provider",
 }
 NO_SIGN_OFF = "No sign-off recorded"
 REFRESHER_OVERDUE = "Refresher overdue"

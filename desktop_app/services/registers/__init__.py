@@ -5,18 +5,20 @@ One small read function per register, with the filtering and sorting done in SQL
 function per write. Every function opens one unit of work and returns frozen rows; no ORM
 object leaves it."""
 
+from desktop_app.services.framework.refresher import EXPIRING_WITHIN_DAYS, Expiry
 from desktop_app.services.registers.case_examples import (
     CaseExampleRow,
     case_example_themes,
     case_examples,
 )
 from desktop_app.services.registers.common import (
-    EXPIRING_WITHIN_DAYS,
     task_categories,
 )
 from desktop_app.services.registers.competency import (
+    AssessmentChoices,
     CompetencyRow,
-    Expiry,
+    Option,
+    assessment_choices,
     competency_register,
     withdraw_sign_off,
 )
@@ -37,14 +39,18 @@ from desktop_app.services.registers.follow_up import (
 )
 from desktop_app.services.registers.reviews import (
     LookAgainRow,
+    ReconsiderKind,
+    ReconsiderRow,
     RecordedReview,
     ReviewDueRow,
     look_again_due,
+    reconsider_list,
     record_review,
     reviews_due,
 )
 
 __all__ = [
+    "AssessmentChoices",
     "CaseExampleRow",
     "ChangeOfNeedRow",
     "ClosedDiscussion",
@@ -54,9 +60,13 @@ __all__ = [
     "Expiry",
     "FundingToReconsiderRow",
     "LookAgainRow",
+    "Option",
+    "ReconsiderKind",
+    "ReconsiderRow",
     "RecordedReview",
     "ReviewDueRow",
     "WaitingFor",
+    "assessment_choices",
     "case_example_themes",
     "case_examples",
     "changes_of_need_awaiting_mdt",
@@ -66,6 +76,7 @@ __all__ = [
     "funding_to_reconsider",
     "identifying_details",
     "look_again_due",
+    "reconsider_list",
     "record_funding_reconsidered",
     "record_review",
     "reviews_due",

@@ -9,7 +9,6 @@ from desktop_app.models.delegation import CaseStatus
 from desktop_app.services.framework.catalogue import load_catalogue
 
 DUE_WITHIN_DAYS = 30
-EXPIRING_WITHIN_DAYS = 60
 MAX_THEME_LENGTH = 40
 # Reviews matter while the arrangement runs; a suspended one (consent withdrawn) too.
 LIVE_CASE_STATUSES = (CaseStatus.ACTIVE.value, CaseStatus.SUSPENDED.value)

@@ -1,9 +1,13 @@
-"""The competency register: every sign-off with its refresher, and its withdrawal."""
+"""The competency register: every sign-off with its refresher, and its withdrawal; what the
+register's training and assessment dialogs offer (``assessment_choices``).
+
+A sign-off replaced by a refresher or reassessment (``superseded``) is history: the register
+leaves it out unless asked (``include_superseded``), so its old refresher date never shows
+as an expired sign-off to act on; the sign-off that replaced it is in the list instead."""
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -14,32 +18,17 @@ from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
 from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.framework.catalogue import load_catalogue
 from desktop_app.services.framework.identifiers import format_nhs_number
+from desktop_app.services.framework.refresher import Expiry, expiry_of
+from desktop_app.services.providers import competence
 from desktop_app.services.registers.common import (
-    EXPIRING_WITHIN_DAYS,
     clean,
     person_name,
 )
 from desktop_app.services.vault.task_types import task_name_sql
 
 # ---------------------------------------------------------------- competency register
-
-
-class Expiry(enum.StrEnum):
-    """Whether a sign-off's refresher date has passed, is near (≤ 60 days) or is not near."""
-
-    EXPIRED = "expired"
-    EXPIRING = "expiring"
-    OK = "ok"
-
-
-def expiry_of(refresher_due: dt.date, today: dt.date) -> Expiry:
-    """Expired the day after the refresher date; expiring from 60 days before it."""
-    if refresher_due < today:
-        return Expiry.EXPIRED
-    if (refresher_due - today).days <= EXPIRING_WITHIN_DAYS:
-        return Expiry.EXPIRING
-    return Expiry.OK
 
 
 @dataclass(frozen=True)
@@ -62,29 +51,36 @@ class CompetencyRow:
     status: SignOffStatus
     expiry: Expiry
     delegation_case_id: str | None
+    standard: str | None = None
+    supersedes_id: str | None = None
 
 
-def competency_register(uow: UnitOfWork, today: dt.date) -> list[CompetencyRow]:
-    """Every sign-off, by refresher date (so the expired come first, longest expired on top)."""
+def competency_register(uow: UnitOfWork, today: dt.date, *,
+                        include_superseded: bool = False) -> list[CompetencyRow]:
+    """Every sign-off, by refresher date (so the expired come first, longest expired on top);
+    superseded ones only when asked."""
     stmt = (
         select(CompetencySignOff.id, CareWorker.id, CareWorker.given_name,
                CareWorker.family_name, CareProvider.name, Person.id, Person.given_name,
                Person.family_name, Person.nhs_number, CompetencySignOff.task_code,
                task_name_sql(CompetencySignOff.task_code), CompetencySignOff.training_level,
                CompetencySignOff.signed_off_on, CompetencySignOff.refresher_due,
-               CompetencySignOff.status, CompetencySignOff.delegation_case_id)
+               CompetencySignOff.status, CompetencySignOff.delegation_case_id,
+               CompetencySignOff.standard, CompetencySignOff.supersedes_id)
         .join(CareWorker, CareWorker.id == CompetencySignOff.worker_id)
         .join(CareProvider, CareProvider.id == CareWorker.provider_id)
         .join(Person, Person.id == CompetencySignOff.person_id)
         .where(~CompetencySignOff.deleted, ~CareWorker.deleted, ~Person.deleted)
         .order_by(CompetencySignOff.refresher_due, CareWorker.family_name,
                   CareWorker.given_name, Person.family_name, CompetencySignOff.id))
+    if not include_superseded:
+        stmt = stmt.where(CompetencySignOff.status != SignOffStatus.SUPERSEDED.value)
     with uow.read() as session:
         return [CompetencyRow(r[0], r[1], person_name(r[2], r[3]), r[4], r[5],
                               person_name(r[6], r[7]),
                               format_nhs_number(r[8]), r[9], r[10], r[11], r[12], r[13],
                               (r[13] - today).days, SignOffStatus(r[14]),
-                              expiry_of(r[13], today), r[15])
+                              expiry_of(r[13], today), r[15], r[16], r[17])
                 for r in session.execute(stmt)]
 
 
@@ -100,6 +96,50 @@ def withdraw_sign_off(uow: UnitOfWork, sign_off_id: str, reason: str) -> None:
             raise NotFound("That sign-off is no longer there.")
         if sign_off.status == SignOffStatus.WITHDRAWN.value:
             raise ValidationError("This sign-off has already been withdrawn.")
+        if sign_off.status == SignOffStatus.SUPERSEDED.value:
+            raise ValidationError("This sign-off was replaced by a refresher or reassessment: "
+                                  "withdraw the one that replaced it.")
         sign_off.status = SignOffStatus.WITHDRAWN.value
         sign_off.withdrawn_reason = text
 
+
+
+# ---------------------------------------------------------------- the dialogs' choices
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice in a dialog: the record's id and how it reads."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AssessmentChoices:
+    """What the training and assessment dialogs offer: the workers still with a provider,
+    the people, the catalogue's delegable tasks, and the training already recorded."""
+
+    workers: tuple[Option, ...]
+    people: tuple[Option, ...]
+    tasks: tuple[Option, ...]
+    training: tuple[competence.TrainingRow, ...]
+
+
+def assessment_choices(uow: UnitOfWork) -> AssessmentChoices:
+    """The choices for the training and assessment dialogs (see ``AssessmentChoices``)."""
+    tasks = sorted((t for t in load_catalogue().tasks if t.is_delegable), key=lambda t: t.name)
+    with uow.read() as session:
+        workers = [Option(r[0], f"{person_name(r[1], r[2])} ({r[3]})") for r in session.execute(
+            select(CareWorker.id, CareWorker.given_name, CareWorker.family_name,
+                   CareProvider.name)
+            .join(CareProvider, CareProvider.id == CareWorker.provider_id)
+            .where(~CareWorker.deleted, CareWorker.active, CareWorker.left_on.is_(None))
+            .order_by(CareWorker.family_name, CareWorker.given_name, CareProvider.name))]
+        people = [Option(r[0], f"{person_name(r[1], r[2])}, NHS number "
+                               f"{format_nhs_number(r[3])}") for r in session.execute(
+            select(Person.id, Person.given_name, Person.family_name, Person.nhs_number)
+            .where(~Person.deleted).order_by(Person.family_name, Person.given_name))]
+    return AssessmentChoices(tuple(workers), tuple(people),
+                             tuple(Option(t.code, t.name) for t in tasks),
+                             tuple(competence.training_events(uow)))

@@ -1,4 +1,4 @@
-"""Reviews due, the people to look at again, and what recording a review does (issue 4, item 5).
+"""Reviews due, the Reconsider list, and what recording a review does (issue 4, item 5).
 
 One small read function per register, with the filtering and sorting done in SQL, and one
 function per write so a role check can wrap each later. Every function opens one unit of
@@ -28,17 +28,23 @@ How a review is recorded (framework §2 S11; the dates are ``review_schedule``'s
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from desktop_app.models.competency import CompetencySignOff, SignOffStatus
+from desktop_app.models.competency import (
+    AssessmentOutcome,
+    CompetenceAssessment,
+    CompetencySignOff,
+    SignOffStatus,
+)
 from desktop_app.models.delegation import CaseStatus, DelegationCase, OutcomeCode
 from desktop_app.models.person import Person
 from desktop_app.models.plan import FundingSplit
-from desktop_app.models.provider import CareWorker
+from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.review import Review, ReviewKind, ReviewOutcome
 from desktop_app.services.core.audit import actor_name
 from desktop_app.services.core.errors import NotFound, ValidationError
@@ -160,6 +166,100 @@ def look_again_due(uow: UnitOfWork, today: dt.date,
                          describe(r[6]).title if r[6] else "", r[7], (today - r[7]).days,
                          review_status(r[7], today))
             for r in rows if r[7] is not None]
+
+
+class ReconsiderKind(enum.StrEnum):
+    """Why a row is on the Reconsider list."""
+
+    NOT_DELEGATED = "not_delegated"  # a decision not to delegate yet, with its date
+    NOT_YET_COMPETENT = "not_yet_competent"  # a worker assessed not yet competent
+
+
+@dataclass(frozen=True)
+class ReconsiderRow:
+    """A task to look at again on ``reconsider_on``: a decision not to delegate yet, or a
+    worker not yet competent (``worker_name``, who supports them meanwhile, the plan)."""
+
+    kind: ReconsiderKind
+    record_id: str  # the delegation case, or the assessment
+    case_id: str | None
+    person_id: str
+    person_name: str
+    nhs_number_display: str
+    task_name: str
+    why: str
+    reconsider_on: dt.date
+    days_overdue: int
+    status: ReviewStatus
+    worker_name: str | None = None
+    supported_by: str | None = None
+    support_planned: str | None = None
+
+
+def reconsider_list(uow: UnitOfWork, today: dt.date) -> list[ReconsiderRow]:
+    """The Reconsider list of Reviews due, soonest date first (the passed ones on top):
+
+    - every decision not to delegate (NOT_DELEGATED) with a date to look again, due or not,
+      until a newer delegation of the task is started for the person (hazard H-023);
+    - every assessment that found a worker not yet competent, by its date to retrain by,
+      until a later assessment (competent or not: a later "not yet" brings its own date)
+      or a later sign-off of that worker for that person and task, or the worker leaves.
+    """
+    later = aliased(DelegationCase)
+    newer = exists().where(later.person_id == DelegationCase.person_id,
+                           later.task_code == DelegationCase.task_code, ~later.deleted,
+                           later.id != DelegationCase.id,
+                           later.created_at > DelegationCase.created_at)
+    cases = (
+        select(DelegationCase.id, Person.id, Person.given_name, Person.family_name,
+               Person.nhs_number,
+               task_name_sql(DelegationCase.task_code, DelegationCase.task_catalogue_version),
+               DelegationCase.outcome_code, DelegationCase.reconsider_on)
+        .join(Person, Person.id == DelegationCase.person_id)
+        .where(DelegationCase.reconsider_on.is_not(None),
+               DelegationCase.outcome_code == OutcomeCode.NOT_DELEGATED.value,
+               DelegationCase.status == CaseStatus.DECIDED.value, ~DelegationCase.deleted,
+               ~Person.deleted, ~newer))
+    with uow.read() as session:
+        rows = [ReconsiderRow(ReconsiderKind.NOT_DELEGATED, r[0], r[0], r[1],
+                              person_name(r[2], r[3]), format_nhs_number(r[4]), r[5],
+                              describe(str(r[6])).title, r[7], (today - r[7]).days,
+                              review_status(r[7], today))
+                for r in session.execute(cases) if r[7] is not None]
+        rows += [ReconsiderRow(ReconsiderKind.NOT_YET_COMPETENT, r[0], r[1], r[2],
+                               person_name(r[3], r[4]), format_nhs_number(r[5]), r[6],
+                               f"Not yet competent: {person_name(r[7], r[8])} ({r[9]})",
+                               r[10], (today - r[10]).days, review_status(r[10], today),
+                               person_name(r[7], r[8]), r[11], r[12])
+                 for r in session.execute(_not_yet_competent()) if r[10] is not None]
+    return sorted(rows, key=lambda r: (r.reconsider_on, r.person_name, r.record_id))
+
+
+def _not_yet_competent() -> Select[*tuple[Any, ...]]:
+    """Assessments of "not yet competent" with nothing later for that worker, person and
+    task (see ``reconsider_list``)."""
+    a, b = CompetenceAssessment, aliased(CompetenceAssessment)
+    s = CompetencySignOff
+    later_assessment = exists().where(
+        b.worker_id == a.worker_id, b.person_id == a.person_id, b.task_code == a.task_code,
+        ~b.deleted, b.id != a.id, or_(b.assessed_on > a.assessed_on,
+                                      and_(b.assessed_on == a.assessed_on,
+                                           b.created_at > a.created_at)))
+    later_sign_off = exists().where(
+        s.worker_id == a.worker_id, s.person_id == a.person_id, s.task_code == a.task_code,
+        ~s.deleted, or_(s.signed_off_on > a.assessed_on,
+                        and_(s.signed_off_on == a.assessed_on, s.created_at > a.created_at)))
+    return (
+        select(a.id, a.delegation_case_id, Person.id, Person.given_name, Person.family_name,
+               Person.nhs_number, task_name_sql(a.task_code), CareWorker.given_name,
+               CareWorker.family_name, CareProvider.name, a.retrain_by, a.supported_by,
+               a.support_planned)
+        .join(Person, Person.id == a.person_id)
+        .join(CareWorker, CareWorker.id == a.worker_id)
+        .join(CareProvider, CareProvider.id == CareWorker.provider_id)
+        .where(a.outcome == AssessmentOutcome.NOT_YET.value, ~a.deleted, ~Person.deleted,
+               ~CareWorker.deleted, CareWorker.active, CareWorker.left_on.is_(None),
+               ~later_assessment, ~later_sign_off))
 
 
 @dataclass(frozen=True)

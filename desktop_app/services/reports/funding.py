@@ -21,6 +21,12 @@ forward keeps its first start date; a line may start after its plan).
   included, ÷ 7).
 
 The NHS (ICB) share is free to the person; only the council share can be means-tested.
+
+Release for training: the backfill (cover while a care worker trains) of each training event
+held in the period, by who pays: minutes × pence an hour summed exactly in SQL per payer,
+÷ 60 and rounded once to the penny (half up); the total adds up the payers' rounded amounts.
+Level 1 training is for a task type, not one person, so it has no team: it is counted for
+all teams only.
 """
 
 from __future__ import annotations
@@ -34,10 +40,12 @@ from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, o
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Subquery
 
+from desktop_app.models.competency import BackfillPayer, TrainingEvent
 from desktop_app.models.person import Person
 from desktop_app.models.plan import Funder, FundingSplit, SupportPlan
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.funding import COUNCILS, FUNDER_NAMES
+from desktop_app.services.framework.labels import BACKFILL_PAYERS
 from desktop_app.services.reports.base import (
     build_report,
     check_allowed,
@@ -57,6 +65,7 @@ from desktop_app.services.reports.model import (
     Series,
     count,
     day_words,
+    hours,
     label,
     money,
     round_half_up,
@@ -149,7 +158,10 @@ def funding_report(uow: UnitOfWork, query: ReportQuery, *, today: dt.date | None
         totals = {row[0]: tuple(int(x or 0) for x in row[1:])
                   for row in session.execute(per_funder)}
         waiting = session.execute(interim).all()
-    sections = [_funder_section(totals, as_at), _interim_section(waiting, as_at)]
+        backfill = {row[0]: tuple(int(x or 0) for x in row[1:])
+                    for row in session.execute(backfill_by_payer(query))}
+    sections = [_funder_section(totals, as_at), _interim_section(waiting, as_at),
+                _backfill_section(backfill, query.team)]
     return build_report(ReportKind.FUNDING, TITLE, query, as_at, produced_at, author,
                         sections, list(NOTES))
 
@@ -223,3 +235,42 @@ def _interim_section(waiting: Sequence[Any], as_at: dt.date) -> ReportSection:
     return ReportSection("Interim without prejudice, awaiting reconciliation", columns,
                          tuple(rows), None, total_rows=1,
                          notes=(f"Age: days from the interim start to {day_words(as_at)}.",))
+
+
+def backfill_by_payer(query: ReportQuery) -> Select[str | None, int, int, int]:
+    """Per payer: training events with backfill held in the period, their minutes, and the
+    exact sum of minutes × pence an hour (÷ 60 later, once)."""
+    event = TrainingEvent
+    scope = (and_(Person.team == query.team, ~Person.deleted) if query.team is not None
+             else or_(event.person_id.is_(None), ~Person.deleted))
+    return (select(event.backfill_payer, func.count(), func.sum(event.backfill_minutes),
+                   func.sum(event.backfill_minutes * event.backfill_pence_per_hour))
+            .select_from(event)
+            .outerjoin(Person, Person.id == event.person_id)
+            .where(~event.deleted, event.backfill_payer.is_not(None),
+                   event.backfill_minutes > 0, event.trained_on >= day(query.period_start),
+                   event.trained_on <= day(query.period_end), scope)
+            .group_by(event.backfill_payer))
+
+
+def _backfill_section(by_payer: dict[str | None, tuple[int, ...]],
+                      team: str | None) -> ReportSection:
+    """One row per payer of the cover while workers were released for training, and a total."""
+    columns = ("Who pays", "Training events", "Hours released", "Backfill cost")
+    figures: dict[BackfillPayer, tuple[int, int, int]] = {}
+    for payer in BackfillPayer:
+        events, minutes, pence_minutes = by_payer.get(payer.value, (0, 0, 0))
+        figures[payer] = (events, minutes, round_half_up(Fraction(pence_minutes, 60)))
+    rows: list[Row] = [(label(BACKFILL_PAYERS[p]), count(f[0]), hours(f[1]), money(f[2]))
+                       for p, f in figures.items()]
+    rows.append((label("All payers"), count(sum(f[0] for f in figures.values())),
+                 hours(sum(f[1] for f in figures.values())),
+                 money(sum(f[2] for f in figures.values()))))
+    notes: tuple[str, ...] = (
+        "Backfill: the cover while a care worker was released for training, hours × the "
+        "hourly rate, for training held in the period.",)
+    if team is not None:
+        notes += ("Level 1 training (for a task type, not one person) has no team and is "
+                  "counted for all teams only.",)
+    return ReportSection("Release for training: backfill cost", columns, tuple(rows), None,
+                         total_rows=1, notes=notes)

@@ -80,6 +80,7 @@ class CellKind(enum.StrEnum):
     PENCE = "pence"
     PERCENT = "percent"
     DAYS = "days"
+    HOURS = "hours"
     SUPPRESSED = "suppressed"  # a count of 1 to 4, shown as "<5"
     HIDDEN = "hidden"  # a larger count hidden so a suppressed one can't be worked out
     WITHHELD = "withheld"  # any count of a table too small to show safely
@@ -134,6 +135,12 @@ def days(value: Fraction | int | None) -> Cell:
         return Cell(NO_VALUE, None, CellKind.DAYS)
     tenths = round_half_up(Fraction(value) * 10)
     return Cell(f"{tenths / 10:.1f}", tenths / 10, CellKind.DAYS)
+
+
+def hours(minutes: int) -> Cell:
+    """Minutes as hours to two decimal places (half up): 450 → "7.50"."""
+    hundredths = round_half_up(Fraction(minutes * 100, 60))
+    return Cell(f"{hundredths // 100}.{hundredths % 100:02d}", hundredths / 100, CellKind.HOURS)
 
 
 def round_half_up(value: Fraction) -> int:

@@ -8,13 +8,14 @@ from desktop_app.ui.controllers.context import FeatureController, Screen
 from desktop_app.ui.controllers.delegations import DelegationsController
 from desktop_app.ui.controllers.people import PeopleController
 from desktop_app.ui.controllers.plans import PlansController
+from desktop_app.ui.controllers.providers import ProvidersController
 from desktop_app.ui.controllers.registers import RegistersController
 from desktop_app.ui.controllers.reports import ReportsController
 from desktop_app.ui.controllers.sync import SyncScreenController
 
-# The main window's list of screens, in this order (Ctrl+1..9 follow it).
+# The main window's list of screens, in this order (Ctrl+1..9, then Ctrl+0, follow it).
 SCREEN_ORDER = ("caseload", "delegations", "person", "reviews", "competency", "escalations",
-                "examples", "reports", "sync")
+                "examples", "providers", "reports", "sync")
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,12 @@ class Features:
     registers: RegistersController
     reports: ReportsController | None  # team leads and governance only
     sync: SyncScreenController
+    providers: ProvidersController
 
     def each(self) -> list[FeatureController]:
         """Every controller."""
         return [c for c in (self.delegations, self.plans, self.people, self.registers,
-                            self.reports, self.sync) if c is not None]
+                            self.providers, self.reports, self.sync) if c is not None]
 
     def screens(self) -> list[Screen]:
         """Every controller's screens, in the main window's order."""

@@ -1,6 +1,6 @@
-"""The registers: reviews due (and the dates to look again), the competency register,
-escalations (with the changes of need and funding that follow decisions up) and the case
-examples."""
+"""The registers: reviews due (and the Reconsider list), the competency register (with
+training, assessments and refreshers), escalations (with the changes of need and funding that
+follow decisions up) and the case examples."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal
 
 from desktop_app.services import registers
 from desktop_app.services.core.roles import Permission
+from desktop_app.services.providers import competence
 from desktop_app.ui.controllers.context import FeatureContext, FeatureController, Screen
 from desktop_app.ui.registers import (
     CaseExamplesWidget,
@@ -30,10 +31,15 @@ class RegistersController(FeatureController):
         self.reviews_screen = ReviewsDueWidget(
             run, lambda: registers.reviews_due(uow(), today()),
             self._record_review if can(Permission.RECORD_REVIEW) else None, today,
-            lambda: registers.look_again_due(uow(), today()))
+            lambda: registers.reconsider_list(uow(), today()))
+        manage = can(Permission.MANAGE_COMPETENCY)
         self.competency_screen = CompetencyRegisterWidget(
-            run, lambda: registers.competency_register(uow(), today()),
-            self._withdraw_sign_off if can(Permission.MANAGE_COMPETENCY) else None)
+            run, lambda: registers.competency_register(uow(), today(), include_superseded=True),
+            self._withdraw_sign_off if manage else None,
+            choices=lambda: registers.assessment_choices(uow()),
+            record_assessment=self._record_assessment if manage else None,
+            record_refresher=self._record_refresher if manage else None,
+            record_training=self._record_training if manage else None, today=today)
         closer = can(Permission.CLOSE_DISCUSSION)
         self.escalations_screen = EscalationsWidget(
             run, lambda: registers.escalations(uow(), today()),
@@ -63,6 +69,15 @@ class RegistersController(FeatureController):
 
     def _withdraw_sign_off(self, sign_off_id: str, reason: str) -> None:
         registers.withdraw_sign_off(self.context.uow(), sign_off_id, reason)
+
+    def _record_assessment(self, data: competence.AssessmentInput) -> competence.AssessmentRow:
+        return competence.record_assessment(self.context.uow(), data, self.context.today())
+
+    def _record_refresher(self, data: competence.AssessmentInput) -> competence.AssessmentRow:
+        return competence.record_refresher(self.context.uow(), data, self.context.today())
+
+    def _record_training(self, data: competence.TrainingInput) -> competence.TrainingRow:
+        return competence.record_training(self.context.uow(), data, self.context.today())
 
     def _close_discussion(self, c: Closure) -> registers.ClosedDiscussion:
         return registers.close_discussion(self.context.uow(), c.discussion_id, c.decision,

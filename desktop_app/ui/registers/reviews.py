@@ -1,5 +1,7 @@
 """Reviews due: the reviews falling due and overdue, and recording one (S11); below them,
-the tasks not delegated yet whose date to look again has come or is near."""
+the Reconsider list: every decision not to delegate yet with its date to look again, and
+every care worker assessed not yet competent with the date to retrain by and who supports
+them meanwhile, soonest first, whether due or not."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import (
 from desktop_app.models.review import ReviewOutcome
 from desktop_app.services.core.errors import ExpectedError
 from desktop_app.services.framework.review_schedule import ReviewStatus
-from desktop_app.services.registers import LookAgainRow, ReviewDueRow
+from desktop_app.services.registers import ReconsiderRow, ReviewDueRow
 from desktop_app.ui.registers.base import Column, RegisterWidget, Tone, plural
 from desktop_app.ui.tables import uk_date
 from desktop_app.ui.tasks import Run
@@ -168,25 +170,27 @@ class RecordReviewDialog(QDialog):
             bool(self.incident.value()), self.notes_edit.toPlainText().strip()))
 
 
-class LookAgainWidget(RegisterWidget[LookAgainRow]):
-    """Decisions not to delegate yet, with the date to look again (red once passed); a
-    row goes when a new delegation of that task is started for the person."""
+class LookAgainWidget(RegisterWidget[ReconsiderRow]):
+    """The Reconsider list: decisions not to delegate yet and workers not yet competent,
+    with the date to look again (red once passed, amber within 30 days). A decision goes
+    when a new delegation of that task is started for the person; a worker's row when a
+    later assessment or sign-off is recorded."""
 
-    def __init__(self, run: Run, load: Callable[[], Sequence[LookAgainRow]]) -> None:
+    def __init__(self, run: Run, load: Callable[[], Sequence[ReconsiderRow]]) -> None:
         super().__init__(run, load)
-        columns: list[Column[LookAgainRow]] = [
+        columns: list[Column[ReconsiderRow]] = [
             Column(self.tr("Status"), self.status_text),
-            Column(self.tr("Look again on"), lambda r: uk_date(r.reconsider_on)),
+            Column(self.tr("Reconsider on"), lambda r: uk_date(r.reconsider_on)),
             Column(self.tr("Person"), lambda r: r.person_name),
             Column(self.tr("NHS number"), lambda r: r.nhs_number_display),
             Column(self.tr("Task"), lambda r: r.task_name),
-            Column(self.tr("Decided"), lambda r: r.outcome_title)]
-        self.configure(self.tr("Not delegated yet: look again"), columns,
-                       ReviewsDueWidget.tone_of)
+            Column(self.tr("Why"), lambda r: r.why),
+            Column(self.tr("Meanwhile"), self.meanwhile_text)]
+        self.configure(self.tr("Reconsider"), columns, ReviewsDueWidget.tone_of)
         self.refresh_button.hide()  # the reviews screen refreshes both lists...
         self._shown_once = True  # ...including the first time it is shown
 
-    def status_text(self, row: LookAgainRow) -> str:
+    def status_text(self, row: ReconsiderRow) -> str:
         """The status in words, so colour is never the only signal."""
         if row.status is ReviewStatus.OVERDUE:
             return plural(row.days_overdue, self.tr("Passed 1 day ago"),
@@ -195,9 +199,15 @@ class LookAgainWidget(RegisterWidget[LookAgainRow]):
             return self.tr("Today")
         return plural(-row.days_overdue, self.tr("Tomorrow"), self.tr("In %n days"))
 
+    def meanwhile_text(self, row: ReconsiderRow) -> str:
+        """Who supports a worker not yet competent, and the plan; the nurse keeps the task."""
+        if row.supported_by is None and row.support_planned is None:
+            return ""
+        return self.tr("Supported by %1; planned: %2").replace(
+            "%1", row.supported_by or "").replace("%2", row.support_planned or "")
+
     def count_text(self, count: int) -> str:
-        return plural(count, self.tr("1 task to look at again"),
-                      self.tr("%n tasks to look at again"))
+        return plural(count, self.tr("1 to reconsider"), self.tr("%n to reconsider"))
 
 
 class ReviewsDueWidget(RegisterWidget[ReviewDueRow]):
@@ -206,7 +216,7 @@ class ReviewsDueWidget(RegisterWidget[ReviewDueRow]):
     def __init__(self, run: Run, load: Callable[[], Sequence[ReviewDueRow]],
                  record: Callable[[ReviewAnswers], object] | None,
                  today: Callable[[], dt.date] = dt.date.today,
-                 look_again: Callable[[], Sequence[LookAgainRow]] | None = None) -> None:
+                 look_again: Callable[[], Sequence[ReconsiderRow]] | None = None) -> None:
         super().__init__(run, load)
         kinds = {"three_month": self.tr("3-month"), "annual": self.tr("Annual"),
                  "change_of_need": self.tr("Change of need")}

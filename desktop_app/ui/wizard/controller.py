@@ -3,28 +3,44 @@
 All database work goes through the task runner (the database thread); the draft's case
 id is kept in a holder the database thread itself updates, so saves queued before the
 first one finished still land on the same case.
+
+"Add provider…" (S7) and "Add care worker…" (S7, S8) open the Care providers screen's own
+forms over the wizard; once saved, the providers are read again through the services and
+handed to every page, and the page chooses the new one. The draft is untouched meanwhile.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.services import delegation
 from desktop_app.services.core.errors import ExpectedError
+from desktop_app.services.core.roles import Permission, allowed
+from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.catalogue import Catalogue
 from desktop_app.services.framework.flow import Flow
+from desktop_app.services.providers import register, workers
 from desktop_app.services.vault import VaultSession
 from desktop_app.ui.dialogs import Dialogs
+from desktop_app.ui.provider_forms import FormDialog, ProviderDialog, WorkerDialog, save_from
 from desktop_app.ui.tasks import TaskRunner
-from desktop_app.ui.wizard.context import WizardContext
+from desktop_app.ui.wizard.base import StepPage
+from desktop_app.ui.wizard.context import ProviderOption, WizardContext
 from desktop_app.ui.wizard.outcome_page import OutcomePage
 from desktop_app.ui.wizard.pages import PAGES
-from desktop_app.ui.wizard.wizard import DelegationWizard
+from desktop_app.ui.wizard.s7_provider import ProviderPage
+from desktop_app.ui.wizard.s8_training import TrainingPage
+from desktop_app.ui.wizard.wizard import PAGE_IDS, DelegationWizard
+
+T = TypeVar("T")
+Providers = tuple[ProviderOption, ...]
 
 
 @dataclass
@@ -51,6 +67,7 @@ class WizardController(QObject):
         self.dialogs = dialogs
         self.parent_widget = parent_widget
         self.wizard: DelegationWizard | None = None
+        self.form: FormDialog[Any] | None = None  # an "Add provider…" form, while open
         self._draft: _Draft | None = None
 
     def _signed_in(self) -> VaultSession:
@@ -71,9 +88,123 @@ class WizardController(QObject):
         wizard.draft_changed.connect(self._on_wizard_draft_changed)
         wizard.finish_requested.connect(self._on_wizard_finish_requested)
         self.wizard = wizard
+        self._offer_adding(wizard)
         wizard.show()
         wizard.resume_at(context.current_step)
         self.wizard_opened.emit(wizard)
+
+    # ------------------------------------------------------------ adding to the register
+
+    def _pages(self, wizard: DelegationWizard) -> tuple[ProviderPage, TrainingPage]:
+        s7, s8 = wizard.page(PAGE_IDS["S7"]), wizard.page(PAGE_IDS["S8"])
+        assert isinstance(s7, ProviderPage) and isinstance(s8, TrainingPage)
+        return s7, s8
+
+    def _offer_adding(self, wizard: DelegationWizard) -> None:
+        s7, s8 = self._pages(wizard)
+        can_add = allowed(str(self._signed_in().user.role), Permission.EDIT_PROVIDERS)
+        s7.enable_adding(can_add)
+        s8.enable_adding(can_add)
+        # Bound methods, not lambdas: a lambda would keep this controller alive with the
+        # wizard's pages.
+        s7.add_provider_requested.connect(self.add_provider)
+        s7.add_worker_requested.connect(self._on_s7_add_worker_requested)
+        s8.add_worker_requested.connect(self._on_s8_add_worker_requested)
+
+    def _on_s7_add_worker_requested(self, provider_id: str) -> None:
+        self.add_worker(provider_id, from_training=False)
+
+    def _on_s8_add_worker_requested(self, provider_id: str) -> None:
+        self.add_worker(provider_id, from_training=True)
+
+    def _providers_now(self, uow: UnitOfWork, person_id: str, today: dt.date) -> Providers:
+        """On the database thread: the providers the wizard offers (as when it opened)."""
+        return delegation.wizard_context(uow, person_id, self.catalogue, None, today).providers
+
+    def add_provider(self) -> ProviderDialog | None:
+        """The provider form over the wizard; once saved, S7 chooses the new provider."""
+        wizard = self.wizard
+        if wizard is None:
+            return None
+        person_id = wizard.context.person_id
+
+        def work(data: register.ProviderInput) -> Callable[[], tuple[str, Providers]]:
+            uow, today = self._signed_in().uow, dt.date.today()  # the session of the Save
+
+            def save() -> tuple[str, Providers]:
+                provider = register.create_provider(uow, data, today)
+                return provider.id, self._providers_now(uow, person_id, today)
+            return save
+
+        def saved(result: tuple[str, Providers]) -> None:
+            provider_id, providers = result
+            self._use_providers(wizard, providers)
+            self._pages(wizard)[0].provider_added(provider_id)
+
+        dialog = ProviderDialog(parent=wizard)
+        save_from(dialog, self._run, work, saved)
+        return self._open_form(dialog)
+
+    def add_worker(self, provider_id: str, from_training: bool) -> WorkerDialog | None:
+        """The care worker form over the wizard; once saved, S7 ticks the new worker (and
+        S8, if asked from there, gives them a sign-off row)."""
+        wizard = self.wizard
+        provider = wizard.context.provider(provider_id) if wizard else None
+        if wizard is None or provider is None:
+            return None
+        person_id = wizard.context.person_id
+
+        def work(data: workers.WorkerInput) -> Callable[[], tuple[workers.SavedWorker,
+                                                                  Providers]]:
+            uow, today = self._signed_in().uow, dt.date.today()  # the session of the Save
+
+            def save() -> tuple[workers.SavedWorker, Providers]:
+                added = workers.add_worker(uow, provider_id, data, today)
+                return added, self._providers_now(uow, person_id, today)
+            return save
+
+        def saved(result: tuple[workers.SavedWorker, Providers]) -> None:
+            added, providers = result
+            self._use_providers(wizard, providers)
+            s7, s8 = self._pages(wizard)
+            s7.worker_added(added.worker.id)
+            if from_training:
+                s8.worker_added(added.worker.id)
+            if added.warnings:
+                self.dialogs.inform(wizard, self.tr("Check the care worker"),
+                                    " ".join(added.warnings))
+
+        dialog = WorkerDialog(provider.name, parent=wizard)
+        save_from(dialog, self._run, work, saved)
+        return self._open_form(dialog)
+
+    def _open_form(self, dialog: T) -> T:
+        assert isinstance(dialog, FormDialog)
+        self.form = dialog
+        dialog.open()
+        return dialog
+
+    @staticmethod
+    def _use_providers(wizard: DelegationWizard, providers: Providers) -> None:
+        """Every page offers the register as it is now."""
+        context = dataclasses.replace(wizard.context, providers=providers)
+        wizard.context = context
+        for page_id in wizard.pageIds():
+            page = wizard.page(page_id)
+            if isinstance(page, StepPage):
+                page.context = context
+
+    def _run(self, fn: Callable[[], T], done: Callable[[T], None],
+             failed: Callable[[ExpectedError], None] | None = None) -> object:
+        """``runner.run`` as a form's ``Run``: an expected error to ``failed``."""
+        def on_failed(error: BaseException) -> None:
+            if failed is not None and isinstance(error, ExpectedError):
+                failed(error)
+            else:
+                self._on_failed(error)
+        return self.runner.run(fn, done, on_failed)
+
+    # ------------------------------------------------------------ drafts and the decision
 
     def _on_wizard_draft_changed(self, answers: dict[str, Any], step: str) -> None:
         if self._draft is None or self.session is None:  # locked: saved before the close

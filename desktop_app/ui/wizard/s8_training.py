@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -25,12 +25,11 @@ from PySide6.QtWidgets import (
 
 from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.framework.flow import Step
-from desktop_app.services.framework.review_schedule import add_months
+from desktop_app.services.framework.refresher import DEFAULT_REFRESHER_MONTHS, refresher_from
 from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.fields import Choice, DateField, Line, Para, YesNo
 
-DEFAULT_REFRESHER_MONTHS = 12
 CHS_ORGANISATION = "Leicestershire Partnership Trust community health services"
 COLUMNS = ("name", "level", "trainer", "assessor", "signed_off", "refresher")
 
@@ -79,7 +78,7 @@ class SignOffRow:
         if signed is None:
             return None
         try:
-            return add_months(dt.date.fromisoformat(signed), self.refresher_months)
+            return refresher_from(dt.date.fromisoformat(signed), self.refresher_months)
         except ValidationError:
             return None
 
@@ -138,6 +137,7 @@ class TrainingPage(StepPage):
     """Sign-off per named worker (for this person only) and who keeps clinical oversight."""
 
     step_id = "S8"
+    add_worker_requested = Signal(str)  # the provider chosen at S7
 
     def __init__(self, context: WizardContext, step: Step) -> None:
         super().__init__(context, step)
@@ -157,10 +157,19 @@ class TrainingPage(StepPage):
         self.no_workers = QLabel(self.tr("No care workers are named yet: go back to step S7 "
                                          "and tick the workers who will do the task."))
         self.no_workers.setWordWrap(True)
+        self.add_worker_button = QPushButton(self.tr("Add care wor&ker…"))
+        self.add_worker_button.setAccessibleName(self.tr(
+            "Add a care worker to the provider and name them for this task"))
+        self.add_worker_button.clicked.connect(self._on_add_worker_button_clicked)
+        self.add_worker_button.hide()  # for a role that may change the register
+        adding = QHBoxLayout()
+        adding.addWidget(self.no_workers, 1)
+        adding.addWidget(self.add_worker_button, 0,
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         self._build_header()
         self.form.addRow(self.only_this_person)
         self.form.addRow(self.sign_off_box)
-        self.form.addRow(self.no_workers)
+        self.form.addRow(adding)
         self.form.addRow(self._build_oversight())
         self._build_signed_off()
 
@@ -231,6 +240,31 @@ class TrainingPage(StepPage):
         self.all_signed_off.changed.connect(self._on_all_signed_off_changed)
         self._on_all_signed_off_changed()
 
+    # ------------------------------------------------------------ adding a worker
+
+    def enable_adding(self, can_add: bool) -> None:
+        """Offer "Add care worker…" (for a role that may change the register)."""
+        self.add_worker_button.setVisible(can_add)
+
+    def _on_add_worker_button_clicked(self, _checked: bool = False) -> None:
+        s7 = self.delegation_wizard().answers.get("S7", {})
+        if s7.get("provider_id"):
+            self.add_worker_requested.emit(str(s7["provider_id"]))
+
+    def worker_added(self, worker_id: str) -> None:
+        """The S7 provider has a new care worker (in ``context``): name them at S7 too and
+        give them a sign-off row; every row already typed stays."""
+        wizard = self.delegation_wizard()
+        s7 = dict(wizard.answers.get("S7", {}))
+        named = list(s7.get("worker_ids") or ())
+        if worker_id not in named:
+            wizard.store("S7", {**s7, "worker_ids": [*named, worker_id]})
+        self._rebuild_rows([row.value() for row in self.rows])
+        added = next((row for row in self.rows if row.worker_id == worker_id), None)
+        if added is not None:
+            added.level.setFocus()
+        wizard.schedule_draft_save()
+
     # ------------------------------------------------------------ the sign-off rows
 
     def _named_workers(self) -> list[tuple[str, str]]:
@@ -285,9 +319,9 @@ class TrainingPage(StepPage):
             for key in ("level", "trainer", "assessor", "signed_off"):
                 self.headers[key].setBuddy(getattr(first, key))
         order: list[QWidget] = [w for row in self.rows for w in row.inputs()]
-        order += [self.service, self.organisation, self.phone_in_hours, self.phone_out_of_hours,
-                  self.clinician, self.use_proposal, self.all_signed_off.yes,
-                  self.all_signed_off.no, self.reason, self.reconsider_on]
+        order += [self.add_worker_button, self.service, self.organisation, self.phone_in_hours,
+                  self.phone_out_of_hours, self.clinician, self.use_proposal,
+                  self.all_signed_off.yes, self.all_signed_off.no, self.reason, self.reconsider_on]
         for before, after in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(before, after)
 

@@ -72,7 +72,6 @@ S9F_DONE = {"method": "extra_minutes", "start_date": "2026-12-01",
 
 # ---------------------------------------------------------------- helpers
 
-
 def open_at(qtbot, step: str, answers: dict[str, dict[str, Any]],
             **context: Any) -> DelegationWizard:
     """The wizard opened at ``step`` with ``answers`` for the steps before it."""
@@ -157,8 +156,9 @@ def _flow_where_s7_only_asks_insurance_to_be_answered() -> Flow:
 
 
 def test_s7_never_goes_on_to_training_without_insurance_whatever_the_flow(qtbot) -> None:
-    wizard = DelegationWizard(make_context(), _flow_where_s7_only_asks_insurance_to_be_answered(),
-                              PAGES, OutcomePage)
+    wizard = DelegationWizard(make_context(),
+                              _flow_where_s7_only_asks_insurance_to_be_answered(), PAGES,
+                              OutcomePage)
     qtbot.addWidget(wizard)
     wizard.answers.update(ROUTE_TO_S7)
     wizard.answers["S7"] = {**S7_DONE, "insurance_confirmed": False}

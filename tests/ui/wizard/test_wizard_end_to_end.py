@@ -7,6 +7,7 @@ Finish. The decision recorded in the vault must be the outcome the flow table gi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +22,7 @@ from desktop_app.services import people
 from desktop_app.services.core.db_executor import DatabaseExecutor
 from desktop_app.services.framework.catalogue import load_catalogue
 from desktop_app.services.framework.flow import load_flow
+from desktop_app.services.providers import register
 from desktop_app.ui.dialogs import Dialogs
 from desktop_app.ui.tasks import TaskRunner
 from desktop_app.ui.wizard.base import StepPage
@@ -54,6 +56,11 @@ class Stack:
         uow = self.session.uow
         person = people.create_person(uow, people.PersonInput(**person_values(11)))
         provider_id, workers = add_provider(uow)
+        # S7 confirms insurance only for a provider the register shows insured today.
+        row = register.get_provider(uow, provider_id)
+        insured = dataclasses.replace(row.as_input, insurance_covers_delegated=True,
+                                      insurance_confirmed_on=dt.date.today())
+        register.update_provider(uow, provider_id, insured, row.version)
         return person.id, provider_id, workers
 
     def outcome_of_last_case(self) -> str | None:
