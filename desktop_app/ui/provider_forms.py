@@ -1,6 +1,6 @@
 """The forms of the provider register: a care provider, a care worker, the day a worker
 left. The Care providers screen (``ui/providers.py``) and the wizard's "Add provider…" and
-"Add care worker…" (S7, S8) open the same forms.
+"Add care worker…" (S7, S8) open the same forms, made of the shared ``ui/forms.py``.
 
 A form emits ``entered`` with what was typed; its caller saves it off the GUI thread
 (``save_from``) and closes the form only when the save succeeded. A refusal comes back as a
@@ -11,222 +11,28 @@ or picked from a calendar (the "…" button, or Alt+Down in the date).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import (
-    QCalendarWidget,
-    QCheckBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
 
-from desktop_app.services.core.errors import ExpectedError, ValidationError
+from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.providers.register import COUNCIL_NAMES, ProviderInput, ProviderRow
 from desktop_app.services.providers.workers import WorkerInput, WorkerRow
-from desktop_app.ui.tables import uk_date
+from desktop_app.ui.forms import DateLine, FormDialog
 from desktop_app.ui.tasks import Run
 from desktop_app.ui.wizard.base import escape_text
 from desktop_app.ui.wizard.fields import Choice, Line, Para
 
+__all__ = ["DateLine", "FormDialog", "LeavingDialog", "ProviderDialog", "WorkerDialog",
+           "council_words", "save_from"]
+
 R = TypeVar("R")
-ERROR_STYLE = "color: #a00000; font-weight: bold;"
-_DAY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
 
 
 def council_words(code: str) -> str:
     """"Leicester City" for leicester_city (the council's name without "Council")."""
     return COUNCIL_NAMES.get(code, code).removesuffix(" Council")
-
-
-class DateLine(QWidget):
-    """A date typed as dd/mm/yyyy (or yyyy-mm-dd), or picked from a calendar."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name
-        self.edit = QLineEdit()
-        self.edit.setAccessibleName(name)
-        self.edit.setPlaceholderText(self.tr("dd/mm/yyyy"))
-        self.edit.setMaximumWidth(self.edit.fontMetrics().horizontalAdvance("00/00/00000") + 24)
-        self.pick = QToolButton()
-        self.pick.setText("…")
-        self.pick.setAccessibleName(self.tr("Pick %s from a calendar") % name)
-        self.pick.setToolTip(self.tr("Pick from a calendar (Alt+Down or F4 in the date)"))
-        self.pick.clicked.connect(lambda _checked=False: self.open_calendar())
-        self.edit.installEventFilter(self)
-        self.calendar_dialog: QDialog | None = None
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.edit)
-        layout.addWidget(self.pick)
-        layout.addStretch(1)
-        self.setFocusProxy(self.edit)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        """Alt+Down or F4 in the date opens the calendar, as in Qt's own date fields."""
-        if watched is self.edit and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            alt_down = (event.key() == Qt.Key.Key_Down
-                        and event.modifiers() & Qt.KeyboardModifier.AltModifier)
-            if alt_down or event.key() == Qt.Key.Key_F4:
-                self.open_calendar()
-                return True
-        return super().eventFilter(watched, event)
-
-    def value(self) -> dt.date | None:
-        """The date, None when blank; ValueError with a plain message when not a date."""
-        text = self.edit.text().strip()
-        if not text:
-            return None
-        found = _DAY.match(text)
-        try:
-            if found:
-                return dt.date(int(found[3]), int(found[2]), int(found[1]))
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            pass
-        raise ValueError(self.tr("%s: write the date as day/month/year, for example "
-                                 "31/01/2027.") % self.name)
-
-    def set_value(self, day: dt.date | None) -> None:
-        """Show a date (None clears it)."""
-        self.edit.setText(uk_date(day))
-
-    def open_calendar(self) -> QDialog:
-        """A calendar on the date typed (else today): Enter picks, Escape leaves it."""
-        dialog = QDialog(self)
-        dialog.setWindowTitle(self.name)
-        calendar = QCalendarWidget()
-        calendar.setAccessibleName(self.tr("Calendar for %s") % self.name)
-        try:
-            shown = self.value() or dt.date.today()
-        except ValueError:
-            shown = dt.date.today()
-        calendar.setSelectedDate(QDate(shown.year, shown.month, shown.day))
-
-        def picked(day: QDate) -> None:
-            self.set_value(dt.date(day.year(), day.month(), day.day()))
-            dialog.accept()
-            self.edit.setFocus()
-
-        calendar.activated.connect(picked)
-        QVBoxLayout(dialog).addWidget(calendar)
-        self.calendar_dialog = dialog
-        dialog.open()
-        calendar.setFocus()
-        return dialog
-
-
-class FormDialog(QDialog, Generic[R]):
-    """A form of labelled fields, each with its own problem line beside it, and Save/Cancel
-    (Enter saves, Escape cancels). ``entered`` carries ``value()``."""
-
-    entered = Signal(object)
-
-    def __init__(self, title: str, save_text: str, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.form = QFormLayout()
-        self.fields: dict[str, QWidget] = {}
-        self.errors: dict[str, QLabel] = {}
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(ERROR_STYLE)
-        self.problem.setAccessibleName(self.tr("Problem"))
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(save_text)
-        self.save_button.setAccessibleName(save_text.replace("&", ""))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName(
-            self.tr("Cancel"))
-        self.buttons.accepted.connect(self._on_buttons_accepted)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        self.intro = QLabel()
-        self.intro.setWordWrap(True)
-        self.intro.hide()
-        layout.addWidget(self.intro)
-        layout.addLayout(self.form)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
-
-    def add_field(self, name: str, label: str, widget: QWidget) -> None:
-        """A labelled field (the label's mnemonic goes to it) with its problem line below."""
-        error = QLabel()
-        error.setWordWrap(True)
-        error.setStyleSheet(ERROR_STYLE)
-        error.setAccessibleName(self.tr("Problem with %s") % widget.accessibleName())
-        error.hide()
-        box = QWidget()
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(widget)
-        column.addWidget(error)
-        caption = QLabel(label)
-        caption.setBuddy(widget)
-        self.form.addRow(caption, box)
-        self.fields[name], self.errors[name] = widget, error
-
-    def value(self) -> R:
-        """What is typed (the service checks it); ValueError for a date that is not one."""
-        raise NotImplementedError
-
-    def date_field(self, error: ValueError) -> str | None:
-        """The field whose date could not be read."""
-        return next((name for name, w in self.fields.items()
-                     if isinstance(w, DateLine) and w.name in str(error)), None)
-
-    def show_error(self, message: str, field: str | None) -> None:
-        """Say what is wrong beside the field it names (above the buttons if none), focus
-        that field; nothing typed is touched."""
-        for label in self.errors.values():
-            label.hide()
-        self.problem.setText("")
-        target = self.errors.get(field or "")
-        if target is None:
-            self.problem.setText(message)
-            self._fit()
-            return
-        target.setText(message)
-        target.show()
-        self.fields[str(field)].setFocus()
-        self._fit()
-
-    def _fit(self) -> None:
-        """Grow to show a message in full (never shrink what the user sized)."""
-        layout = self.layout()
-        if layout is not None:
-            layout.activate()
-        hint = self.sizeHint()
-        self.resize(max(self.width(), hint.width()), max(self.height(), hint.height()))
-
-    def show_failure(self, error: ExpectedError) -> None:
-        """A save refused by the service."""
-        self.show_error(error.message, error.field if isinstance(error, ValidationError)
-                        else None)
-
-    def _on_buttons_accepted(self) -> None:
-        try:
-            data = self.value()
-        except ValueError as error:
-            self.show_error(str(error), self.date_field(error))
-            return
-        self.show_error("", None)
-        self.problem.setText(self.tr("Saving…"))
-        self.entered.emit(data)
 
 
 class ProviderDialog(FormDialog[ProviderInput]):
@@ -272,6 +78,7 @@ class ProviderDialog(FormDialog[ProviderInput]):
                 ("insurance_confirmed_on", tr("Cover c&onfirmed on:"), self.confirmed_on),
                 ("insurance_until", tr("Cover &valid until:"), self.until)):
             self.add_field(name, label, widget)
+        self.chain_tabs({"council_areas": list(self.areas.values())})
         self.council.currentIndexChanged.connect(self._on_council_current_index_changed)
         if row is not None:
             self.load(row.as_input)
@@ -332,6 +139,7 @@ class WorkerDialog(FormDialog[WorkerInput]):
                 ("phone", tr("&Phone:"), self.phone),
                 ("started_on", tr("Started o&n:"), self.started_on)):
             self.add_field(name, label, widget)
+        self.chain_tabs()
         if row is not None:
             data = row.as_input
             for line, text in ((self.given_name, data.given_name),
@@ -356,11 +164,12 @@ class LeavingDialog(FormDialog[dt.date]):
         self.left_on = DateLine(self.tr("Date the care worker left"))
         self.left_on.set_value(today)
         self.add_field("left_on", self.tr("&Left on:"), self.left_on)
+        self.chain_tabs()
 
     def value(self) -> dt.date:
         day = self.left_on.value()
         if day is None:
-            raise ValueError(self.tr("%s: give the day they left.") % self.left_on.name)
+            raise ValidationError(self.tr("Give the day they left."), field="left_on")
         return day
 
 
@@ -374,4 +183,4 @@ def save_from(dialog: FormDialog[Any], run: Run, work_for: Callable[[Any], Calla
         dialog.accept()
         saved(result)
 
-    dialog.entered.connect(lambda data: run(work_for(data), on_saved, dialog.show_failure))
+    dialog.entered.connect(lambda data: run(work_for(data), on_saved, dialog.show_error))

@@ -101,7 +101,7 @@ def type_provider(qtbot: Any, dialog: ProviderDialog, name: str, *, cqc: str = "
         qtbot.keyClicks(dialog.cqc, cqc)
     if insured_since is not None:
         qtbot.keyClick(dialog.insured, Qt.Key.Key_Space)
-        qtbot.keyClicks(dialog.confirmed_on.edit, uk_date(insured_since))
+        qtbot.keyClicks(dialog.confirmed_on, uk_date(insured_since))
 
 
 def type_worker(qtbot: Any, dialog: WorkerDialog, given: str, family: str) -> None:
@@ -139,7 +139,7 @@ def test_a_nurse_adds_a_provider_and_its_care_workers_on_a_fresh_vault(qtbot, nu
     dialog = open_dialog(qtbot, screen.add_provider_button, lambda: screen.dialog, ProviderDialog)
     type_provider(qtbot, dialog, "Riverside Home Care", cqc="1-101234567",
                   insured_since=TODAY - dt.timedelta(days=10))
-    qtbot.keyClicks(dialog.until.edit, uk_date(TODAY + dt.timedelta(days=200)))
+    qtbot.keyClicks(dialog.until, uk_date(TODAY + dt.timedelta(days=200)))
     qtbot.keyClick(dialog.name, Qt.Key.Key_Return)  # Enter saves
     qtbot.waitUntil(lambda: screen.providers.model.rowCount() == 1, timeout=5000)
     assert not dialog.isVisible()
@@ -164,8 +164,8 @@ def test_a_nurse_adds_a_provider_and_its_care_workers_on_a_fresh_vault(qtbot, nu
 
     # "Left on…": Enter records today (the form opens on it); the worker is no longer working
     leaving = open_dialog(qtbot, screen.leaving_button, lambda: screen.dialog, LeavingDialog)
-    assert leaving.left_on.edit.text() == uk_date(TODAY)
-    qtbot.keyClick(leaving.left_on.edit, Qt.Key.Key_Return)
+    assert leaving.left_on.text() == uk_date(TODAY)
+    qtbot.keyClick(leaving.left_on, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: f"Left on {uk_date(TODAY)}" in texts(screen.workers, 1),
                     timeout=5000)
 
@@ -182,8 +182,8 @@ def test_a_bad_cqc_id_or_date_is_said_beside_its_field_and_nothing_typed_is_lost
     type_provider(qtbot, dialog, "Meadow Care", cqc="12345",
                   insured_since=TODAY - dt.timedelta(days=3))
     qtbot.keyClick(dialog.phone, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.errors["cqc_location_id"].isVisible(), timeout=5000)
-    assert "1- followed by 9 to 11 digits" in dialog.errors["cqc_location_id"].text()
+    qtbot.waitUntil(lambda: dialog.problems["cqc_location_id"].isVisible(), timeout=5000)
+    assert "1- followed by 9 to 11 digits" in dialog.problems["cqc_location_id"].text()
     assert dialog.isVisible() and screen.providers.model.rowCount() == 0
     assert dialog.cqc.hasFocus()
     typed = dialog.value()
@@ -193,15 +193,15 @@ def test_a_bad_cqc_id_or_date_is_said_beside_its_field_and_nothing_typed_is_lost
         TODAY - dt.timedelta(days=3))
 
     # a date that is not one is said beside the date, before anything is sent
-    qtbot.keyClicks(dialog.until.edit, "31/02/2027")
-    qtbot.keyClick(dialog.until.edit, Qt.Key.Key_Return)
-    assert dialog.errors["insurance_until"].isVisible()
-    assert "day/month/year" in dialog.errors["insurance_until"].text()
-    assert not dialog.errors["cqc_location_id"].isVisible()
-    assert dialog.until.edit.text() == "31/02/2027"
+    qtbot.keyClicks(dialog.until, "31/02/2027")
+    qtbot.keyClick(dialog.until, Qt.Key.Key_Return)
+    assert dialog.problems["insurance_until"].isVisible()
+    assert "day/month/year" in dialog.problems["insurance_until"].text()
+    assert not dialog.problems["cqc_location_id"].isVisible()
+    assert dialog.until.text() == "31/02/2027"
 
-    dialog.until.edit.selectAll()
-    qtbot.keyClick(dialog.until.edit, Qt.Key.Key_Delete)
+    dialog.until.selectAll()
+    qtbot.keyClick(dialog.until, Qt.Key.Key_Delete)
     dialog.cqc.selectAll()
     qtbot.keyClicks(dialog.cqc, "1-123456789")
     qtbot.keyClick(dialog.cqc, Qt.Key.Key_Return)
@@ -212,8 +212,8 @@ def test_a_bad_cqc_id_or_date_is_said_beside_its_field_and_nothing_typed_is_lost
 def test_escape_leaves_a_form_and_the_calendar_picks_a_date(qtbot, nurse) -> None:
     screen = providers_screen(qtbot, nurse)
     dialog = open_dialog(qtbot, screen.add_provider_button, lambda: screen.dialog, ProviderDialog)
-    dialog.confirmed_on.edit.setFocus()
-    qtbot.keyClick(dialog.confirmed_on.edit, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    dialog.confirmed_on.setFocus()
+    qtbot.keyClick(dialog.confirmed_on, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
     calendar = dialog.confirmed_on.calendar_dialog
     assert calendar is not None and calendar.isVisible()
     grid = calendar.findChild(QWidget, "qt_calendar_calendarview")

@@ -412,7 +412,7 @@ def test_a_refresher_is_recorded_from_the_keyboard(qtbot: Any, competence: Any) 
     assert (dialog.worker.value(), dialog.person.value(), dialog.task.value()) == (
         "w1", "p1", "eye_drops")
     assert not dialog.worker.isEnabled() and not dialog.task.isEnabled()
-    assert dialog.assessed_on.day("assessed_on") == TODAY
+    assert dialog.assessed_on.value() == TODAY
     dialog.training.setFocus()
     qtbot.keyClick(dialog.training, Qt.Key.Key_Down)  # the training recorded: its trainer
     assert dialog.trainer.text() == "Tom Trainer" and not dialog.trainer.isEnabled()

@@ -26,22 +26,22 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SYNCED = (
-    sa.Column("id", sa.String(length=36), nullable=False),
-    sa.Column("version", sa.Integer(), nullable=False),
-    sa.Column("server_version", sa.Integer(), nullable=True),
-    sa.Column("created_at", sa.DateTime(), nullable=False),
-    sa.Column("updated_at", sa.DateTime(), nullable=False),
-    sa.Column("updated_by", sa.String(length=36), nullable=False),
-    sa.Column("device_id", sa.String(length=36), nullable=False),
-    sa.Column("deleted", sa.Boolean(), nullable=False),
-)
 OLD_STATUSES = "status IN ('current', 'suspended', 'withdrawn')"
 NEW_STATUSES = "status IN ('current', 'suspended', 'withdrawn', 'superseded')"
 
 
 def _synced() -> list[sa.Column[object]]:
-    return [column.copy() for column in SYNCED]
+    """The columns every synced row has (new objects each call: a column has one table)."""
+    return [
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("server_version", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_by", sa.String(length=36), nullable=False),
+        sa.Column("device_id", sa.String(length=36), nullable=False),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+    ]
 
 
 def upgrade() -> None:

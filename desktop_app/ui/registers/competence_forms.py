@@ -1,5 +1,5 @@
 """The competency register's dialogs: record training (with its backfill cost) and record an
-assessment or a refresher.
+assessment or a refresher, made of the shared ``ui/forms.py``.
 
 Each dialog shows every field with a label (its mnemonic, its buddy) and an accessible
 name, works from the keyboard alone (Tab in order, Enter records, Escape cancels), and shows
@@ -11,25 +11,12 @@ nothing typed is lost when the service refuses.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QButtonGroup,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QRadioButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QRadioButton, QWidget
 
 from desktop_app.models.competency import AssessmentOutcome, BackfillPayer
-from desktop_app.services.core.errors import ExpectedError, ValidationError
+from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.framework.funding import parse_pounds
 from desktop_app.services.framework.labels import BACKFILL_PAYERS
 from desktop_app.services.providers.competence import (
@@ -39,33 +26,9 @@ from desktop_app.services.providers.competence import (
     parse_hours,
 )
 from desktop_app.services.registers import AssessmentChoices, CompetencyRow, Option
+from desktop_app.ui.forms import DateLine, FormDialog
 from desktop_app.ui.tables import uk_date
 from desktop_app.ui.wizard.fields import Choice, Line, Para
-
-ERROR_STYLE = "color: #58151c"
-_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-
-
-class DateLine(QLineEdit):
-    """A date typed as dd/mm/yyyy (the UK order, a four-digit year: hazard H-020)."""
-
-    def __init__(self, name: str, day: dt.date | None = None) -> None:
-        super().__init__(uk_date(day))
-        self.setAccessibleName(name)
-        self.setPlaceholderText(self.tr("dd/mm/yyyy"))
-
-    def day(self, field: str) -> dt.date | None:
-        """The date, None when blank; ValidationError naming ``field`` when not a date."""
-        found = _DAY.fullmatch(self.text().strip())
-        if not self.text().strip():
-            return None
-        try:
-            if found:
-                return dt.date(int(found[3]), int(found[2]), int(found[1]))
-        except ValueError:
-            pass
-        raise ValidationError(self.tr("Write the date as day/month/year, for example "
-                                      "31/01/2027."), field=field)
 
 
 def _options(options: Sequence[Option], keep: Option | None = None) -> list[tuple[str, str]]:
@@ -77,101 +40,13 @@ def _options(options: Sequence[Option], keep: Option | None = None) -> list[tupl
     return found
 
 
-class FormDialog(QDialog):
-    """A form whose fields each have a label, an accessible name and a problem line."""
-
-    entered = Signal(object)
-
-    def __init__(self, title: str, record_text: str, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.form = QFormLayout()
-        self.fields: dict[str, QWidget] = {}
-        self.problems: dict[str, QLabel] = {}
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(ERROR_STYLE)
-        self.error_label.setAccessibleName(self.tr("Problem"))
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(record_text)
-        self.ok_button.setAccessibleName(record_text.replace("&", ""))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName(
-            self.tr("Cancel"))
-        self.buttons.accepted.connect(self._on_buttons_accepted)
-        self.buttons.rejected.connect(self.reject)
-        self.layout_ = QVBoxLayout(self)
-        self.layout_.addLayout(self.form)
-        self.layout_.addWidget(self.error_label)
-        self.layout_.addWidget(self.buttons)
-
-    def add(self, name: str, text: str, field: QWidget, focus: QWidget | None = None) -> None:
-        """A labelled field (``focus``: the part the label's mnemonic goes to) and, under it,
-        the line its problems are shown on."""
-        label = QLabel(text)
-        label.setBuddy(focus or field)
-        problem = QLabel()
-        problem.setWordWrap(True)
-        problem.setStyleSheet(ERROR_STYLE)
-        problem.setAccessibleName(self.tr("Problem with %1").replace(
-            "%1", text.replace("&", "").rstrip(":")))
-        problem.hide()
-        self.form.addRow(label, field)
-        self.form.addRow("", problem)
-        self.fields[name], self.problems[name] = focus or field, problem
-
-    def chain_tabs(self, after: dict[str, QWidget] | None = None) -> None:
-        """Tab goes through the fields in the order shown (``after``: a second control of a
-        field, such as its second radio button), then Record and Cancel."""
-        order: list[QWidget] = []
-        for name, widget in self.fields.items():
-            order += [widget, *([after[name]] if after and name in after else [])]
-        order += [self.ok_button, self.buttons.button(QDialogButtonBox.StandardButton.Cancel)]
-        for first, second in zip(order, order[1:], strict=False):
-            QWidget.setTabOrder(first, second)
-
-    def show_problem(self, message: str, field: str | None = None) -> None:
-        """The problem beside its field (focused), or under the form when it names none."""
-        self.clear_problems()
-        if field in self.problems:
-            self.problems[field].setText(message)
-            self.problems[field].show()
-            self.fields[field].setFocus()
-        else:
-            self.error_label.setText(message)
-
-    def show_error(self, error: ExpectedError) -> None:
-        """A refusal from the service: everything typed stays."""
-        self.show_problem(error.message, getattr(error, "field", None))
-
-    def clear_problems(self) -> None:
-        self.error_label.setText("")
-        for label in self.problems.values():
-            label.setText("")
-            label.hide()
-
-    def collect(self) -> object:
-        """What was typed, as the service's input (ValidationError naming the field)."""
-        raise NotImplementedError
-
-    def _on_buttons_accepted(self) -> None:
-        try:
-            data = self.collect()
-        except ValidationError as problem:
-            self.show_error(problem)
-            return
-        self.clear_problems()
-        self.entered.emit(data)
-
-
 def _required(value: str | None, field: str, message: str) -> str:
     if not value:
         raise ValidationError(message, field=field)
     return value
 
 
-class TrainingDialog(FormDialog):
+class TrainingDialog(FormDialog[TrainingInput]):
     """Record training: the worker, the task, level 1 or level 2 (for one person), when, by
     whom, the materials, and the release for training's backfill (hours, rate, who pays)."""
 
@@ -204,7 +79,7 @@ class TrainingDialog(FormDialog):
                 ("backfill_minutes", self.tr("&Hours released:"), self.hours),
                 ("backfill_pence_per_hour", self.tr("Co&ver's rate (£ an hour):"), self.rate),
                 ("backfill_payer", self.tr("Who pa&ys for the cover:"), self.payer)):
-            self.add(name, text, field)
+            self.add_field(name, text, field)
         if row is not None:
             self.worker.set_value(row.worker_id)
             self.task.set_value(row.task_code)
@@ -217,7 +92,7 @@ class TrainingDialog(FormDialog):
     def _on_level_current_index_changed(self, _index: int = 0) -> None:
         self.person.setEnabled(self.level.value() != "1")
 
-    def collect(self) -> TrainingInput:
+    def value(self) -> TrainingInput:
         worker = _required(self.worker.value(), "worker_id", self.tr("Choose the care worker."))
         task = _required(self.task.value(), "task_code", self.tr("Choose the task."))
         level = _required(self.level.value(), "level", self.tr("Choose the training level."))
@@ -225,7 +100,7 @@ class TrainingDialog(FormDialog):
         if level == "2" and person is None:
             raise ValidationError(self.tr("Level 2 training is for one person: choose them."),
                                   field="person_id")
-        trained_on = self.trained_on.day("trained_on")
+        trained_on = self.trained_on.value()
         if trained_on is None:
             raise ValidationError(self.tr("Give the date of the training."), field="trained_on")
         minutes = parse_hours(self.hours.text(), "backfill_minutes")
@@ -235,7 +110,7 @@ class TrainingDialog(FormDialog):
                              self.materials.text(), person, minutes, rate, self.payer.value())
 
 
-class AssessmentDialog(FormDialog):
+class AssessmentDialog(FormDialog[AssessmentInput]):
     """Record an assessment of competence, or a refresher of the chosen sign-off (its worker,
     person and task fixed): who assessed, when, against which standard, the training it
     followed, and the outcome; "not yet" asks for the support planned, by when and who
@@ -296,7 +171,7 @@ class AssessmentDialog(FormDialog):
                  None),
                 ("retrain_by", self.tr("Retrain &by:"), self.retrain_by, None),
                 ("supported_by", self.tr("Supported &meanwhile by:"), self.supported_by, None)):
-            self.add(name, text, field, focus)
+            self.add_field(name, text, field, focus)
         if row is not None:
             self.worker.set_value(row.worker_id)
             self.person.set_value(row.person_id)
@@ -308,7 +183,7 @@ class AssessmentDialog(FormDialog):
         self._outcomes.buttonToggled.connect(self._on_outcomes_button_toggled)
         self._fill_training()
         self._on_outcomes_button_toggled()
-        self.chain_tabs({"outcome": self.not_yet_button})
+        self.chain_tabs({"outcome": [self.not_yet_button]})
         (self.assessed_on if refresher else self.worker).setFocus()
 
     def chosen_outcome(self) -> AssessmentOutcome | None:
@@ -353,11 +228,11 @@ class AssessmentDialog(FormDialog):
         for field in (self.support, self.retrain_by, self.supported_by):
             field.setEnabled(not_yet)
 
-    def collect(self) -> AssessmentInput:
+    def value(self) -> AssessmentInput:
         worker = _required(self.worker.value(), "worker_id", self.tr("Choose the care worker."))
         person = _required(self.person.value(), "person_id", self.tr("Choose the person."))
         task = _required(self.task.value(), "task_code", self.tr("Choose the task."))
-        assessed_on = self.assessed_on.day("assessed_on")
+        assessed_on = self.assessed_on.value()
         if assessed_on is None:
             raise ValidationError(self.tr("Give the date of the assessment."),
                                   field="assessed_on")
@@ -366,7 +241,7 @@ class AssessmentDialog(FormDialog):
             raise ValidationError(self.tr("Choose the outcome: competent or not yet."),
                                   field="outcome")
         not_yet = outcome is AssessmentOutcome.NOT_YET
-        retrain_by = self.retrain_by.day("retrain_by") if not_yet else None
+        retrain_by = self.retrain_by.value() if not_yet else None
         level = self.level.value()
         return AssessmentInput(
             worker, person, task, assessed_on, self.assessor.text(), self.standard.text(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -33,12 +34,9 @@ from desktop_app.services.providers.competence import (
     TrainingRow,
 )
 from desktop_app.services.registers import AssessmentChoices, CompetencyRow, Expiry
+from desktop_app.ui.forms import FormDialog
 from desktop_app.ui.registers.base import Column, RegisterWidget, Tone, plural
-from desktop_app.ui.registers.competence_forms import (
-    AssessmentDialog,
-    FormDialog,
-    TrainingDialog,
-)
+from desktop_app.ui.registers.competence_forms import AssessmentDialog, TrainingDialog
 from desktop_app.ui.tables import uk_date
 from desktop_app.ui.tasks import Run
 
@@ -111,7 +109,7 @@ class CompetencyRegisterWidget(RegisterWidget[CompetencyRow]):
         self._assess, self._refresh_sign_off = record_assessment, record_refresher
         self._train = record_training
         self.reason_dialog: ReasonDialog | None = None
-        self.form_dialog: FormDialog | None = None
+        self.form_dialog: FormDialog[Any] | None = None
         self.superseded_check = QCheckBox(self.tr("Show &superseded sign-offs"))
         self.superseded_check.setAccessibleName(
             self.tr("Show sign-offs replaced by a refresher or reassessment"))
@@ -213,12 +211,12 @@ class CompetencyRegisterWidget(RegisterWidget[CompetencyRow]):
         row = self.selected()
         self._open_form(lambda c: TrainingDialog(c, self._today(), row, self))
 
-    def _open_form(self, make: Callable[[AssessmentChoices], FormDialog]) -> None:
+    def _open_form(self, make: Callable[[AssessmentChoices], FormDialog[Any]]) -> None:
         choices = self._choices
         if choices is not None:
             self._run(choices, lambda found: self._on_choices_loaded(make(found)))
 
-    def _on_choices_loaded(self, dialog: FormDialog) -> None:
+    def _on_choices_loaded(self, dialog: FormDialog[Any]) -> None:
         self.form_dialog = dialog
         dialog.entered.connect(self._on_form_dialog_entered)
         dialog.open()
