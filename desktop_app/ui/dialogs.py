@@ -5,6 +5,7 @@ In headless mode the calls are recorded and answered from a queue of preset repl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -17,6 +18,7 @@ class Dialogs:
     headless: bool = False
     shown: list[tuple[str, str, str]] = field(default_factory=list)
     answers: list[bool] = field(default_factory=list)
+    choices: list[int | None] = field(default_factory=list)
 
     def inform(self, parent: QWidget | None, title: str, text: str) -> None:
         """A plain message with an OK button."""
@@ -37,3 +39,20 @@ class Dialogs:
             return self.answers.pop(0) if self.answers else False
         reply = QMessageBox.question(parent, title, text)
         return reply == QMessageBox.StandardButton.Yes
+
+    def choose(self, parent: QWidget | None, title: str, text: str,
+               options: Sequence[str]) -> int | None:
+        """A question with named answers and Cancel: the index of the one chosen, None for
+        Cancel (or Esc); headless answers come from ``choices`` (default Cancel)."""
+        self.shown.append(("choose", title, text))
+        if self.headless:
+            return self.choices.pop(0) if self.choices else None
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.Cancel, parent)
+        buttons = [box.addButton(option, QMessageBox.ButtonRole.AcceptRole)
+                   for option in options]
+        if buttons:
+            box.setDefaultButton(buttons[0])
+        box.exec()
+        clicked = box.clickedButton()
+        return next((i for i, b in enumerate(buttons) if b is clicked), None)

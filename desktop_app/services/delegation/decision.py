@@ -7,6 +7,10 @@ in one unit of work the case's outcome (with the flow version and reasons), the 
 record, competency sign-offs, clinical oversight, the MDT decision or shared care
 discussion, and, when the task is delegated, a new support plan version with its funding
 (``plan``) and the first review. Audit and outbox rows follow from tracking.
+
+The flow is the draft's own (the one it was started or restarted under): a decision under
+another flow is refused, and the case records the version it was decided under. The
+``checks`` hold whichever flow version it is.
 """
 
 from __future__ import annotations
@@ -48,7 +52,13 @@ from desktop_app.services.delegation.checks import (
 )
 from desktop_app.services.delegation.plan import record_plan
 from desktop_app.services.framework.catalogue import Catalogue
-from desktop_app.services.framework.flow import Flow, FlowResult, check_answer_types, evaluate
+from desktop_app.services.framework.flow import (
+    Flow,
+    FlowResult,
+    check_answer_types,
+    evaluate,
+    short_version,
+)
 from desktop_app.services.framework.outcomes import describe
 from desktop_app.services.framework.review_schedule import first_review
 
@@ -93,6 +103,11 @@ def decide(uow: UnitOfWork, case_id: str, answers: Answers, flow: Flow, catalogu
             raise NotFound("That delegation is no longer there.")
         if case.status != CaseStatus.DRAFT.value:
             raise ValidationError("This delegation has already been decided.")
+        if case.flow_version != flow.version:  # the draft's flow, unless restarted under this
+            raise ValidationError(
+                f"This delegation was started under flow {short_version(case.flow_version)}; "
+                f"it cannot be decided under flow {short_version(flow.version)} unless it is "
+                "restarted under that flow.")
         if "S7" in result.path:  # consent was given: by someone who may give it
             check_consent(session, case.person_id, answers.get("S6", {}))
         if delegated:  # only to a provider that may take it on today (H-041)

@@ -4,7 +4,11 @@ A case starts as a draft (the answers so far and the step on screen), saved in t
 on every page change, so a flat battery or a killed app loses nothing: the next start
 offers to resume it. ``wizard_context`` gathers everything the wizard shows for a person
 (their contacts, the providers and their active workers, the tasks on offer) and, when
-resuming, the draft's answers.
+resuming, the draft's answers and the flow version it was started under.
+
+A draft keeps that flow version: a later save under another flow is refused unless it is an
+explicit restart (``restart=True``: the nurse chose to carry on under the newer flow), so an
+app upgrade never silently changes the questions a half-answered delegation is held to.
 """
 
 from __future__ import annotations
@@ -30,7 +34,13 @@ from desktop_app.services.framework.delegation_context import (
     WorkerOption,
     task_options,
 )
-from desktop_app.services.framework.flow import Flow, current_flow
+from desktop_app.services.framework.flow import (
+    Flow,
+    FlowError,
+    current_flow,
+    load_flow_version,
+    short_version,
+)
 from desktop_app.services.framework.identifiers import format_nhs_number
 from desktop_app.services.framework.insurance import cover_on
 from desktop_app.services.vault.task_types import task_name_sql
@@ -48,6 +58,7 @@ class DraftSummary:
     updated_at: dt.datetime
     task_name: str = ""
     step_title: str = ""
+    flow_version: str = ""
 
 
 def _person(session: Session, person_id: str) -> Person:
@@ -97,12 +108,18 @@ def wizard_context(uow: UnitOfWork, person_id: str, catalogue: Catalogue,
             case_id=case.id if case else None,
             answers={k: dict(v) for k, v in (case.answers if case else {}).items()},
             current_step=case.current_step if case else None,
+            flow_version=case.flow_version if case else None,
         )
 
 
 def save_draft(uow: UnitOfWork, person_id: str, case_id: str | None, answers: Answers,
-               current_step: str, flow: Flow, catalogue: Catalogue) -> str:
-    """Save the wizard's answers so far; returns the case id (new on the first save)."""
+               current_step: str, flow: Flow, catalogue: Catalogue,
+               restart: bool = False) -> str:
+    """Save the wizard's answers so far; returns the case id (new on the first save).
+
+    The draft keeps the flow version of its first save. A save under another flow is
+    refused, unless ``restart``: the draft then goes on under ``flow`` from now on.
+    """
     require(uow, Permission.DELEGATE)
     task_code = str(answers.get("S1", {}).get("task_code") or "")
     version = catalogue.version
@@ -116,6 +133,13 @@ def save_draft(uow: UnitOfWork, person_id: str, case_id: str | None, answers: An
             session.add(case)
         elif case.status != CaseStatus.DRAFT.value:
             raise ValidationError("This delegation has already been decided.")
+        elif case.flow_version != flow.version:
+            if not restart:
+                raise ValidationError(
+                    f"This delegation was started under flow {short_version(case.flow_version)}"
+                    f"; it cannot be saved under flow {short_version(flow.version)} unless it "
+                    "is restarted under that flow.")
+            case.flow_version = flow.version
         case.answers = {k: dict(v) for k, v in answers.items()}  # a new value: JSON is tracked
         case.current_step = current_step[:8]
         case.task_code = task_code
@@ -133,12 +157,20 @@ def drafts(uow: UnitOfWork) -> list[DraftSummary]:
             .join(Person, Person.id == DelegationCase.person_id)
             .where(DelegationCase.status == CaseStatus.DRAFT.value, ~DelegationCase.deleted)
             .order_by(DelegationCase.updated_at.desc()))
-        steps = current_flow().steps
         return [DraftSummary(c.id, p.id, f"{p.given_name} {p.family_name}", c.task_code,
                              c.current_step, c.updated_at, name or "",
-                             steps[c.current_step].title
-                             if c.current_step is not None and c.current_step in steps else "")
+                             _step_title(c.flow_version, c.current_step), c.flow_version)
                 for c, p, name in rows]
+
+
+def _step_title(flow_version: str, step_id: str | None) -> str:
+    """The step's title in the draft's own flow (the newest flow's if that one is not
+    shipped); "" off the flow (the outcome page)."""
+    try:
+        steps = load_flow_version(flow_version).steps
+    except (ValidationError, FlowError):
+        steps = current_flow().steps
+    return steps[step_id].title if step_id is not None and step_id in steps else ""
 
 
 def discard_draft(uow: UnitOfWork, case_id: str) -> None:

@@ -99,6 +99,7 @@ class WizardContext:
     case_id: str | None = None
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     current_step: str | None = None
+    flow_version: str | None = None  # a resumed draft's: the flow it was started under
 
     def task(self, code: str | None) -> TaskOption | None:
         """The task with this code, if offered."""

@@ -219,6 +219,40 @@ def load_flow(path: Path | None = None) -> Flow:
     return parse_flow(json.loads(path.read_text(encoding="utf-8")))
 
 
+def short_version(version: str) -> str:
+    """A flow version as its file names it and people say it: ``2026.1-reconstructed`` →
+    ``2026.1``."""
+    return version.split("-", 1)[0]
+
+
+@functools.lru_cache(maxsize=8)
+def load_flow_version(version: str, folder: Path | None = None) -> Flow:
+    """The shipped flow of this version (as a case records it, ``2026.1-reconstructed``, or
+    as its file names it, ``2026.1``). Older versions are kept on purpose: a draft started
+    under one carries on under it. ValidationError when that version is not shipped."""
+    folder = folder or resources_dir() / "flows"
+    short = short_version(version)
+    path = folder / f"delegation_flow_{short}.json"
+    if not short.replace(".", "").isdigit() or not path.is_file():
+        raise ValidationError(
+            f"Flow {short or '(none)'} is not part of this version of the app, "
+            "so a delegation cannot go on under it.")
+    flow = load_flow(path)
+    if version not in (flow.version, short_version(flow.version)):
+        raise ValidationError(f"Flow {version} is not part of this version of the app "
+                              f"(its file holds flow {flow.version}).")
+    return flow
+
+
+def kept_answers(flow: Flow, answers: Answers) -> dict[str, dict[str, Any]]:
+    """The answers of the steps this flow still has (a draft restarted under a newer flow).
+    A step's answers are kept whole: its page also keeps values the flow file does not list
+    (the oversight phone numbers, the funding's entered figures), and an answer a flow does
+    not ask is ignored by its evaluator and by ``check_answer_types``."""
+    return {step_id: dict(values) for step_id, values in answers.items()
+            if step_id in flow.steps}
+
+
 # ---------------------------------------------------------------- evaluating
 
 

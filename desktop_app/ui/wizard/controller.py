@@ -7,6 +7,11 @@ first one finished still land on the same case.
 "Add provider…" (S7) and "Add care worker…" (S7, S8) open the Care providers screen's own
 forms over the wizard; once saved, the providers are read again through the services and
 handed to every page, and the page chooses the new one. The draft is untouched meanwhile.
+
+A draft goes on under the flow version it was started under. Resuming one started under an
+older flow than the newest asks whether to continue under that flow (the wizard, its saves
+and the decision use it) or to restart under the newest (the draft's answers kept for the
+steps it still has, the wizard at its first step); Cancel leaves the draft as it was.
 """
 
 from __future__ import annotations
@@ -25,7 +30,12 @@ from desktop_app.services.core.errors import ExpectedError
 from desktop_app.services.core.roles import Permission, allowed
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.catalogue import Catalogue
-from desktop_app.services.framework.flow import Flow
+from desktop_app.services.framework.flow import (
+    Flow,
+    kept_answers,
+    load_flow_version,
+    short_version,
+)
 from desktop_app.services.providers import register, workers
 from desktop_app.services.vault import VaultSession
 from desktop_app.ui.dialogs import Dialogs
@@ -46,6 +56,7 @@ Providers = tuple[ProviderOption, ...]
 @dataclass
 class _Draft:
     person_id: str
+    flow: Flow  # the flow the wizard runs: the draft's own
     case_id: str | None = None
 
 
@@ -62,7 +73,7 @@ class WizardController(QObject):
         super().__init__(parent_widget)
         self.runner = runner
         self.session = session
-        self.flow = flow
+        self.flow = flow  # the newest: new drafts start under it
         self.catalogue = catalogue
         self.dialogs = dialogs
         self.parent_widget = parent_widget
@@ -83,8 +94,49 @@ class WizardController(QObject):
                         self._open, self._on_failed)
 
     def _open(self, context: WizardContext) -> None:
-        self._draft = _Draft(context.person_id, context.case_id)
-        wizard = DelegationWizard(context, self.flow, PAGES, OutcomePage, self.parent_widget)
+        """Open the wizard; a draft started under another flow first asks which to use."""
+        version = context.flow_version
+        if context.case_id is None or not version or version == self.flow.version:
+            self._show(context, self.flow)
+            return
+        try:
+            older = load_flow_version(version)
+        except ExpectedError as error:
+            self._on_failed(error)
+            return
+        old, new = short_version(older.version), short_version(self.flow.version)
+        question = self.tr(
+            "This delegation was started under flow %s; the framework's flow is now %s. "
+            "Continue under %s, or restart under %s (the answers so far are kept where the "
+            "steps still ask them)?") % (old, new, old, new)
+        choice = self.dialogs.choose(
+            self.parent_widget, self.tr("Flow version"), question,
+            (self.tr("Continue under %s") % old, self.tr("Restart under %s") % new))
+        if choice == 0:
+            self._show(context, older)
+        elif choice == 1:
+            self._restart(context)
+
+    def _restart(self, context: WizardContext) -> None:
+        """The draft goes on under the newest flow, from its first step, answers kept."""
+        uow, flow, catalogue = self._signed_in().uow, self.flow, self.catalogue
+        answers, case_id = kept_answers(flow, context.answers), context.case_id
+        restarted = dataclasses.replace(context, answers=answers, current_step=None,
+                                        flow_version=flow.version)
+
+        def save() -> str:
+            return delegation.save_draft(uow, context.person_id, case_id, answers, flow.start,
+                                         flow, catalogue, restart=True)
+
+        def saved(saved_id: str) -> None:
+            self.draft_saved.emit(saved_id)
+            self._show(restarted, flow)
+
+        self.runner.run(save, saved, self._on_failed)
+
+    def _show(self, context: WizardContext, flow: Flow) -> None:
+        self._draft = _Draft(context.person_id, flow, context.case_id)
+        wizard = DelegationWizard(context, flow, PAGES, OutcomePage, self.parent_widget)
         wizard.draft_changed.connect(self._on_wizard_draft_changed)
         wizard.finish_requested.connect(self._on_wizard_finish_requested)
         self.wizard = wizard
@@ -209,7 +261,8 @@ class WizardController(QObject):
     def _on_wizard_draft_changed(self, answers: dict[str, Any], step: str) -> None:
         if self._draft is None or self.session is None:  # locked: saved before the close
             return
-        draft, uow, flow, catalogue = self._draft, self.session.uow, self.flow, self.catalogue
+        draft, uow, catalogue = self._draft, self.session.uow, self.catalogue
+        flow = draft.flow
 
         def save() -> str:
             draft.case_id = delegation.save_draft(uow, draft.person_id, draft.case_id, answers,
@@ -221,9 +274,10 @@ class WizardController(QObject):
     def _on_wizard_finish_requested(self, answers: dict[str, Any]) -> None:
         session = self._signed_in()
         draft, uow = self._draft, session.uow
-        flow, catalogue, name = self.flow, self.catalogue, session.user.display_name
+        catalogue, name = self.catalogue, session.user.display_name
         if draft is None:
             return
+        flow = draft.flow
 
         def finish() -> delegation.Decision:
             if draft.case_id is None:

@@ -7,6 +7,12 @@ is offered the draft, and the reopened wizard shows every answer on the right pa
 
 Shown to fail: with the debounced save disabled (DRAFT_DELAY_MS huge in the child), the
 S2 answers are lost and the last assertion fails.
+
+A draft started under an older flow (2026.1) than the newest (2026.2) asks, on resuming,
+whether to continue under 2026.1 or restart under 2026.2 (issue 16, item 5): continue runs
+and decides under 2026.1; restart opens at S1 under 2026.2 with the answers kept; Cancel
+changes nothing. Shown to fail: with the controller opening every draft under the newest
+flow, no question is asked and the continue test's decision names 2026.2.
 """
 
 from __future__ import annotations
@@ -16,19 +22,25 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWizard
 
 from desktop_app.services import delegation, people
 from desktop_app.services.core.db_executor import DatabaseExecutor
 from desktop_app.services.framework.catalogue import load_catalogue
-from desktop_app.services.framework.flow import load_flow
+from desktop_app.services.framework.flow import load_flow, load_flow_version
 from desktop_app.services.vault import VaultStore
 from desktop_app.ui.dialogs import Dialogs
 from desktop_app.ui.tasks import TaskRunner
 from desktop_app.ui.wizard.controller import WizardController
+from desktop_app.ui.wizard.outcome_page import OutcomePage
 from tests.support import PASSPHRASE, person_values
+from tests.ui.wizard.test_wizard_end_to_end import CATALOGUE, Stack, scenario
 
 CHILD = Path(__file__).with_name("kill_child.py")
 
@@ -97,3 +109,96 @@ def test_killed_mid_wizard_resumes_with_nothing_lost(qtbot, vault_copy) -> None:
     finally:
         executor.call(session.close)
         executor.shutdown()
+
+
+OLD = load_flow_version("2026.1")
+NEW = load_flow()
+QUESTION = ("This delegation was started under flow 2026.1; the framework's flow is now 2026.2. "
+            "Continue under 2026.1, or restart under 2026.2 (the answers so far are kept where "
+            "the steps still ask them)?")
+
+
+@pytest.fixture
+def old_draft(vault_copy: Any) -> Iterator[tuple[Stack, str, dict[str, dict[str, Any]]]]:
+    """A draft saved under flow 2026.1 at S10, every earlier step answered."""
+    store, user_id, _ = vault_copy
+    stack = Stack(store, user_id)
+    answers = scenario(stack)
+    answers["S1"] = {"task_code": "eye_drops", "referred_by": "District nurse",
+                     "is_health_need": True}
+    answers["S6"]["given_by_name"] = "Edith Testperson"  # the S6 page fills it in
+    del answers["S9F"]  # off the route (S9: fits the existing calls); a page's raw inputs
+    case_id = stack.executor.call(delegation.save_draft, stack.session.uow, stack.person_id,
+                                  None, answers, "S10", OLD, CATALOGUE)
+    yield stack, case_id, answers
+    stack.close()
+
+
+def _controller(stack: Stack, dialogs: Dialogs) -> WizardController:
+    return WizardController(stack.runner, stack.session, NEW, CATALOGUE, dialogs)
+
+
+def _flow_version_of(stack: Stack, case_id: str) -> str:
+    [draft] = [d for d in stack.executor.call(delegation.drafts, stack.session.uow)
+               if d.case_id == case_id]
+    return draft.flow_version
+
+
+@pytest.mark.hazard("H-018")
+def test_resuming_an_older_flows_draft_asks_and_continue_decides_under_it(qtbot, old_draft
+                                                                          ) -> None:
+    stack, case_id, _ = old_draft
+    dialogs = Dialogs(headless=True, answers=[True], choices=[0])  # resume; continue
+    controller = _controller(stack, dialogs)
+    with qtbot.waitSignal(controller.wizard_opened, timeout=10000) as opened:
+        controller.offer_resume()
+    wizard = opened.args[0]
+    qtbot.addWidget(wizard)
+    assert [kind for kind, _, _ in dialogs.shown] == ["ask", "choose"]
+    assert dialogs.shown[1][2] == QUESTION
+    assert wizard.flow.version == OLD.version and wizard.current_step() == "S10"
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    assert isinstance(wizard.currentPage(), OutcomePage)
+    with qtbot.waitSignal(controller.decision_recorded, timeout=10000) as recorded:
+        qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton),
+                         Qt.MouseButton.LeftButton)
+    decision = recorded.args[0]
+    assert decision.outcome == "DELEGATED_EXISTING_PACKAGE"
+    assert decision.flow_version == OLD.version
+    assert stack.outcome_of_last_case() == "DELEGATED_EXISTING_PACKAGE"
+
+
+@pytest.mark.hazard("H-018")
+def test_restart_opens_the_first_step_under_the_newest_flow_with_the_answers_kept(
+        qtbot, old_draft) -> None:
+    stack, case_id, answers = old_draft
+    dialogs = Dialogs(headless=True, choices=[1])  # restart
+    controller = _controller(stack, dialogs)
+    with qtbot.waitSignal(controller.wizard_opened, timeout=10000) as opened:
+        controller.start(stack.person_id, case_id)
+    wizard = opened.args[0]
+    qtbot.addWidget(wizard)
+    assert dialogs.shown == [("choose", "Flow version", QUESTION)]
+    assert wizard.flow.version == NEW.version and wizard.current_step() == "S1"
+    assert _flow_version_of(stack, case_id) == NEW.version
+    s1 = wizard.currentPage()
+    assert s1.task.value() == "eye_drops" and s1.health_need.value() is True
+    assert wizard.answers["S8"] == answers["S8"]  # later steps' answers kept too
+    # Next walks the kept answers under 2026.2: S2 shows what was answered under 2026.1.
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    assert wizard.current_step() == "S2"
+    assert wizard.currentPage().positive.value() is False
+
+
+def test_cancel_leaves_the_older_flows_draft_as_it_was(qtbot, old_draft) -> None:
+    stack, case_id, _ = old_draft
+    dialogs = Dialogs(headless=True)  # no choice queued: Cancel
+    controller = _controller(stack, dialogs)
+    opened: list[object] = []
+    controller.wizard_opened.connect(opened.append)
+    controller.start(stack.person_id, case_id)
+    qtbot.waitUntil(lambda: bool(dialogs.shown), timeout=10000)
+    qtbot.wait(200)
+    assert dialogs.shown == [("choose", "Flow version", QUESTION)]
+    assert opened == [] and controller.wizard is None
+    assert _flow_version_of(stack, case_id) == OLD.version
