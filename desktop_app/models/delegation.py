@@ -75,3 +75,7 @@ class DelegationCase(SyncedMixin, Base):
     # (framework §2 S11) from this day, until ``funding_reconsidered_on`` is recorded.
     funding_reconsider_from: Mapped[dt.date | None] = mapped_column(Date)
     funding_reconsidered_on: Mapped[dt.date | None] = mapped_column(Date)
+    # A delegation of the same task decided later for the person ended this one (status
+    # ``closed``): the case that replaced it.
+    replaced_by_case_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("delegation_case.id", ondelete="RESTRICT"))

@@ -188,3 +188,34 @@ def test_a_task_carried_onto_a_newer_plan_keeps_its_own_workers_and_sign_offs(
         ("Łukasz Żółć", True), ("Aisha Okafor", True)]
     assert [(w.name, w.current) for w in by_task["compression_hosiery"].workers] == [
         ("Kwame Okafor", True)]
+
+
+@pytest.mark.hazard("H-033")
+def test_delegating_the_same_task_again_ends_the_earlier_case_with_a_link_to_the_new(
+        vault: VaultSession, case: BuiltCase) -> None:
+    """Eye drops delegated again (another provider, another worker): the earlier case is
+    closed and names the new one, its review clock stops, its workers' sign-offs are
+    suspended, and the new plan version has one eye drops line, the new one's."""
+    from desktop_app.models.competency import CompetencySignOff, SignOffStatus
+    from tools import sample_case
+
+    newer = sample_case.delegate_again(
+        vault.uow, case.person_id, case.nhs_number,
+        sample_case.CaseSpec(provider_name="Sample Care Services",
+                             worker_names=(("Kwame", "Okafor"),)))
+    with vault.uow.read() as s:
+        old = s.get(DelegationCase, case.case_id)
+        assert old is not None
+        assert (old.status, old.replaced_by_case_id) == ("closed", newer.case_id)
+        outstanding = s.scalars(select(Review.delegation_case_id).where(
+            Review.done_on.is_(None), ~Review.deleted)).all()
+        assert outstanding == [newer.case_id]
+        statuses = {row.delegation_case_id: row.status for row in s.scalars(
+            select(CompetencySignOff).where(CompetencySignOff.person_id == case.person_id))}
+        lines = s.scalars(select(SupportPlanTask.delegation_case_id).where(
+            SupportPlanTask.plan_id == newer.plan_id)).all()
+    assert statuses == {case.case_id: SignOffStatus.SUSPENDED.value,
+                        newer.case_id: SignOffStatus.CURRENT.value}
+    assert lines == [newer.case_id]
+    assert [r.case_id for r in registers.reviews_due(vault.uow, dt.date(2030, 1, 1))] == [
+        newer.case_id]

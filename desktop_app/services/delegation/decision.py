@@ -32,6 +32,7 @@ from desktop_app.models.plan import Funder
 from desktop_app.models.review import Review
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
+from desktop_app.services.core.tracking import tombstone
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.delegation.answers import (
     Answers,
@@ -120,9 +121,32 @@ def decide(uow: UnitOfWork, case_id: str, answers: Answers, flow: Flow, catalogu
         if starts is not None:
             plan_version = record_plan(session, case, answers, recorded_by, today)
             review_due = _record_first_review(session, case, starts)
+            _end_earlier_delegations(session, case)
         text = describe(result.outcome)
         return Decision(case.id, result.outcome, text.title, result.reasons, text.next_steps,
                         result.flow_version, plan_version, review_due, starts)
+
+
+def _end_earlier_delegations(session: Session, case: DelegationCase) -> None:
+    """A running delegation of the same task for the person ends when this one is decided:
+    closed with a link to this case, its outstanding reviews tombstoned (this case has its
+    own), and the sign-offs made for it that this decision did not replace suspended (their
+    workers are not named on the new arrangement). The new plan version has already left
+    its task line out (``plan.record_plan``)."""
+    earlier = session.scalars(select(DelegationCase).where(
+        DelegationCase.person_id == case.person_id, DelegationCase.id != case.id,
+        DelegationCase.task_code == case.task_code, ~DelegationCase.deleted,
+        DelegationCase.status.in_((CaseStatus.ACTIVE.value, CaseStatus.SUSPENDED.value))))
+    for old in earlier:
+        old.status = CaseStatus.CLOSED.value
+        old.replaced_by_case_id = case.id
+        for review in session.scalars(select(Review).where(
+                Review.delegation_case_id == old.id, Review.done_on.is_(None), ~Review.deleted)):
+            tombstone(session, review)
+        for sign_off in session.scalars(select(CompetencySignOff).where(
+                CompetencySignOff.delegation_case_id == old.id, ~CompetencySignOff.deleted,
+                CompetencySignOff.status == SignOffStatus.CURRENT.value)):
+            sign_off.status = SignOffStatus.SUSPENDED.value
 
 
 def _record_case(case: DelegationCase, answers: Answers, result: FlowResult,
