@@ -88,15 +88,19 @@ class DateLine(QLineEdit):
         text = self.text().strip()
         if not text:
             return None
+        if found := _DAY.fullmatch(text):
+            day, month, year = found[1], found[2], found[3]
+        elif found := _ISO_DAY.fullmatch(text):
+            year, month, day = found[1], found[2], found[3]
+        else:
+            raise ValidationError(self.tr("Write the date as day/month/year, for example "
+                                          "31/01/2027."), field=self.field)
         try:
-            if found := _DAY.fullmatch(text):
-                return dt.date(int(found[3]), int(found[2]), int(found[1]))
-            if found := _ISO_DAY.fullmatch(text):
-                return dt.date(int(found[1]), int(found[2]), int(found[3]))
+            return dt.date(int(year), int(month), int(day))
         except ValueError:
-            pass
-        raise ValidationError(self.tr("Write the date as day/month/year, for example "
-                                      "31/01/2027."), field=self.field)
+            raise ValidationError(self.tr("There is no %s: check the day and the month "
+                                          "(day/month/year).")
+                                  % text, field=self.field) from None
 
     def set_value(self, day: dt.date | None) -> None:
         """Show a date (None clears it)."""

@@ -219,3 +219,13 @@ def check_version(obj: SyncedMixin, expected_version: int, message: str) -> None
     """
     if obj.version != expected_version:
         raise ValidationError(message)
+
+
+def apply_edit(obj: SyncedMixin, expected_version: int, values: dict[str, object],
+               message: str) -> None:
+    """An edit opened at ``expected_version`` (``check_version``): only the values that
+    differ are set, so saving a form unchanged writes no new version, outbox or audit row."""
+    check_version(obj, expected_version, message)
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)

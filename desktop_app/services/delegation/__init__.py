@@ -16,6 +16,7 @@ from desktop_app.services.delegation.drafting import (
     DraftSummary,
     discard_draft,
     drafts,
+    offered_providers,
     save_draft,
     wizard_context,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "discard_draft",
     "drafts",
     "facts_for",
+    "offered_providers",
     "plan_without",
     "save_draft",
     "uk_day",

@@ -68,6 +68,13 @@ def _person(session: Session, person_id: str) -> Person:
     return person
 
 
+def offered_providers(uow: UnitOfWork, today: dt.date | None = None
+                      ) -> tuple[ProviderOption, ...]:
+    """The providers S7 offers now (after one was added from the wizard, say)."""
+    with uow.read() as session:
+        return _providers(session, today or dt.date.today())
+
+
 def _providers(session: Session, today: dt.date) -> tuple[ProviderOption, ...]:
     """The active providers with their workers still working there, and their cover."""
     providers = session.scalars(

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from desktop_app.models.person import Contact, ContactKind, Person
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
-from desktop_app.services.core.tracking import check_version, tombstone
+from desktop_app.services.core.tracking import apply_edit, tombstone
 from desktop_app.services.core.uow import UnitOfWork
 
 REGISTERED_KINDS = (ContactKind.LPA_HEALTH_WELFARE.value, ContactKind.LPA_PROPERTY_FINANCE.value,
@@ -141,12 +141,9 @@ def update_contact(uow: UnitOfWork, contact_id: str, data: ContactInput,
     values = validate(data)
     with uow.begin() as session:
         contact = _contact(session, contact_id)
-        check_version(contact, expected_version,
-                      "This contact changed since you opened it. Close and reopen the "
-                      "person's record to see the latest details.")
-        for name, value in values.items():
-            if getattr(contact, name) != value:
-                setattr(contact, name, value)
+        apply_edit(contact, expected_version, values,
+                   "This contact changed since you opened it. Close and reopen the "
+                   "person's record to see the latest details.")
 
 
 def remove_contact(uow: UnitOfWork, contact_id: str) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from desktop_app.models.person import PREFER_NOT_TO_SAY, Person
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
-from desktop_app.services.core.tracking import check_version, record_view, tombstone
+from desktop_app.services.core.tracking import apply_edit, record_view, tombstone
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.identifiers import (
     format_nhs_number,
@@ -173,13 +173,10 @@ def update_person(uow: UnitOfWork, person_id: str, data: PersonInput,
     values = validate(data)
     with uow.begin() as session:
         person = _load(session, person_id)
-        check_version(person, expected_version,
-                      "This record changed since you opened it. Reopen it to see the latest "
-                      "details; your typing is still on screen.")
         _check_unique(session, str(values["nhs_number"]), person_id)
-        for name, value in values.items():
-            if getattr(person, name) != value:
-                setattr(person, name, value)
+        apply_edit(person, expected_version, values,
+                   "This record changed since you opened it. Reopen it to see the latest "
+                   "details; your typing is still on screen.")
         session.flush()
         return _view(person)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from desktop_app.models.provider import CareProvider, CareWorker, Council
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
-from desktop_app.services.core.tracking import check_version
+from desktop_app.services.core.tracking import apply_edit, check_version
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.insurance import Cover, cover_on
 
@@ -202,9 +202,7 @@ def update_provider(uow: UnitOfWork, provider_id: str, data: ProviderInput, vers
     values = validate(data, today)
     with uow.begin() as session:
         provider = _provider(session, provider_id)
-        check_version(provider, version, CHANGED_MEANWHILE)
-        for name, value in values.items():
-            setattr(provider, name, value)
+        apply_edit(provider, version, values, CHANGED_MEANWHILE)
         session.flush()
         return _row(session, provider, today)
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
-from desktop_app.services.core.tracking import check_version
+from desktop_app.services.core.tracking import apply_edit, check_version
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.providers.register import PHONE
 
@@ -163,10 +163,8 @@ def update_worker(uow: UnitOfWork, worker_id: str, data: WorkerInput, version: i
     values = validate(data, today)
     with uow.begin() as session:
         worker = _worker(session, worker_id)
-        check_version(worker, version, CHANGED_MEANWHILE)
         warnings = _same_name(session, worker.provider_id, values, worker.id)
-        for name, value in values.items():
-            setattr(worker, name, value)
+        apply_edit(worker, version, values, CHANGED_MEANWHILE)
         session.flush()
         return SavedWorker(_row(worker), warnings)
 

@@ -134,6 +134,26 @@ class LookAgainRow:
     status: ReviewStatus
 
 
+def _dated_decisions() -> Select[str, str, str, str, str, str, str | None, dt.date | None]:
+    """Decisions not to delegate yet that carry a date to look again (only a "no" at S4 or
+    S8 records one), until a newer delegation of the same task for the person is started:
+    (case id, person id, given name, family name, NHS number, task name, outcome, date)."""
+    later = aliased(DelegationCase)
+    newer = exists().where(later.person_id == DelegationCase.person_id,
+                           later.task_code == DelegationCase.task_code, ~later.deleted,
+                           later.id != DelegationCase.id,
+                           later.created_at > DelegationCase.created_at)
+    return (
+        select(DelegationCase.id, Person.id, Person.given_name, Person.family_name,
+               Person.nhs_number,
+               task_name_sql(DelegationCase.task_code, DelegationCase.task_catalogue_version),
+               DelegationCase.outcome_code, DelegationCase.reconsider_on)
+        .join(Person, Person.id == DelegationCase.person_id)
+        .where(DelegationCase.reconsider_on.is_not(None),
+               DelegationCase.status == CaseStatus.DECIDED.value, ~DelegationCase.deleted,
+               ~Person.deleted, ~newer))
+
+
 def look_again_due(uow: UnitOfWork, today: dt.date,
                    within_days: int = DUE_WITHIN_DAYS) -> list[LookAgainRow]:
     """Decisions not to delegate yet whose "look again on" date is passed or near, until a
@@ -144,22 +164,9 @@ def look_again_due(uow: UnitOfWork, today: dt.date,
     """
     if within_days < 0:
         raise ValidationError("The number of days ahead cannot be negative.", field="within_days")
-    later = aliased(DelegationCase)
-    newer = exists().where(later.person_id == DelegationCase.person_id,
-                           later.task_code == DelegationCase.task_code, ~later.deleted,
-                           later.id != DelegationCase.id,
-                           later.created_at > DelegationCase.created_at)
-    stmt = (
-        select(DelegationCase.id, Person.id, Person.given_name, Person.family_name,
-               Person.nhs_number,
-               task_name_sql(DelegationCase.task_code, DelegationCase.task_catalogue_version),
-               DelegationCase.outcome_code, DelegationCase.reconsider_on)
-        .join(Person, Person.id == DelegationCase.person_id)
-        .where(DelegationCase.reconsider_on.is_not(None),
-               DelegationCase.reconsider_on <= today + dt.timedelta(days=within_days),
-               DelegationCase.status == CaseStatus.DECIDED.value, ~DelegationCase.deleted,
-               ~Person.deleted, ~newer)
-        .order_by(DelegationCase.reconsider_on, Person.family_name, Person.given_name))
+    stmt = (_dated_decisions()
+            .where(DelegationCase.reconsider_on <= today + dt.timedelta(days=within_days))
+            .order_by(DelegationCase.reconsider_on, Person.family_name, Person.given_name))
     with uow.read() as session:
         rows = session.execute(stmt).all()
     return [LookAgainRow(r[0], r[1], person_name(r[2], r[3]), format_nhs_number(r[4]), r[5],
@@ -205,21 +212,7 @@ def reconsider_list(uow: UnitOfWork, today: dt.date) -> list[ReconsiderRow]:
       until a later assessment (competent or not: a later "not yet" brings its own date)
       or a later sign-off of that worker for that person and task, or the worker leaves.
     """
-    later = aliased(DelegationCase)
-    newer = exists().where(later.person_id == DelegationCase.person_id,
-                           later.task_code == DelegationCase.task_code, ~later.deleted,
-                           later.id != DelegationCase.id,
-                           later.created_at > DelegationCase.created_at)
-    cases = (
-        select(DelegationCase.id, Person.id, Person.given_name, Person.family_name,
-               Person.nhs_number,
-               task_name_sql(DelegationCase.task_code, DelegationCase.task_catalogue_version),
-               DelegationCase.outcome_code, DelegationCase.reconsider_on)
-        .join(Person, Person.id == DelegationCase.person_id)
-        .where(DelegationCase.reconsider_on.is_not(None),
-               DelegationCase.outcome_code == OutcomeCode.NOT_DELEGATED.value,
-               DelegationCase.status == CaseStatus.DECIDED.value, ~DelegationCase.deleted,
-               ~Person.deleted, ~newer))
+    cases = _dated_decisions()
     with uow.read() as session:
         rows = [ReconsiderRow(ReconsiderKind.NOT_DELEGATED, r[0], r[0], r[1],
                               person_name(r[2], r[3]), format_nhs_number(r[4]), r[5],

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import QWidget
 from desktop_app.services import delegation
 from desktop_app.services.core.errors import ExpectedError
 from desktop_app.services.core.roles import Permission, allowed
-from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.catalogue import Catalogue
 from desktop_app.services.framework.flow import (
     Flow,
@@ -169,23 +168,18 @@ class WizardController(QObject):
     def _on_s8_add_worker_requested(self, provider_id: str) -> None:
         self.add_worker(provider_id, from_training=True)
 
-    def _providers_now(self, uow: UnitOfWork, person_id: str, today: dt.date) -> Providers:
-        """On the database thread: the providers the wizard offers (as when it opened)."""
-        return delegation.wizard_context(uow, person_id, self.catalogue, None, today).providers
-
     def add_provider(self) -> ProviderDialog | None:
         """The provider form over the wizard; once saved, S7 chooses the new provider."""
         wizard = self.wizard
         if wizard is None:
             return None
-        person_id = wizard.context.person_id
 
         def work(data: register.ProviderInput) -> Callable[[], tuple[str, Providers]]:
             uow, today = self._signed_in().uow, dt.date.today()  # the session of the Save
 
             def save() -> tuple[str, Providers]:
                 provider = register.create_provider(uow, data, today)
-                return provider.id, self._providers_now(uow, person_id, today)
+                return provider.id, delegation.offered_providers(uow, today)
             return save
 
         def saved(result: tuple[str, Providers]) -> None:
@@ -204,7 +198,6 @@ class WizardController(QObject):
         provider = wizard.context.provider(provider_id) if wizard else None
         if wizard is None or provider is None:
             return None
-        person_id = wizard.context.person_id
 
         def work(data: workers.WorkerInput) -> Callable[[], tuple[workers.SavedWorker,
                                                                   Providers]]:
@@ -212,7 +205,7 @@ class WizardController(QObject):
 
             def save() -> tuple[workers.SavedWorker, Providers]:
                 added = workers.add_worker(uow, provider_id, data, today)
-                return added, self._providers_now(uow, person_id, today)
+                return added, delegation.offered_providers(uow, today)
             return save
 
         def saved(result: tuple[workers.SavedWorker, Providers]) -> None:
