@@ -10,6 +10,7 @@ from __future__ import annotations
 SYNCED_ENTITY_TYPES: frozenset[str] = frozenset({
     "care_provider",
     "care_worker",
+    "case_event",
     "case_example",
     "clinical_oversight",
     "competence_assessment",
@@ -18,6 +19,7 @@ SYNCED_ENTITY_TYPES: frozenset[str] = frozenset({
     "contact",
     "delegation_case",
     "funding_split",
+    "interim_reconciliation",
     "mdt_decision",
     "person",
     "review",

@@ -6,6 +6,7 @@ from desktop_app.models.case_example import CaseExample
 from desktop_app.models.competency import CompetenceAssessment, CompetencySignOff, TrainingEvent
 from desktop_app.models.consent import ConsentRecord
 from desktop_app.models.delegation import CaseStatus, DelegationCase, OutcomeCode
+from desktop_app.models.history import CaseEvent, CaseEventKind, InterimReconciliation
 from desktop_app.models.mdt import MdtDecision, SharedCareDiscussion
 from desktop_app.models.meta import LocalMeta
 from desktop_app.models.outbox import OutboxEntry, OutboxOperation, OutboxState
@@ -19,10 +20,10 @@ from desktop_app.models.task_type import TaskType
 from desktop_app.models.user import AppUser, Role
 
 __all__ = [
-    "AppUser", "AuditAction", "AuditEvent", "Base", "CareProvider", "CareWorker", "CaseExample",
-    "CaseStatus", "ClinicalOversight", "CompetenceAssessment", "CompetencySignOff",
-    "ConsentRecord", "Contact",
-    "DelegationCase", "FundingSplit", "HeldBackChange", "LocalMeta", "MdtDecision", "OutboxEntry",
+    "AppUser", "AuditAction", "AuditEvent", "Base", "CareProvider", "CareWorker", "CaseEvent",
+    "CaseEventKind", "CaseExample", "CaseStatus", "ClinicalOversight", "CompetenceAssessment",
+    "CompetencySignOff", "ConsentRecord", "Contact", "DelegationCase", "FundingSplit",
+    "HeldBackChange", "InterimReconciliation", "LocalMeta", "MdtDecision", "OutboxEntry",
     "OutboxOperation", "OutboxState", "OutcomeCode", "Person", "Review", "Role",
     "SharedCareDiscussion", "SupportPlan", "SupportPlanTask", "SyncConflict", "SyncState",
     "SyncedMixin", "TaskType", "TrainingEvent",

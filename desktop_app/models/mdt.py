@@ -64,3 +64,7 @@ class SharedCareDiscussion(SyncedMixin, Base):
     decision: Mapped[str | None] = mapped_column(Text)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A joint-funding dispute routed to the Midlands & Lancashire CSU: when, and its result.
+    csu_routed_on: Mapped[dt.date | None] = mapped_column(Date)
+    csu_result: Mapped[str | None] = mapped_column(Text)
+    csu_result_on: Mapped[dt.date | None] = mapped_column(Date)

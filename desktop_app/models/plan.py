@@ -125,6 +125,9 @@ class FundingSplit(SyncedMixin, Base):
 
     __tablename__ = "funding_split"
     __immutable__: ClassVar[bool] = True
+    # The one column that may still be set once on an issued line: the day interim funding
+    # was reconciled (it says nothing about the plan the line belongs to).
+    __set_once__: ClassVar[frozenset[str]] = frozenset({"reconciled_on"})
     # Lines belong to one plan version: they may only be added with the plan itself.
     __immutable_parent__: ClassVar[str] = "plan_id"
     __table_args__ = (

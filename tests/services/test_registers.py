@@ -17,6 +17,7 @@ from sqlalchemy import func, inspect, select
 from desktop_app.models.case_example import CaseExample
 from desktop_app.models.competency import CompetencySignOff
 from desktop_app.models.delegation import DelegationCase
+from desktop_app.models.history import CaseEventKind
 from desktop_app.models.mdt import MdtDecision, SharedCareDiscussion
 from desktop_app.models.person import Contact, Person
 from desktop_app.models.plan import FundingSplit, SupportPlan
@@ -24,6 +25,7 @@ from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.review import Review
 from desktop_app.services import registers
 from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.delegation.history import case_timeline
 from desktop_app.services.framework.identifiers import format_nhs_number
 from desktop_app.services.framework.review_schedule import ReviewStatus
 from desktop_app.services.registers import Expiry, WaitingFor
@@ -296,10 +298,16 @@ def test_withdraw_suspends_sign_offs_and_ends_the_reviews(vault: VaultSession,
     assert result.next_review_on is None and result.sign_offs_suspended == 2
     assert result.flow_outcome == "WITHDRAWN"
     case = _get(vault, DelegationCase, data.cases["a"])
-    assert (case.status, case.outcome_code) == ("withdrawn", "WITHDRAWN")
-    assert "Eye infection; new regime" in case.outcome_reasons
-    assert any("no longer stable" in reason for reason in case.outcome_reasons)
-    assert case.answers["S11"]["still_stable"] is False
+    decided = case.outcome_code
+    # The decision it ends is kept as it was recorded; the withdrawal is its own event.
+    assert case.status == "withdrawn" and decided != "WITHDRAWN"
+    assert "S11" not in case.answers
+    [ended] = [e for e in case_timeline(vault.uow, case.id)
+               if e.kind is CaseEventKind.WITHDRAWN_AT_REVIEW]
+    assert ended.status == "withdrawn" and ended.occurred_on == D(2027, 2, 1)
+    assert "Eye infection; new regime" in ended.reasons
+    assert any("no longer stable" in reason for reason in ended.reasons)
+    assert ended.detail["S11"]["still_stable"] is False
     statuses = {k: _get(vault, CompetencySignOff, data.sign_offs[k]).status
                 for k in ("aisha_a", "tomasz_a", "old_a", "tomasz_b")}
     assert statuses == {"aisha_a": "suspended", "tomasz_a": "suspended",
@@ -315,7 +323,10 @@ def test_a_nurse_may_withdraw_with_all_yes_answers_giving_the_reason(
                                      True, True, False, "Provider handed back the package",
                                      TODAY)
     assert result.reasons == ("Provider handed back the package",)
-    assert _get(vault, DelegationCase, data.cases["b"]).outcome_code == "WITHDRAWN"
+    assert _get(vault, DelegationCase, data.cases["b"]).status == "withdrawn"
+    assert [e.reasons for e in case_timeline(vault.uow, data.cases["b"])
+            if e.kind is CaseEventKind.WITHDRAWN_AT_REVIEW] == [
+        ("Provider handed back the package",)]
 
 
 @pytest.mark.parametrize(("done_on", "outcome", "answers", "notes", "field"), [

@@ -34,6 +34,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from desktop_app.models.audit import AuditEvent
 from desktop_app.models.base import Base
+from desktop_app.models.history import CaseEvent, InterimReconciliation
 from desktop_app.models.outbox import OutboxEntry, OutboxPayload
 from desktop_app.models.person import Person
 from desktop_app.models.plan import FundingSplit, SupportPlan, SupportPlanTask
@@ -350,10 +351,36 @@ def test_an_issued_plan_cannot_be_changed(vault: VaultSession,
         assert again.funding_splits[0].pence_per_week == 4200
 
 
-def test_every_immutable_model_is_a_plan_model() -> None:
-    """The list above covers every class marked ``__immutable__``."""
+def test_every_immutable_model_is_a_plan_model_or_a_history_row() -> None:
+    """The list above covers every plan class marked ``__immutable__``; the others are a
+    delegation's history and its interim settlements, which are never changed either."""
     marked = {m.class_ for m in Base.registry.mappers if getattr(m.class_, "__immutable__", False)}
-    assert marked == {SupportPlan, SupportPlanTask, FundingSplit}
+    assert marked == {SupportPlan, SupportPlanTask, FundingSplit, CaseEvent,
+                      InterimReconciliation}
+
+
+@pytest.mark.hazard("H-009")
+def test_an_issued_funding_line_takes_its_reconciliation_day_once_and_nothing_else(
+        vault: VaultSession) -> None:
+    """``reconciled_on`` is the one column an issued line may still fill, once; a second
+    change of it, or any other change with it, is refused."""
+    person_id = add_person(vault)
+    with vault.uow.begin() as s:
+        plan = make_plan(person_id)
+        s.add(plan)
+    with vault.uow.begin() as s:
+        s.get_one(SupportPlan, plan.id).funding_splits[0].reconciled_on = dt.date(2027, 1, 5)
+    with vault.uow.read() as s:
+        assert s.get_one(SupportPlan, plan.id).funding_splits[0].reconciled_on == \
+            dt.date(2027, 1, 5)
+    for change in ({"reconciled_on": dt.date(2027, 2, 1)},
+                   {"reconciled_on": None},
+                   {"pence_per_week": 1}):
+        with pytest.raises(ImmutableRecord):
+            with vault.uow.begin() as s:
+                split = s.get_one(SupportPlan, plan.id).funding_splits[0]
+                for name, value in change.items():
+                    setattr(split, name, value)
 
 
 def test_rows_applied_from_the_server_skip_outbox_and_audit(vault: VaultSession) -> None:

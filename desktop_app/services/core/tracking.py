@@ -78,11 +78,26 @@ _ISSUED_MESSAGE = "An issued support plan cannot be changed. Save the changes as
 def _refuse_changes_to_issued(
     session: Session, new: list[SyncedMixin], dirty: list[SyncedMixin]
 ) -> None:
-    """Issued (immutable) rows never change; their child lines come only with them."""
-    if any(getattr(type(obj), "__immutable__", False) for obj in dirty):
+    """Issued (immutable) rows never change, but for a ``__set_once__`` column going from
+    empty to a value; their child lines come only with them."""
+    if any(getattr(type(obj), "__immutable__", False) and not _only_set_once(obj)
+           for obj in dirty):
         raise ImmutableRecord(_ISSUED_MESSAGE)
     created: set[str] = session.info.setdefault(_NEW_IMMUTABLE, set())
     created.update(obj.id for obj in new if getattr(type(obj), "__immutable__", False))
+
+
+def _only_set_once(obj: SyncedMixin) -> bool:
+    """True if the only changes to ``obj`` fill its ``__set_once__`` columns from NULL."""
+    allowed: frozenset[str] = getattr(type(obj), "__set_once__", frozenset())
+    state = inspect(obj)
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if not history.has_changes():
+            continue
+        if attr.key not in allowed or any(v is not None for v in history.deleted):
+            return False
+    return True
 
 
 def _refuse_lines_added_to_issued(session: Session, changes: list[_Change]) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from desktop_app.models.competency import CompetencySignOff, SignOffStatus
 from desktop_app.models.consent import ConsentRecord
 from desktop_app.models.delegation import CaseStatus, DelegationCase, OutcomeCode
+from desktop_app.models.history import CaseEventKind
 from desktop_app.models.mdt import MdtDecision, SharedCareDiscussion
 from desktop_app.models.oversight import ClinicalOversight
 from desktop_app.models.person import Contact
@@ -32,7 +33,6 @@ from desktop_app.models.plan import Funder
 from desktop_app.models.review import Review
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
-from desktop_app.services.core.tracking import tombstone
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.delegation.answers import (
     Answers,
@@ -51,6 +51,7 @@ from desktop_app.services.delegation.checks import (
     check_workers,
     refresher_due,
 )
+from desktop_app.services.delegation.history import end_delegation, record_event
 from desktop_app.services.delegation.plan import record_plan
 from desktop_app.services.framework.catalogue import Catalogue
 from desktop_app.services.framework.flow import (
@@ -121,13 +122,20 @@ def decide(uow: UnitOfWork, case_id: str, answers: Answers, flow: Flow, catalogu
         if starts is not None:
             plan_version = record_plan(session, case, answers, recorded_by, today)
             review_due = _record_first_review(session, case, starts)
-            _end_earlier_delegations(session, case)
+        record_event(session, case, CaseEventKind.DECIDED, today,
+                     flow_version=result.flow_version, outcome_code=result.outcome,
+                     status=CaseStatus(case.status), reasons=case.outcome_reasons,
+                     detail={"care_starts_on": starts.isoformat() if starts else None,
+                             "first_review_due": review_due.isoformat() if review_due
+                             else None}, plan_version=plan_version)
+        if starts is not None:
+            _end_earlier_delegations(session, case, today)
         text = describe(result.outcome)
         return Decision(case.id, result.outcome, text.title, result.reasons, text.next_steps,
                         result.flow_version, plan_version, review_due, starts)
 
 
-def _end_earlier_delegations(session: Session, case: DelegationCase) -> None:
+def _end_earlier_delegations(session: Session, case: DelegationCase, on: dt.date) -> None:
     """A running delegation of the same task for the person ends when this one is decided:
     closed with a link to this case, its outstanding reviews tombstoned (this case has its
     own), and the sign-offs made for it that this decision did not replace suspended (their
@@ -137,16 +145,11 @@ def _end_earlier_delegations(session: Session, case: DelegationCase) -> None:
         DelegationCase.person_id == case.person_id, DelegationCase.id != case.id,
         DelegationCase.task_code == case.task_code, ~DelegationCase.deleted,
         DelegationCase.status.in_((CaseStatus.ACTIVE.value, CaseStatus.SUSPENDED.value))))
-    for old in earlier:
-        old.status = CaseStatus.CLOSED.value
+    for old in list(earlier):
         old.replaced_by_case_id = case.id
-        for review in session.scalars(select(Review).where(
-                Review.delegation_case_id == old.id, Review.done_on.is_(None), ~Review.deleted)):
-            tombstone(session, review)
-        for sign_off in session.scalars(select(CompetencySignOff).where(
-                CompetencySignOff.delegation_case_id == old.id, ~CompetencySignOff.deleted,
-                CompetencySignOff.status == SignOffStatus.CURRENT.value)):
-            sign_off.status = SignOffStatus.SUSPENDED.value
+        end_delegation(session, old, CaseEventKind.REPLACED, on,
+                       ["The same task was delegated again for the person."],
+                       detail={"replaced_by_case_id": case.id})
 
 
 def _record_case(case: DelegationCase, answers: Answers, result: FlowResult,

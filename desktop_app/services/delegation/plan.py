@@ -110,23 +110,72 @@ def _carried_forward(session: Session, case: DelegationCase, same_task: bool = F
     line and funding from the latest plan that case made. (A person can have eye drops and
     insulin delegated at once; a new version must not drop the first.) A new delegation
     replaces a running one of the same task unless ``same_task``."""
+    return _running_lines(session, case.person_id, but=case.id,
+                          but_task=None if same_task else case.task_code)
+
+
+def _running_lines(session: Session, person_id: str, *, but: str | None = None,
+                   but_task: str | None = None
+                   ) -> tuple[list[SupportPlanTask], list[FundingSplit]]:
+    """Copies of the task lines and funding lines of the person's running delegations (but
+    the case ``but`` and any of task ``but_task``), each from the latest plan it is on."""
     others = session.scalars(select(DelegationCase).where(
-        DelegationCase.person_id == case.person_id, DelegationCase.id != case.id,
-        *(() if same_task else (DelegationCase.task_code != case.task_code,)),
+        DelegationCase.person_id == person_id,
+        *(() if but is None else (DelegationCase.id != but,)),
+        *(() if but_task is None else (DelegationCase.task_code != but_task,)),
         ~DelegationCase.deleted,
-        DelegationCase.status.in_((CaseStatus.ACTIVE.value, CaseStatus.SUSPENDED.value))))
+        DelegationCase.status.in_((CaseStatus.ACTIVE.value, CaseStatus.SUSPENDED.value)))
+        .order_by(DelegationCase.decided_on, DelegationCase.created_at))
     tasks: list[SupportPlanTask] = []
     splits: list[FundingSplit] = []
     for other in others:
-        plan = session.scalar(select(SupportPlan).where(
-            SupportPlan.delegation_case_id == other.id, ~SupportPlan.deleted)
-            .order_by(SupportPlan.version_number.desc()).limit(1))
+        plan = _latest_carrying(session, other.id)
         if plan is None:
             continue
         tasks += [_copy(line) for line in plan.tasks if line.delegation_case_id == other.id]
         splits += [_copy(split) for split in plan.funding_splits
                    if split.delegation_case_id == other.id]
     return tasks, splits
+
+
+def _latest_carrying(session: Session, case_id: str) -> SupportPlan | None:
+    """The newest plan version with a task line of ``case_id`` (carried or its own)."""
+    return session.scalar(
+        select(SupportPlan).join(SupportPlanTask, SupportPlanTask.plan_id == SupportPlan.id)
+        .where(SupportPlanTask.delegation_case_id == case_id, ~SupportPlan.deleted)
+        .order_by(SupportPlan.version_number.desc()).limit(1))
+
+
+def reissue_plan(session: Session, person_id: str, effective_from: dt.date, created_by: str,
+                 summary: str, *, funding: dict[str, list[FundingSplit]] | None = None
+                 ) -> int | None:
+    """A new version of the person's support plan with every running delegation carried
+    forward unchanged, but for the funding lines of the cases in ``funding`` (new lines,
+    not yet added to a session), and ``summary`` saying what changed: for a change that is
+    not a new delegation or an ending (oversight moved, funding agreed). None if the person
+    has no plan. Versions take effect in order: never before the newest."""
+    latest = session.scalar(select(SupportPlan).where(
+        SupportPlan.person_id == person_id, ~SupportPlan.deleted)
+        .order_by(SupportPlan.version_number.desc()).limit(1))
+    if latest is None:
+        return None
+    tasks, splits = _running_lines(session, person_id)
+    for case_id, lines in (funding or {}).items():
+        splits = [s for s in splits if s.delegation_case_id != case_id]
+        splits += [_copy(line) if line.plan_id else line for line in lines]
+        for line in lines:
+            line.delegation_case_id = case_id
+    owner_id = _newest_case(session, [t.delegation_case_id for t in tasks])
+    plan = SupportPlan(person_id=person_id, delegation_case_id=owner_id or
+                       latest.delegation_case_id,
+                       version_number=latest.version_number + 1,
+                       effective_from=max(effective_from, latest.effective_from),
+                       created_by_name=created_by, person_words=latest.person_words,
+                       summary=summary)
+    plan.tasks, plan.funding_splits = tasks, splits
+    session.add(plan)
+    session.flush()
+    return plan.version_number
 
 
 def _task_line(case: DelegationCase, answers: Answers) -> SupportPlanTask:

@@ -14,6 +14,7 @@ from desktop_app.models.consent import (
     ConsentStatus,
 )
 from desktop_app.models.delegation import CaseStatus
+from desktop_app.models.history import CaseEventKind
 from desktop_app.models.oversight import OversightService
 from desktop_app.models.person import ContactKind
 from desktop_app.models.plan import ApportionmentMethod
@@ -91,6 +92,22 @@ BACKFILL_PAYERS: dict[str, str] = {
     BackfillPayer.ICB: "LLR ICB",
     BackfillPayer.COUNCIL: "The council",
     BackfillPayer.PROVIDER: "The care provider",
+}
+EVENT_TITLES: dict[CaseEventKind, str] = {
+    CaseEventKind.DECIDED: "Decided",
+    CaseEventKind.REVIEWED: "Reviewed",
+    CaseEventKind.WITHDRAWN_AT_REVIEW: "Withdrawn at review",
+    CaseEventKind.CONSENT_WITHDRAWN: "Consent withdrawn: delegation ended",
+    CaseEventKind.NEED_CHANGED: "Need changed: delegation ended",
+    CaseEventKind.REPLACED: "Ended: the task was delegated again",
+    CaseEventKind.OVERSIGHT_TRANSFERRED: "Clinical oversight transferred",
+    CaseEventKind.OVERSIGHT_ACCEPTED: "Transfer of oversight accepted",
+    CaseEventKind.DISCUSSION_DECIDED: "Shared care discussion decided",
+    CaseEventKind.FUNDING_CHANGED: "Funding changed",
+    CaseEventKind.INTERIM_RECONCILED: "Interim funding reconciled",
+    CaseEventKind.CSU_ROUTED: "Funding dispute routed to the CSU",
+    CaseEventKind.CSU_RESULT: "CSU result recorded",
+    CaseEventKind.REFRESHER_RECORDED: "Refresher recorded",
 }
 NO_SIGN_OFF = "No sign-off recorded"
 REFRESHER_OVERDUE = "Refresher overdue"

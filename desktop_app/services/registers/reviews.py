@@ -17,8 +17,10 @@ How a review is recorded (framework §2 S11; the dates are ``review_schedule``'s
   review 12 months later, and the done review with outcome ``change_of_need`` is the flag
   that an MDT must agree a new plan: ``changes_of_need_awaiting_mdt`` lists every such case
   until an MDT decision is recorded on or after that day.
-- ``withdraw``: the case becomes ``withdrawn`` with outcome ``WITHDRAWN`` and the reasons,
-  its current competency sign-offs are suspended and no review follows.
+- ``withdraw``: the delegation ends (``delegation.history.end_delegation``): the case
+  becomes ``withdrawn`` with a withdrawal event holding the reasons (the decision it ends is
+  kept as it was), its current competency sign-offs are suspended, a new plan version
+  leaves the task and its funding out, and no review follows.
 - Other outstanding reviews of the case that the done review covers (due on or before the
   day it was done, and any earlier-scheduled annual review, which the new one replaces)
   are tombstoned, so the register never shows two clocks for one case; a three-month
@@ -32,7 +34,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from desktop_app.models.competency import (
@@ -42,16 +44,16 @@ from desktop_app.models.competency import (
     SignOffStatus,
 )
 from desktop_app.models.delegation import CaseStatus, DelegationCase, OutcomeCode
+from desktop_app.models.history import CaseEventKind
 from desktop_app.models.person import Person
-from desktop_app.models.plan import FundingSplit
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.review import Review, ReviewKind, ReviewOutcome
-from desktop_app.services.core.audit import actor_name
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
-from desktop_app.services.core.tracking import ACTOR, tombstone
+from desktop_app.services.core.tracking import tombstone
 from desktop_app.services.core.uow import UnitOfWork
-from desktop_app.services.delegation import plan_without, uk_day
+from desktop_app.services.delegation import uk_day
+from desktop_app.services.delegation.history import end_delegation, record_event
 from desktop_app.services.framework.flow import (
     CONTINUE,
     Flow,
@@ -381,6 +383,10 @@ def _carry_on(session: Session, review: Review, case: DelegationCase, chosen: Re
     assert scheduled is not None  # only a withdrawal ends the schedule
     superseded = _supersede(session, case.id, review, everything=False)
     review.next_review_on = scheduled.due_on
+    record_event(session, case, CaseEventKind.REVIEWED, review.done_on,
+                 flow_version=result.flow_version, reasons=[review.notes or ""],
+                 detail={"review_id": review.id, "review_outcome": chosen.value,
+                         "next_review_on": scheduled.due_on.isoformat()})
     following = Review(delegation_case_id=case.id, person_id=case.person_id,
                        due_on=scheduled.due_on, kind=scheduled.kind.value)
     session.add(following)
@@ -392,36 +398,15 @@ def _carry_on(session: Session, review: Review, case: DelegationCase, chosen: Re
 
 def _withdraw(session: Session, review: Review, case: DelegationCase, result: FlowResult,
               s11: dict[str, Any], notes: str) -> RecordedReview:
+    """End the delegation (``history.end_delegation``): the decision it ends stays as it was
+    recorded; the withdrawal is its own event, with the review's answers and reasons."""
+    assert review.done_on is not None
     reasons = (list(result.reasons) if result.outcome != CONTINUE else []) + [notes]
-    case.status = CaseStatus.WITHDRAWN.value
-    case.outcome_code = OutcomeCode.WITHDRAWN.value
-    case.outcome_reasons = reasons  # a new list: JSON changes are tracked by assignment
-    case.answers = {**case.answers, "S11": dict(s11)}
-    case.flow_version = result.flow_version
-    case.decided_on = review.done_on
     review.next_review_on = None
-    sign_offs = list(session.scalars(select(CompetencySignOff).where(
-        CompetencySignOff.delegation_case_id == case.id, ~CompetencySignOff.deleted,
-        CompetencySignOff.status == SignOffStatus.CURRENT.value)))
-    for sign_off in sign_offs:
-        sign_off.status = SignOffStatus.SUSPENDED.value
-    superseded = _supersede(session, case.id, review, everything=True)
-    # The task leaves the support plan and its funding ends with it (hazards H-008,
-    # H-014); the partners must reconsider the funding, so the case says from when.
-    plan_version = plan_without(session, case, review.done_on or review.due_on,
-                                actor_name(session, session.info[ACTOR]))
-    if plan_version is not None and _had_funding(session, case.id):
-        case.funding_reconsider_from = review.done_on
-    session.flush()
+    ended = end_delegation(session, case, CaseEventKind.WITHDRAWN_AT_REVIEW, review.done_on,
+                           reasons, flow_version=result.flow_version,
+                           detail={"review_id": review.id, "S11": dict(s11)},
+                           keep_review_id=review.id)
     return RecordedReview(review.id, case.id, ReviewOutcome.WITHDRAW,
                           OutcomeCode.WITHDRAWN.value, tuple(reasons), None, None, False,
-                          len(sign_offs), superseded)
-
-
-def _had_funding(session: Session, case_id: str) -> bool:
-    """True if any plan line ever paid for this case's time (a weekly amount above nil)."""
-    return bool(session.scalar(select(func.count()).select_from(FundingSplit).where(
-        FundingSplit.delegation_case_id == case_id, ~FundingSplit.deleted,
-        FundingSplit.pence_per_week > 0)))
-
-
+                          ended.sign_offs_suspended, ended.reviews_ended)
