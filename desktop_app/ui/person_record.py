@@ -2,7 +2,8 @@
 
 Saving calls back with a ``PersonInput``; a ValidationError comes back naming the field,
 which is highlighted and focused while everything typed stays. "Start delegation" opens the
-wizard for this person.
+wizard for this person. The Delegations tab (``ui.delegation_history``) shows each
+delegation with its history and, for a role given the actions, ends a running one.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.framework.catalogue import NO_TASK_CODE
 from desktop_app.services.people import EQUALITY_FIELDS, PersonInput, PersonView
-from desktop_app.services.people.record import DelegationRow, PersonRecord
+from desktop_app.services.people.record import PersonRecord
 from desktop_app.ui.contacts import ContactsPanel
+from desktop_app.ui.delegation_history import DelegationsPanel
 from desktop_app.ui.plans import SupportPlansPanel
 from desktop_app.ui.tables import fill_table, read_only_table
 from desktop_app.ui.tables import uk_date as _d
@@ -188,6 +189,8 @@ class PersonRecordWidget(QWidget):
         self._can_delegate = can_delegate
         self.contacts = contacts or ContactsPanel(None, None, None)
         self.contacts.record_changed.connect(self.show_record)
+        self.delegations = DelegationsPanel()
+        self.delegations.record_changed.connect(self.show_record)
         self.plans = SupportPlansPanel()
         self.person_id: str | None = None
         self.version = 0
@@ -242,8 +245,10 @@ class PersonRecordWidget(QWidget):
             self.tabs.removeTab(1)
 
     def show_record(self, record: PersonRecord) -> None:
-        """Show a saved person and their lists."""
+        """Show a saved person and their lists (the same person's record again, after a
+        change on one of its tabs, stays on that tab)."""
         person = record.person
+        shown = self.tabs.currentWidget() if person.id == self.person_id else None
         self.person_id, self.version = person.id, person.version
         self.heading.setText(f"<h2>{escape_text(person.full_name)}</h2>NHS number "
                              f"<b>{person.nhs_number_display}</b> · born "
@@ -256,17 +261,15 @@ class PersonRecordWidget(QWidget):
         while self.tabs.count() > 1:
             self.tabs.removeTab(1)
         self._add_tabs(record)
+        if shown is not None and self.tabs.indexOf(shown) >= 0:
+            self.tabs.setCurrentWidget(shown)
 
     def _add_tabs(self, record: PersonRecord) -> None:
         tr = self.tr
         self.contacts.show_contacts(record.person.id, record.person.full_name, record.contacts)
         self.tabs.addTab(self.contacts, tr("Contacts"))
-        self.tabs.addTab(_table([tr("Task"), tr("Status"), tr("Outcome"), tr("Decided"),
-                                 tr("Flow version")],
-                                [[self._task_cell(d), d.status, d.outcome_code or "",
-                                  _d(d.decided_on),
-                                  d.flow_version] for d in record.delegations],
-                                tr("Delegations")), tr("Delegations"))
+        self.delegations.show_delegations(record)
+        self.tabs.addTab(self.delegations, tr("Delegations"))
         self.plans.show_plans(record.plans)
         self.tabs.addTab(self.plans, tr("Support plans"))
         self.tabs.addTab(_table([tr("Kind"), tr("Due"), tr("Done"), tr("Outcome")],
@@ -277,13 +280,6 @@ class PersonRecordWidget(QWidget):
                                 [[c.status, _d(c.recorded_on), c.given_by_kind.replace("_", " "),
                                   c.given_by_name] for c in record.consents],
                                 tr("Consent")), tr("Consent"))
-
-    def _task_cell(self, row: DelegationRow) -> str:
-        """The task's name; a case decided with no catalogue task (NO_TASK_CODE) is a
-        social care need recorded at S1, not a blank."""
-        if row.task_code == NO_TASK_CODE and row.outcome_code:
-            return self.tr("No healthcare task: a social care need")
-        return row.task_name
 
     def _on_save_button_clicked(self) -> None:
         if self._save is None:

@@ -940,7 +940,7 @@ def test_reports_count_a_social_care_need_apart_from_the_task_groups(
     _decide_social_care_need(vault, person_id)
     report = delegations_report(vault.uow, ReportQuery(dt.date(2026, 11, 1), TODAY),
                                 today=TODAY)
-    outcomes, categories = report.sections
+    outcomes, categories, _withdrawals = report.sections
     by_outcome = {row[0].text: [c.text for c in row[1:]] for row in outcomes.rows}
     by_category = {row[0].text: [c.text for c in row[1:]] for row in categories.rows}
     assert by_outcome["A social care need: nothing to delegate"] == ["1", "1"]

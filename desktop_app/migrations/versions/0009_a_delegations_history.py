@@ -146,9 +146,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     bind = op.get_bind()
+    # The rows these tables held go with them, and so does what was queued of them.
     for table in ("case_event", "interim_reconciliation"):
         bind.execute(sa.text(
-            "DELETE FROM outbox_entry WHERE entity_type = :t AND state = 'pending'"), {"t": table})
+            "DELETE FROM outbox_payload WHERE seq IN (SELECT seq FROM outbox_entry WHERE "
+            "entity_type = :t)"), {"t": table})
+        bind.execute(sa.text("DELETE FROM outbox_entry WHERE entity_type = :t"), {"t": table})
     with op.batch_alter_table("shared_care_discussion", schema=None) as batch_op:
         batch_op.drop_column("csu_result_on")
         batch_op.drop_column("csu_result")

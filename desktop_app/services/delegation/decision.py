@@ -247,7 +247,10 @@ def _record_competence(session: Session, case: DelegationCase, answers: Answers,
         named_clinician=s8.get("oversight_clinician"),
         phone_in_hours=s8["oversight_phone_in_hours"],
         phone_out_of_hours=s8["oversight_phone_out_of_hours"],
-        proposed_automatically=bool(s8.get("oversight_proposed_automatically", False))))
+        proposed_automatically=bool(s8.get("oversight_proposed_automatically", False)),
+        # Agreed at the MDT with the service named: in effect, and accepted, from the
+        # decision (a later transfer waits for the receiving service to accept it).
+        effective_from=case.decided_on, accepted_on=case.decided_on))
 
 
 def _record_mdt(session: Session, case: DelegationCase, answers: Answers,

@@ -3,11 +3,19 @@
 A person may have eye drops under their GP practice and insulin under community nursing
 on one plan (hazard H-033): every delegation whose task is on the version is printed with
 its own consent record, clinical oversight and reviews, never another's.
+
+Oversight moves (framework §5: to the GP practice when the person is no longer open to
+community health services, and back): each move is a new ``clinical_oversight`` row from
+its ``effective_from``. A version prints the oversight in effect on the day it took effect
+(``oversight_in_effect``), so an older version printed later still names the service that
+held oversight then, and the version a transfer issued names the new one.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from desktop_app.models.consent import ConsentRecord
@@ -32,17 +40,42 @@ def delegation_parts(session: Session, plan: SupportPlan,
         if not line.deleted:
             names.setdefault(line.delegation_case_id or plan.delegation_case_id or "", []).append(
                 task_name(session, line.task_code, line.task_catalogue_version))
-    return tuple(delegation_part(session, person_id, case_id, ", ".join(tasks))
+    return tuple(delegation_part(session, person_id, case_id, ", ".join(tasks),
+                                 on=plan.effective_from)
                  for case_id, tasks in names.items())
 
 
 def delegation_part(session: Session, person_id: str, case_id: str | None,
-                    task_names: str = "") -> DelegationPart:
-    """One delegation's part: its consent, oversight and reviews (none without a case)."""
+                    task_names: str = "", *, on: dt.date | None = None) -> DelegationPart:
+    """One delegation's part: its consent, oversight (the one in effect ``on``: a plan
+    version's own date; None: the newest) and reviews (none without a case)."""
     return DelegationPart(case_id or "", task_names,
                           _consent_block(session, person_id, case_id or None),
-                          _oversight_block(session, case_id or None),
+                          _oversight_block(session, case_id or None, on),
                           _reviews(session, case_id or None))
+
+
+def oversight_in_effect(session: Session, case_id: str,
+                        on: dt.date | None = None) -> ClinicalOversight | None:
+    """The case's clinical oversight in effect on ``on``: of its rows from that day or
+    before (a row without ``effective_from`` holds from the start: the decision's own), the
+    newest by ``effective_from``, then by when it was recorded (a move and a move back on
+    one day: the later). ``on`` None: the newest row whatever its date. Before the first
+    row's date, that first row (the oversight arranged for the start: migration 0009 dates a
+    decision's row from the case's start, which may follow the first plan version's day).
+    None if the case has no oversight recorded."""
+    row = ClinicalOversight
+    stmt = select(row).where(row.delegation_case_id == case_id, ~row.deleted)
+    newest_first = (row.effective_from.is_(None), row.effective_from.desc(),
+                    row.created_at.desc(), row.id.desc())
+    if on is None:
+        return session.scalars(stmt.order_by(*newest_first).limit(1)).first()
+    found = session.scalars(stmt.where(or_(row.effective_from.is_(None),
+                                           row.effective_from <= on))
+                            .order_by(*newest_first).limit(1)).first()
+    return found or session.scalars(stmt.order_by(
+        row.effective_from.is_not(None), row.effective_from, row.created_at, row.id)
+        .limit(1)).first()
 
 
 def _consent_block(session: Session, person_id: str,
@@ -72,13 +105,11 @@ def _consent_block(session: Session, person_id: str,
         best_interests_least_restrictive=record.bi_least_restrictive)
 
 
-def _oversight_block(session: Session, case_id: str | None) -> OversightBlock | None:
+def _oversight_block(session: Session, case_id: str | None,
+                     on: dt.date | None) -> OversightBlock | None:
     if case_id is None:
         return None
-    row = session.scalars(
-        select(ClinicalOversight)
-        .where(ClinicalOversight.delegation_case_id == case_id, ~ClinicalOversight.deleted)
-        .order_by(ClinicalOversight.updated_at.desc())).first()
+    row = oversight_in_effect(session, case_id, on)
     if row is None:
         return None
     return OversightBlock(labels.OVERSIGHT_SERVICES.get(row.service_kind, row.service_kind),

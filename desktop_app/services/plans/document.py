@@ -25,9 +25,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.models.audit import AuditAction
-from desktop_app.models.delegation import DelegationCase
+from desktop_app.models.delegation import DelegationCase, OutcomeCode
 from desktop_app.models.person import Person
-from desktop_app.models.plan import SupportPlan
+from desktop_app.models.plan import Funder, SupportPlan
 from desktop_app.services.core.audit import append_events
 from desktop_app.services.core.errors import NotFound
 from desktop_app.services.core.tracking import ACTOR, record_view
@@ -140,8 +140,7 @@ def _plan_document(session: Session, plan: SupportPlan, person: Person, printed_
         plan_id=plan.id, version_number=plan.version_number,
         latest_version_number=max(latest or 0, plan.version_number),
         effective_from=plan.effective_from, created_by_name=plan.created_by_name,
-        outcome_title=describe(case.outcome_code).title if case and case.outcome_code else None,
-        flow_version=case.flow_version if case else None,
+        outcome_title=_outcome_title(case, plan), flow_version=case.flow_version if case else None,
         mdt_met_on=mdt.met_on if mdt else None, summary=plan.summary,
         person_words=plan.person_words, person=person_block(person),
         tasks=tuple(task_block(session, t, person.id, on)
@@ -149,6 +148,21 @@ def _plan_document(session: Session, plan: SupportPlan, person: Person, printed_
         consent=own.consent, oversight=own.oversight, reviews=own.reviews,
         funding=funding_lines(plan.funding_splits),
         printed_at=printed_at, printed_by=printed_by, parts=parts)
+
+
+def _outcome_title(case: DelegationCase | None, plan: SupportPlan) -> str | None:
+    """The decision in words; care that went ahead without prejudice whose funding the
+    shared care discussion has since agreed (this version's lines for it are no longer
+    interim) reads as the funding agreed, not as still disputed."""
+    if case is None or not case.outcome_code:
+        return None
+    own = [f for f in plan.funding_splits if f.delegation_case_id == case.id and not f.deleted]
+    if (case.outcome_code != OutcomeCode.INTERIM_WITHOUT_PREJUDICE.value or not own
+            or any(f.interim_without_prejudice for f in own)):
+        return describe(case.outcome_code).title
+    joint = any(f.funder != Funder.ICB.value and f.pence_per_week > 0 for f in own)
+    agreed = OutcomeCode.DELEGATED_JOINT_FUNDED if joint else OutcomeCode.DELEGATED_HEALTH_FUNDED
+    return f"{describe(agreed).title}: funding agreed after the shared care discussion"
 
 
 # ---------------------------------------------------------------- auditing the output

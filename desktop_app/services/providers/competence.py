@@ -45,6 +45,7 @@ from desktop_app.services.core.roles import Permission, require
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.catalogue import Catalogue, TaskTypeInfo, load_catalogue
 from desktop_app.services.framework.refresher import refresher_from
+from desktop_app.services.providers.case_notes import note_refresher
 
 # As ``delegation.checks`` (a later part of services/, which this one cannot import).
 LIMITS = {"trainer_name": 200, "assessor_name": 200, "materials": 200, "supported_by": 200,
@@ -436,6 +437,8 @@ def record_assessment(uow: UnitOfWork, data: AssessmentInput, today: dt.date | N
                 current.withdrawn_reason = (f"Reassessed on {_day(data.assessed_on)}: not yet "
                                             "competent; retraining planned.")
         session.add(assessment)
+        if refresher and current is not None:
+            note_refresher(session, current.delegation_case_id, worker, data.assessed_on, made)
         session.flush()
         replaced = current.id if current is not None else None
         return AssessmentRow(

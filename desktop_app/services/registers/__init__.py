@@ -6,6 +6,7 @@ function per write. Every function opens one unit of work and returns frozen row
 object leaves it."""
 
 from desktop_app.services.framework.refresher import EXPIRING_WITHIN_DAYS, Expiry
+from desktop_app.services.registers.agreed_funding import AgreedFunding
 from desktop_app.services.registers.case_examples import (
     CaseExampleRow,
     case_example_themes,
@@ -37,6 +38,16 @@ from desktop_app.services.registers.follow_up import (
     funding_to_reconsider,
     record_funding_reconsidered,
 )
+from desktop_app.services.registers.interim import (
+    InterimLine,
+    InterimToReconcileRow,
+    ReconciledInterim,
+    interim_paid,
+    interim_to_reconcile,
+    reconcile_interim,
+    record_csu_result,
+    record_csu_routed,
+)
 from desktop_app.services.registers.reviews import (
     LookAgainRow,
     ReconsiderKind,
@@ -50,6 +61,7 @@ from desktop_app.services.registers.reviews import (
 )
 
 __all__ = [
+    "AgreedFunding",
     "AssessmentChoices",
     "CaseExampleRow",
     "ChangeOfNeedRow",
@@ -59,8 +71,11 @@ __all__ = [
     "EscalationRow",
     "Expiry",
     "FundingToReconsiderRow",
+    "InterimLine",
+    "InterimToReconcileRow",
     "LookAgainRow",
     "Option",
+    "ReconciledInterim",
     "ReconsiderKind",
     "ReconsiderRow",
     "RecordedReview",
@@ -75,8 +90,13 @@ __all__ = [
     "escalations",
     "funding_to_reconsider",
     "identifying_details",
+    "interim_paid",
+    "interim_to_reconcile",
     "look_again_due",
+    "reconcile_interim",
     "reconsider_list",
+    "record_csu_result",
+    "record_csu_routed",
     "record_funding_reconsidered",
     "record_review",
     "reviews_due",

@@ -1,17 +1,21 @@
 """Report 6: equality monitoring: outcomes by each protected characteristic (framework §7).
 
 The IPCB monitors the framework's impact on the nine protected characteristics of the
-Equality Act 2010. Age comes from the date of birth (age on the day of the decision, in
-bands); the other eight are the person's ``eq_*`` answers, which are optional: "Prefer not
-to say" is an answer and an empty one is "Not recorded", and both are always shown.
+Equality Act 2010. Age comes from the date of birth (age on the day of the decision or the
+withdrawal, in bands); the other eight are the person's ``eq_*`` answers, which are
+optional: "Prefer not to say" is an answer and an empty one is "Not recorded", and both are
+always shown.
 
-Counted: delegation decisions with an outcome dated in the period (a person with two
-decisions counts twice), grouped by outcome into four: delegated (care went ahead,
-including without prejudice), escalated to a shared care discussion, not delegated, and
-withdrawn. Answers are typed, so categories are matched ignoring case and spaces at the
-ends; a recorded category with fewer than 5 decisions is folded into "Other" so that the
-category's name cannot single anyone out. Then the small-number rule is applied to all the
-tables together (``suppression``).
+Counted from the delegations' history (``case_event``) by the date of each event: the
+decisions made in the period, under the outcome decided then, grouped into delegated (care
+went ahead, including without prejudice), escalated to a shared care discussion and not
+delegated; and, as a fourth group, the delegations withdrawn in the period (at a review,
+consent withdrawn, a change of need; not one ended because the same task was delegated
+again). A person with two decisions counts twice; a delegation decided and withdrawn in the
+period counts once under its decided outcome and once as withdrawn. Answers are typed, so
+categories are matched ignoring case and spaces at the ends; a recorded category with fewer
+than 5 counted is folded into "Other" so that the category's name cannot single anyone out.
+Then the small-number rule is applied to all the tables together (``suppression``).
 
 All nine tables come from one SQL statement: a GROUP BY per characteristic, joined by
 UNION ALL; Python folds and suppresses the grouped counts.
@@ -24,9 +28,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from desktop_app.models.delegation import DelegationCase, OutcomeCode
+from desktop_app.models.history import CaseEvent, CaseEventKind
 from desktop_app.models.person import PREFER_NOT_TO_SAY, Person
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.outcomes import OUTCOMES
@@ -72,13 +87,23 @@ AGE_BANDS = ((65, "Under 65"), (75, "65 to 74"), (85, "75 to 84"), (None, "85 an
 PREFER_NOT = "Prefer not to say"
 NOT_RECORDED = "Not recorded"
 OTHER = "Other"
+ALL_COUNTED = "All decisions and withdrawals"
 RECORDED, PREFERRED_NOT, UNRECORDED = 0, 1, 2
+# The withdrawals counted in the fourth group (not REPLACED: the task was delegated again).
+WITHDRAWALS = (CaseEventKind.WITHDRAWN_AT_REVIEW.value, CaseEventKind.CONSENT_WITHDRAWN.value,
+               CaseEventKind.NEED_CHANGED.value)
 RULE = (SUPPRESSION_RULE + f" Before that, each recorded category with fewer than "
-        f"{SMALLEST_SHOWN} decisions is folded into \"{OTHER}\", so no category's name "
-        "singles anyone out.")
+        f"{SMALLEST_SHOWN} decisions and withdrawals is folded into \"{OTHER}\", so no "
+        "category's name singles anyone out.")
 NOTES = (
-    "Counted: delegation decisions with an outcome dated in the period; a person with two "
-    "decisions counts twice. Age is the person's age on the day of the decision.",
+    "Counted by the date of each event in the delegation's history: the decisions made in "
+    "the period, under the outcome decided then (a later withdrawal does not change it), "
+    "and, in the Withdrawn column, the delegations withdrawn in the period (at a review, "
+    "consent withdrawn, or a change of need), whenever they were decided. A delegation "
+    "decided and withdrawn in the period counts in both; one decided earlier and withdrawn "
+    "in the period counts only as withdrawn; one ended because the same task was delegated "
+    "again is not a withdrawal. A person with two decisions counts twice. Age is the "
+    "person's age on the day of the decision or the withdrawal.",
     "Outcomes: Delegated = delegated within the existing package, with extra time funded "
     "by the NHS or jointly, or going ahead without prejudice; Not delegated = refer for CHC, "
     "a social care need, Health keeps the task, the person declined, no provider.",
@@ -86,10 +111,12 @@ NOTES = (
 
 
 def _group() -> Any:
+    """The column an event counts in: a withdrawal in the fourth, a decision by its outcome."""
     delegated = [code.value for code, text in OUTCOMES.items() if text.delegated]
-    return case((DelegationCase.outcome_code.in_(delegated), 0),
-                (DelegationCase.outcome_code == OutcomeCode.ESCALATED_SHARED_CARE.value, 1),
-                (DelegationCase.outcome_code == OutcomeCode.WITHDRAWN.value, 3), else_=2)
+    return case((CaseEvent.kind.in_(WITHDRAWALS), 3),
+                (CaseEvent.outcome_code.in_(delegated), 0),
+                (CaseEvent.outcome_code == OutcomeCode.ESCALATED_SHARED_CARE.value, 1),
+                (CaseEvent.outcome_code == OutcomeCode.WITHDRAWN.value, 3), else_=2)
 
 
 def _select(name: str, query: ReportQuery) -> Any:
@@ -98,7 +125,7 @@ def _select(name: str, query: ReportQuery) -> Any:
     key: ColumnElement[Any]
     shown: ColumnElement[Any]
     if name == "age":
-        age = age_sql(Person.date_of_birth, DelegationCase.decided_on)
+        age = age_sql(Person.date_of_birth, CaseEvent.occurred_on)
         band = case(*((age < upper, str(i)) for i, (upper, _) in enumerate(AGE_BANDS[:-1])),
                     else_=str(len(AGE_BANDS) - 1))
         kind, key, shown = literal(RECORDED), band, literal("", String)
@@ -112,10 +139,14 @@ def _select(name: str, query: ReportQuery) -> Any:
     return (select(literal(name, String).label("characteristic"), kind.label("kind"),
                    key.label("key"), shown.label("shown"), group.label("outcome"),
                    func.count().label("n"))
-            .select_from(DelegationCase)
-            .join(Person, Person.id == DelegationCase.person_id)
-            .where(~DelegationCase.deleted, DelegationCase.outcome_code.is_not(None),
-                   DelegationCase.decided_on.between(query.period_start, query.period_end),
+            .select_from(CaseEvent)
+            .join(DelegationCase, DelegationCase.id == CaseEvent.delegation_case_id)
+            .join(Person, Person.id == CaseEvent.person_id)
+            .where(~CaseEvent.deleted, ~DelegationCase.deleted,
+                   or_(and_(CaseEvent.kind == CaseEventKind.DECIDED.value,
+                            CaseEvent.outcome_code.is_not(None)),
+                       CaseEvent.kind.in_(WITHDRAWALS)),
+                   CaseEvent.occurred_on.between(query.period_start, query.period_end),
                    *in_scope(query))
             .group_by(kind, key, group))
 
@@ -175,9 +206,9 @@ def _section(title: str, names: Sequence[str], table: SuppressedTable) -> Report
     width = len(GROUPS)
     rows = [(label(name), *(table.cell(r, c) for c in range(width + 1)))
             for r, name in enumerate(names)]
-    rows.append((label("All decisions"), *(table.cell(-1, c) for c in range(width + 1))))
+    rows.append((label(ALL_COUNTED), *(table.cell(-1, c) for c in range(width + 1))))
     series = tuple(Series(group, series_values([row[1 + g] for row in rows[:-1]]))
                    for g, group in enumerate(GROUPS))
     chart = Chart(ChartKind.STACKED_BAR, f"Outcomes by {title.lower()}", tuple(names), series,
-                  "Decisions")
+                  "Decisions and withdrawals")
     return ReportSection(title, (title, *GROUPS, "Total"), tuple(rows), chart, total_rows=1)

@@ -13,12 +13,20 @@ forward keeps its first start date; a line may start after its plan).
   and rounded once, half up (rounding each line first would drift by up to half a penny a
   line). The council share and the total add up the funders' rounded figures, so the table
   adds up.
-- Interim without prejudice, still unreconciled: lines marked interim whose
-  ``reconciled_on`` is empty (or after the as-at day), with their age in days from the
-  line's start date to the as-at day. Health pays the whole of these until the funding
-  decision; costs are reconciled back to the start, so the council share accrued so far is
-  shown too (its current weekly pence × days from the start to the as-at day, both
-  included, ÷ 7).
+- Interim without prejudice, awaiting reconciliation: per delegation, its lines marked
+  interim whose ``reconciled_on`` is empty (or after the as-at day) and that were in force
+  at some time up to the as-at day: still running, or ended when a later plan version (the
+  agreed split, or the delegation's end) took over. Their age is in days from the first
+  interim day to the as-at day; the weekly amounts are those of the newest interim version.
+  Health pays the whole of these until the funding decision and costs are reconciled back
+  to the start, so the section shows what the interim funder has paid to date (every
+  interim line's weekly pence × its days in force up to the as-at day, both included,
+  summed exactly and ÷ 7 once, half up) and, of that, the council share accrued (the
+  council lines' alone).
+- Interim without prejudice, reconciled: each reconciliation recorded in the period (its
+  ``reconciled_on`` from the period's first day to the as-at day): the interim period it
+  settled, when, its age then (days from the period's first day to the reconciliation),
+  what the interim funder paid for that period and who repays what.
 
 The NHS (ICB) share is free to the person; only the council share can be means-tested.
 
@@ -41,6 +49,9 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Subquery
 
 from desktop_app.models.competency import BackfillPayer, TrainingEvent
+from desktop_app.models.delegation import DelegationCase
+from desktop_app.models.history import InterimReconciliation
+from desktop_app.models.mdt import SharedCareDiscussion
 from desktop_app.models.person import Person
 from desktop_app.models.plan import Funder, FundingSplit, SupportPlan
 from desktop_app.services.core.uow import UnitOfWork
@@ -85,6 +96,10 @@ NOTES = (
     "Interim lines are paid in full by Health without prejudice until the funding decision; "
     "the table shows each funder's apportioned share. Unreconciled means no reconciliation "
     "date on or before the as-at day.",
+    "Interim awaiting reconciliation: every interim line not reconciled by the as-at day, "
+    "still running or ended when the agreed split or the end of the delegation took over; "
+    "paid to date is weekly amount × days in force up to the as-at day ÷ 7, rounded once. "
+    "Reconciled: the reconciliations recorded in the period, with who repays what.",
 )
 
 
@@ -158,35 +173,77 @@ def funding_report(uow: UnitOfWork, query: ReportQuery, *, today: dt.date | None
         totals = {row[0]: tuple(int(x or 0) for x in row[1:])
                   for row in session.execute(per_funder)}
         waiting = session.execute(interim).all()
+        reconciled = session.execute(reconciled_interim(query, as_at)).all()
         backfill = {row[0]: tuple(int(x or 0) for x in row[1:])
                     for row in session.execute(backfill_by_payer(query))}
     sections = [_funder_section(totals, as_at), _interim_section(waiting, as_at),
-                _backfill_section(backfill, query.team)]
+                _reconciled_section(reconciled), _backfill_section(backfill, query.team)]
     return build_report(ReportKind.FUNDING, TITLE, query, as_at, produced_at, author,
                         sections, list(NOTES))
 
 
 def interim_lines(query: ReportQuery, as_at: dt.date) -> Select[Any]:
-    """Unreconciled interim lines in force on the as-at day, one row per delegation:
-    (delegation, team, interim since, dispute reference, ICB and council pence a week).
+    """Interim lines not reconciled by the as-at day that were in force at some time up to
+    it, one row per delegation: (case_id, team, since, reference, icb and council: the pence
+    a week of its newest interim version, icb_pence_days and council_pence_days: weekly pence
+    × days in force up to the as-at day, until: the day after the last interim day, or
+    FAR_FUTURE while one still runs).
 
     Interim lines are few, so they are found first and their plan version looked up."""
-    line = LineTerms(SupportPlan.effective_from, next_version_starts(), query, as_at)
+    starts = func.max(SupportPlan.effective_from, FundingSplit.start_date)
+    ends = next_version_starts()
     key = func.coalesce(FundingSplit.delegation_case_id, SupportPlan.delegation_case_id,
                         SupportPlan.id)
-    pence = FundingSplit.pence_per_week
-    return (select(key.label("case_id"), Person.team.label("team"),
-                   func.min(FundingSplit.start_date).label("since"),
-                   func.max(FundingSplit.dispute_reference).label("reference"),
-                   _when(FundingSplit.funder == Funder.ICB.value, pence).label("icb"),
-                   _when(FundingSplit.funder != Funder.ICB.value, pence).label("council"))
-            .select_from(FundingSplit)
-            .join(SupportPlan, SupportPlan.id == FundingSplit.plan_id)
-            .join(Person, Person.id == SupportPlan.person_id)
-            .where(~FundingSplit.deleted, line.interim, ~SupportPlan.deleted,
-                   *in_team(query.team), line.in_force)
-            .group_by(key, Person.team)
-            .order_by(func.min(FundingSplit.start_date), key))
+    up_to = func.min(func.coalesce(ends, day(FAR_FUTURE)), day(as_at + dt.timedelta(days=1)))
+    unreconciled = or_(FundingSplit.reconciled_on.is_(None),
+                       FundingSplit.reconciled_on > day(as_at))
+    lines = (select(key.label("case_id"), Person.team.label("team"), starts.label("starts"),
+                    FundingSplit.dispute_reference.label("reference"),
+                    FundingSplit.funder.label("funder"),
+                    FundingSplit.pence_per_week.label("pence"),
+                    SupportPlan.version_number.label("version"),
+                    func.max(SupportPlan.version_number).over(partition_by=key)
+                    .label("newest"),
+                    cast(julian(up_to) - julian(starts), Integer).label("days"),
+                    func.coalesce(ends, day(FAR_FUTURE)).label("ends"))
+             .select_from(FundingSplit)
+             .join(SupportPlan, SupportPlan.id == FundingSplit.plan_id)
+             .join(Person, Person.id == SupportPlan.person_id)
+             .where(~FundingSplit.deleted, FundingSplit.interim_without_prejudice, unreconciled,
+                    ~SupportPlan.deleted, *in_team(query.team), starts <= day(as_at),
+                    or_(ends.is_(None), ends > starts))
+             .subquery("interim"))
+    icb = lines.c.funder == Funder.ICB.value
+    newest = lines.c.version == lines.c.newest
+    pence_days = lines.c.pence * lines.c.days
+    return (select(lines.c.case_id, lines.c.team, func.min(lines.c.starts).label("since"),
+                   func.max(lines.c.reference).label("reference"),
+                   _when(and_(newest, icb), lines.c.pence).label("icb"),
+                   _when(and_(newest, ~icb), lines.c.pence).label("council"),
+                   _when(icb, pence_days).label("icb_pence_days"),
+                   _when(~icb, pence_days).label("council_pence_days"),
+                   func.max(lines.c.ends).label("until"))
+            .group_by(lines.c.case_id, lines.c.team)
+            .order_by(func.min(lines.c.starts), lines.c.case_id))
+
+
+def reconciled_interim(query: ReportQuery, as_at: dt.date) -> Select[Any]:
+    """The interim reconciliations recorded from the period's first day to the as-at day:
+    (reference, team, period from, period to, reconciled on, interim pence, repayments)."""
+    r = InterimReconciliation
+    line_reference = (select(func.max(FundingSplit.dispute_reference))
+                      .where(FundingSplit.delegation_case_id == r.delegation_case_id,
+                             ~FundingSplit.deleted)
+                      .correlate(r).scalar_subquery())
+    return (select(func.coalesce(SharedCareDiscussion.dispute_reference, line_reference),
+                   Person.team, r.period_from, r.period_to, r.reconciled_on, r.interim_pence,
+                   r.repayments)
+            .join(DelegationCase, DelegationCase.id == r.delegation_case_id)
+            .join(Person, Person.id == DelegationCase.person_id)
+            .outerjoin(SharedCareDiscussion, SharedCareDiscussion.id == r.discussion_id)
+            .where(~r.deleted, ~DelegationCase.deleted, *in_team(query.team),
+                   r.reconciled_on >= day(query.period_start), r.reconciled_on <= day(as_at))
+            .order_by(r.reconciled_on, r.period_from, r.id))
 
 
 def _period_pence(pence_days: int) -> int:
@@ -221,20 +278,56 @@ def _funder_section(totals: dict[str, tuple[int, ...]], as_at: dt.date) -> Repor
 def _interim_section(waiting: Sequence[Any], as_at: dt.date) -> ReportSection:
     """One row per delegation funded without prejudice and not yet reconciled, oldest first."""
     columns = ("Dispute reference", "Team", "Interim since", "Age (days)", "ICB per week",
-               "Council per week", "Council share accrued")
+               "Council per week", "Council share accrued", "Interim paid to date",
+               "Interim ended")
     rows: list[Row] = []
-    sums = [0, 0, 0]
-    for _key, team, since, reference, icb, council in waiting:
-        accrued = round_half_up(Fraction(int(council) * ((as_at - since).days + 1), 7))
+    sums = [0, 0, 0, 0]
+    for _key, team, since, reference, icb, council, icb_days, council_days, until in waiting:
+        accrued = _period_pence(int(council_days or 0))
+        paid = _period_pence(int(icb_days or 0) + int(council_days or 0))
+        ended = ("Still running" if until > as_at
+                 else day_words(until - dt.timedelta(days=1)))
+        figures = (int(icb or 0), int(council or 0), accrued, paid)
         rows.append((label(reference or "None"), label(team), label(day_words(since)),
-                     count((as_at - since).days), money(int(icb)), money(int(council)),
-                     money(accrued)))
-        sums = [sums[0] + int(icb), sums[1] + int(council), sums[2] + accrued]
+                     count((as_at - since).days), *(money(v) for v in figures), label(ended)))
+        sums = [total + value for total, value in zip(sums, figures, strict=True)]
     rows.append((label(f"{len(waiting):,} awaiting reconciliation"), label(""), label(""),
-                 label(""), *(money(v) for v in sums)))
+                 label(""), *(money(v) for v in sums), label("")))
     return ReportSection("Interim without prejudice, awaiting reconciliation", columns,
                          tuple(rows), None, total_rows=1,
-                         notes=(f"Age: days from the interim start to {day_words(as_at)}.",))
+                         notes=(f"Age: days from the interim start to {day_words(as_at)}. "
+                                f"Paid to date: up to {day_words(as_at)}, or to the day "
+                                "the interim ended.",))
+
+
+def _repaid_words(repayments: Sequence[Any]) -> tuple[int, str]:
+    """The total repaid and who repays what, in words."""
+    totals: dict[str, int] = {}
+    for item in repayments or ():
+        totals[str(item["funder"])] = totals.get(str(item["funder"]), 0) + int(item["pence"])
+    words = "; ".join(f"{FUNDER_NAMES.get(Funder(f), f)} {money(p).text}"
+                      for f, p in sorted(totals.items()) if p > 0)
+    return sum(totals.values()), words or "Nothing repaid"
+
+
+def _reconciled_section(reconciled: Sequence[Any]) -> ReportSection:
+    """One row per interim reconciliation recorded in the period, in the order recorded."""
+    columns = ("Dispute reference", "Team", "Interim period", "Reconciled on",
+               "Age when reconciled (days)", "Interim paid", "Repaid", "Who repays what")
+    rows: list[Row] = []
+    paid_sum = repaid_sum = 0
+    for reference, team, first, last, on, paid, repayments in reconciled:
+        repaid, words = _repaid_words(repayments)
+        rows.append((label(reference or "None"), label(team),
+                     label(f"{day_words(first)} to {day_words(last)}"), label(day_words(on)),
+                     count((on - first).days), money(int(paid)), money(repaid), label(words)))
+        paid_sum, repaid_sum = paid_sum + int(paid), repaid_sum + repaid
+    rows.append((label(f"{len(reconciled):,} reconciled in the period"), label(""), label(""),
+                 label(""), label(""), money(paid_sum), money(repaid_sum), label("")))
+    return ReportSection("Interim without prejudice, reconciled", columns, tuple(rows), None,
+                         total_rows=1,
+                         notes=("Interim paid: what the interim funder paid for the period "
+                                "reconciled; repaid: what the other funders pay it back.",))
 
 
 def backfill_by_payer(query: ReportQuery) -> Select[str | None, int, int, int]:

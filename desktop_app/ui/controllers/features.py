@@ -1,4 +1,8 @@
-"""The signed-in user's feature controllers, held together by the composition root."""
+"""The signed-in user's feature controllers, held together by the composition root.
+
+The delegations' history on the person record (``HistoryController``) has no screen of its
+own: it is made here, for the people controller's person record, unless given.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from dataclasses import dataclass
 
 from desktop_app.ui.controllers.context import FeatureController, Screen
 from desktop_app.ui.controllers.delegations import DelegationsController
+from desktop_app.ui.controllers.history import HistoryController
 from desktop_app.ui.controllers.people import PeopleController
 from desktop_app.ui.controllers.plans import PlansController
 from desktop_app.ui.controllers.providers import ProvidersController
@@ -29,11 +34,18 @@ class Features:
     reports: ReportsController | None  # team leads and governance only
     sync: SyncScreenController
     providers: ProvidersController
+    history: HistoryController | None = None  # made for the person record unless given
+
+    def __post_init__(self) -> None:
+        if self.history is None:
+            object.__setattr__(self, "history", HistoryController(
+                self.people.context, self.people.person_screen))
 
     def each(self) -> list[FeatureController]:
         """Every controller."""
         return [c for c in (self.delegations, self.plans, self.people, self.registers,
-                            self.providers, self.reports, self.sync) if c is not None]
+                            self.providers, self.reports, self.sync, self.history)
+                if c is not None]
 
     def screens(self) -> list[Screen]:
         """Every controller's screens, in the main window's order."""

@@ -1,18 +1,23 @@
 """The caseload and the person record: search, open a person, save their details, and
-their contacts."""
+their contacts. Saving a change of "open to community health services" offers to transfer
+clinical oversight of the person's running delegations (to their GP practice, or back:
+framework §5) in ``OversightTransferDialog``."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 
+from desktop_app.models.oversight import OversightService
 from desktop_app.services import people
 from desktop_app.services.core.errors import ExpectedError, ValidationError
 from desktop_app.services.core.roles import Permission
+from desktop_app.services.delegation import oversight
 from desktop_app.services.people import caseload, contacts
 from desktop_app.services.people.record import PersonRecord, load_record
 from desktop_app.ui.caseload import CaseloadWidget
 from desktop_app.ui.contacts import ContactsPanel
 from desktop_app.ui.controllers.context import FeatureContext, FeatureController, Screen
+from desktop_app.ui.oversight_transfer import OversightTransferDialog, TransferAnswers
 from desktop_app.ui.person_record import PersonRecordWidget
 
 
@@ -37,6 +42,10 @@ class PeopleController(FeatureController):
             context.run, lambda query: caseload.search(uow(), query),
             lambda: caseload.teams(uow()))
         self.caseload_screen.person_opened.connect(self._on_caseload_screen_person_opened)
+        # Each shown person's "open to community health services" as last loaded: a save
+        # that changes it offers the transfer of oversight.
+        self._open_to_chs: dict[str, bool] = {}
+        self.transfer_dialog: OversightTransferDialog | None = None
 
     def screens(self) -> tuple[Screen, ...]:
         """The caseload and the person record."""
@@ -47,7 +56,7 @@ class PeopleController(FeatureController):
         uow = self.context.uow
 
         def shown(record: PersonRecord) -> None:
-            self.person_screen.show_record(record)
+            self._show(record)
             self.context.window.show_screen("person")
 
         self.context.run(lambda: load_record(uow(), person_id), shown)
@@ -55,17 +64,73 @@ class PeopleController(FeatureController):
     def _save_person(self, person_id: str | None, data: people.PersonInput,
                      version: int) -> None:
         uow = self.context.uow_now()  # asked before a lock: written before the vault closes
+        before = self._open_to_chs.get(person_id or "")
+        offer = self.context.can(Permission.DELEGATE)
 
-        def save() -> PersonRecord:
+        def save() -> tuple[PersonRecord, list[oversight.TransferRow]]:
             view = (people.create_person(uow, data) if person_id is None
                     else people.update_person(uow, person_id, data, version))
-            return load_record(uow, view.id)
+            rows: list[oversight.TransferRow] = []
+            now_open = bool(view.open_to_community_health)
+            if offer and before is not None and before != now_open:
+                rows = oversight.oversight_to_transfer(uow, view.id, _receiving(now_open))
+            return load_record(uow, view.id), rows
 
-        def saved(record: PersonRecord) -> None:
-            self.person_screen.show_record(record)
+        def saved(result: tuple[PersonRecord, list[oversight.TransferRow]]) -> None:
+            record, rows = result
+            self._show(record)
             self.caseload_screen.refresh()
+            if rows:
+                self.offer_transfer(record, rows)
 
         self.context.run(save, saved, self._on_save_failed)
+
+    def _show(self, record: PersonRecord) -> None:
+        self._open_to_chs[record.person.id] = bool(record.person.open_to_community_health)
+        self.person_screen.show_record(record)
+
+    def offer_transfer(self, record: PersonRecord,
+                       rows: list[oversight.TransferRow]) -> OversightTransferDialog:
+        """Ask the nurse to confirm moving oversight of these delegations to the service
+        the person's "open to community health services" now calls for."""
+        person = record.person
+        dialog = OversightTransferDialog(
+            person.id, person.full_name, _receiving(bool(person.open_to_community_health)),
+            rows, self.context.today(), self.context.run, self._transfer, self.person_screen)
+        dialog.transferred.connect(self._on_transfer_dialog_transferred)
+        dialog.rejected.connect(self._on_transfer_dialog_rejected)
+        self.transfer_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _transfer(self, a: TransferAnswers) -> tuple[oversight.TransferResult, PersonRecord]:
+        """On the database thread: the transfer, then the person's record again."""
+        uow = self.context.uow()
+        result = oversight.transfer_oversight(
+            uow, a.person_id, a.case_ids, a.to, a.on, a.organisation_name, a.named_clinician,
+            a.phone_in_hours, a.phone_out_of_hours, self.context.today())
+        return result, load_record(uow, a.person_id)
+
+    def _on_transfer_dialog_transferred(self, answer: object) -> None:
+        assert isinstance(answer, tuple)  # what _transfer returned
+        result, record = answer
+        assert isinstance(result, oversight.TransferResult)
+        assert isinstance(record, PersonRecord)
+        self.transfer_dialog = None
+        self._show(record)
+        version = result.plan_version
+        self.person_screen.message.setText(
+            self.tr("Clinical oversight transferred; support plan version %1 names the new "
+                    "contact. Reviews due lists it until the acceptance is recorded.")
+            .replace("%1", str(version)) if version is not None else
+            self.tr("Clinical oversight transferred. Reviews due lists it until the "
+                    "acceptance is recorded."))
+
+    def _on_transfer_dialog_rejected(self) -> None:
+        self.transfer_dialog = None
+        self.person_screen.message.setText(self.tr(
+            "Saved. Clinical oversight was not transferred: each delegation keeps the "
+            "oversight its support plan names."))
 
     def _on_save_failed(self, error: ExpectedError) -> None:
         field = error.field if isinstance(error, ValidationError) else None
@@ -89,3 +154,8 @@ class PeopleController(FeatureController):
 
     def _confirm_removal(self, text: str) -> bool:
         return self.context.ask(self.tr("Remove contact"), text)
+
+
+def _receiving(open_to_chs: bool) -> OversightService:
+    """Who holds oversight for a person open (or not) to community health services."""
+    return OversightService.COMMUNITY_HEALTH if open_to_chs else OversightService.GP_PRACTICE

@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal
 
 from desktop_app.services import registers
 from desktop_app.services.core.roles import Permission
+from desktop_app.services.delegation import oversight
 from desktop_app.services.providers import competence
 from desktop_app.ui.controllers.context import FeatureContext, FeatureController, Screen
 from desktop_app.ui.registers import (
@@ -18,6 +19,9 @@ from desktop_app.ui.registers import (
     ReviewAnswers,
     ReviewsDueWidget,
 )
+from desktop_app.ui.registers.funding_decisions import CsuResult, CsuRouting
+from desktop_app.ui.registers.reconciliation import ReconciliationEntry
+from desktop_app.ui.registers.reviews import Acceptance
 
 
 class RegistersController(FeatureController):
@@ -31,7 +35,10 @@ class RegistersController(FeatureController):
         self.reviews_screen = ReviewsDueWidget(
             run, lambda: registers.reviews_due(uow(), today()),
             self._record_review if can(Permission.RECORD_REVIEW) else None, today,
-            lambda: registers.reconsider_list(uow(), today()))
+            lambda: registers.reconsider_list(uow(), today()),
+            awaiting=lambda: oversight.oversight_awaiting_acceptance(uow(), today()),
+            accept=self._accept_oversight if (can(Permission.RECORD_REVIEW)
+                                              or can(Permission.DELEGATE)) else None)
         manage = can(Permission.MANAGE_COMPETENCY)
         self.competency_screen = CompetencyRegisterWidget(
             run, lambda: registers.competency_register(uow(), today(), include_superseded=True),
@@ -46,7 +53,11 @@ class RegistersController(FeatureController):
             self._close_discussion if closer else None,
             lambda: registers.changes_of_need_awaiting_mdt(uow(), today()), today,
             lambda: registers.funding_to_reconsider(uow(), today()),
-            self._funding_reconsidered if closer else None)
+            self._funding_reconsidered if closer else None,
+            interim=lambda: registers.interim_to_reconcile(uow(), today()),
+            reconcile=self._reconcile_interim if closer else None,
+            csu_routed=self._csu_routed if closer else None,
+            csu_result=self._csu_result if closer else None)
         self.escalations_screen.form_requested.connect(self.form_requested)
         self.examples_screen = CaseExamplesWidget(
             run, lambda text, category, theme: registers.case_examples(uow(), text, category,
@@ -67,6 +78,10 @@ class RegistersController(FeatureController):
                                        a.stable, a.competence_current, a.serious_incident,
                                        a.notes, self.context.today())
 
+    def _accept_oversight(self, a: Acceptance) -> None:
+        oversight.record_oversight_accepted(self.context.uow(), a.oversight_id, a.accepted_on,
+                                            self.context.today())
+
     def _withdraw_sign_off(self, sign_off_id: str, reason: str) -> None:
         registers.withdraw_sign_off(self.context.uow(), sign_off_id, reason)
 
@@ -82,7 +97,20 @@ class RegistersController(FeatureController):
     def _close_discussion(self, c: Closure) -> registers.ClosedDiscussion:
         return registers.close_discussion(self.context.uow(), c.discussion_id, c.decision,
                                           c.themes, c.closed_on, c.make_case_example,
-                                          today=self.context.today())
+                                          today=self.context.today(), agreed=c.agreed)
+
+    def _reconcile_interim(self, e: ReconciliationEntry) -> registers.ReconciledInterim:
+        return registers.reconcile_interim(self.context.uow(), e.case_id, e.period_from,
+                                           e.period_to, e.repayments, e.notes, e.reconciled_on,
+                                           self.context.today())
+
+    def _csu_routed(self, r: CsuRouting) -> None:
+        registers.record_csu_routed(self.context.uow(), r.discussion_id, r.on,
+                                    self.context.today())
+
+    def _csu_result(self, r: CsuResult) -> None:
+        registers.record_csu_result(self.context.uow(), r.discussion_id, r.result, r.on,
+                                    self.context.today())
 
     def _funding_reconsidered(self, case_id: str) -> None:
         today = self.context.today()

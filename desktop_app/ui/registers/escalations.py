@@ -1,12 +1,16 @@
 """Escalations and the two-weekly joint meeting list, and closing a shared care discussion.
 
-Three lists: the open shared care discussions (waiting for MDT consensus or a funding
-decision, with the interim without-prejudice funder and how long each has waited), the
-running delegations whose review found a change of need, waiting for the MDT to agree a
-new plan, and the delegations that ended with funding lines, whose funding the partners
-must reconsider (a team lead records when they did). A team lead closes a discussion with
-its decision and themes; the decision can become an anonymised case example (the service
-refuses one that names the person).
+The open shared care discussions (waiting for MDT consensus or a funding decision, with the
+interim without-prejudice funder and how long each has waited), and below them one tab for
+each list that follows decisions up, saying how many it holds: the running delegations
+whose review found a change of need, waiting for the MDT to agree a new plan; the
+delegations that ended with funding lines, whose funding the partners must reconsider (a
+team lead records when they did); and the interim funding still to reconcile
+(``reconciliation``). A team lead closes a discussion with its decision and themes; the
+decision can become an anonymised case example (the service refuses one that names the
+person), and may record the funding split the partners agreed from a day (a new support
+plan version carries it). A joint-funding dispute's way through the CSU is recorded with
+"Routed to CSU…" and "CSU result…" (``funding_decisions``).
 """
 
 from __future__ import annotations
@@ -27,18 +31,31 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app.services.core.errors import ExpectedError
+from desktop_app.services.core.errors import ExpectedError, ValidationError
 from desktop_app.services.registers import (
+    AgreedFunding,
     ChangeOfNeedRow,
     EscalationRow,
     FundingToReconsiderRow,
+    InterimToReconcileRow,
     WaitingFor,
 )
 from desktop_app.ui.registers.base import Column, RegisterWidget, plural
+from desktop_app.ui.registers.funding_decisions import (
+    AgreedFundingBox,
+    CsuActions,
+    CsuResult,
+    CsuRouting,
+)
+from desktop_app.ui.registers.reconciliation import (
+    InterimToReconcileWidget,
+    ReconciliationEntry,
+)
 from desktop_app.ui.tables import uk_date
 from desktop_app.ui.tasks import Run
 from desktop_app.ui.wizard.base import escape_text
@@ -69,10 +86,12 @@ class Closure:
     themes: tuple[str, ...]
     closed_on: dt.date
     make_case_example: bool
+    agreed: AgreedFunding | None = None
 
 
 class CloseDiscussionDialog(QDialog):
-    """The decision, its themes, the date and whether to share it as a case example."""
+    """The decision, its themes, the date, whether to share it as a case example and,
+    optionally, the funding split agreed from a day."""
 
     closure_entered = Signal(object)  # Closure
 
@@ -105,6 +124,7 @@ class CloseDiscussionDialog(QDialog):
             "Share the decision as an anonymised &case example (no names, NHS numbers or "
             "dates of birth in it)"))
         self.example_box.setChecked(True)
+        self.agreed_box = AgreedFundingBox(row, today)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setAccessibleName(tr("Problem with the decision"))
@@ -121,13 +141,23 @@ class CloseDiscussionDialog(QDialog):
         layout.addWidget(about)
         layout.addLayout(form)
         layout.addWidget(self.example_box)
+        layout.addWidget(self.agreed_box)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
+        order = [self.decision_edit, self.themes_edit, self.closed_edit, self.example_box,
+                 self.agreed_box, *self.agreed_box.focus_order(), self.buttons]
+        for first, second in zip(order, order[1:], strict=False):
+            QWidget.setTabOrder(first, second)
 
-    def show_error(self, message: str) -> None:
-        """The service refused: say why; everything typed stays."""
+    def show_error(self, message: str, field: str | None = None) -> None:
+        """The service refused: say why (and go to the field it is about); everything typed
+        stays."""
         self.error_label.setText(
             f"<span style='color:#a00000'><b>{escape_text(message)}</b></span>")
+        target = {"decision": self.decision_edit, "themes": self.themes_edit,
+                  "closed_on": self.closed_edit, **self.agreed_box.fields}.get(field or "")
+        if target is not None:
+            target.setFocus()
 
     def _on_buttons_accepted(self) -> None:
         decision = self.decision_edit.toPlainText().strip()
@@ -135,12 +165,18 @@ class CloseDiscussionDialog(QDialog):
             self.show_error(self.tr("Write down the decision."))
             self.decision_edit.setFocus()
             return
+        try:
+            agreed = self.agreed_box.value()
+        except ValidationError as problem:
+            self.show_error(problem.message, problem.field)
+            return
         day = self.closed_edit.date()
         themes = tuple(t.strip() for t in self.themes_edit.text().split(",") if t.strip())
         self.error_label.setText(self.tr("Saving…"))
         self.closure_entered.emit(Closure(
             self._row.discussion_id, decision, themes,
-            dt.date(day.year(), day.month(), day.day()), self.example_box.isChecked()))
+            dt.date(day.year(), day.month(), day.day()), self.example_box.isChecked(),
+            agreed))
 
 
 class WaitingListWidget(RegisterWidget[W]):
@@ -225,8 +261,9 @@ class FundingToReconsiderWidget(WaitingListWidget[FundingToReconsiderRow]):
 
 class EscalationsWidget(RegisterWidget[EscalationRow]):
     """The two-weekly joint meeting list: open shared care discussions, longest waiting
-    first, and below it the changes of need waiting for an MDT. "Shared care form…" asks
-    the app (``form_requested``) for the selected discussion's form to preview and print."""
+    first, and below it the changes of need waiting for an MDT, the funding to reconsider
+    and the interim funding to reconcile. "Shared care form…" asks the app
+    (``form_requested``) for the selected discussion's form to preview and print."""
 
     form_requested = Signal(str)  # discussion id
 
@@ -235,7 +272,11 @@ class EscalationsWidget(RegisterWidget[EscalationRow]):
                  changes: Callable[[], Sequence[ChangeOfNeedRow]] | None = None,
                  today: Callable[[], dt.date] = dt.date.today,
                  funding: Callable[[], Sequence[FundingToReconsiderRow]] | None = None,
-                 reconsidered: Callable[[str], object] | None = None) -> None:
+                 reconsidered: Callable[[str], object] | None = None, *,
+                 interim: Callable[[], Sequence[InterimToReconcileRow]] | None = None,
+                 reconcile: Callable[[ReconciliationEntry], object] | None = None,
+                 csu_routed: Callable[[CsuRouting], object] | None = None,
+                 csu_result: Callable[[CsuResult], object] | None = None) -> None:
         super().__init__(run, load)
         waiting = {WaitingFor.MDT_CONSENSUS: self.tr("MDT consensus"),
                    WaitingFor.FUNDING_DECISION: self.tr("Funding decision")}
@@ -249,8 +290,7 @@ class EscalationsWidget(RegisterWidget[EscalationRow]):
             Column(self.tr("Interim a week"),
                    lambda r: r.interim_weekly or self.tr("None recorded")),
             Column(self.tr("Since"), lambda r: uk_date(r.interim_from)),
-            Column(self.tr("To MLCSU"),
-                   lambda r: self.tr("Yes") if r.escalated_to_mlcsu else self.tr("No")),
+            Column(self.tr("To MLCSU"), self._csu_text),
             Column(self.tr("Dispute reference"), lambda r: r.dispute_reference or ""),
             Column(self.tr("Question"), lambda r: r.question)]
         self.configure(self.tr("Escalations and joint meeting list"), columns)
@@ -265,15 +305,38 @@ class EscalationsWidget(RegisterWidget[EscalationRow]):
             "Open the selected discussion's shared care form to print"))
         self.form_button.clicked.connect(self._on_form_button_clicked)
         self.add_button(self.form_button)
+        self.csu = CsuActions(self.table, self.model, run, today, self._on_csu_recorded,
+                              csu_routed, csu_result)
+        self.add_button(self.csu.routed_button, allowed=csu_routed is not None)
+        self.add_button(self.csu.result_button, allowed=csu_result is not None)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self.refreshed.connect(self.csu.update)
+        self.csu.update()
         self.table.row_activated.connect(self._on_table_row_activated)
         self.changes: ChangesOfNeedWidget | None = None
         if changes is not None:
             self.changes = ChangesOfNeedWidget(run, changes)
-            self.layout_.insertWidget(self.layout_.count() - 1, self.changes, 1)
         self.funding: FundingToReconsiderWidget | None = None
         if funding is not None:
             self.funding = FundingToReconsiderWidget(run, funding, reconsidered)
-            self.layout_.insertWidget(self.layout_.count() - 1, self.funding, 1)
+        self.interim: InterimToReconcileWidget | None = None
+        if interim is not None:
+            self.interim = InterimToReconcileWidget(run, interim, reconcile, today)
+        # The lists that follow decisions up, one tab each below the open discussions (the
+        # changes of need first), each tab saying how many it holds.
+        self.follow_up = QTabWidget()
+        self.follow_up.setAccessibleName(self.tr("Lists that follow decisions up"))
+        for part, title in ((self.changes, self.tr("C&hanges of need")),
+                            (self.funding, self.tr("Funding to reconsi&der")),
+                            (self.interim, self.tr("Interim to reconci&le"))):
+            if part is not None:
+                index = self.follow_up.addTab(part, title)
+                part.refreshed.connect(lambda i=index, p=part, t=title: self.follow_up.setTabText(
+                    i, f"{t} ({p.model.rowCount()})"))
+        if self.follow_up.count():
+            self.layout_.insertWidget(self.layout_.count() - 1, self.follow_up, 1)
+        else:
+            self.follow_up.hide()
 
     def count_text(self, count: int) -> str:
         return plural(count,
@@ -281,11 +344,25 @@ class EscalationsWidget(RegisterWidget[EscalationRow]):
                       self.tr("%n cases waiting for MDT consensus or a funding decision"))
 
     def refresh(self) -> None:
-        """Reload both lists."""
+        """Reload every list."""
         super().refresh()
-        for part in (self.changes, self.funding):
+        for part in (self.changes, self.funding, self.interim):
             if part is not None:
                 part.refresh()
+
+    def _csu_text(self, row: EscalationRow) -> str:
+        if row.csu_result_on is not None:
+            return self.tr("Result %1").replace("%1", uk_date(row.csu_result_on))
+        if row.csu_routed_on is not None:
+            return self.tr("Routed %1").replace("%1", uk_date(row.csu_routed_on))
+        return self.tr("Yes") if row.escalated_to_mlcsu else self.tr("No")
+
+    def _on_current_row_changed(self, *_indexes: object) -> None:
+        self.csu.update()
+
+    def _on_csu_recorded(self, message: str) -> None:
+        self.message_label.setText(message)
+        self.refresh()
 
     def open_close_dialog(self, row_index: int | None = None) -> CloseDiscussionDialog | None:
         """Ask for the decision on the chosen (or selected) discussion."""
@@ -317,14 +394,19 @@ class EscalationsWidget(RegisterWidget[EscalationRow]):
     @staticmethod
     def _on_close_failed(dialog: CloseDiscussionDialog | None, error: ExpectedError) -> None:
         if dialog is not None:
-            dialog.show_error(error.message)
+            dialog.show_error(error.message, error.field if isinstance(error, ValidationError)
+                              else None)
 
     def _on_discussion_closed(self, result: object) -> None:
         if self.close_dialog is not None:
             self.close_dialog.accept()
             self.close_dialog = None
         shared = getattr(result, "case_example_id", None)
-        self.message_label.setText(
-            self.tr("Discussion closed; its decision is now a case example.") if shared
-            else self.tr("Discussion closed."))
+        text = (self.tr("Discussion closed; its decision is now a case example.") if shared
+                else self.tr("Discussion closed."))
+        version = getattr(result, "plan_version", None)
+        if version is not None:
+            text += " " + self.tr("The agreed funding is on support plan version %1.").replace(
+                "%1", str(version))
+        self.message_label.setText(text)
         self.refresh()

@@ -1,7 +1,9 @@
 """Reviews due: the reviews falling due and overdue, and recording one (S11); below them,
 the Reconsider list: every decision not to delegate yet with its date to look again, and
 every care worker assessed not yet competent with the date to retrain by and who supports
-them meanwhile, soonest first, whether due or not."""
+them meanwhile, soonest first, whether due or not; and the transfers of clinical oversight
+waiting for the receiving service to accept them, longest waiting first, with "Record
+acceptance…" (framework §5)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDateEdit,
@@ -27,9 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.models.review import ReviewOutcome
-from desktop_app.services.core.errors import ExpectedError
+from desktop_app.services.core.errors import ExpectedError, ValidationError
+from desktop_app.services.delegation.oversight import AwaitingRow
+from desktop_app.services.framework.labels import OVERSIGHT_SERVICES
 from desktop_app.services.framework.review_schedule import ReviewStatus
 from desktop_app.services.registers import ReconsiderRow, ReviewDueRow
+from desktop_app.ui.forms import DateLine, FormDialog
 from desktop_app.ui.registers.base import Column, RegisterWidget, Tone, plural
 from desktop_app.ui.tables import uk_date
 from desktop_app.ui.tasks import Run
@@ -210,13 +215,114 @@ class LookAgainWidget(RegisterWidget[ReconsiderRow]):
         return plural(count, self.tr("1 to reconsider"), self.tr("%n to reconsider"))
 
 
+@dataclass(frozen=True)
+class Acceptance:
+    """The day the receiving service accepted a transfer of oversight."""
+
+    oversight_id: str
+    accepted_on: dt.date
+
+
+class AcceptanceDialog(FormDialog[Acceptance]):
+    """Asks the day the receiving service accepted the transfer (today unless changed)."""
+
+    def __init__(self, row: AwaitingRow, today: dt.date, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("Record acceptance of oversight"), self.tr("&Record"), parent)
+        self._oversight_id = row.oversight_id
+        self.intro.setText(self.tr("%1 (NHS number %2), %3: clinical oversight moved to %4 on "
+                                   "%5.").replace("%1", row.person_name)
+                           .replace("%2", row.nhs_number_display).replace("%3", row.task_name)
+                           .replace("%4", row.organisation_name)
+                           .replace("%5", uk_date(row.transferred_on)))
+        self.intro.setTextFormat(Qt.TextFormat.PlainText)
+        self.intro.show()
+        self.setMinimumWidth(440)
+        self.on_edit = DateLine(self.tr("Date the transfer was accepted"), today)
+        self.add_field("on", self.tr("&Accepted on:"), self.on_edit)
+        self.chain_tabs()
+        self.on_edit.setFocus()
+
+    def value(self) -> Acceptance:
+        on = self.on_edit.value()
+        if on is None:
+            raise ValidationError(self.tr("Give the date the transfer was accepted."),
+                                  field="on")
+        return Acceptance(self._oversight_id, on)
+
+
+class AwaitingAcceptanceWidget(RegisterWidget[AwaitingRow]):
+    """Running delegations whose clinical oversight was transferred and not yet accepted by
+    the receiving service, longest waiting first; "Record acceptance…" asks the day. The
+    reviews screen refreshes it, including the first time it is shown."""
+
+    def __init__(self, run: Run, load: Callable[[], Sequence[AwaitingRow]],
+                 accept: Callable[[Acceptance], object] | None,
+                 today: Callable[[], dt.date] = dt.date.today) -> None:
+        super().__init__(run, load)
+        columns: list[Column[AwaitingRow]] = [
+            Column(self.tr("Waiting"), lambda r: plural(r.days_waiting, self.tr("1 day"),
+                                                       self.tr("%n days"))),
+            Column(self.tr("Person"), lambda r: r.person_name),
+            Column(self.tr("NHS number"), lambda r: r.nhs_number_display),
+            Column(self.tr("Task"), lambda r: r.task_name),
+            Column(self.tr("Moved to"), lambda r: f"{r.organisation_name} "
+                   f"({OVERSIGHT_SERVICES.get(r.service_kind, r.service_kind)})"),
+            Column(self.tr("Transferred on"), lambda r: uk_date(r.transferred_on))]
+        self.configure(self.tr("Clinical oversight waiting to be accepted"), columns)
+        self.refresh_button.hide()
+        self._shown_once = True
+        self._accept, self._today = accept, today
+        self.accept_dialog: AcceptanceDialog | None = None
+        self.accept_button = QPushButton(self.tr("Record &acceptance…"))
+        self.accept_button.setAccessibleName(self.tr(
+            "Record the day the receiving service accepted the selected transfer"))
+        self.accept_button.clicked.connect(self._on_accept_button_clicked)
+        self.add_button(self.accept_button, allowed=accept is not None)
+        self.table.row_activated.connect(self._on_table_row_activated)
+
+    def count_text(self, count: int) -> str:
+        return plural(count, self.tr("1 transfer of oversight waiting to be accepted"),
+                      self.tr("%n transfers of oversight waiting to be accepted"))
+
+    def open_accept_dialog(self, row_index: int | None = None) -> AcceptanceDialog | None:
+        """Ask the day the chosen (or selected) transfer was accepted."""
+        index = self.table.current_row() if row_index is None else row_index
+        if index is None or self._accept is None:
+            return None
+        self.accept_dialog = AcceptanceDialog(self.model.row(index), self._today(), self)
+        self.accept_dialog.entered.connect(self._on_accept_dialog_entered)
+        self.accept_dialog.open()
+        return self.accept_dialog
+
+    def _on_accept_button_clicked(self, _checked: bool = False) -> None:
+        self.open_accept_dialog()
+
+    def _on_table_row_activated(self, row: int) -> None:
+        self.open_accept_dialog(row)
+
+    def _on_accept_dialog_entered(self, acceptance: Acceptance) -> None:
+        accept, dialog = self._accept, self.accept_dialog
+        assert accept is not None  # the dialog only opens when recording is allowed
+        self._run(lambda: accept(acceptance), self._on_accepted,
+                  lambda error: dialog.show_error(error) if dialog is not None else None)
+
+    def _on_accepted(self, _result: object) -> None:
+        if self.accept_dialog is not None:
+            self.accept_dialog.accept()
+            self.accept_dialog = None
+        self.message_label.setText(self.tr("Recorded: the transfer of oversight was accepted."))
+        self.refresh()
+
+
 class ReviewsDueWidget(RegisterWidget[ReviewDueRow]):
     """Reviews overdue (red) or due within 30 days (amber), with "Record review…"."""
 
     def __init__(self, run: Run, load: Callable[[], Sequence[ReviewDueRow]],
                  record: Callable[[ReviewAnswers], object] | None,
                  today: Callable[[], dt.date] = dt.date.today,
-                 look_again: Callable[[], Sequence[ReconsiderRow]] | None = None) -> None:
+                 look_again: Callable[[], Sequence[ReconsiderRow]] | None = None, *,
+                 awaiting: Callable[[], Sequence[AwaitingRow]] | None = None,
+                 accept: Callable[[Acceptance], object] | None = None) -> None:
         super().__init__(run, load)
         kinds = {"three_month": self.tr("3-month"), "annual": self.tr("Annual"),
                  "change_of_need": self.tr("Change of need")}
@@ -239,12 +345,17 @@ class ReviewsDueWidget(RegisterWidget[ReviewDueRow]):
         if look_again is not None:
             self.look_again = LookAgainWidget(run, look_again)
             self.layout_.insertWidget(self.layout_.count() - 1, self.look_again, 1)
+        self.awaiting: AwaitingAcceptanceWidget | None = None
+        if awaiting is not None:
+            self.awaiting = AwaitingAcceptanceWidget(run, awaiting, accept, today)
+            self.layout_.insertWidget(self.layout_.count() - 1, self.awaiting, 1)
 
     def refresh(self) -> None:
-        """Reload both lists."""
+        """Reload every list."""
         super().refresh()
-        if self.look_again is not None:
-            self.look_again.refresh()
+        for part in (self.look_again, self.awaiting):
+            if part is not None:
+                part.refresh()
 
     @staticmethod
     def tone_of(row: _WithStatus) -> Tone | None:

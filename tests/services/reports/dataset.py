@@ -5,7 +5,7 @@ taken on 31 March 2026. Team "Alpha INT" holds everything the tests count; "Beta
 holds one of each kind of row, which only an all-teams report counts. Rows outside the
 period, removed rows and drafts are there to be left out.
 
-The 30 decisions of Alpha in the quarter (people q0..q29), by outcome and month:
+The 30 people of Alpha counted in the quarter (q0..q29), by outcome and month:
 
     outcome                     Jan Feb Mar   sex of the people
     DELEGATED_EXISTING_PACKAGE   3   3   2    \\
@@ -17,6 +17,12 @@ The 30 decisions of Alpha in the quarter (people q0..q29), by outcome and month:
     PERSON_DECLINED              1   -   1     } last 2 male
     REFER_CHC                    -   1   -    /
     WITHDRAWN                    -   -   3    not recorded
+
+The last three were delegated within the existing package on 10 December 2025, before the
+quarter, and withdrawn in March (one at a review, one by consent withdrawn, one for a change
+of need): the reports count decisions and withdrawals by the date of each event in the
+delegation's history (``case_event``), so the quarter holds 27 decisions and 3 withdrawals.
+Every decided case has its DECIDED event, as ``decide()`` writes it.
 
 Tasks: January's are eye drops (medication), February's PEG feeds (feeding and digestive),
 March's withdrawals compression hosiery (skin and wound), one March case a task no
@@ -31,6 +37,7 @@ from typing import Any
 
 from desktop_app.models.competency import CompetencySignOff
 from desktop_app.models.delegation import DelegationCase
+from desktop_app.models.history import CaseEvent
 from desktop_app.models.mdt import SharedCareDiscussion
 from desktop_app.models.person import PREFER_NOT_TO_SAY, Person
 from desktop_app.models.plan import FundingSplit, SupportPlan
@@ -107,6 +114,26 @@ def case(person_id: str, task: str, outcome: str | None, decided: dt.date | None
                           decided_on=decided, started_on=decided, **extra)
 
 
+# When the three March withdrawals were decided, and how each ended (in dataset order).
+WITHDRAWN_DECIDED = D(2025, 12, 10)
+ENDINGS = ("withdrawn_at_review", "consent_withdrawn", "need_changed")
+
+
+def event(row: DelegationCase, kind: str = "decided", on: dt.date | None = None,
+          **extra: Any) -> CaseEvent:
+    """An event of ``row``'s history: its decision (the case's outcome, on its decided day)
+    unless ``kind`` says otherwise (an ending records WITHDRAWN)."""
+    decided = kind == "decided"
+    day = on or row.decided_on
+    assert day is not None
+    return CaseEvent(delegation_case_id=row.id, person_id=row.person_id, kind=kind,
+                     occurred_on=day, recorded_by_name="A Nurse",
+                     flow_version=row.flow_version,
+                     outcome_code=row.outcome_code if decided else "WITHDRAWN",
+                     status=extra.pop("status", row.status if decided else "withdrawn"),
+                     **extra)
+
+
 class _Serials:
     def __init__(self) -> None:
         self.next = 100
@@ -139,11 +166,17 @@ def _decisions(s: Any, serials: _Serials, built: Built) -> None:
         s.add(person)
         s.flush()
         built.people[f"q{i}"] = person.id
-        row = case(person.id, _task(i, outcome, day), outcome, day,
-                   status="withdrawn" if outcome == "WITHDRAWN" else "active")
+        if outcome == "WITHDRAWN":  # decided before the quarter, withdrawn in March
+            row = case(person.id, _task(i, outcome, day), "DELEGATED_EXISTING_PACKAGE",
+                       WITHDRAWN_DECIDED, status="withdrawn")
+        else:
+            row = case(person.id, _task(i, outcome, day), outcome, day)
         s.add(row)
         s.flush()
         built.cases[f"q{i}"] = row.id
+        s.add(event(row, status="active"))
+        if outcome == "WITHDRAWN":
+            s.add(event(row, ENDINGS[i - (len(DECISIONS) - len(WITHDRAWN))], day))
 
 
 def _outside_and_other_teams(s: Any, serials: _Serials) -> None:
@@ -152,14 +185,17 @@ def _outside_and_other_teams(s: Any, serials: _Serials) -> None:
                          serials.person(deleted=True))
     s.add_all([alpha, beta, gone])
     s.flush()
-    s.add_all([
+    rows = [
         case(alpha.id, "eye_drops", "DELEGATED_JOINT_FUNDED", D(2025, 12, 31)),
         case(alpha.id, "eye_drops", "NOT_DELEGATED", D(2026, 4, 1)),
         case(alpha.id, "eye_drops", None, None, status="draft"),
         case(alpha.id, "eye_drops", "NOT_DELEGATED", FEB, deleted=True),
         case(gone.id, "eye_drops", "NOT_DELEGATED", FEB),
         case(beta.id, "peg_feed", "REFER_CHC", FEB),
-    ])
+    ]
+    s.add_all(rows)
+    s.flush()
+    s.add_all(event(row) for row in rows if row.outcome_code)
 
 
 def _plan(person: str, version: int, starts: dt.date, case_id: str | None,

@@ -62,9 +62,11 @@ def test_a_query_checks_its_period_and_tidies_the_team() -> None:
 
 def test_delegations_by_outcome_and_task_category_per_month(report_vault: VaultSession,
                                                             built: Built) -> None:
+    """Counted by the date of each event: the three March withdrawals were decided in
+    December 2025, so they are withdrawals of March and no decision of the quarter."""
     report = delegations_report(report_vault.uow, QUARTER, today=TODAY, produced_at=PRODUCED)
     assert report.kind is ReportKind.DELEGATIONS and report.as_at == AS_AT
-    outcomes, categories = report.sections
+    outcomes, categories, withdrawals = report.sections
     assert outcomes.columns == ("Outcome", "Jan 2026", "Feb 2026", "Mar 2026", "Total")
     rows = by_name(outcomes)
     assert rows["Delegated within the existing package"] == ["3", "3", "2", "8"]
@@ -75,17 +77,22 @@ def test_delegations_by_outcome_and_task_category_per_month(report_vault: VaultS
     assert rows["Not delegated: Health keeps the task"] == ["1", "1", "1", "3"]
     assert rows["The person declined"] == ["1", "0", "1", "2"]
     assert rows["Refer for NHS Continuing Healthcare"] == ["0", "1", "0", "1"]
-    assert rows["Delegation withdrawn: the task returns to Health"] == ["0", "0", "3", "3"]
+    assert "Delegation withdrawn: the task returns to Health" not in rows  # not a decision
     assert rows["No provider has accepted the task"] == ["0", "0", "0", "0"]
-    assert rows["Total"] == ["7", "9", "14", "30"]  # the drafts, removed and December ones left out
-    assert len(outcomes.rows) == 12 and outcomes.total_rows == 1
+    assert rows["Total"] == ["7", "9", "11", "27"]  # the drafts, removed and December ones left out
+    assert len(outcomes.rows) == 11 and outcomes.total_rows == 1
     cats = by_name(categories)
     assert cats["Specialised medication administration"] == ["7", "0", "10", "17"]
     assert cats["Feeding and digestive"] == ["0", "9", "0", "9"]
-    assert cats["Skin integrity and wound care"] == ["0", "0", "3", "3"]
+    assert cats["Skin integrity and wound care"] == ["0", "0", "0", "0"]  # decided in 2025
     assert cats["Other"] == ["0", "0", "1", "1"]  # a task no catalogue knows
     assert cats["Vital signs monitoring"] == ["0", "0", "0", "0"]
-    assert cats["Total"] == ["7", "9", "14", "30"]
+    assert cats["Total"] == ["7", "9", "11", "27"]
+    assert withdrawals.columns == ("Why it was withdrawn", "Jan 2026", "Feb 2026", "Mar 2026",
+                                   "Total")
+    assert by_name(withdrawals) == {
+        "Withdrawn at a review": ["0", "0", "1", "1"], "Consent withdrawn": ["0", "0", "1", "1"],
+        "The person's need changed": ["0", "0", "1", "1"], "Total": ["0", "0", "3", "3"]}
     chart = outcomes.chart
     assert chart is not None and chart.kind is ChartKind.STACKED_BAR
     assert chart.categories == ("Jan 2026", "Feb 2026", "Mar 2026")
@@ -99,7 +106,7 @@ def test_all_teams_count_the_other_team_too(report_vault: VaultSession, built: B
     report = delegations_report(report_vault.uow, ALL_TEAMS, today=TODAY)
     rows = by_name(report.sections[0])
     assert rows["Refer for NHS Continuing Healthcare"] == ["0", "2", "0", "2"]  # Beta's in Feb
-    assert rows["Total"] == ["7", "10", "14", "31"]
+    assert rows["Total"] == ["7", "10", "11", "28"]
     assert report.filters == (("Team", "All teams"),)
 
 
@@ -136,12 +143,14 @@ def test_funding_per_funder_weekly_and_prorated_period_totals(report_vault: Vaul
 def test_funding_lists_unreconciled_interim_with_its_age(report_vault: VaultSession,
                                                          built: Built) -> None:
     """F3: interim since 1 February, 58 days on 31 March; the council's £42.00 a week
-    over the 59 days from 1 February to 31 March is £354.00 to reconcile. F4's interim was
-    reconciled on 1 March, so it is not listed."""
+    over the 59 days from 1 February to 31 March is £354.00 to reconcile, of the £63.00 a
+    week Health paid: £531.00. F4's interim was reconciled on 1 March, so it is not listed."""
     interim = funding_report(report_vault.uow, QUARTER, today=TODAY).sections[1]
     assert texts(interim) == [
-        ["MLCSU-999-7", "Alpha INT", "1 February 2026", "58", "£21.00", "£42.00", "£354.00"],
-        ["1 awaiting reconciliation", "", "", "", "£21.00", "£42.00", "£354.00"]]
+        ["MLCSU-999-7", "Alpha INT", "1 February 2026", "58", "£21.00", "£42.00", "£354.00",
+         "£531.00", "Still running"],
+        ["1 awaiting reconciliation", "", "", "", "£21.00", "£42.00", "£354.00", "£531.00",
+         ""]]
     before = funding_report(report_vault.uow, ReportQuery(D(2026, 1, 1), D(2026, 2, 27),
                                                           "Alpha INT"), today=TODAY)
     # On 27 February F4 was not yet reconciled: both interim arrangements are listed.

@@ -353,7 +353,8 @@ def test_the_person_record_names_a_case_with_no_task(qtbot, vault) -> None:
     qtbot.addWidget(widget)
     widget.show_record(load_record(vault.uow, person.id))
     titles = [widget.tabs.tabText(i) for i in range(widget.tabs.count())]
-    table = widget.tabs.widget(titles.index("Delegations"))
+    assert widget.tabs.widget(titles.index("Delegations")) is widget.delegations
+    table = widget.delegations.cases
     assert table.rowCount() == 1
     assert table.item(0, 0).text() == "No healthcare task: a social care need"
-    assert table.item(0, 2).text() == "SOCIAL_CARE_ONLY"
+    assert table.item(0, 2).text() == "A social care need: nothing to delegate"
