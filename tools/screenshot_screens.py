@@ -141,10 +141,9 @@ def _shoot_worker_history(window: MainWindow, out: Path) -> None:
     print(out / "screen-worker-history.png", flush=True)
 
 
-def main(argv: list[str]) -> int:
-    out = Path(argv[0])
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+def signed_in(app: QApplication) -> tuple[App, MainWindow]:
+    """The app on the demo vault, signed in (as ``SCP_SHOT_USER`` if set), its main window
+    shown."""
     planner = App(app, demo=True)
     planner.dialogs.headless = True  # no "resume the unfinished delegation?" question
     planner.start()
@@ -161,6 +160,14 @@ def main(argv: list[str]) -> int:
     _wait(app, lambda: isinstance(sessions.window, MainWindow))
     window = sessions.window
     assert window is not None
+    return planner, window
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0])
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    planner, window = signed_in(app)
     print("window", window.width(), "x", window.height(), "minimum",
           window.minimumSizeHint().width(), "x", window.minimumSizeHint().height(), flush=True)
     keys = argv[1:] or [*window._keys, "worker-history"]

@@ -191,6 +191,7 @@ def ensure_demo_vault(store: VaultStore, user_name: str, passphrase: str) -> Non
         seed_demo_delegations(created.session.uow)
         seed_demo_case_examples(created.session)
         seed_demo_changes_of_need(created.session.uow)
+        seed_demo_life_events(created.session)
         # A team lead too (same passphrase), to see the Reports and the plan batch.
         created.session.add_user(DEMO_TEAM_LEAD, Role.TEAM_LEAD, passphrase)
     finally:
@@ -340,3 +341,69 @@ def seed_demo_changes_of_need(uow: UnitOfWork, count: int = 3) -> None:
         except ValidationError:
             continue  # e.g. a sign-off past its refresher: "competence current" is untrue
         days_ago.pop()
+
+
+def seed_demo_life_events(session: Any) -> None:
+    """A delegation's life after the decision, recorded as users record it: one ended
+    because the person withdrew consent, one because their need changed, one whose
+    oversight moved to the GP practice (the practice's acceptance still awaited), and
+    interim funding reconciled by the team lead after its shared care discussion."""
+    from sqlalchemy import select
+
+    from desktop_app.models.delegation import DelegationCase, OutcomeCode
+    from desktop_app.models.oversight import OversightService
+    from desktop_app.models.person import Person
+    from desktop_app.models.plan import Funder
+    from desktop_app.services.core.audit import Actor
+    from desktop_app.services.core.errors import ValidationError
+    from desktop_app.services.delegation import ending, oversight
+    from desktop_app.services.registers import interim
+
+    uow, today = session.uow, dt.date.today()
+    with uow.read() as s:
+        running = list(s.execute(
+            select(DelegationCase.id, DelegationCase.person_id, Person.gp_practice_name)
+            .join(Person, Person.id == DelegationCase.person_id)
+            .where(DelegationCase.status == "active", ~DelegationCase.deleted,
+                   Person.open_to_community_health,
+                   DelegationCase.outcome_code != OutcomeCode.INTERIM_WITHOUT_PREJUDICE.value)
+            .order_by(DelegationCase.decided_on, DelegationCase.id)))
+    steps = [
+        lambda case_id, _person, _gp: ending.withdraw_consent(
+            uow, case_id, today - dt.timedelta(days=4), "person", None, None, "verbal",
+            "Would rather the nurse gives the drops; consent withdrawn at the visit.", today),
+        lambda case_id, _person, _gp: ending.end_for_change_of_need(
+            uow, case_id, today - dt.timedelta(days=9), "Now needs a new regime the nurse "
+            "gives; the task returns to the nursing team.", today),
+        lambda case_id, person_id, gp: oversight.transfer_oversight(
+            uow, person_id, [case_id], OversightService.GP_PRACTICE, today,
+            gp or "Demo Medical Practice", None, "0116 496 0300", "111", today),
+    ]
+    used: set[str] = set()
+    for case_id, person_id, gp in running:
+        if not steps:
+            break
+        if person_id in used:
+            continue
+        try:
+            steps[0](case_id, person_id, gp)
+        except ValidationError:
+            continue  # e.g. the person lacks capacity: their attorney withdraws, not them
+        used.add(person_id)
+        steps.pop(0)
+    lead = UnitOfWork(session.factory, Actor(session.user.user_id, session.device_id,
+                                             Role.TEAM_LEAD.value))
+    for row in interim.interim_to_reconcile(lead, today):
+        last = min(row.interim_until or today, today) - dt.timedelta(days=1)
+        council = [(funder, pence) for funder, pence in row.shares if funder is not Funder.ICB]
+        if row.discussion_id is None or last < row.interim_from or not council:
+            continue
+        days = (last - row.interim_from).days + 1
+        repay = min(row.paid_pence, round(council[0][1] * days / 7))
+        try:
+            interim.reconcile_interim(lead, row.case_id, row.interim_from, last,
+                                      [(council[0][0], repay)], "Settled at the joint meeting",
+                                      today, today)
+        except ValidationError:
+            continue  # its discussion is still open
+        break

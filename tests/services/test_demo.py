@@ -46,3 +46,28 @@ def test_the_whole_demo_vault_is_made_with_changes_of_need_and_a_team_lead(tmp_p
         session.close()
     assert len(changes) == 3
     assert look_again  # decisions not to delegate yet, with their dates to look again
+
+
+def test_the_demo_shows_a_delegations_life_after_the_decision(tmp_path) -> None:
+    """The demo seeds what a user records after a decision (each through the services): a
+    consent withdrawn, a need changed, an oversight transfer awaiting the practice and an
+    interim reconciliation, so every screen that shows them has something to show."""
+    from desktop_app.models.history import CaseEvent
+    from desktop_app.services.delegation.oversight import oversight_awaiting_acceptance
+    from desktop_app.services.demo import ensure_demo_vault
+    from desktop_app.services.vault import VaultStore
+    from tests.support import TEST_KDF
+
+    store = VaultStore(tmp_path / "vault", kdf_cost=TEST_KDF)
+    ensure_demo_vault(store, "Demo Nurse", "demo passphrase 999")
+    users = {name: user_id for user_id, name in store.users()}
+    session = store.unlock(users["Demo Nurse"], "demo passphrase 999")
+    try:
+        with session.uow.read() as s:
+            kinds = set(s.scalars(select(CaseEvent.kind)))
+        awaiting = oversight_awaiting_acceptance(session.uow, dt.date.today())
+    finally:
+        session.close()
+    assert {"decided", "consent_withdrawn", "need_changed", "oversight_transferred",
+            "interim_reconciled", "discussion_decided"} <= kinds
+    assert len(awaiting) == 1

@@ -19,7 +19,6 @@ joint-funding dispute's way through the CSU, each an event too.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -471,10 +470,3 @@ def record_csu_result(uow: UnitOfWork, discussion_id: str, result_text: str, on:
             "discussion_id": discussion.id,
             "dispute_reference": discussion.dispute_reference})
 
-
-def repayments_by_funder(repayments: Iterable[dict[str, Any]]) -> dict[Funder, int]:
-    """A reconciliation's stored ``repayments`` as funder → pence."""
-    totals: dict[Funder, int] = defaultdict(int)
-    for item in repayments:
-        totals[Funder(str(item["funder"]))] += int(item["pence"])
-    return dict(totals)

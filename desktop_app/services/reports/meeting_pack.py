@@ -8,8 +8,9 @@ meeting day (``as_of``):
 2. those waiting for a funding decision (escalated to the Midlands & Lancashire CSU, or
    about funding), as the Escalations register sorts them;
 3. delegations funded without prejudice whose discussion is over (or was never opened)
-   but whose interim costs are not yet reconciled: interim lines of the plan version in
-   force, with no reconciliation date on or before the meeting day.
+   but whose interim costs are not yet reconciled: interim lines that were ever in force
+   (a decided split ends them, and that is when they need reconciling), with no
+   reconciliation date on or before the meeting day.
 
 For each: who and which task, how long it has waited, the question and the options, and
 the proposed split (the funding lines of that delegation on the newest plan version that
@@ -188,7 +189,7 @@ def _open_discussions(session: Session, as_of: dt.date, team: str | None) -> lis
 
 
 def _unreconciled(session: Session, as_of: dt.date, team: str | None) -> list[PackCase]:
-    """Delegations with interim lines unreconciled on the plan version in force."""
+    """Delegations with interim lines ever in force and not reconciled by ``as_of``."""
     lines = interim_lines(ReportQuery(as_of, as_of, team), as_of).subquery()
     interim = (select(lines.c.case_id, lines.c.since, lines.c.reference)
                .where(lines.c.case_id.is_not(None)).subquery())
