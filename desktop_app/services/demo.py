@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -368,7 +369,8 @@ def seed_demo_life_events(session: Any) -> None:
                    Person.open_to_community_health,
                    DelegationCase.outcome_code != OutcomeCode.INTERIM_WITHOUT_PREJUDICE.value)
             .order_by(DelegationCase.decided_on, DelegationCase.id)))
-    steps = [
+    Step = Callable[[str, str, str | None], object]
+    steps: list[Step] = [
         lambda case_id, _person, _gp: ending.withdraw_consent(
             uow, case_id, today - dt.timedelta(days=4), "person", None, None, "verbal",
             "Would rather the nurse gives the drops; consent withdrawn at the visit.", today),
