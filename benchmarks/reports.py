@@ -39,6 +39,7 @@ sys.path.insert(0, str(REPO))
 
 from desktop_app.models.competency import CompetencySignOff  # noqa: E402
 from desktop_app.models.delegation import DelegationCase  # noqa: E402
+from desktop_app.models.history import CaseEvent  # noqa: E402
 from desktop_app.models.mdt import SharedCareDiscussion  # noqa: E402
 from desktop_app.models.person import PREFER_NOT_TO_SAY, Person  # noqa: E402
 from desktop_app.models.plan import FundingSplit, SupportPlan  # noqa: E402
@@ -115,8 +116,8 @@ class Caseload:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.rows: dict[Any, list[dict[str, Any]]] = {
-            model: [] for model in (DelegationCase, SupportPlan, FundingSplit, Review,
-                                    CompetencySignOff, SharedCareDiscussion)}
+            model: [] for model in (DelegationCase, CaseEvent, SupportPlan, FundingSplit,
+                                    Review, CompetencySignOff, SharedCareDiscussion)}
         self.workers = [uid("worker", n) for n in range(600)]
         self.serial = 0
 
@@ -134,13 +135,22 @@ class Caseload:
         rng = self.rng
         decided = TODAY - dt.timedelta(days=rng.randrange(1, 730))
         outcome = rng.choice(OUTCOMES)
+        # A withdrawal keeps the decision it ended (jointly funded here) and is an event.
+        decided_outcome = "DELEGATED_JOINT_FUNDED" if outcome == "WITHDRAWN" else outcome
         case_id = self.next_id("case")
+        status = ("withdrawn" if outcome == "WITHDRAWN" else "active"
+                  if outcome in GOING_AHEAD else "decided")
         self.rows[DelegationCase].append({
             "id": case_id, "person_id": person_id, "task_code": rng.choice(TASKS),
             "task_catalogue_version": "2026.1", "referred_by": "District nurse",
-            "flow_version": "2026.1", "status": "withdrawn" if outcome == "WITHDRAWN"
-            else "active", "outcome_code": outcome, "decided_on": decided,
-            "started_on": decided})
+            "flow_version": "2026.1", "status": status, "outcome_code": decided_outcome,
+            "decided_on": decided, "started_on": decided})
+        self.event(case_id, person_id, "decided", decided, decided_outcome,
+                   "active" if outcome in GOING_AHEAD else "decided")
+        if outcome == "WITHDRAWN":
+            ended = min(TODAY, decided + dt.timedelta(days=rng.randrange(30, 300)))
+            self.event(case_id, person_id, "withdrawn_at_review", ended, "WITHDRAWN",
+                       "withdrawn")
         if outcome == "ESCALATED_SHARED_CARE" or (outcome == "INTERIM_WITHOUT_PREJUDICE"
                                                   and rng.random() < 0.7):
             self.discussion(case_id, decided)
@@ -149,6 +159,14 @@ class Caseload:
             self.reviews(person_id, case_id, decided)
             self.sign_offs(person_id, case_id, decided)
         return versions
+
+    def event(self, case_id: str, person_id: str, kind: str, on: dt.date, outcome: str,
+              status: str) -> None:
+        self.rows[CaseEvent].append({
+            "id": self.next_id("event"), "delegation_case_id": case_id,
+            "person_id": person_id, "kind": kind, "occurred_on": on,
+            "recorded_by_name": "Bench Nurse", "flow_version": "2026.1",
+            "outcome_code": outcome, "status": status, "reasons": [], "detail": {}})
 
     def discussion(self, case_id: str, opened: dt.date) -> None:
         rng = self.rng

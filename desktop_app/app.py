@@ -113,6 +113,8 @@ class App:
         people.plan_requested.connect(plans.open_plan)
         delegations.batch_requested.connect(plans.start_batch)
         registers.form_requested.connect(plans.open_shared_care_form)
+        registers.reviews_screen.left_community_health.connect(
+            people.offer_transfer_after_review)
         self.features = Features(delegations, plans, people, registers, reports, sync,
                                  providers)
         for screen in self.features.screens():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import fields
 from types import SimpleNamespace
 from typing import Any
 
@@ -272,3 +273,75 @@ def test_a_role_that_cannot_record_it_is_not_offered_the_button(
     part = reviews_screen(qtbot, vault, accept=False).awaiting
     assert part is not None and part.model.rowCount() == 1
     assert part.accept_button.isHidden() and part.open_accept_dialog(0) is None
+
+
+@pytest.mark.hazard("H-042")
+def test_a_review_that_finds_the_person_no_longer_open_offers_the_transfer(
+        qtbot: Any, vault: VaultSession) -> None:
+    """"Recording it at a review": the review dialog's "No longer open to community health
+    services", ticked from the keyboard, records the review and then offers the transfer of
+    the person's delegations to their GP practice; confirming it clears the person's box."""
+    from desktop_app.services import people, registers
+    from desktop_app.ui.registers.reviews import ReviewAnswers
+
+    case = build_case(vault.uow)
+    today = dt.date(2027, 3, 1)
+    recorded: list[ReviewAnswers] = []
+
+    def record(answers: ReviewAnswers) -> object:
+        recorded.append(answers)
+        return registers.record_review(
+            vault.uow, answers.review_id, answers.done_on, answers.outcome, answers.stable,
+            answers.competence_current, answers.serious_incident, answers.notes, today)
+
+    widget = ReviewsDueWidget(run, lambda: registers.reviews_due(vault.uow, today), record,
+                              lambda: today)
+    qtbot.addWidget(widget)
+    widget.refresh()
+    controller = people_controller(qtbot, vault)
+    widget.left_community_health.connect(controller.offer_transfer_after_review)
+    dialog = widget.open_record_dialog(0)
+    assert dialog is not None
+    shown(qtbot, dialog)
+    dialog.continue_button.setChecked(True)
+    for pair in (dialog.stable, dialog.competent):
+        pair.yes.setChecked(True)
+    dialog.incident.no.setChecked(True)
+    dialog.notes_edit.setFocus()
+    press(qtbot, dialog, Qt.Key.Key_Tab)
+    assert dialog.focusWidget() is dialog.left_chs
+    qtbot.keyClick(dialog.left_chs, Qt.Key.Key_Space)
+    press(qtbot, dialog, Qt.Key.Key_Return)
+
+    assert [a.left_community_health for a in recorded] == [True]
+    transfer = controller.transfer_dialog
+    assert transfer is not None and transfer.isVisible()
+    assert [case_id for case_id, _box in transfer.case_boxes] == [case.case_id]
+    assert transfer.organisation.text() == PRACTICE
+    transfer.phone_in.setText("0116 496 0202")
+    transfer.phone_out.setText("0116 496 0303")
+    shown(qtbot, transfer)
+    transfer.phone_out.setFocus()
+    press(qtbot, transfer, Qt.Key.Key_Return)
+    assert controller.transfer_dialog is None
+    assert not people.open_person(vault.uow, case.person_id).open_to_community_health
+
+
+def test_a_review_route_with_nothing_to_move_still_brings_the_person_up_to_date(
+        qtbot: Any, vault: VaultSession) -> None:
+    from desktop_app.services import people
+
+    case = build_case(vault.uow)
+    controller = people_controller(qtbot, vault)
+    transfer_oversight(vault.uow, case.person_id, [case.case_id], GP, TODAY, PRACTICE, None,
+                       "0116 496 0202", "111", TODAY)
+    # The box ticked again without moving anything back (as a save the nurse declined).
+    view = people.open_person(vault.uow, case.person_id)
+    typed = {f.name: getattr(view, f.name) for f in fields(people.PersonInput)}
+    people.update_person(vault.uow, case.person_id, people.PersonInput(
+        **{**typed, "open_to_community_health": True}), view.version)
+    controller.offer_transfer_after_review(case.person_id)
+    assert controller.transfer_dialog is None
+    assert "nothing was transferred" in controller.person_screen.message.text()
+    assert not people.open_person(vault.uow, case.person_id).open_to_community_health
+    assert not controller.person_screen.form.open_to_chs.isChecked()

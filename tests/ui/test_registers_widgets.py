@@ -248,7 +248,9 @@ def test_record_dialog_filled_by_keyboard_calls_record(qtbot: Any, reviews: Any)
     press(Qt.Key.Key_Tab)
     assert dialog.focusWidget() is dialog.notes_edit
     qtbot.keyClicks(dialog.notes_edit, "All well")
-    press(Qt.Key.Key_Tab)  # Tab leaves the notes for the Record button
+    press(Qt.Key.Key_Tab)  # Tab leaves the notes for "no longer open to CHS" (unticked)
+    assert dialog.focusWidget() is dialog.left_chs and not dialog.left_chs.isChecked()
+    press(Qt.Key.Key_Tab)  # then the Record button
     assert dialog.focusWidget().text() == "&Record"
     press(Qt.Key.Key_Space)
     assert record.calls == [(ReviewAnswers("r1", dt.date(2027, 2, 5), ReviewOutcome.CONTINUE,

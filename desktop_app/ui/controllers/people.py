@@ -5,6 +5,8 @@ framework §5) in ``OversightTransferDialog``."""
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from PySide6.QtCore import Signal
 
 from desktop_app.models.oversight import OversightService
@@ -89,19 +91,52 @@ class PeopleController(FeatureController):
         self._open_to_chs[record.person.id] = bool(record.person.open_to_community_health)
         self.person_screen.show_record(record)
 
-    def offer_transfer(self, record: PersonRecord,
-                       rows: list[oversight.TransferRow]) -> OversightTransferDialog:
-        """Ask the nurse to confirm moving oversight of these delegations to the service
-        the person's "open to community health services" now calls for."""
+    def offer_transfer(self, record: PersonRecord, rows: list[oversight.TransferRow],
+                       to: OversightService | None = None) -> OversightTransferDialog:
+        """Ask the nurse to confirm moving oversight of these delegations to ``to`` (by
+        default the service the person's "open to community health services" now calls
+        for)."""
         person = record.person
         dialog = OversightTransferDialog(
-            person.id, person.full_name, _receiving(bool(person.open_to_community_health)),
+            person.id, person.full_name,
+            to or _receiving(bool(person.open_to_community_health)),
             rows, self.context.today(), self.context.run, self._transfer, self.person_screen)
         dialog.transferred.connect(self._on_transfer_dialog_transferred)
         dialog.rejected.connect(self._on_transfer_dialog_rejected)
         self.transfer_dialog = dialog
         dialog.open()
         return dialog
+
+    def offer_transfer_after_review(self, person_id: str) -> None:
+        """A review found the person no longer open to community health services: their
+        record, with the transfer to the GP practice offered for every delegation whose
+        oversight is still with community health services (with none, the person's
+        details are simply brought up to date)."""
+        uow = self.context.uow_now()
+
+        def find() -> tuple[PersonRecord, list[oversight.TransferRow]]:
+            rows = oversight.oversight_to_transfer(uow, person_id,
+                                                   OversightService.GP_PRACTICE)
+            if not rows:
+                view = people.open_person(uow, person_id)
+                if view.open_to_community_health:
+                    typed = {f.name: getattr(view, f.name) for f in fields(people.PersonInput)}
+                    people.update_person(uow, person_id, people.PersonInput(
+                        **{**typed, "open_to_community_health": False}), view.version)
+            return load_record(uow, person_id), rows
+
+        def found(result: tuple[PersonRecord, list[oversight.TransferRow]]) -> None:
+            record, rows = result
+            self._show(record)
+            self.context.window.show_screen("person")
+            if rows:
+                self.offer_transfer(record, rows, OversightService.GP_PRACTICE)
+            else:
+                self.person_screen.message.setText(self.tr(
+                    "Saved: no longer open to community health services. No running "
+                    "delegation has its oversight there, so nothing was transferred."))
+
+        self.context.run(find, found)
 
     def _transfer(self, a: TransferAnswers) -> tuple[oversight.TransferResult, PersonRecord]:
         """On the database thread: the transfer, then the person's record again."""

@@ -15,6 +15,7 @@ from typing import Protocol
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -52,6 +53,9 @@ class ReviewAnswers:
     competence_current: bool
     serious_incident: bool
     notes: str
+    # The review found the person no longer open to community health services: the
+    # oversight of their delegations is then offered for transfer to the GP practice.
+    left_community_health: bool = False
 
 
 class _WithStatus(Protocol):
@@ -106,6 +110,9 @@ class RecordReviewDialog(QDialog):
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setTabChangesFocus(True)
         self.notes_edit.setAccessibleName(self.tr("Notes: what changed, or the reasons"))
+        self.left_chs = QCheckBox(self.tr("No &longer open to community health services "
+                                          "(offer to move oversight to the GP practice)"))
+        self.left_chs.setAccessibleName(self.tr("No longer open to community health services"))
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setAccessibleName(self.tr("Problem with the review"))
@@ -132,14 +139,21 @@ class RecordReviewDialog(QDialog):
         for widget in (about, outcome_box):
             layout.addWidget(widget)
         layout.addLayout(form)
+        layout.addWidget(self.left_chs)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
         chain = [self.done_edit, self.continue_button, self.change_button, self.withdraw_button,
                  self.stable.yes, self.stable.no, self.competent.yes, self.competent.no,
-                 self.incident.yes, self.incident.no, self.notes_edit, ok, cancel]
+                 self.incident.yes, self.incident.no, self.notes_edit, self.left_chs, ok,
+                 cancel]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
         self.done_edit.setFocus()
+
+    @property
+    def row(self) -> ReviewDueRow:
+        """The review being recorded."""
+        return self._row
 
     def chosen_outcome(self) -> ReviewOutcome | None:
         """The outcome ticked, or None."""
@@ -172,7 +186,8 @@ class RecordReviewDialog(QDialog):
         self.review_entered.emit(ReviewAnswers(
             self._row.review_id, dt.date(done.year(), done.month(), done.day()), outcome,
             bool(self.stable.value()), bool(self.competent.value()),
-            bool(self.incident.value()), self.notes_edit.toPlainText().strip()))
+            bool(self.incident.value()), self.notes_edit.toPlainText().strip(),
+            self.left_chs.isChecked()))
 
 
 class LookAgainWidget(RegisterWidget[ReconsiderRow]):
@@ -315,7 +330,13 @@ class AwaitingAcceptanceWidget(RegisterWidget[AwaitingRow]):
 
 
 class ReviewsDueWidget(RegisterWidget[ReviewDueRow]):
-    """Reviews overdue (red) or due within 30 days (amber), with "Record review…"."""
+    """Reviews overdue (red) or due within 30 days (amber), with "Record review…".
+
+    ``left_community_health(person_id)`` is emitted once a review recorded that the person
+    is no longer open to community health services (the people controller offers the
+    transfer of oversight)."""
+
+    left_community_health = Signal(str)
 
     def __init__(self, run: Run, load: Callable[[], Sequence[ReviewDueRow]],
                  record: Callable[[ReviewAnswers], object] | None,
@@ -398,7 +419,14 @@ class ReviewsDueWidget(RegisterWidget[ReviewDueRow]):
     def _on_review_dialog_review_entered(self, answers: ReviewAnswers) -> None:
         record = self._record
         assert record is not None  # the dialog only opens when recording is allowed
-        self._run(lambda: record(answers), self._on_review_recorded, self._on_record_failed)
+        row = self.review_dialog.row if self.review_dialog is not None else None
+
+        def recorded(result: object) -> None:
+            self._on_review_recorded(result)
+            if answers.left_community_health and row is not None:
+                self.left_community_health.emit(row.person_id)
+
+        self._run(lambda: record(answers), recorded, self._on_record_failed)
 
     def _on_record_failed(self, error: ExpectedError) -> None:
         """The service refused (e.g. the register shows a lapsed sign-off): say why in the
