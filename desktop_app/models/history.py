@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import uuid
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text
@@ -44,6 +45,19 @@ class CaseEventKind(enum.StrEnum):
     CSU_ROUTED = "csu_routed"
     CSU_RESULT = "csu_result"
     REFRESHER_RECORDED = "refresher_recorded"
+
+
+# Events that record a fact with an identity of its own (the decision, a review, the case
+# that replaced this one, a discussion) take an id derived from it, the same on every
+# laptop, so the history migration 0009 rebuilds on another laptop, or a second laptop
+# recording the same fact, makes the same row, never a second one. (0009 has its own copy
+# of this namespace: revisions never import the models; a test holds them equal.)
+EVENT_ID_NAMESPACE = uuid.UUID("6f1c2f0e-6d0a-4d36-9a57-0c3f5e0b9a09")
+
+
+def derived_event_id(case_id: str, kind: CaseEventKind, source: str) -> str:
+    """The id of ``case_id``'s event of ``kind`` about ``source``."""
+    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{case_id}/{kind.value}/{source}"))
 
 
 # The events that end a running delegation: the task goes back to the nurse.

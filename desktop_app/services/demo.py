@@ -354,11 +354,9 @@ def seed_demo_life_events(session: Any) -> None:
     from desktop_app.models.delegation import DelegationCase, OutcomeCode
     from desktop_app.models.oversight import OversightService
     from desktop_app.models.person import Person
-    from desktop_app.models.plan import Funder
     from desktop_app.services.core.audit import Actor
     from desktop_app.services.core.errors import ValidationError
     from desktop_app.services.delegation import ending, oversight
-    from desktop_app.services.registers import interim
 
     uow, today = session.uow, dt.date.today()
     with uow.read() as s:
@@ -395,17 +393,39 @@ def seed_demo_life_events(session: Any) -> None:
         steps.pop(0)
     lead = UnitOfWork(session.factory, Actor(session.user.user_id, session.device_id,
                                              Role.TEAM_LEAD.value))
-    for row in interim.interim_to_reconcile(lead, today):
-        last = min(row.interim_until or today, today) - dt.timedelta(days=1)
-        council = [(funder, pence) for funder, pence in row.shares if funder is not Funder.ICB]
-        if row.discussion_id is None or last < row.interim_from or not council:
+    _seed_demo_reconciliation(lead, today)
+
+
+def _seed_demo_reconciliation(lead: UnitOfWork, today: dt.date) -> None:
+    """The team lead closes one interim funding dispute with the split the shared care
+    discussion agreed from a fortnight ago (the interim ends the day before), then
+    reconciles the whole interim: each council repays its fair part of what Health paid."""
+    from desktop_app.models.plan import Funder
+    from desktop_app.services import registers
+    from desktop_app.services.core.errors import ValidationError
+    from desktop_app.services.registers import interim
+
+    agreed_from = today - dt.timedelta(days=14)
+    for open_row in registers.escalations(lead, today):
+        rows = [r for r in interim.interim_to_reconcile(lead, today)
+                if r.case_id == open_row.case_id]
+        if not rows or rows[0].interim_from >= agreed_from - dt.timedelta(days=7):
             continue
-        days = (last - row.interim_from).days + 1
-        repay = min(row.paid_pence, round(council[0][1] * days / 7))
+        shares = tuple((funder, pence) for funder, pence in rows[0].shares if pence > 0)
         try:
-            interim.reconcile_interim(lead, row.case_id, row.interim_from, last,
-                                      [(council[0][0], repay)], "Settled at the joint meeting",
-                                      today, today)
+            registers.close_discussion(
+                lead, open_row.discussion_id, "Joint funding agreed on the proposed split",
+                ["funding"], agreed_from, False, today=today,
+                agreed=registers.AgreedFunding(agreed_from, shares))
         except ValidationError:
-            continue  # its discussion is still open
-        break
+            continue
+        [row] = [r for r in interim.interim_to_reconcile(lead, today)
+                 if r.case_id == open_row.case_id]
+        if row.interim_until is None:
+            continue
+        owed = row.fair_shares(row.paid_for(row.interim_from, row.interim_until))
+        interim.reconcile_interim(
+            lead, row.case_id, row.interim_from, row.interim_until,
+            [(funder, pence) for funder, pence in owed.items() if funder is not Funder.ICB],
+            "Settled at the joint meeting", today, today)
+        return

@@ -199,9 +199,9 @@ def _nothing_changed(vault: VaultSession, case: BuiltCase) -> None:
 @pytest.mark.parametrize(("how", "on", "today", "field", "words"), [
     ("consent withdrawn", D(2027, 2, 16), ENDED_ON, "on", "has not come yet"),
     ("need changed", D(2027, 2, 16), ENDED_ON, "on", "has not come yet"),
-    ("consent withdrawn", D(2026, 11, 30), ENDED_ON, "on",
-     "before the delegation started on 01/12/2026"),
-    ("need changed", D(2026, 11, 29), ENDED_ON, "on", "before the delegation started"),
+    ("consent withdrawn", D(2026, 11, 29), ENDED_ON, "on",
+     "before the delegation was decided on 30/11/2026"),
+    ("need changed", D(2026, 11, 29), ENDED_ON, "on", "before the delegation was decided"),
 ])
 def test_a_date_to_come_or_before_the_start_is_refused(
         vault: VaultSession, case: BuiltCase, how: str, on: dt.date, today: dt.date,
@@ -293,3 +293,23 @@ def test_a_read_only_user_cannot_end_a_delegation(vault: VaultSession,
         withdraw_consent(reader, case.case_id, ENDED_ON, "lpa", None,
                          attorney_of(vault, case.person_id), "verbal", EXPLAINED, ENDED_ON)
     _nothing_changed(vault, case)
+
+
+@pytest.mark.hazard("H-032")
+@pytest.mark.hazard("H-008")
+@pytest.mark.parametrize("how", ["consent withdrawn", "need changed"])
+def test_a_delegation_ends_before_its_care_starts_and_the_plan_loses_the_task(
+        vault: VaultSession, case: BuiltCase, how: str) -> None:
+    """Decided on 30/11/2026, care to start on 01/12: the person withdraws consent (or the
+    need changes) on the decision day itself. It is recorded that day, and the plan version
+    it issues has no task for a care worker to start the next morning."""
+    from desktop_app.models.plan import SupportPlan
+
+    end = ENDINGS[how][0]
+    end(vault, case, on=D(2026, 11, 30), today=D(2026, 11, 30))
+    with vault.uow.read() as s:
+        latest = s.scalars(select(SupportPlan).where(SupportPlan.person_id == case.person_id)
+                           .order_by(SupportPlan.version_number.desc())).first()
+        assert latest is not None and latest.version_number == 2
+        assert [t.delegation_case_id for t in latest.tasks] == []
+        assert latest.funding_splits == []

@@ -229,6 +229,9 @@ def test_reconciling_sets_reconciled_on_on_every_interim_line_of_every_version(
     ((D(2027, 1, 2), D(2027, 1, 1)), [], TODAY, "period_to", "ends before it starts"),
     ((D(2026, 11, 30), D(2027, 1, 31)), [], TODAY, "period_from", "started on 01/12/2026"),
     ((D(2026, 12, 1), D(2027, 2, 5)), [], TODAY, "period_to", "ended on 31/01/2027"),
+    # A part of it: reconciled_on marks every interim line, so the rest would vanish.
+    ((D(2026, 12, 1), D(2026, 12, 31)), [], TODAY, "period_to", "the whole of it at once"),
+    ((D(2027, 1, 1), D(2027, 1, 31)), [], TODAY, "period_from", "the whole of it at once"),
     ((D(2026, 12, 1), D(2027, 2, 11)), [], TODAY, "period_to", "cannot end after today"),
     ((D(2026, 12, 1), D(2027, 1, 31)), [], D(2027, 2, 11), "reconciled_on", "not come yet"),
     ((D(2026, 12, 1), D(2027, 1, 31)), [], D(2027, 1, 30), "reconciled_on",
@@ -262,6 +265,21 @@ def test_the_interim_is_not_reconciled_while_its_discussion_is_open(
     with pytest.raises(ValidationError, match="still open"):
         registers.reconcile_interim(vault.uow, case.case_id, D(2026, 12, 1), D(2027, 1, 31),
                                     [], None, TODAY, TODAY)
+
+
+@pytest.mark.hazard("H-012")
+def test_an_interim_still_paid_is_not_reconciled_and_stays_listed(
+        vault: VaultSession, case: BuiltCase) -> None:
+    """The discussion closed without a split: Health goes on paying without prejudice. A
+    reconciliation now would mark the running lines reconciled and the rest would never be
+    settled: refused, and the interim stays on the list with what it has paid."""
+    close(vault, agreed=None)
+    with pytest.raises(ValidationError, match="still paying") as refused:
+        registers.reconcile_interim(vault.uow, case.case_id, D(2026, 12, 1), D(2026, 12, 31),
+                                    [], None, TODAY, TODAY)
+    assert refused.value.field == "period_to"
+    [row] = registers.interim_to_reconcile(vault.uow, TODAY)
+    assert row.case_id == case.case_id and row.interim_until is None
 
 
 # ---------------------------------------------------------------- the CSU

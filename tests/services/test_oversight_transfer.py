@@ -180,7 +180,7 @@ def test_a_decisions_own_oversight_is_never_awaiting_acceptance(
     ({"phone_in_hours": "0" * 33}, "phone_in_hours", "32 characters or fewer"),
     ({"on": None}, "on", "Give the date"),
     ({"on": TODAY + dt.timedelta(days=1)}, "on", "has not come yet"),
-    ({"on": dt.date(2026, 11, 30)}, "on", "started on 01/12/2026"),
+    ({"on": dt.date(2026, 11, 29)}, "on", "decided on 30/11/2026"),
     ({"case_ids": []}, "case_ids", "Tick at least one delegation"),
     ({"case_ids": ["no-such-case"]}, "case_ids", "not this person's"),
 ])
@@ -303,3 +303,23 @@ def test_a_first_version_dated_before_its_oversight_row_still_prints_that_oversi
         row.effective_from = row.accepted_on = dt.date(2026, 12, 1)
     text = plan_text(vault, 1, case.person_id)
     assert CHS_TEAM in text and "No clinical oversight is recorded" not in text
+
+
+@pytest.mark.hazard("H-042")
+@pytest.mark.hazard("H-009")
+def test_a_transfer_dated_the_day_of_an_issued_version_leaves_that_version_as_printed(
+        vault: VaultSession, case: BuiltCase) -> None:
+    """A version issued on the 10th (any change), then oversight moved on the 10th: the
+    version issued before the move still prints community health services; the move's own
+    version prints the practice."""
+    with vault.uow.begin() as s:
+        assert reissue_plan(s, case.person_id, TODAY, "A Nurse", "Reissued") == 2
+    def oversight(version: int) -> str:
+        text = plan_text(vault, version, case.person_id)
+        return text.split("4. Clinical oversight")[1].split("5. If something")[0]
+
+    before = oversight(2)
+    assert to_gp(vault, case, on=TODAY).plan_version == 3
+    assert oversight(2) == before
+    assert CHS_TEAM in before and PRACTICE not in before
+    assert PRACTICE in oversight(3) and CHS_TEAM not in oversight(3)

@@ -12,7 +12,9 @@ closed shared care discussion. Before this version a withdrawal overwrote the de
 outcome, reasons and date: for such a case the decided outcome is read back from its
 funding lines (marked ``outcome_inferred``) and the date from its first plan version. The
 events' ids are derived from what they record, so two laptops holding the same caseload
-rebuild the same rows; each is queued for the central store like any new row. Nothing in
+rebuild the same rows, the rows the app itself writes for these facts from 0009 on (so a
+laptop that upgrades after another recorded the decision makes no second one); each is
+queued for the central store like any new row. Nothing in
 the existing tables is changed.
 
 Revision ID: 0009
@@ -47,7 +49,8 @@ OUTCOMES = ("REFER_CHC", "SOCIAL_CARE_ONLY", "NOT_DELEGATED", "PERSON_DECLINED",
 FUNDERS = ("icb", "leicester_city", "leicestershire_county", "rutland_county")
 DELEGATED = {"DELEGATED_EXISTING_PACKAGE", "DELEGATED_HEALTH_FUNDED", "DELEGATED_JOINT_FUNDED",
              "INTERIM_WITHOUT_PREJUDICE"}
-# The namespace of the events' derived ids (any fixed UUID; this one names nothing else).
+# The namespace of the events' derived ids: desktop_app.models.history.EVENT_ID_NAMESPACE
+# (the app derives the same ids for the same facts; a test holds the two equal).
 EVENT_IDS = uuid.UUID("6f1c2f0e-6d0a-4d36-9a57-0c3f5e0b9a09")
 REBUILT_BY = "Recorded before the history was kept"
 
@@ -197,13 +200,15 @@ def _rebuild_history(bind: sa.Connection) -> None:
                         "status, decided_on, started_on, replaced_by_case_id, created_at "
                         "FROM delegation_case WHERE deleted = 0 AND outcome_code IS NOT NULL "
                         "AND status NOT IN ('draft', 'in_progress')")
-    decided_on = {c.id: _day(c.decided_on) for c in cases}
+    decided_on = {c.id: _decision_day(bind, c) for c in cases}
     events: list[dict[str, Any]] = []
     for case in cases:
         events += _case_events(bind, case, decided_on)
-    now = dt.datetime.now(dt.UTC)
-    for event in events:
-        _insert_event(bind, event, now)
+    # Each its own time, in the order above (a case's decision first): events of one day
+    # keep their order in the timeline, which sorts by day and then by this time.
+    start = dt.datetime.now(dt.UTC)
+    for number, event in enumerate(events):
+        _insert_event(bind, event, start + dt.timedelta(microseconds=number))
 
 
 def _event(case: sa.Row[Any], kind: str, source: str, on: dt.date, **values: Any
@@ -218,17 +223,30 @@ def _event(case: sa.Row[Any], kind: str, source: str, on: dt.date, **values: Any
             "plan_version": values.get("plan_version")}
 
 
-def _case_events(bind: sa.Connection, case: sa.Row[Any], decided_on: dict[str, dt.date | None]
+def _first_plan(bind: sa.Connection, case_id: str) -> sa.Row[Any]:
+    return _rows(bind, "SELECT min(version_number) AS v, min(effective_from) AS d "
+                       "FROM support_plan WHERE delegation_case_id = :c AND deleted = 0",
+                 c=case_id)[0]
+
+
+def _decision_day(bind: sa.Connection, case: sa.Row[Any]) -> dt.date:
+    """The day the case was decided: a withdrawal before 0009 overwrote ``decided_on`` with
+    its own day, so for such a case the day of its first plan version (made that day)."""
+    if case.outcome_code == "WITHDRAWN":
+        day = _day(_first_plan(bind, case.id).d) or _day(case.started_on)
+    else:
+        day = _day(case.decided_on)
+    return day or _day(case.created_at) or dt.date.today()
+
+
+def _case_events(bind: sa.Connection, case: sa.Row[Any], decided_on: dict[str, dt.date]
                  ) -> list[dict[str, Any]]:
     reasons = json.loads(case.outcome_reasons) if isinstance(case.outcome_reasons, str) else (
         case.outcome_reasons or [])
-    first_plan = _rows(bind, "SELECT min(version_number) AS v, min(effective_from) AS d "
-                             "FROM support_plan WHERE delegation_case_id = :c AND deleted = 0",
-                       c=case.id)[0]
+    first_plan = _first_plan(bind, case.id)
     withdrawn = case.outcome_code == "WITHDRAWN"
     outcome = _inferred_outcome(bind, case.id) if withdrawn else case.outcome_code
-    on = (_day(first_plan.d) or _day(case.started_on) if withdrawn else decided_on[case.id]) \
-        or _day(case.created_at) or dt.date.today()
+    on = decided_on[case.id]
     events = [_event(case, "decided", "decision", on, flow_version=case.flow_version,
                      outcome_code=outcome,
                      status="active" if outcome in DELEGATED else "decided",

@@ -127,7 +127,7 @@ def decide(uow: UnitOfWork, case_id: str, answers: Answers, flow: Flow, catalogu
                      status=CaseStatus(case.status), reasons=case.outcome_reasons,
                      detail={"care_starts_on": starts.isoformat() if starts else None,
                              "first_review_due": review_due.isoformat() if review_due
-                             else None}, plan_version=plan_version)
+                             else None}, plan_version=plan_version, source="decision")
         if starts is not None:
             _end_earlier_delegations(session, case, today)
         text = describe(result.outcome)
@@ -149,7 +149,7 @@ def _end_earlier_delegations(session: Session, case: DelegationCase, on: dt.date
         old.replaced_by_case_id = case.id
         end_delegation(session, old, CaseEventKind.REPLACED, on,
                        ["The same task was delegated again for the person."],
-                       detail={"replaced_by_case_id": case.id})
+                       detail={"replaced_by_case_id": case.id}, source=case.id)
 
 
 def _record_case(case: DelegationCase, answers: Answers, result: FlowResult,

@@ -130,10 +130,12 @@ def _check_day(on: object, case: DelegationCase, today: dt.date, what: str) -> N
         raise ValidationError(f"Give the date {what}.", field="on")
     if on > today:
         raise ValidationError("That date has not come yet; please check it.", field="on")
-    start = case.started_on or case.decided_on
+    # From the decision, not the day care starts: consent can be withdrawn, or the need
+    # change, before the first visit, and the plan must lose the task then.
+    start = case.decided_on or case.started_on
     if start is not None and on < start:
-        raise ValidationError(f"That date is before the delegation started on {uk_day(start)}.",
-                              field="on")
+        raise ValidationError(f"That date is before the delegation was decided on "
+                              f"{uk_day(start)}.", field="on")
 
 
 def _required(text: str | None, field: str, message: str) -> str:

@@ -25,7 +25,12 @@ from sqlalchemy.orm import Session
 
 from desktop_app.models.competency import CompetencySignOff, SignOffStatus
 from desktop_app.models.delegation import CaseStatus, DelegationCase, OutcomeCode
-from desktop_app.models.history import ENDING_KINDS, CaseEvent, CaseEventKind
+from desktop_app.models.history import (
+    ENDING_KINDS,
+    CaseEvent,
+    CaseEventKind,
+    derived_event_id,
+)
 from desktop_app.models.plan import FundingSplit
 from desktop_app.models.review import Review
 from desktop_app.services.core.audit import actor_name
@@ -50,9 +55,13 @@ def record_event(session: Session, case: DelegationCase, kind: CaseEventKind, on
                  flow_version: str | None = None, outcome_code: str | None = None,
                  status: CaseStatus | None = None, reasons: Sequence[str] = (),
                  detail: dict[str, Any] | None = None,
-                 plan_version: int | None = None) -> CaseEvent:
-    """Append one event to ``case``'s history and bring the case's status in step."""
+                 plan_version: int | None = None, source: str | None = None) -> CaseEvent:
+    """Append one event to ``case``'s history and bring the case's status in step.
+    ``source`` names what the event is about when that has an id of its own ("decision",
+    a review's, the replacing case's, a discussion's): the event's id is then derived from
+    it (``models.history.derived_event_id``)."""
     event = CaseEvent(
+        id=None if source is None else derived_event_id(case.id, kind, source),
         delegation_case_id=case.id, person_id=case.person_id, kind=kind.value, occurred_on=on,
         recorded_by_name=actor_name(session, session.info[ACTOR]), flow_version=flow_version,
         outcome_code=outcome_code, status=None if status is None else status.value,
@@ -77,9 +86,9 @@ class Ended:
 def end_delegation(session: Session, case: DelegationCase, kind: CaseEventKind, on: dt.date,
                    reasons: Sequence[str], *, flow_version: str | None = None,
                    detail: dict[str, Any] | None = None,
-                   keep_review_id: str | None = None) -> Ended:
+                   keep_review_id: str | None = None, source: str | None = None) -> Ended:
     """End a running delegation (see the module docstring); ``keep_review_id`` is the review
-    that recorded the ending, which stays."""
+    that recorded the ending, which stays; ``source`` as for ``record_event``."""
     if kind not in ENDING_KINDS:
         raise ValueError(f"{kind} does not end a delegation")
     status = CaseStatus.CLOSED if kind is CaseEventKind.REPLACED else CaseStatus.WITHDRAWN
@@ -103,7 +112,7 @@ def end_delegation(session: Session, case: DelegationCase, kind: CaseEventKind, 
     record_event(session, case, kind, on, flow_version=flow_version,
                  outcome_code=OutcomeCode.WITHDRAWN.value, status=status, reasons=reasons,
                  detail={**(detail or {}), "sign_offs_suspended": len(sign_offs)},
-                 plan_version=plan_version)
+                 plan_version=plan_version, source=source)
     session.flush()
     return Ended(plan_version, len(sign_offs), len(reviews), reconsider)
 

@@ -274,10 +274,10 @@ def _transferable(session: Session, person_id: str, case_id: str,
 
 def _check_transfer_day(session: Session, case: DelegationCase, name: str,
                         before: ClinicalOversight | None, on: dt.date) -> None:
-    start = case.started_on or case.decided_on
+    start = case.decided_on or case.started_on
     if start is not None and on < start:
-        raise ValidationError(f"The delegation of {name} started on {uk_day(start)}: the "
-                              "transfer cannot be dated before that.", field="on")
+        raise ValidationError(f"The delegation of {name} was decided on {uk_day(start)}: "
+                              "the transfer cannot be dated before that.", field="on")
     if before is not None and before.effective_from is not None and on < before.effective_from:
         raise ValidationError(f"Oversight of {name} last moved on "
                               f"{uk_day(before.effective_from)}: date this transfer on or "

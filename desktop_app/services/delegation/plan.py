@@ -93,8 +93,11 @@ def _newest_case(session: Session, case_ids: list[str | None]) -> str | None:
                                     DelegationCase.created_at.desc()).limit(1))
 
 
+# Not copied: a row's identity and bookkeeping, and the day an interim line was reconciled
+# (a carried line is a new line: only the lines reconciled were).
 _BOOKKEEPING = frozenset({"id", "plan_id", "version", "server_version", "created_at",
-                          "updated_at", "updated_by", "device_id", "deleted"})
+                          "updated_at", "updated_by", "device_id", "deleted",
+                          "reconciled_on"})
 
 
 def _copy(row: Any) -> Any:

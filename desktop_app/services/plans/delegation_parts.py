@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from desktop_app.models.consent import ConsentRecord
@@ -41,37 +41,43 @@ def delegation_parts(session: Session, plan: SupportPlan,
             names.setdefault(line.delegation_case_id or plan.delegation_case_id or "", []).append(
                 task_name(session, line.task_code, line.task_catalogue_version))
     return tuple(delegation_part(session, person_id, case_id, ", ".join(tasks),
-                                 on=plan.effective_from)
+                                 on=plan.effective_from, made_at=plan.created_at)
                  for case_id, tasks in names.items())
 
 
 def delegation_part(session: Session, person_id: str, case_id: str | None,
-                    task_names: str = "", *, on: dt.date | None = None) -> DelegationPart:
-    """One delegation's part: its consent, oversight (the one in effect ``on``: a plan
-    version's own date; None: the newest) and reviews (none without a case)."""
+                    task_names: str = "", *, on: dt.date | None = None,
+                    made_at: dt.datetime | None = None) -> DelegationPart:
+    """One delegation's part: its consent, oversight (the one in effect ``on``, as recorded
+    when the version was made at ``made_at``: a plan version's own date and time; None:
+    the newest) and reviews (none without a case)."""
     return DelegationPart(case_id or "", task_names,
                           _consent_block(session, person_id, case_id or None),
-                          _oversight_block(session, case_id or None, on),
+                          _oversight_block(session, case_id or None, on, made_at),
                           _reviews(session, case_id or None))
 
 
-def oversight_in_effect(session: Session, case_id: str,
-                        on: dt.date | None = None) -> ClinicalOversight | None:
+def oversight_in_effect(session: Session, case_id: str, on: dt.date | None = None,
+                        made_at: dt.datetime | None = None) -> ClinicalOversight | None:
     """The case's clinical oversight in effect on ``on``: of its rows from that day or
     before (a row without ``effective_from`` holds from the start: the decision's own), the
     newest by ``effective_from``, then by when it was recorded (a move and a move back on
     one day: the later). ``on`` None: the newest row whatever its date. Before the first
     row's date, that first row (the oversight arranged for the start: migration 0009 dates a
     decision's row from the case's start, which may follow the first plan version's day).
-    None if the case has no oversight recorded."""
+    None if the case has no oversight recorded. ``made_at`` (a plan version's own creation
+    time): a row dated ``on`` itself counts only if recorded by then, so a transfer dated
+    the day of an issued version never changes what that version prints."""
     row = ClinicalOversight
     stmt = select(row).where(row.delegation_case_id == case_id, ~row.deleted)
     newest_first = (row.effective_from.is_(None), row.effective_from.desc(),
                     row.created_at.desc(), row.id.desc())
     if on is None:
         return session.scalars(stmt.order_by(*newest_first).limit(1)).first()
+    same_day = (row.effective_from == on if made_at is None
+                else and_(row.effective_from == on, row.created_at <= made_at))
     found = session.scalars(stmt.where(or_(row.effective_from.is_(None),
-                                           row.effective_from <= on))
+                                           row.effective_from < on, same_day))
                             .order_by(*newest_first).limit(1)).first()
     return found or session.scalars(stmt.order_by(
         row.effective_from.is_not(None), row.effective_from, row.created_at, row.id)
@@ -105,11 +111,11 @@ def _consent_block(session: Session, person_id: str,
         best_interests_least_restrictive=record.bi_least_restrictive)
 
 
-def _oversight_block(session: Session, case_id: str | None,
-                     on: dt.date | None) -> OversightBlock | None:
+def _oversight_block(session: Session, case_id: str | None, on: dt.date | None,
+                     made_at: dt.datetime | None = None) -> OversightBlock | None:
     if case_id is None:
         return None
-    row = oversight_in_effect(session, case_id, on)
+    row = oversight_in_effect(session, case_id, on, made_at)
     if row is None:
         return None
     return OversightBlock(labels.OVERSIGHT_SERVICES.get(row.service_kind, row.service_kind),

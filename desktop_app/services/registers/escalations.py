@@ -238,7 +238,7 @@ def close_discussion(uow: UnitOfWork, discussion_id: str, decision: str, themes:
         if checked is not None:
             detail["agreed"] = agreed_detail(*checked, discussion)
         record_event(session, case, CaseEventKind.DISCUSSION_DECIDED, closed_on, reasons=[text],
-                     detail=detail)
+                     detail=detail, source=discussion.id)
         session.flush()  # the decision comes before the funding change it brings
         version = None if checked is None else carry_agreed(session, case, discussion, *checked,
                                                             closed_on)

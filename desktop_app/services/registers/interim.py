@@ -380,16 +380,23 @@ def reconcile_interim(uow: UnitOfWork, case_id: str, period_from: dt.date,
 
 def _check_within(lines: Sequence[InterimLine], period_from: dt.date,
                   period_to: dt.date) -> None:
+    """The period is the whole interim, from its first day to its last: ``reconciled_on``
+    is set on every interim line of the delegation, so a part reconciled would hide the
+    rest from the list and the funding report. Refused while the interim is still paid."""
     first = min(line.starts for line in lines)
-    if period_from < first:
-        raise ValidationError(f"The interim funding started on {uk_day(first)}: the period "
-                              "cannot start before it.", field="period_from")
     ends = [line.ends for line in lines]
-    if None not in ends:
-        last = max(e for e in ends if e is not None) - dt.timedelta(days=1)
-        if period_to > last:
-            raise ValidationError(f"The interim funding ended on {uk_day(last)}: the period "
-                                  "cannot run past it.", field="period_to")
+    if None in ends:
+        raise ValidationError(
+            f"Health is still paying this without prejudice (since {uk_day(first)}): "
+            "reconcile once the interim has ended, when the shared care discussion's split "
+            "takes over or the delegation ends.", field="period_to")
+    last = max(e for e in ends if e is not None) - dt.timedelta(days=1)
+    if period_from != first:
+        raise ValidationError(f"The interim funding started on {uk_day(first)}: reconcile it "
+                              "from that day, the whole of it at once.", field="period_from")
+    if period_to != last:
+        raise ValidationError(f"The interim funding ended on {uk_day(last)}: reconcile it up "
+                              "to that day, the whole of it at once.", field="period_to")
 
 
 def _open_lines(session: Session, case_id: str) -> list[FundingSplit]:

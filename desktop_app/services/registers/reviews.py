@@ -386,7 +386,7 @@ def _carry_on(session: Session, review: Review, case: DelegationCase, chosen: Re
     record_event(session, case, CaseEventKind.REVIEWED, review.done_on,
                  flow_version=result.flow_version, reasons=[review.notes or ""],
                  detail={"review_id": review.id, "review_outcome": chosen.value,
-                         "next_review_on": scheduled.due_on.isoformat()})
+                         "next_review_on": scheduled.due_on.isoformat()}, source=review.id)
     following = Review(delegation_case_id=case.id, person_id=case.person_id,
                        due_on=scheduled.due_on, kind=scheduled.kind.value)
     session.add(following)
@@ -406,7 +406,7 @@ def _withdraw(session: Session, review: Review, case: DelegationCase, result: Fl
     ended = end_delegation(session, case, CaseEventKind.WITHDRAWN_AT_REVIEW, review.done_on,
                            reasons, flow_version=result.flow_version,
                            detail={"review_id": review.id, "S11": dict(s11)},
-                           keep_review_id=review.id)
+                           keep_review_id=review.id, source=review.id)
     return RecordedReview(review.id, case.id, ReviewOutcome.WITHDRAW,
                           OutcomeCode.WITHDRAWN.value, tuple(reasons), None, None, False,
                           ended.sign_offs_suspended, ended.reviews_ended)

@@ -96,8 +96,8 @@ def test_0009_rebuilds_every_cases_history_from_the_vault_without_changing_a_row
     close_discussion(uow, open_discussion.discussion_id, "Health funds the extra minutes",
                      ["funding"], dt.date(2027, 1, 15), False, today=today)
 
-    made_by_the_app = {(e["delegation_case_id"], e["kind"], e["occurred_on"], e["outcome_code"],
-                        e["status"]) for e in _events(engine)}
+    made_by_the_app = {(e["id"], e["delegation_case_id"], e["kind"], e["occurred_on"],
+                        e["outcome_code"], e["status"]) for e in _events(engine)}
 
 
     _downgrade_to_0008(engine)
@@ -116,10 +116,11 @@ def test_0009_rebuilds_every_cases_history_from_the_vault_without_changing_a_row
         (again.case_id, "decided"),
         (ola.case_id, "decided"), (ola.case_id, "withdrawn_at_review"),
         (priya.case_id, "decided"), (priya.case_id, "discussion_decided")}
-    # What the app itself recorded and the rebuild agree on date, outcome and status, but
-    # for the outcome a pre-0009 withdrawal overwrote: read back from the case's funding.
-    again_made = {(e["delegation_case_id"], e["kind"], e["occurred_on"], e["outcome_code"],
-                   e["status"]) for e in rebuilt}
+    # What the app itself recorded and the rebuild agree on the very rows (the same ids:
+    # a laptop upgrading after another recorded these makes no second copy), date, outcome
+    # and status; the outcome a pre-0009 withdrawal overwrote is read back from the funding.
+    again_made = {(e["id"], e["delegation_case_id"], e["kind"], e["occurred_on"],
+                   e["outcome_code"], e["status"]) for e in rebuilt}
     assert again_made == made_by_the_app
     [ola_decided] = [e for e in rebuilt if (e["delegation_case_id"], e["kind"]) ==
                      (ola.case_id, "decided")]
@@ -127,10 +128,11 @@ def test_0009_rebuilds_every_cases_history_from_the_vault_without_changing_a_row
     assert json.loads(ola_decided["detail"])["outcome_inferred"] is True
     [ola_withdrawn] = [e for e in rebuilt if e["kind"] == "withdrawn_at_review"]
     assert json.loads(ola_withdrawn["reasons"]) == ["Eye infection; new regime"]
-    # Each case's status is the one its history leaves it in.
+    # Each case's status is the one its history leaves it in, read in the timeline's own
+    # order (day, then the time each row was made).
     for case_id, case in decided.items():
         history = sorted((e for e in rebuilt if e["delegation_case_id"] == case_id),
-                         key=lambda e: (e["occurred_on"], e["kind"] != "decided"))
+                         key=lambda e: (e["occurred_on"], e["created_at"]))
         if history:
             assert status_after(e["status"] for e in history) == case["status"], case_id
     # No existing row changed (the columns 0009 added are empty, but for the oversight
@@ -156,3 +158,33 @@ def test_0009_rebuilds_every_cases_history_from_the_vault_without_changing_a_row
             "SELECT o.effective_from, o.accepted_on, c.started_on FROM clinical_oversight o "
             "JOIN delegation_case c ON c.id = o.delegation_case_id")).all()
     assert oversight and all(o[0] == o[1] == o[2] for o in oversight)
+
+
+@pytest.mark.hazard("H-043")
+def test_0009_dates_a_replacement_by_the_replacing_decision_and_keeps_one_days_order(
+        vault: VaultSession) -> None:
+    """Zoë's eye drops delegated, then delegated again the same day (a correction); the
+    second delegation later withdrawn the way the app did before 0009 (its decision date
+    overwritten with the review's). The rebuilt replacement is dated by the second
+    decision (read back from its first plan), and on that one day the first case reads
+    "decided" then "replaced", so its history leaves it closed, as it is."""
+    uow, engine = vault.uow, vault.engine
+    today = dt.date(2027, 6, 30)
+    first = build_case(uow)
+    second = sample_case.delegate_again(
+        uow, first.person_id, first.nhs_number,
+        CaseSpec(provider_name="Sample Care Services", worker_names=(("Kwame", "Okafor"),)))
+    [review] = registers.reviews_due(uow, today, within_days=400)
+    assert review.case_id == second.case_id
+    registers.record_review(uow, review.review_id, dt.date(2027, 2, 20), "withdraw", False,
+                            True, False, "Eye infection", today)
+    _downgrade_to_0008(engine)
+    _as_before_0009(engine, second.case_id, dt.date(2027, 2, 20))
+    upgrade_to(engine, None)
+
+    with engine.connect() as conn:
+        history = [tuple(r) for r in conn.execute(text(
+            "SELECT kind, occurred_on, status FROM case_event WHERE delegation_case_id = :c "
+            "ORDER BY occurred_on, created_at"), {"c": first.case_id})]
+    assert history == [("decided", "2026-11-30", "active"), ("replaced", "2026-11-30", "closed")]
+    assert status_after(status for _kind, _on, status in history) == "closed"
