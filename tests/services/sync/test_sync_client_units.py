@@ -33,6 +33,7 @@ from desktop_app.services.demo import (
     seed_demo_caseload,
     seed_demo_changes_of_need,
     seed_demo_delegations,
+    seed_demo_life_events,
 )
 from desktop_app.services.sync.entities import synced_entities
 from desktop_app.services.sync.pull import (
@@ -366,12 +367,14 @@ def _stored(vault: VaultSession, table: str) -> list[tuple[Any, ...]]:
 def test_every_kind_of_record_is_stored_exactly_as_its_author_stored_it(
         vault: VaultSession, template_vault: tuple[Path, str, str], tmp_path: Path) -> None:
     """The demo caseload (people, contacts, providers, workers, delegations with their plans,
-    consent, oversight, competency, MDT decisions, discussions, reviews, case examples) sent
+    consent, oversight, competency, MDT decisions, discussions, reviews, case examples, the
+    history of each delegation and an interim reconciliation) sent
     through the wire form into a fresh vault: every stored value is the same, byte for byte."""
-    seed_demo_caseload(vault.uow, people=12)
-    seed_demo_delegations(vault.uow, count=9)
+    seed_demo_caseload(vault.uow, people=30)
+    seed_demo_delegations(vault.uow, count=27)  # three of each outcome
     seed_demo_case_examples(vault)
     seed_demo_changes_of_need(vault.uow)
+    seed_demo_life_events(vault)  # endings, a transfer, an interim reconciliation
     with vault.uow.begin() as s:  # edge values the demo lacks, stored the ORM's own way
         s.info[APPLYING_REMOTE] = True
         person = s.scalars(select(Person)).first()
@@ -389,6 +392,7 @@ def test_every_kind_of_record_is_stored_exactly_as_its_author_stored_it(
                                             bool(payload["deleted"])))
     kinds = {c.entity_type for c in changes}
     assert len(kinds) >= 12, sorted(set(synced_entities()) - kinds)
+    assert {"case_event", "interim_reconciliation"} <= kinds
     other = _second_vault(template_vault, tmp_path / "other")
     try:
         random.Random(7).shuffle(changes)  # children before parents, in any order
