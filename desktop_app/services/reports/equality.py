@@ -119,26 +119,13 @@ def _group() -> Any:
                 (CaseEvent.outcome_code == OutcomeCode.WITHDRAWN.value, 3), else_=2)
 
 
-def _select(name: str, query: ReportQuery) -> Any:
-    """Counts for one characteristic by (kind of answer, category, outcome group)."""
-    kind: ColumnElement[Any]
-    key: ColumnElement[Any]
-    shown: ColumnElement[Any]
-    if name == "age":
-        age = age_sql(Person.date_of_birth, CaseEvent.occurred_on)
-        band = case(*((age < upper, str(i)) for i, (upper, _) in enumerate(AGE_BANDS[:-1])),
-                    else_=str(len(AGE_BANDS) - 1))
-        kind, key, shown = literal(RECORDED), band, literal("", String)
-    else:
-        column = getattr(Person, name)
-        trimmed = func.trim(column)
-        kind = case((or_(column.is_(None), trimmed == ""), UNRECORDED),
-                    (column == PREFER_NOT_TO_SAY, PREFERRED_NOT), else_=RECORDED)
-        key, shown = func.lower(func.coalesce(trimmed, "")), func.min(trimmed)
-    group = _group()
-    return (select(literal(name, String).label("characteristic"), kind.label("kind"),
-                   key.label("key"), shown.label("shown"), group.label("outcome"),
-                   func.count().label("n"))
+def _events(query: ReportQuery) -> Any:
+    """The decisions and withdrawals of the period, each with the column it counts in and
+    the person's answers: read once (materialised), then counted per characteristic."""
+    answers = [getattr(Person, name).label(name) for name, _ in CHARACTERISTICS
+               if name != "age"]
+    return (select(_group().label("outcome"), CaseEvent.occurred_on.label("occurred_on"),
+                   Person.date_of_birth.label("date_of_birth"), *answers)
             .select_from(CaseEvent)
             .join(DelegationCase, DelegationCase.id == CaseEvent.delegation_case_id)
             .join(Person, Person.id == CaseEvent.person_id)
@@ -148,14 +135,38 @@ def _select(name: str, query: ReportQuery) -> Any:
                        CaseEvent.kind.in_(WITHDRAWALS)),
                    CaseEvent.occurred_on.between(query.period_start, query.period_end),
                    *in_scope(query))
-            .group_by(kind, key, group))
+            .cte("events").prefix_with("MATERIALIZED"))
+
+
+def _select(name: str, events: Any) -> Any:
+    """Counts for one characteristic by (kind of answer, category, outcome group)."""
+    kind: ColumnElement[Any]
+    key: ColumnElement[Any]
+    shown: ColumnElement[Any]
+    if name == "age":
+        age = age_sql(events.c.date_of_birth, events.c.occurred_on)
+        band = case(*((age < upper, str(i)) for i, (upper, _) in enumerate(AGE_BANDS[:-1])),
+                    else_=str(len(AGE_BANDS) - 1))
+        kind, key, shown = literal(RECORDED), band, literal("", String)
+    else:
+        column = events.c[name]
+        trimmed = func.trim(column)
+        kind = case((or_(column.is_(None), trimmed == ""), UNRECORDED),
+                    (column == PREFER_NOT_TO_SAY, PREFERRED_NOT), else_=RECORDED)
+        key, shown = func.lower(func.coalesce(trimmed, "")), func.min(trimmed)
+    return (select(literal(name, String).label("characteristic"), kind.label("kind"),
+                   key.label("key"), shown.label("shown"), events.c.outcome.label("outcome"),
+                   func.count().label("n"))
+            .select_from(events)
+            .group_by(kind, key, events.c.outcome))
 
 
 def equality_report(uow: UnitOfWork, query: ReportQuery, *, today: dt.date | None = None,
                     produced_at: dt.datetime | None = None) -> Report:
     """Outcome groups by each protected characteristic, small numbers suppressed."""
     check_allowed(uow)
-    stmt = union_all(*(_select(name, query) for name, _ in CHARACTERISTICS))
+    events = _events(query)
+    stmt = union_all(*(_select(name, events) for name, _ in CHARACTERISTICS))
     grouped: dict[str, list[Any]] = defaultdict(list)
     with uow.read() as session:
         author = produced_by(session, uow)

@@ -20,7 +20,7 @@ from desktop_app.models.review import Review, ReviewOutcome
 from desktop_app.services import registers
 from desktop_app.services.delegation.ending import end_for_change_of_need, withdraw_consent
 from desktop_app.services.reports import ReportQuery, ReportSection, delegations_report
-from desktop_app.services.reports.equality import GROUPS, _select
+from desktop_app.services.reports.equality import GROUPS, _events, _select
 from desktop_app.services.vault import VaultSession
 from tools.sample_case import BuiltCase, CaseSpec, build_case, delegate_again
 
@@ -107,7 +107,7 @@ def _grouped(vault: VaultSession, query: ReportQuery) -> dict[str, int]:
     (a handful of people would all be hidden)."""
     counts = dict.fromkeys(GROUPS, 0)
     with vault.uow.read() as s:
-        for row in s.execute(_select("age", query)):
+        for row in s.execute(_select("age", _events(query))):
             counts[GROUPS[row.outcome]] += row.n
     return counts
 
