@@ -117,8 +117,7 @@ class App:
             people.offer_transfer_after_review)
         self.features = Features(delegations, plans, people, registers, reports, sync,
                                  providers)
-        for screen in self.features.screens():
-            window.add_screen(screen.key, screen.title, screen.widget)
+        self.features.add_to(window)
         delegations.offer_resume()
 
     def _on_session_controller_locking(self) -> None:

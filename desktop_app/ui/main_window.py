@@ -2,8 +2,8 @@
 
 The screens themselves (caseload, person record, registers...) are built by the feature
 controllers (``ui/controllers/``) and added by the composition root with ``add_screen``;
-the window only arranges them and keeps the status bar: who is signed in, the sync state
-and the Lock button.
+the window only arranges them (each with the shortcut it is given) and keeps the status
+bar: who is signed in, the sync state and the Lock button (Ctrl+L).
 """
 
 from __future__ import annotations
@@ -34,6 +34,11 @@ if TYPE_CHECKING:  # for the types only: the session controller loads this modul
     # sign-in dialog paints, and these would load SQLAlchemy at run time
     from desktop_app.services.delegation import DraftSummary
     from desktop_app.services.vault import SignedInUser
+
+
+def _shown(sequence: QKeySequence) -> str:
+    """A shortcut as the platform writes it (Ctrl+9; ⌘9 on a Mac)."""
+    return sequence.toString(QKeySequence.SequenceFormat.NativeText)
 
 
 class StartDelegationPanel(QWidget):
@@ -150,13 +155,18 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(self.tr("Signed in: ") + f"{user.display_name} ({role})")
         self.sync_label = QLabel(self.tr("Sync: not set up"))
         self.sync_label.setAccessibleName(self.tr("Sync state"))
-        self.lock_button = QPushButton(self.tr("&Lock"))
+        # No Alt mnemonic: Alt+L would lock while typing in a field (the Sync form's, say)
+        # whose own mnemonics do not take it. Ctrl+L locks from anywhere in the window.
+        self.lock_button = QPushButton(self.tr("Lock"))
         self.lock_button.setAccessibleName(self.tr("Lock the app"))
+        lock_key = QKeySequence("Ctrl+L")
+        self.lock_button.setToolTip(self.tr("Lock the app") + f" ({_shown(lock_key)})")
+        self.lock_button.setAccessibleDescription(self.tr("Shortcut: ") + _shown(lock_key))
         self.lock_button.clicked.connect(lambda _checked=False: self.lock_requested.emit())
         self.statusBar().addWidget(self.user_label, 1)
         self.statusBar().addPermanentWidget(self.sync_label)
         self.statusBar().addPermanentWidget(self.lock_button)
-        QShortcut(QKeySequence("Ctrl+L"), self).activated.connect(self.lock_requested)
+        QShortcut(lock_key, self).activated.connect(self.lock_requested)
         # Ctrl+F in the screen list goes to the caseload search; screens with a search box
         # of their own take Ctrl+F while they have the focus.
         find = QShortcut(QKeySequence.StandardKey.Find, self.nav,
@@ -172,21 +182,25 @@ class MainWindow(QMainWindow):
         available = QGuiApplication.primaryScreen().availableGeometry()
         self.resize(min(1280, available.width()), min(720, available.height()))
 
-    def add_screen(self, key: str, title: str, widget: QWidget) -> None:
-        """Add a screen; Ctrl+1..9 jump to the first nine, Ctrl+0 to the tenth."""
+    def add_screen(self, key: str, title: str, widget: QWidget,
+                   shortcut: str | None = None) -> None:
+        """Add a screen, with its shortcut (fixed per screen by the composition root, so
+        the same for every role), named in the screen list's tooltip."""
         self._keys.append(key)
         self.stack.addWidget(widget)
         item = QListWidgetItem(title)
         item.setData(Qt.ItemDataRole.UserRole, key)
+        if shortcut:
+            sequence = QKeySequence(shortcut)
+            item.setToolTip(f"{title} ({_shown(sequence)})")
+            item.setData(Qt.ItemDataRole.AccessibleDescriptionRole,
+                         self.tr("Shortcut: ") + _shown(sequence))
+            QShortcut(sequence, self).activated.connect(lambda k=key: self.show_screen(k))
         self.nav.addItem(item)
         # As wide as the longest screen name, so a large text scale leaves room for the work.
         widest = max(self.nav.fontMetrics().horizontalAdvance(self.nav.item(i).text())
                      for i in range(self.nav.count()))
         self.nav.setFixedWidth(widest + 2 * self.nav.frameWidth() + 24)
-        number = len(self._keys)
-        if number <= 10:
-            QShortcut(QKeySequence(f"Ctrl+{number % 10}"), self).activated.connect(
-                lambda k=key: self.show_screen(k))
         if self.nav.currentRow() < 0:
             self.nav.setCurrentRow(0)
 

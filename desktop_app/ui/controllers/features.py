@@ -2,11 +2,14 @@
 
 The delegations' history on the person record (``HistoryController``) has no screen of its
 own: it is made here, for the people controller's person record, unless given.
+
+Each screen's keyboard shortcut is fixed here (``SCREEN_SHORTCUTS``), whatever the role.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from desktop_app.ui.controllers.context import FeatureController, Screen
 from desktop_app.ui.controllers.delegations import DelegationsController
@@ -18,9 +21,25 @@ from desktop_app.ui.controllers.registers import RegistersController
 from desktop_app.ui.controllers.reports import ReportsController
 from desktop_app.ui.controllers.sync import SyncScreenController
 
-# The main window's list of screens, in this order (Ctrl+1..9, then Ctrl+0, follow it).
-SCREEN_ORDER = ("caseload", "delegations", "person", "reviews", "competency", "escalations",
-                "examples", "providers", "reports", "sync")
+if TYPE_CHECKING:
+    from desktop_app.ui.main_window import MainWindow
+
+# Each screen's shortcut, the same for every role: a screen the role lacks (Reports, for a
+# nurse or a social care practitioner) is left out of the list, and its key does nothing.
+# The main window lists the screens in this order. (The README's "The screens" says these.)
+SCREEN_SHORTCUTS: dict[str, str] = {
+    "caseload": "Ctrl+1",
+    "delegations": "Ctrl+2",
+    "person": "Ctrl+3",
+    "reviews": "Ctrl+4",
+    "competency": "Ctrl+5",
+    "escalations": "Ctrl+6",
+    "examples": "Ctrl+7",
+    "providers": "Ctrl+8",
+    "reports": "Ctrl+9",
+    "sync": "Ctrl+0",
+}
+SCREEN_ORDER = tuple(SCREEN_SHORTCUTS)
 
 
 @dataclass(frozen=True)
@@ -51,6 +70,12 @@ class Features:
         """Every controller's screens, in the main window's order."""
         screens = [screen for controller in self.each() for screen in controller.screens()]
         return sorted(screens, key=lambda screen: SCREEN_ORDER.index(screen.key))
+
+    def add_to(self, window: MainWindow) -> None:
+        """Add every screen to the main window, in order, each with its fixed shortcut."""
+        for screen in self.screens():
+            window.add_screen(screen.key, screen.title, screen.widget,
+                              SCREEN_SHORTCUTS[screen.key])
 
     def lock(self) -> None:
         """The app is locking (the vault is still open)."""
