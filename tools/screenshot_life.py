@@ -84,16 +84,13 @@ def main(argv: list[str]) -> int:
     person_id, rows = planner.executor.call(someone_to_move)
 
     def cleared() -> object:  # as the nurse does on the Details tab (a throwaway demo home)
-        from dataclasses import fields, replace
+        from dataclasses import replace
 
         from desktop_app.services import people as person_service
 
         view = person_service.open_person(uow, person_id)
-        typed = person_service.PersonInput(**{f.name: getattr(view, f.name)
-                                              for f in fields(person_service.PersonInput)})
-        person_service.update_person(uow, person_id,
-                                     replace(typed, open_to_community_health=False),
-                                     view.version)
+        person_service.update_person(uow, person_id, replace(
+            view.as_input(), open_to_community_health=False), view.version)
         return load_record(uow, person_id)
 
     record = planner.executor.call(cleared)

@@ -25,7 +25,7 @@ funding report shows it reconciled.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import fields
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
@@ -140,9 +140,8 @@ def test_a_year_of_one_persons_eye_drops(vault: VaultSession) -> None:
 
     # 01/07/2027: no longer open to community health services; oversight to the practice.
     record = people.open_person(uow, zoe.person_id)
-    typed = {f.name: getattr(record, f.name) for f in fields(people.PersonInput)}
-    people.update_person(uow, zoe.person_id, people.PersonInput(
-        **{**typed, "open_to_community_health": False}), record.version)
+    people.update_person(uow, zoe.person_id, replace(
+        record.as_input(), open_to_community_health=False), record.version)
     [to_move] = oversight.oversight_to_transfer(uow, zoe.person_id,
                                                 OversightService.GP_PRACTICE)
     assert to_move.case_id == zoe.case_id

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -337,9 +337,8 @@ def test_a_review_route_with_nothing_to_move_still_brings_the_person_up_to_date(
                        "0116 496 0202", "111", TODAY)
     # The box ticked again without moving anything back (as a save the nurse declined).
     view = people.open_person(vault.uow, case.person_id)
-    typed = {f.name: getattr(view, f.name) for f in fields(people.PersonInput)}
-    people.update_person(vault.uow, case.person_id, people.PersonInput(
-        **{**typed, "open_to_community_health": True}), view.version)
+    people.update_person(vault.uow, case.person_id, replace(
+        view.as_input(), open_to_community_health=True), view.version)
     controller.offer_transfer_after_review(case.person_id)
     assert controller.transfer_dialog is None
     assert "nothing was transferred" in controller.person_screen.message.text()

@@ -38,7 +38,7 @@ from desktop_app.services.core.tracking import ACTOR, tombstone
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.delegation.plan import plan_without
 from desktop_app.services.framework.labels import EVENT_TITLES
-from desktop_app.services.framework.outcomes import describe
+from desktop_app.services.people.record import outcome_words
 
 RUNNING = (CaseStatus.ACTIVE.value, CaseStatus.SUSPENDED.value)
 
@@ -146,34 +146,19 @@ class TimelineEntry:
 
 
 def timeline_entry(event: CaseEvent) -> TimelineEntry:
-    """The event in words (titles from ``framework.labels``)."""
+    """The event in words (titles from ``framework.labels``, outcomes as the person record
+    words them)."""
     kind = CaseEventKind(event.kind)
-    outcome = None
-    if event.outcome_code:
-        try:
-            outcome = describe(event.outcome_code).title
-        except ValueError:
-            outcome = event.outcome_code
     return TimelineEntry(event.id, event.delegation_case_id, kind, event.occurred_on,
-                         EVENT_TITLES[kind], outcome, event.status, event.recorded_by_name,
+                         EVENT_TITLES[kind], outcome_words(event.outcome_code), event.status,
+                         event.recorded_by_name,
                          event.flow_version, tuple(event.reasons or ()), event.plan_version,
                          dict(event.detail or {}))
 
 
-def _ordered(stmt: Any) -> Any:
-    return stmt.where(~CaseEvent.deleted).order_by(CaseEvent.occurred_on, CaseEvent.created_at,
-                                                    CaseEvent.id)
-
-
 def case_timeline(uow: UnitOfWork, case_id: str) -> list[TimelineEntry]:
-    """The case's events, oldest first."""
+    """The case's events, oldest first (the order the person record's timeline shows)."""
     with uow.read() as session:
         return [timeline_entry(e) for e in session.scalars(
-            _ordered(select(CaseEvent).where(CaseEvent.delegation_case_id == case_id)))]
-
-
-def person_timeline(uow: UnitOfWork, person_id: str) -> list[TimelineEntry]:
-    """Every event of the person's delegations, oldest first."""
-    with uow.read() as session:
-        return [timeline_entry(e) for e in session.scalars(
-            _ordered(select(CaseEvent).where(CaseEvent.person_id == person_id)))]
+            select(CaseEvent).where(CaseEvent.delegation_case_id == case_id, ~CaseEvent.deleted)
+            .order_by(CaseEvent.occurred_on, CaseEvent.created_at, CaseEvent.id))]

@@ -68,6 +68,10 @@ class PersonView(PersonInput):
         """Given and family name, as on the plan."""
         return f"{self.given_name} {self.family_name}"
 
+    def as_input(self) -> PersonInput:
+        """The person as the form edits them (``dataclasses.replace`` it to change one)."""
+        return PersonInput(**{name: getattr(self, name) for name in _INPUT_FIELDS})
+
 
 _INPUT_FIELDS = [f.name for f in fields(PersonInput)]
 EQUALITY_FIELDS = [name for name in _INPUT_FIELDS if name.startswith("eq_")]

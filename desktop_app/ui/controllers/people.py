@@ -5,7 +5,7 @@ framework §5) in ``OversightTransferDialog``."""
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import replace
 
 from PySide6.QtCore import Signal
 
@@ -120,9 +120,8 @@ class PeopleController(FeatureController):
             if not rows:
                 view = people.open_person(uow, person_id)
                 if view.open_to_community_health:
-                    typed = {f.name: getattr(view, f.name) for f in fields(people.PersonInput)}
-                    people.update_person(uow, person_id, people.PersonInput(
-                        **{**typed, "open_to_community_health": False}), view.version)
+                    people.update_person(uow, person_id, replace(
+                        view.as_input(), open_to_community_health=False), view.version)
             return load_record(uow, person_id), rows
 
         def found(result: tuple[PersonRecord, list[oversight.TransferRow]]) -> None:
