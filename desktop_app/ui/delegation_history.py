@@ -18,12 +18,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.models.consent import ConsentMethod
-from desktop_app.services.core.errors import ExpectedError, ValidationError
+from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.delegation import CONTACT_KINDS
 from desktop_app.services.framework.catalogue import NO_TASK_CODE
 from desktop_app.services.framework.labels import CONSENT_METHODS
@@ -34,7 +35,7 @@ from desktop_app.services.people.record import (
     EventRow,
     PersonRecord,
 )
-from desktop_app.ui.forms import DateLine, FormDialog
+from desktop_app.ui.forms import DateLine, FormDialog, save_from
 from desktop_app.ui.tables import fill_table, read_only_table, uk_date
 from desktop_app.ui.tasks import Run
 from desktop_app.ui.wizard.base import escape_text
@@ -316,7 +317,7 @@ class DelegationsPanel(QWidget):
         dialog = ConsentWithdrawnDialog(self.person_name, row, self.contacts, self._today(),
                                         self)
         withdraw, person_id = self._withdraw, self.person_id
-        dialog.entered.connect(lambda data: self._end(dialog, lambda: withdraw(person_id, data)))
+        self._end(dialog, lambda data: lambda: withdraw(person_id, data))
         self.dialog = dialog
         dialog.open()
         return dialog
@@ -328,23 +329,19 @@ class DelegationsPanel(QWidget):
             return None
         dialog = NeedChangedDialog(self.person_name, row, self._today(), self)
         end, person_id = self._end_for_need, self.person_id
-        dialog.entered.connect(lambda data: self._end(dialog, lambda: end(person_id, data)))
+        self._end(dialog, lambda data: lambda: end(person_id, data))
         self.dialog = dialog
         dialog.open()
         return dialog
 
-    def _end(self, dialog: FormDialog[ConsentWithdrawal] | FormDialog[NeedChange],
-             work: Callable[[], PersonRecord]) -> None:
+    def _end(self, dialog: FormDialog[Any],
+             work_for: Callable[[Any], Callable[[], PersonRecord]]) -> None:
         run = self._run
         assert run is not None  # a form opens only once the actions are given
 
         def ended(record: PersonRecord) -> None:
-            dialog.accept()
             if self.dialog is dialog:
                 self.dialog = None
             self.record_changed.emit(record)
 
-        def refused(error: ExpectedError) -> None:
-            dialog.show_error(error)
-
-        run(work, ended, refused)
+        save_from(dialog, run, work_for, ended)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.services.core.errors import ExpectedError, ValidationError
 from desktop_app.ui.tables import uk_date
+from desktop_app.ui.tasks import Run
 
 R = TypeVar("R")
 ERROR_STYLE = "color: #a00000; font-weight: bold;"
@@ -247,3 +248,16 @@ class FormDialog(QDialog, Generic[R]):
         self.clear_problems()
         self.error_label.setText(self.tr("Saving…"))
         self.entered.emit(data)
+
+
+def save_from(dialog: FormDialog[Any], run: Run, work_for: Callable[[Any], Callable[[], R]],
+              saved: Callable[[R], None]) -> None:
+    """Save what ``dialog`` enters: ``work_for(data)`` (asked on the GUI thread) is the work
+    to run on the database thread; on success the dialog closes and ``saved`` gets the
+    answer, on a refusal the dialog stays open with the message beside the field."""
+
+    def on_saved(result: R) -> None:
+        dialog.accept()
+        saved(result)
+
+    dialog.entered.connect(lambda data: run(work_for(data), on_saved, dialog.show_error))

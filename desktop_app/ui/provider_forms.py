@@ -11,16 +11,14 @@ or picked from a calendar (the "…" button, or Alt+Down in the date).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
 
 from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.providers.register import COUNCIL_NAMES, ProviderInput, ProviderRow
 from desktop_app.services.providers.workers import WorkerInput, WorkerRow
-from desktop_app.ui.forms import DateLine, FormDialog
-from desktop_app.ui.tasks import Run
+from desktop_app.ui.forms import DateLine, FormDialog, save_from
 from desktop_app.ui.wizard.base import escape_text
 from desktop_app.ui.wizard.fields import Choice, Line, Para
 
@@ -172,15 +170,3 @@ class LeavingDialog(FormDialog[dt.date]):
             raise ValidationError(self.tr("Give the day they left."), field="left_on")
         return day
 
-
-def save_from(dialog: FormDialog[Any], run: Run, work_for: Callable[[Any], Callable[[], R]],
-              saved: Callable[[R], None]) -> None:
-    """Save what ``dialog`` enters: ``work_for(data)`` (asked on the GUI thread) is the work
-    to run on the database thread; on success the dialog closes and ``saved`` gets the
-    answer, on a refusal the dialog stays open with the message beside the field."""
-
-    def on_saved(result: R) -> None:
-        dialog.accept()
-        saved(result)
-
-    dialog.entered.connect(lambda data: run(work_for(data), on_saved, dialog.show_error))

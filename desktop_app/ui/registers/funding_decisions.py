@@ -14,12 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QPushButton, QWidget
 
 from desktop_app.models.plan import ApportionmentMethod, Funder
-from desktop_app.services.core.errors import ExpectedError, ValidationError
+from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.framework.funding import (
     COUNCILS,
     FUNDER_NAMES,
@@ -28,7 +29,7 @@ from desktop_app.services.framework.funding import (
 )
 from desktop_app.services.framework.labels import METHODS
 from desktop_app.services.registers import AgreedFunding, EscalationRow
-from desktop_app.ui.forms import DateLine, FormDialog
+from desktop_app.ui.forms import DateLine, FormDialog, save_from
 from desktop_app.ui.registers.base import RegisterTable, RowTableModel
 from desktop_app.ui.tables import uk_date
 from desktop_app.ui.tasks import Run
@@ -224,8 +225,8 @@ class CsuActions(QObject):
         if row is None or action is None:
             return None
         dialog = CsuRoutedDialog(row, self._today(), self._table.window())
-        dialog.entered.connect(lambda data: self._save(
-            dialog, lambda: action(data), self.tr("Recorded: the dispute went to the CSU.")))
+        self._save(dialog, lambda data: lambda: action(data),
+                   self.tr("Recorded: the dispute went to the CSU."))
         self.dialog = dialog
         dialog.open()
         return dialog
@@ -236,24 +237,19 @@ class CsuActions(QObject):
         if row is None or action is None:
             return None
         dialog = CsuResultDialog(row, self._today(), self._table.window())
-        dialog.entered.connect(lambda data: self._save(
-            dialog, lambda: action(data), self.tr("Recorded: the CSU's result.")))
+        self._save(dialog, lambda data: lambda: action(data),
+                   self.tr("Recorded: the CSU's result."))
         self.dialog = dialog
         dialog.open()
         return dialog
 
-
-    def _save(self, dialog: FormDialog[CsuRouting] | FormDialog[CsuResult],
-              work: Callable[[], object], message: str) -> None:
+    def _save(self, dialog: FormDialog[Any], work_for: Callable[[Any], Callable[[], object]],
+              message: str) -> None:
         def done(_result: object) -> None:
-            dialog.accept()
             self.dialog = None
             self._recorded(message)
 
-        def failed(error: ExpectedError) -> None:
-            dialog.show_error(error)
-
-        self._run(work, done, failed)
+        save_from(dialog, self._run, work_for, done)
 
     def _on_routed_button_clicked(self, _checked: bool = False) -> None:
         self.open_routed()

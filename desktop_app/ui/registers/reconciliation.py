@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from desktop_app.models.plan import Funder
-from desktop_app.services.core.errors import ExpectedError, ValidationError
+from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.framework.funding import (
     COUNCILS,
     FUNDER_NAMES,
@@ -28,7 +28,7 @@ from desktop_app.services.framework.funding import (
 )
 from desktop_app.services.registers import InterimToReconcileRow, ReconciledInterim
 from desktop_app.services.registers.interim import repayment_field
-from desktop_app.ui.forms import DateLine, FormDialog
+from desktop_app.ui.forms import DateLine, FormDialog, save_from
 from desktop_app.ui.registers.base import Column, RegisterWidget, plural
 from desktop_app.ui.tables import uk_date
 from desktop_app.ui.tasks import Run
@@ -207,21 +207,13 @@ class InterimToReconcileWidget(RegisterWidget[InterimToReconcileRow]):
                 "before reconciling the interim funding."))
             return None
         dialog = ReconciliationDialog(row, self._today(), self.window())
-        dialog.entered.connect(lambda entry: self._run(
-            lambda: action(entry), self._on_reconciled,
-            lambda error: self._on_failed(dialog, error)))
+        save_from(dialog, self._run, lambda entry: lambda: action(entry), self._on_reconciled)
         self.dialog = dialog
         dialog.open()
         return dialog
 
-    @staticmethod
-    def _on_failed(dialog: ReconciliationDialog, error: ExpectedError) -> None:
-        dialog.show_error(error)
-
     def _on_reconciled(self, result: object) -> None:
-        if self.dialog is not None:
-            self.dialog.accept()
-            self.dialog = None
+        self.dialog = None
         if isinstance(result, ReconciledInterim):
             self.message_label.setText(self.tr(
                 "Interim funding reconciled: %1 repaid of %2 paid.")

@@ -35,7 +35,7 @@ from desktop_app.services.delegation.oversight import AwaitingRow
 from desktop_app.services.framework.labels import OVERSIGHT_SERVICES
 from desktop_app.services.framework.review_schedule import ReviewStatus
 from desktop_app.services.registers import ReconsiderRow, ReviewDueRow
-from desktop_app.ui.forms import DateLine, FormDialog
+from desktop_app.ui.forms import DateLine, FormDialog, save_from
 from desktop_app.ui.registers.base import Column, RegisterWidget, Tone, plural
 from desktop_app.ui.tables import uk_date
 from desktop_app.ui.tasks import Run
@@ -305,7 +305,9 @@ class AwaitingAcceptanceWidget(RegisterWidget[AwaitingRow]):
         if index is None or self._accept is None:
             return None
         self.accept_dialog = AcceptanceDialog(self.model.row(index), self._today(), self)
-        self.accept_dialog.entered.connect(self._on_accept_dialog_entered)
+        accept = self._accept
+        save_from(self.accept_dialog, self._run, lambda acceptance: lambda: accept(acceptance),
+                  self._on_accepted)
         self.accept_dialog.open()
         return self.accept_dialog
 
@@ -315,16 +317,8 @@ class AwaitingAcceptanceWidget(RegisterWidget[AwaitingRow]):
     def _on_table_row_activated(self, row: int) -> None:
         self.open_accept_dialog(row)
 
-    def _on_accept_dialog_entered(self, acceptance: Acceptance) -> None:
-        accept, dialog = self._accept, self.accept_dialog
-        assert accept is not None  # the dialog only opens when recording is allowed
-        self._run(lambda: accept(acceptance), self._on_accepted,
-                  lambda error: dialog.show_error(error) if dialog is not None else None)
-
     def _on_accepted(self, _result: object) -> None:
-        if self.accept_dialog is not None:
-            self.accept_dialog.accept()
-            self.accept_dialog = None
+        self.accept_dialog = None
         self.message_label.setText(self.tr("Recorded: the transfer of oversight was accepted."))
         self.refresh()
 
