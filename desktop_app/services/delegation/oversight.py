@@ -57,7 +57,7 @@ from desktop_app.services.delegation.plan import reissue_plan
 from desktop_app.services.framework.identifiers import format_nhs_number
 from desktop_app.services.framework.labels import OVERSIGHT_SERVICES
 from desktop_app.services.plans.delegation_parts import oversight_in_effect
-from desktop_app.services.plans.read_blocks import task_name
+from desktop_app.services.plans.read_blocks import live_person, task_name
 from desktop_app.services.vault.task_types import task_name_sql
 
 # The longest text each column keeps (the central store refuses longer).
@@ -102,7 +102,7 @@ def oversight_to_transfer(uow: UnitOfWork, person_id: str,
     earlier oversight of the person by that same organisation, if any."""
     kind = _service(to)
     with uow.read() as session:
-        person = _live_person(session, person_id)
+        person = live_person(session, person_id)
         rows: list[TransferRow] = []
         for case in _running_cases(session, person_id):
             current = current_oversight(session, case.id)
@@ -126,13 +126,6 @@ def _service(to: OversightService | str) -> OversightService:
     except ValueError:
         raise ValidationError("Choose who takes over clinical oversight: community health "
                               "services or the GP practice.", field="to") from None
-
-
-def _live_person(session: Session, person_id: str) -> Person:
-    person = session.get(Person, person_id)
-    if person is None or person.deleted:
-        raise NotFound("That person is no longer on this laptop.")
-    return person
 
 
 def _running_cases(session: Session, person_id: str) -> list[DelegationCase]:
@@ -203,12 +196,14 @@ def transfer_oversight(uow: UnitOfWork, person_id: str, case_ids: Sequence[str],
     if not wanted:
         raise ValidationError("Tick at least one delegation to transfer.", field="case_ids")
     with uow.begin() as session:
-        person = _live_person(session, person_id)
-        cases = [_transferable(session, person_id, case_id, kind) for case_id in wanted]
-        froms = [current_oversight(session, case.id) for case in cases]
+        person = live_person(session, person_id)
+        cases, froms = zip(*(_transferable(session, person_id, case_id, kind)
+                             for case_id in wanted), strict=True)
         names = [task_name(session, c.task_code, c.task_catalogue_version) for c in cases]
+        newest = session.scalar(select(func.max(SupportPlan.effective_from)).where(
+            SupportPlan.person_id == person_id, ~SupportPlan.deleted))
         for case, name, before in zip(cases, names, froms, strict=True):
-            _check_transfer_day(session, case, name, before, on)
+            _check_transfer_day(case, name, before, on, newest)
         new_rows = [ClinicalOversight(
             person_id=person_id, delegation_case_id=case.id, service_kind=kind.value,
             organisation_name=organisation, named_clinician=texts["named_clinician"] or None,
@@ -255,8 +250,9 @@ def _checked_texts(**values: str | None) -> dict[str, str]:
     return texts
 
 
-def _transferable(session: Session, person_id: str, case_id: str,
-                  kind: OversightService) -> DelegationCase:
+def _transferable(session: Session, person_id: str, case_id: str, kind: OversightService
+                  ) -> tuple[DelegationCase, ClinicalOversight | None]:
+    """The running case ticked, with the oversight it has now (not already ``kind``)."""
     case = session.get(DelegationCase, case_id)
     if case is None or case.deleted or case.person_id != person_id:
         raise ValidationError("One of the delegations ticked is not this person's, or is no "
@@ -269,11 +265,12 @@ def _transferable(session: Session, person_id: str, case_id: str,
         raise ValidationError(f"Clinical oversight of one of the delegations ticked is "
                               f"already with {OVERSIGHT_SERVICES[kind]} "
                               f"({current.organisation_name}).", field="case_ids")
-    return case
+    return case, current
 
 
-def _check_transfer_day(session: Session, case: DelegationCase, name: str,
-                        before: ClinicalOversight | None, on: dt.date) -> None:
+def _check_transfer_day(case: DelegationCase, name: str, before: ClinicalOversight | None,
+                        on: dt.date, newest: dt.date | None) -> None:
+    """``newest``: the day the person's newest plan version takes effect."""
     start = case.decided_on or case.started_on
     if start is not None and on < start:
         raise ValidationError(f"The delegation of {name} was decided on {uk_day(start)}: "
@@ -282,8 +279,6 @@ def _check_transfer_day(session: Session, case: DelegationCase, name: str,
         raise ValidationError(f"Oversight of {name} last moved on "
                               f"{uk_day(before.effective_from)}: date this transfer on or "
                               "after that day.", field="on")
-    newest = session.scalar(select(func.max(SupportPlan.effective_from)).where(
-        SupportPlan.person_id == case.person_id, ~SupportPlan.deleted))
     if newest is not None and on < newest:
         raise ValidationError(f"The person's newest support plan version takes effect on "
                               f"{uk_day(newest)}: date the transfer on or after that day, so "

@@ -44,8 +44,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Integer, Select, and_, case, cast, func, or_, select
 from sqlalchemy.sql import Subquery
 
 from desktop_app.models.competency import BackfillPayer, TrainingEvent
@@ -57,6 +56,7 @@ from desktop_app.models.plan import Funder, FundingSplit, SupportPlan
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.funding import COUNCILS, FUNDER_NAMES
 from desktop_app.services.framework.labels import BACKFILL_PAYERS
+from desktop_app.services.registers.interim import next_version_starts
 from desktop_app.services.reports.base import (
     build_report,
     check_allowed,
@@ -114,18 +114,6 @@ def plan_versions(team: str | None) -> Subquery:
             .join(Person, Person.id == SupportPlan.person_id)
             .where(~SupportPlan.deleted, *in_team(team))
             .subquery("versions"))
-
-
-def next_version_starts() -> ColumnElement[dt.date]:
-    """When the next version of ``SupportPlan``'s person's plan takes effect (NULL for the
-    newest): the same as ``plan_versions``' ``ends``, one index look-up per plan. Cheaper
-    than the window when only a few lines are wanted (the interim ones)."""
-    following = aliased(SupportPlan)
-    return (select(following.effective_from)
-            .where(following.person_id == SupportPlan.person_id,
-                   following.version_number > SupportPlan.version_number, ~following.deleted)
-            .order_by(following.version_number).limit(1)
-            .correlate(SupportPlan).scalar_subquery())
 
 
 class LineTerms:
