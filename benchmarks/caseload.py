@@ -211,7 +211,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="scp-bench-caseload-") as tmp:
         root = Path(tmp)
-        created = VaultStore(root / "vault").create("Bench Nurse", Role.NURSE, PASSPHRASE)
+        created = VaultStore(root / "vault").create("Bench Nurse", Role.TEAM_LEAD, PASSPHRASE)
         encrypted = created.session.engine
         plain = plain_engine(root / "plain.db")
         upgrade_to(plain, None)

@@ -88,7 +88,7 @@ def main(argv: list[str]) -> int:
         from desktop_app.services.vault.kdf import KdfParams
         cheap = KdfParams(19 * 1024, 2, 1, b"")
         folder = resolve_paths({"SHARED_CARE_PLANNER_HOME": home}).ensure().vault_dir
-        VaultStore(folder, kdf_cost=cheap).create("Bench Nurse", Role.NURSE,
+        VaultStore(folder, kdf_cost=cheap).create("Bench Nurse", Role.TEAM_LEAD,
                                                   "benchmark passphrase").session.close()
         time_start("bare", env)  # warm the file cache once
         bare = [time_start("bare", env) for _ in range(args.runs)]

@@ -63,7 +63,7 @@ def unkeyed_sqlcipher_engine(path: Path) -> Engine:
 def time_unlock(folder: Path, rounds: int) -> tuple[float, float]:
     """Median seconds for a full unlock and for the bare Argon2id derivation."""
     store = VaultStore(folder)
-    created = store.create("Bench Nurse", Role.NURSE, PASSPHRASE)
+    created = store.create("Bench Nurse", Role.TEAM_LEAD, PASSPHRASE)
     user_id = created.session.user.user_id
     created.session.close()
     unlock_times, kdf_times = [], []
@@ -149,7 +149,7 @@ def main(argv: list[str]) -> int:
         print(f"unlock overhead beyond Argon2id: {(unlock - kdf) * 1000:7.1f} ms")
 
         store = VaultStore(root / "enc")
-        created = store.create("Bench Nurse", Role.NURSE, PASSPHRASE)
+        created = store.create("Bench Nurse", Role.TEAM_LEAD, PASSPHRASE)
         encrypted = created.session.engine
         plain = plain_engine(root / "plain.db")
         upgrade_to(plain, None)

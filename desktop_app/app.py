@@ -71,13 +71,18 @@ class App:
         self.runner = TaskRunner(self.executor, self._on_unhandled)
         self.idle = IdleWatcher(qt_app, self.settings.idle_lock_minutes)
         self.session_controller = SessionController(
-            qt_app, self.paths, self.settings, self.runner, self.idle, self._on_unhandled, demo)
+            qt_app, self.paths, self.settings, self.runner, self.idle, self._on_unhandled, demo,
+            self.dialogs)
         sessions = self.session_controller
         sessions.window_opened.connect(self._on_session_controller_window_opened)
         sessions.locking.connect(self._on_session_controller_locking)
         sessions.resumed.connect(self._on_session_controller_resumed)
-        sessions.window_closing.connect(self._on_session_controller_window_closing)
+        sessions.window_parked.connect(self._on_session_controller_window_parked)
+        sessions.window_unparked.connect(self._on_session_controller_window_unparked)
         self.features: Features | None = None
+        # The features of users signed out over the lock (their screens put away, hidden),
+        # by user id, until they sign in again.
+        self.parked_features: dict[str, Features] = {}
 
     def start(self) -> None:
         """Show first-run setup or the sign-in dialog."""
@@ -100,7 +105,8 @@ class App:
 
         sessions = self.session_controller
         context = FeatureContext(self.runner, self.executor, self.dialogs, window, window.user,
-                                 lambda: sessions.session, self._on_unhandled)
+                                 lambda: sessions.session_for(window.user.user_id),
+                                 self._on_unhandled)
         delegations = DelegationsController(context, people_count)
         plans = PlansController(context)
         people = PeopleController(context)
@@ -110,6 +116,12 @@ class App:
         sync = SyncScreenController(context, self.settings.sync_every_minutes)
         providers = ProvidersController(context)
         people.delegation_requested.connect(delegations.open_wizard)
+        # Where the nurse lands: Delegations starts on the person chosen on the caseload,
+        # the person record opens on whoever was just delegated, and an NHS number nobody
+        # has opens the new person's form.
+        people.person_chosen.connect(delegations.offer_person)
+        delegations.person_delegated.connect(people.note_delegated)
+        delegations.add_person_requested.connect(people.add_person)
         people.plan_requested.connect(plans.open_plan)
         delegations.batch_requested.connect(plans.start_batch)
         registers.form_requested.connect(plans.open_shared_care_form)
@@ -128,10 +140,13 @@ class App:
         if self.features is not None:
             self.features.resume()
 
-    def _on_session_controller_window_closing(self) -> None:
+    def _on_session_controller_window_parked(self, window: MainWindow) -> None:
         if self.features is not None:
-            self.features.close()
+            self.parked_features[window.user.user_id] = self.features
         self.features = None
+
+    def _on_session_controller_window_unparked(self, window: MainWindow) -> None:
+        self.features = self.parked_features.pop(window.user.user_id, None)
 
     def _on_unhandled(self, error: BaseException) -> None:
         sys.excepthook(type(error), error, error.__traceback__)
@@ -144,8 +159,9 @@ class App:
     def shutdown(self) -> None:
         """Close the vault on the database thread and stop it."""
         self.idle.dispose()
-        if self.features is not None:
-            self.features.close()
+        for features in [self.features, *self.parked_features.values()]:
+            if features is not None:
+                features.close()
         self.runner.shutdown()
         self.session_controller.stop()
         if self.session_controller.session is not None:

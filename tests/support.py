@@ -51,3 +51,11 @@ def add_provider(uow: Any) -> tuple[str, list[str]]:
     from tools.sample_case import add_insured_provider
 
     return add_insured_provider(uow)
+
+
+def type_date(qtbot: Any, field: Any, text: str) -> None:
+    """Type ``text`` into a date field with the keyboard, replacing what it showed (as a
+    nurse does after tabbing into it: Tab selects the whole date)."""
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, text)

@@ -18,13 +18,17 @@ from desktop_app.ui.wizard.outcome_page import OutcomePage  # noqa: E402
 from desktop_app.ui.wizard.pages import PAGES  # noqa: E402
 from desktop_app.ui.wizard.wizard import DelegationWizard  # noqa: E402
 from tools.sample_wizard import make_context  # noqa: E402
+from tools.screenshot_wizard import SAMPLE  # noqa: E402
 
 
 def main() -> int:
     app = QApplication(sys.argv[:1])
-    wizard = DelegationWizard(make_context(), load_flow(), PAGES, OutcomePage)
+    step = sys.argv[1].upper() if len(sys.argv) > 1 else None
+    answers = {k: dict(v) for k, v in SAMPLE.items()} if step else {}
+    wizard = DelegationWizard(make_context(answers=answers), load_flow(), PAGES, OutcomePage)
     wizard.draft_changed.connect(lambda answers, step: print("draft at", step, answers))
     wizard.show()
+    wizard.resume_at(step)  # the sample answers of tools/screenshot_wizard.py up to STEP
     return int(app.exec())
 
 

@@ -10,8 +10,9 @@ key (caseload, delegations, person, reviews, competency, escalations, examples, 
 sync) is saved as ``screen-<key>.png``; with no keys, all of them ("plan" also opens a plan
 in the preview; "worker-history" shows on the Care providers screen a care worker whose
 sign-off was renewed, recording that refresher through the competence service the first
-time, and saves the sign-off history). ``SCP_SHOT_USER="Demo Team Lead"`` signs in as the
-demo's team lead (Reports).
+time, and saves the sign-off history; "sign-ins" opens Sign-ins… and saves
+``screen-sign-ins.png``; "lock" locks last and saves the lock screen as ``screen-lock.png``).
+``SCP_SHOT_USER="Demo Team Lead"`` signs in as the demo's team lead (Reports).
 """
 
 from __future__ import annotations
@@ -70,6 +71,31 @@ def _shoot_plan_preview(app: QApplication, planner: App, out: Path) -> None:
     preview.grab().save(str(out / "screen-plan-preview.png"))
     print(out / "screen-plan-preview.png", flush=True)
     preview.close()
+
+
+def _shoot_dialog(app: QApplication, planner: App, key: str, out: Path) -> None:
+    """"sign-ins": the Sign-ins… dialog over the window; "lock": lock (as Ctrl+L does) and
+    the lock screen. Saved as ``screen-<key>.png``."""
+    from desktop_app.ui.lock_screen import LockScreen
+
+    sessions = planner.session_controller
+    window = sessions.window
+    assert window is not None
+    if key == "lock":
+        sessions.lock()
+        _wait(app, lambda: isinstance(sessions.dialog, LockScreen)
+              and sessions.dialog.isVisible())
+        dialog: object = sessions.dialog
+    else:
+        window.users_button.click()
+        _wait(app, lambda: sessions._users_dialog is not None
+              and sessions._users_dialog.user_list.count() > 0)
+        dialog = sessions._users_dialog
+    _settle(app)
+    dialog.grab().save(str(out / f"screen-{key}.png"))  # type: ignore[attr-defined]
+    print(out / f"screen-{key}.png", flush=True)
+    if key != "lock":
+        dialog.reject()  # type: ignore[attr-defined]
 
 
 def _refreshed_worker(planner: App) -> tuple[str, str]:
@@ -176,6 +202,8 @@ def main(argv: list[str]) -> int:
     if caseload.model.rowCount() > 0:
         caseload.person_opened.emit(caseload.model.row(3).person_id)
         _wait(app, lambda: window.stack.currentWidget() is window.screen("person"))
+    dialogs = [key for key in ("sign-ins", "lock") if key in keys]  # the lock last
+    keys = [key for key in keys if key not in dialogs]
     if "plan" in keys:
         keys.remove("plan")
         _shoot_plan_preview(app, planner, out)
@@ -201,6 +229,8 @@ def main(argv: list[str]) -> int:
         window.show_screen("providers")
         _settle(app)
         _shoot_worker_history(window, out)
+    for key in dialogs:
+        _shoot_dialog(app, planner, key, out)
     planner.shutdown()
     return 0
 

@@ -2,17 +2,23 @@
 
 ``python tools/screenshot_wizard.py OUT_DIR STEP [STEP ...]`` opens the wizard on synthetic
 data with sample answers up to each STEP (or OUTCOME) and saves ``wizard-<step>.png``.
+A STEP may name a variant (``VARIANTS``): ``S4-examples`` (S4 first answered "yes", to show
+the lines and their examples for eye drops), ``S5-unanswered``. Options: ``--size WxH`` (the
+window; default the wizard's own size, fitted to the screen), ``--prefix TEXT`` (the file
+name's start instead of ``wizard-``), ``--scroll-end`` (the page scrolled to its end).
+Set ``QT_SCALE_FACTOR=1.5`` to look at 150 %.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QScrollBar  # noqa: E402
 
 from desktop_app.services.framework.flow import load_flow  # noqa: E402
 from desktop_app.ui.wizard.outcome_page import OutcomePage  # noqa: E402
@@ -20,7 +26,7 @@ from desktop_app.ui.wizard.pages import PAGES  # noqa: E402
 from desktop_app.ui.wizard.wizard import DelegationWizard  # noqa: E402
 from tools.sample_wizard import make_context  # noqa: E402
 
-SAMPLE = {
+SAMPLE: dict[str, dict[str, Any]] = {
     "S1": {"task_code": "eye_drops", "referred_by": "District nurse", "is_health_need": True},
     "S2": {"chc_checklist_positive": False, "checklist_date": "2026-11-02"},
     "S3": {"needs_clinical_judgement": False},
@@ -58,8 +64,31 @@ SAMPLE = {
 }
 
 
+#: A variant's page, the sample answers it replaces, and the name of a yes/no answered
+#: "yes" on the page once it is open (as the nurse clicks it: S4's lines start filled).
+VARIANTS: dict[str, tuple[str, dict[str, dict[str, Any]], str]] = {
+    "S4-examples": ("S4", {"S4": {}}, "stable"),
+    "S5-unanswered": ("S5", {"S5": {}}, ""),
+}
+
+
+def _options(args: list[str]) -> tuple[Path, list[str], dict[str, str]]:
+    """OUT_DIR, the steps, and the ``--name value`` options (``--scroll-end`` takes none)."""
+    options: dict[str, str] = {}
+    rest: list[str] = []
+    while args:
+        arg = args.pop(0)
+        if arg == "--scroll-end":
+            options["scroll-end"] = "yes"
+        elif arg.startswith("--"):
+            options[arg[2:]] = args.pop(0)
+        else:
+            rest.append(arg)
+    return Path(rest[0]), rest[1:], options
+
+
 def main() -> int:
-    out, steps = Path(sys.argv[1]), sys.argv[2:]
+    out, steps, options = _options(sys.argv[1:])
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv[:1])
     queue = list(steps)
@@ -68,10 +97,14 @@ def main() -> int:
         if not queue:
             app.quit()
             return
-        step = queue.pop(0)
-        context = make_context(answers={k: dict(v) for k, v in SAMPLE.items()})
-        wizard = DelegationWizard(context, load_flow(), PAGES, OutcomePage)
-        wizard.resize(1100, 740)
+        name = queue.pop(0)
+        step, changes, answer_yes = VARIANTS.get(name, (name, {}, ""))
+        answers = {k: dict(v) for k, v in {**SAMPLE, **changes}.items()}
+        wizard = DelegationWizard(make_context(answers=answers), load_flow(), PAGES,
+                                  OutcomePage)
+        if "size" in options:
+            width, height = (int(part) for part in options["size"].split("x"))
+            wizard.resize(width, height)
         wizard.show()
         if step in ("S10", "OUTCOME"):
             # The sample's funding is typed, not yet worked out: S9F works it out on Next.
@@ -82,8 +115,17 @@ def main() -> int:
         else:
             wizard.resume_at(step)
 
+        if answer_yes:
+            getattr(wizard.currentPage(), answer_yes).yes.click()
+
         def grab() -> None:
-            wizard.grab().save(str(out / f"wizard-{step.lower()}.png"))
+            if "scroll-end" in options:
+                for bar in wizard.currentPage().findChildren(QScrollBar):
+                    bar.setValue(bar.maximum())
+                app.processEvents()
+            file = out / f"{options.get('prefix', 'wizard-')}{name.lower()}.png"
+            wizard.grab().save(str(file))
+            print(file, wizard.size().width(), "x", wizard.size().height(), flush=True)
             wizard.close()
             next_shot()
 

@@ -186,17 +186,23 @@ def ensure_demo_vault(store: VaultStore, user_name: str, passphrase: str) -> Non
     """Create and fill the demo vault the first time; later runs reuse it."""
     if store.exists():
         return
-    created = store.create(user_name, Role.NURSE, passphrase)
+    # As on a real laptop, the team lead makes the first account and adds the nurse's
+    # (same passphrase; the team lead sees the Reports and the plan batch); the nurse
+    # records the caseload.
+    lead = store.create(DEMO_TEAM_LEAD, Role.TEAM_LEAD, passphrase).session
     try:
-        seed_demo_caseload(created.session.uow)
-        seed_demo_delegations(created.session.uow)
-        seed_demo_case_examples(created.session)
-        seed_demo_changes_of_need(created.session.uow)
-        seed_demo_life_events(created.session)
-        # A team lead too (same passphrase), to see the Reports and the plan batch.
-        created.session.add_user(DEMO_TEAM_LEAD, Role.TEAM_LEAD, passphrase)
+        nurse_id = lead.add_user(user_name, Role.NURSE, passphrase)
     finally:
-        created.session.close()
+        lead.close()
+    nurse = store.unlock(nurse_id, passphrase)
+    try:
+        seed_demo_caseload(nurse.uow)
+        seed_demo_delegations(nurse.uow)
+        seed_demo_case_examples(nurse)
+        seed_demo_changes_of_need(nurse.uow)
+        seed_demo_life_events(nurse)
+    finally:
+        nurse.close()
 
 
 # ---------------------------------------------------------------- delegations in every state

@@ -9,8 +9,16 @@ work. Typing is debounced so a fast typist queries once, and every search carrie
 sequence number: an answer to an older search than the latest is dropped, whatever order
 the answers come back in.
 
-Keyboard: Ctrl+F goes to the search box, Tab moves on to the filters and the table, and
-Enter (or a double-click) on a row opens that person.
+Keyboard: Ctrl+F goes to the search box, Tab moves on to the filters and the table (Down
+in the search box goes straight to the people found), and Enter (or a double-click) on a
+row opens that person. For a role that may add people, "Add a person" (Alt+A) is under
+the table, after it in the Tab order; when a search finds nobody it reads "Add this person"
+and carries what was searched for into the new person's form (a valid NHS number, the
+names, a whole postcode: ``services.people.caseload.new_person_hint``).
+
+The person chosen in the table (``person_picked``, and ``picked_id()``) is what the person
+record and the Delegations screen open on. A search the nurse makes chooses its first row;
+a refresh (after a save) keeps the chosen person chosen when they are still listed.
 """
 
 from __future__ import annotations
@@ -37,6 +45,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -47,6 +57,8 @@ from desktop_app.services.people.caseload import (
     CaseloadQuery,
     CaseloadRow,
     CaseloadStatus,
+    NewPersonHint,
+    new_person_hint,
 )
 
 T = TypeVar("T")
@@ -122,6 +134,10 @@ class CaseloadModel(QAbstractTableModel):
         """The person shown on row ``number``."""
         return self._rows[number]
 
+    def row_of(self, person_id: str) -> int | None:
+        """The row showing this person, if they are among the rows loaded."""
+        return next((n for n, r in enumerate(self._rows) if r.person_id == person_id), None)
+
     def rowCount(self, parent: Index = _ROOT) -> int:  # noqa: N802 - Qt's name
         return 0 if parent.isValid() else len(self._rows)
 
@@ -177,16 +193,22 @@ class CaseloadWidget(QWidget):
     """Search box, team and status filters, the table of people and a one-line summary."""
 
     person_opened = Signal(str)  # person id
+    person_picked = Signal(object)  # the CaseloadRow now chosen in the table
+    add_person_requested = Signal(object)  # NewPersonHint: what the search can fill in
     results_shown = Signal(int)  # how many matched (after each search's first page)
 
     def __init__(self, run: Run, search: Search, load_teams: Callable[[], list[str]],
                  parent: QWidget | None = None, delay_ms: int = SEARCH_DELAY_MS,
-                 page_size: int = PAGE_SIZE) -> None:
+                 page_size: int = PAGE_SIZE, can_add: bool = False) -> None:
         super().__init__(parent)
         self._run, self._search, self._load_teams = run, search, load_teams
         self._page_size = page_size
+        self._can_add = can_add
         self._sequence = 0  # of the latest search; older answers are dropped
+        self._quiet = 0  # the sequence of a refresh: its answer keeps the chosen person
         self._shown: CaseloadQuery | None = None  # the search whose pages are in the table
+        self._picked: str | None = None  # the person chosen in the table
+        self._picking = False  # choosing a row from code: say so once, afterwards
         self.model = CaseloadModel(self)
         self._build_controls()
         self._build_table()
@@ -200,6 +222,9 @@ class CaseloadWidget(QWidget):
         self.team_combo.currentIndexChanged.connect(self.search_now)
         self.status_combo.currentIndexChanged.connect(self.search_now)
         self.model.more_requested.connect(self._on_model_more_requested)
+        down = QShortcut(QKeySequence(Qt.Key.Key_Down), self.search_edit)
+        down.setContext(Qt.ShortcutContext.WidgetShortcut)
+        down.activated.connect(self._on_search_down)
         shortcut = QShortcut(QKeySequence.StandardKey.Find, self)
         # Only while this screen has the focus: other screens may use Ctrl+F too.
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -228,7 +253,15 @@ class CaseloadWidget(QWidget):
                               (self.tr("Draft in progress"), CaseloadStatus.DRAFT_IN_PROGRESS)):
             self.status_combo.addItem(label, status)
         self.status_label = QLabel()
+        # Not word-wrapped: a wrapped label makes the window scroll the whole screen at a
+        # large text scale; a long search is cut off at the edge instead of widening it.
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                        QSizePolicy.Policy.Preferred)
         self.status_label.setAccessibleName(self.tr("Search results"))
+        self.add_button = QPushButton(self.tr("&Add a person"))
+        self.add_button.setAccessibleName(self.tr("Add a person to the caseload"))
+        self.add_button.clicked.connect(self._on_add_button_clicked)
+        self.add_button.setVisible(self._can_add)
 
     def _build_table(self) -> None:
         self.table = _PeopleTable()
@@ -245,20 +278,28 @@ class CaseloadWidget(QWidget):
         header.setSectionResizeMode(CaseloadModel.NAME, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.table.row_chosen.connect(self._open_row)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
 
     def _lay_out(self) -> None:
         filters = QHBoxLayout()
         for text, field, stretch in ((self.tr("&Search:"), self.search_edit, 3),
                                      (self.tr("&Team:"), self.team_combo, 1),
-                                     (self.tr("S&tatus:"), self.status_combo, 1)):
+                                     (self.tr("Stat&us:"), self.status_combo, 1)):
             label = QLabel(text)
             label.setBuddy(field)
             filters.addWidget(label)
             filters.addWidget(field, stretch)
+        below = QHBoxLayout()
+        below.addWidget(self.status_label, 1)
+        below.addWidget(self.add_button)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.status_label)
+        layout.addLayout(below)
+        for first, second in ((self.search_edit, self.team_combo),
+                              (self.team_combo, self.status_combo),
+                              (self.status_combo, self.table), (self.table, self.add_button)):
+            QWidget.setTabOrder(first, second)
 
     # ------------------------------------------------------------ actions
 
@@ -268,8 +309,10 @@ class CaseloadWidget(QWidget):
         self.search_edit.selectAll()
 
     def refresh(self) -> None:
-        """Reload the team list and search again (after someone was added or removed)."""
+        """Reload the team list and search again (after someone was added or removed); the
+        person chosen stays chosen if the search still lists them."""
         self._run(self._load_teams, self._on_teams_loaded)
+        self._quiet = self._sequence + 1  # the search made now
         self.search_now()
 
     def search_now(self) -> None:
@@ -280,6 +323,14 @@ class CaseloadWidget(QWidget):
         self._run(lambda: self._search(query),
                   lambda page: self._on_page_found(sequence, query, page))
 
+    def picked_id(self) -> str | None:
+        """The person chosen in the table (the last one, if the table is empty now)."""
+        return self._picked
+
+    def add_hint(self) -> NewPersonHint:
+        """What "Add this person" carries: the search's NHS number, names or postcode."""
+        return new_person_hint(self.search_edit.text())
+
     def _query(self, offset: int) -> CaseloadQuery:
         return CaseloadQuery(text=self.search_edit.text(),
                              team=self.team_combo.currentData(),
@@ -288,6 +339,16 @@ class CaseloadWidget(QWidget):
 
     def _open_row(self, row: int) -> None:
         self.person_opened.emit(self.model.row(row).person_id)
+
+    def _note_pick(self) -> None:
+        """Say which person is chosen now, if another than before."""
+        current = self.table.currentIndex()
+        if not current.isValid() or current.row() >= self.model.rowCount():
+            return
+        row = self.model.row(current.row())
+        if row.person_id != self._picked:
+            self._picked = row.person_id
+            self.person_picked.emit(row)
 
     # ------------------------------------------------------------ slots
 
@@ -301,6 +362,17 @@ class CaseloadWidget(QWidget):
         if index.isValid():
             self._open_row(index.row())
 
+    def _on_current_row_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._picking:
+            self._note_pick()
+
+    def _on_search_down(self) -> None:
+        if self.model.rowCount():
+            self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _on_add_button_clicked(self) -> None:
+        self.add_person_requested.emit(self.add_hint())
+
     def _on_page_found(self, sequence: int, query: CaseloadQuery, page: CaseloadPage) -> None:
         if sequence != self._sequence:
             return  # an answer to a search typed over since
@@ -311,9 +383,24 @@ class CaseloadWidget(QWidget):
             for column in range(CaseloadModel.NHS_NUMBER, self.model.columnCount()):
                 self.table.resizeColumnToContents(column)
         self.status_label.setText(self._summary(query, page.total))
-        if page.rows:
-            self.table.selectRow(0)
+        self._choose_after_search(quiet=sequence == self._quiet)
+        nobody = page.total == 0 and bool(query.text.strip())
+        self.add_button.setText(self.tr("&Add this person") if nobody
+                                else self.tr("&Add a person"))
         self.results_shown.emit(page.total)
+
+    def _choose_after_search(self, quiet: bool) -> None:
+        """Choose the first row, or after a refresh the person chosen before if listed."""
+        if not self.model.rowCount():
+            return
+        kept = self.model.row_of(self._picked) if quiet and self._picked else None
+        self._picking = True
+        try:
+            self.table.selectRow(kept if kept is not None else 0)
+        finally:
+            self._picking = False
+        if not quiet or kept is None:
+            self._note_pick()
 
     def _on_model_more_requested(self, offset: int) -> None:
         if self._shown is None:
@@ -346,8 +433,13 @@ class CaseloadWidget(QWidget):
         if total:
             return self.tr("%1 people").replace("%1", f"{total:,}")
         text = query.text.strip()
+        if text and self._can_add:
+            return self.tr("No one on this laptop's caseload matches “%1”. Check the "
+                           "spelling or the number, or add this person.").replace("%1", text)
         if text:
             return self.tr("No one matches “%1”").replace("%1", text)
         if query.team or query.status:
             return self.tr("No one matches these filters")
+        if self._can_add:
+            return self.tr("No one is on the caseload yet: add the first person.")
         return self.tr("No one is on the caseload yet")

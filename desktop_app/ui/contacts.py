@@ -7,7 +7,6 @@ GUI thread and closes the dialog only when the save succeeded. A refusal comes b
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Signal
@@ -31,10 +30,11 @@ from desktop_app.services.people.contacts import (
     ContactInput,
 )
 from desktop_app.services.people.record import ContactRow, PersonRecord
+from desktop_app.ui.forms import DateLine
 from desktop_app.ui.tables import fill_table, read_only_table, uk_date
 from desktop_app.ui.tasks import Run
 from desktop_app.ui.wizard.base import escape_text
-from desktop_app.ui.wizard.fields import Choice, DateField, Line, Para
+from desktop_app.ui.wizard.fields import Choice, Line, Para
 
 # save(person_id, contact_id or None for a new one, data, version) and
 # remove(person_id, contact_id): both return the person's refreshed record.
@@ -62,7 +62,7 @@ class ContactDialog(QDialog):
         self.address = Para(tr("Contact's address"), tr("optional"), lines=2)
         self.reference = Line(tr("Registration reference"),
                               tr("OPG reference, or the court order number"))
-        self.registered_on = DateField(tr("Date registered"))
+        self.registered_on = DateLine(tr("Date registered"), field="registered_on")
         self.can_decide = QCheckBox(tr("Can &decide about health and welfare (registered)"))
         self.can_decide.setAccessibleName(tr("Can decide about health and welfare"))
         self.fields: dict[str, QWidget] = {
@@ -109,12 +109,12 @@ class ContactDialog(QDialog):
         self.email.set_value(contact.email)
         self.address.set_value(contact.address)
         self.reference.set_value(contact.registration_reference)
-        self.registered_on.set_value(
-            contact.registered_on.isoformat() if contact.registered_on else None)
+        self.registered_on.set_value(contact.registered_on)
         self.can_decide.setChecked(bool(contact.can_decide_health_welfare))
 
     def value(self) -> ContactInput:
-        """The contact as typed (the service checks it)."""
+        """The contact as typed (the service checks it; a registration date that is not a
+        date is refused here, naming the field)."""
         kind = self.kind.value() or ""
         # A registration only means something for an attorney or deputy; fields greyed out
         # for other kinds may still hold old text, which is not sent.
@@ -125,7 +125,7 @@ class ContactDialog(QDialog):
             relationship=self.relationship.value(), phone=self.phone.value(),
             email=self.email.value(), address=self.address.value(),
             registration_reference=reference,
-            registered_on=dt.date.fromisoformat(registered) if registered else None,
+            registered_on=registered,
             can_decide_health_welfare=self.can_decide.isChecked())
 
     def show_error(self, message: str, field: str | None) -> None:
@@ -149,8 +149,13 @@ class ContactDialog(QDialog):
             self.can_decide.setChecked(False)
 
     def _on_buttons_accepted(self) -> None:
+        try:
+            typed = self.value()
+        except ValidationError as problem:  # a registration date that is not a date
+            self.show_error(problem.message, problem.field)
+            return
         self.error_label.setText(self.tr("Saving…"))
-        self.contact_entered.emit(self.value())
+        self.contact_entered.emit(typed)
 
 
 class ContactsPanel(QWidget):

@@ -8,20 +8,21 @@ it off the GUI thread and closes the form only when the save succeeded. A refusa
 (``show_error``) is shown beside the field it names, with the focus there and everything
 typed kept.
 
-A ``DateLine`` is a date typed as dd/mm/yyyy (31/01/2027 or 5/2/2027; yyyy-mm-dd too) or
-picked from a calendar: its "…" button, or Alt+Down or F4 in the date, as in Qt's own date
-fields. A date that is not one is refused with a ``ValidationError`` naming its field.
+A ``DateInput`` is the one date field of the app: typed day first (31/01/2027, 5/2/2027,
+05022027, 5 Feb 2027; yyyy-mm-dd too) or picked from a calendar (its "…" button, or Alt+Down
+or F4 in the date, as in Qt's own date fields). A date that is not one is refused with a
+``ValidationError`` naming its field, and marked when the field is left. ``DateLine`` (here)
+gives a ``datetime.date``; the wizard's ``DateField`` gives ISO text for its answers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtCore import QDate, QPoint, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QDialog,
@@ -30,24 +31,33 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop_app.services.core.dates import read_uk_date
 from desktop_app.services.core.errors import ExpectedError, ValidationError
 from desktop_app.ui.tables import uk_date
 from desktop_app.ui.tasks import Run
 
 R = TypeVar("R")
 ERROR_STYLE = "color: #a00000; font-weight: bold;"
-_DAY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_BAD_DATE_STYLE = "border: 2px solid #a00000;"
 
 
-class DateLine(QLineEdit):
-    """A date typed as dd/mm/yyyy (the UK order, a four-digit year: hazard H-020), or picked
-    from a calendar. ``field`` is the name a refusal gives (``FormDialog.add_field`` sets
-    it)."""
+class DateInput(QLineEdit):
+    """A date typed the UK way (``desktop_app.services.core.dates.read_uk_date``: 5/12/2026,
+    05122026, 5 Dec 2026…; a four-digit year: hazard H-020) or picked from a calendar (the
+    "…" button, Alt+Down or F4). Leaving the field shows the date as it was read
+    (dd/mm/yyyy), or, when it is not a date, keeps the text, marks the field and says why
+    (``problem_found``); it never goes blank. ``changed`` fires on typing and on a pick,
+    ``picked`` on a pick only. ``field`` is the name a refusal gives (``FormDialog.add_field``
+    sets it)."""
+
+    changed = Signal()
+    picked = Signal()
+    problem_found = Signal(str)
 
     def __init__(self, name: str, day: dt.date | None = None, field: str | None = None) -> None:
         super().__init__(uk_date(day))
@@ -55,6 +65,9 @@ class DateLine(QLineEdit):
         self.field = field
         self.setAccessibleName(name)
         self.setPlaceholderText(self.tr("dd/mm/yyyy"))
+        self._hint = self.tr("Type the date day first (31/01/2027, 31012027 or 31 Jan 2027), "
+                             "or Alt+Down or F4 for a calendar")
+        self.setToolTip(self._hint)
         self.pick = QToolButton(self)
         self.pick.setText("…")
         self.pick.setAccessibleName(self.tr("Pick %s from a calendar") % name)
@@ -65,14 +78,29 @@ class DateLine(QLineEdit):
         self.pick.clicked.connect(lambda _checked=False: self.open_calendar())
         button = self.pick.sizeHint().width()
         self.setTextMargins(0, 0, button, 0)
-        self.setMaximumWidth(self.fontMetrics().horizontalAdvance("00/00/00000") + 24 + button)
+        self.setMinimumHeight(self.pick.sizeHint().height() + 2)  # the button never clipped
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("00/00/00000") + 12 + button)
+        self.setMaximumWidth(self.fontMetrics().horizontalAdvance("Wed 00 Sep 00000") + 24
+                             + button)
         self.calendar_dialog: QDialog | None = None
+        # A form that shows problems under its fields (FormDialog) says it there; anywhere
+        # else the words pop up beside the field when it is left.
+        self.says_problems_itself = False
+        self.textEdited.connect(self._on_text_edited)
+        self.editingFinished.connect(self._on_editing_finished)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         """The calendar button inside the right end of the line."""
         super().resizeEvent(event)
         width = self.pick.sizeHint().width()
         self.pick.setGeometry(self.width() - width - 1, 1, width, self.height() - 2)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt's name)
+        """Coming to the date by any way but a click selects it, so typing replaces it (as
+        Tab does in any line)."""
+        super().focusInEvent(event)
+        if event.reason() != Qt.FocusReason.MouseFocusReason:
+            self.selectAll()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         """Alt+Down or F4 opens the calendar."""
@@ -84,28 +112,48 @@ class DateLine(QLineEdit):
             return
         super().keyPressEvent(event)
 
-    def value(self) -> dt.date | None:
+    def day(self) -> dt.date | None:
         """The date, None when blank; ValidationError naming ``field`` when not a date."""
-        text = self.text().strip()
-        if not text:
-            return None
-        if found := _DAY.fullmatch(text):
-            day, month, year = found[1], found[2], found[3]
-        elif found := _ISO_DAY.fullmatch(text):
-            year, month, day = found[1], found[2], found[3]
-        else:
-            raise ValidationError(self.tr("Write the date as day/month/year, for example "
-                                          "31/01/2027."), field=self.field)
-        try:
-            return dt.date(int(year), int(month), int(day))
-        except ValueError:
-            raise ValidationError(self.tr("There is no %s: check the day and the month "
-                                          "(day/month/year).")
-                                  % text, field=self.field) from None
+        return read_uk_date(self.text(), self.field)
 
-    def set_value(self, day: dt.date | None) -> None:
-        """Show a date (None clears it)."""
-        self.setText(uk_date(day))
+    def set_day(self, day: dt.date | None) -> None:
+        """Show a date (None clears it); ``changed`` fires when that changes what shows."""
+        shown = uk_date(day)
+        if shown != self.text():
+            self.setText(shown)
+            self.changed.emit()
+        self._mark(None)
+
+    def problem(self) -> str | None:
+        """Why the text is not a date, None when it is one or blank."""
+        try:
+            self.day()
+        except ValidationError as refused:
+            return refused.message
+        return None
+
+    def _on_text_edited(self, _text: str) -> None:
+        self._mark(None)
+        self.changed.emit()
+
+    def _on_editing_finished(self) -> None:
+        try:
+            day = self.day()
+        except ValidationError as refused:
+            self._mark(refused.message)
+            self.problem_found.emit(refused.message)
+            if not self.says_problems_itself and self.isVisible():
+                QToolTip.showText(self.mapToGlobal(QPoint(0, self.height())),
+                                  refused.message, self)
+            return
+        if day is not None and self.text() != uk_date(day):
+            self.setText(uk_date(day))  # show how it was read: 5 Dec 2026 -> 05/12/2026
+        self._mark(None)
+
+    def _mark(self, problem: str | None) -> None:
+        self.setStyleSheet(f"{type(self).__name__} {{ {_BAD_DATE_STYLE} }}" if problem else "")
+        self.setAccessibleDescription(problem or "")
+        self.setToolTip(problem or self._hint)
 
     def open_calendar(self) -> QDialog:
         """A calendar on the date typed (else today): Enter picks, Escape leaves it."""
@@ -114,15 +162,16 @@ class DateLine(QLineEdit):
         calendar = QCalendarWidget()
         calendar.setAccessibleName(self.tr("Calendar for %s") % self.name)
         try:
-            shown = self.value() or dt.date.today()
+            shown = self.day() or dt.date.today()
         except ValidationError:
             shown = dt.date.today()
         calendar.setSelectedDate(QDate(shown.year, shown.month, shown.day))
 
         def picked(day: QDate) -> None:
-            self.set_value(dt.date(day.year(), day.month(), day.day()))
+            self.set_day(dt.date(day.year(), day.month(), day.day()))
             dialog.accept()
             self.setFocus()
+            self.picked.emit()
 
         calendar.activated.connect(picked)
         QVBoxLayout(dialog).addWidget(calendar)
@@ -130,6 +179,19 @@ class DateLine(QLineEdit):
         dialog.open()
         calendar.setFocus()
         return dialog
+
+
+class DateLine(DateInput):
+    """A typed date whose ``value()`` is the ``datetime.date`` (None when blank), for the
+    register and record forms."""
+
+    def value(self) -> dt.date | None:
+        """The date, None when blank; ValidationError naming ``field`` when not a date."""
+        return self.day()
+
+    def set_value(self, day: dt.date | None) -> None:
+        """Show a date (None clears it)."""
+        self.set_day(day)
 
 
 class FormDialog(QDialog, Generic[R]):
@@ -172,8 +234,12 @@ class FormDialog(QDialog, Generic[R]):
         """A labelled field (``focus``: the part the label's mnemonic and a problem's focus
         go to, else ``widget``) with its problem line under it."""
         target = focus or widget
-        if isinstance(target, DateLine) and target.field is None:
-            target.field = name
+        if isinstance(target, DateInput):
+            target.field = target.field or name
+            target.says_problems_itself = True
+            # Said as soon as the date is left, not only on the action button.
+            target.problem_found.connect(lambda message: self._note_problem(name, message))
+            target.changed.connect(lambda: self._note_problem(name, ""))
         problem = QLabel()
         problem.setWordWrap(True)
         problem.setStyleSheet(ERROR_STYLE)
@@ -219,6 +285,15 @@ class FormDialog(QDialog, Generic[R]):
             target.show()
             self.fields[str(field)].setFocus()
         self._fit()
+
+    def _note_problem(self, name: str, message: str) -> None:
+        """Show (or, with no message, hide) the problem under one field, leaving the focus
+        where the user put it."""
+        label = self.problems[name]
+        label.setText(message)
+        label.setVisible(bool(message))
+        if message:
+            self._fit()
 
     def show_error(self, error: ExpectedError) -> None:
         """A refusal (the service's or the form's own): everything typed stays."""

@@ -3,12 +3,16 @@
 An application-wide event filter restarts a timer on every key press, mouse click or
 wheel turn; when it runs out, ``idle_timed_out`` fires. Qt reports a suspend only as the
 application becoming inactive/suspended (platform dependent), so that also locks.
+
+The same filter reports every window about to be shown (``window_shown``), so the session
+controller can keep a locked or signed-out user's dialogs (one opened by work that
+finishes after the lock) off the screen.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel,
             QEvent.Type.TouchBegin}
@@ -18,6 +22,7 @@ class IdleWatcher(QObject):
     """Emits ``idle_timed_out`` after ``minutes`` without activity (and on suspend)."""
 
     idle_timed_out = Signal()
+    window_shown = Signal(object)  # a QWidget window, before it reaches the screen
 
     def __init__(self, app: QApplication, minutes: int) -> None:
         super().__init__(app)
@@ -48,8 +53,11 @@ class IdleWatcher(QObject):
         self._app.applicationStateChanged.disconnect(self._on_app_application_state_changed)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() in ACTIVITY and self.timer.isActive():
+        kind = event.type()
+        if kind in ACTIVITY and self.timer.isActive():
             self.timer.start()
+        elif kind == QEvent.Type.Show and isinstance(watched, QWidget) and watched.isWindow():
+            self.window_shown.emit(watched)
         return False
 
     def _on_app_application_state_changed(self, state: Qt.ApplicationState) -> None:

@@ -11,16 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -42,7 +46,10 @@ def _shown(sequence: QKeySequence) -> str:
 
 
 class StartDelegationPanel(QWidget):
-    """Start a delegation by NHS number, and resume or discard unfinished ones."""
+    """Start a delegation by NHS number, and resume or discard unfinished ones.
+
+    The NHS number is filled in with the person chosen on the caseload (``set_person``),
+    named beside it, unless the nurse has typed another number."""
 
     delegation_requested = Signal(str)
     resume_requested = Signal(str, str)  # person id, case id
@@ -62,6 +69,15 @@ class StartDelegationPanel(QWidget):
         self.start_button.clicked.connect(
             lambda _checked=False: self.delegation_requested.emit(self.nhs_edit.text()))
         self.nhs_edit.returnPressed.connect(self.start_button.click)
+        self.nhs_edit.textEdited.connect(self._on_nhs_edit_text_edited)
+        self._offered = ""  # the NHS number filled in from the caseload, while untouched
+        self.person_label = QLabel()
+        self.person_label.setTextFormat(Qt.TextFormat.PlainText)  # a name is typed text
+        # Not word-wrapped (the window would scroll the whole screen at a large text
+        # scale); cut off at the edge rather than widening the screen.
+        self.person_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                        QSizePolicy.Policy.Preferred)
+        self.person_label.setAccessibleName(self.tr("Person the NHS number belongs to"))
         label = QLabel(self.tr("Person's &NHS number:"))
         label.setBuddy(self.nhs_edit)
         row = QHBoxLayout()
@@ -69,7 +85,8 @@ class StartDelegationPanel(QWidget):
         row.addWidget(self.nhs_edit, 1)
         row.addWidget(self.start_button)
         self.drafts = read_only_table([self.tr("Person"), self.tr("Task"),
-                                       self.tr("Stopped at"), self.tr("Last saved")],
+                                       self.tr("Stopped at"), self.tr("Started"),
+                                       self.tr("Last saved")],
                                       self.tr("Unfinished delegations"))
         self.drafts.cellDoubleClicked.connect(lambda _r, _c: self._emit_selected(True))
         self.resume_button = QPushButton(self.tr("&Resume"))
@@ -91,16 +108,33 @@ class StartDelegationPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(row)
+        layout.addWidget(self.person_label)
         layout.addWidget(drafts_label)
         layout.addWidget(self.drafts, 1)
         layout.addLayout(draft_buttons)
         self.batch_button.setVisible(can_print_batch)
         if not can_delegate:
             for widget in (label, self.nhs_edit, self.start_button, self.resume_button,
-                           self.discard_button):
+                           self.discard_button, self.person_label):
                 widget.hide()
             self.summary.setText(self.summary.text() + "\n" + self.tr(
                 "Your role can see delegations but not start or change them."))
+
+    def set_person(self, nhs_number: str, name: str) -> None:
+        """Fill in the NHS number of the person chosen on the caseload and name them,
+        unless the nurse has typed another number."""
+        if self.nhs_edit.text() not in ("", self._offered):
+            return
+        self._offered = nhs_number
+        self.nhs_edit.setText(nhs_number)
+        self.person_label.setText(self.tr(
+            "%1, chosen on the caseload. Start a delegation for them, or type another NHS "
+            "number.").replace("%1", name))
+
+    def _on_nhs_edit_text_edited(self, text: str) -> None:
+        if text != self._offered:  # another number: the name shown no longer goes with it
+            self._offered = ""
+            self.person_label.clear()
 
     def show_drafts(self, drafts: Sequence[DraftSummary]) -> None:
         """List the unfinished delegations."""
@@ -108,9 +142,11 @@ class StartDelegationPanel(QWidget):
         self.drafts.setRowCount(len(drafts))
         for row, draft in enumerate(drafts):
             saved = draft.updated_at.astimezone().strftime("%d/%m/%Y %H:%M")
+            started = (draft.started_at.astimezone().strftime("%d/%m/%Y")
+                       if draft.started_at else "")
             task = draft.task_name or draft.task_code or "—"
             step = draft.step_title or draft.current_step or "S1"
-            for col, text in enumerate([draft.person_name, task, step, saved]):
+            for col, text in enumerate([draft.person_name, task, step, started, saved]):
                 self.drafts.setItem(row, col, QTableWidgetItem(text))
         self.drafts.resizeColumnsToContents()
         has_rows = bool(drafts) and self._can_delegate
@@ -130,10 +166,39 @@ class StartDelegationPanel(QWidget):
             self.discard_requested.emit(case_id)
 
 
+class CurrentPageStack(QStackedWidget):
+    """A stack of screens as large as the screen on show (Qt's own is as large as its
+    largest screen), so only a screen that does not fit the window scrolls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Qt's stacked layout would set the stack's minimum size to its largest screen's.
+        stacked = self.layout()
+        if stacked is not None:
+            stacked.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.currentChanged.connect(lambda _index: self.updateGeometry())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        shown = self.currentWidget()
+        return shown.sizeHint() if shown is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        shown = self.currentWidget()
+        return shown.minimumSizeHint() if shown is not None else super().minimumSizeHint()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        """The screen on show's least height (Qt's would be the tallest screen's preferred
+        height whenever any screen wraps text, and the scroll area would always scroll)."""
+        shown = self.currentWidget()
+        return shown.minimumSizeHint().height() if shown is not None \
+            else super().heightForWidth(width)
+
+
 class MainWindow(QMainWindow):
     """The signed-in window."""
 
     lock_requested = Signal()
+    users_requested = Signal()  # "Sign-ins…": the laptop's sign-ins, adding a colleague's
     closed = Signal()
 
     def __init__(self, user: SignedInUser, demo: bool) -> None:
@@ -143,13 +208,20 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(title + (self.tr(" — DEMO (synthetic data)") if demo else ""))
         self.nav = QListWidget()
         self.nav.setAccessibleName(self.tr("Screens"))
-        self.stack = QStackedWidget()
+        self.stack = CurrentPageStack()
         self._keys: list[str] = []
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         body = QWidget()
         layout = QHBoxLayout(body)
         layout.addWidget(self.nav)
-        layout.addWidget(self.stack, 1)
+        # A screen larger than the window (a small screen, a large text scale) scrolls
+        # inside it, so the window always fits the laptop's screen.
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setWidget(self.stack)
+        self.stack.currentChanged.connect(self._on_stack_current_changed)
+        layout.addWidget(self.scroller, 1)
         self.setCentralWidget(body)
         role = ROLE_LABELS.get(str(user.role), str(user.role))
         self.user_label = QLabel(self.tr("Signed in: ") + f"{user.display_name} ({role})")
@@ -165,6 +237,14 @@ class MainWindow(QMainWindow):
         self.lock_button.clicked.connect(lambda _checked=False: self.lock_requested.emit())
         self.statusBar().addWidget(self.user_label, 1)
         self.statusBar().addPermanentWidget(self.sync_label)
+        # Shown by the session controller to roles that may add a colleague's sign-in; no
+        # Alt mnemonic either, for the Lock button's reason.
+        self.users_button = QPushButton(self.tr("Sign-ins…"))
+        self.users_button.setAccessibleName(self.tr("Sign-ins on this laptop"))
+        self.users_button.setToolTip(self.tr("Who can sign in on this laptop; add a colleague"))
+        self.users_button.clicked.connect(lambda _checked=False: self.users_requested.emit())
+        self.users_button.hide()
+        self.statusBar().addPermanentWidget(self.users_button)
         self.statusBar().addPermanentWidget(self.lock_button)
         QShortcut(lock_key, self).activated.connect(self.lock_requested)
         # Ctrl+F in the screen list goes to the caseload search; screens with a search box
@@ -181,6 +261,10 @@ class MainWindow(QMainWindow):
         # (QWidget.screen() is shadowed here by ``screen(key)``, the screens' lookup.)
         available = QGuiApplication.primaryScreen().availableGeometry()
         self.resize(min(1280, available.width()), min(720, available.height()))
+
+    def _on_stack_current_changed(self, _index: int) -> None:
+        # The scroll area sizes the stack again only when asked (a new screen, a new size).
+        QCoreApplication.postEvent(self.scroller, QEvent(QEvent.Type.LayoutRequest))
 
     def add_screen(self, key: str, title: str, widget: QWidget,
                    shortcut: str | None = None) -> None:

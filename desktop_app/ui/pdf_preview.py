@@ -4,15 +4,27 @@ The PDF never touches the disk on its way here: the service returns bytes, the p
 reads them from a ``QBuffer``, and printing draws each page as an image onto the printer
 (so no spool file of ours is left behind; what the operating system's print queue keeps is
 the printer's business, as with any printed record). "Export PDF…" is the only way a file
-is written, and only where the user chooses.
+is written, and only where the user chooses: the save dialog opens on the user's Documents
+folder (``documents_folder``) with the name the caller suggests, made safe for any file
+system (``safe_file_name``), never in the app's own folder.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPointF, QSize, Qt
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QObject,
+    QPointF,
+    QSize,
+    QStandardPaths,
+    Qt,
+)
 from PySide6.QtGui import QKeySequence, QPainter, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -28,6 +40,22 @@ from PySide6.QtWidgets import (
 )
 
 PRINT_DPI = 300
+# Characters no file name may hold on Windows, macOS or Linux (and control characters).
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def documents_folder() -> Path:
+    """The user's Documents folder, or their home folder when there is none."""
+    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    folder = Path(found) if found else Path.home()
+    return folder if folder.is_dir() else Path.home()
+
+
+def safe_file_name(name: str) -> str:
+    """``name`` with the characters a file system refuses taken out ("O'Brien/Smith" →
+    "O'Brien Smith"), runs of spaces made one, and no dot or space at either end."""
+    cleaned = " ".join(_NOT_IN_FILE_NAMES.sub(" ", name).split()).strip(" .")
+    return cleaned or "document.pdf"
 
 
 def load_pdf(data: bytes, parent: QObject) -> tuple[QPdfDocument, QBuffer]:
@@ -75,7 +103,8 @@ class PdfPreviewDialog(QDialog):
 
     ``printed(how)`` is emitted after a successful print ("print") or export ("export"), so
     the caller can audit it. ``choose_file`` and ``choose_printer`` are replaceable so tests
-    never open native dialogs.
+    never open native dialogs. Export suggests ``suggested_path``: ``suggested_name`` in the
+    user's Documents folder.
     """
 
     def __init__(self, data: bytes, title: str, suggested_name: str,
@@ -84,7 +113,8 @@ class PdfPreviewDialog(QDialog):
         super().__init__(parent)
         tr = self.tr
         self.setWindowTitle(title)
-        self._data, self._suggested, self._printed = data, suggested_name, printed
+        self._data, self._printed = data, printed
+        self.suggested_path = documents_folder() / safe_file_name(suggested_name)
         self.document, self._buffer = load_pdf(data, self)
         self.view = QPdfView(self)
         self.view.setAccessibleName(tr("Document preview"))
@@ -124,7 +154,8 @@ class PdfPreviewDialog(QDialog):
 
     def _ask_for_file(self) -> str | None:
         path, _filter = QFileDialog.getSaveFileName(
-            self, self.tr("Export PDF"), self._suggested, self.tr("PDF documents (*.pdf)"))
+            self, self.tr("Export PDF"), str(self.suggested_path),
+            self.tr("PDF documents (*.pdf)"))
         return path or None
 
     def _ask_for_printer(self) -> QPrinter | None:
@@ -145,7 +176,7 @@ class PdfPreviewDialog(QDialog):
             self.message.setText(self.tr("Could not save there (%s). Choose another folder.")
                                  % (err.strerror or "error"))
             return None
-        self.message.setText(self.tr("Saved as %s.") % path.name)
+        self.message.setText(self.tr("Saved as %s in %s.") % (path.name, path.parent))
         if self._printed is not None:
             self._printed("export")
         return path

@@ -4,14 +4,20 @@ Saving calls back with a ``PersonInput``; a ValidationError comes back naming th
 which is highlighted and focused while everything typed stays. "Start delegation" opens the
 wizard for this person. The Delegations tab (``ui.delegation_history``) shows each
 delegation with its history and, for a role given the actions, ends a running one.
+
+Which person the screen opens on is the people controller's choice (the one chosen on the
+caseload, or the last one opened or delegated); the screen says when it is shown
+(``shown``) and whether it holds typing not yet saved (``has_unsaved_changes``), which is
+never replaced without asking. "New person" is the way to a blank form; it can be filled in
+from a caseload search (``new_person(hint)``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,22 +33,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.framework.identifiers import format_nhs_number
 from desktop_app.services.people import EQUALITY_FIELDS, PersonInput, PersonView
+from desktop_app.services.people.caseload import NewPersonHint
 from desktop_app.services.people.record import PersonRecord
 from desktop_app.ui.contacts import ContactsPanel
 from desktop_app.ui.delegation_history import DelegationsPanel
+from desktop_app.ui.forms import DateLine
 from desktop_app.ui.plans import SupportPlansPanel
 from desktop_app.ui.tables import fill_table, read_only_table
 from desktop_app.ui.tables import uk_date as _d
 from desktop_app.ui.wizard.base import escape_text
-from desktop_app.ui.wizard.fields import DateField, Line, Para
+from desktop_app.ui.wizard.fields import Line, Para
 
 PREFER_NOT = "prefer_not_to_say"
 TEXT_FIELDS = [
     ("nhs_number", "&NHS number:", "e.g. 943 476 5919"),
     ("given_name", "&Given name:", ""),
     ("family_name", "&Family name:", ""),
-    ("preferred_name", "Preferred na&me:", "optional"),
+    ("preferred_name", "Prefe&rred name:", "optional"),
     ("address_line1", "&Address:", ""),
     ("address_line2", "Address line &2:", "optional"),
     ("town", "&Town:", ""),
@@ -74,13 +84,13 @@ class PersonForm(QWidget):
             self.fields[name] = field
             form.addRow(self.tr(label), field)
             if name == "family_name":
-                self.date_of_birth = DateField(self.tr("Date of birth"))
+                self.date_of_birth = DateLine(self.tr("Date of birth"), field="date_of_birth")
                 form.addRow(self.tr("Date of &birth:"), self.date_of_birth)
         self.open_to_chs = QCheckBox(self.tr("&Open to community health services"))
         self.open_to_chs.setAccessibleName(self.tr("Open to community health services"))
         form.addRow("", self.open_to_chs)
         self.communication = Para(self.tr("Communication needs"), self.tr("optional"), lines=2)
-        form.addRow(self.tr("Communication &needs:"), self.communication)
+        form.addRow(self.tr("Comm&unication needs:"), self.communication)
         form.addRow(self._equality_box())
 
     def _equality_box(self) -> QGroupBox:
@@ -107,13 +117,14 @@ class PersonForm(QWidget):
         return text
 
     def value(self) -> PersonInput:
-        """The form as typed (checking is the service's job)."""
+        """The form as typed (checking is the service's job; a date of birth that is not a
+        date is refused here, naming the field)."""
         texts = {name: field.text() for name, field in self.fields.items()}
         dob = self.date_of_birth.value()
         return PersonInput(
             nhs_number=texts["nhs_number"], given_name=texts["given_name"],
             family_name=texts["family_name"],
-            date_of_birth=dt.date.fromisoformat(dob) if dob else None,
+            date_of_birth=dob,
             address_line1=texts["address_line1"], town=texts["town"],
             postcode=texts["postcode"], team=texts["team"],
             preferred_name=texts["preferred_name"] or None, phone=texts["phone"] or None,
@@ -130,7 +141,7 @@ class PersonForm(QWidget):
             value = getattr(person, name, None)
             field.setText(person.nhs_number_display if name == "nhs_number" else value or "")
         born = person.date_of_birth  # always there once saved (the service requires it)
-        self.date_of_birth.set_value(born.isoformat() if born is not None else None)
+        self.date_of_birth.set_value(born)
         self.open_to_chs.setChecked(bool(person.open_to_community_health))
         self.communication.set_value(person.communication_needs)
         for name, combo in self.equality.items():
@@ -151,6 +162,20 @@ class PersonForm(QWidget):
         for combo in self.equality.values():
             combo.setCurrentIndex(0)
         self.show_error(None)
+
+    def typed(self) -> tuple[object, ...]:
+        """Everything in the form as shown, to tell whether anything was typed since."""
+        return (*(f.text() for f in self.fields.values()), self.date_of_birth.text(),
+                self.open_to_chs.isChecked(), self.communication.toPlainText(),
+                *(c.currentText() for c in self.equality.values()))
+
+    def fill(self, hint: NewPersonHint) -> None:
+        """Fill in what a caseload search knew of a new person."""
+        for name, value in (("nhs_number", format_nhs_number(hint.nhs_number)),
+                            ("given_name", hint.given_name),
+                            ("family_name", hint.family_name), ("postcode", hint.postcode)):
+            if value:
+                self.fields[name].setText(value)
 
     def set_read_only(self) -> None:
         """For a role that may read but not change people: text can still be selected."""
@@ -181,6 +206,8 @@ class PersonRecordWidget(QWidget):
     """A person's details (editable) and their contacts, delegations, plans and reviews."""
 
     start_delegation_requested = Signal(str)  # person id
+    shown = Signal()  # brought to the front (not by the window system)
+    new_person_started = Signal()  # the nurse asked for a blank form
 
     def __init__(self, save: Callable[[str | None, PersonInput, int], None] | None,
                  contacts: ContactsPanel | None = None, can_delegate: bool = True) -> None:
@@ -194,6 +221,9 @@ class PersonRecordWidget(QWidget):
         self.plans = SupportPlansPanel()
         self.person_id: str | None = None
         self.version = 0
+        self._loaded: tuple[object, ...] = ()  # the form as last loaded or saved
+        # Asked before "New person" leaves typing not yet saved (None: never asked).
+        self.confirm_discard: Callable[[], bool] | None = None
         self.heading = QLabel()
         self.heading.setAccessibleName(self.tr("Person"))
         self.form = PersonForm()
@@ -211,8 +241,9 @@ class PersonRecordWidget(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName(self.tr("Records about the person"))
         self.tabs.addTab(scroll, self.tr("Details"))
-        self.new_button = QPushButton(self.tr("&New person"))
-        self.new_button.clicked.connect(lambda _checked=False: self.new_person())
+        self.new_button = QPushButton(self.tr("Ne&w person"))
+        self.new_button.setAccessibleName(self.tr("New person: a blank form"))
+        self.new_button.clicked.connect(self._on_new_button_clicked)
         buttons = QHBoxLayout()
         buttons.addWidget(self.message, 1)
         buttons.addWidget(self.new_button)
@@ -234,29 +265,73 @@ class PersonRecordWidget(QWidget):
             self.form.set_read_only()
             self.message.setText(self.tr("You can read this record; your role cannot change it."))
 
-    def new_person(self) -> None:
-        """An empty form for adding someone to the caseload."""
+    def new_person(self, hint: NewPersonHint | None = None) -> None:
+        """An empty form for adding someone to the caseload, with what a caseload search
+        knew of them (``hint``) filled in, for the nurse to check."""
         self.person_id, self.version = None, 0
         self.heading.setText(f"<h2>{self.tr('New person')}</h2>")
         self.start_button.setEnabled(False)
-        self.save_button.setText(self.tr("&Add to caseload"))
+        self.save_button.setText(self.tr("Add to case&load"))
         self.form.load_blank()
+        self._loaded = self.form.typed()
         while self.tabs.count() > 1:
             self.tabs.removeTab(1)
+        self.tabs.setCurrentIndex(0)
+        if hint is not None and any((hint.nhs_number, hint.given_name, hint.family_name,
+                                     hint.postcode)):
+            self.form.fill(hint)
+            if self._save is not None:
+                self.message.setText(self.tr(
+                    "Filled in from your search: check it, then add the rest of the "
+                    "person's details."))
+        elif self._save is not None:
+            self.message.setText("")
 
-    def show_record(self, record: PersonRecord) -> None:
+    def focus_first_empty(self) -> None:
+        """Put the cursor in the first detail still to fill in."""
+        first_empty = next((f for f in self.form.fields.values() if not f.text()), None)
+        if first_empty is not None:
+            self.tabs.setCurrentIndex(0)
+            first_empty.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def has_unsaved_changes(self) -> bool:
+        """Whether the details form holds typing that was not saved."""
+        return self._save is not None and self.form.typed() != self._loaded
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not event.spontaneous():
+            self.shown.emit()
+
+    def _on_new_button_clicked(self) -> None:
+        if self.has_unsaved_changes() and self.confirm_discard is not None \
+                and not self.confirm_discard():
+            return
+        self.new_person()
+        self.new_person_started.emit()
+        self.focus_first_empty()
+
+    def show_record(self, record: PersonRecord, saved: bool = False) -> None:
         """Show a saved person and their lists (the same person's record again, after a
-        change on one of its tabs, stays on that tab)."""
+        change on one of its tabs, stays on that tab, and keeps details typed on the
+        Details tab but not saved yet; ``saved``: the details were just saved, show them
+        as stored)."""
         person = record.person
-        shown = self.tabs.currentWidget() if person.id == self.person_id else None
-        self.person_id, self.version = person.id, person.version
+        same = person.id == self.person_id
+        shown = self.tabs.currentWidget() if same else None
+        keep_typing = same and not saved and self.has_unsaved_changes()
+        self.person_id = person.id
+        if not keep_typing:  # else the save sends the version the typing started from
+            self.version = person.version
         self.heading.setText(f"<h2>{escape_text(person.full_name)}</h2>NHS number "
                              f"<b>{person.nhs_number_display}</b> · born "
                              f"<b>{_d(person.date_of_birth)}</b> · {escape_text(person.team)}")
-        self.form.load(person)
+        if not keep_typing:
+            self.form.load(person)
+            self._loaded = self.form.typed()
         self.start_button.setEnabled(True)
         self.save_button.setText(self.tr("&Save details"))
-        if self._save is not None:
+        if self._save is not None and not keep_typing:
             self.message.setText("")
         while self.tabs.count() > 1:
             self.tabs.removeTab(1)
@@ -284,8 +359,13 @@ class PersonRecordWidget(QWidget):
     def _on_save_button_clicked(self) -> None:
         if self._save is None:
             return
+        try:
+            typed = self.form.value()
+        except ValidationError as problem:
+            self.show_error(problem.message, problem.field)
+            return
         self.message.setText(self.tr("Saving…"))
-        self._save(self.person_id, self.form.value(), self.version)
+        self._save(self.person_id, typed, self.version)
 
     def show_error(self, message: str, field: str | None) -> None:
         """A save was refused: say why, highlight the field, keep the typing."""

@@ -17,11 +17,10 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from PySide6.QtCore import QDate, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -33,6 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.ui.forms import DateLine
 from desktop_app.ui.pdf_preview import PdfPreviewDialog, draw_page, load_pdf
 from desktop_app.ui.tasks import Run, Submit
 
@@ -74,14 +75,6 @@ Build = Callable[[list[str], Callable[[int, int], None], Callable[[], bool]], Ba
 def week_start(today: dt.date) -> dt.date:
     """The Monday of ``today``'s week (the default start of "changed this week")."""
     return today - dt.timedelta(days=today.weekday())
-
-
-def _qdate(day: dt.date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def _pydate(day: QDate) -> dt.date:
-    return dt.date(day.year(), day.month(), day.day())
 
 
 class _Progress(QObject):
@@ -157,8 +150,8 @@ class PlanBatchDialog(QDialog):
         self.team_combo.addItem(tr("All teams"), None)
         for team in teams:
             self.team_combo.addItem(team, team)
-        self.from_edit = self._date_edit(tr("Changed from"), week_start(today), today)
-        self.to_edit = self._date_edit(tr("Changed up to"), today, today)
+        self.from_edit = DateLine(tr("Changed from"), week_start(today))
+        self.to_edit = DateLine(tr("Changed up to"), today)
         self.find_button = QPushButton(tr("&Find plans"))
         self.find_button.clicked.connect(lambda _c=False: self.find_plans())
         self.plan_list = QListWidget()
@@ -185,14 +178,6 @@ class PlanBatchDialog(QDialog):
         self.choose_printer: Callable[[], QPrinter | None] = self._ask_for_printer
         self._lay_out()
         self._set_busy(False)
-
-    def _date_edit(self, name: str, day: dt.date, latest: dt.date) -> QDateEdit:
-        edit = QDateEdit(_qdate(day))
-        edit.setDisplayFormat("dd/MM/yyyy")
-        edit.setCalendarPopup(True)
-        edit.setMaximumDate(_qdate(latest))
-        edit.setAccessibleName(name)
-        return edit
 
     def _lay_out(self) -> None:
         tr = self.tr
@@ -225,7 +210,15 @@ class PlanBatchDialog(QDialog):
 
     def find_plans(self) -> None:
         """List the latest plan of each person changed in the period, for the team."""
-        start, end = _pydate(self.from_edit.date()), _pydate(self.to_edit.date())
+        try:
+            start, end = self.from_edit.value(), self.to_edit.value()
+        except ValidationError as problem:
+            self.message.setText(problem.message)
+            return
+        if start is None or end is None:
+            self.message.setText(self.tr("Give the first and the last day of the period."))
+            (self.to_edit if start else self.from_edit).setFocus()
+            return
         if start > end:
             self.message.setText(self.tr("The first day is after the last; please check."))
             return

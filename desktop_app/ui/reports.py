@@ -1,38 +1,27 @@
 """The Reports screen for team leads and governance: a chart with its table for each report.
 
-Choose the report, the period (this month, last month, this quarter, last quarter, the last
-12 months, or your own dates) and the team; the report is computed on the database thread
-(a busy bar shows while it runs, and the screen stays usable) and drawn generically from
-the ``Report`` it returns: each section's chart (QtCharts) above its table, with the notes
-and the small-number rule. "Export CSV…" writes where you choose; "PDF…" and "Joint meeting
-pack…" open in the preview to print or export.
+Choose the report, the team and the period (this month, last month, this quarter, last
+quarter, the last 12 months, or your own dates); the report is computed on the database
+thread (a busy bar shows while it runs, and the screen stays usable) and drawn generically
+from the ``Report`` it returns: each section's chart (QtCharts, ``report_charts``: legible
+at 1366×768 and at 150 % text) above its table, with the chart's key, the notes and the
+small-number rule. The filters take one row, or two on a narrow screen. "Export CSV…"
+writes where you choose; "PDF…" and "Joint meeting pack…" open in the preview to print or
+export.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCharts import (
-    QAbstractSeries,
-    QBarCategoryAxis,
-    QBarSeries,
-    QBarSet,
-    QChart,
-    QChartView,
-    QLineSeries,
-    QPieSeries,
-    QStackedBarSeries,
-    QValueAxis,
-)
-from PySide6.QtCore import QDate, QMargins, Qt, Signal
-from PySide6.QtGui import QFont, QPainter, QShowEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -44,10 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.core.errors import ExpectedError
+from desktop_app.services.core.errors import ExpectedError, ValidationError
 from desktop_app.services.reports import (
-    Chart,
-    ChartKind,
     MeetingPack,
     Report,
     ReportKind,
@@ -55,6 +42,8 @@ from desktop_app.services.reports import (
     ReportSection,
     to_csv,
 )
+from desktop_app.ui.forms import DateLine
+from desktop_app.ui.report_charts import chart_view
 from desktop_app.ui.tables import read_only_table
 from desktop_app.ui.tasks import Run
 from desktop_app.ui.wizard.base import escape_text
@@ -80,87 +69,6 @@ def period_dates(choice: str, today: dt.date) -> tuple[dt.date, dt.date]:
     return month_start, today
 
 
-def _qdate(day: dt.date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def _pydate(day: QDate) -> dt.date:
-    return dt.date(day.year(), day.month(), day.day())
-
-
-def chart_view(chart: Chart) -> QChartView:
-    """A QtCharts view of a report chart (bars, stacked bars, lines or a pie)."""
-    qchart = QChart()
-    qchart.setTitle(chart.title)
-    qchart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-    qchart.setMargins(QMargins(4, 4, 4, 4))
-    if chart.kind is ChartKind.PIE:
-        pie = QPieSeries()
-        for category, value in zip(chart.categories, chart.series[0].values, strict=True):
-            if value:
-                pie.append(f"{category} ({value:g})", float(value))
-        qchart.addSeries(pie)
-    elif chart.kind is ChartKind.LINE:
-        _add_lines(qchart, chart)
-    else:
-        _add_bars(qchart, chart)
-    qchart.legend().setVisible(len(chart.series) > 1 or chart.kind is ChartKind.PIE)
-    qchart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-    view = QChartView(qchart)
-    view.setRenderHint(QPainter.RenderHint.Antialiasing)
-    view.setMinimumHeight(260)
-    view.setAccessibleName(chart.title)
-    return view
-
-
-def _axes(qchart: QChart, chart: Chart, series: Sequence[QAbstractSeries]) -> None:
-    categories = QBarCategoryAxis()
-    categories.append(list(chart.categories))
-    values = QValueAxis()
-    values.setTitleText(chart.value_axis)
-    values.setLabelFormat("%.0f")
-    top = max((v or 0 for s in chart.series for v in s.values), default=0)
-    if chart.kind is ChartKind.STACKED_BAR:
-        top = max((sum(s.values[i] or 0 for s in chart.series)
-                   for i in range(len(chart.categories))), default=0)
-    if top <= 10:  # small counts: one tick per whole number, never "2, 2"
-        whole = max(1, math.ceil(top))
-        values.setRange(0, whole)
-        values.setTickCount(whole + 1)
-    else:
-        values.setRange(0, float(top) * 1.05)
-        values.applyNiceNumbers()
-    qchart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
-    qchart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
-    for s in series:
-        s.attachAxis(categories)
-        s.attachAxis(values)
-
-
-def _add_bars(qchart: QChart, chart: Chart) -> None:
-    bars = QStackedBarSeries() if chart.kind is ChartKind.STACKED_BAR else QBarSeries()
-    for series in chart.series:
-        bar_set = QBarSet(series.name)
-        bar_set.append([float(v or 0) for v in series.values])
-        bars.append(bar_set)
-    qchart.addSeries(bars)
-    _axes(qchart, chart, [bars])
-
-
-def _add_lines(qchart: QChart, chart: Chart) -> None:
-    lines: list[QLineSeries] = []
-    for series in chart.series:
-        line = QLineSeries()
-        line.setName(series.name)
-        for index, value in enumerate(series.values):
-            if value is not None:
-                line.append(index + 0.5, float(value))
-        qchart.addSeries(line)
-        lines.append(line)
-    # A category axis places index + 0.5 at the middle of each category.
-    _axes(qchart, chart, lines)
-
-
 def section_table(section: ReportSection) -> QTableWidget:
     """A section's table; the total rows in bold; hidden numbers ("<5") as given."""
     table = read_only_table(section.columns, section.title)
@@ -171,7 +79,7 @@ def section_table(section: ReportSection) -> QTableWidget:
     for r, row in enumerate(section.rows):
         for c, cell in enumerate(row):
             item = QTableWidgetItem(cell.text)
-            if cell.value is not None:
+            if cell.numeric:  # "<5", "*" and "–" line up with the figures too
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if r >= first_total:
                 item.setFont(bold)
@@ -205,7 +113,8 @@ class ReportsWidget(QWidget):
         self._run, self._compute, self._teams, self._pdf = run, compute, teams, pdf
         self._pack, self._show_pdf, self._exported, self._today = pack, show_pdf, exported, today
         self.report: Report | None = None
-        self._serial, self._teams_loaded = 0, False
+        self._serial, self._teams_loaded, self._filter_rows = 0, False, 0
+        self._dates_computed = ("", "")
         self.choose_csv_file: Callable[[str], str | None] = self._ask_for_csv_file
         self._build_filters(reports)
         self.busy = QProgressBar()
@@ -235,7 +144,33 @@ class ReportsWidget(QWidget):
         layout.addLayout(self.filters)
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
+        fields = [field for _, field in self._filter_fields]
+        for before, after in zip(fields, fields[1:], strict=False):
+            QWidget.setTabOrder(before, after)
         self._set_report_actions(False)
+
+    def _place_filters(self, rows: int) -> None:
+        """The filters in one row, or in two (the report and the team; the period)."""
+        if rows == self._filter_rows:
+            return
+        self._filter_rows = rows
+        for label, field in self._filter_fields:
+            self.filters.removeWidget(label)
+            self.filters.removeWidget(field)
+        for index, (label, field) in enumerate(self._filter_fields):
+            row, column = (0, index) if rows == 1 or index < 2 else (1, index - 2)
+            self.filters.addWidget(label, row, 2 * column)
+            self.filters.addWidget(field, row, 2 * column + 1)
+        for column in range(2 * len(self._filter_fields)):
+            self.filters.setColumnStretch(column, 0)
+        self.filters.setColumnStretch(2 * len(self._filter_fields), 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        spacing = max(self.filters.horizontalSpacing(), 6)
+        one_row = sum(label.sizeHint().width() + field.sizeHint().width() + 2 * spacing
+                      for label, field in self._filter_fields) + 24
+        self._place_filters(1 if event.size().width() >= one_row else 2)
 
     def _build_filters(self, reports: Sequence[tuple[ReportKind, str]]) -> None:
         tr = self.tr
@@ -248,27 +183,27 @@ class ReportsWidget(QWidget):
         for name in PERIODS:
             self.period_combo.addItem(tr(name), name)
         start, end = period_dates(PERIODS[0], self._today())
-        self.from_edit = QDateEdit(_qdate(start))
-        self.to_edit = QDateEdit(_qdate(end))
-        for edit, name in ((self.from_edit, tr("Period from")), (self.to_edit, tr("Period to"))):
-            edit.setDisplayFormat("dd/MM/yyyy")
-            edit.setCalendarPopup(True)
-            edit.setAccessibleName(name)
+        self.from_edit = DateLine(tr("Period from"), start)
+        self.to_edit = DateLine(tr("Period to"), end)
+        for edit in (self.from_edit, self.to_edit):
             edit.setEnabled(False)
-            edit.dateChanged.connect(lambda _d: self.refresh())
+            # Computed when the date is left (or picked), not at every key typed.
+            edit.editingFinished.connect(self._on_date_edited)
+            edit.picked.connect(self._on_date_edited)
         self.team_combo = QComboBox()
         self.team_combo.setAccessibleName(tr("Team"))
         self.team_combo.addItem(tr("All teams"), None)
-        self.filters = QHBoxLayout()
-        for text, field in ((tr("&Report:"), self.report_combo),
+        self.filters = QGridLayout()
+        # What (the report, the team), then when (the period): one row, or two on a narrow
+        # screen (150 % text), in the same order, which is also the Tab order.
+        self._filter_fields: list[tuple[QLabel, QWidget]] = []
+        for text, field in ((tr("&Report:"), self.report_combo), (tr("Te&am:"), self.team_combo),
                             (tr("P&eriod:"), self.period_combo), (tr("&From:"), self.from_edit),
-                            (tr("&To:"), self.to_edit),
-                            (tr("T&eam:"), self.team_combo)):
+                            (tr("&To:"), self.to_edit)):
             label = QLabel(text)
             label.setBuddy(field)
-            self.filters.addWidget(label)
-            self.filters.addWidget(field)
-        self.filters.addStretch(1)
+            self._filter_fields.append((label, field))
+        self._place_filters(1)
         self.report_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.team_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.period_combo.currentIndexChanged.connect(self._on_period_combo_changed)
@@ -276,9 +211,18 @@ class ReportsWidget(QWidget):
     # ------------------------------------------------------------ computing
 
     def query(self) -> ReportQuery:
-        """The filters as a query."""
-        return ReportQuery(_pydate(self.from_edit.date()), _pydate(self.to_edit.date()),
-                           self.team_combo.currentData())
+        """The filters as a query (ValidationError when a date is not one or is blank)."""
+        start, end = self.from_edit.value(), self.to_edit.value()
+        if start is None or end is None:
+            raise ValidationError(self.tr("Give the first and the last day of the period."))
+        if start > end:
+            raise ValidationError(self.tr("The period starts after it ends; please check."))
+        return ReportQuery(start, end, self.team_combo.currentData())
+
+    def _on_date_edited(self) -> None:
+        shown = (self.from_edit.text(), self.to_edit.text())
+        if shown != self._dates_computed:
+            self.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
@@ -299,17 +243,17 @@ class ReportsWidget(QWidget):
         if not own:
             start, end = period_dates(choice, self._today())
             for edit, day in ((self.from_edit, start), (self.to_edit, end)):
-                edit.blockSignals(True)
-                edit.setDate(_qdate(day))
-                edit.blockSignals(False)
+                edit.set_value(day)
         self.refresh()
 
     def refresh(self) -> None:
         """Compute the chosen report off the GUI thread; a late answer is dropped."""
-        if self.from_edit.date() > self.to_edit.date():
-            self.message.setText(self.tr("The period starts after it ends; please check."))
+        try:
+            query = self.query()
+        except ValidationError as problem:
+            self.message.setText(problem.message)
             return
-        query = self.query()
+        self._dates_computed = (self.from_edit.text(), self.to_edit.text())
         self._serial += 1
         serial, kind = self._serial, self.report_combo.currentData()
         self.busy.show()
@@ -348,6 +292,8 @@ class ReportsWidget(QWidget):
                 self.body_layout.addWidget(QLabel(f"<b>{escape_text(section.title)}</b>"))
             if section.chart is not None and section.chart.categories:
                 self.body_layout.addWidget(chart_view(section.chart))
+                if section.chart.key_note:  # which short label is which full name
+                    self.body_layout.addWidget(self._note(section.chart.key_note))
             self.body_layout.addWidget(section_table(section))
             for note in section.notes:
                 self.body_layout.addWidget(self._note(note))

@@ -1,7 +1,8 @@
 """First-run setup, the recovery code shown once, and signing in.
 
 The dialogs only collect and show; the controller runs the slow key derivation on the
-database thread and reports back through ``show_error`` and ``accept``.
+database thread and reports back through ``show_error`` and ``accept``. The lock screen
+(``lock_screen.py``) is the sign-in with the locked session's user fixed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ ROLE_LABELS = {
     "social_care_practitioner": "Social care practitioner",
     "read_only": "Read-only (governance)",
 }
+# The first account on a laptop is the team lead's: ``services.core.roles.FIRST_ACCOUNT_ROLE``
+# (the same value; a test compares them), named here without importing the models.
+FIRST_ACCOUNT_ROLE = "team_lead"
 MIN_LENGTH = 10
 
 
@@ -48,8 +52,11 @@ def passphrase_strength(text: str) -> tuple[int, str]:
     return 1, QCoreApplication.translate("QWidget", "Fair: a longer phrase is stronger")
 
 
-def _error_label() -> QLabel:
+def problem_label() -> QLabel:
+    """A red line for a problem, hidden until there is one (plain text: it may quote a
+    name that was typed)."""
     label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     label.setStyleSheet("color: #a00000;")
     label.setAccessibleName(QCoreApplication.translate("QWidget", "Problem"))
@@ -57,7 +64,8 @@ def _error_label() -> QLabel:
     return label
 
 
-def _password_field(name: str) -> QLineEdit:
+def password_field(name: str) -> QLineEdit:
+    """A passphrase field (echo hidden) with its accessible name."""
     field = QLineEdit()
     field.setEchoMode(QLineEdit.EchoMode.Password)
     field.setAccessibleName(name)
@@ -65,31 +73,42 @@ def _password_field(name: str) -> QLineEdit:
 
 
 class FirstRunDialog(QDialog):
-    """Creates the first user of a new vault on this laptop."""
+    """Creates the first account of a new vault on this laptop: always the team lead's
+    (the service refuses any other role, ``services.core.roles.FIRST_ACCOUNT_ROLE``), and
+    the dialog says so before anything is typed."""
 
-    setup_requested = Signal(str, object, str)  # name, Role, passphrase
+    setup_requested = Signal(str, str)  # name, passphrase
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Set up Shared Care Planner"))
+        self.rule_label = QLabel(self.tr(
+            "The first account on a laptop is the team lead's. The team lead sets the laptop "
+            "up, keeps its recovery code (shown next) somewhere safe, and then adds each "
+            "colleague's own sign-in with their role, from Sign-ins… at the bottom of the "
+            "main window. If you are not the team lead, press Cancel and ask your team lead "
+            "to set up this laptop with you."))
+        self.rule_label.setWordWrap(True)
+        self.rule_label.setTextFormat(Qt.TextFormat.PlainText)
+        bold = self.rule_label.font()
+        bold.setBold(True)
+        self.rule_label.setFont(bold)
         intro = QLabel(self.tr(
             "Patient records on this laptop are encrypted. Choose a passphrase you will "
             "remember: a few ordinary words together work well."))
         intro.setWordWrap(True)
         self.name_edit = QLineEdit()
         self.name_edit.setAccessibleName(self.tr("Your name"))
-        self.role_combo = QComboBox()
-        self.role_combo.setAccessibleName(self.tr("Your role"))
-        for role, label in ROLE_LABELS.items():
-            self.role_combo.addItem(self.tr(label), role)
-        self.pass_edit = _password_field(self.tr("Passphrase"))
-        self.confirm_edit = _password_field(self.tr("Passphrase again"))
+        self.role_label = QLabel(self.tr(ROLE_LABELS[FIRST_ACCOUNT_ROLE]))
+        self.role_label.setAccessibleName(self.tr("Your role"))
+        self.pass_edit = password_field(self.tr("Passphrase"))
+        self.confirm_edit = password_field(self.tr("Passphrase again"))
         self.strength_label = QLabel()
         self.strength_label.setAccessibleName(self.tr("Passphrase strength"))
-        self.error_label = _error_label()
+        self.error_label = problem_label()
         form = QFormLayout()
         form.addRow(self.tr("Your &name:"), self.name_edit)
-        form.addRow(self.tr("Your &role:"), self.role_combo)
+        form.addRow(self.tr("Your role:"), self.role_label)
         form.addRow(self.tr("&Passphrase:"), self.pass_edit)
         form.addRow(self.tr("Passphrase &again:"), self.confirm_edit)
         form.addRow("", self.strength_label)
@@ -99,10 +118,12 @@ class FirstRunDialog(QDialog):
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.rule_label)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
+        self.setMaximumWidth(640)
         self.pass_edit.textChanged.connect(self._on_pass_edit_text_changed)
         self._on_pass_edit_text_changed("")
         self.name_edit.setFocus()
@@ -122,7 +143,7 @@ class FirstRunDialog(QDialog):
             return self.show_error(self.tr("The two passphrases are different."),
                                    self.confirm_edit)
         self.set_busy(True)
-        self.setup_requested.emit(name, self.role_combo.currentData(), self.pass_edit.text())
+        self.setup_requested.emit(name, self.pass_edit.text())
         return None
 
     def show_error(self, text: str, focus: QWidget | None = None) -> None:
@@ -146,8 +167,8 @@ class RecoveryCodeDialog(QDialog):
         self.setWindowTitle(self.tr("Your recovery code"))
         text = QLabel(self.tr(
             "If every passphrase on this laptop is forgotten, this code is the only way back "
-            "in. Write it down and keep it somewhere safe, away from the laptop (your team "
-            "lead will tell you where). It is shown only now."))
+            "in. Write it down and keep it somewhere safe, away from the laptop, where your "
+            "team keeps its laptops' recovery codes. It is shown only now."))
         text.setWordWrap(True)
         self.code_label = QLabel(code)
         font = QFont("monospace")
@@ -184,22 +205,29 @@ class SignInDialog(QDialog):
     recovery_requested = Signal(str, str, str)  # user id, code, new passphrase
 
     def __init__(self, users: list[tuple[str, str]], last_user_id: str = "",
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, intro: str = "",
+                 cancel_text: str = "") -> None:
+        """``intro`` is shown above the form (plain text); ``cancel_text`` renames Cancel
+        (signing in as someone else over a locked session goes back to the lock screen)."""
         super().__init__(parent)
         self.setWindowTitle(self.tr("Sign in — Shared Care Planner"))
+        self.intro_label = QLabel(intro)
+        self.intro_label.setWordWrap(True)
+        self.intro_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.intro_label.setVisible(bool(intro))
         self.user_combo = QComboBox()
         self.user_combo.setAccessibleName(self.tr("User"))
         for user_id, name in users:
             self.user_combo.addItem(name, user_id)
         index = self.user_combo.findData(last_user_id)
         self.user_combo.setCurrentIndex(max(index, 0))
-        self.pass_edit = _password_field(self.tr("Passphrase"))
-        self.error_label = _error_label()
+        self.pass_edit = password_field(self.tr("Passphrase"))
+        self.error_label = problem_label()
         self.recovery_box = QWidget()
         self.code_edit = QLineEdit()
         self.code_edit.setAccessibleName(self.tr("Recovery code"))
-        self.new_pass_edit = _password_field(self.tr("New passphrase"))
-        self.confirm_edit = _password_field(self.tr("New passphrase again"))
+        self.new_pass_edit = password_field(self.tr("New passphrase"))
+        self.confirm_edit = password_field(self.tr("New passphrase again"))
         recovery_form = QFormLayout(self.recovery_box)
         recovery_form.addRow(self.tr("Recovery &code:"), self.code_edit)
         recovery_form.addRow(self.tr("&New passphrase:"), self.new_pass_edit)
@@ -214,9 +242,13 @@ class SignInDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("&Sign in"))
+        if cancel_text:
+            self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        self.form = form
+        self.main_layout = layout = QVBoxLayout(self)
+        layout.addWidget(self.intro_label)
         layout.addLayout(form)
         layout.addWidget(self.recovery_box)
         layout.addWidget(self.error_label)

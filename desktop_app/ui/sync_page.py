@@ -3,6 +3,10 @@ did not go through (conflicts side by side, refused changes with their reasons).
 
 Everything reaches the services through the callables in ``SyncActions``; the screen never
 touches the database or the network itself.
+
+Before the laptop is set up, "Sync now" says so (nothing is sent until it is enrolled) and
+goes to the Set up tab; an enrolment that fails says what can be done about it (the address,
+the network, the code and its expiry), never that changes will go later by themselves.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -25,10 +30,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.core.errors import ExpectedError
+from desktop_app.services.core.errors import ExpectedError, ValidationError
 from desktop_app.services.sync import (
+    CertificateNotTrusted,
     ConflictView,
+    EnrolmentRefused,
+    NotEnrolled,
+    NotTheStore,
     QuarantinedChange,
+    ServerUnreachable,
+    StoreUnavailable,
     SyncPhase,
     SyncProgress,
     SyncResult,
@@ -70,6 +81,37 @@ class SyncActions:
     run_network: Run | None = None
 
 
+def enrolment_problem(error: ExpectedError) -> tuple[str, str | None]:
+    """What to say when enrolling failed, and the field to look at again (its name in the
+    Set up form: server_url, ca_bundle, device_name or code). Before enrolment nothing is
+    sent at all, so this never says that changes go later by themselves."""
+    tr = QCoreApplication.translate
+    if isinstance(error, ValidationError):
+        return error.message, error.field
+    if isinstance(error, EnrolmentRefused):
+        return tr("SyncPage", "The central store refused the enrolment code: it is unknown, "
+                  "already used or out of date (codes expire). Check it was typed as given, or "
+                  "ask your admin for a new one. This laptop is not enrolled yet."), "code"
+    if isinstance(error, CertificateNotTrusted):
+        return tr("SyncPage", "The central store's certificate is not trusted by this laptop, "
+                  "so it was not enrolled. Check the CA bundle file your IT team gave you, or "
+                  "ask IT."), "ca_bundle"
+    if isinstance(error, NotTheStore):
+        return tr("SyncPage", "Something other than the central store answered at that "
+                  "address (perhaps a Wi-Fi sign-in page), so this laptop was not enrolled. "
+                  "Sign in to the network or check the address, then enrol again."), "server_url"
+    if isinstance(error, StoreUnavailable):
+        return tr("SyncPage", "The central store is not available just now, so this laptop "
+                  "was not enrolled. Try again later; if the code has expired by then, ask "
+                  "your admin for a new one."), "code"
+    if isinstance(error, ServerUnreachable):
+        return tr("SyncPage", "The central store could not be reached at that address, so "
+                  "this laptop was not enrolled. Check the address (ask your admin if unsure) "
+                  "and that the laptop is online, then enrol again; if the code has expired, "
+                  "ask for a new one."), "server_url"
+    return error.message, None
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
@@ -92,7 +134,8 @@ class SyncPage(QWidget):
         self.sync_button = QPushButton(self.tr("&Sync now"))
         self.cancel_button = QPushButton(self.tr("&Cancel"))
         self.cancel_button.setEnabled(False)
-        self.sync_button.clicked.connect(lambda _c=False: self._sync_now())
+        self._enrolled: bool | None = None  # not known until the settings are read
+        self.sync_button.clicked.connect(lambda _c=False: self.sync_now())
         self.cancel_button.clicked.connect(lambda _c=False: self._cancel())
         self.progress = QProgressBar()
         self.progress.setAccessibleName(self.tr("Sync progress"))
@@ -142,7 +185,7 @@ class SyncPage(QWidget):
         form = QFormLayout(box)
         form.addRow(self.enrolment_label)
         for text, field in ((self.tr("Store &address:"), self.server_edit),
-                            (self.tr("C&A bundle:"), self.ca_edit),
+                            (self.tr("CA &bundle:"), self.ca_edit),
                             (self.tr("Laptop &name:"), self.device_edit),
                             (self.tr("Enrolment c&ode:"), self.code_edit)):
             form.addRow(text, field)
@@ -150,6 +193,9 @@ class SyncPage(QWidget):
         if self._actions.enrol is None:
             self.enrol_button.hide()
             form.addRow(QLabel(self.tr("Ask a nurse or team lead to set up sync.")))
+        self.setup_fields: dict[str, QLineEdit] = {
+            "server_url": self.server_edit, "ca_bundle": self.ca_edit,
+            "device_name": self.device_edit, "code": self.code_edit}
         return box
 
     def _conflicts_tab(self) -> QWidget:
@@ -205,6 +251,7 @@ class SyncPage(QWidget):
         a.run(a.quarantined, self._on_refused_read)
 
     def _on_settings_read(self, s: SyncSettings) -> None:
+        self._enrolled = s.enrolled
         if s.enrolled:
             self.enrolment_label.setText(self.tr("Enrolled as %1 for team %2 (%3), user %4.")
                                          .replace("%1", escape_text(s.device_name or ""))
@@ -261,6 +308,33 @@ class SyncPage(QWidget):
 
     # ------------------------------------------------------------ actions
 
+    def sync_now(self) -> None:
+        """Sync now; on a laptop not set up, say so and go to setting it up instead."""
+        if self._enrolled is False:
+            self.show_not_set_up()
+            return
+        self._sync_now()
+
+    def show_not_set_up(self) -> None:
+        """Nothing can be sent before the laptop is enrolled: say so, open the Set up tab
+        and put the cursor where setting up starts."""
+        if self._actions.enrol is None:
+            self.message.setText(self.tr(
+                "This laptop is not set up for sync yet, so nothing was sent or received. "
+                "Ask a nurse or team lead to set it up on the Set up tab. What you record is "
+                "kept on this laptop and sent once it is set up."))
+        else:
+            self.message.setText(self.tr(
+                "This laptop is not set up for sync yet, so nothing was sent or received. "
+                "Set it up below: enter the central store's address and the one-time "
+                "enrolment code from your admin, then Enrol this laptop. What you record is "
+                "kept on this laptop and sent once it is set up."))
+        self.tabs.setCurrentWidget(self.setup_tab)
+        first = next((e for e in (self.server_edit, self.device_edit, self.code_edit)
+                      if not e.text().strip()), self.enrol_button)
+        if self._actions.enrol is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def enrol(self) -> None:
         """Spend the enrolment code on this laptop."""
         enrol = self._actions.enrol
@@ -268,11 +342,17 @@ class SyncPage(QWidget):
             return
         server, code = self.server_edit.text().strip(), self.code_edit.text().strip()
         device, ca = self.device_edit.text().strip(), self.ca_edit.text().strip() or None
-        missing = [name for name, value in ((self.tr("the store's address"), server),
-                                            (self.tr("a name for this laptop"), device),
-                                            (self.tr("the enrolment code"), code)) if not value]
+        missing = [(name, edit) for name, value, edit in (
+            (self.tr("the store's address"), server, self.server_edit),
+            (self.tr("a name for this laptop"), device, self.device_edit),
+            (self.tr("the enrolment code"), code, self.code_edit)) if not value]
         if missing:
-            self.message.setText(self.tr("Give %s.") % ", ".join(missing))
+            names = [name for name, _edit in missing]
+            listed = (names[0] if len(names) == 1 else
+                      self.tr("%1 and %2").replace("%1", ", ".join(names[:-1]))
+                      .replace("%2", names[-1]))
+            self.message.setText(self.tr("Enter %1 to enrol this laptop.").replace("%1", listed))
+            missing[0][1].setFocus(Qt.FocusReason.OtherFocusReason)
             return
         self.message.setText(self.tr("Enrolling…"))
         self.enrol_button.setEnabled(False)  # one code, spent once
@@ -282,7 +362,14 @@ class SyncPage(QWidget):
 
     def _on_enrol_failed(self, error: ExpectedError) -> None:
         self.enrol_button.setEnabled(True)
-        self._on_action_failed(error)
+        message, field = enrolment_problem(error)
+        self.message.setText(f"<span style='color:#a00000'><b>{escape_text(message)}"
+                             "</b></span>")
+        self.tabs.setCurrentWidget(self.setup_tab)
+        target = self.setup_fields.get(field or "")
+        if target is not None:
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+            target.selectAll()
 
     def _on_enrolled(self, _enrolment: object) -> None:
         self.enrol_button.setEnabled(True)
@@ -354,7 +441,10 @@ class SyncPage(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.progress.setFormat("")
-        if isinstance(outcome, ExpectedError):
+        if isinstance(outcome, NotEnrolled):
+            self._enrolled = False
+            self.show_not_set_up()
+        elif isinstance(outcome, ExpectedError):
             self.message.setText(escape_text(outcome.message))
         elif isinstance(outcome, SyncResult) and outcome.cancelled:
             self.message.setText(self.tr("Sync cancelled; what was sent stays sent."))

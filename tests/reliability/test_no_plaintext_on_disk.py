@@ -187,7 +187,7 @@ def test_no_sentinel_on_disk_in_the_clear(
     vault.db after close. The control test below is the permanent form of the second.
     """
     store = VaultStore(folders.paths.vault_dir, kdf_cost=test_kdf)
-    session = store.create("Synthetic Nurse", Role.NURSE, passphrase).session
+    session = store.create("Synthetic Nurse", Role.TEAM_LEAD, passphrase).session
 
     def while_open() -> None:
         wal = store.db_path.with_name(store.db_path.name + "-wal")

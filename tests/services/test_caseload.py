@@ -41,6 +41,7 @@ import pytest
 from desktop_app.models.delegation import CaseStatus, DelegationCase
 from desktop_app.models.person import Person
 from desktop_app.models.review import Review, ReviewKind
+from desktop_app.services.core.collation import name_key
 from desktop_app.services.people import caseload, remove_person
 from desktop_app.services.people.caseload import CaseloadQuery, CaseloadStatus, search
 from desktop_app.services.vault import VaultSession, VaultStore
@@ -191,8 +192,10 @@ def ids(page: caseload.CaseloadPage) -> list[str]:
 
 
 def by_name(people: dict[str, dict[str, Any]], wanted: Iterator[str] | set[str]) -> list[str]:
-    """Ids in the caseload's order: family name, given name, then id."""
-    return sorted(wanted, key=lambda i: (people[i]["family_name"], people[i]["given_name"], i))
+    """Ids in the caseload's order: family name, given name (each in the names' order,
+    ``name_key``: its own tests are in test_name_order.py), then id."""
+    return sorted(wanted, key=lambda i: (name_key(people[i]["family_name"]),
+                                         name_key(people[i]["given_name"]), i))
 
 
 def name_matches(values: dict[str, Any], text: str) -> bool:
@@ -406,7 +409,8 @@ def test_removed_people_never_appear(filled: Caseload,
 
 def test_teams_lists_each_team_with_someone_on_the_caseload(filled: Caseload) -> None:
     assert caseload.teams(filled.vault.uow) == sorted(
-        {*TEAMS, "Rutland INT", person_values()["team"]})  # not the removed person's team
+        {*TEAMS, "Rutland INT", person_values()["team"]},  # not the removed person's team
+        key=name_key)
 
 
 @pytest.mark.hazard("H-015")

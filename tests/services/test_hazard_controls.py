@@ -135,8 +135,13 @@ def test_the_case_and_its_plan_say_which_flow_and_catalogue_they_were_decided_un
         assert (decided.flow_version, decided.task_catalogue_version) == (
             flow.version, catalogue.version)
     text = printed(vault, case.plan_id)
-    assert f"Decided under delegation flow version {flow.version}" in text
-    assert f"eye_drops (task catalogue {catalogue.version})" in text
+    # Said once, in the plan's notes, in words ("2026.2-reconstructed": the version, and
+    # where a rebuilt flow comes from).
+    flow_id, _, rebuilt = flow.version.partition("-")
+    assert f"Decided with the delegation flow of the LLR Framework for Integrated " \
+           f"Personalised Care (version {flow_id})." in text
+    assert ("could not be recovered" in text) == (rebuilt == "reconstructed")
+    assert f"task catalogue (version {catalogue.version})" in text
 
 
 @pytest.mark.hazard("H-023")

@@ -313,6 +313,25 @@ def test_the_service_judges_the_nhs_share_not_the_page(vault: VaultSession, pers
 # ---------------------------------------------------------------- H-012 / H-013: disputes
 
 
+@pytest.mark.hazard("H-011")
+@pytest.mark.hazard("H-010")
+def test_funding_left_on_a_page_gone_back_from_neither_funds_nor_starts_the_care(
+        vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
+    """S9 first "No" and S9F filled in, then Back and S9 "Yes" (fits the existing package):
+    the S9F answers still in the draft are off the route, so the decision records the
+    existing package's lines, not the shares S9F worked out, and the care starts on the
+    decision day, not on S9F's start date."""
+    answers = delegated(provider, S9F=extra_time("equal_split", "part", minutes_per_week=120))
+    decision = decide(vault, person_id, answers)
+    assert decision.outcome == "DELEGATED_EXISTING_PACKAGE"
+    with vault.uow.read() as s:
+        lines = {(f.funder, f.method, f.pence_per_week, f.start_date)
+                 for f in s.scalars(select(FundingSplit))}
+    assert lines == {("icb", "existing_package", 0, TODAY),
+                     ("leicester_city", "existing_package", 0, TODAY)}
+    assert decision.care_starts_on == TODAY
+
+
 def _disagree(about: str, **more: Any) -> dict[str, Any]:
     return {"consensus": False, "disagreement_about": about,
             "question_for_discussion": "Should this be delegated?", "interim_funder": "icb",

@@ -14,6 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.app import App
+from desktop_app.models.user import Role
+from desktop_app.services.vault import VaultStore
 from desktop_app.ui.controllers.features import Features
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.sign_in import RecoveryCodeDialog
@@ -50,20 +52,36 @@ class SignedIn:
         self.app.shutdown()
 
 
+LEAD = "Lee Lead"
+
+
 def _signed_in(qtbot, role: str) -> SignedIn:
+    """"Ann Example" signed in with ``role``: a team lead through the first-run setup; any
+    other role on a laptop its team lead ("Lee Lead") set up, adding Ann's sign-in."""
     app = App(QApplication.instance(), demo=False)
     app.dialogs.headless = True
+    if role != Role.TEAM_LEAD.value:
+        lead = VaultStore(app.paths.vault_dir).create(LEAD, Role.TEAM_LEAD, GOOD).session
+        try:
+            lead.add_user("Ann Example", Role(role), GOOD)
+        finally:
+            lead.close()
     app.start()
     sessions = app.session_controller
-    first = sessions.dialog
-    first.name_edit.setText("Ann Example")
-    first.role_combo.setCurrentIndex(first.role_combo.findData(role))
-    first.pass_edit.setText(GOOD)
-    first.confirm_edit.setText(GOOD)
-    first.buttons.accepted.emit()
-    qtbot.waitUntil(lambda: isinstance(sessions.dialog, RecoveryCodeDialog), timeout=10000)
-    sessions.dialog.stored_check.setChecked(True)
-    sessions.dialog.accept()
+    if role != Role.TEAM_LEAD.value:
+        sign_in = sessions.dialog
+        sign_in.user_combo.setCurrentIndex(sign_in.user_combo.findText("Ann Example"))
+        sign_in.pass_edit.setText(GOOD)
+        sign_in.buttons.accepted.emit()
+    else:
+        first = sessions.dialog
+        first.name_edit.setText("Ann Example")
+        first.pass_edit.setText(GOOD)
+        first.confirm_edit.setText(GOOD)
+        first.buttons.accepted.emit()
+        qtbot.waitUntil(lambda: isinstance(sessions.dialog, RecoveryCodeDialog), timeout=10000)
+        sessions.dialog.stored_check.setChecked(True)
+        sessions.dialog.accept()
     qtbot.waitUntil(lambda: isinstance(sessions.window, MainWindow), timeout=10000)
     return SignedIn(app)
 

@@ -79,7 +79,7 @@ def record_screen(qtbot: Any, vault: VaultSession, person_id: str,
     widget.tabs.setCurrentWidget(widget.delegations)
     qtbot.waitExposed(widget)
     widget.activateWindow()
-    qtbot.waitActive(widget)
+    qtbot.waitUntil(widget.isActiveWindow)
     return widget
 
 
@@ -134,7 +134,7 @@ def test_need_changed_from_the_keyboard_ends_it_and_refreshes_the_record(
     press(qtbot, widget, Qt.Key.Key_Space)
     dialog = panel.dialog
     assert isinstance(dialog, NeedChangedDialog) and dialog.isVisible()
-    qtbot.waitActive(dialog)
+    qtbot.waitUntil(dialog.isActiveWindow)
     assert dialog.focusWidget() is dialog.on
     assert dialog.on.text() == "10/03/2027"  # today, ready to change
     dialog.on.selectAll()

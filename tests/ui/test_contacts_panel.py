@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -158,7 +158,7 @@ def test_a_nurse_adds_a_health_and_welfare_attorney(qtbot: Any, vault: VaultSess
     qtbot.keyClicks(dialog.name, "Peter Example")
     qtbot.keyClicks(dialog.relationship, "Son")
     qtbot.keyClicks(dialog.reference, "7000-1234-5678")
-    dialog.registered_on.setDate(QDate(2021, 6, 14))
+    qtbot.keyClicks(dialog.registered_on, "14/06/2021")
     click(qtbot, dialog.can_decide)
     assert dialog.can_decide.isChecked()
     click(qtbot, save_button(dialog))
@@ -316,7 +316,7 @@ def test_next_of_kin_has_no_registration_and_cannot_decide(
     assert dialog.can_decide.isEnabled()
     qtbot.keyClicks(dialog.name, "Peter Example")
     qtbot.keyClicks(dialog.reference, "7000-1234-5678")
-    dialog.registered_on.setDate(QDate(2021, 6, 14))
+    qtbot.keyClicks(dialog.registered_on, "14/06/2021")
     click(qtbot, dialog.can_decide)
     assert dialog.value().can_decide_health_welfare is True
 

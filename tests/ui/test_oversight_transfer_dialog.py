@@ -63,7 +63,7 @@ def shown(qtbot: Any, dialog: QWidget) -> None:
     dialog.show()
     qtbot.waitExposed(dialog)
     dialog.activateWindow()
-    qtbot.waitActive(dialog)
+    qtbot.waitUntil(dialog.isActiveWindow)
 
 
 ROWS = [TransferRow("c1", "Putting in eye drops", CHS, "City South community nursing",

@@ -12,7 +12,7 @@ from desktop_app.services import people
 from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.people.record import load_record
 from desktop_app.ui.person_record import PersonRecordWidget
-from tests.support import person_values
+from tests.support import person_values, type_date
 
 
 def _saving(vault: Any, widget: PersonRecordWidget) -> Any:
@@ -38,7 +38,7 @@ def test_a_bad_nhs_number_is_named_and_nothing_typed_is_lost(qtbot, vault) -> No
     # QTest can only type ASCII; accented names are pasted as a nurse's keyboard would enter them
     form.fields["given_name"].setText("Zoë")
     form.fields["family_name"].setText("Ní Bhriain")
-    form.date_of_birth.set_value("1940-01-02")
+    type_date(qtbot, form.date_of_birth, "2/1/1940")
     for name, text in (("address_line1", "1 Demo Road"), ("town", "Leicester"),
                        ("postcode", "le1 5ww"), ("team", "City North")):
         qtbot.keyClicks(form.fields[name], text)

@@ -104,7 +104,9 @@ def test_this_week_is_the_default_and_the_plans_found_are_all_ticked(qtbot) -> N
 def test_a_period_ending_before_it_starts_is_refused(qtbot) -> None:
     recorder = Recorder()
     d = _dialog(qtbot, recorder)
-    d.to_edit.setDate(d.from_edit.date().addDays(-1))
+    start = d.from_edit.value()
+    assert start is not None
+    d.to_edit.set_value(start - dt.timedelta(days=1))
     d.find_plans()
     assert recorder.finds == [] and "after the last" in d.message.text()
 

@@ -233,8 +233,8 @@ def test_record_dialog_filled_by_keyboard_calls_record(qtbot: Any, reviews: Any)
 
     assert dialog.focusWidget() is dialog.done_edit
     qtbot.keyClicks(dialog.done_edit, "05022027")  # day, month and year, no separators
-    assert dialog.done_edit.date().toPython() == dt.date(2027, 2, 5)
-    press(Qt.Key.Key_Tab)  # typing ended in the year section: Tab goes on to the outcome
+    assert dialog.done_edit.value() == dt.date(2027, 2, 5)
+    press(Qt.Key.Key_Tab)  # Tab goes on to the outcome
     assert dialog.focusWidget() is dialog.continue_button
     press(Qt.Key.Key_Space)
     for question in (dialog.stable, dialog.competent):

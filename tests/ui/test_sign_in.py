@@ -38,15 +38,33 @@ def test_first_run_emits_setup(qtbot) -> None:
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
-    qtbot.keyClicks(dialog.name_edit, "Ann Nurse")
-    dialog.role_combo.setCurrentIndex(1)
+    qtbot.keyClicks(dialog.name_edit, "Ann Lead")
     qtbot.keyClicks(dialog.pass_edit, GOOD)
     qtbot.keyClicks(dialog.confirm_edit, GOOD)
     with qtbot.waitSignal(dialog.setup_requested) as blocker:
         qtbot.keyClick(dialog.confirm_edit, Qt.Key.Key_Return)
-    name, role, passphrase = blocker.args
-    assert (name, str(role), passphrase) == ("Ann Nurse", "team_lead", GOOD)
+    assert blocker.args == ["Ann Lead", GOOD]  # no role chosen: the first account's is fixed
     assert not dialog.buttons.isEnabled()  # busy until the vault is made
+
+
+@pytest.mark.hazard("H-026")
+def test_first_run_says_the_first_account_is_the_team_leads_and_offers_no_role(qtbot) -> None:
+    """Whoever sets the laptop up reads the rule before typing anything, and cannot choose
+    another role (the service refuses one: tests/services/test_first_account.py)."""
+    from PySide6.QtWidgets import QComboBox
+
+    from desktop_app.services.core import roles
+    from desktop_app.ui import sign_in
+
+    dialog = FirstRunDialog()
+    qtbot.addWidget(dialog)
+    rule = dialog.rule_label.text()
+    assert rule.startswith("The first account on a laptop is the team lead's.")
+    assert "If you are not the team lead, press Cancel and ask your team lead" in rule
+    assert "adds each colleague's own sign-in with their role, from Sign-ins…" in rule
+    assert dialog.role_label.text() == "Team lead"
+    assert not dialog.findChildren(QComboBox)
+    assert sign_in.FIRST_ACCOUNT_ROLE == roles.FIRST_ACCOUNT_ROLE.value
 
 
 @pytest.mark.parametrize("text, score", [("short", 0), ("abcdefghij", 1),
@@ -79,8 +97,15 @@ def test_sign_in_keyboard_only(qtbot) -> None:
 
 
 def test_every_input_has_an_accessible_name(qtbot) -> None:
+    import datetime as dt
+
     from PySide6.QtWidgets import QComboBox, QLineEdit
-    for dialog in (FirstRunDialog(), SignInDialog([("u1", "Ann")])):
+
+    from desktop_app.ui.laptop_users import LaptopUsersDialog
+    from desktop_app.ui.lock_screen import LockScreen
+    for dialog in (FirstRunDialog(), SignInDialog([("u1", "Ann")]),
+                   LockScreen("u1", "Ann", "nurse", dt.datetime(2026, 1, 5, 9, 0), True),
+                   LaptopUsersDialog("team_lead", ["nurse", "read_only"])):
         qtbot.addWidget(dialog)
         for widget in dialog.findChildren(QLineEdit) + dialog.findChildren(QComboBox):
             assert widget.accessibleName(), f"{type(widget).__name__} in {type(dialog).__name__}"
@@ -109,7 +134,7 @@ def test_first_run_then_sign_in_then_wrong_passphrase(qtbot, app_home: Path, che
         app.start()
         first = controller.dialog
         assert isinstance(first, FirstRunDialog)
-        qtbot.keyClicks(first.name_edit, "Ann Nurse")
+        qtbot.keyClicks(first.name_edit, "Ann Lead")
         qtbot.keyClicks(first.pass_edit, GOOD)
         qtbot.keyClicks(first.confirm_edit, GOOD)
         qtbot.keyClick(first.confirm_edit, Qt.Key.Key_Return)
@@ -118,7 +143,7 @@ def test_first_run_then_sign_in_then_wrong_passphrase(qtbot, app_home: Path, che
         code_dialog.stored_check.setChecked(True)
         code_dialog.accept()
         qtbot.waitUntil(lambda: isinstance(controller.window, MainWindow), timeout=10000)
-        assert "Ann Nurse" in controller.window.user_label.text()
+        assert "Ann Lead (Team lead)" in controller.window.user_label.text()
 
         controller.window.lock_button.click()
         qtbot.waitUntil(lambda: isinstance(controller.dialog, SignInDialog), timeout=10000)
@@ -145,7 +170,7 @@ def test_idle_lock_hides_everything_and_unlock_keeps_unsaved_input(
     try:
         app.start()
         first = controller.dialog
-        first.name_edit.setText("Ann Nurse")
+        first.name_edit.setText("Ann Lead")
         first.pass_edit.setText(GOOD)
         first.confirm_edit.setText(GOOD)
         first.buttons.accepted.emit()
@@ -160,6 +185,7 @@ def test_idle_lock_hides_everything_and_unlock_keeps_unsaved_input(
         app.idle.timer.setInterval(50)  # the idle time, shortened for the test
         app.idle.start()
         qtbot.waitUntil(lambda: isinstance(controller.dialog, SignInDialog), timeout=10000)
+        app.idle.timer.setInterval(600_000)  # no second idle lock straight after the unlock
         assert controller.session is None
         assert not window.isVisible()
         sign_in = controller.dialog

@@ -1,17 +1,21 @@
 """What each role may change, enforced in the services (the UI only hides what it can't do).
 
 - Community nurse: people, delegations (the wizard), reviews, competency sign-offs, care
-  providers and their workers, and adding a colleague's sign-in to the laptop (a nurse
-  often sets the laptop up).
+  providers and their workers, enrolling the laptop with the central store, and adding a
+  colleague's sign-in to the laptop as a nurse or a social care practitioner.
 - Team lead: everything, including closing shared care discussions (whose decisions go to
-  the IPCB) and printing a team's plans in one batch.
+  the IPCB) and printing a team's plans in one batch. The first account on a laptop is
+  the team lead's (``FIRST_ACCOUNT_ROLE``): the team lead sets the laptop up, keeps its
+  recovery code and adds each colleague's sign-in, with any role.
 - Social care practitioner: shares the assessment and the plan with the MDT: people,
   delegations, reviews, and the care providers and workers the council commissions; not
   clinical competence, not closing discussions, not users.
 - Read-only (governance): sees everything, changes nothing; with team leads, the only
   role that sees the governance reports and the two-weekly joint meeting pack.
 
-Everyone signed in may read a record; every read of a person's record is audited.
+Everyone signed in may read a record; every read of a person's record is audited. Nobody
+gives a colleague a role that can do more than their own (``roles_to_give``), so nobody
+makes themselves, or anyone, a team lead but a team lead.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import enum
 
 from desktop_app.models.user import Role
-from desktop_app.services.core.errors import PermissionDenied
+from desktop_app.services.core.errors import PermissionDenied, ValidationError
 from desktop_app.services.core.uow import UnitOfWork
 
 
@@ -81,3 +85,39 @@ def require(uow: UnitOfWork, permission: Permission) -> None:
             else "this user"
         raise PermissionDenied(
             f"You are signed in as {who}, who cannot {_WHAT[permission]}. Ask a team lead.")
+
+
+# The first account on a laptop: the team lead, who sets the laptop up, keeps its recovery
+# code and adds everyone else's sign-in. Whoever makes the first account chooses no role.
+FIRST_ACCOUNT_ROLE = Role.TEAM_LEAD
+
+
+def roles_to_give(role: str) -> list[Role]:
+    """The roles a user of ``role`` may give a colleague on this laptop: none without
+    MANAGE_USERS, otherwise each role that can do nothing their own cannot (a nurse gives
+    nurse or social care practitioner; a team lead gives any role)."""
+    if not allowed(role, Permission.MANAGE_USERS):
+        return []
+    own = POLICY[Role(role)]
+    return [other for other in Role if POLICY[other] <= own]
+
+
+def require_may_give(uow: UnitOfWork, role: Role) -> None:
+    """PermissionDenied, in plain words, unless the signed-in user may add a colleague with
+    ``role``."""
+    require(uow, Permission.MANAGE_USERS)
+    mine = uow.actor.role
+    if Role(role) not in roles_to_give(mine):
+        given = " or ".join(_ROLE_WORDS[r] for r in roles_to_give(mine))
+        raise PermissionDenied(
+            f"You are signed in as {_ROLE_WORDS[Role(mine)]}, who can add {given} but not "
+            f"{_ROLE_WORDS[Role(role)]}. Ask a team lead.")
+
+
+def check_first_account(role: Role) -> None:
+    """ValidationError unless ``role`` is the role of a laptop's first account."""
+    if Role(role) is not FIRST_ACCOUNT_ROLE:
+        raise ValidationError(
+            "The first account on a laptop is the team lead's: the team lead sets the laptop "
+            "up, keeps its recovery code and then adds each colleague's own sign-in with "
+            "their role.", field="role")

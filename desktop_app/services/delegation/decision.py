@@ -80,17 +80,28 @@ class Decision:
     care_starts_on: dt.date | None = None
 
 
+def on_route(answers: Answers, result: FlowResult) -> Answers:
+    """The answers of the steps on ``result``'s route only."""
+    return {step: given for step, given in answers.items() if step in result.path}
+
+
 def decide(uow: UnitOfWork, case_id: str, answers: Answers, flow: Flow, catalogue: Catalogue,
            recorded_by: str, today: dt.date | None = None) -> Decision:
     """Record the outcome the answers reach, and everything that follows from it."""
     require(uow, Permission.DELEGATE)
     today = today or dt.date.today()
     check_answer_types(flow, answers)
-    answers = with_funding_judged(answers)
+    # Only the steps on the route count: answers left on a page the nurse went Back from
+    # (S9F's funding after S9 changed to "fits the existing package") must not fund, start
+    # or shape the delegation (hazards H-011, H-010).
+    if "S9F" not in evaluate(flow, answers, facts_for(answers, catalogue)).path:
+        answers = {step: given for step, given in answers.items() if step != "S9F"}
+    answers = with_funding_judged(answers)  # S9F's own route needs its share judged first
     result = evaluate(flow, answers, facts_for(answers, catalogue))
     if not result.decided or result.outcome is None:
         raise ValidationError("The answers do not reach an outcome yet; go back to the step "
                               "that needs answering.")
+    answers = on_route(answers, result)
     check_outcome_safe(result.outcome, answers, catalogue)
     if "S9" in result.path:  # S8 answered "all signed off": every sign-off must hold today
         # Recording sign-offs is a nurse's or team lead's (H-026), as in the register.

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from desktop_app.models.delegation import CaseStatus, DelegationCase
 from desktop_app.models.person import Person
 from desktop_app.models.provider import CareProvider, CareWorker
+from desktop_app.services.core.collation import by_name
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
 from desktop_app.services.core.uow import UnitOfWork
@@ -59,6 +60,8 @@ class DraftSummary:
     task_name: str = ""
     step_title: str = ""
     flow_version: str = ""
+    started_at: dt.datetime | None = None  # when the draft was first saved
+    saved_by: str = ""  # the user id that saved it last
 
 
 def _person(session: Session, person_id: str) -> Person:
@@ -79,13 +82,13 @@ def _providers(session: Session, today: dt.date) -> tuple[ProviderOption, ...]:
     """The active providers with their workers still working there, and their cover."""
     providers = session.scalars(
         select(CareProvider).where(~CareProvider.deleted, CareProvider.active)
-        .order_by(CareProvider.name))
+        .order_by(by_name(CareProvider.name)))
     options = []
     for provider in providers:
         workers = session.scalars(
             select(CareWorker).where(CareWorker.provider_id == provider.id, ~CareWorker.deleted,
                                      CareWorker.active)
-            .order_by(CareWorker.family_name, CareWorker.given_name))
+            .order_by(by_name(CareWorker.family_name), by_name(CareWorker.given_name)))
         cover = cover_on(today, provider.insurance_confirmed_on,
                          provider.insurance_covers_delegated, provider.insurance_until)
         options.append(ProviderOption(provider.id, provider.name, provider.council, tuple(
@@ -166,7 +169,8 @@ def drafts(uow: UnitOfWork) -> list[DraftSummary]:
             .order_by(DelegationCase.updated_at.desc()))
         return [DraftSummary(c.id, p.id, f"{p.given_name} {p.family_name}", c.task_code,
                              c.current_step, c.updated_at, name or "",
-                             _step_title(c.flow_version, c.current_step), c.flow_version)
+                             _step_title(c.flow_version, c.current_step), c.flow_version,
+                             c.created_at, c.updated_by)
                 for c, p, name in rows]
 
 

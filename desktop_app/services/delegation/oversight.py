@@ -47,6 +47,7 @@ from desktop_app.models.oversight import ClinicalOversight, OversightService
 from desktop_app.models.person import Person
 from desktop_app.models.plan import SupportPlan
 from desktop_app.services.core.audit import actor_name
+from desktop_app.services.core.collation import by_name
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, allowed, require
 from desktop_app.services.core.tracking import ACTOR
@@ -371,7 +372,8 @@ def oversight_awaiting_acceptance(uow: UnitOfWork, today: dt.date) -> list[Await
         .where(row.effective_from.is_not(None), row.accepted_on.is_(None), ~row.deleted,
                ~DelegationCase.deleted, DelegationCase.status.in_(RUNNING), ~Person.deleted,
                ~newer)
-        .order_by(row.effective_from, Person.family_name, Person.given_name, row.id))
+        .order_by(row.effective_from, by_name(Person.family_name),
+                  by_name(Person.given_name), row.id))
     with uow.read() as session:
         return [AwaitingRow(r[0], r[1], r[2], f"{r[3]} {r[4]}", format_nhs_number(r[5]), r[6],
                             OversightService(r[7]), r[8], r[9], max(0, (today - r[9]).days))

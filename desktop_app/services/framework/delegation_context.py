@@ -34,6 +34,7 @@ class TaskOption:
     refresher_months: int | None
     oversight_default: str
     look_alikes: tuple[LookAlikeOption, ...] = ()
+    description: str = ""  # the catalogue's words for what the task is (S4's example)
 
 
 def _look_alike_option(pair: LookAlike, catalogue: Catalogue) -> LookAlikeOption:
@@ -47,7 +48,7 @@ def task_options(catalogue: Catalogue) -> tuple[TaskOption, ...]:
         TaskOption(t.code, t.name, t.category, t.typical_status, t.training_level,
                    t.refresher_months, t.oversight_default,
                    tuple(_look_alike_option(pair, catalogue)
-                         for pair in catalogue.look_alikes_of(t.code)))
+                         for pair in catalogue.look_alikes_of(t.code)), t.description)
         for t in catalogue.tasks)
 
 

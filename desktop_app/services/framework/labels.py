@@ -38,10 +38,11 @@ CONSENT_GIVEN_BY: dict[str, str] = {
     ConsentGivenBy.DEPUTY: "Deputy (Court of Protection)",
     ConsentGivenBy.BEST_INTERESTS: "Best-interests decision",
 }
+# The words the wizard's S6 offers for "How", so the plan prints what was chosen.
 CONSENT_METHODS: dict[str, str] = {
-    ConsentMethod.VERBAL: "Verbally",
+    ConsentMethod.VERBAL: "Spoken",
     ConsentMethod.WRITTEN: "In writing",
-    ConsentMethod.OTHER: "Another way",
+    ConsentMethod.OTHER: "Another way (signs, a communication aid)",
 }
 CAPACITY_OUTCOMES: dict[str, str] = {
     CapacityOutcome.HAS_CAPACITY: "Has capacity for this decision",

@@ -48,21 +48,18 @@ OUTCOMES: dict[OutcomeCode, OutcomeText] = {
     OutcomeCode.DELEGATED_EXISTING_PACKAGE: OutcomeText(
         "Delegated within the existing package",
         ("The council keeps funding the calls; Health trains, signs off and oversees.",
-         "Print the support plan for signature.",
-         "The first review is due 3 months after the start."),
+         "Print the support plan for signature."),
         True),
     OutcomeCode.DELEGATED_HEALTH_FUNDED: OutcomeText(
         "Delegated, extra time funded by the NHS",
         ("The NHS (ICB) funds the extra time; it is free to the person.",
-         "Print the support plan for signature.",
-         "The first review is due 3 months after the start."),
+         "Print the support plan for signature."),
         True),
     OutcomeCode.DELEGATED_JOINT_FUNDED: OutcomeText(
         "Delegated, jointly funded",
         ("The NHS and the council share the cost of the extra time as agreed; the NHS "
          "share is free to the person.",
-         "Print the support plan for signature.",
-         "The first review is due 3 months after the start."),
+         "Print the support plan for signature."),
         True),
     OutcomeCode.ESCALATED_SHARED_CARE: OutcomeText(
         "Escalated to a shared care discussion",

@@ -36,6 +36,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.flowables import _listWrapOn
 
 from desktop_app.services.pdf.fonts import register_fonts
 from desktop_app.services.pdf.markup import text
@@ -156,20 +157,58 @@ def _cell(value: Cell, style: ParagraphStyle) -> Flowable:
 
 
 def section(title: str, first: Flowable | Sequence[Flowable],
-            subtitle: str | None = None) -> KeepTogether:
+            subtitle: str | None = None, keep_rows: int | None = None) -> KeepTogether:
     """A section heading (and optional subheading) kept on one page with the first block.
 
     Flat on purpose: a KeepTogether inside another reports an endless height and would
-    push the outer one to a new page every time.
+    push the outer one to a new page every time. ``keep_rows``: when the blocks end with a
+    table, the heading is kept with only that many of its first rows (heading row aside),
+    and the rest of the table may run on to the next page (``KeepWithFirstRows``).
     """
     s = styles()
     heads = [text(title, s.section)] + ([text(subtitle, s.subsection)] if subtitle else [])
-    return KeepTogether([*heads, *_flowables(first)])
+    return _kept([*heads, *_flowables(first)], keep_rows)
 
 
-def subsection(title: str, first: Flowable | Sequence[Flowable]) -> KeepTogether:
-    """A smaller heading kept with its first block."""
-    return KeepTogether([text(title, styles().subsection), *_flowables(first)])
+def subsection(title: str, first: Flowable | Sequence[Flowable],
+               keep_rows: int | None = None) -> KeepTogether:
+    """A smaller heading kept with its first block (or the first rows of its table)."""
+    return _kept([text(title, styles().subsection), *_flowables(first)], keep_rows)
+
+
+def _kept(blocks: list[Flowable], keep_rows: int | None) -> KeepTogether:
+    if keep_rows is not None and isinstance(blocks[-1], Table):
+        return KeepWithFirstRows(blocks[:-1], blocks[-1], keep_rows)
+    return KeepTogether(blocks)
+
+
+class KeepWithFirstRows(KeepTogether):  # type: ignore[misc]  # reportlab is untyped
+    """Headings (and any small blocks before the table) kept on one page with the first
+    ``rows`` rows of the table under them (its heading row besides); the rest of the table
+    runs on to the next page, a grid's heading row repeated there.
+
+    A KeepTogether of the whole table moved a table longer than the room left to the next
+    page, leaving a gap at the foot of this one (issue 17). Only the height that must stay
+    together is reported to ``KeepTogether.split``: the leading blocks and the first rows.
+    """
+
+    def __init__(self, lead: Sequence[Flowable], table: Table, rows: int = 1) -> None:
+        super().__init__([*lead, table])
+        self._lead, self._table = list(lead), table
+        self._rows = rows
+
+    def wrap(self, aW: float, aH: float) -> tuple[float, float]:  # noqa: N803 (reportlab)
+        dims: list[tuple[float, float]] = []
+        width, height = _listWrapOn(self._lead, aW, self.canv, dims=dims)
+        table_width, _ = self._table.wrapOn(self.canv, aW, 0xFFFFFFF)
+        first = self._table.repeatRows + self._rows
+        height += sum(self._table._rowHeights[:first])
+        if self._lead:
+            height += max(self._lead[-1].getSpaceAfter(), self._table.getSpaceBefore())
+        self._H = height
+        self._H0 = dims[0][1] if dims else height
+        self._wrapInfo = aW, aH
+        return max(width, table_width), 0xFFFFFF  # as KeepTogether: always asked to split
 
 
 def _flowables(first: Flowable | Sequence[Flowable]) -> list[Flowable]:

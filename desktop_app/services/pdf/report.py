@@ -1,4 +1,5 @@
-"""A governance report as PDF: what it is, how it was counted, then each section's table.
+"""A governance report as PDF: what it is, how it was counted, then each section's chart
+(``charts``: the one the Reports screen shows) and table.
 
 For the IPCB's papers. The first page states the period, the filters, when and by whom it
 was produced, the as-at day, the small-number suppression rule (or that none applies) and
@@ -18,15 +19,19 @@ from typing import Any
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Table
 
 from desktop_app.services.pdf import layout as lo
+from desktop_app.services.pdf.charts import chart_flowables
 from desktop_app.services.pdf.markup import text
 from desktop_app.services.reports.export import NO_SUPPRESSION
 from desktop_app.services.reports.model import Report, ReportSection, moment_words
 
 WIDE = 7  # from this many columns, the compact type
 FIRST_COLUMN_SHARE = 0.3
+MIN_FIRST_SHARE = 0.2
+CELL_PADDING = 3
 
 
 class _TableStyles:
@@ -95,15 +100,28 @@ def _story(report: Report) -> list[Flowable]:
         lo.key_values(about, label_width=38 * mm),
     ]
     for number, section in enumerate(report.sections, start=1):
-        story.append(lo.section(f"{number}. {section.title}", _table(section)))
+        heading = f"{number}. {section.title}"
+        if section.chart is not None and section.chart.categories:
+            # The heading stays with its chart (and the chart's key); the table follows.
+            story += [lo.section(heading, [*chart_flowables(section.chart), lo.gap(2)]),
+                      _table(section)]
+        else:
+            story.append(lo.section(heading, _table(section)))
         story += [text(note, s.small) for note in section.notes]
     return story
 
 
-def _widths(count: int) -> list[float]:
+def _widths(columns: tuple[str, ...], head: ParagraphStyle) -> list[float]:
+    """The first column wide for the row names; the others share the rest, each wide enough
+    for the longest word of its heading ("2025" of "Dec 2025" never breaks as "202/5")."""
+    count = len(columns)
     if count == 1:
         return [lo.FRAME_WIDTH]
     first = lo.FRAME_WIDTH * FIRST_COLUMN_SHARE if count > 2 else lo.FRAME_WIDTH * 0.6
+    word = max(stringWidth(w, head.fontName, head.fontSize)
+               for heading in columns[1:] for w in heading.split() or [""])
+    needed = (word + 2 * CELL_PADDING + 1) * (count - 1)
+    first = max(lo.FRAME_WIDTH * MIN_FIRST_SHARE, min(first, lo.FRAME_WIDTH - needed))
     rest = (lo.FRAME_WIDTH - first) / (count - 1)
     return [first] + [rest] * (count - 1)
 
@@ -121,15 +139,16 @@ def _table(section: ReportSection) -> Table:
     if not section.rows:
         data.append([text("No records in this period.", styles["cell"])]
                     + [text("", styles["cell"])] * (len(section.columns) - 1))
-    table = Table(data, colWidths=_widths(len(section.columns)), repeatRows=1, splitInRow=1)
+    table = Table(data, colWidths=_widths(section.columns, styles["head"]), repeatRows=1,
+                  splitInRow=1)
     commands: list[tuple[Any, ...]] = [
         ("BACKGROUND", (0, 0), (-1, 0), lo.BLUE),
         ("GRID", (0, 0), (-1, -1), 0.5, lo.RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ]
     if section.total_rows and section.rows:
         commands.append(("BACKGROUND", (0, first_total + 1), (-1, -1), lo.SHADE))

@@ -16,7 +16,12 @@ from reportlab.platypus import Flowable, Table
 
 from desktop_app.services.pdf import layout as lo
 from desktop_app.services.pdf.markup import text
-from desktop_app.services.pdf.support_plan import funding_table
+from desktop_app.services.pdf.support_plan import (
+    catalogue_note,
+    flow_note,
+    funding_table,
+    notes_block,
+)
 from desktop_app.services.plans.shared_care_form import SharedCareFormDocument
 
 PANEL_SIGNATORIES = ("Chair of the discussion", "Health (ICB) representative",
@@ -55,6 +60,11 @@ def _story(doc: SharedCareFormDocument) -> list[Flowable]:
     story += _funding(doc)
     story += _interim(doc)
     story += _mdt(doc)
+    notes = [n for n in (flow_note((doc.flow_version,) if doc.flow_version else ()),
+                         catalogue_note((doc.catalogue_version,) if doc.catalogue_version
+                                        else ())) if n]
+    if notes:  # where the flow and the task's name come from, said once before signing
+        story += [lo.gap(2), notes_block(notes)]
     story += _decision(doc)
     return story
 
@@ -69,12 +79,11 @@ def _the_case(doc: SharedCareFormDocument) -> list[Flowable]:
         ("Address", "\n".join(person.address_lines)),
         ("GP practice", practice),
         ("Team", person.team),
-        ("Task", f"{doc.task_name} ({doc.task_code})"),
+        ("Task", doc.task_name),
         ("Referred by", doc.referred_by or "Not recorded"),
         ("Delegation status", doc.case_status),
         ("Outcome so far", doc.outcome_title or "Not decided"),
         ("Decided on", lo.uk_date(doc.decided_on)),
-        ("Flow version", doc.flow_version),
     ]
     if doc.outcome_reasons:
         rows.append(("Reasons", "\n".join(f"• {r}" for r in doc.outcome_reasons)))
@@ -84,18 +93,20 @@ def _the_case(doc: SharedCareFormDocument) -> list[Flowable]:
 def _funding(doc: SharedCareFormDocument) -> list[Flowable]:
     s = lo.styles()
     blocks: list[Flowable] = [text(doc.funding_proposal or "Not recorded", s.body)]
-    if doc.funding:
-        total = sum(line.pence_per_week for line in doc.funding)
-        blocks += [lo.gap(1), text(f"As on support plan version {doc.plan_version_number}:",
-                                   s.label), lo.gap(1), *funding_table(doc.funding, total)]
-    return [lo.section("4. The funding proposal", blocks)]
+    if not doc.funding:
+        return [lo.section("4. The funding proposal", blocks)]
+    total = sum(line.pence_per_week for line in doc.funding)
+    table, *notes = funding_table(doc.funding, total)
+    blocks += [lo.gap(1), text(f"As on support plan version {doc.plan_version_number}:",
+                               s.label), lo.gap(1), table]
+    return [lo.section("4. The funding proposal", blocks, keep_rows=1), *notes]
 
 
 def _interim(doc: SharedCareFormDocument) -> list[Flowable]:
     rows: list[tuple[str, lo.Cell]] = [
         ("Interim funder", doc.interim_funder_name),
         ("Paying since", lo.uk_date(doc.interim_from)),
-        ("Dispute reference", doc.dispute_reference or "None"),
+        ("Dispute reference", doc.dispute_reference or "Not recorded"),
         ("Escalated to the Midlands & Lancashire CSU", lo.yes_no(doc.escalated_to_mlcsu)),
     ]
     return [lo.section("5. Interim funding (without prejudice)",
@@ -117,7 +128,7 @@ def _mdt(doc: SharedCareFormDocument) -> list[Flowable]:
         blocks += [lo.gap(2), lo.grid(["Attendee", "Role", "Organisation"],
                                       [[a.name, a.role, a.organisation] for a in mdt.attendees],
                                       [58 * mm, 58 * mm, 58 * mm])]
-    return [lo.section(title, blocks)]
+    return [lo.section(title, blocks, keep_rows=2)]
 
 
 def _decision(doc: SharedCareFormDocument) -> list[Flowable]:
@@ -126,7 +137,7 @@ def _decision(doc: SharedCareFormDocument) -> list[Flowable]:
         rows: list[tuple[str, lo.Cell]] = [
             ("Decision", doc.decision or "Not recorded"),
             ("Closed on", lo.uk_date(doc.closed_on)),
-            ("Themes", ", ".join(doc.themes) or "None"),
+            ("Themes", ", ".join(doc.themes) or "None recorded"),
         ]
         return [lo.section(title, lo.key_values(rows))]
     box = Table([[text("Decision and reasons (to be written by the panel):",

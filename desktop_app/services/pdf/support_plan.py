@@ -4,8 +4,11 @@ Sections in the order a care worker needs them: the person; what is delegated (p
 exactly what is and is not delegated, how often, equipment, the "do" and "call the nurse"
 thresholds, the named care workers and their sign-off); consent and capacity; clinical
 oversight and who to call; what to do if something goes wrong; funding; review dates;
-signatures. A superseded version, a worker whose sign-off is not current and missing
-consent or oversight are shown as boxed warnings, not left for the reader to work out.
+notes on where the decision flow and the task names come from (said once, plainly, instead
+of internal version ids beside each line); signatures. A superseded version, a worker
+whose sign-off is not current and missing consent or oversight are shown as boxed warnings,
+not left for the reader to work out. Every stored code reaches the page as words
+(``framework.labels``); dates are written out ("1 March 2027").
 
 Built with reportlab platypus (5.1.0 when written; the CVE-2023-33733 fix is in 3.6.13 and
 later, and pyproject requires >= 4.0.4). All typed text reaches reportlab through
@@ -15,14 +18,17 @@ later, and pyproject requires >= 4.0.4). All typed text reaches reportlab throug
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import count
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Table
 
+from desktop_app.services.framework.flow import short_version
 from desktop_app.services.framework.funding import format_pounds
 from desktop_app.services.pdf import layout as lo
 from desktop_app.services.pdf.markup import text
 from desktop_app.services.plans.blocks import (
+    Attendee,
     ConsentBlock,
     DelegationPart,
     FundingLine,
@@ -42,6 +48,13 @@ NHS_FREE = "NHS share: free to the person"
 COUNCIL_SHARE = "Council share"
 CONSENT_NOTE = ("The person, or whoever decides for them, can withdraw consent at any time. "
                 "Withdrawal suspends the delegation: tell the delegating nurse the same day.")
+FRAMEWORK = "the LLR Framework for Integrated Personalised Care"
+# What "-reconstructed" in a flow version means (../shared/framework.md §2 and the flow
+# file's own provenance): the framework's flowchart was an image and is lost.
+REBUILT_FLOW = ("The framework's own decision flowchart (Part A, Appendix A) could not be "
+                "recovered, so this flow was put together from the framework's written text, "
+                "the county committee's minutes and national guidance. LLR can replace it "
+                "with its own flowchart; a decision keeps the version it was made under.")
 
 
 def render_support_plan(doc: PlanDocument) -> bytes:
@@ -59,17 +72,28 @@ def render_support_plan(doc: PlanDocument) -> bytes:
 
 
 def _story(doc: PlanDocument) -> list[Flowable]:
+    """The sections, numbered in order. A version with no task on it (the last delegation
+    ended: the task is back with the nursing team) has no consent, oversight, "if something
+    goes wrong" or reviews to print, and no warning to "not start the task"."""
+    numbers = count(1)
+
+    def numbered(title: str) -> str:
+        return f"{next(numbers)}. {title}"
+
     story: list[Flowable] = [*_title(doc)]
-    story += _the_person(doc)
-    story += _delegated(doc.tasks)
-    story += _per_delegation(doc, "3. Consent and capacity", _consent,
-                             [text(CONSENT_NOTE, lo.styles().small)])
-    story += _per_delegation(doc, "4. Clinical oversight: who to call", _oversight)
-    story += _if_wrong(doc.tasks)
-    story += _funding(doc.funding, doc.total_pence_per_week)
-    story += _per_delegation(doc, "7. Review dates", _reviews,
-                             [text(REVIEW_RULE, lo.styles().small)])
-    story += _signatures(doc)
+    story += _the_person(doc, numbered("The person"))
+    story += _delegated(doc.tasks, numbered("What is delegated"))
+    if doc.tasks:
+        story += _per_delegation(doc, numbered("Consent and capacity"), _consent,
+                                 [text(CONSENT_NOTE, lo.styles().small)])
+        story += _per_delegation(doc, numbered("Clinical oversight: who to call"), _oversight)
+        story += _if_wrong(doc.tasks, numbered("If something goes wrong"))
+    story += _funding(doc.funding, doc.total_pence_per_week, numbered("Funding (per week)"))
+    if doc.tasks:
+        story += _per_delegation(doc, numbered("Review dates"), _reviews,
+                                 [text(REVIEW_RULE, lo.styles().small)])
+    story += _notes(doc)  # read before signing
+    story += _signatures(doc, numbered("Signatures"))
     return story
 
 
@@ -83,30 +107,51 @@ def _title(doc: PlanDocument) -> list[Flowable]:
         blocks += [lo.banner(f"SUPERSEDED: version {doc.latest_version_number} of this plan "
                              f"exists. Do not use this version {doc.version_number}."),
                    lo.gap()]
+    next_review = lo.uk_date(doc.next_review_due, "Not scheduled")
     rows: list[tuple[str, lo.Cell]] = [
         ("Plan version", f"{doc.version_number} (effective from "
                          f"{lo.uk_date(doc.effective_from)})"),
         ("Decision", doc.outcome_title or "Not recorded"),
-        ("Agreed at the MDT on", lo.uk_date(doc.mdt_met_on)),
+        *_mdt_rows(doc),
         ("Recorded by", doc.created_by_name),
-        ("Next review due", lo.uk_date(doc.next_review_due, "None scheduled")),
+        ("Next review due", f"{next_review} (overdue)" if doc.review_overdue else next_review),
     ]
-    if doc.flow_version:
-        rows.append(("Decided under", f"delegation flow version {doc.flow_version}"))
+    if not doc.tasks:  # nothing delegated: no decision, meeting or review to stand behind
+        rows = rows[:1] + [row for row in rows[1:] if row[0] == "Recorded by"]
     blocks.append(lo.key_values(rows))
     if doc.summary:
         blocks += [lo.gap(2), text(doc.summary, s.body)]
     return blocks
 
 
+def _mdt_rows(doc: PlanDocument) -> list[tuple[str, lo.Cell]]:
+    """When the MDT met (and whether it agreed), and who was there."""
+    if doc.mdt_agreed is False:
+        rows: list[tuple[str, lo.Cell]] = [
+            ("MDT meeting", f"{lo.uk_date(doc.mdt_met_on)}: the MDT did not agree, and a "
+                            f"shared care discussion was called")]
+    else:
+        rows = [("Agreed at the MDT on", lo.uk_date(doc.mdt_met_on))]
+    if doc.mdt_attendees:
+        rows.append(("At the MDT", "\n".join(attendee_line(a) for a in doc.mdt_attendees)))
+    return rows
+
+
+def attendee_line(attendee: Attendee) -> str:
+    """"Sam Example, Community nurse (LPT)": the name and role, and where they work."""
+    who = ", ".join(part for part in (attendee.name, attendee.role) if part)
+    return f"{who} ({attendee.organisation})" if attendee.organisation else who
+
+
 # ---------------------------------------------------------------- 1. the person
 
 
-def _the_person(doc: PlanDocument) -> list[Flowable]:
+def _the_person(doc: PlanDocument, title: str) -> list[Flowable]:
     person = doc.person
-    blocks: list[Flowable] = [lo.section("1. The person", lo.key_values(_person_rows(person)))]
+    blocks: list[Flowable] = [lo.section(title, lo.key_values(_person_rows(person)),
+                                         keep_rows=3)]
     if person.contacts:
-        blocks.append(lo.subsection("People around them", _contacts(person)))
+        blocks.append(lo.subsection("People around them", _contacts(person), keep_rows=1))
     if doc.person_words:
         blocks.append(lo.subsection("In their own words", text(doc.person_words,
                                                                 lo.styles().body)))
@@ -144,16 +189,16 @@ def _contacts(person: PersonBlock) -> Table:
 # ---------------------------------------------------------------- 2. what is delegated
 
 
-def _delegated(tasks: Sequence[TaskBlock]) -> list[Flowable]:
+def _delegated(tasks: Sequence[TaskBlock], title: str) -> list[Flowable]:
     if not tasks:
-        return [lo.section("2. What is delegated",
+        return [lo.section(title,
                            lo.banner("No task is delegated on this plan version."))]
     blocks: list[Flowable] = []
     for number, task in enumerate(tasks, start=1):
         heading = f"Task {number} of {len(tasks)}: {task.task_name}"
         first = lo.key_values(_task_rows(task))
-        blocks.append(lo.section("2. What is delegated", first, heading) if number == 1
-                      else lo.subsection(heading, first))
+        blocks.append(lo.section(title, first, heading, keep_rows=2)
+                      if number == 1 else lo.subsection(heading, first, keep_rows=2))
         blocks += [lo.gap(2), lo.boxes(("Do", task.do_thresholds),
                                        ("Call the nurse if", task.call_nurse_thresholds))]
         blocks.append(_workers(task.workers))
@@ -161,14 +206,18 @@ def _delegated(tasks: Sequence[TaskBlock]) -> list[Flowable]:
 
 
 def _task_rows(task: TaskBlock) -> list[tuple[str, lo.Cell]]:
+    # The task's name heads it, in the catalogue's words; which catalogue version the
+    # names come from is said once, in the notes.
     return [("What is delegated", task.what_is_delegated),
             ("What is NOT delegated", task.what_is_not_delegated),
             ("How often", task.frequency),
-            ("Equipment", task.equipment or "None"),
-            ("Catalogue", f"{task.task_code} (task catalogue {task.catalogue_version})")]
+            ("Equipment", task.equipment or "None recorded")]
 
 
 def _workers(workers: Sequence[WorkerLine]) -> Flowable:
+    """The named care workers, each with their role under their name; the warning about
+    anyone not signed off comes first, and the table may run on to the next page (its
+    heading row repeated) rather than leave a gap at the foot of this one."""
     s = lo.styles()
     title = text("Named care workers (signed off for this person and this task only)",
                  s.subsection)
@@ -176,21 +225,24 @@ def _workers(workers: Sequence[WorkerLine]) -> Flowable:
         return KeepTogether([title, lo.banner("No care worker is named for this task.")])
     rows = [[_worker_name(w), w.provider_name,
              TRAINING_LEVELS.get(w.training_level or 0, "Not recorded"),
-             lo.uk_date_short(w.signed_off_on), lo.uk_date_short(w.refresher_due),
+             lo.uk_date_short(w.signed_off_on, "Not recorded"),
+             lo.uk_date_short(w.refresher_due, "Not recorded"),
              _trained_by(w), w.standing if w.current else f"NOT CURRENT: {w.standing}"]
             for w in workers]
-    table = lo.grid(["Care worker", "Provider", "Training", "Signed off", "Refresher due",
-                     "Trained / assessed by", "Status"], rows,
+    table = lo.grid(["Care worker (role)", "Provider", "Training", "Signed off",
+                     "Refresher due", "Trained / assessed by", "Status"], rows,
                     [29 * mm, 26 * mm, 24 * mm, 20 * mm, 21 * mm, 28 * mm, 26 * mm])
-    blocks: list[Flowable] = [title, table]
+    lead: list[Flowable] = [title]
     not_current = [w.name for w in workers if not w.current]
     if not_current:
-        blocks += [lo.gap(2), lo.banner("Must not do this task until signed off again: "
-                                        + ", ".join(not_current))]
-    return KeepTogether(blocks)
+        lead += [lo.banner("Must not do this task until signed off again: "
+                           + ", ".join(not_current)), lo.gap(2)]
+    return lo.KeepWithFirstRows(lead, table, rows=1)
 
 
 def _worker_name(worker: WorkerLine) -> str:
+    """The name, and under it the role the provider register holds for them (the column
+    says so: "Care worker (role)")."""
     return f"{worker.name}\n{worker.role_title}" if worker.role_title else worker.name
 
 
@@ -212,12 +264,12 @@ def _per_delegation(doc: PlanDocument, title: str,
     parts = doc.parts or (DelegationPart(doc.plan_id, "", doc.consent, doc.oversight,
                                          doc.reviews),)
     if len(parts) == 1:
-        return [lo.section(title, blocks_of(parts[0])), lo.gap(1), *after]
+        return [lo.section(title, blocks_of(parts[0]), keep_rows=2), lo.gap(1), *after]
     story: list[Flowable] = [lo.section(title, text(
         "This plan covers more than one delegated task: each has its own part below.",
         lo.styles().body))]
     for part in parts:
-        story.append(lo.subsection(f"For: {part.task_names}", blocks_of(part)))
+        story.append(lo.subsection(f"For: {part.task_names}", blocks_of(part), keep_rows=2))
     return [*story, lo.gap(1), *after]
 
 
@@ -280,35 +332,39 @@ def _oversight(part: DelegationPart) -> list[Flowable]:
 # ---------------------------------------------------------------- 5. if something goes wrong
 
 
-def _if_wrong(tasks: Sequence[TaskBlock]) -> list[Flowable]:
+def _if_wrong(tasks: Sequence[TaskBlock], title: str) -> list[Flowable]:
     blocks: list[Flowable] = []
     for number, task in enumerate(tasks, start=1):
+        # Readings only where the task takes them (or the nurse wrote something there).
+        readings = [("If readings are out of range", task.if_out_of_range)] \
+            if task.out_of_range_applies else []
         table = lo.key_values([
             ("If the person refuses", task.if_refused),
             ("If a dose or visit is missed", task.if_missed),
             ("If equipment fails", task.if_equipment_fails),
-            ("If readings are out of range", task.if_out_of_range),
+            *readings,
             ("In an emergency", task.in_emergency),
         ])
         heading = f"Task {number}: {task.task_name}"
-        blocks.append(lo.section("5. If something goes wrong", table, heading) if number == 1
-                      else lo.subsection(heading, table))
+        blocks.append(lo.section(title, table, heading, keep_rows=2)
+                      if number == 1 else lo.subsection(heading, table, keep_rows=2))
     return blocks
 
 
 # ---------------------------------------------------------------- 6. funding
 
 
-def _funding(lines: Sequence[FundingLine], total_pence: int) -> list[Flowable]:
-    title = "6. Funding (per week)"
+def _funding(lines: Sequence[FundingLine], total_pence: int, title: str) -> list[Flowable]:
     if not lines:
         return [lo.section(title, text("No funding is recorded for this plan version.",
                                        lo.styles().body))]
-    return [lo.section(title, funding_table(lines, total_pence))]
+    table, *notes = funding_table(lines, total_pence)
+    return [lo.section(title, table, keep_rows=1), *notes]
 
 
 def funding_table(lines: Sequence[FundingLine], total_pence: int) -> list[Flowable]:
-    """Each funder's weekly share, the NHS's marked free to the person, and the total."""
+    """Each funder's weekly share, the NHS's marked free to the person, and the total: the
+    table first, then what it needs said under it."""
     s = lo.styles()
     rows: list[list[lo.Cell]] = [[line.funder_name, line.weekly, _funding_note(line),
                                   line.method, lo.uk_date_short(line.start_date)]
@@ -352,8 +408,55 @@ def _reviews(part: DelegationPart) -> list[Flowable]:
                     [46 * mm, 40 * mm, 40 * mm, 48 * mm])]
 
 
-def _signatures(doc: PlanDocument) -> list[Flowable]:
+def _signatures(doc: PlanDocument, title: str) -> list[Flowable]:
     s = lo.styles()
     intro = text(f"By signing, each person confirms they have read version "
                  f"{doc.version_number} of this plan and agree to it.", s.body)
-    return [lo.section("8. Signatures", [intro, lo.gap(1), lo.signatures(SIGNATORIES)])]
+    return [lo.section(title, [intro, lo.gap(1), lo.signatures(SIGNATORIES)])]
+
+
+# ---------------------------------------------------------------- notes
+
+
+def _notes(doc: PlanDocument) -> list[Flowable]:
+    lines = [line for line in (flow_note(doc.flow_versions),
+                               catalogue_note(doc.catalogue_versions)) if line]
+    if not lines:
+        return []
+    return [lo.gap(2), notes_block(lines)]
+
+
+def notes_block(lines: Sequence[str]) -> KeepTogether:
+    """"About this document": where its decision flow and task names come from."""
+    s = lo.styles()
+    return KeepTogether([text("About this document", s.subsection),
+                         *(text(line, s.small) for line in lines)])
+
+
+def flow_note(versions: Sequence[str]) -> str | None:
+    """Which delegation flow the decision(s) were made with, and where that flow comes
+    from, said once in plain words (a version id such as "2026.2-reconstructed" beside the
+    decision worried the people signing). None when no version is recorded."""
+    if not versions:
+        return None
+    shown = sorted({short_version(v) for v in versions}, key=_version_order)
+    which = (f"version {shown[0]}" if len(shown) == 1
+             else f"versions {', '.join(shown[:-1])} and {shown[-1]}")
+    note = f"Decided with the delegation flow of {FRAMEWORK} ({which})."
+    if any(v.endswith("-reconstructed") for v in versions):
+        note += " " + REBUILT_FLOW
+    return note
+
+
+def _version_order(version: str) -> tuple[int, ...]:
+    """"2026.2" before "2026.10"."""
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+
+
+def catalogue_note(versions: Sequence[str]) -> str | None:
+    """Which task catalogue the task names are taken from."""
+    if not versions:
+        return None
+    shown = sorted(set(versions), key=_version_order)
+    word = "version" if len(shown) == 1 else "versions"
+    return f"Tasks are named as in the app's task catalogue ({word} {' and '.join(shown)})."

@@ -10,10 +10,12 @@ What a nurse types is read as one of three things, by its characters alone:
   only as typed: "zoe" does not find "Zoë".
 
 Then the team and status filters. SQLite does the filtering, the sorting (family, then
-given name) and the paging; one page of plain frozen rows reaches Python, never the
-caseload. NHS numbers and postcodes are stored normalised (``services.identifiers``), so
-their prefixes are index ranges. Names have no normalised column: a name search reads the
-person table once (about 10-20 ms at 50,000 people; ``benchmarks/caseload.py``).
+given name, each by ``services.core.collation.name_key``: accents beside their letter,
+case ignored, "Kowalski, Łukasz" before "Zoë", "de Souza" among the Ds) and the paging;
+one page of plain frozen rows reaches Python, never the caseload. NHS numbers and
+postcodes are stored normalised (``services.identifiers``), so their prefixes are index
+ranges. Names have no normalised column: a name search reads the person table once (about
+10-20 ms at 50,000 people; ``benchmarks/caseload.py``).
 Removed (tombstoned) people never appear.
 """
 
@@ -46,8 +48,14 @@ from sqlalchemy.sql.operators import custom_op
 from desktop_app.models.delegation import CaseStatus, DelegationCase
 from desktop_app.models.person import Person
 from desktop_app.models.review import Review
+from desktop_app.services.core.collation import by_name
+from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.core.uow import UnitOfWork
-from desktop_app.services.framework.identifiers import format_nhs_number
+from desktop_app.services.framework.identifiers import (
+    format_nhs_number,
+    normalise_nhs_number,
+    normalise_postcode,
+)
 
 MAX_LIMIT = 1000
 # Up to this many matches one pass finds them all; beyond it, the broad plan (``_Plan``).
@@ -111,6 +119,40 @@ class CaseloadPage:
     total: int
 
 
+@dataclass(frozen=True)
+class NewPersonHint:
+    """What a search that found nobody can fill in on the new person's form: a valid NHS
+    number (ten digits), the names, or a whole postcode; empty where the search said
+    nothing sure (an NHS number that fails its check, a postcode cut short)."""
+
+    nhs_number: str = ""
+    given_name: str = ""
+    family_name: str = ""
+    postcode: str = ""
+
+
+def new_person_hint(text: str) -> NewPersonHint:
+    """The search ``text`` read for the new person's form, as ``search`` reads it: digits
+    are an NHS number (kept only when valid: hazard H-021), digits among letters a
+    postcode (kept only when whole), else names: "Family, Given", one word for the family
+    name, or "Given Family Name" (the first word the given name). Names are kept as typed."""
+    typed = " ".join(unicodedata.normalize("NFC", text).split())
+    compact = re.sub(r"[\s-]", "", typed)
+    try:
+        if compact.isascii() and compact.isdigit():
+            return NewPersonHint(nhs_number=normalise_nhs_number(compact))
+        if any(c.isdigit() for c in typed):
+            return NewPersonHint(postcode=normalise_postcode(typed))
+    except ValidationError:
+        return NewPersonHint()
+    if "," in typed:
+        family, _, given = typed.partition(",")
+        return NewPersonHint(given_name=given.strip(" ,"), family_name=family.strip())
+    given, _, family = typed.partition(" ")
+    return NewPersonHint(family_name=given) if not family else NewPersonHint(
+        given_name=given, family_name=family)
+
+
 def display_name(family: str, given: str, preferred: str | None) -> str:
     """``Family, Given (Preferred)``; the preferred name only when it differs."""
     name = f"{family}, {given}"
@@ -150,7 +192,7 @@ def teams(uow: UnitOfWork) -> list[str]:
     stmt = (select(distinct.c.team)
             .where(select(alive.id).where(alive.team == distinct.c.team,
                                           alive.deleted.is_(False)).exists())
-            .order_by(distinct.c.team))
+            .order_by(by_name(distinct.c.team)))
     with uow.read() as session:
         return list(session.scalars(stmt))
 
@@ -356,18 +398,26 @@ def _row_columns(person_id: SQLColumnExpression[str]) -> list[ColumnElement[Any]
 
 _PERSON_COLUMNS = (Person.id, Person.nhs_number, Person.family_name, Person.given_name,
                    Person.preferred_name, Person.date_of_birth, Person.postcode, Person.team)
-_BY_NAME = (Person.family_name, Person.given_name, Person.id)
+_BY_NAME = (by_name(Person.family_name), by_name(Person.given_name), Person.id)
 
 
 def _narrow_page(conditions: list[ColumnElement[bool]], limit: int, offset: int
                  ) -> Select[Any]:
     """One row per person on the page, each with ``matched``: how many match, counted up to
-    ``NARROW_MATCHES + 1``. With no one on the page, one row of NULLs still carries it."""
-    matches = (select(Person.id, Person.family_name, Person.given_name)
+    ``NARROW_MATCHES + 1``. With no one on the page, one row of NULLs still carries it.
+
+    Each match's family name key is worked out once (in Python: ``name_key``); the given
+    name's only for the people up to the family key the page ends at, not for every match.
+    """
+    matches = (select(Person.id, by_name(Person.family_name).label("family_key"),
+                      Person.given_name)
                .where(*conditions).limit(NARROW_MATCHES + 1)
-               .cte("matches").prefix_with("MATERIALIZED"))  # read once, used twice
+               .cte("matches").prefix_with("MATERIALIZED"))  # read once, used thrice
+    last = (select(matches.c.family_key).order_by(matches.c.family_key)
+            .limit(1).offset(max(0, offset + limit - 1)).scalar_subquery())
     page = (select(matches.c.id)
-            .order_by(matches.c.family_name, matches.c.given_name, matches.c.id)
+            .where(or_(last.is_(None), matches.c.family_key <= last))
+            .order_by(matches.c.family_key, by_name(matches.c.given_name), matches.c.id)
             .limit(limit).offset(offset).subquery("page"))
     counted = select(func.count().label("matched")).select_from(matches).subquery("counted")
     joined = counted.outerjoin(page, true()).outerjoin(Person, Person.id == page.c.id)
@@ -377,22 +427,26 @@ def _narrow_page(conditions: list[ColumnElement[bool]], limit: int, offset: int
 
 def _broad_rows(session: Session, conditions: list[ColumnElement[bool]], limit: int,
                 offset: int) -> list[Row[Any]]:
-    """The page of a broad search, read in name order from the family-name index.
+    """The page of a broad search, read in name order from the names' key index
+    (``ix_person_family_key``, on ``name_key(family_name), name_key(given_name)``:
+    migration 0010), which also holds the keys the page is sorted by.
 
     SQLite 3.53 (SQLCipher's) will not walk that index for a three-term ORDER BY and sorts
-    the whole table instead; it does for one term. So first find the family name the page
-    ends at, walking the index on family name alone, then sort only the rows up to it.
+    the whole table instead; it does for one term. So first find the family name's key the
+    page ends at, walking the index on it alone, then sort only the rows up to it.
     """
     if limit == 0:
         return []
-    last_family = session.scalar(select(Person.family_name).where(*conditions)
-                                 .order_by(Person.family_name).limit(1).offset(offset + limit - 1))
+    family = by_name(Person.family_name)
+    last_family = session.scalar(select(family).where(*conditions)
+                                 .order_by(family).limit(1).offset(offset + limit - 1))
     if last_family is not None:
-        conditions = [*conditions, Person.family_name <= last_family]
+        conditions = [*conditions, family <= last_family]
     page = (select(*_PERSON_COLUMNS).where(*conditions)
             .order_by(*_BY_NAME).limit(limit).offset(offset).subquery("page"))
     statement = (select(page, *_row_columns(page.c.id))
-                 .order_by(page.c.family_name, page.c.given_name, page.c.id))
+                 .order_by(by_name(page.c.family_name), by_name(page.c.given_name),
+                           page.c.id))
     return list(session.execute(statement))
 
 

@@ -27,6 +27,7 @@ from desktop_app.models.person import Contact
 from desktop_app.models.plan import SupportPlan
 from desktop_app.models.review import Review
 from desktop_app.models.task_type import TaskType
+from desktop_app.services.core.collation import by_name
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.labels import (
     CASE_STATUSES,
@@ -229,7 +230,8 @@ def _contacts(session: Session, person_id: str) -> tuple[ContactRow, ...]:
                             c.registration_reference, c.can_decide_health_welfare, c.email,
                             c.address, c.registered_on, c.version)
                  for c in session.scalars(select(Contact).where(
-                     Contact.person_id == person_id, ~Contact.deleted).order_by(Contact.name)))
+                     Contact.person_id == person_id, ~Contact.deleted)
+                     .order_by(by_name(Contact.name))))
 
 
 def _task_names(session: Session, codes: set[str]) -> dict[str, str]:

@@ -21,6 +21,7 @@ from sqlalchemy import Select, and_, func, or_, select
 
 from desktop_app.models.person import Person
 from desktop_app.models.plan import SupportPlan, SupportPlanTask
+from desktop_app.services.core.collation import by_name
 from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.core.roles import Permission, require
 from desktop_app.services.core.uow import UnitOfWork
@@ -76,7 +77,8 @@ def plans_for_batch(uow: UnitOfWork, team: str | None, changed_from: dt.date,
                         SupportPlan.effective_from)
                  .join(Person, Person.id == SupportPlan.person_id)
                  .where(SupportPlan.id.in_(select(chosen.c.id)))
-                 .order_by(Person.family_name, Person.given_name, Person.nhs_number))
+                 .order_by(by_name(Person.family_name), by_name(Person.given_name),
+                           Person.nhs_number))
     # Task lines in the plan's own order (by task code, as the plan lists them).
     tasks_stmt = (select(SupportPlanTask.plan_id,
                          task_name_sql(SupportPlanTask.task_code,

@@ -1,10 +1,10 @@
 """The blocks a printed support plan is made of, as frozen values (never ORM rows).
 
 The person, each delegated task with its named care workers and their sign-offs, consent
-and capacity, clinical oversight, funding lines, reviews, and each delegation's own part
-of a plan version. ``read_blocks`` and ``delegation_parts`` fill them in from the vault;
-the person and funding blocks are shared with the shared care form. Dates stay dates and
-money stays whole pence; the renderer formats them.
+and capacity, clinical oversight, funding lines, reviews, who was at the MDT meeting, and
+each delegation's own part of a plan version. ``read_blocks`` and ``delegation_parts``
+fill them in from the vault; the person and funding blocks are shared with the shared
+care form. Dates stay dates and money stays whole pence; the renderer formats them.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class PersonBlock:
     open_to_community_health: bool
     communication_needs: str | None
     contacts: tuple[ContactLine, ...]
+    family_name: str = ""  # for a file name ("Support plan - Kowalski - v3 - ...")
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,13 @@ class WorkerLine:
 
 @dataclass(frozen=True)
 class TaskBlock:
-    """One delegated task line: what the care worker does, when to call, who may do it."""
+    """One delegated task line: what the care worker does, when to call, who may do it.
+
+    ``task_name`` is the catalogue's words for the task (``task_code`` and
+    ``catalogue_version`` say which catalogue entry: the plan's notes name the version).
+    ``out_of_range_applies`` is False for a task that takes no readings and whose "if
+    readings are out of range" line holds only stock wording (the line is then left off).
+    """
 
     task_code: str
     task_name: str
@@ -84,6 +91,7 @@ class TaskBlock:
     if_out_of_range: str
     in_emergency: str
     workers: tuple[WorkerLine, ...]
+    out_of_range_applies: bool = True
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,15 @@ class FundingLine:
 
 
 @dataclass(frozen=True)
+class Attendee:
+    """Someone at the MDT meeting, as S10 recorded them."""
+
+    role: str
+    organisation: str
+    name: str
+
+
+@dataclass(frozen=True)
 class ReviewLine:
     """A review of the delegation: due, and done (with its outcome) once it has been."""
 
@@ -167,3 +184,4 @@ class DelegationPart:
     consent: ConsentBlock | None
     oversight: OversightBlock | None
     reviews: tuple[ReviewLine, ...]
+    flow_version: str | None = None  # the delegation flow it was decided under

@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from desktop_app.models.consent import ConsentRecord
+from desktop_app.models.delegation import DelegationCase
 from desktop_app.models.oversight import ClinicalOversight
 from desktop_app.models.plan import SupportPlan
 from desktop_app.models.review import Review
@@ -50,11 +51,13 @@ def delegation_part(session: Session, person_id: str, case_id: str | None,
                     made_at: dt.datetime | None = None) -> DelegationPart:
     """One delegation's part: its consent, oversight (the one in effect ``on``, as recorded
     when the version was made at ``made_at``: a plan version's own date and time; None:
-    the newest) and reviews (none without a case)."""
+    the newest), reviews (none without a case) and the flow it was decided under."""
+    case = session.get(DelegationCase, case_id) if case_id else None
     return DelegationPart(case_id or "", task_names,
                           _consent_block(session, person_id, case_id or None),
                           _oversight_block(session, case_id or None, on, made_at),
-                          _reviews(session, case_id or None))
+                          _reviews(session, case_id or None),
+                          case.flow_version if case is not None else None)
 
 
 def oversight_in_effect(session: Session, case_id: str, on: dt.date | None = None,

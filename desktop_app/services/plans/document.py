@@ -34,6 +34,7 @@ from desktop_app.services.core.tracking import ACTOR, record_view
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.outcomes import describe
 from desktop_app.services.plans.blocks import (
+    Attendee,
     ConsentBlock,
     DelegationPart,
     FundingLine,
@@ -47,6 +48,7 @@ from desktop_app.services.plans.read_blocks import (
     funding_lines,
     latest_mdt,
     live_person,
+    mdt_attendees,
     person_block,
     printed_day,
     task_block,
@@ -82,6 +84,10 @@ class PlanDocument:
     # Every delegation whose task is on this version, in task order; ``consent``,
     # ``oversight`` and ``reviews`` above are the version's own delegation's.
     parts: tuple[DelegationPart, ...] = ()
+    # The version's own delegation's MDT meeting: whether it agreed (None: no meeting
+    # recorded) and who was there.
+    mdt_agreed: bool | None = None
+    mdt_attendees: tuple[Attendee, ...] = ()
 
     @property
     def audit_entity(self) -> tuple[str, str]:
@@ -103,6 +109,28 @@ class PlanDocument:
         """The earliest review not yet done."""
         due = [r.due_on for r in self.reviews if r.done_on is None]
         return min(due) if due else None
+
+    @property
+    def review_overdue(self) -> bool:
+        """True when the next review was due before the day of printing."""
+        due = self.next_review_due
+        return due is not None and due < printed_day(self.printed_at)
+
+    @property
+    def flow_versions(self) -> tuple[str, ...]:
+        """The delegation flow version(s) the delegations on this version were decided
+        under, each once (one, unless a carried-forward task was decided under an older
+        flow)."""
+        versions = {part.flow_version for part in self.parts if part.flow_version}
+        if self.flow_version:
+            versions.add(self.flow_version)
+        return tuple(sorted(versions))
+
+    @property
+    def catalogue_versions(self) -> tuple[str, ...]:
+        """The task catalogue version(s) the tasks on this version are named from."""
+        return tuple(sorted({task.catalogue_version for task in self.tasks
+                             if task.catalogue_version}))
 
 
 # ---------------------------------------------------------------- the support plan
@@ -141,7 +169,9 @@ def _plan_document(session: Session, plan: SupportPlan, person: Person, printed_
         latest_version_number=max(latest or 0, plan.version_number),
         effective_from=plan.effective_from, created_by_name=plan.created_by_name,
         outcome_title=_outcome_title(case, plan), flow_version=case.flow_version if case else None,
-        mdt_met_on=mdt.met_on if mdt else None, summary=plan.summary,
+        mdt_met_on=mdt.met_on if mdt else None,
+        mdt_agreed=mdt.consensus if mdt else None, mdt_attendees=mdt_attendees(mdt),
+        summary=plan.summary,
         person_words=plan.person_words, person=person_block(person),
         tasks=tuple(task_block(session, t, person.id, on)
                     for t in plan.tasks if not t.deleted),

@@ -1,10 +1,12 @@
 """Reading a plan's blocks from the vault, inside the caller's unit of work.
 
 The person (``person_block``), a task line with its named care workers (``task_block``),
-the funding lines, a task's catalogue name, the latest MDT decision, and the checks and
-day every printed document shares (``live_person``, ``printed_day``). Whether each named
-care worker's sign-off is current is worked out here, on the day of printing, not in the
-renderer: an out-of-date competency shown as valid is a hazard (framework §8).
+the funding lines, a task's catalogue name, the latest MDT decision and who was at it, and
+the checks and day every printed document shares (``live_person``, ``printed_day``).
+Whether each named care worker's sign-off is current is worked out here, on the day of
+printing, not in the renderer: an out-of-date competency shown as valid is a hazard
+(framework §8). So is whether a task's "if readings are out of range" line means anything
+(``out_of_range_applies``: only a task that takes readings, as the wizard asks it).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from desktop_app.services.core.errors import NotFound
 from desktop_app.services.framework import labels
 from desktop_app.services.framework.funding import FUNDER_NAMES
 from desktop_app.services.framework.identifiers import format_nhs_number
+from desktop_app.services.framework.task_lines import task_has_readings
 from desktop_app.services.plans.blocks import (
+    Attendee,
     ContactLine,
     FundingLine,
     PersonBlock,
@@ -51,17 +55,49 @@ def person_block(person: Person) -> PersonBlock:
         phone=person.phone, gp_practice_name=person.gp_practice_name,
         gp_practice_code=person.gp_practice_code, team=person.team,
         open_to_community_health=person.open_to_community_health,
-        communication_needs=person.communication_needs, contacts=contacts)
+        communication_needs=person.communication_needs, contacts=contacts,
+        family_name=person.family_name)
 
 
 def task_name(session: Session, code: str, version: str | None = None) -> str:
     """The task's catalogue name (its own catalogue version first), or the code if unknown."""
+    return _catalogue_entry(session, code, version)[0]
+
+
+def _catalogue_entry(session: Session, code: str,
+                     version: str | None) -> tuple[str, str | None]:
+    """(name, catalogue group) of a task, its own catalogue version first; (the code, None)
+    for a task the catalogue does not know."""
     order: list[UnaryExpression[Any]] = [TaskType.catalogue_version.desc()]
     if version is not None:
         order.insert(0, (TaskType.catalogue_version == version).desc())
-    name = session.scalar(select(TaskType.name).where(TaskType.code == code)
-                          .order_by(*order).limit(1))
-    return name or code
+    row = session.execute(select(TaskType.name, TaskType.category)
+                          .where(TaskType.code == code).order_by(*order).limit(1)).first()
+    return (row.name, row.category) if row else (code, None)
+
+
+# The stock wording of the "if readings are out of range" line: the wizard's S4 default,
+# and what a decision records for the line left empty (``delegation.plan.DEFAULT_TEXT``,
+# which this layer may not import; tests/services/pdf/test_plan_for_signing.py keeps them
+# the same). Should either change, the line is printed: never the unsafe way round.
+STOCK_OUT_OF_RANGE = frozenset({
+    "Follow the 'call the nurse' thresholds above.",
+    "Call the community nursing team on the number on the plan straight away.",
+})
+_DOES_NOT_APPLY = ("not applicable", "n/a")
+
+
+def out_of_range_applies(category: str | None, written: str | None) -> bool:
+    """Whether a plan prints "If readings are out of range" for a task of this catalogue
+    group: always for a task that takes readings (``framework.task_lines``, as the wizard
+    asks the line) or one the catalogue does not know; otherwise only when the nurse wrote
+    an instruction of their own there (what was typed is never hidden), not the stock
+    wording nor a note that it does not apply."""
+    if task_has_readings(category):
+        return True
+    words = " ".join((written or "").split())
+    return bool(words) and words not in STOCK_OUT_OF_RANGE \
+        and not words.lower().startswith(_DOES_NOT_APPLY)
 
 
 def _standing(sign_off: CompetencySignOff | None, on: dt.date) -> tuple[str, bool]:
@@ -106,9 +142,9 @@ def task_block(session: Session, line: SupportPlanTask, person_id: str,
     """A plan's task line with its named workers, their sign-offs judged on the day ``on``."""
     workers = tuple(_worker_line(session, w, person_id, line.task_code, on)
                     for w in line.worker_ids or ())
+    name, category = _catalogue_entry(session, line.task_code, line.task_catalogue_version)
     return TaskBlock(
-        task_code=line.task_code,
-        task_name=task_name(session, line.task_code, line.task_catalogue_version),
+        task_code=line.task_code, task_name=name,
         catalogue_version=line.task_catalogue_version,
         what_is_delegated=line.what_is_delegated,
         what_is_not_delegated=line.what_is_not_delegated, frequency=line.frequency,
@@ -116,7 +152,8 @@ def task_block(session: Session, line: SupportPlanTask, person_id: str,
         call_nurse_thresholds=line.call_nurse_thresholds, if_refused=line.if_refused,
         if_missed=line.if_missed, if_equipment_fails=line.if_equipment_fails,
         if_out_of_range=line.if_out_of_range, in_emergency=line.in_emergency,
-        workers=workers)
+        workers=workers,
+        out_of_range_applies=out_of_range_applies(category, line.if_out_of_range))
 
 
 def funding_lines(splits: Sequence[FundingSplit]) -> tuple[FundingLine, ...]:
@@ -139,6 +176,16 @@ def latest_mdt(session: Session, case_id: str | None) -> MdtDecision | None:
     return session.scalars(
         select(MdtDecision).where(MdtDecision.delegation_case_id == case_id, ~MdtDecision.deleted)
         .order_by(MdtDecision.met_on.desc(), MdtDecision.created_at.desc())).first()
+
+
+def mdt_attendees(mdt: MdtDecision | None) -> tuple[Attendee, ...]:
+    """Who was at the MDT meeting, as S10 recorded them (nobody without a meeting)."""
+    if mdt is None:
+        return ()
+    return tuple(Attendee(str(a.get("role") or "").strip(),
+                          str(a.get("organisation") or "").strip(),
+                          str(a.get("name") or "").strip())
+                 for a in mdt.attendees or () if isinstance(a, dict))
 
 
 def live_person(session: Session, person_id: str) -> Person:

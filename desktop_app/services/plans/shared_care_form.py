@@ -26,23 +26,15 @@ from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework import labels
 from desktop_app.services.framework.funding import FUNDER_NAMES
 from desktop_app.services.framework.outcomes import describe
-from desktop_app.services.plans.blocks import FundingLine, PersonBlock
+from desktop_app.services.plans.blocks import Attendee, FundingLine, PersonBlock
 from desktop_app.services.plans.read_blocks import (
     funding_lines,
     latest_mdt,
     live_person,
+    mdt_attendees,
     person_block,
     task_name,
 )
-
-
-@dataclass(frozen=True)
-class Attendee:
-    """Someone at the MDT meeting."""
-
-    role: str
-    organisation: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -87,6 +79,7 @@ class SharedCareFormDocument:
     themes: tuple[str, ...]
     printed_at: dt.datetime
     printed_by: str
+    catalogue_version: str = ""  # the task catalogue the case was decided under
 
     @property
     def audit_entity(self) -> tuple[str, str]:
@@ -113,10 +106,19 @@ def load_shared_care_form(uow: UnitOfWork, discussion_id: str, printed_by: str,
 def _mdt_block(mdt: MdtDecision | None) -> MdtBlock | None:
     if mdt is None:
         return None
-    attendees = tuple(Attendee(str(a.get("role") or ""), str(a.get("organisation") or ""),
-                               str(a.get("name") or ""))
-                      for a in mdt.attendees or () if isinstance(a, dict))
-    return MdtBlock(mdt.met_on, mdt.consensus, mdt.decision, mdt.notes, attendees)
+    return MdtBlock(mdt.met_on, mdt.consensus, mdt.decision, mdt.notes, mdt_attendees(mdt))
+
+
+def funding_in_words(proposal: str) -> str:
+    """A recorded funding proposal with each funder named as people say it: the decision
+    writes each share as "code: £x a week" ("icb: £55.09 a week; leicester_city: ..."),
+    and a panel reads "LLR ICB: £55.09 a week". Anything else is left as written."""
+    names = {funder.value: name for funder, name in FUNDER_NAMES.items()}
+    parts = []
+    for part in proposal.split("; "):
+        code, colon, rest = part.partition(": ")
+        parts.append(f"{names[code]}: {rest}" if colon and code in names else part)
+    return "; ".join(parts)
 
 
 def _form_document(session: Session, discussion: SharedCareDiscussion, case: DelegationCase,
@@ -134,7 +136,8 @@ def _form_document(session: Session, discussion: SharedCareDiscussion, case: Del
         flow_version=case.flow_version, referred_by=case.referred_by,
         decided_on=case.decided_on, outcome_reasons=tuple(case.outcome_reasons or ()),
         opened_on=discussion.opened_on, question=discussion.question,
-        options=discussion.options, funding_proposal=discussion.funding_proposal,
+        options=discussion.options,
+        funding_proposal=funding_in_words(discussion.funding_proposal),
         plan_version_number=plan.version_number if plan else None,
         funding=funding_lines(plan.funding_splits) if plan else (),
         interim_funder_name=FUNDER_NAMES[interim], interim_from=discussion.interim_from,
@@ -142,4 +145,5 @@ def _form_document(session: Session, discussion: SharedCareDiscussion, case: Del
         dispute_reference=discussion.dispute_reference,
         mdt=_mdt_block(latest_mdt(session, case.id)), decision=discussion.decision,
         closed_on=discussion.closed_on, themes=tuple(discussion.themes or ()),
-        printed_at=printed_at, printed_by=printed_by)
+        printed_at=printed_at, printed_by=printed_by,
+        catalogue_version=case.task_catalogue_version or "")

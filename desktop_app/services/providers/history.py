@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from desktop_app.models.competency import CompetencySignOff, SignOffStatus
 from desktop_app.models.person import Person
+from desktop_app.services.core.collation import by_name
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.refresher import Expiry, expiry_of
 from desktop_app.services.vault.task_types import task_name_sql
@@ -71,7 +72,8 @@ def sign_off_history(uow: UnitOfWork, worker_id: str,
         .join(Person, Person.id == CompetencySignOff.person_id)
         .where(CompetencySignOff.worker_id == worker_id, ~CompetencySignOff.deleted,
                ~Person.deleted)
-        .order_by(Person.family_name, Person.given_name, Person.id, CompetencySignOff.task_code,
+        .order_by(by_name(Person.family_name), by_name(Person.given_name), Person.id,
+                  CompetencySignOff.task_code,
                   CompetencySignOff.signed_off_on.desc(), CompetencySignOff.id))
     with uow.read() as session:
         found = list(session.execute(stmt))

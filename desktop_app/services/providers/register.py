@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.models.provider import CareProvider, CareWorker, Council
+from desktop_app.services.core.collation import by_name
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
 from desktop_app.services.core.tracking import apply_edit, check_version
@@ -171,7 +172,7 @@ def list_providers(uow: UnitOfWork, today: dt.date | None = None, *,
         query = query.where(CareProvider.active)
     with uow.read() as session:
         return [_row(session, p, today) for p in session.scalars(
-            query.order_by(CareProvider.name, CareProvider.id))]
+            query.order_by(by_name(CareProvider.name), CareProvider.id))]
 
 
 def get_provider(uow: UnitOfWork, provider_id: str,

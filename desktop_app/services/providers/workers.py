@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.models.provider import CareProvider, CareWorker
+from desktop_app.services.core.collation import by_name
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
 from desktop_app.services.core.tracking import apply_edit, check_version
@@ -134,7 +135,8 @@ def list_workers(uow: UnitOfWork, provider_id: str, *,
         query = query.where(CareWorker.active)
     with uow.read() as session:
         return [_row(w) for w in session.scalars(
-            query.order_by(CareWorker.family_name, CareWorker.given_name, CareWorker.id))]
+            query.order_by(by_name(CareWorker.family_name), by_name(CareWorker.given_name),
+                           CareWorker.id))]
 
 
 def add_worker(uow: UnitOfWork, provider_id: str, data: WorkerInput,

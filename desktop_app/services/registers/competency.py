@@ -15,6 +15,7 @@ from sqlalchemy import select
 from desktop_app.models.competency import CompetencySignOff, SignOffStatus
 from desktop_app.models.person import Person
 from desktop_app.models.provider import CareProvider, CareWorker
+from desktop_app.services.core.collation import by_name
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
 from desktop_app.services.core.uow import UnitOfWork
@@ -71,8 +72,9 @@ def competency_register(uow: UnitOfWork, today: dt.date, *,
         .join(CareProvider, CareProvider.id == CareWorker.provider_id)
         .join(Person, Person.id == CompetencySignOff.person_id)
         .where(~CompetencySignOff.deleted, ~CareWorker.deleted, ~Person.deleted)
-        .order_by(CompetencySignOff.refresher_due, CareWorker.family_name,
-                  CareWorker.given_name, Person.family_name, CompetencySignOff.id))
+        .order_by(CompetencySignOff.refresher_due, by_name(CareWorker.family_name),
+                  by_name(CareWorker.given_name), by_name(Person.family_name),
+                  CompetencySignOff.id))
     if not include_superseded:
         stmt = stmt.where(CompetencySignOff.status != SignOffStatus.SUPERSEDED.value)
     with uow.read() as session:
@@ -135,11 +137,13 @@ def assessment_choices(uow: UnitOfWork) -> AssessmentChoices:
                    CareProvider.name)
             .join(CareProvider, CareProvider.id == CareWorker.provider_id)
             .where(~CareWorker.deleted, CareWorker.active, CareWorker.left_on.is_(None))
-            .order_by(CareWorker.family_name, CareWorker.given_name, CareProvider.name))]
+            .order_by(by_name(CareWorker.family_name), by_name(CareWorker.given_name),
+                      by_name(CareProvider.name)))]
         people = [Option(r[0], f"{person_name(r[1], r[2])}, NHS number "
                                f"{format_nhs_number(r[3])}") for r in session.execute(
             select(Person.id, Person.given_name, Person.family_name, Person.nhs_number)
-            .where(~Person.deleted).order_by(Person.family_name, Person.given_name))]
+            .where(~Person.deleted)
+            .order_by(by_name(Person.family_name), by_name(Person.given_name)))]
     return AssessmentChoices(tuple(workers), tuple(people),
                              tuple(Option(t.code, t.name) for t in tasks),
                              tuple(competence.training_events(uow)))

@@ -22,6 +22,7 @@ from desktop_app.models.mdt import SharedCareDiscussion
 from desktop_app.models.person import Person
 from desktop_app.models.plan import Funder, FundingSplit, SupportPlan
 from desktop_app.models.task_type import TaskCategory, TaskType
+from desktop_app.services.core.collation import by_name
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
 from desktop_app.services.core.uow import UnitOfWork
@@ -112,7 +113,8 @@ def escalations(uow: UnitOfWork, today: dt.date) -> list[EscalationRow]:
         .join(DelegationCase, DelegationCase.id == d.delegation_case_id)
         .join(Person, Person.id == DelegationCase.person_id)
         .where(d.closed_on.is_(None), ~d.deleted, ~DelegationCase.deleted, ~Person.deleted)
-        .order_by(d.opened_on, Person.family_name, Person.given_name, d.id))
+        .order_by(d.opened_on, by_name(Person.family_name), by_name(Person.given_name),
+                  d.id))
     with uow.read() as session:
         rows = [_escalation_row(r, today) for r in session.execute(stmt)]
         lines = _newest_lines(session, [row.case_id for row in rows])

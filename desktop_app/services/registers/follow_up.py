@@ -13,6 +13,7 @@ from desktop_app.models.delegation import DelegationCase
 from desktop_app.models.mdt import MdtDecision
 from desktop_app.models.person import Person
 from desktop_app.models.review import Review, ReviewOutcome
+from desktop_app.services.core.collation import by_name
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
 from desktop_app.services.core.uow import UnitOfWork
@@ -55,7 +56,7 @@ def changes_of_need_awaiting_mdt(uow: UnitOfWork, today: dt.date) -> list[Change
         .where(Review.outcome == ReviewOutcome.CHANGE_OF_NEED.value, ~Review.deleted,
                ~DelegationCase.deleted, DelegationCase.status.in_(LIVE_CASE_STATUSES),
                ~newer_review, ~mdt_since)
-        .order_by(Review.done_on, Person.family_name))
+        .order_by(Review.done_on, by_name(Person.family_name)))
     with uow.read() as session:
         rows = session.execute(stmt).all()
     return [ChangeOfNeedRow(r[0], r[1], person_name(r[2], r[3]), format_nhs_number(r[4]), r[5],
@@ -85,7 +86,7 @@ def funding_to_reconsider(uow: UnitOfWork, today: dt.date) -> list[FundingToReco
         .join(Person, Person.id == DelegationCase.person_id)
         .where(since.is_not(None), DelegationCase.funding_reconsidered_on.is_(None),
                ~DelegationCase.deleted, ~Person.deleted)
-        .order_by(since, Person.family_name, Person.given_name))
+        .order_by(since, by_name(Person.family_name), by_name(Person.given_name)))
     with uow.read() as session:
         return [FundingToReconsiderRow(r[0], person_name(r[1], r[2]), format_nhs_number(r[3]), r[4],
                                        r[5], max(0, (today - r[5]).days))

@@ -33,6 +33,7 @@ from desktop_app.models.mdt import SharedCareDiscussion
 from desktop_app.models.person import Person
 from desktop_app.models.plan import Funder, FundingSplit, SupportPlan
 from desktop_app.services.core.audit import actor_name
+from desktop_app.services.core.collation import name_key
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
 from desktop_app.services.core.tracking import ACTOR
@@ -246,7 +247,7 @@ def interim_to_reconcile(uow: UnitOfWork, today: dt.date) -> list[InterimToRecon
         discussions = _latest_discussions(session, ids)
         rows = [_row(case, by_case[case[0]], shares.get(case[0], ()),
                      discussions.get(case[0]), today) for case in cases]
-    return sorted(rows, key=lambda r: (r.interim_from, r.person_name, r.case_id))
+    return sorted(rows, key=lambda r: (r.interim_from, name_key(r.person_name), r.case_id))
 
 
 def _row(case: Sequence[Any], found: _CaseLines, shares: tuple[tuple[Funder, int], ...],

@@ -48,6 +48,7 @@ from desktop_app.models.history import CaseEventKind
 from desktop_app.models.person import Person
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.review import Review, ReviewKind, ReviewOutcome
+from desktop_app.services.core.collation import by_name, name_key
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
 from desktop_app.services.core.tracking import tombstone
@@ -112,7 +113,8 @@ def reviews_due(uow: UnitOfWork, today: dt.date,
         .where(Review.done_on.is_(None), ~Review.deleted, Review.due_on <= horizon,
                ~DelegationCase.deleted, DelegationCase.status.in_(LIVE_CASE_STATUSES),
                ~Person.deleted)
-        .order_by(Review.due_on, Person.family_name, Person.given_name, Review.id))
+        .order_by(Review.due_on, by_name(Person.family_name), by_name(Person.given_name),
+                  Review.id))
     with uow.read() as session:
         return [ReviewDueRow(r[0], r[1], r[2], person_name(r[3], r[4]),
                              format_nhs_number(r[5]), r[6],
@@ -168,7 +170,8 @@ def look_again_due(uow: UnitOfWork, today: dt.date,
         raise ValidationError("The number of days ahead cannot be negative.", field="within_days")
     stmt = (_dated_decisions()
             .where(DelegationCase.reconsider_on <= today + dt.timedelta(days=within_days))
-            .order_by(DelegationCase.reconsider_on, Person.family_name, Person.given_name))
+            .order_by(DelegationCase.reconsider_on, by_name(Person.family_name),
+                      by_name(Person.given_name)))
     with uow.read() as session:
         rows = session.execute(stmt).all()
     return [LookAgainRow(r[0], r[1], person_name(r[2], r[3]), format_nhs_number(r[4]), r[5],
@@ -227,7 +230,7 @@ def reconsider_list(uow: UnitOfWork, today: dt.date) -> list[ReconsiderRow]:
                                r[10], (today - r[10]).days, review_status(r[10], today),
                                person_name(r[7], r[8]), r[11], r[12])
                  for r in session.execute(_not_yet_competent()) if r[10] is not None]
-    return sorted(rows, key=lambda r: (r.reconsider_on, r.person_name, r.record_id))
+    return sorted(rows, key=lambda r: (r.reconsider_on, name_key(r.person_name), r.record_id))
 
 
 def _not_yet_competent() -> Select[*tuple[Any, ...]]:

@@ -22,17 +22,16 @@ from desktop_app.services.core.audit import actor_name
 from desktop_app.services.core.roles import Permission, require
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.catalogue import load_catalogue
+from desktop_app.services.reports.chart import Chart, ChartKind, Series
 from desktop_app.services.reports.model import (
-    Chart,
-    ChartKind,
     Report,
     ReportKind,
     ReportQuery,
     ReportSection,
     Row,
-    Series,
     count,
     label,
+    month_axis,
     month_label,
 )
 
@@ -126,19 +125,22 @@ def category_of(mapping: dict[tuple[str, str], str], code: str, version: str) ->
 
 def over_time(title: str, heading: str, keys: Sequence[tuple[str, str]], months: Sequence[str],
               counts: Mapping[tuple[str, str], int], chart_title: str,
-              value_axis: str) -> ReportSection:
+              value_axis: str, shorts: Mapping[str, str] | None = None) -> ReportSection:
     """A table of counts: a row per (key, label) with a column per month and a total, a
-    totals row, and a stacked bar chart of the months by key (keys with no count left out)."""
+    totals row, and a stacked bar chart of the months by key (keys with no count left out;
+    ``shorts`` gives a key's legend label, else the label's leading words)."""
     rows: list[Row] = []
     series: list[Series] = []
     for key, name in keys:
         values = [counts.get((key, m), 0) for m in months]
         rows.append((label(name), *(count(v) for v in values), count(sum(values))))
         if any(values):
-            series.append(Series(name, tuple(float(v) for v in values)))
+            series.append(Series(name, tuple(float(v) for v in values),
+                                 (shorts or {}).get(key, "")))
     totals = [sum(counts.get((key, m), 0) for key, _ in keys) for m in months]
     rows.append((label("Total"), *(count(v) for v in totals), count(sum(totals))))
     month_names = tuple(month_label(m) for m in months)
-    chart = Chart(ChartKind.STACKED_BAR, chart_title, month_names, tuple(series), value_axis)
+    chart = Chart(ChartKind.STACKED_BAR, chart_title, month_names, tuple(series), value_axis,
+                  **month_axis(months))
     return ReportSection(title, (heading, *month_names, "Total"), tuple(rows), chart,
                          total_rows=1)

@@ -20,6 +20,7 @@ from desktop_app.models.competency import CompetencySignOff, SignOffStatus
 from desktop_app.models.person import Person
 from desktop_app.models.plan import Funder
 from desktop_app.models.provider import CareProvider, CareWorker
+from desktop_app.services.core.collation import by_name
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.funding import FUNDER_NAMES
 from desktop_app.services.registers import EXPIRING_WITHIN_DAYS
@@ -30,15 +31,13 @@ from desktop_app.services.reports.base import (
     in_scope,
     produced_by,
 )
+from desktop_app.services.reports.chart import Chart, ChartKind, Series
 from desktop_app.services.reports.model import (
-    Chart,
-    ChartKind,
     Report,
     ReportKind,
     ReportQuery,
     ReportSection,
     Row,
-    Series,
     count,
     day_words,
     label,
@@ -48,6 +47,7 @@ TITLE = "Competency sign-offs by provider"
 STANDINGS = ("Current", f"Expiring within {EXPIRING_WITHIN_DAYS} days", "Expired", "Suspended",
              "Withdrawn")
 CHARTED = 3  # current, expiring, expired
+STANDING_SHORT = {STANDINGS[1]: "Expiring soon"}  # the chart's legend label
 
 
 def competency_report(uow: UnitOfWork, query: ReportQuery, *, today: dt.date | None = None,
@@ -73,7 +73,7 @@ def competency_report(uow: UnitOfWork, query: ReportQuery, *, today: dt.date | N
             .join(Person, Person.id == s.person_id)
             .where(~s.deleted, ~CareWorker.deleted, *in_scope(query))
             .group_by(CareProvider.id, CareProvider.name, CareProvider.council)
-            .order_by(CareProvider.name, CareProvider.id))
+            .order_by(by_name(CareProvider.name), CareProvider.id))
     with uow.read() as session:
         author = produced_by(session, uow)
         groups = session.execute(stmt).all()
@@ -104,10 +104,11 @@ def _section(groups: Sequence[Any]) -> ReportSection:
     rows.append((label("All providers"), label(""), *(count(n) for n in sums[:-1]),
                  count(sum(sums[:-1])), count(sums[-1])))
     providers = tuple(str(name) for name, *_ in groups)
-    series = tuple(Series(STANDINGS[i], tuple(float(row[2 + i].value or 0) for row in rows[:-1]))
+    series = tuple(Series(STANDINGS[i], tuple(float(row[2 + i].value or 0) for row in rows[:-1]),
+                          STANDING_SHORT.get(STANDINGS[i], ""))
                    for i in range(CHARTED))
     chart = Chart(ChartKind.STACKED_BAR, "Sign-offs by provider", providers, series,
-                  "Sign-offs")
+                  "Sign-offs", horizontal=True)
     return ReportSection("By provider", ("Provider", "Council", *STANDINGS, "Total",
                                          "Signed off in the period"),
                          tuple(rows), chart, total_rows=1)

@@ -61,6 +61,29 @@ WITHDRAWALS = ((CaseEventKind.WITHDRAWN_AT_REVIEW.value, "Withdrawn at a review"
                (CaseEventKind.NEED_CHANGED.value, "The person's need changed"))
 # A social care need recorded with no healthcare task (S1) is in no activity group.
 NO_TASK = ("no_task", "No healthcare task: a social care need")
+# Legend labels a nurse reads without the key (the table and the key give the full names).
+OUTCOME_SHORT = {
+    OutcomeCode.REFER_CHC.value: "Refer for CHC",
+    OutcomeCode.SOCIAL_CARE_ONLY.value: "Social care",
+    OutcomeCode.NOT_DELEGATED.value: "Not delegated",
+    OutcomeCode.PERSON_DECLINED.value: "Declined",
+    OutcomeCode.NO_PROVIDER.value: "No provider",
+    OutcomeCode.DELEGATED_EXISTING_PACKAGE.value: "Within package",
+    OutcomeCode.DELEGATED_HEALTH_FUNDED.value: "NHS-funded",
+    OutcomeCode.DELEGATED_JOINT_FUNDED.value: "Jointly funded",
+    OutcomeCode.ESCALATED_SHARED_CARE.value: "Escalated",
+    OutcomeCode.INTERIM_WITHOUT_PREJUDICE.value: "Interim funded",
+}
+CATEGORY_SHORT = {
+    "vital_signs": "Vital signs", "medication": "Medication", "posture_mobility": "Mobility",
+    "skin_wound": "Skin, wounds", "airways_breathing": "Breathing", "feeding_digestive": "Feeding",
+    "bladder_bowel": "Bladder, bowel", "other": "Other", NO_TASK[0]: "Social care",
+}
+WITHDRAWAL_SHORT = {
+    CaseEventKind.WITHDRAWN_AT_REVIEW.value: "At a review",
+    CaseEventKind.CONSENT_WITHDRAWN.value: "Consent ended",
+    CaseEventKind.NEED_CHANGED.value: "Need changed",
+}
 
 
 def outcome_title(code: str) -> str:
@@ -109,11 +132,11 @@ def delegations_report(uow: UnitOfWork, query: ReportQuery, *, today: dt.date | 
         groups.append(NO_TASK)
     sections = [
         over_time("By outcome", "Outcome", outcomes, months, by_outcome,
-                  "Delegation decisions by outcome", "Decisions"),
+                  "Delegation decisions by outcome", "Decisions", OUTCOME_SHORT),
         over_time("By task category", "Task category", groups, months, by_category,
-                  "Delegation decisions by task category", "Decisions"),
+                  "Delegation decisions by task category", "Decisions", CATEGORY_SHORT),
         over_time("Withdrawals", "Why it was withdrawn", WITHDRAWALS, months, by_kind,
-                  "Delegations withdrawn", "Withdrawals"),
+                  "Delegations withdrawn", "Withdrawals", WITHDRAWAL_SHORT),
     ]
     as_at = query.as_at(today or dt.date.today())
     return build_report(ReportKind.DELEGATIONS, TITLE, query, as_at, produced_at, author,

@@ -52,14 +52,12 @@ from desktop_app.services.reports.base import (
     in_scope,
     produced_by,
 )
+from desktop_app.services.reports.chart import Chart, ChartKind, Series
 from desktop_app.services.reports.model import (
-    Chart,
-    ChartKind,
     Report,
     ReportKind,
     ReportQuery,
     ReportSection,
-    Series,
     label,
     series_values,
 )
@@ -83,6 +81,7 @@ CHARACTERISTICS = (
     ("eq_sexual_orientation", "Sexual orientation"),
 )
 GROUPS = ("Delegated", "Escalated to shared care", "Not delegated", "Withdrawn")
+GROUP_SHORT = {"Escalated to shared care": "Escalated"}  # the chart's legend label
 AGE_BANDS = ((65, "Under 65"), (75, "65 to 74"), (85, "75 to 84"), (None, "85 and over"))
 PREFER_NOT = "Prefer not to say"
 NOT_RECORDED = "Not recorded"
@@ -218,8 +217,9 @@ def _section(title: str, names: Sequence[str], table: SuppressedTable) -> Report
     rows = [(label(name), *(table.cell(r, c) for c in range(width + 1)))
             for r, name in enumerate(names)]
     rows.append((label(ALL_COUNTED), *(table.cell(-1, c) for c in range(width + 1))))
-    series = tuple(Series(group, series_values([row[1 + g] for row in rows[:-1]]))
+    series = tuple(Series(group, series_values([row[1 + g] for row in rows[:-1]]),
+                          GROUP_SHORT.get(group, ""))
                    for g, group in enumerate(GROUPS))
     chart = Chart(ChartKind.STACKED_BAR, f"Outcomes by {title.lower()}", tuple(names), series,
-                  "Decisions and withdrawals")
+                  "Decisions and withdrawals", horizontal=True)
     return ReportSection(title, (title, *GROUPS, "Total"), tuple(rows), chart, total_rows=1)

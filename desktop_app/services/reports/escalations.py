@@ -32,19 +32,18 @@ from desktop_app.services.reports.base import (
     month_key,
     produced_by,
 )
+from desktop_app.services.reports.chart import Chart, ChartKind, Series
 from desktop_app.services.reports.model import (
-    Chart,
-    ChartKind,
     Report,
     ReportKind,
     ReportQuery,
     ReportSection,
     Row,
-    Series,
     count,
     day_words,
     days,
     label,
+    month_axis,
     month_label,
     months_in,
 )
@@ -135,7 +134,8 @@ def _by_month(months: Sequence[str], opened: Mapping[str, int],
     names = tuple(month_label(m) for m in months)
     chart = Chart(ChartKind.BAR, "Discussions opened and closed", names, (
         Series("Opened", tuple(float(opened.get(m, 0)) for m in months)),
-        Series("Closed", tuple(float(sum(waits[m].values())) for m in months))), "Discussions")
+        Series("Closed", tuple(float(sum(waits[m].values())) for m in months))), "Discussions",
+        **month_axis(months))
     return ReportSection("Opened and closed", ("Month", "Opened", "Closed",
                                                "Median days to decision",
                                                "Mean days to decision"),
@@ -152,7 +152,8 @@ def _themes(theme_rows: Sequence[Any]) -> ReportSection:
                      key=lambda pair: (-pair[1], pair[0]))
     rows = tuple((label(theme), count(n)) for theme, n in ordered)
     chart = Chart(ChartKind.BAR, "Themes", tuple(theme for theme, _ in ordered),
-                  (Series("Discussions", tuple(float(n) for _, n in ordered)),), "Discussions")
+                  (Series("Discussions", tuple(float(n) for _, n in ordered)),), "Discussions",
+                  horizontal=True)
     return ReportSection("Themes", ("Theme", "Discussions"), rows, chart)
 
 

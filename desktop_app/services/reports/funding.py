@@ -65,15 +65,13 @@ from desktop_app.services.reports.base import (
     julian,
     produced_by,
 )
+from desktop_app.services.reports.chart import Chart, ChartKind, ChartUnit, Series
 from desktop_app.services.reports.model import (
-    Chart,
-    ChartKind,
     Report,
     ReportKind,
     ReportQuery,
     ReportSection,
     Row,
-    Series,
     count,
     day_words,
     hours,
@@ -259,7 +257,8 @@ def _funder_section(totals: dict[str, tuple[int, ...]], as_at: dt.date) -> Repor
              row("All funders", add(list(figures)))]
     chart = Chart(ChartKind.BAR, "Period total by funder",
                   tuple(FUNDER_NAMES[f] for f in figures),
-                  (Series("Period total", tuple(figures[f][1] / 100 for f in figures)),), "£")
+                  (Series("Period total", tuple(figures[f][1] / 100 for f in figures)),),
+                  "Period total", ChartUnit.POUNDS, horizontal=True)
     return ReportSection("Per funder", columns, tuple(rows), chart, total_rows=3)
 
 

@@ -36,6 +36,7 @@ from desktop_app.models.mdt import SharedCareDiscussion
 from desktop_app.models.person import Person
 from desktop_app.models.plan import Funder, FundingSplit, SupportPlan
 from desktop_app.services.core.audit import append_events
+from desktop_app.services.core.collation import by_name
 from desktop_app.services.core.tracking import ACTOR
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.funding import FUNDER_NAMES, format_pounds
@@ -173,7 +174,8 @@ def _open_discussions(session: Session, as_of: dt.date, team: str | None) -> lis
             .join(DelegationCase, DelegationCase.id == d.delegation_case_id)
             .join(Person, Person.id == DelegationCase.person_id)
             .where(~d.deleted, ~DelegationCase.deleted, _open_on(as_of), *in_team(team))
-            .order_by(d.opened_on, Person.family_name, Person.given_name, d.id))
+            .order_by(d.opened_on, by_name(Person.family_name),
+                      by_name(Person.given_name), d.id))
     cases = []
     for discussion, case_id, given, family, nhs, person_team, task in session.execute(stmt):
         themes = [str(t) for t in discussion.themes or ()]
@@ -207,7 +209,8 @@ def _unreconciled(session: Session, as_of: dt.date, team: str | None) -> list[Pa
             .outerjoin(d, and_(d.delegation_case_id == DelegationCase.id, ~d.deleted,
                                d.closed_on == latest))
             .where(~DelegationCase.deleted, *in_team(team))
-            .order_by(interim.c.since, Person.family_name, Person.given_name, DelegationCase.id))
+            .order_by(interim.c.since, by_name(Person.family_name),
+                      by_name(Person.given_name), DelegationCase.id))
     cases: dict[str, PackCase] = {}
     for case_id, since, reference, given, family, nhs, person_team, task, closed in (
             session.execute(stmt)):

@@ -1,4 +1,5 @@
-"""What every governance report is made of: the query, cells, a chart spec and the report.
+"""What every governance report is made of: the query, cells, sections and the report (a
+section's chart is a ``chart.Chart``).
 
 A report is data, not a widget: the Reports screen draws each section's chart and table
 generically, and the CSV and PDF exporters write the same cells. A cell keeps the text a
@@ -16,9 +17,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.framework.funding import format_pounds
+from desktop_app.services.reports.chart import Chart
 
 NO_VALUE = "–"  # a figure that has no meaning here (a percentage of nothing)
 MAX_PERIOD_DAYS = 366 * 5
@@ -151,47 +154,6 @@ def round_half_up(value: Fraction) -> int:
 Row = tuple[Cell, ...]
 
 
-# ---------------------------------------------------------------- charts
-
-
-class ChartKind(enum.StrEnum):
-    """How the screen draws a section's chart."""
-
-    BAR = "bar"
-    STACKED_BAR = "stacked_bar"
-    LINE = "line"
-    PIE = "pie"
-
-
-@dataclass(frozen=True)
-class Series:
-    """One named series: a value per category (None where the value is hidden or absent)."""
-
-    name: str
-    values: tuple[float | None, ...]
-
-
-@dataclass(frozen=True)
-class Chart:
-    """What to draw: categories along the axis (pie: the slices), one or more series.
-
-    A pie has exactly one series. ``value_axis`` names the unit ("Delegations", "£").
-    """
-
-    kind: ChartKind
-    title: str
-    categories: tuple[str, ...]
-    series: tuple[Series, ...]
-    value_axis: str
-
-    def __post_init__(self) -> None:
-        for series in self.series:
-            if len(series.values) != len(self.categories):
-                raise ValueError(f"series {series.name!r} does not match the categories")
-        if self.kind is ChartKind.PIE and len(self.series) != 1:
-            raise ValueError("a pie chart has exactly one series")
-
-
 # ---------------------------------------------------------------- the report
 
 
@@ -288,6 +250,18 @@ def month_label(key: str) -> str:
     """``2026-03`` → ``Mar 2026``."""
     year, month = key.split("-")
     return f"{_MONTHS[int(month) - 1]} {year}"
+
+
+def month_axis(keys: Sequence[str]) -> dict[str, Any]:
+    """A chart's short month labels ("Dec", "Jan", ...) for the ``YYYY-MM`` keys, with the
+    axis title that gives their years ("Dec 2025 to Dec 2026"): ``Chart(..., **month_axis(
+    keys))``. Never "Dec 25", which reads as a day."""
+    if not keys:
+        return {}
+    span = month_label(keys[0]) if len(keys) == 1 else (
+        f"{month_label(keys[0])} to {month_label(keys[-1])}")
+    return {"category_labels": tuple(_MONTHS[int(key[5:7]) - 1] for key in keys),
+            "category_title": span}
 
 
 def series_values(cells: Sequence[Cell]) -> tuple[float | None, ...]:

@@ -32,18 +32,17 @@ from desktop_app.services.reports.base import (
     month_key,
     produced_by,
 )
+from desktop_app.services.reports.chart import Chart, ChartKind, Series
 from desktop_app.services.reports.model import (
-    Chart,
-    ChartKind,
     Report,
     ReportKind,
     ReportQuery,
     ReportSection,
     Row,
-    Series,
     count,
     day_words,
     label,
+    month_axis,
     month_label,
     months_in,
     percent,
@@ -81,7 +80,8 @@ def reviews_report(uow: UnitOfWork, query: ReportQuery, *, today: dt.date | None
     months = months_in(query.period_start, query.period_end)
     kinds = [k.value for k in ReviewKind] + sorted({k for k, _ in by_kind} - set(ReviewKind))
     sections = [
-        _section("By month due", "Month due", [(m, month_label(m)) for m in months], by_month),
+        _section("By month due", "Month due", [(m, month_label(m)) for m in months], by_month,
+                 months),
         _section("By kind of review", "Review",
                  [(k, REVIEW_KINDS.get(k, k)) for k in kinds], by_kind),
     ]
@@ -100,7 +100,10 @@ def _row(name: str, numbers: Sequence[int]) -> Row:
 
 
 def _section(title: str, heading: str, keys: Sequence[tuple[str, str]],
-             counts: Counter[tuple[str, int]]) -> ReportSection:
+             counts: Counter[tuple[str, int]],
+             months: Sequence[str] = ()) -> ReportSection:
+    """A table and chart by month due (``months``: their ``YYYY-MM`` keys) or by kind of
+    review (its names listed down the side of the chart)."""
     table = [[counts.get((key, s), 0) for s in range(len(STATES))] for key, _ in keys]
     totals = [sum(numbers[s] for numbers in table) for s in range(len(STATES))]
     rows = [_row(name, numbers) for (_, name), numbers in zip(keys, table, strict=True)]
@@ -108,5 +111,6 @@ def _section(title: str, heading: str, keys: Sequence[tuple[str, str]],
     series = tuple(Series(state, tuple(float(numbers[s]) for numbers in table))
                    for s, state in enumerate(STATES))
     chart = Chart(ChartKind.STACKED_BAR, f"Reviews due: {title.lower()}",
-                  tuple(name for _, name in keys), series, "Reviews")
+                  tuple(name for _, name in keys), series, "Reviews",
+                  horizontal=not months, **month_axis(months))
     return ReportSection(title, (heading, *COLUMNS), tuple(rows), chart, total_rows=1)

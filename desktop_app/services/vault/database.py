@@ -6,7 +6,9 @@ the connection ourselves and hand SQLCipher the 32 random bytes as a raw key
 reaches SQL. A wrong key only shows on the first read, so we probe at once.
 
 There is exactly one connection (a static pool), created on and used by one thread:
-the database thread. ``check_same_thread`` makes any other use fail loudly.
+the database thread. ``check_same_thread`` makes any other use fail loudly. Each connection
+is given the ``name_key`` SQL function (``services.core.collation``): names sort with their
+accents beside the letter, and an index of the person table is built on it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
+from desktop_app.services.core import collation
 from desktop_app.services.core.errors import DatabaseUnreadable, StorageError
 
 CACHE_KIB = 32 * 1024  # pages in cache are plaintext in memory only; big enough for a caseload
@@ -95,6 +98,9 @@ def _configure(conn: Any, key: bytes | None) -> ConnectionReport:
     for name, expected in EXPECTED_PRAGMAS.items():
         if getattr(report, name) != expected:
             raise DatabaseUnreadable(f"The database refused a required setting ({name}).")
+    # Names sort as a reader expects (``ORDER BY name_key(family_name)``); the person
+    # table's index on that key needs it for every write, so every connection has it.
+    collation.register(conn)
     return report
 
 

@@ -22,6 +22,7 @@ from desktop_app.models.base import new_uuid
 from desktop_app.models.meta import LocalMeta
 from desktop_app.models.user import AppUser, Role
 from desktop_app.services.core.audit import Actor, append_events
+from desktop_app.services.core.collation import by_name
 from desktop_app.services.core.errors import (
     DatabaseUnreadable,
     UnknownUser,
@@ -32,6 +33,7 @@ from desktop_app.services.core.errors import (
     WrongPassphrase,
 )
 from desktop_app.services.core.migrate import MigrationResult, upgrade_to
+from desktop_app.services.core.roles import check_first_account, require_may_give
 from desktop_app.services.core.tracking import ACTOR
 from desktop_app.services.core.uow import UnitOfWork, make_session_factory
 from desktop_app.services.vault import keyfile
@@ -94,9 +96,16 @@ class VaultStore:
             raise VaultNotFound("No vault has been set up on this laptop yet.") from None
 
     def create(self, display_name: str, role: Role, passphrase: str) -> CreatedVault:
-        """Set up a new vault with its first user; the recovery code is returned once."""
+        """Set up a new vault with its first user; the recovery code is returned once.
+
+        The first account is the team lead's (``roles.FIRST_ACCOUNT_ROLE``); any other role
+        is refused before anything is written."""
         if self.exists() or self.db_path.exists():
             raise VaultAlreadyExists("A vault already exists here; it has not been touched.")
+        check_first_account(role)
+        display_name = display_name.strip()
+        if not display_name:
+            raise ValidationError("Enter your name.", field="display_name")
         check_passphrase(passphrase)
         role = Role(role)
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -243,20 +252,28 @@ class VaultSession:
         return self.uow.actor
 
     def add_user(self, display_name: str, role: Role, passphrase: str) -> str:
-        """Give another person their own sign-in on this laptop; returns their user id."""
-        from desktop_app.services.core.roles import Permission, require
-        require(self.uow, Permission.MANAGE_USERS)
-        check_passphrase(passphrase)
+        """Give another person their own sign-in on this laptop; returns their user id.
+
+        Only a role that can do nothing the signed-in user's cannot
+        (``roles.roles_to_give``): a team lead's sign-in is made only by a team lead."""
         role = Role(role)
-        if not display_name.strip():
+        require_may_give(self.uow, role)
+        name = display_name.strip()
+        if not name:
             raise ValidationError("Enter the person's name.", field="display_name")
+        check_passphrase(passphrase)
+        taken = {n.casefold() for _, n in self.store.users()}
+        if name.casefold() in taken:
+            raise ValidationError(f"{name} already has a sign-in on this laptop. Two people of "
+                                  "the same name: add a middle initial or the team to tell "
+                                  "them apart.", field="display_name")
         kf = self.store._key_file()
         user_id = new_uuid()
         with self.uow.begin() as session:
-            session.add(AppUser(id=user_id, display_name=display_name.strip(), role=role.value))
+            session.add(AppUser(id=user_id, display_name=name, role=role.value))
             session.flush()
             append_events(session.connection(), self.actor, [("app_user", user_id, "create")])
-            wrap = keyfile.seal(kf.vault_id, keyfile.USER, user_id, display_name.strip(),
+            wrap = keyfile.seal(kf.vault_id, keyfile.USER, user_id, name,
                                 bytes(self._db_key), passphrase, self.store.kdf_cost)
             # Written inside the transaction: if the key file cannot be saved, no user row.
             keyfile.write_key_file(self.store.key_path, kf.with_wrap(wrap))
@@ -280,7 +297,8 @@ class VaultSession:
     def users(self) -> list[SignedInUser]:
         """Every active user of this vault."""
         with self.uow.read() as session:
-            query = select(AppUser).where(AppUser.active).order_by(AppUser.display_name)
+            query = (select(AppUser).where(AppUser.active)
+                     .order_by(by_name(AppUser.display_name)))
             rows = session.scalars(query)
             return [SignedInUser(u.id, u.display_name, Role(u.role)) for u in rows]
 

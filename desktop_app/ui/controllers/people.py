@@ -1,7 +1,15 @@
 """The caseload and the person record: search, open a person, save their details, and
 their contacts. Saving a change of "open to community health services" offers to transfer
 clinical oversight of the person's running delegations (to their GP practice, or back:
-framework §5) in ``OversightTransferDialog``."""
+framework §5) in ``OversightTransferDialog``.
+
+Where the nurse lands: the person record, when brought to the front (Ctrl+3, the screen
+list), shows the person chosen on the caseload since it was last shown, else the last one
+opened, saved or just delegated; typing not yet saved on it is never replaced unasked.
+"New person" (on the record, or "Add this person" on the caseload with what was searched
+for) is the only way to a blank form. ``person_chosen`` tells the Delegations screen who
+that person is.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +23,7 @@ from desktop_app.services.core.errors import ExpectedError, ValidationError
 from desktop_app.services.core.roles import Permission
 from desktop_app.services.delegation import oversight
 from desktop_app.services.people import caseload, contacts
+from desktop_app.services.people.caseload import CaseloadRow, NewPersonHint
 from desktop_app.services.people.record import PersonRecord, load_record
 from desktop_app.ui.caseload import CaseloadWidget
 from desktop_app.ui.contacts import ContactsPanel
@@ -28,6 +37,8 @@ class PeopleController(FeatureController):
 
     delegation_requested = Signal(str)  # person id: start a delegation for them
     plan_requested = Signal(str)  # plan id: open a support plan version
+    # The person chosen now (on the caseload, or opened): id, NHS number as shown, name.
+    person_chosen = Signal(str, str, str)
 
     def __init__(self, context: FeatureContext) -> None:
         super().__init__(context)
@@ -39,11 +50,20 @@ class PeopleController(FeatureController):
                                                 panel, context.can(Permission.DELEGATE))
         self.person_screen.start_delegation_requested.connect(self.delegation_requested)
         self.person_screen.plans.plan_requested.connect(self.plan_requested)
+        self.person_screen.confirm_discard = self._confirm_discard
+        self.person_screen.shown.connect(self._on_person_screen_shown)
+        self.person_screen.new_person_started.connect(self._on_person_screen_new_person_started)
+        # The person the record opens on when shown: the last one opened, saved or just
+        # delegated, unless another was chosen on the caseload since it was last shown.
+        self._last_person: str | None = None
+        self._seen_pick: str | None = None
         uow = context.uow
         self.caseload_screen = CaseloadWidget(
             context.run, lambda query: caseload.search(uow(), query),
-            lambda: caseload.teams(uow()))
+            lambda: caseload.teams(uow()), can_add=can_edit)
         self.caseload_screen.person_opened.connect(self._on_caseload_screen_person_opened)
+        self.caseload_screen.person_picked.connect(self._on_caseload_screen_person_picked)
+        self.caseload_screen.add_person_requested.connect(self.add_person)
         # Each shown person's "open to community health services" as last loaded: a save
         # that changes it offers the transfer of oversight.
         self._open_to_chs: dict[str, bool] = {}
@@ -55,6 +75,11 @@ class PeopleController(FeatureController):
                 Screen("person", self.tr("Person record"), self.person_screen))
 
     def _on_caseload_screen_person_opened(self, person_id: str) -> None:
+        screen = self.person_screen
+        if screen.person_id != person_id and screen.has_unsaved_changes() \
+                and not self._confirm_discard():
+            self.context.window.show_screen("person")
+            return
         uow = self.context.uow
 
         def shown(record: PersonRecord) -> None:
@@ -62,6 +87,63 @@ class PeopleController(FeatureController):
             self.context.window.show_screen("person")
 
         self.context.run(lambda: load_record(uow(), person_id), shown)
+
+    def add_person(self, hint: NewPersonHint | None = None) -> None:
+        """The person record's blank form, with what a search knew of the person (a valid
+        NHS number, names, a postcode) filled in."""
+        if self.person_screen.has_unsaved_changes() and not self._confirm_discard():
+            self.context.window.show_screen("person")
+            return
+        self.person_screen.new_person(hint)
+        self._on_person_screen_new_person_started()
+        self.context.window.show_screen("person")
+        self.person_screen.focus_first_empty()
+
+    def note_delegated(self, person_id: str) -> None:
+        """A delegation was just recorded for this person: the record opens on them, and
+        shows it at once if it is showing them."""
+        self._last_person = person_id
+        self._seen_pick = self.caseload_screen.picked_id()
+        if self.person_screen.person_id == person_id:
+            self._open(person_id)
+
+    def _open(self, person_id: str) -> None:
+        """Show this person's record, unless another person's details typed but not saved
+        are on screen by then (the same person's keep their typing: ``show_record``)."""
+        uow = self.context.uow
+
+        def loaded(record: PersonRecord) -> None:
+            screen = self.person_screen
+            if screen.person_id == record.person.id or not screen.has_unsaved_changes():
+                self._show(record)
+
+        self.context.run(lambda: load_record(uow(), person_id), loaded)
+
+    def _on_person_screen_shown(self) -> None:
+        pick = self.caseload_screen.picked_id()
+        target = pick if pick is not None and pick != self._seen_pick else self._last_person
+        self._seen_pick = pick
+        screen = self.person_screen
+        if target is None or target == screen.person_id:
+            return
+        if screen.has_unsaved_changes():
+            screen.message.setText(self.tr(
+                "What you typed here is kept: save it, or choose New person or another "
+                "person on the caseload to leave it."))
+            return
+        self._open(target)
+
+    def _on_person_screen_new_person_started(self) -> None:
+        self._last_person = None
+        self._seen_pick = self.caseload_screen.picked_id()
+
+    def _on_caseload_screen_person_picked(self, row: CaseloadRow) -> None:
+        self.person_chosen.emit(row.person_id, row.nhs_number_display, row.full_name)
+
+    def _confirm_discard(self) -> bool:
+        return self.context.ask(self.tr("Details not saved"), self.tr(
+            "The person's details typed on the person record have not been saved. Leave "
+            "them and go on? (No keeps them on screen.)"))
 
     def _save_person(self, person_id: str | None, data: people.PersonInput,
                      version: int) -> None:
@@ -80,16 +162,20 @@ class PeopleController(FeatureController):
 
         def saved(result: tuple[PersonRecord, list[oversight.TransferRow]]) -> None:
             record, rows = result
-            self._show(record)
+            self._show(record, saved=True)
             self.caseload_screen.refresh()
             if rows:
                 self.offer_transfer(record, rows)
 
         self.context.run(save, saved, self._on_save_failed)
 
-    def _show(self, record: PersonRecord) -> None:
-        self._open_to_chs[record.person.id] = bool(record.person.open_to_community_health)
-        self.person_screen.show_record(record)
+    def _show(self, record: PersonRecord, saved: bool = False) -> None:
+        person = record.person
+        self._open_to_chs[person.id] = bool(person.open_to_community_health)
+        self.person_screen.show_record(record, saved)
+        self._last_person = person.id
+        self._seen_pick = self.caseload_screen.picked_id()
+        self.person_chosen.emit(person.id, person.nhs_number_display, person.full_name)
 
     def offer_transfer(self, record: PersonRecord, rows: list[oversight.TransferRow],
                        to: OversightService | None = None) -> OversightTransferDialog:

@@ -1,9 +1,17 @@
 """Support plans and forms as PDFs: a plan version's preview, the team lead's batch of
 plans, the shared care form of an escalation, and the preview every PDF is shown in, where
-each print and export is audited."""
+each print and export is audited.
+
+Export suggests a name that says what, whose and which: "Support plan - Kowalski - v3 -
+2026-12-07.pdf" (``export_name``), in the user's Documents folder (``pdf_preview``). The
+surname only: never the NHS number, which a file name would carry into folder listings,
+recent-file lists and backups; two people of one surname differ by version and day, and the
+save dialog asks before replacing a file.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -43,6 +51,25 @@ def output_kind(how: str) -> Output:
     raise ValueError(f"not a kind of output: {how!r}")
 
 
+def export_name(what: str, family_name: str, *details: str) -> str:
+    """The file name Export suggests: ``what``, the person's surname and the ``details``
+    (version, day) joined by " - ", as "Support plan - Kowalski - v3 - 2026-12-07.pdf"."""
+    parts = [what, family_name.strip(), *details]
+    return " - ".join(part for part in parts if part) + ".pdf"
+
+
+def _file_day(day: dt.date) -> str:
+    """The day in a file name, "2026-12-07": a person's files sort by it."""
+    return day.isoformat()
+
+
+class _Person(Protocol):
+    """What a suggested file name needs of the person (``plans.blocks.PersonBlock``)."""
+
+    @property
+    def family_name(self) -> str: ...
+
+
 class _PlanVersion(Protocol):
     """What the preview needs of a support plan version (``plans.document.PlanDocument``)."""
 
@@ -50,6 +77,8 @@ class _PlanVersion(Protocol):
     def version_number(self) -> int: ...
     @property
     def audit_entity(self) -> tuple[str, str]: ...
+    @property
+    def person(self) -> _Person: ...
 
 
 @dataclass(frozen=True)
@@ -82,9 +111,10 @@ class PlansController(FeatureController):
 
         def show(built: tuple[_PlanVersion, bytes]) -> None:
             document, data = built
+            name = export_name(self.tr("Support plan"), document.person.family_name,
+                               f"v{document.version_number}", _file_day(self.context.today()))
             self.show_pdf(data, self.tr("Support plan, version %d") % document.version_number,
-                          f"support-plan-v{document.version_number}.pdf",
-                          lambda u, how: record_output(u, document, how))
+                          name, lambda u, how: record_output(u, document, how))
 
         self.context.run(build, show)
 
@@ -98,7 +128,9 @@ class PlansController(FeatureController):
 
         def show(built: tuple[SharedCareFormDocument, bytes]) -> None:
             document, data = built
-            self.show_pdf(data, self.tr("Shared care form"), "shared-care-form.pdf",
+            name = export_name(self.tr("Shared care discussion"), document.person.family_name,
+                               _file_day(self.context.today()))
+            self.show_pdf(data, self.tr("Shared care form"), name,
                           lambda u, how: record_output(u, document, how))
 
         self.context.run(build, show)

@@ -45,6 +45,7 @@ R = TypeVar("R")  # the frozen row type a register shows
 Index = QModelIndex | QPersistentModelIndex
 SEARCH_DELAY_MS = 250
 _ROOT = QModelIndex()
+MIN_ROWS_SHOWN = 3  # rows a register table always shows before the screen scrolls
 
 
 class Tone(enum.Enum):
@@ -192,6 +193,20 @@ class RegisterWidget(QWidget, Generic[R]):
         for widget in (self.heading, self.count_label, self.table, self.message_label):
             self.layout_.addWidget(widget, 1 if widget is self.table else 0)
         self.layout_.addLayout(self.buttons)
+        # Never squeezed below a few rows (a small screen or a large text scale scrolls the
+        # screen instead: MainWindow puts every screen in a scroll area).
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height()
+                                    + MIN_ROWS_SHOWN * self.table.verticalHeader()
+                                    .defaultSectionSize() + 2 * self.table.frameWidth()
+                                    + self.table.horizontalScrollBar().sizeHint().height())
+
+    def embed(self, part: QWidget) -> None:
+        """Show another list under this one, before the buttons (the reviews screen's
+        Reconsider list, say), sharing the height; its own frame adds no margin."""
+        layout = part.layout()
+        if layout is not None:
+            layout.setContentsMargins(0, 0, 0, 0)
+        self.layout_.insertWidget(self.layout_.count() - 1, part, 1)
 
     def configure(self, title: str, columns: Sequence[Column[R]],
                   tone: Callable[[R], Tone | None] | None = None) -> None:

@@ -20,10 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from PySide6.QtCore import QT_TR_NOOP, QDate, Signal
+from PySide6.QtCore import QT_TR_NOOP, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -45,6 +44,7 @@ from desktop_app.services.registers import (
     InterimToReconcileRow,
     WaitingFor,
 )
+from desktop_app.ui.forms import DateLine
 from desktop_app.ui.registers.base import Column, RegisterWidget, plural
 from desktop_app.ui.registers.funding_decisions import (
     AgreedFundingBox,
@@ -115,11 +115,8 @@ class CloseDiscussionDialog(QDialog):
         self.themes_edit = QLineEdit(", ".join(row.themes))
         self.themes_edit.setAccessibleName(tr("Themes, separated by commas"))
         self.themes_edit.setPlaceholderText(tr("e.g. funding, training, consent"))
-        self.closed_edit = QDateEdit(QDate(today.year, today.month, today.day))
-        self.closed_edit.setDisplayFormat("dd/MM/yyyy")
-        self.closed_edit.setCalendarPopup(True)
-        self.closed_edit.setMaximumDate(QDate(today.year, today.month, today.day))
-        self.closed_edit.setAccessibleName(tr("Date decided"))
+        self._today = today
+        self.closed_edit = DateLine(tr("Date decided"), today, field="closed_on")
         self.example_box = QCheckBox(tr(
             "Share the decision as an anonymised &case example (no names, NHS numbers or "
             "dates of birth in it)"))
@@ -170,12 +167,19 @@ class CloseDiscussionDialog(QDialog):
         except ValidationError as problem:
             self.show_error(problem.message, problem.field)
             return
-        day = self.closed_edit.date()
+        try:
+            day = self.closed_edit.value()
+        except ValidationError as problem:
+            self.show_error(problem.message, problem.field)
+            return
+        if day is None or day > self._today:
+            self.show_error(self.tr("Give the date the decision was made (today or earlier)."),
+                            "closed_on")
+            return
         themes = tuple(t.strip() for t in self.themes_edit.text().split(",") if t.strip())
         self.error_label.setText(self.tr("Saving…"))
         self.closure_entered.emit(Closure(
-            self._row.discussion_id, decision, themes,
-            dt.date(day.year(), day.month(), day.day()), self.example_box.isChecked(),
+            self._row.discussion_id, decision, themes, day, self.example_box.isChecked(),
             agreed))
 
 
@@ -334,7 +338,7 @@ class EscalationsWidget(RegisterWidget[EscalationRow]):
                 part.refreshed.connect(lambda i=index, p=part, t=title: self.follow_up.setTabText(
                     i, f"{t} ({p.model.rowCount()})"))
         if self.follow_up.count():
-            self.layout_.insertWidget(self.layout_.count() - 1, self.follow_up, 1)
+            self.embed(self.follow_up)
         else:
             self.follow_up.hide()
 

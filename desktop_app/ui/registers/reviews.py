@@ -12,11 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -82,11 +81,8 @@ class RecordReviewDialog(QDialog):
                        .replace("%3", row.task_name).replace("%4", uk_date(row.due_on)))
         about.setWordWrap(True)
         about.setAccessibleName(self.tr("Whose review"))
-        self.done_edit = QDateEdit(QDate(today.year, today.month, today.day))
-        self.done_edit.setDisplayFormat("dd/MM/yyyy")
-        self.done_edit.setCalendarPopup(True)
-        self.done_edit.setMaximumDate(QDate(today.year, today.month, today.day))
-        self.done_edit.setAccessibleName(self.tr("Date the review was done"))
+        self._today = today
+        self.done_edit = DateLine(self.tr("Date the review was done"), today, field="done_on")
         outcome_box = QGroupBox(self.tr("Outcome"))
         outcome_box.setAccessibleName(self.tr("Outcome of the review"))
         self.continue_button = QRadioButton(self.tr("&Continue"))
@@ -165,6 +161,14 @@ class RecordReviewDialog(QDialog):
         outcome = self.chosen_outcome()
         answers = (self.stable.value(), self.competent.value(), self.incident.value())
         notes = self.notes_edit.toPlainText().strip()
+        if date_problem := self.done_edit.problem():
+            return self.tr("Date done: %s") % date_problem
+        done = self.done_edit.value()
+        if done is None:
+            return self.tr("Give the date the review was done.")
+        if done > self._today:
+            return self.tr("The review is recorded once it is done: that date has not come "
+                           "yet.")
         if outcome is None:
             return self.tr("Choose the outcome: continue, change of need or withdraw.")
         if None in answers:
@@ -182,9 +186,11 @@ class RecordReviewDialog(QDialog):
         outcome = self.chosen_outcome()
         if problem or outcome is None:
             return
-        done = self.done_edit.date()
+        done = self.done_edit.value()  # a date: problem() said so
+        if done is None:
+            return
         self.review_entered.emit(ReviewAnswers(
-            self._row.review_id, dt.date(done.year(), done.month(), done.day()), outcome,
+            self._row.review_id, done, outcome,
             bool(self.stable.value()), bool(self.competent.value()),
             bool(self.incident.value()), self.notes_edit.toPlainText().strip(),
             self.left_chs.isChecked()))
@@ -359,11 +365,11 @@ class ReviewsDueWidget(RegisterWidget[ReviewDueRow]):
         self.look_again: LookAgainWidget | None = None
         if look_again is not None:
             self.look_again = LookAgainWidget(run, look_again)
-            self.layout_.insertWidget(self.layout_.count() - 1, self.look_again, 1)
+            self.embed(self.look_again)
         self.awaiting: AwaitingAcceptanceWidget | None = None
         if awaiting is not None:
             self.awaiting = AwaitingAcceptanceWidget(run, awaiting, accept, today)
-            self.layout_.insertWidget(self.layout_.count() - 1, self.awaiting, 1)
+            self.embed(self.awaiting)
 
     def refresh(self) -> None:
         """Reload every list."""

@@ -2,7 +2,10 @@
 
 A page reads its answers into the wizard's answers dict; ``validatePage`` asks the flow
 evaluator whether this step is answered, and blocks Next with a plain message naming what
-is missing. Going Back keeps what was typed (``cleanupPage`` does not reset).
+is missing; while the message shows, each change of an answer says it again for the
+answers as they are (``answer_edited``), and it goes once nothing is missing. Going Back
+keeps what was typed (``cleanupPage`` does not reset). The help and the form scroll in a
+small window (``PageScroll``); the person and the message stay in view.
 """
 
 from __future__ import annotations
@@ -10,21 +13,23 @@ from __future__ import annotations
 import html
 from typing import Any, Protocol, cast
 
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QFrame,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
     QWizardPage,
 )
 
 from desktop_app.services.framework.flow import FlowResult, Step
+from desktop_app.ui.forms import DateInput
 from desktop_app.ui.wizard.context import WizardContext
 
 
@@ -91,6 +96,36 @@ class PersonBanner(QFrame):
 
 
 
+class PageScroll(QScrollArea):
+    """A frameless scroll area for a page's help and form: as tall as they are when there
+    is room (no gap, no scroll bar), scrolling only when the window is smaller, never
+    narrower than the form (no sideways scrolling). Tab scrolls to the field it reaches."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.inner = QWidget()
+        self.setWidget(self.inner)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        # Rows shown or hidden change the form's height: ask the page to lay out again.
+        if watched is self.inner and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        hint = self.inner.sizeHint()
+        return QSize(hint.width() + self.verticalScrollBar().sizeHint().width(), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        width = self.inner.minimumSizeHint().width()
+        return QSize(width + self.verticalScrollBar().sizeHint().width(),
+                     min(120, self.sizeHint().height()))
+
+
 class StepPage(QWizardPage):
     """One step of the flow as a page. Subclasses build the form and map answers."""
 
@@ -112,11 +147,17 @@ class StepPage(QWizardPage):
         self.message.setAccessibleName(self.tr("What is missing"))
         self.message.hide()
         self.form = QFormLayout()
+        # Who the plan is for and what is missing stay in view; the help and the form
+        # scroll when the window is small (150 % text on a 1366x768 laptop).
+        self.page_scroll = PageScroll()
+        body = QVBoxLayout(self.page_scroll.inner)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.help_label)
+        body.addLayout(self.form)
+        body.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(PersonBanner(context))
-        layout.addWidget(self.help_label)
-        layout.addLayout(self.form)
-        layout.addStretch(1)
+        layout.addWidget(self.page_scroll, 1)
         layout.addWidget(self.message)
         self._watching = False
 
@@ -141,6 +182,19 @@ class StepPage(QWizardPage):
         understood); None when there is none."""
         return None
 
+    def date_problem(self, focus: bool = True) -> str | None:
+        """The first date on show that is typed but is not a date, named (a date that did
+        not take must stop the page, not pass as blank: hazard H-020), with the focus
+        taken there unless ``focus`` is False (the user is typing elsewhere); None when
+        all are fine."""
+        for field in self.findChildren(DateInput):
+            problem = field.problem() if field.isVisibleTo(self) else None
+            if problem:
+                if focus:
+                    field.setFocus()
+                return f"{field.name}: {problem}"
+        return None
+
     def label(self, name: str) -> str:
         """The flow's label for one of this step's fields."""
         spec = self.step.fields.get(name)
@@ -153,8 +207,8 @@ class StepPage(QWizardPage):
         return page_host(self)
 
     def initializePage(self) -> None:  # noqa: N802 (Qt's name)
+        self.message.hide()  # before load(): restoring answers is not an edit to re-check
         self.load(self.delegation_wizard().answers.get(self.step.id, {}))
-        self.message.hide()
         if not self._watching:
             self._watch_edits()
 
@@ -168,8 +222,8 @@ class StepPage(QWizardPage):
     def validatePage(self) -> bool:  # noqa: N802
         wizard = self.delegation_wizard()
         wizard.store(self.step.id, self.answers())
-        problem = (self.first_problem() or wizard.problem_at(self.step.id)
-                   or self.page_problem())
+        problem = (self.date_problem() or self.first_problem()
+                   or wizard.problem_at(self.step.id) or self.page_problem())
         if problem:
             self.message.setText(problem)
             self.message.show()
@@ -177,11 +231,27 @@ class StepPage(QWizardPage):
         self.message.hide()
         return True
 
+    def answer_edited(self, *_args: object) -> None:
+        """An answer on the page changed: save the draft soon, and if a message says what
+        is missing, say it again for the answers as they are now (gone once nothing is)."""
+        wizard = self.delegation_wizard()
+        wizard.schedule_draft_save()
+        if self.message.isHidden():
+            return
+        wizard.store(self.step.id, self.answers())
+        problem = (self.date_problem(focus=False) or self.first_problem()
+                   or wizard.problem_at(self.step.id) or self.page_problem())
+        self.message.setText(problem or "")
+        self.message.setVisible(bool(problem))
+
     def _watch_edits(self) -> None:
-        """Any edit schedules a draft save, so a flat battery loses nothing typed."""
-        schedule = self.delegation_wizard().schedule_draft_save
+        """Any edit schedules a draft save, so a flat battery loses nothing typed, and
+        re-checks a message on show (``answer_edited``)."""
+        schedule = self.answer_edited
         for widget in self.findChildren(QWidget):
-            if isinstance(widget, QLineEdit) and not isinstance(widget.parent(), QDateEdit):
+            if isinstance(widget, DateInput):  # typed or picked from the calendar
+                widget.changed.connect(schedule)
+            elif isinstance(widget, QLineEdit):
                 widget.textEdited.connect(schedule)
             elif isinstance(widget, QPlainTextEdit):
                 widget.textChanged.connect(schedule)
@@ -189,6 +259,4 @@ class StepPage(QWizardPage):
                 widget.currentIndexChanged.connect(schedule)
             elif isinstance(widget, QAbstractButton):
                 widget.toggled.connect(schedule)
-            elif isinstance(widget, QDateEdit):
-                widget.dateChanged.connect(schedule)
         self._watching = True

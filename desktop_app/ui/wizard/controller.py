@@ -298,9 +298,12 @@ class WizardController(QObject):
         self.dialogs.error(self.wizard or self.parent_widget, self.tr("Delegation"), error.message)
 
     def offer_resume(self, ask: Callable[[delegation.DraftSummary], bool] | None = None) -> None:
-        """On start: offer to resume the newest unfinished delegation."""
-        uow = self._signed_in().uow
-        self.runner.run(lambda: delegation.drafts(uow),
+        """On start: offer to resume the newest unfinished delegation the signed-in user
+        saved (another user's draft is theirs: it is listed on Delegations, never pressed
+        on someone else at sign-in)."""
+        signed_in = self._signed_in()
+        uow, user_id = signed_in.uow, signed_in.user.user_id
+        self.runner.run(lambda: [d for d in delegation.drafts(uow) if d.saved_by == user_id],
                         lambda found: self._on_drafts_found(found, ask), self._on_failed)
 
     def _on_drafts_found(self, found: list[delegation.DraftSummary],

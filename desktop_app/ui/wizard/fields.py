@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QDateEdit,
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
@@ -20,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-NO_DATE = QDate(1900, 1, 1)
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.ui.forms import DateInput
 
 
 class YesNo(QWidget):
@@ -103,32 +103,23 @@ class Para(QPlainTextEdit):
         self.setPlainText(str(value) if value else "")
 
 
-class DateField(QDateEdit):
-    """A UK date (dd/MM/yyyy) that starts empty."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.setAccessibleName(name)
-        self.setDisplayFormat("dd/MM/yyyy")
-        self.setCalendarPopup(True)
-        self.setMinimumDate(NO_DATE)
-        self.setSpecialValueText(" ")
-        self.setDate(NO_DATE)
-        self.setMaximumWidth(self.fontMetrics().horizontalAdvance("00/00/00000") + 60)
+class DateField(DateInput):
+    """A UK date typed or picked (``desktop_app.ui.forms.DateInput``), starting empty; its
+    answer is ISO text. Text that is not a date answers None and ``problem()`` says why:
+    the page says so before Next (``StepPage.validatePage``), so it is never dropped
+    silently."""
 
     def value(self) -> str | None:
-        """The date as ISO text, or None when not set."""
-        if self.date() == NO_DATE:
+        """The date as ISO text, or None when blank or not a date."""
+        try:
+            day = self.day()
+        except ValidationError:
             return None
-        return dt.date(self.date().year(), self.date().month(), self.date().day()).isoformat()
+        return day.isoformat() if day else None
 
     def set_value(self, value: object) -> None:
         """Restore an ISO date (None clears it)."""
-        if not value:
-            self.setDate(NO_DATE)
-            return
-        day = dt.date.fromisoformat(str(value))
-        self.setDate(QDate(day.year, day.month, day.day))
+        self.set_day(dt.date.fromisoformat(str(value)) if value else None)
 
 
 class Choice(QComboBox):

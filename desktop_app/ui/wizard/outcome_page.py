@@ -1,15 +1,34 @@
-"""The last page: the outcome, why, and what happens next."""
+"""The last page: the outcome, why, what happens next, and when the first review is due.
+
+A delegation's first review date is worked out here exactly as recording the decision
+will work it out: the day the care starts (``delegation.checks.care_starts_on``: the date
+given on S10, else the extra care's start on S9F, else the day it is recorded) and
+``review_schedule.first_review``. The whole rule for later reviews is in the user help;
+the page says it in one sentence.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QDate, QLocale, Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizardPage
 
-from desktop_app.services.framework.flow import Flow
+from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.delegation.checks import care_starts_on
+from desktop_app.services.framework.flow import Flow, short_version
 from desktop_app.services.framework.outcomes import describe
-from desktop_app.services.framework.review_schedule import HOW_DATES_ARE_COUNTED
-from desktop_app.ui.wizard.base import PersonBanner, escape_text, page_host
+from desktop_app.services.framework.review_schedule import FIRST_REVIEW_MONTHS, first_review
+from desktop_app.ui.wizard.base import PageScroll, PersonBanner, escape_text, page_host
 from desktop_app.ui.wizard.context import WizardContext
+
+UK = QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom)
+
+
+def long_day(day: dt.date) -> str:
+    """``Monday 4 January 2027``, in English whatever the laptop's language."""
+    return UK.toString(QDate(day.year, day.month, day.day), "dddd d MMMM yyyy")
 
 
 class OutcomePage(QWizardPage):
@@ -28,15 +47,21 @@ class OutcomePage(QWizardPage):
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #a00000; font-weight: bold;")
         self.message.hide()
+        self.page_scroll = PageScroll()  # the summary scrolls in a small window
+        body = QVBoxLayout(self.page_scroll.inner)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.summary)
+        body.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(PersonBanner(context))
-        layout.addWidget(self.summary)
-        layout.addStretch(1)
+        layout.addWidget(self.page_scroll, 1)
         layout.addWidget(self.message)
         self.setFinalPage(True)
 
     def initializePage(self) -> None:  # noqa: N802 (Qt's name)
-        result = page_host(self).evaluate()
+        self.message.hide()
+        host = page_host(self)
+        result = host.evaluate()
         if not result.decided or result.outcome is None:
             self.summary.setText(self.tr("The answers do not reach an outcome yet."))
             return
@@ -47,10 +72,33 @@ class OutcomePage(QWizardPage):
             f"<h2>{escape_text(text.title)}</h2>"
             f"<p><b>{self.tr('Why')}</b></p><ul>{reasons}</ul>"
             f"<p><b>{self.tr('What happens next')}</b></p><ul>{steps}</ul>"
-            + (f"<p><b>{self.tr('How review dates are counted')}</b><br>"
-               f"{escape_text(HOW_DATES_ARE_COUNTED)}</p>" if text.delegated else "")
-            + f"<p style='color:#555'>{self.tr('Decided under flow version')} "
-            f"{escape_text(result.flow_version)}.</p>")
+            + (self._reviews_html(host.answers, dt.date.today()) if text.delegated else "")
+            + "<p style='color:#555'>" + escape_text(
+                self.tr("Decided with the delegation flow version %s.")
+                % short_version(result.flow_version)) + "</p>")
+
+    def _reviews_html(self, answers: dict[str, dict[str, Any]], today: dt.date) -> str:
+        """The first review's date, worked out as recording the decision will, and the rule
+        for later reviews in one sentence; a start date that cannot be used is said under
+        the summary, in red, with where to change it."""
+        try:
+            starts = care_starts_on(answers, today)
+        except ValidationError as error:
+            self.show_problem(self.tr("%s Go back to step S10 and check it.") % error.message)
+            return ""
+        s9f = answers.get("S9F", {})
+        given = bool(answers.get("S10", {}).get("care_starts_on") or s9f.get("start_date")
+                     or (s9f.get("inputs") or {}).get("start_date"))
+        months = self.tr("%d months after the care starts on %s") % (
+            FIRST_REVIEW_MONTHS, long_day(starts))
+        if not given:
+            months += self.tr(", today, as no start date was given on step S10")
+        first = self.tr("First review due: <b>%s</b> (%s).") % (
+            long_day(first_review(starts).due_on), escape_text(months))
+        later = escape_text(self.tr(
+            "After that, a review at least every 12 months, counted from the day the last "
+            "one was done, and whenever the person's needs change."))
+        return f"<p><b>{self.tr('Reviews')}</b><br>{first}<br>{later}</p>"
 
     def nextId(self) -> int:  # noqa: N802
         return -1

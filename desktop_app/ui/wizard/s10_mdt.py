@@ -157,7 +157,6 @@ class MdtPage(StepPage):
     def __init__(self, context: WizardContext, step: Step) -> None:
         super().__init__(context, step)
         self.met_on = DateField(self.label("met_on"))
-        self.met_on.setMaximumWidth(self.met_on.sizeHint().width() + 40)
         self.attendees = AttendeeTable(self.label("attendees"))
         self.consensus = YesNo(self.label("consensus"), self.tr("&Yes, the MDT agreed"),
                                self.tr("N&o, it did not agree"))
@@ -181,7 +180,7 @@ class MdtPage(StepPage):
         self.form.addRow(self.tr("MDT agreed:"), self.consensus)
         self.form.addRow(self.tr("Disagreement abou&t:"), self.about)
         self.form.addRow(self.tr("&Question to discuss:"), self.question)
-        interim = QWidget()
+        interim = self.interim_row = QWidget()
         column = QVBoxLayout(interim)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
@@ -196,14 +195,12 @@ class MdtPage(StepPage):
                                    self.tr("e.g. 84.00"))
         self.interim_weekly.setMaximumWidth(self.fontMetrics().horizontalAdvance("0") * 16)
         self.interim_from = DateField(self.label("interim_from"))
-        self.interim_from.setMaximumWidth(self.interim_from.sizeHint().width() + 40)
-        self.form.addRow(self.tr("Interim £ a &week:"), self.interim_weekly)
-        self.form.addRow(self.tr("Interim &from:"), self.interim_from)
+        self.form.addRow(self.tr("Interim £ a wee&k:"), self.interim_weekly)
+        self.form.addRow(self.tr("Interim fro&m:"), self.interim_from)
         self.care_starts_on = DateField(self.label("care_starts_on"))
-        self.care_starts_on.setMaximumWidth(self.care_starts_on.sizeHint().width() + 40)
         self.starts_note = QLabel(self.tr("The first review is due 3 months after this day."))
         self.starts_note.setStyleSheet("color: #333;")
-        starts = QWidget()
+        starts = self.starts_row = QWidget()
         row = QHBoxLayout(starts)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.care_starts_on)
@@ -229,24 +226,32 @@ class MdtPage(StepPage):
 
     def _on_attendees_changed(self, *_args: object) -> None:
         if self.wizard() is not None:
-            self.delegation_wizard().schedule_draft_save()
+            self.answer_edited()
+
+    def _show(self, widget: QWidget, shown: bool) -> None:
+        """Show a row only when its answer is asked (hidden, it keeps what was typed)."""
+        self.form.setRowVisible(widget, shown)
+        widget.setEnabled(shown)
 
     def _on_consensus_changed(self, *_args: object) -> None:
         disagreed = self.consensus.value() is False
         for widget in (self.about, self.question, self.interim_funder, self.not_disrupted):
             widget.setEnabled(disagreed)
+        for row in (self.about, self.question, self.interim_row):
+            self.form.setRowVisible(row, disagreed)
         if disagreed and self.interim_funder.value() is None:
             self.interim_funder.set_value("icb")  # care is not disrupted: Health pays
-        self.dispute_reference.setEnabled(disagreed and self.about.value() == "funding")
+        self._show(self.dispute_reference, disagreed and self.about.value() == "funding")
         # Whether to delegate is disputed: nothing is delegated, the gap's cost is asked.
         whether = disagreed and self.about.value() == "delegation"
         for field in (self.interim_weekly, self.interim_from):
-            field.setEnabled(whether)
+            self._show(field, whether)
         self.not_disrupted.setText(self.tr(
             "Nothing is delegated meanwhile: the nursing team keeps the task, and Health "
             "funds any gap without prejudice until the decision is made.") if whether else
             self.tr("Care is not disrupted: Health funds the gap without prejudice until the "
                     "decision is made."))
+        self._show(self.starts_row, not whether)
         self.care_starts_on.setEnabled(not whether)
 
     def answers(self) -> dict[str, Any]:

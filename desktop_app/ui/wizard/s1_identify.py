@@ -90,9 +90,15 @@ class IdentifyPage(StepPage):
             self.reason.setPlaceholderText("")
         self._on_health_need_changed()
 
+    def _asks_why_not(self) -> bool:
+        """The reason box is for a social care need, or a task answered "not a health
+        need"; hidden otherwise (what was typed in it stays for the answer flipped back)."""
+        return self._social_care_need() or self.health_need.value() is False
+
     def _on_health_need_changed(self) -> None:
-        social, task = self._social_care_need(), self._chosen()
-        self.reason.setEnabled(social or self.health_need.value() is False)
+        task = self._chosen()
+        self.form.setRowVisible(self.reason, self._asks_why_not())
+        self.reason.setEnabled(self._asks_why_not())
         stopped = (task is not None and task.typical_status == "RN"
                    and self.health_need.value() is False)
         if stopped and task is not None:
@@ -112,12 +118,15 @@ class IdentifyPage(StepPage):
         return {"task_code": None if social else self.task.value(),
                 "referred_by": self.referred_by.value(),
                 "is_health_need": False if social else self.health_need.value(),
-                "social_care_need": social, "no_reason": self.reason.value()}
+                "social_care_need": social,
+                "no_reason": self.reason.value() if self._asks_why_not() else None}
 
     def load(self, answers: dict[str, Any]) -> None:
         social = answers.get("social_care_need") is True
         self.health_need.set_value(None if social else answers.get("is_health_need"))
         self.task.set_value(SOCIAL_CARE_NEED if social else answers.get("task_code"))
         self.referred_by.set_value(answers.get("referred_by"))
-        self.reason.set_value(answers.get("no_reason"))
+        typed = answers.get("no_reason")
+        # Hidden after "Yes", a reason typed earlier on this visit stays for a flip back.
+        self.reason.set_value(typed if typed or self._asks_why_not() else self.reason.value())
         self._on_task_current_index_changed(self.task.currentIndex())

@@ -123,8 +123,8 @@ class ExcludedTaskPage(StepPage):
         self._asking = not registered_nurse_only
         self.status.set_message(self._status_html(task),
                               "stop" if registered_nurse_only else "info")
-        for widget in (self.judgement, self.reason):
-            self.form.setRowVisible(widget, not registered_nurse_only)
+        self.form.setRowVisible(self.judgement, not registered_nurse_only)
+        self._on_judgement_changed()
         warning = twins_html(task) if task is not None else ""
         self.twins.set_message(warning)
         self.form.setRowVisible(self.twins, bool(warning))
@@ -149,17 +149,23 @@ class ExcludedTaskPage(StepPage):
         return self.tr("The task catalogue lists %s with status %s.") % (
             name, escape_text(task.typical_status))
 
-    def _on_judgement_changed(self) -> None:
+    def _asks_why(self) -> bool:
         # Here "yes" is the answer that stops the delegation, so it is "yes" that needs a reason.
-        self.reason.setEnabled(self.judgement.value() is True)
+        return self._asking and self.judgement.value() is True
+
+    def _on_judgement_changed(self) -> None:
+        # Shown only after "yes"; what was typed stays in the box for a flip back.
+        self.form.setRowVisible(self.reason, self._asks_why())
+        self.reason.setEnabled(self._asks_why())
 
     def answers(self) -> dict[str, Any]:
         if not self._asking:
             return {"needs_clinical_judgement": None, "no_reason": None}
         return {"needs_clinical_judgement": self.judgement.value(),
-                "no_reason": self.reason.value()}
+                "no_reason": self.reason.value() if self._asks_why() else None}
 
     def load(self, answers: dict[str, Any]) -> None:
         self.judgement.set_value(answers.get("needs_clinical_judgement"))
-        self.reason.set_value(answers.get("no_reason"))
+        typed = answers.get("no_reason")
+        self.reason.set_value(typed if typed or self._asks_why() else self.reason.value())
         self._on_judgement_changed()

@@ -1,16 +1,21 @@
 """S4: is the person stable enough for this task, with written "do / call the nurse" lines?
 
 "Yes" opens the task lines of the support plan: what is delegated and what is not, how
-often, the equipment, what the care worker does and when they call the nurse, and five
+often, the equipment, what the care worker does and when they call the nurse, and the
 "what if" instructions, pre-filled with safe defaults the nurse can edit. "No" asks why
 and when to look again. The form scrolls when the window is small.
+
+The grey examples follow the task chosen on S1: the catalogue's description of the task
+is the example of what is delegated, and the other examples fit any task (never insulin
+for eye drops). "If readings are out of range" is asked only for a task that takes
+readings (``framework.task_lines``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSize
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -21,8 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.services.framework.flow import Step
+from desktop_app.services.framework.task_lines import (
+    READINGS_LINE,
+    example_from_description,
+    task_has_readings,
+)
 from desktop_app.ui.wizard.base import StepPage
-from desktop_app.ui.wizard.context import WizardContext
+from desktop_app.ui.wizard.context import TaskOption, WizardContext
 from desktop_app.ui.wizard.fields import DateField, Line, Para, YesNo
 
 
@@ -38,6 +48,7 @@ class ScrollingForm(QScrollArea):
         super().__init__()
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setWidgetResizable(True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a stop for Tab: its fields are
         self.body = QWidget()
         self.form = QFormLayout(self.body)
         self.form.setContentsMargins(0, 0, 4, 0)
@@ -72,6 +83,7 @@ class StablePage(StepPage):
 
     def __init__(self, context: WizardContext, step: Step) -> None:
         super().__init__(context, step)
+        self.task: TaskOption | None = None  # the task chosen on S1, read on each visit
         self.body = ScrollingForm()
         self.form.addRow(self.body)
         form = self.body.form
@@ -79,7 +91,8 @@ class StablePage(StepPage):
                             self.tr("N&o, not now"))
         form.addRow(self.tr("Stable and safe?"), self.stable)
         self.no_reason = Para(self.label("no_reason"),
-                              self.tr("e.g. the dose is still being changed"), lines=2)
+                              self.tr("e.g. the condition or the prescription is still changing"),
+                              lines=2)
         self.reconsider_on = DateField(self.label("reconsider_on"))
         self.reconsider_on.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         form.addRow(self.tr("&Why not now:"), self.no_reason)
@@ -94,22 +107,51 @@ class StablePage(StepPage):
 
     def _add_plan_rows(self) -> None:
         rows = [
-            ("what_is_delegated", self.tr("What is de&legated:"), Para, self.tr(
-                "e.g. giving the morning fixed dose of insulin by pre-filled pen")),
-            ("what_is_not_delegated", self.tr("What is no&t delegated:"), Para, self.tr(
-                "e.g. changing the dose; any injection not on the chart")),
-            ("frequency", self.tr("&How often:"), Line, self.tr("e.g. once a day, at breakfast")),
-            ("equipment", self.tr("E&quipment:"), Line, self.tr(
-                "e.g. pre-filled pen, pen needles, sharps bin")),
-            ("do_thresholds", self.tr("The care worker &does:"), Para, self.tr(
-                "e.g. gives the dose on the chart when the reading is in the written range")),
-            ("call_nurse_thresholds", self.tr("&Call the nurse if:"), Para, self.tr(
-                "e.g. a reading outside the written range, or the person seems unwell")),
+            ("what_is_delegated", self.tr("What is de&legated:"), Para),
+            ("what_is_not_delegated", self.tr("What is no&t delegated:"), Para),
+            ("frequency", self.tr("&How often:"), Line),
+            ("equipment", self.tr("E&quipment:"), Line),
+            ("do_thresholds", self.tr("The care worker &does:"), Para),
+            ("call_nurse_thresholds", self.tr("&Call the nurse if:"), Para),
         ]
-        for name, text, kind, placeholder in rows:
-            widget = (Para(self.label(name), placeholder, lines=2) if kind is Para
-                      else Line(self.label(name), placeholder))
+        examples = self.examples(None)
+        for name, text, kind in rows:
+            widget = (Para(self.label(name), examples[name], lines=2) if kind is Para
+                      else Line(self.label(name), examples[name]))
             self._add_yes_row(name, text, widget)
+
+    def examples(self, task: TaskOption | None) -> dict[str, str]:
+        """The grey example text of each plan line for ``task``: the catalogue's words for
+        what is delegated, and examples that fit any task for the rest."""
+        described = example_from_description(task.description if task else None)
+        return {
+            "what_is_delegated": self.tr("e.g. %s") % described if described else self.tr(
+                "e.g. the task exactly as the care worker does it: what, where, and with "
+                "which medicine or equipment"),
+            "what_is_not_delegated": self.tr(
+                "e.g. any change to the prescription or the dose; anything not written on "
+                "this plan"),
+            "frequency": self.tr("e.g. twice a day, at the morning and evening calls"),
+            "equipment": self.tr("e.g. what the care worker uses, and where it is kept"),
+            "do_thresholds": self.tr(
+                "e.g. does the task as written on this plan and records it each time"),
+            "call_nurse_thresholds": self.tr(
+                "e.g. the person seems unwell or in pain, refuses twice running, or anything "
+                "is not as usual"),
+        }
+
+    def initializePage(self) -> None:  # noqa: N802 (Qt's name)
+        code = self.delegation_wizard().answers.get("S1", {}).get("task_code")
+        self.task = self.context.task(code)
+        for name, example in self.examples(self.task).items():
+            self.plan[name].setPlaceholderText(example)
+        super().initializePage()
+
+    def _asks(self, name: str) -> bool:
+        """Whether the plan line ``name`` is asked for the chosen task: "If readings are
+        out of range" only for a task that takes readings."""
+        return name != READINGS_LINE or task_has_readings(self.task.category if self.task
+                                                          else None)
 
     def _add_what_if_rows(self) -> None:
         rows = [
@@ -143,9 +185,11 @@ class StablePage(StepPage):
 
     def _on_stable_changed(self) -> None:
         stable = self.stable.value()
+        not_asked = [widget for name, widget in self.plan.items() if not self._asks(name)]
         for widget in self._yes_rows:
-            self.body.form.setRowVisible(widget, stable is True)
-            widget.setEnabled(stable is True)
+            shown = stable is True and not any(widget is other for other in not_asked)
+            self.body.form.setRowVisible(widget, shown)
+            widget.setEnabled(shown)
         for widget in (self.no_reason, self.reconsider_on):
             self.body.form.setRowVisible(widget, stable is False)
             widget.setEnabled(stable is False)
@@ -155,7 +199,7 @@ class StablePage(StepPage):
         # reason and date only with "no".
         stable = self.stable.value()
         values: dict[str, Any] = {"stable": stable}
-        values.update({name: widget.value() if stable is True else None
+        values.update({name: widget.value() if stable is True and self._asks(name) else None
                        for name, widget in self.plan.items()})
         values["no_reason"] = self.no_reason.value() if stable is False else None
         values["reconsider_on"] = self.reconsider_on.value() if stable is False else None
@@ -163,12 +207,16 @@ class StablePage(StepPage):
 
     def load(self, answers: dict[str, Any]) -> None:
         # The "what if" lines start with the default wording until the plan is saved with a
-        # "yes"; after that a line the nurse emptied stays empty.
-        defaults = self.what_if_defaults() if answers.get("stable") is not True else {}
+        # "yes"; after that a line the nurse emptied stays empty. A line not asked for this
+        # task (readings, for eye drops) keeps its default, in case the task changes.
+        defaults = self.what_if_defaults()
+        first_time = answers.get("stable") is not True
         self.stable.set_value(answers.get("stable"))
         for name, widget in self.plan.items():
             value = answers.get(name)
-            widget.set_value(defaults.get(name) if value is None else value)
+            if value is None and (first_time or not self._asks(name)):
+                value = defaults.get(name)
+            widget.set_value(value)
         self.no_reason.set_value(answers.get("no_reason"))
         self.reconsider_on.set_value(answers.get("reconsider_on"))
         self._on_stable_changed()

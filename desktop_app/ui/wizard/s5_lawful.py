@@ -40,14 +40,21 @@ class LawfulPage(StepPage):
         self._on_lawful_changed()
 
     def _on_lawful_changed(self) -> None:
+        # The reason and what a no means only after "no"; a reason typed stays in its box
+        # while hidden, for a flip back.
         no = self.lawful.value() is False
         self.reason.setEnabled(no)
+        self.form.setRowVisible(self.reason, no)
         self.form.setRowVisible(self.consequence, no)
 
     def answers(self) -> dict[str, Any]:
-        return {"incidental_or_ancillary": self.lawful.value(), "no_reason": self.reason.value()}
+        no = self.lawful.value() is False
+        return {"incidental_or_ancillary": self.lawful.value(),
+                "no_reason": self.reason.value() if no else None}
 
     def load(self, answers: dict[str, Any]) -> None:
         self.lawful.set_value(answers.get("incidental_or_ancillary"))
-        self.reason.set_value(answers.get("no_reason"))
+        typed = answers.get("no_reason")
+        no = answers.get("incidental_or_ancillary") is False
+        self.reason.set_value(typed if typed or no else self.reason.value())
         self._on_lawful_changed()

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from desktop_app.services.delegation import BEST_INTERESTS, CONTACT_KINDS, FOR_SOMEONE_ELSE
 from desktop_app.services.framework.flow import Step
+from desktop_app.services.framework.labels import CONSENT_METHODS
+from desktop_app.services.framework.task_lines import example_from_description
 from desktop_app.ui.wizard.base import StepPage, escape_text
 from desktop_app.ui.wizard.context import ContactOption, WizardContext
 from desktop_app.ui.wizard.fields import Choice, DateField, Line, Para, YesNo
@@ -69,10 +71,9 @@ class ConsentPage(StepPage):
         self.no_contact = Notice(self.tr("No attorney or deputy recorded"), "warning")
         self.no_contact.set_message(escape_text(self._no_contact_text()))
         self.name = Line(self.label("given_by_name"))
+        # The words the plan prints for each method, so the plan says what was chosen.
         self.how = Choice(self.label("how"), [
-            ("verbal", self.tr("Spoken")), ("written", self.tr("In writing")),
-            ("other", self.tr("Another way (signs, a communication aid)")),
-        ])
+            (str(method), self.tr(words)) for method, words in CONSENT_METHODS.items()])
         self.explained = Para(self.label("explained"), self.tr(
             "e.g. what the care worker will do, the risks, who to call, and that consent can "
             "be withdrawn at any time"), lines=2)
@@ -89,8 +90,8 @@ class ConsentPage(StepPage):
         self.capacity_in_doubt = YesNo(self.label("capacity_in_doubt"),
                                        self.tr("Y&es, in doubt"), self.tr("No, no&t in doubt"))
         self.capacity: dict[str, Line | DateField | Choice] = {
-            "capacity_decision": Line(self.label("capacity_decision"), self.tr(
-                "e.g. whether a care worker, not a nurse, gives the insulin")),
+            "capacity_decision": Line(self.label("capacity_decision"),
+                                      self._decision_example(None)),
             "capacity_assessed_on": DateField(self.label("capacity_assessed_on")),
             "capacity_assessor": Line(self.label("capacity_assessor"),
                                       self.tr("name and role")),
@@ -136,6 +137,19 @@ class ConsentPage(StepPage):
                        "best-interests decision.") % self.context.person_name
 
     # ------------------------------------------------------------ showing what applies
+
+    def _decision_example(self, task_name: str | None) -> str:
+        """The example of the decision assessed, for the task chosen on S1."""
+        named = example_from_description(task_name)
+        return (self.tr("e.g. whether a care worker, not a nurse, does this: %s") % named
+                if named else self.tr("e.g. whether a care worker, not a nurse, does the task"))
+
+    def initializePage(self) -> None:  # noqa: N802 (Qt's name)
+        code = self.delegation_wizard().answers.get("S1", {}).get("task_code")
+        task = self.context.task(code)
+        self.capacity["capacity_decision"].setPlaceholderText(
+            self._decision_example(task.name if task else None))
+        super().initializePage()
 
     def chosen_contact(self) -> ContactOption | None:
         """The attorney or deputy chosen, if any."""

@@ -96,7 +96,8 @@ class ProviderPage(StepPage):
         self.form.addRow("", self.council)
         self.form.addRow("", self.cover)
         self.form.addRow(self.tr("Named care &workers:"), self.workers)
-        self.form.addRow("", _beside(self.workers_hint, self.add_worker_button))
+        self.workers_row = _beside(self.workers_hint, self.add_worker_button)
+        self.form.addRow("", self.workers_row)
         self.form.addRow(self.tr("Insurance confirmed:"), self.insurance)
         self.form.addRow(self.tr("W&hy not:"), self.reason)
         label = self.form.labelForField(self.workers)
@@ -212,24 +213,36 @@ class ProviderPage(StepPage):
         self.workers_hint.setText(hint)
 
     def _on_workers_item_changed(self, _item: QListWidgetItem) -> None:
-        self._save_soon()
+        if self.wizard() is not None:
+            self.answer_edited()
+
+    def _asks_why_not(self) -> bool:
+        return self.accepts.value() is False or self.insurance.value() is False
 
     def _on_answer_changed(self) -> None:
-        self.reason.setEnabled(self.accepts.value() is False or self.insurance.value() is False)
+        # "Why not" only after a no; a provider that declined has no workers or cover to
+        # ask about. Hidden boxes keep what was typed or ticked, for a flip back.
+        declined = self.accepts.value() is False
+        for widget in (self.workers, self.workers_row, self.insurance):
+            self.form.setRowVisible(widget, not declined)
+        self.form.setRowVisible(self.reason, self._asks_why_not())
+        self.reason.setEnabled(self._asks_why_not())
 
     # ------------------------------------------------------------ answers
 
     def answers(self) -> dict[str, Any]:
         return {"provider_accepts": self.accepts.value(), "provider_id": self.provider.value(),
                 "worker_ids": self.workers.checked_ids() or None,
-                "insurance_confirmed": self.insurance.value(), "no_reason": self.reason.value()}
+                "insurance_confirmed": self.insurance.value(),
+                "no_reason": self.reason.value() if self._asks_why_not() else None}
 
     def load(self, answers: dict[str, Any]) -> None:
         self.accepts.set_value(answers.get("provider_accepts"))
         self._offer(answers.get("provider_id"))
         self._show_provider(set(answers.get("worker_ids") or ()))
         self.insurance.set_value(answers.get("insurance_confirmed"))
-        self.reason.set_value(answers.get("no_reason"))
+        typed = answers.get("no_reason")
+        self.reason.set_value(typed if typed or self._asks_why_not() else self.reason.value())
         self._on_answer_changed()
 
     def page_problem(self) -> str | None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -61,7 +62,7 @@ class SignOffRow:
         self.refresher = QLabel("—")
         self.refresher.setAccessibleName(_tr("Refresher due for %s") % worker_name)
         self.refresher.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.signed_off.dateChanged.connect(self._on_signed_off_date_changed)
+        self.signed_off.changed.connect(self._on_signed_off_date_changed)
 
     def widgets(self) -> tuple[QWidget, ...]:
         """The row's widgets, in column order."""
@@ -82,7 +83,7 @@ class SignOffRow:
         except ValidationError:
             return None
 
-    def _on_signed_off_date_changed(self, _date: object) -> None:
+    def _on_signed_off_date_changed(self, _date: object = None) -> None:
         due = self.refresher_due()
         lapsed = due is not None and due <= dt.date.today()
         self.refresher.setText((_tr("%s: overdue") % _uk(due) if lapsed else _uk(due))
@@ -149,6 +150,10 @@ class TrainingPage(StepPage):
             "they care for.") % context.person_name)
         self.only_this_person.setWordWrap(True)
         self.only_this_person.setStyleSheet("font-weight: bold;")
+        # The flow's help says the same twice over: sign-off is for this person (said here,
+        # naming them) and oversight stays with CHS, else the GP (the proposal note says
+        # which, and why). Said once.
+        self.help_label.hide()
         self.sign_off_box = QWidget()
         self.grid = QGridLayout(self.sign_off_box)
         self.grid.setContentsMargins(0, 0, 0, 0)
@@ -233,7 +238,6 @@ class TrainingPage(StepPage):
                                     self.tr("No, &training outstanding"))
         self.reason = Para(self.label("no_reason"), lines=2)
         self.reconsider_on = DateField(self.label("reconsider_on"))
-        self.reconsider_on.setMaximumWidth(self.reconsider_on.sizeHint().width() + 40)
         self.form.addRow(self.tr("All signed off:"), self.all_signed_off)
         self.form.addRow(self.tr("&What is outstanding:"), self.reason)
         self.form.addRow(self.tr("&Expected by:"), self.reconsider_on)
@@ -241,6 +245,17 @@ class TrainingPage(StepPage):
         self._on_all_signed_off_changed()
 
     # ------------------------------------------------------------ adding a worker
+
+    def initializePage(self) -> None:  # noqa: N802 (Qt's name)
+        super().initializePage()
+        # The rows are made afresh on each visit, after the wizard chose where the focus
+        # starts (it found none of them and chose Next): start at the first field instead.
+        QTimer.singleShot(0, self._focus_first_field)
+
+    def _focus_first_field(self) -> None:
+        focus = QApplication.focusWidget()
+        if self.isVisible() and (focus is None or not self.isAncestorOf(focus)):
+            (self.rows[0].level if self.rows else self.service).setFocus()
 
     def enable_adding(self, can_add: bool) -> None:
         """Offer "Add care worker…" (for a role that may change the register)."""
@@ -305,11 +320,11 @@ class TrainingPage(StepPage):
     def _watch_row(self, row: SignOffRow) -> None:
         if not self._watching:
             return  # the first initializePage connects every field on the page
-        schedule = self.delegation_wizard().schedule_draft_save
+        schedule = self.answer_edited
         row.level.currentIndexChanged.connect(schedule)
         row.trainer.textEdited.connect(schedule)
         row.assessor.textEdited.connect(schedule)
-        row.signed_off.dateChanged.connect(schedule)
+        row.signed_off.changed.connect(schedule)
 
     def _after_rows_changed(self) -> None:
         self.sign_off_box.setVisible(bool(self.rows))
@@ -375,9 +390,11 @@ class TrainingPage(StepPage):
     # ------------------------------------------------------------ answers
 
     def _on_all_signed_off_changed(self) -> None:
+        # What is outstanding, and by when, only after "no"; hidden, they keep what was typed.
         outstanding = self.all_signed_off.value() is False
-        self.reason.setEnabled(outstanding)
-        self.reconsider_on.setEnabled(outstanding)
+        for widget in (self.reason, self.reconsider_on):
+            self.form.setRowVisible(widget, outstanding)
+            widget.setEnabled(outstanding)
 
     def answers(self) -> dict[str, Any]:
         return {"all_signed_off": self.all_signed_off.value(),
@@ -388,7 +405,11 @@ class TrainingPage(StepPage):
                 "oversight_phone_out_of_hours": self.phone_out_of_hours.value(),
                 "oversight_clinician": self.clinician.value(),
                 "oversight_proposed_automatically": self._proposed,
-                "no_reason": self.reason.value(), "reconsider_on": self.reconsider_on.value()}
+                "no_reason": self.reason.value() if self._outstanding() else None,
+                "reconsider_on": self.reconsider_on.value() if self._outstanding() else None}
+
+    def _outstanding(self) -> bool:
+        return self.all_signed_off.value() is False
 
     def load(self, answers: dict[str, Any]) -> None:
         self._rebuild_rows(list(answers.get("sign_offs") or ()))
@@ -402,8 +423,9 @@ class TrainingPage(StepPage):
         self.phone_out_of_hours.set_value(answers.get("oversight_phone_out_of_hours"))
         self.clinician.set_value(answers.get("oversight_clinician"))
         self.all_signed_off.set_value(answers.get("all_signed_off"))
-        self.reason.set_value(answers.get("no_reason"))
-        self.reconsider_on.set_value(answers.get("reconsider_on"))
+        if self._outstanding() or answers.get("no_reason") or answers.get("reconsider_on"):
+            self.reason.set_value(answers.get("no_reason"))
+            self.reconsider_on.set_value(answers.get("reconsider_on"))
         self._on_all_signed_off_changed()
 
     def page_problem(self) -> str | None:

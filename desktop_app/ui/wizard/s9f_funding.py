@@ -174,7 +174,6 @@ class FundingPage(StepPage):
         narrow = self.fontMetrics().horizontalAdvance("0") * 14
         for widget in (self.rate, *self.amounts.values()):
             widget.setMaximumWidth(narrow)
-        self.start_date.setMaximumWidth(self.start_date.sizeHint().width() + 40)
         label = self.form.labelForField(self.outcome)
         if isinstance(label, QLabel):
             label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -184,7 +183,7 @@ class FundingPage(StepPage):
         self.council.currentIndexChanged.connect(self._on_council_changed)
         self.lead.currentIndexChanged.connect(self._on_input_changed)
         self.rate.textChanged.connect(self._on_input_changed)
-        self.start_date.dateChanged.connect(self._on_input_changed)
+        self.start_date.changed.connect(self._on_input_changed)
         for line in self.amounts.values():
             line.textChanged.connect(self._on_input_changed)
 

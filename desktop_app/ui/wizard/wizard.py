@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtWidgets import QWidget, QWizard, QWizardPage
 
 from desktop_app.services.framework.flow import Flow, FlowResult, Step, StepId, evaluate
@@ -20,8 +20,15 @@ from desktop_app.ui.wizard.context import WizardContext
 
 OUTCOME_PAGE_ID = 99
 DRAFT_DELAY_MS = 1500
+FRAME_ROOM = QSize(16, 40)  # the window's frame and title bar
 PAGE_IDS: dict[str, int] = {step.value: index + 1 for index, step in enumerate(StepId)}
 STEP_OF_PAGE: dict[int, str] = {page: step for step, page in PAGE_IDS.items()}
+
+
+def fitted(wanted: QSize, screen: QSize) -> QSize:
+    """``wanted``, made smaller to fit on ``screen`` with its frame (150 % text on a
+    1366x768 laptop leaves 910x512): the pages scroll, the buttons stay in view."""
+    return wanted.boundedTo(screen - FRAME_ROOM)
 
 
 class DelegationWizard(QWizard):
@@ -51,7 +58,7 @@ class DelegationWizard(QWizard):
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
         self._draft_timer.timeout.connect(self.save_draft_now)
         self.currentIdChanged.connect(lambda _id: self.save_draft_now())
-        self.resize(900, 680)
+        self.resize(fitted(QSize(900, 680), self.screen().availableGeometry().size()))
 
     # ------------------------------------------------------------ answers and the flow
 

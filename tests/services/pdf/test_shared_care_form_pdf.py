@@ -46,7 +46,7 @@ def test_an_open_discussion_has_every_section_and_room_for_the_decision(
     for value in [
         "Open since 30 November 2026: awaiting a decision",
         "Name Łukasz Żółć", "Date of birth 17 May 1938", "NHS number 999 000 0158",
-        "GP practice Leicester Demo Medical Practice", f"Task {task} (eye_drops)",
+        "GP practice Leicester Demo Medical Practice", f"Task {task} Referred by",
         "Referred by District nurse", "Delegation status Active",
         "Outcome so far Care goes ahead, funded without prejudice",
         "Decided on 30 November 2026",
@@ -61,6 +61,8 @@ def test_an_open_discussion_has_every_section_and_room_for_the_decision(
         "Chair of the discussion", "Health (ICB) representative", "Council representative",
     ]:
         assert value in text, value
+    assert "eye_drops" not in text and "icb:" not in text  # no internal codes
+    assert "LLR ICB: £55.09 a week; Leicester City Council: £33.05 a week" in text
     for number, page in enumerate(pages, start=1):
         marked = flat(page)
         assert marked.count("OFFICIAL-SENSITIVE") >= 2

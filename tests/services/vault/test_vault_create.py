@@ -39,7 +39,7 @@ from desktop_app.services.vault.vault import DB_NAME, KEY_NAME, MIN_PASSPHRASE_L
 
 
 def _create(folder: Path, passphrase: str = PASSPHRASE) -> CreatedVault:
-    return VaultStore(folder, kdf_cost=TEST_KDF).create(USER_NAME, Role.NURSE, passphrase)
+    return VaultStore(folder, kdf_cost=TEST_KDF).create(USER_NAME, Role.TEAM_LEAD, passphrase)
 
 
 def test_create_gives_first_user_and_recovery_code(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import text
 from vault_test_helpers import PASSPHRASE, SQLITE_PLAIN_HEADER, USER_NAME
 
+from desktop_app.services.core import collation
 from desktop_app.services.framework.identifiers import synthetic_nhs_number
 from desktop_app.services.vault import VaultStore
 
@@ -74,13 +75,18 @@ def test_sqlite3mc_reads_the_vault_with_the_raw_key(vault_copy: Vault, tmp_path:
 
     conn = _open_copy(store.db_path, tmp_path, f"PRAGMA key = \"x'{key.hex()}'\"")
     try:
-        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         users = conn.execute("SELECT id, display_name, role FROM app_user").fetchall()
         assert users == [(user_id, USER_NAME, "team_lead")]
         people = conn.execute("SELECT nhs_number FROM person ORDER BY nhs_number").fetchall()
         assert [row[0] for row in people] == sorted(NHS_NUMBERS)
         revision = conn.execute("SELECT version_num FROM alembic_version").fetchall()
         assert len(revision) == 1
+        # Everything above reads without the app's code. The person table's name-order
+        # index (migration 0010) is built on the app's ``name_key`` function: to check the
+        # whole file (or to write a person), a reader is given the same function.
+        conn.create_scalar_function(collation.SQL_FUNCTION, collation.name_key, 1,
+                                    deterministic=True)
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     finally:
         conn.close()
 

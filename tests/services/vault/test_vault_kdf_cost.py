@@ -49,7 +49,7 @@ def test_default_cost_vault_records_parameters(
     recovery), each with its own 16-byte salt; unlocking reads the cost from the file, so
     a store configured with another cost still opens it with the recorded one."""
     folder = tmp_path / "vault"
-    created = VaultStore(folder).create(USER_NAME, Role.NURSE, PASSPHRASE)
+    created = VaultStore(folder).create(USER_NAME, Role.TEAM_LEAD, PASSPHRASE)
     user_id = created.session.user.user_id
     created.session.close()
 

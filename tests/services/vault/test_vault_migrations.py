@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -317,7 +318,11 @@ def test_unlock_upgrades_0001_vault_keeping_every_row(tmp_path: Path) -> None:
 
 
 def _differences(engine: Engine) -> list[Any]:
-    with engine.connect() as conn:
+    with engine.connect() as conn, warnings.catch_warnings():
+        # Migration 0010's index on ``name_key(family_name)`` is not on the model (its
+        # revision says why); SQLAlchemy cannot reflect an index on an expression.
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based "
+                                "index ix_person_family_key")
         context = MigrationContext.configure(
             conn, opts={"compare_type": True, "compare_server_default": True}
         )

@@ -1,6 +1,7 @@
 """Sign-in and lock as the controllers share them: the sign-in path loads no heavy library,
 a lock stops syncing and saves an open wizard's draft, the same user gets the same
-controllers back, and another user gets new ones with the previous user's windows closed."""
+controllers back, and another user gets new ones while the previous user's are put away
+(tests/ui/test_lock_screen.py has the lock screen itself)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import shiboken6
 
-from desktop_app.models.user import Role
 from desktop_app.services import delegation, people
+from desktop_app.services.core.errors import VaultLocked
 from desktop_app.services.framework.catalogue import load_catalogue
+from desktop_app.ui.lock_screen import LockScreen
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.sign_in import SignInDialog
 from desktop_app.ui.wizard.wizard import DelegationWizard
 from tests.support import person_values
-from tests.ui.test_app_roles import SignedIn, _signed_in
+from tests.ui.test_app_roles import LEAD, SignedIn, _signed_in
 from tests.ui.test_sign_in import GOOD, cheap_kdf  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -105,24 +108,46 @@ def test_a_lock_saves_what_was_typed_in_the_open_wizard(qtbot, app_home: Path,
         signed.shutdown()
 
 
-def test_another_user_closes_the_previous_users_windows_and_gets_new_controllers(
+def _sign_in_as_someone_else(qtbot, signed: SignedIn, name: str,
+                             passphrase: str = GOOD) -> None:
+    """From the lock screen: "Sign in as someone else…", then ``name``'s passphrase."""
+    sessions = signed.app.session_controller
+    lock_screen = sessions.dialog
+    assert isinstance(lock_screen, LockScreen)
+    lock_screen.switch_button.click()
+    qtbot.waitUntil(lambda: type(sessions.dialog) is SignInDialog
+                    and sessions.dialog.isVisible(), timeout=10000)
+    dialog = sessions.dialog
+    dialog.user_combo.setCurrentIndex(dialog.user_combo.findText(name))
+    dialog.pass_edit.setText(passphrase)
+    dialog.buttons.accepted.emit()
+
+
+def test_another_user_gets_new_controllers_and_the_previous_users_are_put_away(
         qtbot, app_home: Path, cheap_kdf) -> None:  # noqa: F811
+    """The nurse's window and controllers are kept, hidden and reaching no session, while
+    the team lead works; the team lead's controllers are their own."""
     signed = _signed_in(qtbot, "nurse")
     try:
-        bob = signed.executor.call(signed.session.add_user, "Bob Lead", Role.TEAM_LEAD, GOOD)
+        ann = signed.session.user.user_id
         old_window, old_features = signed.window, signed.features
         assert "reports" not in old_window._keys
-        dialog = _lock(qtbot, signed)
+        _lock(qtbot, signed)
 
-        _sign_in(dialog, bob)
+        _sign_in_as_someone_else(qtbot, signed, LEAD)
         sessions = signed.app.session_controller
         qtbot.waitUntil(lambda: isinstance(sessions.window, MainWindow)
                         and sessions.window is not old_window
                         and sessions.window.isVisible(), timeout=10000)
-        qtbot.waitUntil(lambda: not shiboken6.isValid(old_window), timeout=10000)
+        assert shiboken6.isValid(old_window) and not old_window.isVisible()
+        assert signed.app.parked_features[ann] is old_features
         assert signed.features is not old_features
-        assert "Bob Lead" in signed.window.user_label.text()
+        assert "Lee Lead" in signed.window.user_label.text()
         assert "reports" in signed.window._keys  # a team lead's screens
         assert signed.features.delegations.wizards.session is signed.session
+        # The nurse's put-away controllers reach nothing under the team lead's name.
+        assert old_features.people.context.current_session() is None
+        with pytest.raises(VaultLocked):
+            old_features.people.context.uow()
     finally:
         signed.shutdown()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCharts import QChartView
-from PySide6.QtCore import QDate
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidget
 
 from desktop_app.services import reports
@@ -17,6 +17,7 @@ from desktop_app.services.pdf.meeting_pack import render_meeting_pack
 from desktop_app.services.pdf.report import render_report_pdf
 from desktop_app.ui.reports import PERIODS, ReportsWidget, period_dates
 from tests.services.reports.dataset import ALPHA, TODAY
+from tests.support import type_date
 
 
 def now(fn: Any, done: Any, failed: Any = None) -> None:
@@ -59,8 +60,8 @@ def test_the_period_choices(qtbot) -> None:
 def test_every_report_draws_a_chart_and_a_table(qtbot, report_vault, built) -> None:
     widget = screen(qtbot, report_vault, [], [])
     _last_quarter(widget)
-    assert (widget.from_edit.date(), widget.to_edit.date()) == (QDate(2026, 1, 1),
-                                                               QDate(2026, 3, 31))
+    assert (widget.from_edit.value(), widget.to_edit.value()) == (dt.date(2026, 1, 1),
+                                                                 dt.date(2026, 3, 31))
     assert widget.team_combo.findData(ALPHA) > 0
     for index, spec in enumerate(reports.REPORTS):
         widget.report_combo.setCurrentIndex(index)
@@ -80,9 +81,11 @@ def test_switching_team_and_period_computes_again(qtbot, report_vault, built) ->
     assert widget.report.query.team == ALPHA and widget.report is not everyone
     widget.period_combo.setCurrentIndex(PERIODS.index("Your own dates"))
     assert widget.from_edit.isEnabled()
-    widget.to_edit.setDate(QDate(2026, 1, 31))
+    type_date(qtbot, widget.to_edit, "31/01/2026")
+    qtbot.keyClick(widget.to_edit, Qt.Key.Key_Return)  # computed when the date is left
     assert widget.report.query.period_end == dt.date(2026, 1, 31)
-    widget.from_edit.setDate(QDate(2026, 2, 1))  # after the end: refused, nothing computed
+    type_date(qtbot, widget.from_edit, "1/2/2026")  # after the end: refused, nothing computed
+    qtbot.keyClick(widget.from_edit, Qt.Key.Key_Return)
     assert "starts after it ends" in widget.message.text()
     assert widget.report.query.period_start == dt.date(2026, 1, 1)
 

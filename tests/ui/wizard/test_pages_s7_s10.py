@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, QRect, Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -102,7 +102,7 @@ def retype(qtbot, line: QLineEdit, text: str) -> None:
 
 
 def set_date(field: DateField, day: dt.date) -> None:
-    field.setDate(QDate(day.year, day.month, day.day))
+    field.set_value(day.isoformat())
 
 
 def shown_problem(page: Any) -> str:

@@ -30,6 +30,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
+from desktop_app.models.user import Role
 from desktop_app.services import delegation, people
 from desktop_app.services.core.db_executor import DatabaseExecutor
 from desktop_app.services.framework.catalogue import load_catalogue
@@ -202,3 +203,40 @@ def test_cancel_leaves_the_older_flows_draft_as_it_was(qtbot, old_draft) -> None
     assert dialogs.shown == [("choose", "Flow version", QUESTION)]
     assert opened == [] and controller.wizard is None
     assert _flow_version_of(stack, case_id) == OLD.version
+
+
+def _drafts_offered(qtbot: Any, store: VaultStore, user_id: str, passphrase: str) -> list[str]:
+    """Whose drafts the sign-in's resume question would offer to ``user_id``."""
+    executor = DatabaseExecutor()
+    session = executor.call(store.unlock, user_id, passphrase)
+    try:
+        runner = TaskRunner(executor, lambda error: (_ for _ in ()).throw(error))
+        controller = WizardController(runner, session, load_flow(), load_catalogue(),
+                                      Dialogs(headless=True))
+        found: list[list[delegation.DraftSummary]] = []
+        controller._on_drafts_found = (  # type: ignore[method-assign]
+            lambda drafts, _ask: found.append(drafts))
+        controller.offer_resume(ask=lambda _d: False)
+        qtbot.waitUntil(lambda: bool(found), timeout=10000)
+        assert len(executor.call(delegation.drafts, session.uow)) == 1  # still listed
+        return [d.person_name for d in found[0]]
+    finally:
+        executor.call(session.close)
+        executor.shutdown()
+
+
+@pytest.mark.hazard("H-035")
+def test_sign_in_offers_only_the_users_own_draft_never_another_users(qtbot, vault_copy) -> None:
+    """A draft saved by one user is theirs: another user signing in on the laptop is not
+    asked to resume it (the Delegations screen still lists it)."""
+    store, lead_id, _ = vault_copy
+    person_id = _add_person(store, lead_id)
+    lead = store.unlock(lead_id, PASSPHRASE)
+    try:
+        delegation.save_draft(lead.uow, person_id, None, {"S1": {"task_code": "eye_drops"}},
+                              "S1", load_flow(), load_catalogue())
+        nurse_id = lead.add_user("Nia Nurse", Role.NURSE, "nurse passphrase 999")
+    finally:
+        lead.close()
+    assert _drafts_offered(qtbot, store, nurse_id, "nurse passphrase 999") == []
+    assert _drafts_offered(qtbot, store, lead_id, PASSPHRASE) == ["Edith Testperson"]
