@@ -278,7 +278,10 @@ def seed_demo_delegations(uow: UnitOfWork, count: int = 90, seed: int = 999,
     today = today or dt.date.today()
     flow, catalogue = load_flow(), load_catalogue()
     with uow.read() as session:
-        people_ids = list(session.scalars(select(Person.id).order_by(Person.nhs_number)))
+        people = list(session.execute(select(Person.id, Person.given_name, Person.family_name)
+                                      .order_by(Person.nhs_number)))
+    people_ids = [row.id for row in people]
+    names = {row.id: f"{row.given_name} {row.family_name}" for row in people}
     # Only a provider that may take a delegation on: active and insured (as decide() holds).
     providers = [(p.id, p.council, [w.id for w in care_workers.list_workers(
         uow, p.id, include_left=False)][:2])
@@ -290,6 +293,7 @@ def seed_demo_delegations(uow: UnitOfWork, count: int = 90, seed: int = 999,
         decided = today - dt.timedelta(days=rng.randrange(10, 460))
         signed = decided - dt.timedelta(days=rng.randrange(1, 30))
         answers = _answers(rng, provider_id, workers, council, outcome, signed, decided)
+        answers["S6"]["given_by_name"] = names[person_id]  # the person decided: their name
         case_id = delegation.save_draft(uow, person_id, None, answers, "S10", flow, catalogue)
         delegation.decide(uow, case_id, answers, flow, catalogue, "Demo Nurse", decided)
     for person_id in people_ids[count:count + 3]:

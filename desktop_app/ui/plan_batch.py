@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.services.core.errors import ValidationError
 from desktop_app.ui.forms import DateLine
-from desktop_app.ui.pdf_preview import PdfPreviewDialog, draw_page, load_pdf
+from desktop_app.ui.pdf_preview import PdfPreviewDialog, draw_page, load_pdf, safe_file_name
 from desktop_app.ui.tasks import Run, Submit
 
 
@@ -331,7 +331,9 @@ class PlanBatchDialog(QDialog):
             printed = self._printed
             self.preview = PdfPreviewDialog(
                 result.pdf, self.tr("Support plans: batch of %d") % len(ids),
-                "support-plans.pdf", self,
+                safe_file_name(self.tr("Support plans - %1 - %2.pdf")
+                               .replace("%1", self.team_combo.currentText())
+                               .replace("%2", dt.date.today().isoformat())), self,
                 (lambda how: printed(ids, how)) if printed is not None else None)
             self.preview.open()
             return

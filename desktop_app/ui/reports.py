@@ -43,6 +43,7 @@ from desktop_app.services.reports import (
     to_csv,
 )
 from desktop_app.ui.forms import DateLine
+from desktop_app.ui.pdf_preview import safe_file_name
 from desktop_app.ui.report_charts import chart_view
 from desktop_app.ui.tables import read_only_table
 from desktop_app.ui.tasks import Run
@@ -89,6 +90,16 @@ def section_table(section: ReportSection) -> QTableWidget:
     rows_height = sum(table.rowHeight(r) for r in range(table.rowCount()))
     table.setMinimumHeight(min(420, header_height + rows_height + 6))
     return table
+
+
+def report_file_name(report: Report, extension: str) -> str:
+    """The name Export suggests: the report, its period and its team, as "Delegations by
+    outcome and task category - 2026-01-01 to 2026-03-31 - All teams.pdf" (no person in a
+    report, so no patient data in the name)."""
+    query = report.query
+    period = f"{query.period_start.isoformat()} to {query.period_end.isoformat()}"
+    return safe_file_name(f"{report.title} - {period} - {query.team or 'All teams'}"
+                          f".{extension}")
 
 
 class ReportsWidget(QWidget):
@@ -324,7 +335,7 @@ class ReportsWidget(QWidget):
         report = self.report
         if report is None:
             return None
-        chosen = self.choose_csv_file(f"{report.kind.value}-report.csv")
+        chosen = self.choose_csv_file(report_file_name(report, "csv"))
         if not chosen:
             return None
         path = Path(chosen if chosen.lower().endswith(".csv") else chosen + ".csv")
@@ -343,7 +354,7 @@ class ReportsWidget(QWidget):
         report = self.report
         if report is not None:
             self._run(lambda: self._pdf(report), lambda data: self._show_pdf(
-                data, report.title, f"{report.kind.value}-report.pdf", report), self._on_failed)
+                data, report.title, report_file_name(report, "pdf"), report), self._on_failed)
 
     def open_pack(self) -> None:
         """The two-weekly joint meeting pack for the chosen team, in the preview."""

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PySide6.QtWidgets import QFileDialog
@@ -20,6 +21,7 @@ from desktop_app.models.mdt import SharedCareDiscussion
 from desktop_app.services.core.db_executor import DatabaseExecutor
 from desktop_app.services.framework import labels
 from desktop_app.services.framework.flow import load_flow
+from desktop_app.services.reports import ReportQuery
 from desktop_app.services.vault import VaultSession, VaultStore
 from desktop_app.ui import pdf_preview
 from desktop_app.ui.controllers.context import FeatureContext
@@ -27,6 +29,7 @@ from desktop_app.ui.controllers.plans import PlansController, export_name
 from desktop_app.ui.dialogs import Dialogs
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.pdf_preview import PdfPreviewDialog, documents_folder, safe_file_name
+from desktop_app.ui.reports import report_file_name
 from desktop_app.ui.tasks import TaskRunner
 from desktop_app.ui.wizard.s6_consent import ConsentPage
 from tests.support import PASSPHRASE
@@ -153,3 +156,14 @@ def test_the_plan_prints_consent_how_in_the_words_the_wizard_offers(qtbot) -> No
     offered_words = {page.how.itemData(i): page.how.itemText(i)
                      for i in range(1, page.how.count())}
     assert offered_words == labels.CONSENT_METHODS
+
+
+def test_a_report_is_suggested_under_its_title_period_and_team() -> None:
+    query = ReportQuery(dt.date(2026, 1, 1), dt.date(2026, 3, 31), "City/North")
+    report = SimpleNamespace(title="Delegations by outcome and task category", query=query)
+    assert report_file_name(report, "pdf") == (  # type: ignore[arg-type]
+        "Delegations by outcome and task category - 2026-01-01 to 2026-03-31 - City North.pdf")
+    everyone = SimpleNamespace(title="Funding", query=ReportQuery(dt.date(2026, 1, 1),
+                                                                 dt.date(2026, 1, 31)))
+    assert report_file_name(everyone, "csv") == (  # type: ignore[arg-type]
+        "Funding - 2026-01-01 to 2026-01-31 - All teams.csv")
