@@ -59,3 +59,18 @@ def type_date(qtbot: Any, field: Any, text: str) -> None:
     field.setFocus()
     field.selectAll()
     qtbot.keyClicks(field, text)
+
+
+def run_now(fn: Any, done: Any, failed: Any = None, **_options: Any) -> None:
+    """The task runner's ``run``, done at once on this thread: the answer to ``done``, an
+    expected error to ``failed`` when given (else raised)."""
+    from desktop_app.services.core.errors import ExpectedError
+
+    try:
+        result = fn()
+    except ExpectedError as error:
+        if failed is None:
+            raise
+        failed(error)
+        return
+    done(result)

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.sign_in import (
-    MIN_LENGTH,
     ROLE_LABELS,
+    new_passphrase_problem,
     passphrase_strength,
     password_field,
     problem_label,
@@ -116,12 +116,8 @@ class LaptopUsersDialog(QDialog):
         name = self.name_edit.text().strip()
         if not name:
             return self.show_error(self.tr("Enter your colleague's name."), self.name_edit)
-        if len(self.pass_edit.text().strip()) < MIN_LENGTH:
-            return self.show_error(self.tr("The passphrase needs at least 10 characters."),
-                                   self.pass_edit)
-        if self.pass_edit.text() != self.confirm_edit.text():
-            return self.show_error(self.tr("The two passphrases are different."),
-                                   self.confirm_edit)
+        if problem := new_passphrase_problem(self.pass_edit, self.confirm_edit):
+            return self.show_error(*problem)
         self.set_busy(True)
         self.add_requested.emit(name, str(self.role_combo.currentData()), self.pass_edit.text())
         return None

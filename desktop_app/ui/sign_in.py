@@ -52,6 +52,19 @@ def passphrase_strength(text: str) -> tuple[int, str]:
     return 1, QCoreApplication.translate("QWidget", "Fair: a longer phrase is stronger")
 
 
+def new_passphrase_problem(passphrase: QLineEdit,
+                           confirm: QLineEdit) -> tuple[str, QLineEdit] | None:
+    """What is wrong with a new passphrase and its confirmation, with the field to go back
+    to; None when it will do (spaces at either end do not count towards its length)."""
+    if len(passphrase.text().strip()) < MIN_LENGTH:
+        return QCoreApplication.translate(
+            "QWidget", "The passphrase needs at least 10 characters."), passphrase
+    if passphrase.text() != confirm.text():
+        return QCoreApplication.translate(
+            "QWidget", "The two passphrases are different."), confirm
+    return None
+
+
 def problem_label() -> QLabel:
     """A red line for a problem, hidden until there is one (plain text: it may quote a
     name that was typed)."""
@@ -136,12 +149,8 @@ class FirstRunDialog(QDialog):
         name = self.name_edit.text().strip()
         if not name:
             return self.show_error(self.tr("Enter your name."), self.name_edit)
-        if len(self.pass_edit.text()) < MIN_LENGTH:
-            return self.show_error(self.tr("The passphrase needs at least 10 characters."),
-                                   self.pass_edit)
-        if self.pass_edit.text() != self.confirm_edit.text():
-            return self.show_error(self.tr("The two passphrases are different."),
-                                   self.confirm_edit)
+        if problem := new_passphrase_problem(self.pass_edit, self.confirm_edit):
+            return self.show_error(*problem)
         self.set_busy(True)
         self.setup_requested.emit(name, self.pass_edit.text())
         return None

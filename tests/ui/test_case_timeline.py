@@ -9,7 +9,6 @@ task runner later does on the GUI thread (an expected error goes to ``failed``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,7 +19,6 @@ from sqlalchemy import select
 
 from desktop_app.models.review import Review, ReviewOutcome
 from desktop_app.services import registers
-from desktop_app.services.core.errors import ExpectedError
 from desktop_app.services.core.roles import Permission, allowed
 from desktop_app.services.people.record import load_record
 from desktop_app.services.vault import VaultSession
@@ -31,6 +29,7 @@ from desktop_app.ui.delegation_history import (
     NeedChangedDialog,
 )
 from desktop_app.ui.person_record import PersonRecordWidget
+from tests.support import run_now
 from tools.sample_case import BuiltCase, build_case
 
 D = dt.date
@@ -38,16 +37,7 @@ REVIEWED_ON = D(2027, 3, 1)
 TODAY = D(2027, 3, 10)
 
 
-def run(fn: Callable[[], Any], done: Callable[[Any], None],
-        failed: Callable[[ExpectedError], None] | None = None) -> None:
-    try:
-        result = fn()
-    except ExpectedError as error:
-        if failed is None:
-            raise
-        failed(error)
-        return
-    done(result)
+run = run_now  # the task runner, done at once
 
 
 @pytest.fixture

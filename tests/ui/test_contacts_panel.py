@@ -26,29 +26,19 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.services import people
-from desktop_app.services.core.errors import ExpectedError
 from desktop_app.services.people import contacts
 from desktop_app.services.people.contacts import ContactInput
 from desktop_app.services.people.record import load_record
 from desktop_app.services.vault import VaultSession
 from desktop_app.ui.contacts import ERROR_STYLE, ContactDialog, ContactsPanel
 from desktop_app.ui.person_record import PersonRecordWidget
-from tests.support import as_role, person_values
+from tests.support import as_role, person_values, run_now
 
 REGISTERED = dt.date(2021, 6, 14)
 HW_LABEL = "Attorney (health and welfare LPA)"
 
 
-def run(fn: Callable[[], Any], done: Callable[[Any], None],
-        failed: Callable[[ExpectedError], None] | None = None) -> None:
-    try:
-        result = fn()
-    except ExpectedError as error:
-        if failed is None:
-            raise
-        failed(error)
-        return
-    done(result)
+run = run_now  # the task runner, done at once
 
 
 def services(uow: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:

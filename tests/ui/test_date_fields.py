@@ -62,7 +62,7 @@ from desktop_app.ui.registers.funding_decisions import CsuResultDialog, CsuRoute
 from desktop_app.ui.registers.reconciliation import ReconciliationDialog
 from desktop_app.ui.registers.reviews import AcceptanceDialog
 from desktop_app.ui.reports import PERIODS, ReportsWidget
-from tests.support import PASSPHRASE, TEST_KDF, type_date
+from tests.support import PASSPHRASE, TEST_KDF, run_now, type_date
 from tools.sample_case import BuiltCase, CaseSpec, build_case
 
 D = dt.date
@@ -77,17 +77,7 @@ pytestmark = pytest.mark.hazard("H-020")
 # ---------------------------------------------------------------- the screens, wired
 
 
-def run(fn: Callable[[], Any], done: Callable[[Any], None],
-        failed: Callable[[ExpectedError], None] | None = None, **_options: Any) -> None:
-    """The task runner's ``run``, at once: an expected error to ``failed`` when given."""
-    try:
-        result = fn()
-    except ExpectedError as error:
-        if failed is None:
-            raise
-        failed(error)
-        return
-    done(result)
+run = run_now  # the task runner, done at once
 
 
 class Window(QWidget):

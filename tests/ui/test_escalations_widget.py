@@ -9,14 +9,13 @@ that remember their calls (``Recorder``), so the tests see exactly what was aske
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QWidget
 
-from desktop_app.services.core.errors import ExpectedError, ValidationError
+from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.registers import ChangeOfNeedRow, ClosedDiscussion
 from desktop_app.ui.registers import (
     CompetencyRegisterWidget,
@@ -24,7 +23,7 @@ from desktop_app.ui.registers import (
     ReviewsDueWidget,
 )
 from desktop_app.ui.registers.escalations import CloseDiscussionDialog, Closure
-from tests.support import type_date
+from tests.support import run_now, type_date
 from tests.ui.test_registers_widgets import (
     ESCALATIONS,
     REVIEWS,
@@ -43,16 +42,7 @@ CHANGES = [
 ]
 
 
-def run(fn: Callable[[], Any], done: Callable[[Any], None],
-        failed: Callable[[ExpectedError], None] | None = None) -> None:
-    try:
-        result = fn()
-    except ExpectedError as error:
-        if failed is None:
-            raise
-        failed(error)
-        return
-    done(result)
+run = run_now  # the task runner, done at once
 
 
 class Refusing:

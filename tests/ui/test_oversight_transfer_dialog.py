@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from desktop_app.models.oversight import OversightService
 from desktop_app.models.plan import SupportPlan
-from desktop_app.services.core.errors import ExpectedError, ValidationError
+from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.core.roles import allowed
 from desktop_app.services.delegation.oversight import (
     TransferRow,
@@ -32,6 +32,7 @@ from desktop_app.services.vault import VaultSession
 from desktop_app.ui.controllers.people import PeopleController
 from desktop_app.ui.oversight_transfer import OversightTransferDialog, TransferAnswers
 from desktop_app.ui.registers.reviews import Acceptance, AcceptanceDialog, ReviewsDueWidget
+from tests.support import run_now
 from tools.sample_case import build_case
 
 GP = OversightService.GP_PRACTICE
@@ -40,16 +41,7 @@ TODAY = dt.date(2026, 12, 10)
 PRACTICE = "Leicester Demo Medical Practice"
 
 
-def run(fn: Callable[[], Any], done: Callable[[Any], None],
-        failed: Callable[[ExpectedError], None] | None = None) -> None:
-    try:
-        result = fn()
-    except ExpectedError as error:
-        if failed is None:
-            raise
-        failed(error)
-        return
-    done(result)
+run = run_now  # the task runner, done at once
 
 
 def press(qtbot: Any, window: QWidget, key: Qt.Key) -> None:
