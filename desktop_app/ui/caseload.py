@@ -17,8 +17,9 @@ and carries what was searched for into the new person's form (a valid NHS number
 names, a whole postcode: ``services.people.caseload.new_person_hint``).
 
 The person chosen in the table (``person_picked``, and ``picked_id()``) is what the person
-record and the Delegations screen open on. A search the nurse makes chooses its first row;
-a refresh (after a save) keeps the chosen person chosen when they are still listed.
+record and the Delegations screen open on: the row the nurse moves to or clicks, or the one
+person a search finds (among several, the cursor waits on the first row but nobody is
+chosen until the nurse moves); a refresh keeps the chosen person chosen when still listed.
 """
 
 from __future__ import annotations
@@ -279,6 +280,8 @@ class CaseloadWidget(QWidget):
         self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.table.row_chosen.connect(self._open_row)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        # A click on the row the cursor already waits on chooses that person too.
+        self.table.clicked.connect(lambda _index: self._note_pick())
 
     def _lay_out(self) -> None:
         filters = QHBoxLayout()
@@ -383,14 +386,17 @@ class CaseloadWidget(QWidget):
             for column in range(CaseloadModel.NHS_NUMBER, self.model.columnCount()):
                 self.table.resizeColumnToContents(column)
         self.status_label.setText(self._summary(query, page.total))
-        self._choose_after_search(quiet=sequence == self._quiet)
+        self._choose_after_search(quiet=sequence == self._quiet, only_one=page.total == 1)
         nobody = page.total == 0 and bool(query.text.strip())
         self.add_button.setText(self.tr("&Add this person") if nobody
                                 else self.tr("&Add a person"))
         self.results_shown.emit(page.total)
 
-    def _choose_after_search(self, quiet: bool) -> None:
-        """Choose the first row, or after a refresh the person chosen before if listed."""
+    def _choose_after_search(self, quiet: bool, only_one: bool) -> None:
+        """Put the cursor on the first row, or after a refresh on the person chosen before
+        if listed. The first row counts as chosen (for the person record and Delegations)
+        only when the search found that one person: among several, the nurse chooses
+        (hazard H-015), never the list's order."""
         if not self.model.rowCount():
             return
         kept = self.model.row_of(self._picked) if quiet and self._picked else None
@@ -399,7 +405,7 @@ class CaseloadWidget(QWidget):
             self.table.selectRow(kept if kept is not None else 0)
         finally:
             self._picking = False
-        if not quiet or kept is None:
+        if only_one and (not quiet or kept is None):
             self._note_pick()
 
     def _on_model_more_requested(self, offset: int) -> None:

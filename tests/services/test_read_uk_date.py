@@ -136,3 +136,12 @@ def test_the_year_written_with_two_digits_is_always_refused(day: dt.date) -> Non
                   f"{day.day} {MONTH_NAMES[day.month - 1][:3]} {day.year % 100:02d}"):
         with pytest.raises(ValidationError, match="year"):
             read_uk_date(typed)
+
+
+@pytest.mark.hazard("H-020")
+@pytest.mark.parametrize("typed", ["20120512", "1/1/1899", "1/1/2201", "1/1/0000"])
+def test_a_year_no_record_here_can_have_is_refused_not_read_in_another_order(typed: str) -> None:
+    """20120512 typed year first is not 20 December 512: the years a date here can have
+    (1900 to 2200) are said instead."""
+    with pytest.raises(ValidationError, match="Check the year"):
+        read_uk_date(typed)

@@ -237,11 +237,19 @@ def test_the_person_record_opens_on_the_person_chosen_on_the_caseload(
     assert record.person_id is None and "New person" in record.heading.text()
 
 
+def choose_first_row(qtbot: Any, caseload: Any) -> None:
+    """The nurse clicks the first row, where the cursor waits after a search of several."""
+    table = caseload.table
+    rect = table.visualRect(caseload.model.index(0, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
 @pytest.mark.hazard("H-016")
 def test_typing_on_the_person_record_is_never_replaced_unasked(qtbot, landing: Landing) -> None:
     window, record = landing.window, landing.people.person_screen
     caseload = landing.people.caseload_screen
-    window.show_screen("person")  # Kowalczyk: the caseload's first row
+    choose_first_row(qtbot, caseload)  # Kowalczyk
+    window.show_screen("person")
     qtbot.waitUntil(lambda: record.person_id == landing.ids["Kowalczyk"], timeout=5000)
     given = record.form.fields["given_name"]
     given.setFocus()
@@ -271,6 +279,7 @@ def test_typing_on_the_person_record_is_never_replaced_unasked(qtbot, landing: L
 def test_details_typed_stay_when_a_contact_is_added_and_then_save(qtbot,
                                                                   landing: Landing) -> None:
     window, record = landing.window, landing.people.person_screen
+    choose_first_row(qtbot, landing.people.caseload_screen)  # Kowalczyk
     window.show_screen("person")
     person_id = landing.ids["Kowalczyk"]
     qtbot.waitUntil(lambda: record.person_id == person_id, timeout=5000)
@@ -293,6 +302,7 @@ def test_details_typed_stay_when_a_contact_is_added_and_then_save(qtbot,
 @pytest.mark.hazard("H-015")
 def test_the_person_record_opens_on_the_person_just_delegated(qtbot, landing: Landing) -> None:
     window, record = landing.window, landing.people.person_screen
+    choose_first_row(qtbot, landing.people.caseload_screen)  # Kowalczyk
     window.show_screen("person")
     qtbot.waitUntil(lambda: record.person_id == landing.ids["Kowalczyk"], timeout=5000)
     window.show_screen("delegations")
@@ -331,6 +341,24 @@ def test_delegations_starts_on_the_person_chosen_on_the_caseload(qtbot,
     window.show_screen("caseload")
     qtbot.keyClick(table, Qt.Key.Key_Down)
     assert panel.nhs_edit.text() == "999" and panel.person_label.text() == ""
+
+
+@pytest.mark.hazard("H-015")
+def test_a_search_of_several_chooses_nobody_one_of_one_chooses_that_person(
+        qtbot, landing: Landing) -> None:
+    """Among several, the list's order never chooses the person a delegation starts for;
+    a search that finds one person does."""
+    window, panel = landing.window, landing.delegations.start_screen
+    caseload = landing.people.caseload_screen
+    assert caseload.model.rowCount() > 1 and caseload.picked_id() is None
+    window.show_screen("delegations")
+    assert panel.nhs_edit.text() == "" and panel.person_label.text() == ""
+    window.show_screen("caseload")
+    caseload.search_edit.setText("Kozłowski")
+    caseload.search_now()
+    qtbot.waitUntil(lambda: caseload.picked_id() == landing.ids["Kozłowski"], timeout=5000)
+    window.show_screen("delegations")
+    assert panel.person_label.text().startswith("Kozłowski")
 
 
 # ---------------------------------------------------------------- resuming a draft
@@ -411,6 +439,7 @@ def test_each_screen_gives_each_alt_letter_once(qtbot, landing: Landing) -> None
     acting (the caseload's Team and Status, the person record's NHS number and
     communication needs, New person and Add to caseload were such pairs)."""
     record = landing.people.person_screen
+    choose_first_row(qtbot, landing.people.caseload_screen)
     for key in ("caseload", "delegations", "person"):
         landing.window.show_screen(key)
         if key == "person":

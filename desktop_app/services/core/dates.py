@@ -19,7 +19,11 @@ import re
 
 from desktop_app.services.core.errors import ValidationError
 
-__all__ = ["MONTHS", "read_uk_date"]
+__all__ = ["FIRST_YEAR", "LAST_YEAR", "MONTHS", "read_uk_date"]
+
+#: No date the app records is before 1900 (a date of birth is at most 130 years back) or
+#: after 2200; outside, the digits were typed in another order (20120512 is not 20/12/0512).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 MONTHS = {name: number for number, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
@@ -73,17 +77,17 @@ def read_uk_date(text: str, field: str | None = None) -> dt.date | None:
     if len(year) != 4:
         raise _refuse("Write the year in full, four digits such as 2026 (a short year "
                       "could be read in the wrong century).", field)
+    if not FIRST_YEAR <= int(year) <= LAST_YEAR:
+        raise _refuse(f"Check the year: a date here is between {FIRST_YEAR} and {LAST_YEAR} "
+                      "(day/month/year, the year in full).", field)
     if not 1 <= month <= 12:
         raise _refuse("There is no such month: write the day first, then the month "
                       "(day/month/year).", field)
-    last = calendar.monthrange(int(year), month)[1] if int(year) >= 1 else 31
+    last = calendar.monthrange(int(year), month)[1]
     if not 1 <= day <= last:
         raise _refuse(f"{calendar.month_name[month]} {int(year)} has {last} days: check the "
                       "day and the month (day/month/year).", field)
-    try:
-        read = dt.date(int(year), month, day)
-    except ValueError:  # year 0
-        raise _refuse("Check the year: write it in full, such as 2026.", field) from None
+    read = dt.date(int(year), month, day)
     if weekday is not None and weekday != read.weekday():
         raise _refuse(f"That date is a {read:%A}, not a {calendar.day_name[weekday]}: check "
                       "the day and the month (day/month/year).", field)

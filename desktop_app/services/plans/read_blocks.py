@@ -87,13 +87,14 @@ STOCK_OUT_OF_RANGE = frozenset({
 _DOES_NOT_APPLY = ("not applicable", "n/a")
 
 
-def out_of_range_applies(category: str | None, written: str | None) -> bool:
+def out_of_range_applies(category: str | None, written: str | None,
+                         task_code: str | None = None) -> bool:
     """Whether a plan prints "If readings are out of range" for a task of this catalogue
     group: always for a task that takes readings (``framework.task_lines``, as the wizard
     asks the line) or one the catalogue does not know; otherwise only when the nurse wrote
     an instruction of their own there (what was typed is never hidden), not the stock
     wording nor a note that it does not apply."""
-    if task_has_readings(category):
+    if task_has_readings(category, task_code):
         return True
     words = " ".join((written or "").split())
     return bool(words) and words not in STOCK_OUT_OF_RANGE \
@@ -153,7 +154,8 @@ def task_block(session: Session, line: SupportPlanTask, person_id: str,
         if_missed=line.if_missed, if_equipment_fails=line.if_equipment_fails,
         if_out_of_range=line.if_out_of_range, in_emergency=line.in_emergency,
         workers=workers,
-        out_of_range_applies=out_of_range_applies(category, line.if_out_of_range))
+        out_of_range_applies=out_of_range_applies(category, line.if_out_of_range,
+                                                  line.task_code))
 
 
 def funding_lines(splits: Sequence[FundingSplit]) -> tuple[FundingLine, ...]:

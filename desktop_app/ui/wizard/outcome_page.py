@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizardPage
 
 from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.delegation.checks import care_starts_on
+from desktop_app.services.delegation.decision import on_route
 from desktop_app.services.framework.flow import Flow, short_version
 from desktop_app.services.framework.outcomes import describe
 from desktop_app.services.framework.review_schedule import FIRST_REVIEW_MONTHS, first_review
@@ -72,7 +73,9 @@ class OutcomePage(QWizardPage):
             f"<h2>{escape_text(text.title)}</h2>"
             f"<p><b>{self.tr('Why')}</b></p><ul>{reasons}</ul>"
             f"<p><b>{self.tr('What happens next')}</b></p><ul>{steps}</ul>"
-            + (self._reviews_html(host.answers, dt.date.today()) if text.delegated else "")
+            # Worked out from the route's answers only, as decide() records it (H-010).
+            + (self._reviews_html(on_route(host.answers, result), dt.date.today())
+               if text.delegated else "")
             + "<p style='color:#555'>" + escape_text(
                 self.tr("Decided with the delegation flow version %s.")
                 % short_version(result.flow_version)) + "</p>")

@@ -277,8 +277,11 @@ class MdtPage(StepPage):
             return None
 
     def _start_from_funding(self) -> str | None:
-        s9f: dict[str, Any] = (self.delegation_wizard().answers.get("S9F", {})
-                               if self.wizard() else {})
+        """The extra care's start from S9F, when S9F is on the route (answers left there
+        after going Back and changing S9 count for nothing: hazard H-010)."""
+        if not self.wizard() or "S9F" not in self.delegation_wizard().evaluate().path:
+            return None
+        s9f: dict[str, Any] = self.delegation_wizard().answers.get("S9F", {})
         start: str | None = s9f.get("start_date") or (s9f.get("inputs") or {}).get("start_date")
         return start
 

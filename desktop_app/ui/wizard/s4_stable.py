@@ -150,8 +150,9 @@ class StablePage(StepPage):
     def _asks(self, name: str) -> bool:
         """Whether the plan line ``name`` is asked for the chosen task: "If readings are
         out of range" only for a task that takes readings."""
-        return name != READINGS_LINE or task_has_readings(self.task.category if self.task
-                                                          else None)
+        task = self.task
+        return name != READINGS_LINE or (task_has_readings(task.category, task.code) if task
+                                         else True)
 
     def _add_what_if_rows(self) -> None:
         rows = [

@@ -139,6 +139,7 @@ def test_an_instruction_of_the_nurse_s_own_is_never_hidden() -> None:
     assert not out_of_range_applies("medication", "Not applicable to eye drops")
     assert not out_of_range_applies("medication", "  N/A ")
     assert out_of_range_applies("medication", "If the eye is red after the drops, ring us")
+    assert out_of_range_applies("medication", "", "insulin_prefilled_pen")  # glucose readings
 
 
 def test_the_stock_readings_wording_is_the_decision_s_default() -> None:

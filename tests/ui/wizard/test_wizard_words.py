@@ -265,6 +265,10 @@ def test_s4_a_task_the_catalogue_does_not_describe_gets_a_neutral_example(qtbot)
 def test_task_lines_read_the_catalogue() -> None:
     assert task_has_readings("vital_signs") and task_has_readings(None)
     assert not task_has_readings("medication")
+    assert not task_has_readings("medication", "eye_drops")
+    # Insulin is given against the glucose reading, oxygen against the saturation.
+    assert task_has_readings("medication", "insulin_prefilled_pen")
+    assert task_has_readings("airways_breathing", "oxygen_therapy")
     assert example_from_description("Putting drops in.") == "putting drops in."
     assert example_from_description("IV lines") == "IV lines"
     assert example_from_description("  ") is None
@@ -350,6 +354,30 @@ def test_the_outcome_says_the_review_counts_from_today_without_a_start_date(qtbo
         "met_on": (TODAY - dt.timedelta(days=3)).isoformat(), "attendees": ATTENDEES,
         "consensus": True})
     summary = page.summary.text()
+    assert f"First review due: <b>{long_day(add_months(TODAY, 3))}</b>" in summary
+    assert "today, as no start date was given on step S10" in summary
+
+
+@pytest.mark.hazard("H-010")
+@pytest.mark.hazard("H-011")
+def test_funding_left_on_s9f_after_going_back_moves_neither_the_start_nor_the_review(
+        qtbot) -> None:
+    """S9 "No", S9F filled in (extra care from a later day), Back, S9 "fits the existing
+    calls": S10 offers no start from S9F and the outcome counts from today, as decide()
+    records it (only the route's answers count)."""
+    later = (TODAY + dt.timedelta(days=60)).isoformat()
+    abandoned = {"method": "equal_split", "start_date": later,
+                 "inputs": {"method": "equal_split", "start_date": later}}
+    wizard = open_at(qtbot, "S10", {**ROUTE_TO_S10, "S9F": abandoned})
+    page = wizard.currentPage()
+    assert page.care_starts_on.value() is None  # not the abandoned extra care's start
+    page.met_on.set_value((TODAY - dt.timedelta(days=3)).isoformat())
+    page.attendees.set_value(ATTENDEES)
+    page.consensus.set_value(True)
+    press_next(qtbot, wizard)
+    outcome = wizard.currentPage()
+    assert isinstance(outcome, OutcomePage)
+    summary = outcome.summary.text()
     assert f"First review due: <b>{long_day(add_months(TODAY, 3))}</b>" in summary
     assert "today, as no start date was given on step S10" in summary
 
