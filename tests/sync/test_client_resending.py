@@ -101,8 +101,9 @@ def test_a_lost_reply_leaves_one_copy_and_the_next_run_marks_it_done(
 
     # The first batch was committed by the store; the laptop does not know it yet. The
     # second went out beside it (no record in common), and its answer was recorded before
-    # the run gave up.
-    assert len(server_records(pg, _team(nurse))) == 20
+    # the run gave up. The third may have been on the wire too, and then the store has
+    # committed it as well (which one depends on timing; either way none is lost or twice).
+    assert len(server_records(pg, _team(nurse))) in (20, 30)
     assert len(nurse.outbox(OutboxState.DONE)) == 10
     waiting = nurse.outbox(OutboxState.PENDING)
     # The lost batch counts as sent; so may the third, read while the others were on the
