@@ -262,7 +262,10 @@ class ReportsWidget(QWidget):
         try:
             query = self.query()
         except ValidationError as problem:
+            # The report on screen is for other dates than the filters now say: it stays to
+            # be read (its heading names its period) but is not exported as if it were new.
             self.message.setText(problem.message)
+            self._set_report_actions(False)
             return
         self._dates_computed = (self.from_edit.text(), self.to_edit.text())
         self._serial += 1

@@ -88,6 +88,7 @@ def test_switching_team_and_period_computes_again(qtbot, report_vault, built) ->
     qtbot.keyClick(widget.from_edit, Qt.Key.Key_Return)
     assert "starts after it ends" in widget.message.text()
     assert widget.report.query.period_start == dt.date(2026, 1, 1)
+    assert not widget.pdf_button.isEnabled() and not widget.csv_button.isEnabled()
 
 
 @pytest.mark.hazard("H-028")
