@@ -28,6 +28,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from desktop_app.models.meta import LocalMeta
 from desktop_app.models.person import Person
 from desktop_app.services.core import collation
 from desktop_app.services.core.collation import name_key
@@ -36,7 +37,8 @@ from desktop_app.services.people.caseload import CaseloadQuery, search
 from desktop_app.services.people.record import load_record
 from desktop_app.services.providers import workers
 from desktop_app.services.vault import VaultSession
-from tests.support import add_provider, person_values
+from desktop_app.services.vault.vault import NAME_KEY_VERSION
+from tests.support import PASSPHRASE, add_provider, person_values
 
 # Accented letters and their base letter (Ł, Ø, Đ ... do not decompose in Unicode).
 ACCENTED = {"é": "e", "ë": "e", "è": "e", "á": "a", "å": "a", "ä": "a", "ö": "o", "ø": "o",
@@ -186,3 +188,34 @@ def test_contacts_and_care_workers_are_listed_in_name_order(vault: VaultSession)
     listed = workers.list_workers(vault.uow, provider_id)
     assert [w.name for w in listed] == ["Dan de Vries", "Ola Øby", "Aisha Worker",
                                         "Tomasz Worker", "Zofia Żak"]
+
+
+def test_opening_a_vault_rebuilds_the_name_index_built_with_another_key(
+        vault_copy: tuple[Any, str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite keeps the keys it computed: a vault whose name-order index was built with
+    another ``name_key`` (a Python with other Unicode tables, other rules) has it rebuilt
+    when it is opened, and the version it was built with is kept."""
+    store, user_id, _ = vault_copy
+    session = store.unlock(user_id, PASSPHRASE)
+    try:
+        with session.uow.begin() as s:
+            s.add(Person(**person_values(1, family_name="Żak")))
+        with session.factory() as s, s.begin():
+            stamp = s.get(LocalMeta, NAME_KEY_VERSION)
+            assert stamp is not None and stamp.value == collation.KEY_VERSION
+            stamp.value = "0/unicode 1.0"
+    finally:
+        session.close()
+    reindexed: list[str] = []
+    real = collation.name_key
+    monkeypatch.setattr(collation, "_sql_name_key",
+                        lambda value: reindexed.append("key") or real(value)
+                        if value is not None else None)
+    session = store.unlock(user_id, PASSPHRASE)
+    try:
+        assert reindexed  # REINDEX worked the keys out again
+        with session.factory() as s:
+            assert s.get(LocalMeta, NAME_KEY_VERSION).value == collation.KEY_VERSION
+            assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    finally:
+        session.close()

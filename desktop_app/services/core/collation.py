@@ -18,9 +18,11 @@ The same key orders Python lists (``sorted(rows, key=lambda r: name_key(r.name))
 SQL: every vault connection has it as the SQL function ``name_key`` (``register``,
 called by ``services.vault.database``), used as ``ORDER BY name_key(family_name)``
 (``by_name``). An index on ``name_key(family_name), name_key(given_name)`` (migration
-0010) lets the caseload walk people in this order. If this key ever changes, a migration
-must rebuild that index (``REINDEX ix_person_family_key``): SQLite keeps the keys it
-computed.
+0010) lets the caseload walk people in this order. SQLite keeps the keys it computed, so
+the index must be rebuilt whenever the key could change: ``KEY_VERSION`` names this code's
+rules and the Unicode tables Python ships (a Python upgrade can change a decomposition),
+and opening a vault rebuilds the index when the version it was built with differs
+(``services.vault.vault``). Change ``_RULES`` when the rules here change.
 """
 
 from __future__ import annotations
@@ -32,9 +34,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, func
 from sqlalchemy.orm import QueryableAttribute
 
-__all__ = ["SQL_FUNCTION", "by_name", "name_key", "register"]
+__all__ = ["INDEX", "KEY_VERSION", "SQL_FUNCTION", "by_name", "name_key", "register"]
 
 SQL_FUNCTION = "name_key"
+INDEX = "ix_person_family_key"
+_RULES = "1"
+#: What the keys depend on: these rules and the Unicode tables of this Python.
+KEY_VERSION = f"{_RULES}/unicode {unicodedata.unidata_version}"
 _LEVELS = "\x01"  # below every character a key's first two levels can hold
 # Letters with no decomposition into a base letter and a combining mark.
 _SPELT_OUT = str.maketrans({

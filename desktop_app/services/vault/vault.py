@@ -16,11 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
 
 from desktop_app.models.base import new_uuid
 from desktop_app.models.meta import LocalMeta
 from desktop_app.models.user import AppUser, Role
+from desktop_app.services.core import collation
 from desktop_app.services.core.audit import Actor, append_events
 from desktop_app.services.core.collation import by_name
 from desktop_app.services.core.errors import (
@@ -47,6 +49,7 @@ KEY_NAME = "vault.key"
 ATTEMPTS_NAME = "unlock-attempts.json"
 MIN_PASSPHRASE_LENGTH = 10
 DEVICE_ID_KEY = "device_id"
+NAME_KEY_VERSION = "name_key_version"  # the name_key the name-order index was built with
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class VaultStore:
         _owner_only(self.db_path, 0o600)
         try:
             upgrade_to(engine, None)
+            _keep_name_index(engine)
             _load_catalogue(engine)
             device_id = new_uuid()
             _initial_rows(engine, device_id, user_id, display_name, role)
@@ -180,6 +184,7 @@ class VaultStore:
         engine = encrypted_engine(self.db_path, db_key)
         try:
             migration = upgrade_to(engine, self.db_path)
+            _keep_name_index(engine)
             _load_catalogue(engine)
         except BaseException:
             engine.dispose()
@@ -191,6 +196,21 @@ class VaultStore:
 def _owner_only(path: Path, mode: int) -> None:
     if os.name == "posix":
         os.chmod(path, mode)
+
+
+def _keep_name_index(engine: Engine) -> None:
+    """Rebuild the name-order index when it was built with another ``name_key`` (other
+    rules, or another Python's Unicode tables): SQLite keeps the keys it computed, and a
+    key that changed under it would leave the index wrong."""
+    with Session(engine) as session, session.begin():
+        stamp = session.get(LocalMeta, NAME_KEY_VERSION)
+        if stamp is not None and stamp.value == collation.KEY_VERSION:
+            return
+        session.execute(text(f"REINDEX {collation.INDEX}"))
+        if stamp is None:
+            session.add(LocalMeta(key=NAME_KEY_VERSION, value=collation.KEY_VERSION))
+        else:
+            stamp.value = collation.KEY_VERSION
 
 
 def _load_catalogue(engine: Engine) -> None:
