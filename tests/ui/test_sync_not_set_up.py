@@ -29,20 +29,11 @@ from desktop_app.services.sync import (
 )
 from desktop_app.services.sync.errors import OFFLINE
 from desktop_app.ui.sync_page import SyncActions, SyncPage
+from tests.support import run_now
 from tests.ui.test_where_you_land import mnemonics
 
 NOT_SET_UP = SyncSettings(None, None, False, None, None, None, None, None, None)
 
-
-def run_now(fn: Callable[[], Any], done: Callable[[Any], None],
-            failed: Callable[[ExpectedError], None] | None = None) -> None:
-    try:
-        result = fn()
-    except ExpectedError as error:
-        assert failed is not None
-        failed(error)
-        return
-    done(result)
 
 
 def _page(qtbot: Any, enrol: Callable[..., object] | None, runs: list[str]) -> SyncPage:

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
-    QFrame,
     QLabel,
-    QScrollArea,
     QSizePolicy,
     QWidget,
 )
@@ -31,42 +28,20 @@ from desktop_app.services.framework.task_lines import (
     example_from_description,
     task_has_readings,
 )
-from desktop_app.ui.wizard.base import StepPage
+from desktop_app.ui.wizard.base import PageScroll, StepPage
 from desktop_app.ui.wizard.context import TaskOption, WizardContext
 from desktop_app.ui.wizard.fields import DateField, Line, Para, YesNo
 
 
-class ScrollingForm(QScrollArea):
-    """A frameless scroll area holding one form, as tall as its form when there is room.
-
-    QScrollArea's own size hint stops at 24 lines, which would leave a gap under a long
-    form on a tall screen; this one asks for the whole form and shrinks (scrolls) only
-    when the window is smaller. Shared by the S4 and S6 pages.
-    """
+class ScrollingForm(PageScroll):
+    """A page scroll (``base.PageScroll``: as tall as its form when there is room, scrolling
+    only when the window is smaller) holding one form. Shared by the S4 and S6 pages."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setWidgetResizable(True)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a stop for Tab: its fields are
-        self.body = QWidget()
+        self.body = self.inner
         self.form = QFormLayout(self.body)
         self.form.setContentsMargins(0, 0, 4, 0)
-        self.setWidget(self.body)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        # Rows shown or hidden change the form's height: ask the page to lay out again.
-        if watched is self.body and event.type() == QEvent.Type.LayoutRequest:
-            self.updateGeometry()
-        return super().eventFilter(watched, event)
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        hint = self.body.sizeHint()
-        return QSize(hint.width() + self.verticalScrollBar().sizeHint().width(), hint.height())
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
-        # A few rows stay in view however small the window; a short form never stretches.
-        return QSize(super().minimumSizeHint().width(), min(120, self.sizeHint().height()))
 
     def section(self, title: str) -> QLabel:
         """A bold heading across the form."""
