@@ -8,6 +8,7 @@ cannot drift apart silently; the server itself never imports the desktop app.
 from __future__ import annotations
 
 SYNCED_ENTITY_TYPES: frozenset[str] = frozenset({
+    "assessment_reuse",
     "care_provider",
     "care_worker",
     "case_event",
@@ -18,13 +19,19 @@ SYNCED_ENTITY_TYPES: frozenset[str] = frozenset({
     "consent_record",
     "contact",
     "delegation_case",
+    "eligibility_screen",
+    "framework_problem",
     "funding_split",
     "interim_reconciliation",
     "mdt_decision",
+    "partner_assessment",
     "person",
     "review",
     "shared_care_discussion",
+    "signposting",
+    "signposting_service",
     "support_plan",
     "support_plan_task",
     "training_event",
+    "what_matters",
 })

@@ -12,6 +12,15 @@ from desktop_app.models.meta import LocalMeta
 from desktop_app.models.outbox import OutboxEntry, OutboxOperation, OutboxState
 from desktop_app.models.oversight import ClinicalOversight
 from desktop_app.models.person import Contact, Person
+from desktop_app.models.person_centred import (
+    AssessmentReuse,
+    EligibilityScreen,
+    FrameworkProblem,
+    PartnerAssessment,
+    Signposting,
+    SignpostingService,
+    WhatMatters,
+)
 from desktop_app.models.plan import FundingSplit, SupportPlan, SupportPlanTask
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.review import Review
@@ -20,11 +29,13 @@ from desktop_app.models.task_type import TaskType
 from desktop_app.models.user import AppUser, Role
 
 __all__ = [
-    "AppUser", "AuditAction", "AuditEvent", "Base", "CareProvider", "CareWorker", "CaseEvent",
-    "CaseEventKind", "CaseExample", "CaseStatus", "ClinicalOversight", "CompetenceAssessment",
-    "CompetencySignOff", "ConsentRecord", "Contact", "DelegationCase", "FundingSplit",
+    "AppUser", "AssessmentReuse", "AuditAction", "AuditEvent", "Base", "CareProvider",
+    "CareWorker", "CaseEvent", "CaseEventKind", "CaseExample", "CaseStatus",
+    "ClinicalOversight", "CompetenceAssessment", "CompetencySignOff", "ConsentRecord",
+    "Contact", "DelegationCase", "EligibilityScreen", "FrameworkProblem", "FundingSplit",
     "HeldBackChange", "InterimReconciliation", "LocalMeta", "MdtDecision", "OutboxEntry",
-    "OutboxOperation", "OutboxState", "OutcomeCode", "Person", "Review", "Role",
-    "SharedCareDiscussion", "SupportPlan", "SupportPlanTask", "SyncConflict", "SyncState",
-    "SyncedMixin", "TaskType", "TrainingEvent",
+    "OutboxOperation", "OutboxState", "OutcomeCode", "PartnerAssessment", "Person", "Review",
+    "Role", "SharedCareDiscussion", "Signposting", "SignpostingService", "SupportPlan",
+    "SupportPlanTask", "SyncConflict", "SyncState", "SyncedMixin", "TaskType", "TrainingEvent",
+    "WhatMatters",
 ]

@@ -11,11 +11,12 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desktop_app.models.base import Base, SyncedMixin
 from desktop_app.models.checks import one_of
+from desktop_app.models.person_centred import AtOutcome, CallsOutcome
 
 
 class OutcomeCode(enum.StrEnum):
@@ -54,7 +55,8 @@ class DelegationCase(SyncedMixin, Base):
     """
 
     __tablename__ = "delegation_case"
-    __table_args__ = (one_of("outcome_code", OutcomeCode), one_of("status", CaseStatus))
+    __table_args__ = (one_of("outcome_code", OutcomeCode), one_of("status", CaseStatus),
+                      one_of("at_outcome", AtOutcome), one_of("calls_outcome", CallsOutcome))
 
     person_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("person.id", ondelete="RESTRICT"), index=True
@@ -79,3 +81,14 @@ class DelegationCase(SyncedMixin, Base):
     # ``closed``): the case that replaced it.
     replaced_by_case_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("delegation_case.id", ondelete="RESTRICT"))
+    # Efficient use of resources (framework section 3), recorded before funding is decided
+    # (S9): whether assistive technology was considered for the task, which, what came of
+    # it and why; whether the call frequency was reviewed and what it found. NULL on cases
+    # decided before version 0011 of the vault, or that never reached S9.
+    at_considered: Mapped[bool | None] = mapped_column(Boolean)
+    at_kind: Mapped[str | None] = mapped_column(String(200))
+    at_outcome: Mapped[str | None] = mapped_column(String(16))
+    at_reason: Mapped[str | None] = mapped_column(Text)
+    calls_reviewed: Mapped[bool | None] = mapped_column(Boolean)
+    calls_outcome: Mapped[str | None] = mapped_column(String(32))
+    calls_note: Mapped[str | None] = mapped_column(Text)

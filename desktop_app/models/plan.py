@@ -71,6 +71,12 @@ class SupportPlan(SyncedMixin, Base):
     effective_from: Mapped[dt.date] = mapped_column(Date)
     # The person's own words and goals: the plan is theirs (framework §7, person-centred).
     person_words: Mapped[str | None] = mapped_column(Text)
+    # What matters to the person as it stood when this version was issued (a copy of
+    # ``WhatMatters``: the printed version never changes): their strengths, what they do
+    # for themselves, and who took part ([{"kind": ..., "name": ...}]).
+    strengths: Mapped[str | None] = mapped_column(Text)
+    self_care: Mapped[str | None] = mapped_column(Text)
+    took_part: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_by_name: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str | None] = mapped_column(Text)
 

@@ -13,6 +13,12 @@
 - Read-only (governance): sees everything, changes nothing; with team leads, the only
   role that sees the governance reports and the two-weekly joint meeting pack.
 
+Every role but read-only reports a practical problem with the framework to the IPCB
+(``REPORT_PROBLEM``); a team lead records what the IPCB did with it (``TRACK_PROBLEMS``)
+and adds local services to the signposting list (``EXTEND_LISTS``). What matters to the
+person, signposting, partners' assessments and eligibility screens are people's records
+(``EDIT_PEOPLE``).
+
 Everyone signed in may read a record; every read of a person's record is audited. Nobody
 gives a colleague a role that can do more than their own (``roles_to_give``), so nobody
 makes themselves, or anyone, a team lead but a team lead.
@@ -39,6 +45,9 @@ class Permission(enum.StrEnum):
     PRINT_BATCH = "print_batch"
     VIEW_REPORTS = "view_reports"
     EDIT_PROVIDERS = "edit_providers"
+    REPORT_PROBLEM = "report_problem"
+    TRACK_PROBLEMS = "track_problems"
+    EXTEND_LISTS = "extend_lists"
 
 
 _ALL = frozenset(Permission)
@@ -46,10 +55,12 @@ POLICY: dict[Role, frozenset[Permission]] = {
     Role.TEAM_LEAD: _ALL,
     Role.NURSE: frozenset({Permission.EDIT_PEOPLE, Permission.DELEGATE,
                            Permission.RECORD_REVIEW, Permission.MANAGE_COMPETENCY,
-                           Permission.MANAGE_USERS, Permission.EDIT_PROVIDERS}),
+                           Permission.MANAGE_USERS, Permission.EDIT_PROVIDERS,
+                           Permission.REPORT_PROBLEM}),
     Role.SOCIAL_CARE_PRACTITIONER: frozenset({Permission.EDIT_PEOPLE, Permission.DELEGATE,
                                               Permission.RECORD_REVIEW,
-                                              Permission.EDIT_PROVIDERS}),
+                                              Permission.EDIT_PROVIDERS,
+                                              Permission.REPORT_PROBLEM}),
     # Governance (the IPCB) reads the reports; it changes nothing.
     Role.READ_ONLY: frozenset({Permission.VIEW_REPORTS}),
 }
@@ -63,6 +74,9 @@ _WHAT = {
     Permission.PRINT_BATCH: "print batches of support plans",
     Permission.VIEW_REPORTS: "see the governance reports",
     Permission.EDIT_PROVIDERS: "change care providers or care workers",
+    Permission.REPORT_PROBLEM: "report problems with the framework (the IPCB reads them)",
+    Permission.TRACK_PROBLEMS: "record what the IPCB did with a reported problem",
+    Permission.EXTEND_LISTS: "add services to the signposting list",
 }
 _ROLE_WORDS = {Role.TEAM_LEAD: "a team lead", Role.NURSE: "a community nurse",
                Role.SOCIAL_CARE_PRACTITIONER: "a social care practitioner",

@@ -7,6 +7,7 @@ registered-nurse-only look-alikes the wizard warns about (steps S1 and S3).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,43 @@ class ContactOption:
 
 
 @dataclass(frozen=True)
+class WhatMattersOnFile:
+    """What matters to the person as the record holds it (the wizard's S6 starts from it)."""
+
+    own_words: str = ""
+    strengths: str = ""
+    self_care: str = ""
+    # ({"kind": Participant value, "name": ...}, ...) in the order given.
+    took_part: tuple[dict[str, str], ...] = ()
+    recorded_on: dt.date | None = None
+    recorded_by: str = ""
+
+
+@dataclass(frozen=True)
+class AssessmentOnFile:
+    """A partner's assessment on the person's record, offered for reuse (newest first)."""
+
+    id: str
+    kind: str  # AssessmentKind value
+    organisation: str
+    assessor: str
+    assessed_on: dt.date
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class EligibilityOnFile:
+    """The person's latest Care Act eligibility screen (shown on S1 and S5)."""
+
+    screened_on: dt.date
+    suggestion: str  # EligibilitySuggestionCode value
+    decision: str  # EligibilityDecision value
+    decision_reason: str
+    decided_by: str
+    outcomes_unable: tuple[str, ...] = ()  # Outcome values
+
+
+@dataclass(frozen=True)
 class WizardContext:
     """The person the wizard is about and the choices it offers."""
 
@@ -101,10 +139,18 @@ class WizardContext:
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     current_step: str | None = None
     flow_version: str | None = None  # a resumed draft's: the flow it was started under
+    what_matters: WhatMattersOnFile | None = None
+    assessments: tuple[AssessmentOnFile, ...] = ()  # newest first
+    eligibility: EligibilityOnFile | None = None
+    today: dt.date | None = None  # the day the wizard opened (ages are counted from it)
 
     def task(self, code: str | None) -> TaskOption | None:
         """The task with this code, if offered."""
         return next((t for t in self.tasks if t.code == code), None)
+
+    def latest_assessment(self, kind: str) -> AssessmentOnFile | None:
+        """The newest partner assessment of this kind on file, if any."""
+        return next((a for a in self.assessments if a.kind == kind), None)
 
     def provider(self, provider_id: str | None) -> ProviderOption | None:
         """The provider with this id, if offered."""
