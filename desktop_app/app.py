@@ -98,6 +98,7 @@ class App:
         from desktop_app.ui.controllers.features import Features
         from desktop_app.ui.controllers.people import PeopleController
         from desktop_app.ui.controllers.plans import PlansController
+        from desktop_app.ui.controllers.problems import ProblemsController
         from desktop_app.ui.controllers.providers import ProvidersController
         from desktop_app.ui.controllers.registers import RegistersController
         from desktop_app.ui.controllers.reports import ReportsController
@@ -115,6 +116,12 @@ class App:
                    if context.can(Permission.VIEW_REPORTS) else None)
         sync = SyncScreenController(context, self.settings.sync_every_minutes)
         providers = ProvidersController(context)
+        # Problems with the framework for the IPCB: reported from anywhere and from the
+        # wizard; listed on the Reports screen for team leads and governance.
+        problems = ProblemsController(context)
+        delegations.wizards.problem_report_requested.connect(problems.report_from)
+        if reports is not None and problems.list_screen is not None:
+            reports.screen.show_problems(problems.list_screen)
         people.delegation_requested.connect(delegations.open_wizard)
         # Where the nurse lands: Delegations starts on the person chosen on the caseload,
         # the person record opens on whoever was just delegated, and an NHS number nobody
@@ -128,7 +135,7 @@ class App:
         registers.reviews_screen.left_community_health.connect(
             people.offer_transfer_after_review)
         self.features = Features(delegations, plans, people, registers, reports, sync,
-                                 providers)
+                                 providers, problems=problems)
         self.features.add_to(window)
         delegations.offer_resume()
 

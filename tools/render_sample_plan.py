@@ -2,7 +2,9 @@
 
 ``python tools/render_sample_plan.py OUT.pdf [--form FORM.pdf]`` makes a throwaway vault
 in a temporary folder, walks a synthetic jointly funded delegation through the services
-(999-range NHS number, invented names and phones) and writes the plan PDF to OUT.pdf;
+(999-range NHS number, invented names and phones; what matters to the person, assistive
+technology considered, the call frequency reviewed and a partner's CHC Checklist reused:
+``tools/sample_case.py``) and writes the plan PDF to OUT.pdf;
 with ``--form`` it also writes a shared care form for a case the MDT did not agree on.
 Look at the pages with ``pdftoppm -r 70 -png OUT.pdf page``.
 """

@@ -3,7 +3,9 @@
 Used by the PDF tests, ``benchmarks/pdf.py`` and ``tools/render_sample_plan.py``.
 ``build_case`` walks the delegation flow to a jointly funded decision (so the plan has a
 consent record with a capacity assessment, clinical oversight, two named care workers with
-sign-offs, an NHS and a council share and a first review), and returns what it made.
+sign-offs, an NHS and a council share and a first review, what matters to the person,
+assistive technology considered, the call frequency reviewed and a partner's CHC Checklist
+reused), and returns what it made.
 Everything is synthetic: the NHS number is from the 999 range; names, streets, practices and
 phones are invented.
 """
@@ -63,6 +65,13 @@ TEXTS = {
     "in_emergency": "Call 999, then the out-of-hours number",
     "person_words": "I want to stay at home and have my eyes looked after by the carers "
                     "I know.",
+    "strengths": "Knows her own routine; her daughter visits every evening",
+    "self_care": "Washes and dresses herself; keeps her own medicine diary",
+    "at_kind": "Eye drop applicator",
+    "at_reason": "her hands shake too much to squeeze the bottle, even with the applicator",
+    "calls_note": "The drops are given at the four calls she already has.",
+    "reuse_organisation": "LLR Integrated Care Board",
+    "reuse_assessor": "C Checklist (CHC nurse assessor)",
     "explained": "What the care worker will do, when they will ring the nurse, and that "
                  "consent can be withdrawn at any time",
     "capacity_decision": "Agreeing to care workers giving eye drops",
@@ -120,6 +129,19 @@ def _add_provider(uow: UnitOfWork, spec: CaseSpec) -> tuple[str, list[str]]:
                                 role_title="Senior care worker")
 
 
+# S9's efficient use of resources (the texts are the case's own: ``TEXTS``).
+RESOURCES: dict[str, Any] = {"at_considered": True, "at_outcome": "not_suitable",
+                             "calls_reviewed": True, "calls_outcome": "fits_existing_call"}
+# S9's efficient use of resources answered in full, for answers written by hand (every
+# delegated route passes S9, and ``decide`` refuses one without them).
+S9_ANSWERED: dict[str, Any] = {
+    "at_considered": True, "at_kind": "Automated pill dispenser", "at_outcome": "not_suitable",
+    "at_reason": "The medicine is not a tablet", "calls_reviewed": True,
+    "calls_outcome": "fits_existing_call"}
+# The partner's CHC Checklist S2 reuses (typed in the wizard): ten weeks before the decision.
+REUSED_CHECKLIST_ON = dt.date(2026, 9, 21)
+
+
 def answers_for(spec: CaseSpec, texts: dict[str, str], provider_id: str, workers: list[str],
                 attorney_id: str, decided_on: dt.date = DECIDED_ON) -> dict[str, dict[str, Any]]:
     """Answers that reach DELEGATED_JOINT_FUNDED (or an escalation when ``disagree``).
@@ -128,18 +150,25 @@ def answers_for(spec: CaseSpec, texts: dict[str, str], provider_id: str, workers
     or a meeting dated after the decision)."""
     signed = min(dt.date(2026, 11, 20), decided_on - dt.timedelta(days=10))
     met = min(dt.date(2026, 11, 27), decided_on)
+    checklist = min(REUSED_CHECKLIST_ON, decided_on - dt.timedelta(days=70))
     task_keys = ("what_is_delegated", "what_is_not_delegated", "frequency", "equipment",
                  "do_thresholds", "call_nurse_thresholds", "if_refused", "if_missed",
                  "if_equipment_fails", "if_out_of_range", "in_emergency")
     return {
         "S1": {"task_code": TASK_CODE, "referred_by": "District nurse", "is_health_need": True},
-        "S2": {"chc_checklist_positive": False},
+        "S2": {"chc_checklist_positive": False, "reused_assessment": {
+            "kind": "chc_checklist", "organisation": texts["reuse_organisation"],
+            "assessor": texts["reuse_assessor"], "assessed_on": checklist.isoformat(),
+            "summary": "Negative: no primary health need"}},
         "S3": {"needs_clinical_judgement": False},
         "S4": {"stable": True, **{k: texts[k] for k in task_keys}},
         "S5": {"incidental_or_ancillary": True},
         "S6": {"consent_given": True, "given_by_kind": "lpa", "contact_id": attorney_id,
                "given_by_name": spec.attorney_name, "how": "written",
                "explained": texts["explained"], "person_words": texts["person_words"],
+               "strengths": texts["strengths"], "self_care": texts["self_care"],
+               "took_part": [{"kind": "person", "name": ""},
+                             {"kind": "attorney", "name": spec.attorney_name}],
                "capacity_in_doubt": True, "capacity_decision": texts["capacity_decision"],
                "capacity_assessed_on": "2026-11-10", "capacity_assessor": "A Nurse (community)",
                "capacity_outcome": "lacks_capacity"},
@@ -153,7 +182,8 @@ def answers_for(spec: CaseSpec, texts: dict[str, str], provider_id: str, workers
                "sign_offs": [{"worker_id": w, "training_level": 2, "trainer_name": "T Trainer",
                               "assessor_name": "A Assessor",
                               "signed_off_on": signed.isoformat()} for w in workers]},
-        "S9": {"fits_existing_calls": False},
+        "S9": {"fits_existing_calls": False, **RESOURCES, "at_kind": texts["at_kind"],
+               "at_reason": texts["at_reason"], "calls_note": texts["calls_note"]},
         "S9F": {"method": "fixed_percentage", "icb_share": "part", "inputs": {
             "method": "fixed_percentage", "council": "leicester_city",
             "rate_pence_per_hour": RATE_PENCE_PER_HOUR, "lead_commissioner": "leicester_city",

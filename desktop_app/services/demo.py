@@ -25,44 +25,10 @@ from desktop_app.services.providers import workers as care_workers
 from desktop_app.services.vault import VaultStore
 
 DEMO_PEOPLE = 300
-GIVEN = [
-    "Margaret",
-    "Harold",
-    "Zoë",
-    "Łukasz",
-    "Aisha",
-    "Gurpreet",
-    "Siobhán",
-    "Kwame",
-    "Doris",
-    "Raj",
-    "Elsie",
-    "Tomasz",
-    "Niamh",
-    "Bernard",
-    "Priya",
-    "Winston",
-    "Irene",
-    "Mohammed",
-]
-FAMILY = [
-    "O'Brien",
-    "Patel",
-    "Ní Bhriain",
-    "Kowalski",
-    "Smith",
-    "Mistry",
-    "Okafor",
-    "Jones",
-    "Begum",
-    "Taylor",
-    "Chauhan",
-    "Nowak",
-    "Walker",
-    "Khan",
-    "Hughes",
-    "Lakhani",
-]
+GIVEN = ["Margaret", "Harold", "Zoë", "Łukasz", "Aisha", "Gurpreet", "Siobhán", "Kwame", "Doris",
+         "Raj", "Elsie", "Tomasz", "Niamh", "Bernard", "Priya", "Winston", "Irene", "Mohammed"]
+FAMILY = ["O'Brien", "Patel", "Ní Bhriain", "Kowalski", "Smith", "Mistry", "Okafor", "Jones",
+          "Begum", "Taylor", "Chauhan", "Nowak", "Walker", "Khan", "Hughes", "Lakhani"]
 STREETS = ["Demo Road", "Sample Street", "Example Avenue", "Test Lane", "Placeholder Close"]
 TEAMS = [
     ("City North", "Leicester", "LE4"),
@@ -197,7 +163,7 @@ def ensure_demo_vault(store: VaultStore, user_name: str, passphrase: str) -> Non
     nurse = store.unlock(nurse_id, passphrase)
     try:
         seed_demo_caseload(nurse.uow)
-        seed_demo_delegations(nurse.uow)
+        seed_demo_delegations(nurse.uow, on_file=seed_demo_person_centred(nurse.uow))
         seed_demo_case_examples(nurse)
         seed_demo_changes_of_need(nurse.uow)
         seed_demo_life_events(nurse)
@@ -210,9 +176,10 @@ def ensure_demo_vault(store: VaultStore, user_name: str, passphrase: str) -> Non
 
 def _answers(rng: random.Random, provider_id: str, workers: list[str], council: str,
              outcome: str, signed_off: dt.date = dt.date(2026, 1, 5),
-             decided: dt.date = dt.date(2026, 1, 12)) -> dict[str, dict[str, Any]]:
+             decided: dt.date = dt.date(2026, 1, 12), turn: int = 0) -> dict[str, dict[str, Any]]:
     """Answers reaching ``outcome``; the MDT meets on the day of the decision and the extra
-    care starts up to a fortnight later (the review clock runs from that start)."""
+    care starts up to a fortnight later (the review clock runs from that start). What
+    matters (S6), the use of resources (S9) and a reused assessment vary with ``turn``."""
     starts = (decided + dt.timedelta(days=rng.randrange(0, 15))).isoformat()
     task = rng.choice(["eye_drops", "insulin_prefilled_pen", "compression_hosiery",
                        "stoma_bag_change", "peg_feed"])
@@ -254,7 +221,43 @@ def _answers(rng: random.Random, provider_id: str, workers: list[str], council: 
     if outcome == "DELEGATED_HEALTH_FUNDED":
         answers["S9F"]["icb_share"] = "all"
         answers["S9F"]["inputs"].update(icb_basis_points=10000, lead_commissioner="icb")
+    _principles(answers, decided, turn)
     return answers
+
+
+# What matters (S6) and the use of resources (S9: assistive technology, call frequency) the
+# demo's delegations record, in turn; every sixth reuses a partner's CHC Checklist (one of
+# them over a year old).
+DEMO_WORDS = [("I want to stay in my own home with my cat.", "Knows her routine; a good "
+               "neighbour calls daily", "Makes her own breakfast and dresses herself"),
+              ("Keep me out of hospital, and let me get to chapel on Sundays.",
+               "His son lives close; he is cheerful and sociable", "Walks to the shop each day"),
+              ("I want the same carers, who know me.", "Plays the piano; keeps a diary",
+               "Manages her own tablets from a dosette box")]
+DEMO_AT = [("Automated pill dispenser", "in_place", "Already takes her tablets from it"),
+           ("Insulin pen with dose memory", "not_suitable", "cannot read the display"),
+           ("Telecare (pendant alarm, sensors)", "declined", "does not want to wear a pendant"),
+           ("Medication reminder (app, talking clock)", "to_try", "ordered by the OT"),
+           (None, None, "The task is hands-on: no device does it")]
+DEMO_CALLS = [("fits_existing_call", "Done at the morning call."), ("call_times_changed",
+              "Lunch call moved to 1pm."), ("extra_call_needed", None), (None, None)]
+
+
+def _principles(answers: dict[str, dict[str, Any]], decided: dt.date, turn: int) -> None:
+    words, (kind, at_outcome, why), (calls, note) = (
+        DEMO_WORDS[turn % 3], DEMO_AT[turn % 5], DEMO_CALLS[turn % 4])
+    answers["S6"].update(person_words=words[0], strengths=words[1], self_care=words[2],
+                         took_part=[{"kind": "person", "name": ""}] + (
+                             [{"kind": "family", "name": "daughter"}] if turn % 2 else []))
+    answers["S9"].update(at_considered=kind is not None, at_kind=kind, at_outcome=at_outcome,
+                         at_reason=why, calls_reviewed=calls is not None,
+                         calls_outcome=calls, calls_note=note)
+    if turn % 6 == 1:
+        age = 430 if turn % 12 == 7 else 20 + turn
+        answers["S2"]["reused_assessment"] = {
+            "kind": "chc_checklist", "organisation": "LLR Integrated Care Board",
+            "assessor": "Demo CHC Nurse Assessor", "summary": "Negative checklist",
+            "assessed_on": (decided - dt.timedelta(days=age)).isoformat()}
 
 
 _NO_CONSENSUS = {"ESCALATED_SHARED_CARE", "INTERIM_WITHOUT_PREJUDICE"}
@@ -264,9 +267,11 @@ DEMO_OUTCOMES = ["DELEGATED_EXISTING_PACKAGE", "DELEGATED_JOINT_FUNDED", "DELEGA
 
 
 def seed_demo_delegations(uow: UnitOfWork, count: int = 90, seed: int = 999,
-                          today: dt.date | None = None) -> None:
+                          today: dt.date | None = None,
+                          on_file: dict[str, str] | None = None) -> None:
     """Delegations in every state, decided over the past 15 months (so reviews are due,
-    overdue and not yet due), plus a few unfinished drafts."""
+    overdue and not yet due), plus a few unfinished drafts; a few reuse the Care Act needs
+    assessment ``on_file`` for the person (person id: assessment id) on S1."""
     from sqlalchemy import select
 
     from desktop_app.models.person import Person
@@ -292,8 +297,10 @@ def seed_demo_delegations(uow: UnitOfWork, count: int = 90, seed: int = 999,
         outcome = DEMO_OUTCOMES[index % len(DEMO_OUTCOMES)]
         decided = today - dt.timedelta(days=rng.randrange(10, 460))
         signed = decided - dt.timedelta(days=rng.randrange(1, 30))
-        answers = _answers(rng, provider_id, workers, council, outcome, signed, decided)
+        answers = _answers(rng, provider_id, workers, council, outcome, signed, decided, index)
         answers["S6"]["given_by_name"] = names[person_id]  # the person decided: their name
+        if index % 6 == 4 and person_id in (on_file or {}):  # reused, not assessed again
+            answers["S1"]["reused_assessment"] = {"id": (on_file or {})[person_id]}
         case_id = delegation.save_draft(uow, person_id, None, answers, "S10", flow, catalogue)
         delegation.decide(uow, case_id, answers, flow, catalogue, "Demo Nurse", decided)
     for person_id in people_ids[count:count + 3]:
@@ -302,6 +309,47 @@ def seed_demo_delegations(uow: UnitOfWork, count: int = 90, seed: int = 999,
                                            "DELEGATED_EXISTING_PACKAGE").items()
                  if k in ("S1", "S2", "S3")}
         delegation.save_draft(uow, person_id, None, draft, "S4", flow, catalogue)
+
+
+DEMO_SIGNPOSTS = ["Falls prevention service", "Carers' support and carer's assessment",
+                  "Befriending and loneliness support", "Welfare benefits and money advice"]
+
+
+def seed_demo_person_centred(uow: UnitOfWork, count: int = 30) -> dict[str, str]:
+    """Make Every Contact Count, trusted assessment and Care Act eligibility on the first
+    records, as users record them: a signposting or referral on a visit or a call, the
+    council's Care Act needs assessment on file (over a year old for some, to check before
+    reuse) and, for every third person, an eligibility screen with the practitioner's
+    decision. Returns each person's assessment id (the delegations reuse some)."""
+    from sqlalchemy import select
+
+    from desktop_app.models.person import Person
+    from desktop_app.services.people import eligibility_screen as screen
+    from desktop_app.services.people import person_centred, signposting
+
+    today = dt.date.today()
+    with uow.read() as session:
+        ids = list(session.scalars(select(Person.id).order_by(Person.nhs_number).limit(count)))
+    on_file = {}
+    for turn, person_id in enumerate(ids):
+        signposting.record_signposting(uow, person_id, signposting.SignpostingInput(
+            today - dt.timedelta(days=5 + 11 * turn), "phone_call" if turn % 3 else "visit",
+            "carer" if turn % 4 == 1 else "person", "signposted" if turn % 3 else "referred",
+            DEMO_SIGNPOSTS[turn % 4]), "Demo Nurse", today)
+        on_file[person_id] = person_centred.record_assessment(
+            uow, person_id, person_centred.AssessmentInput(
+                "care_act_needs", "Leicester City Council", "Demo Social Worker",
+                today - dt.timedelta(days=470 + 15 * turn), "Eligible: personal care needs"),
+            "Demo Nurse", today)
+        if turn % 3 == 0:
+            eligible = turn % 2 == 0
+            screen.record_eligibility(uow, person_id, screen.EligibilityInput(
+                today - dt.timedelta(days=30 + turn), True, {"nutrition": ["needs_assistance"],
+                "personal_hygiene": ["takes_significantly_longer"] if eligible else []},
+                eligible, "eligible" if eligible else "not_eligible",
+                "Meals and washing need help" if eligible else "Manages with the family's help"),
+                "Demo Social Worker", today)
+    return on_file
 
 
 DEMO_DECISIONS = [

@@ -3,7 +3,8 @@
 The screens themselves (caseload, person record, registers...) are built by the feature
 controllers (``ui/controllers/``) and added by the composition root with ``add_screen``;
 the window only arranges them (each with the shortcut it is given) and keeps the status
-bar: who is signed in, the sync state and the Lock button (Ctrl+L).
+bar: who is signed in, the sync state, "Report a problem with the framework…"
+(Ctrl+Shift+R, from any screen, for the roles that may), and the Lock button (Ctrl+L).
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ if TYPE_CHECKING:  # for the types only: the session controller loads this modul
     # sign-in dialog paints, and these would load SQLAlchemy at run time
     from desktop_app.services.delegation import DraftSummary
     from desktop_app.services.vault import SignedInUser
+
+
+# "Report a problem with the framework…": the same key in the main window and the wizard.
+REPORT_PROBLEM_KEY = "Ctrl+Shift+R"
 
 
 def _shown(sequence: QKeySequence) -> str:
@@ -199,6 +204,7 @@ class MainWindow(QMainWindow):
 
     lock_requested = Signal()
     users_requested = Signal()  # "Sign-ins…": the laptop's sign-ins, adding a colleague's
+    problem_report_requested = Signal()  # "Report a problem with the framework…"
     closed = Signal()
 
     def __init__(self, user: SignedInUser, demo: bool) -> None:
@@ -245,8 +251,24 @@ class MainWindow(QMainWindow):
         self.users_button.clicked.connect(lambda _checked=False: self.users_requested.emit())
         self.users_button.hide()
         self.statusBar().addPermanentWidget(self.users_button)
+        # Shown by the problems controller to roles that may report one (all but
+        # read-only); no Alt mnemonic, for the Lock button's reason: its key instead.
+        report_key = QKeySequence(REPORT_PROBLEM_KEY)
+        self.problem_button = QPushButton(self.tr("Report a problem with the framework…"))
+        self.problem_button.setAccessibleName(self.tr(
+            "Report a problem with the framework to the IPCB"))
+        self.problem_button.setToolTip(self.tr(
+            "A practical problem with a step or rule of the framework, for the IPCB")
+            + f" ({_shown(report_key)})")
+        self.problem_button.setAccessibleDescription(self.tr("Shortcut: ")
+                                                     + _shown(report_key))
+        self.problem_button.clicked.connect(
+            lambda _checked=False: self.problem_report_requested.emit())
+        self.problem_button.hide()
+        self.statusBar().addPermanentWidget(self.problem_button)
         self.statusBar().addPermanentWidget(self.lock_button)
         QShortcut(lock_key, self).activated.connect(self.lock_requested)
+        QShortcut(report_key, self).activated.connect(self._on_report_problem_key)
         # Ctrl+F in the screen list goes to the caseload search; screens with a search box
         # of their own take Ctrl+F while they have the focus.
         find = QShortcut(QKeySequence.StandardKey.Find, self.nav,
@@ -254,6 +276,10 @@ class MainWindow(QMainWindow):
         find.activated.connect(self._on_find_activated)
         self.confirm_close: Callable[[], bool] | None = None
         self.fit_to_screen()
+
+    def _on_report_problem_key(self) -> None:
+        if not self.problem_button.isHidden():  # only for a role that may report
+            self.problem_report_requested.emit()
 
     def fit_to_screen(self) -> None:
         """1280×720 where it fits; on a small screen or at a large text scale (a 1366×768

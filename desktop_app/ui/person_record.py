@@ -41,6 +41,7 @@ from desktop_app.services.people.record import PersonRecord
 from desktop_app.ui.contacts import ContactsPanel
 from desktop_app.ui.delegation_history import DelegationsPanel
 from desktop_app.ui.forms import DateLine
+from desktop_app.ui.person_centred import PersonCentredTabs
 from desktop_app.ui.plans import SupportPlansPanel
 from desktop_app.ui.tables import fill_table, read_only_table
 from desktop_app.ui.tables import uk_date as _d
@@ -219,6 +220,9 @@ class PersonRecordWidget(QWidget):
         self.delegations = DelegationsPanel()
         self.delegations.record_changed.connect(self.show_record)
         self.plans = SupportPlansPanel()
+        # What matters, signposting, partners' assessments, eligibility (ui.person_centred).
+        self.person_centred = PersonCentredTabs()
+        self.person_centred.record_changed.connect(self.show_record)
         self.person_id: str | None = None
         self.version = 0
         self._loaded: tuple[object, ...] = ()  # the form as last loaded or saved
@@ -341,6 +345,9 @@ class PersonRecordWidget(QWidget):
 
     def _add_tabs(self, record: PersonRecord) -> None:
         tr = self.tr
+        centred = self.person_centred
+        centred.show_record(record)
+        self.tabs.addTab(centred.what_matters, tr("What matters"))
         self.contacts.show_contacts(record.person.id, record.person.full_name, record.contacts)
         self.tabs.addTab(self.contacts, tr("Contacts"))
         self.delegations.show_delegations(record)
@@ -355,6 +362,9 @@ class PersonRecordWidget(QWidget):
                                 [[c.status, _d(c.recorded_on), c.given_by_kind.replace("_", " "),
                                   c.given_by_name] for c in record.consents],
                                 tr("Consent")), tr("Consent"))
+        self.tabs.addTab(centred.signposting, tr("Signposting"))
+        self.tabs.addTab(centred.assessments, tr("Assessments"))
+        self.tabs.addTab(centred.eligibility, tr("Eligibility"))
 
     def _on_save_button_clicked(self) -> None:
         if self._save is None:

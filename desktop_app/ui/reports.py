@@ -7,7 +7,8 @@ from the ``Report`` it returns: each section's chart (QtCharts, ``report_charts`
 at 1366×768 and at 150 % text) above its table, with the chart's key, the notes and the
 small-number rule. The filters take one row, or two on a narrow screen. "Export CSV…"
 writes where you choose; "PDF…" and "Joint meeting pack…" open in the preview to print or
-export.
+export. With ``show_problems`` the screen has two tabs: the governance reports, and the
+problems staff reported to the IPCB (``ui/problem_reports.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -151,7 +153,13 @@ class ReportsWidget(QWidget):
         buttons.addWidget(self.message, 1)
         for button in (self.csv_button, self.pdf_button, self.pack_button):
             buttons.addWidget(button)
-        layout = QVBoxLayout(self)
+        # The reports themselves; a tab of their own once the problems list is added.
+        self.reports_page = QWidget()
+        self.tabs: QTabWidget | None = None
+        self._outer = QVBoxLayout(self)
+        self._outer.setContentsMargins(0, 0, 0, 0)
+        self._outer.addWidget(self.reports_page)
+        layout = QVBoxLayout(self.reports_page)
         layout.addLayout(self.filters)
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
@@ -159,6 +167,16 @@ class ReportsWidget(QWidget):
         for before, after in zip(fields, fields[1:], strict=False):
             QWidget.setTabOrder(before, after)
         self._set_report_actions(False)
+
+    def show_problems(self, problems: QWidget) -> None:
+        """Add the list of problems reported to the IPCB beside the reports, as a tab."""
+        tabs = QTabWidget()
+        tabs.setAccessibleName(self.tr("Reports and problems reported to the IPCB"))
+        self._outer.removeWidget(self.reports_page)
+        tabs.addTab(self.reports_page, self.tr("&Governance reports"))
+        tabs.addTab(problems, self.tr("Problems reported to the &IPCB"))
+        self._outer.addWidget(tabs)
+        self.tabs = tabs
 
     def _place_filters(self, rows: int) -> None:
         """The filters in one row, or in two (the report and the team; the period)."""

@@ -21,7 +21,7 @@ from desktop_app.services.framework.catalogue import load_catalogue
 from desktop_app.services.framework.flow import load_flow
 from desktop_app.services.vault import VaultSession
 from tests.support import person_values
-from tools.sample_case import add_insured_provider
+from tools.sample_case import S9_ANSWERED, add_insured_provider
 
 TODAY = dt.date(2026, 11, 30)
 FLOW = load_flow()
@@ -66,7 +66,7 @@ def delegated_answers(provider_id: str, workers: list[str]) -> dict[str, dict[st
                "sign_offs": [{"worker_id": w, "training_level": 1, "trainer_name": "T Nurse",
                               "assessor_name": "A Nurse", "signed_off_on": "2026-11-20",
                               "refresher_due": "2027-11-20"} for w in workers]},
-        "S9": {"fits_existing_calls": True},
+        "S9": {"fits_existing_calls": True, **S9_ANSWERED},
         "S10": {"met_on": "2026-11-29", "attendees": [
             {"role": "Nurse", "organisation": "LPT", "name": "A"},
             {"role": "Social worker", "organisation": "City Council", "name": "B"}],
@@ -207,7 +207,7 @@ def test_no_consensus_on_funding_opens_a_shared_care_discussion(
     vault: VaultSession, person_id: str, provider: tuple[str, list[str]],
 ) -> None:
     answers = delegated_answers(*provider)
-    answers["S9"] = {"fits_existing_calls": False}
+    answers["S9"] = {"fits_existing_calls": False, **S9_ANSWERED}
     answers["S9F"] = {"method": "fixed_percentage", "icb_share": "part", "inputs": {
         "method": "fixed_percentage", "council": "leicester_city", "rate_pence_per_hour": 2400,
         "lead_commissioner": "leicester_city", "start_date": "2026-11-30",

@@ -60,6 +60,7 @@ from desktop_app.ui.wizard.outcome_page import OutcomePage
 from tests.services.pdf.pdf_text import flat, page_texts
 from tests.support import PASSPHRASE, TEST_KDF, USER_NAME, as_role, person_values
 from tests.sync.laptops import VaultLaptop, assert_agree, issue_code, make_vault
+from tools.sample_case import S9_ANSWERED
 from tools.throwaway_store import StoreProcess
 
 FLOW = load_flow()
@@ -118,7 +119,7 @@ def delegated(provider_id: str, worker_ids: list[str]) -> dict[str, dict[str, An
                "sign_offs": [{"worker_id": w, "training_level": 1, "trainer_name": "T Nurse",
                               "assessor_name": "A Nurse", "signed_off_on": "2026-11-20"}
                              for w in worker_ids]},
-        "S9": {"fits_existing_calls": True},
+        "S9": {"fits_existing_calls": True, **S9_ANSWERED},
         "S10": {"met_on": "2026-11-28", "consensus": True, "attendees": [
             {"role": "Nurse", "organisation": "LPT", "name": "A"},
             {"role": "Social worker", "organisation": "City Council", "name": "B"}]},
@@ -213,7 +214,7 @@ def wizard_answers(stack: Stack) -> dict[str, dict[str, Any]]:
                "sign_offs": [{"worker_id": stack.worker.id, "training_level": 1,
                               "trainer_name": "T Nurse", "assessor_name": "A Nurse",
                               "signed_off_on": (today - dt.timedelta(days=20)).isoformat()}]},
-        "S9": {"fits_existing_calls": True},
+        "S9": {"fits_existing_calls": True, **S9_ANSWERED},
         "S9F": {"method": "fixed_percentage",
                 "start_date": (today + dt.timedelta(days=7)).isoformat(), "entered": {
                     "council": "leicester_city", "lead": "icb", "rate": "24.00",
@@ -355,7 +356,7 @@ def test_care_going_ahead_without_prejudice_needs_an_insured_provider_too(
     """Not only the DELEGATED_* outcomes: interim care also puts the task with a worker."""
     provider, named = add_provider(vault.uow, insurance_until=dt.date(2026, 10, 31))
     answers = delegated(provider.id, [named[0].id])
-    answers["S9"] = {"fits_existing_calls": False}
+    answers["S9"] = {"fits_existing_calls": False, **S9_ANSWERED}
     answers["S9F"] = {"method": "fixed_percentage", "icb_share": "part", "inputs": {
         "method": "fixed_percentage", "council": "leicester_city", "rate_pence_per_hour": 2400,
         "lead_commissioner": "leicester_city", "start_date": "2026-12-01",

@@ -53,7 +53,7 @@ from desktop_app.services.reports.delegations import delegations_report
 from desktop_app.services.reports.model import ReportQuery
 from desktop_app.services.vault import VaultSession
 from tests.support import person_values
-from tools.sample_case import add_insured_provider
+from tools.sample_case import S9_ANSWERED, add_insured_provider
 
 TODAY = dt.date(2026, 11, 30)
 FLOW = load_flow()
@@ -102,7 +102,7 @@ def delegated(provider: tuple[str, list[str]], task: str = EYE_DROPS, **changes:
                "oversight_phone_in_hours": "0116 496 0000",
                "oversight_phone_out_of_hours": "111",
                "sign_offs": [sign_off(w) for w in workers]},
-        "S9": {"fits_existing_calls": True},
+        "S9": {"fits_existing_calls": True, **S9_ANSWERED},
         "S10": {"met_on": "2026-11-29", "consensus": True, "attendees": [
             {"role": "Nurse", "organisation": "LPT", "name": "A"},
             {"role": "Social worker", "organisation": "City Council", "name": "B"}]},

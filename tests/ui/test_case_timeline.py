@@ -98,7 +98,7 @@ def test_the_tab_lists_the_delegation_and_its_history_oldest_first(
         qtbot: Any, vault: VaultSession, case: BuiltCase) -> None:
     widget = record_screen(qtbot, vault, case.person_id)
     panel = widget.delegations
-    assert [widget.tabs.tabText(i) for i in range(widget.tabs.count())][2] == "Delegations"
+    assert widget.tabs.tabText(widget.tabs.indexOf(panel)) == "Delegations"
     [row] = texts(panel.cases)
     assert row == ["Putting in eye drops or eye ointment", "Active",
                    "Delegated, jointly funded", "30/11/2026", row[4]] and row[4]

@@ -74,7 +74,8 @@ def test_the_record_lists_history_and_equality_answers_round_trip(qtbot, vault) 
     qtbot.addWidget(widget)
     widget.show_record(load_record(vault.uow, person.id))
     titles = [widget.tabs.tabText(i) for i in range(widget.tabs.count())]
-    assert titles == ["Details", "Contacts", "Delegations", "Support plans", "Reviews", "Consent"]
+    assert titles == ["Details", "What matters", "Contacts", "Delegations", "Support plans",
+                      "Reviews", "Consent", "Signposting", "Assessments", "Eligibility"]
     data = widget.form.value()
     assert data.eq_religion_belief == "prefer_not_to_say"
     assert data.eq_sex == "Female"

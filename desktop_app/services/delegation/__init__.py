@@ -1,7 +1,8 @@
 """A delegation from the wizard's first answer to the recorded decision: drafts and the
 wizard's context (``drafting``), the answers as the services read them (``answers``), the
 checks ``decide`` makes before anything is written (``checks``), the decision and what is
-recorded with it (``decision``), and the support plan versions that follow (``plan``).
+recorded with it (``decision``, with the framework's principles: ``principles``), and the
+support plan versions that follow (``plan``).
 """
 
 from desktop_app.services.delegation.answers import facts_for
@@ -20,7 +21,7 @@ from desktop_app.services.delegation.drafting import (
     save_draft,
     wizard_context,
 )
-from desktop_app.services.delegation.plan import plan_without
+from desktop_app.services.delegation.plan import issue_plan_with_what_matters, plan_without
 
 __all__ = [
     "BEST_INTERESTS",
@@ -32,6 +33,7 @@ __all__ = [
     "discard_draft",
     "drafts",
     "facts_for",
+    "issue_plan_with_what_matters",
     "offered_providers",
     "plan_without",
     "save_draft",

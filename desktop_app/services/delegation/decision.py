@@ -8,6 +8,10 @@ record, competency sign-offs, clinical oversight, the MDT decision or shared car
 discussion, and, when the task is delegated, a new support plan version with its funding
 (``plan``) and the first review. Audit and outbox rows follow from tracking.
 
+The framework's principles are checked and kept with it (``principles``): what matters to
+the person (S6) on their record and the plan, assistive technology and call frequency (S9)
+on the case, and each partner's assessment reused instead of repeated.
+
 The flow is the draft's own (the one it was started or restarted under): a decision under
 another flow is refused, and the case records the version it was decided under. The
 ``checks`` hold whichever flow version it is.
@@ -53,6 +57,12 @@ from desktop_app.services.delegation.checks import (
 )
 from desktop_app.services.delegation.history import end_delegation, record_event
 from desktop_app.services.delegation.plan import record_plan
+from desktop_app.services.delegation.principles import (
+    record_reuses,
+    resources_values,
+    reuses_on_route,
+    what_matters_values,
+)
 from desktop_app.services.framework.catalogue import Catalogue
 from desktop_app.services.framework.flow import (
     Flow,
@@ -63,6 +73,7 @@ from desktop_app.services.framework.flow import (
 )
 from desktop_app.services.framework.outcomes import describe
 from desktop_app.services.framework.review_schedule import first_review
+from desktop_app.services.people.person_centred import write_what_matters
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,11 @@ def decide(uow: UnitOfWork, case_id: str, answers: Answers, flow: Flow, catalogu
                               "that needs answering.")
     answers = on_route(answers, result)
     check_outcome_safe(result.outcome, answers, catalogue)
+    # The framework's principles (``principles``): what matters to the person (S6), the
+    # efficient use of resources (S9: every delegated route) and reused assessments.
+    what_matters = what_matters_values(answers.get("S6", {})) if "S6" in result.path else None
+    resources = resources_values(answers.get("S9", {})) if "S9" in result.path else None
+    reuses = reuses_on_route(answers, result.path, today)
     if "S9" in result.path:  # S8 answered "all signed off": every sign-off must hold today
         # Recording sign-offs is a nurse's or team lead's (H-026), as in the register.
         require(uow, Permission.MANAGE_COMPETENCY)
@@ -128,10 +144,16 @@ def decide(uow: UnitOfWork, case_id: str, answers: Answers, flow: Flow, catalogu
         if "S8" in result.path or delegated:
             check_workers(session, answers.get("S7", {}), today)
         _record_case(case, answers, result, today, starts, catalogue)
+        for name, value in (resources or {}).items():  # assistive technology, calls
+            setattr(case, name, value)
+        if what_matters is not None:  # the person's record keeps what matters, as said
+            write_what_matters(session, case.person_id, what_matters, recorded_by, today)
+        record_reuses(session, case.person_id, case.id, reuses, recorded_by, today)
         _record_parts(session, case, answers, result, catalogue, today)
         plan_version, review_due = None, None
         if starts is not None:
-            plan_version = record_plan(session, case, answers, recorded_by, today)
+            plan_version = record_plan(session, case, answers, recorded_by, today,
+                                       what_matters=what_matters)
             review_due = _record_first_review(session, case, starts)
         record_event(session, case, CaseEventKind.DECIDED, today,
                      flow_version=result.flow_version, outcome_code=result.outcome,

@@ -3,7 +3,9 @@
 A case starts as a draft (the answers so far and the step on screen), saved in the vault
 on every page change, so a flat battery or a killed app loses nothing: the next start
 offers to resume it. ``wizard_context`` gathers everything the wizard shows for a person
-(their contacts, the providers and their active workers, the tasks on offer) and, when
+(their contacts, the providers and their active workers, the tasks on offer, what matters
+to them, the partners' assessments on their record and their latest Care Act eligibility
+screen, and the day the wizard opened, from which an assessment's age is counted) and, when
 resuming, the draft's answers and the flow version it was started under.
 
 A draft keeps that flow version: a later save under another flow is refused unless it is an
@@ -44,6 +46,11 @@ from desktop_app.services.framework.flow import (
 )
 from desktop_app.services.framework.identifiers import format_nhs_number
 from desktop_app.services.framework.insurance import cover_on
+from desktop_app.services.people.person_centred import (
+    assessments_on_file,
+    latest_eligibility,
+    what_matters_on_file,
+)
 from desktop_app.services.vault.task_types import task_name_sql
 
 
@@ -119,6 +126,9 @@ def wizard_context(uow: UnitOfWork, person_id: str, catalogue: Catalogue,
             answers={k: dict(v) for k, v in (case.answers if case else {}).items()},
             current_step=case.current_step if case else None,
             flow_version=case.flow_version if case else None,
+            what_matters=what_matters_on_file(session, person.id),
+            assessments=assessments_on_file(session, person.id),
+            eligibility=latest_eligibility(session, person.id), today=today,
         )
 
 

@@ -5,6 +5,12 @@ task is delegated, ``record_plan`` writes the version with its task line (the nu
 answers, with safe defaults for what to do when something goes wrong) and its funding; the
 person's other running delegations are carried forward onto it. When a delegation ends,
 ``plan_without`` writes the version that leaves its task and funding out.
+
+Every version carries a copy of what matters to the person (their own words, strengths,
+what they do for themselves, who took part) as it stood when it was issued: from the
+decision's S6 answers for ``record_plan``, from the person's record as it is now for any
+other version (``what_matters_now``). ``issue_plan_with_what_matters`` issues a version for
+that alone, when the person record's what matters changed.
 """
 
 from __future__ import annotations
@@ -16,11 +22,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.models.delegation import CaseStatus, DelegationCase, OutcomeCode
+from desktop_app.models.person import Person
 from desktop_app.models.plan import Funder, FundingSplit, SupportPlan, SupportPlanTask
 from desktop_app.models.provider import CareProvider
-from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.core.errors import NotFound, ValidationError
+from desktop_app.services.core.roles import Permission, require
+from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.delegation.answers import Answers, funding_result
 from desktop_app.services.delegation.checks import uk_day
+from desktop_app.services.people.person_centred import what_matters_on_file
 from desktop_app.services.plans.read_blocks import task_name
 
 # What the task line says when the nurse left a "what if" answer empty on S4.
@@ -34,15 +44,18 @@ DEFAULT_TEXT = {
 
 
 def record_plan(session: Session, case: DelegationCase, answers: Answers, recorded_by: str,
-                today: dt.date) -> int:
+                today: dt.date, *, what_matters: dict[str, Any] | None = None) -> int:
     """A new plan version for the delegated ``case``: its task line and funding, with the
-    person's other running delegations carried forward; returns the version number."""
+    person's other running delegations carried forward, and what matters as the decision
+    kept it from S6 (``what_matters``: checked values; None: as the record has it now);
+    returns the version number."""
     latest = session.scalar(select(func.max(SupportPlan.version_number))
                             .where(SupportPlan.person_id == case.person_id))
     plan = SupportPlan(person_id=case.person_id, delegation_case_id=case.id,
                        version_number=(latest or 0) + 1, effective_from=today,
                        created_by_name=recorded_by,
-                       person_words=answers.get("S6", {}).get("person_words"))
+                       **(what_matters_now(session, case.person_id)
+                          if what_matters is None else _copy_of(what_matters)))
     carried_tasks, carried_funding = _carried_forward(session, case)
     plan.tasks = [*carried_tasks, _task_line(case, answers)]
     plan.funding_splits = [*carried_funding, *_funding_rows(session, case, answers, today)]
@@ -60,9 +73,7 @@ def plan_without(session: Session, case: DelegationCase, effective_from: dt.date
 
     The case must already have left the running statuses, so it is not carried forward.
     """
-    latest = session.scalar(select(SupportPlan).where(
-        SupportPlan.person_id == case.person_id, ~SupportPlan.deleted)
-        .order_by(SupportPlan.version_number.desc()).limit(1))
+    latest = _latest_plan(session, case.person_id)
     if latest is None or not any(line.delegation_case_id == case.id for line in latest.tasks):
         return None
     carried_tasks, carried_funding = _carried_forward(session, case, same_task=True)
@@ -74,13 +85,77 @@ def plan_without(session: Session, case: DelegationCase, effective_from: dt.date
     ended = task_name(session, case.task_code, case.task_catalogue_version)
     plan = SupportPlan(person_id=case.person_id, delegation_case_id=owner_id,
                        version_number=latest.version_number + 1, effective_from=effective_from,
-                       created_by_name=created_by, person_words=latest.person_words,
+                       created_by_name=created_by, **what_matters_now(session, case.person_id),
                        summary=f"{ended}: the delegation ended on {uk_day(effective_from)}; "
                                "the task is back with the nursing team.")
     plan.tasks, plan.funding_splits = carried_tasks, carried_funding
     session.add(plan)
     session.flush()
     return plan.version_number
+
+
+# What matters as a plan version copies it: the version's column for each WhatMatters one.
+_WHAT_MATTERS_COLUMNS = (("own_words", "person_words"), ("strengths", "strengths"),
+                         ("self_care", "self_care"), ("took_part", "took_part"))
+
+
+def _copy_of(values: dict[str, Any]) -> dict[str, Any]:
+    """``WhatMatters`` values as a plan version's columns (who took part: a new list)."""
+    copy = {column: values.get(name) or None for name, column in _WHAT_MATTERS_COLUMNS}
+    copy["took_part"] = [dict(p) for p in values.get("took_part") or ()]
+    return copy
+
+
+def what_matters_now(session: Session, person_id: str) -> dict[str, Any]:
+    """What matters to the person as a new plan version copies it: their record's as it is
+    now; without one, the latest version's own copy (a plan from before it was asked
+    carries its own words on); nothing for a person who has neither."""
+    on_file = what_matters_on_file(session, person_id)
+    if on_file is not None:
+        return _copy_of({"own_words": on_file.own_words, "strengths": on_file.strengths,
+                         "self_care": on_file.self_care, "took_part": on_file.took_part})
+    latest = _latest_plan(session, person_id)
+    if latest is None:
+        return _copy_of({})
+    return _copy_of({"own_words": latest.person_words, "strengths": latest.strengths,
+                     "self_care": latest.self_care, "took_part": latest.took_part})
+
+
+def _latest_plan(session: Session, person_id: str) -> SupportPlan | None:
+    return session.scalar(select(SupportPlan).where(
+        SupportPlan.person_id == person_id, ~SupportPlan.deleted)
+        .order_by(SupportPlan.version_number.desc()).limit(1))
+
+
+def issue_plan_with_what_matters(uow: UnitOfWork, person_id: str, recorded_by: str,
+                                 today: dt.date | None = None) -> int | None:
+    """A new version of the person's support plan carrying every running delegation
+    unchanged, with what matters to them as their record has it now (after an edit on the
+    person record); returns its number. None when no plan of theirs has a running
+    delegation (there is nothing to reissue). Refused when the latest version already
+    carries what matters as it is now.
+
+    Issuing a plan version is a delegation's action (as for every other version: the
+    decision, an ending, an oversight transfer), so it needs ``DELEGATE``, not only the
+    ``EDIT_PEOPLE`` the edit of what matters needed."""
+    require(uow, Permission.DELEGATE)
+    today = today or dt.date.today()
+    with uow.begin() as session:
+        person = session.get(Person, person_id)
+        if person is None or person.deleted:
+            raise NotFound("That person is not on the caseload.")
+        latest = _latest_plan(session, person_id)
+        if latest is None or not _running_lines(session, person_id)[0]:
+            return None
+        now = what_matters_now(session, person_id)
+        if all(getattr(latest, column) == now[column] or (
+                not getattr(latest, column) and not now[column])
+               for _name, column in _WHAT_MATTERS_COLUMNS):
+            raise ValidationError(f"Version {latest.version_number} of the support plan "
+                                  "already shows what matters as the record has it now.")
+        return reissue_plan(session, person_id, today, recorded_by,
+                            f"What matters to {person.given_name} was updated on "
+                            f"{uk_day(today)}: the rest of the plan is unchanged.")
 
 
 def _newest_case(session: Session, case_ids: list[str | None]) -> str | None:
@@ -157,9 +232,7 @@ def reissue_plan(session: Session, person_id: str, effective_from: dt.date, crea
     not yet added to a session), and ``summary`` saying what changed: for a change that is
     not a new delegation or an ending (oversight moved, funding agreed). None if the person
     has no plan. Versions take effect in order: never before the newest."""
-    latest = session.scalar(select(SupportPlan).where(
-        SupportPlan.person_id == person_id, ~SupportPlan.deleted)
-        .order_by(SupportPlan.version_number.desc()).limit(1))
+    latest = _latest_plan(session, person_id)
     if latest is None:
         return None
     tasks, splits = _running_lines(session, person_id)
@@ -173,7 +246,7 @@ def reissue_plan(session: Session, person_id: str, effective_from: dt.date, crea
                        latest.delegation_case_id,
                        version_number=latest.version_number + 1,
                        effective_from=max(effective_from, latest.effective_from),
-                       created_by_name=created_by, person_words=latest.person_words,
+                       created_by_name=created_by, **what_matters_now(session, person_id),
                        summary=summary)
     plan.tasks, plan.funding_splits = tasks, splits
     session.add(plan)

@@ -6,7 +6,9 @@ open shared care discussions waiting for the MDT's consensus, those waiting for 
 decision, and interim (without prejudice) funding waiting to be reconciled. Each case
 shows who and which task, how long it has waited, the question and the options, the
 proposed split per funder per week (the NHS share marked free to the person), and room
-to write the meeting's decision.
+to write the meeting's decision. A fourth part lists the practical problems with the
+framework staff reported to the IPCB (framework §5.0) not yet ruled on, with room for the
+answer, and the rulings issued in the last four weeks, to pass on.
 
 Same page marks and escaping as the support plan (``layout``, ``markup``).
 """
@@ -19,6 +21,7 @@ from reportlab.platypus import Flowable, KeepTogether
 from desktop_app.services.framework.funding import format_pounds
 from desktop_app.services.pdf import layout as lo
 from desktop_app.services.pdf.markup import text
+from desktop_app.services.registers.framework_problems import ProblemRow
 from desktop_app.services.reports.meeting_pack import MeetingPack, PackCase, SplitLine
 
 PARTS = (
@@ -31,6 +34,12 @@ PARTS = (
      "Care went ahead funded by Health without prejudice; the costs are to be reconciled "
      "back to the start."),
 )
+PROBLEMS = ("Problems reported to the IPCB",
+            "Practical problems staff reported with the use of the framework, anonymised: "
+            "those not yet ruled on, and the rulings issued in the last four weeks, to "
+            "pass on to every team.")
+NO_PROBLEMS = ("No reported problem is waiting for the IPCB, and no ruling was issued in "
+               "the last four weeks.")
 NHS_FREE = "NHS share: free to the person"
 SPACE_TO_WRITE = "\n\n\n"
 
@@ -58,6 +67,7 @@ def _story(pack: MeetingPack) -> list[Flowable]:
                        ("Team", pack.team or "All teams"),
                        *((title, f"{len(cases)}") for (title, _), cases in zip(PARTS, parts,
                                                                                strict=True)),
+                       (PROBLEMS[0], f"{len(pack.problems)}"),
                        ("Produced", f"{lo.uk_datetime(pack.produced_at)} by "
                                     f"{pack.produced_by}")], label_width=60 * mm)]
     for number, ((title, about), cases) in enumerate(zip(PARTS, parts, strict=True), start=1):
@@ -72,7 +82,39 @@ def _story(pack: MeetingPack) -> list[Flowable]:
             story.append(lo.section(f"{number}. {title}", [*first, heading, _details(case)])
                          if index == 0 else KeepTogether([heading, _details(case)]))
             story += [*_split(case), lo.gap(4)]
+    return story + _problems(pack.problems, len(PARTS) + 1)
+
+
+def _problems(problems: tuple[ProblemRow, ...], number: int) -> list[Flowable]:
+    s = lo.styles()
+    title, about = PROBLEMS
+    intro: list[Flowable] = [text(about, s.body)]
+    if not problems:
+        return [lo.section(f"{number}. {title}", [*intro, text(NO_PROBLEMS, s.body)])]
+    story: list[Flowable] = []
+    for index, problem in enumerate(problems):
+        heading = text(f"{problem.about_label} · reported {lo.uk_date(problem.reported_on)}",
+                       s.subsection)
+        first = [*intro] if index == 0 else []
+        story += [lo.section(f"{number}. {title}", [*first, heading, _problem(problem)])
+                  if index == 0 else KeepTogether([heading, _problem(problem)]), lo.gap(4)]
     return story
+
+
+def _problem(problem: ProblemRow) -> Flowable:
+    status = problem.status_label
+    if problem.status_on is not None:
+        by = f", {problem.status_by_name}" if problem.status_by_name else ""
+        status += f" ({lo.uk_date(problem.status_on)}{by})"
+    rows: list[tuple[str, lo.Cell]] = [
+        ("What happened", problem.what_happened),
+        ("Reported by", problem.reported_by_name),
+        ("Status", status)]
+    if problem.ruling:
+        rows.append(("Ruling" if problem.status == "ruling_issued" else "Note", problem.ruling))
+    if problem.status != "ruling_issued":
+        rows.append(("The IPCB's answer", SPACE_TO_WRITE))
+    return lo.key_values(rows, label_width=40 * mm)
 
 
 def _details(case: PackCase) -> Flowable:

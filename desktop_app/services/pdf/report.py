@@ -101,7 +101,8 @@ def _story(report: Report) -> list[Flowable]:
     ]
     for number, section in enumerate(report.sections, start=1):
         heading = f"{number}. {section.title}"
-        if section.chart is not None and section.chart.categories:
+        if section.chart is not None and section.chart.categories and section.chart.series:
+            # (A chart with no series, a period with nothing to count, is not drawn.)
             # The heading stays with its chart (and the chart's key); the table follows.
             story += [lo.section(heading, [*chart_flowables(section.chart), lo.gap(2)]),
                       _table(section)]

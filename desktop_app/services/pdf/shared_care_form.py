@@ -4,7 +4,8 @@ When the MDT cannot agree, the case goes to a shared care discussion whose docum
 decision goes to the IPCB (framework §1, S10). The panel needs, on paper: the case (the
 person, the task, where the delegation stands), the question, the options, the funding
 proposal, who pays without prejudice meanwhile and since when, the MDT's meeting, and
-the decision, or space to write it and sign.
+the decision, or space to write it and sign. The case says what matters to the person and
+how the delegation used resources (``person_centred``), as the support plan does.
 
 Same page marks and escaping as the support plan (see ``layout`` and ``markup``).
 """
@@ -16,6 +17,11 @@ from reportlab.platypus import Flowable, Table
 
 from desktop_app.services.pdf import layout as lo
 from desktop_app.services.pdf.markup import text
+from desktop_app.services.pdf.person_centred import (
+    resource_rows,
+    reused_blocks,
+    what_matters_blocks,
+)
 from desktop_app.services.pdf.support_plan import (
     catalogue_note,
     flow_note,
@@ -87,7 +93,9 @@ def _the_case(doc: SharedCareFormDocument) -> list[Flowable]:
     ]
     if doc.outcome_reasons:
         rows.append(("Reasons", "\n".join(f"• {r}" for r in doc.outcome_reasons)))
-    return [lo.section("1. The case", lo.key_values(rows))]
+    rows += resource_rows(doc.resources)
+    return [lo.section("1. The case", lo.key_values(rows)), *reused_blocks(doc.resources),
+            *what_matters_blocks(doc.what_matters, person.given_name)]
 
 
 def _funding(doc: SharedCareFormDocument) -> list[Flowable]:

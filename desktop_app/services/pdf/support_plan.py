@@ -1,8 +1,10 @@
 """The support plan PDF: what a team lead, the person and the provider read and sign.
 
-Sections in the order a care worker needs them: the person; what is delegated (per task:
-exactly what is and is not delegated, how often, equipment, the "do" and "call the nurse"
-thresholds, the named care workers and their sign-off); consent and capacity; clinical
+Sections in the order a care worker needs them: the person, and what matters to them; what
+is delegated (per task: exactly what is and is not delegated, how often, equipment, whether
+assistive technology was considered and the call frequency reviewed, the "do" and "call the
+nurse" thresholds, the named care workers and their sign-off, the partners' assessments
+reused); consent and capacity; clinical
 oversight and who to call; what to do if something goes wrong; funding; review dates;
 notes on where the decision flow and the task names come from (said once, plainly, instead
 of internal version ids beside each line); signatures. A superseded version, a worker
@@ -27,6 +29,11 @@ from desktop_app.services.framework.flow import short_version
 from desktop_app.services.framework.funding import format_pounds
 from desktop_app.services.pdf import layout as lo
 from desktop_app.services.pdf.markup import text
+from desktop_app.services.pdf.person_centred import (
+    resource_rows,
+    reused_blocks,
+    what_matters_blocks,
+)
 from desktop_app.services.plans.blocks import (
     Attendee,
     ConsentBlock,
@@ -34,6 +41,7 @@ from desktop_app.services.plans.blocks import (
     FundingLine,
     PersonBlock,
     TaskBlock,
+    WhatMattersBlock,
     WorkerLine,
 )
 from desktop_app.services.plans.document import PlanDocument
@@ -152,10 +160,9 @@ def _the_person(doc: PlanDocument, title: str) -> list[Flowable]:
                                          keep_rows=3)]
     if person.contacts:
         blocks.append(lo.subsection("People around them", _contacts(person), keep_rows=1))
-    if doc.person_words:
-        blocks.append(lo.subsection("In their own words", text(doc.person_words,
-                                                                lo.styles().body)))
-    return blocks
+    words = doc.what_matters or (WhatMattersBlock(doc.person_words, None, None, "")
+                                 if doc.person_words else None)
+    return blocks + what_matters_blocks(words, person.given_name)
 
 
 def _person_rows(person: PersonBlock) -> list[tuple[str, lo.Cell]]:
@@ -202,6 +209,7 @@ def _delegated(tasks: Sequence[TaskBlock], title: str) -> list[Flowable]:
         blocks += [lo.gap(2), lo.boxes(("Do", task.do_thresholds),
                                        ("Call the nurse if", task.call_nurse_thresholds))]
         blocks.append(_workers(task.workers))
+        blocks += reused_blocks(task.resources)
     return blocks
 
 
@@ -211,7 +219,8 @@ def _task_rows(task: TaskBlock) -> list[tuple[str, lo.Cell]]:
     return [("What is delegated", task.what_is_delegated),
             ("What is NOT delegated", task.what_is_not_delegated),
             ("How often", task.frequency),
-            ("Equipment", task.equipment or "None recorded")]
+            ("Equipment", task.equipment or "None recorded"),
+            *resource_rows(task.resources)]
 
 
 def _workers(workers: Sequence[WorkerLine]) -> Flowable:

@@ -7,7 +7,9 @@ the version it was made under.
 Each delegation carries its status in words, the outcome it was decided with (an ending
 never changes that: it is an event of its own) and, once it has ended, when and why. The
 history of the person's delegations (``case_event``, oldest first) comes with the record, in
-words, for the person record's timeline.
+words, for the person record's timeline, and so do the framework's principles as recorded
+facts: what matters to the person, their signposting, partners' assessments and Care Act
+eligibility screens (``person_centred``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ from desktop_app.services.framework.labels import (
 )
 from desktop_app.services.framework.outcomes import describe
 from desktop_app.services.people import PersonView, open_person
+from desktop_app.services.people.eligibility_screen import EligibilityRow, eligibility_rows
+from desktop_app.services.people.person_centred import (
+    AssessmentRow,
+    WhatMattersView,
+    assessment_rows,
+    what_matters_view,
+)
+from desktop_app.services.people.signposting import SignpostingRow, signposting_rows
 
 RUNNING = (CaseStatus.ACTIVE.value, CaseStatus.SUSPENDED.value)
 
@@ -151,6 +161,12 @@ class PersonRecord:
     reviews: tuple[ReviewRow, ...]
     consents: tuple[ConsentRow, ...]
     events: tuple[EventRow, ...] = ()
+    # What matters to the person, their signposting, partners' assessments on file and
+    # Care Act eligibility screens (each list newest first).
+    what_matters: WhatMattersView | None = None
+    signposting: tuple[SignpostingRow, ...] = ()
+    assessments: tuple[AssessmentRow, ...] = ()
+    eligibility: tuple[EligibilityRow, ...] = ()
 
     def timeline(self, case_id: str) -> tuple[EventRow, ...]:
         """One delegation's events, oldest first."""
@@ -286,4 +302,8 @@ def load_record(uow: UnitOfWork, person_id: str) -> PersonRecord:
     person = open_person(uow, person_id)
     with uow.read() as session:
         contacts, cases, plans, reviews, consents, events = _lists(session, person_id)
-    return PersonRecord(person, contacts, cases, plans, reviews, consents, events)
+        return PersonRecord(person, contacts, cases, plans, reviews, consents, events,
+                            what_matters_view(session, person_id),
+                            signposting_rows(session, person_id),
+                            assessment_rows(session, person_id, dt.date.today()),
+                            eligibility_rows(session, person_id))

@@ -2,7 +2,9 @@
 
 The person, each delegated task with its named care workers and their sign-offs, consent
 and capacity, clinical oversight, funding lines, reviews, who was at the MDT meeting, and
-each delegation's own part of a plan version. ``read_blocks`` and ``delegation_parts``
+each delegation's own part of a plan version, what matters to the person, and each task's
+use of resources and reused assessments (the framework's principles). ``read_blocks`` and
+``delegation_parts``
 fill them in from the vault; the person and funding blocks are shared with the shared
 care form. Dates stay dates and money stays whole pence; the renderer formats them.
 """
@@ -44,6 +46,55 @@ class PersonBlock:
     communication_needs: str | None
     contacts: tuple[ContactLine, ...]
     family_name: str = ""  # for a file name ("Support plan - Kowalski - v3 - ...")
+    given_name: str = ""  # "What matters to Zoë"
+
+
+@dataclass(frozen=True)
+class WhatMattersBlock:
+    """What matters to the person as a plan version copied it (or the record holds it):
+    their own words, strengths, what they do for themselves, and who took part in the
+    conversation, in words ("The person; Family (Mary)")."""
+
+    own_words: str | None
+    strengths: str | None
+    self_care: str | None
+    took_part: str
+
+    @property
+    def asked_in_full(self) -> bool:
+        """False for a plan from before the app asked more than the person's own words
+        (it prints as it did then: their words only, nothing invented)."""
+        return bool(self.strengths or self.self_care or self.took_part)
+
+
+@dataclass(frozen=True)
+class ReusedAssessment:
+    """A partner's assessment a delegation reused instead of repeating it (trusted
+    assessment): what kind, who made it and when, and how old it was when reused."""
+
+    step: str
+    kind: str  # in words ("NHS Continuing Healthcare Checklist")
+    organisation: str
+    assessor: str
+    assessed_on: dt.date
+    reused_on: dt.date
+    age_when_reused: str  # "4 months old"
+
+
+@dataclass(frozen=True)
+class ResourcesBlock:
+    """A delegation's efficient use of resources (S9) and the assessments it reused.
+
+    None on a field means not recorded (a delegation decided before the app asked)."""
+
+    at_considered: bool | None
+    at_kind: str | None
+    at_outcome: str | None  # in words ("Not suitable")
+    at_reason: str | None
+    calls_reviewed: bool | None
+    calls_outcome: str | None  # in words ("The task fits an existing call")
+    calls_note: str | None
+    reused: tuple[ReusedAssessment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +143,8 @@ class TaskBlock:
     in_emergency: str
     workers: tuple[WorkerLine, ...]
     out_of_range_applies: bool = True
+    # Its delegation's use of resources and reused assessments (None: none recorded).
+    resources: ResourcesBlock | None = None
 
 
 @dataclass(frozen=True)

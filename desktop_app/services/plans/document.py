@@ -42,6 +42,7 @@ from desktop_app.services.plans.blocks import (
     PersonBlock,
     ReviewLine,
     TaskBlock,
+    WhatMattersBlock,
 )
 from desktop_app.services.plans.delegation_parts import delegation_part, delegation_parts
 from desktop_app.services.plans.read_blocks import (
@@ -52,6 +53,7 @@ from desktop_app.services.plans.read_blocks import (
     person_block,
     printed_day,
     task_block,
+    what_matters_block,
 )
 
 
@@ -88,6 +90,9 @@ class PlanDocument:
     # recorded) and who was there.
     mdt_agreed: bool | None = None
     mdt_attendees: tuple[Attendee, ...] = ()
+    # What matters to the person as this version copied it (``person_words`` above is
+    # its first part); None when the version carries none.
+    what_matters: WhatMattersBlock | None = None
 
     @property
     def audit_entity(self) -> tuple[str, str]:
@@ -177,7 +182,9 @@ def _plan_document(session: Session, plan: SupportPlan, person: Person, printed_
                     for t in plan.tasks if not t.deleted),
         consent=own.consent, oversight=own.oversight, reviews=own.reviews,
         funding=funding_lines(plan.funding_splits),
-        printed_at=printed_at, printed_by=printed_by, parts=parts)
+        printed_at=printed_at, printed_by=printed_by, parts=parts,
+        what_matters=what_matters_block(plan.person_words, plan.strengths, plan.self_care,
+                                        plan.took_part))
 
 
 def _outcome_title(case: DelegationCase | None, plan: SupportPlan) -> str | None:

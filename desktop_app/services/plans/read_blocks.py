@@ -7,6 +7,8 @@ Whether each named care worker's sign-off is current is worked out here, on the 
 printing, not in the renderer: an out-of-date competency shown as valid is a hazard
 (framework §8). So is whether a task's "if readings are out of range" line means anything
 (``out_of_range_applies``: only a task that takes readings, as the wizard asks it).
+What matters to the person (``what_matters_block``) and each delegation's use of resources
+with the assessments it reused (``resources_block``) are read here too.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import UnaryExpression
 
 from desktop_app.models.competency import CompetencySignOff, SignOffStatus
+from desktop_app.models.delegation import DelegationCase
 from desktop_app.models.mdt import MdtDecision
 from desktop_app.models.person import Person
+from desktop_app.models.person_centred import AssessmentReuse, PartnerAssessment
 from desktop_app.models.plan import Funder, FundingSplit, SupportPlanTask
 from desktop_app.models.provider import CareProvider, CareWorker
 from desktop_app.models.task_type import TaskType
@@ -29,13 +33,23 @@ from desktop_app.services.core.errors import NotFound
 from desktop_app.services.framework import labels
 from desktop_app.services.framework.funding import FUNDER_NAMES
 from desktop_app.services.framework.identifiers import format_nhs_number
+from desktop_app.services.framework.person_centred import (
+    ASSESSMENT_KIND_LABELS,
+    AT_OUTCOME_LABELS,
+    CALLS_OUTCOME_LABELS,
+    age_in_words,
+    participant_words,
+)
 from desktop_app.services.framework.task_lines import task_has_readings
 from desktop_app.services.plans.blocks import (
     Attendee,
     ContactLine,
     FundingLine,
     PersonBlock,
+    ResourcesBlock,
+    ReusedAssessment,
     TaskBlock,
+    WhatMattersBlock,
     WorkerLine,
 )
 
@@ -56,7 +70,7 @@ def person_block(person: Person) -> PersonBlock:
         gp_practice_code=person.gp_practice_code, team=person.team,
         open_to_community_health=person.open_to_community_health,
         communication_needs=person.communication_needs, contacts=contacts,
-        family_name=person.family_name)
+        family_name=person.family_name, given_name=person.given_name)
 
 
 def task_name(session: Session, code: str, version: str | None = None) -> str:
@@ -155,7 +169,47 @@ def task_block(session: Session, line: SupportPlanTask, person_id: str,
         if_out_of_range=line.if_out_of_range, in_emergency=line.in_emergency,
         workers=workers,
         out_of_range_applies=out_of_range_applies(category, line.if_out_of_range,
-                                                  line.task_code))
+                                                  line.task_code),
+        resources=resources_block(session, line.delegation_case_id))
+
+
+def what_matters_block(own_words: str | None, strengths: str | None, self_care: str | None,
+                       took_part: Sequence[dict[str, str]] | None) -> WhatMattersBlock | None:
+    """What matters to the person, as printed; None when nothing is recorded."""
+    if not (own_words or strengths or self_care or took_part):
+        return None
+    return WhatMattersBlock(own_words or None, strengths or None, self_care or None,
+                            participant_words(list(took_part or ())))
+
+
+def resources_block(session: Session, case_id: str | None) -> ResourcesBlock | None:
+    """A delegation's use of resources (S9) and the assessments it reused; None when none
+    is recorded (a delegation decided before the app asked prints as it did then)."""
+    case = session.get(DelegationCase, case_id) if case_id else None
+    if case is None:
+        return None
+    reused = reused_assessments(session, case.id)
+    if case.at_considered is None and case.calls_reviewed is None and not reused:
+        return None
+    return ResourcesBlock(
+        case.at_considered, case.at_kind,
+        AT_OUTCOME_LABELS.get(case.at_outcome, case.at_outcome) if case.at_outcome else None,
+        case.at_reason, case.calls_reviewed,
+        CALLS_OUTCOME_LABELS.get(case.calls_outcome, case.calls_outcome)
+        if case.calls_outcome else None, case.calls_note, reused)
+
+
+def reused_assessments(session: Session, case_id: str) -> tuple[ReusedAssessment, ...]:
+    """The partners' assessments the delegation reused, in the order of the steps."""
+    rows = session.execute(
+        select(AssessmentReuse, PartnerAssessment)
+        .join(PartnerAssessment, PartnerAssessment.id == AssessmentReuse.assessment_id)
+        .where(AssessmentReuse.delegation_case_id == case_id, ~AssessmentReuse.deleted)
+        .order_by(AssessmentReuse.step, AssessmentReuse.created_at))
+    return tuple(ReusedAssessment(
+        reuse.step, ASSESSMENT_KIND_LABELS.get(assessment.kind, assessment.kind),
+        assessment.organisation, assessment.assessor, assessment.assessed_on, reuse.reused_on,
+        age_in_words(assessment.assessed_on, reuse.reused_on)) for reuse, assessment in rows)
 
 
 def funding_lines(splits: Sequence[FundingSplit]) -> tuple[FundingLine, ...]:

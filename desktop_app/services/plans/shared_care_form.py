@@ -3,7 +3,9 @@
 When the MDT cannot agree, a shared care discussion takes the case (framework §1, S10).
 The form gives the panel the case (person, task, where the delegation stands), the
 question, the options, the funding proposal with the latest plan's figures, who pays
-without prejudice and since when, the MDT meeting and any decision. Reading it is audited
+without prejudice and since when, the MDT meeting and any decision, with what matters to
+the person (as their record has it now) and the delegation's use of resources and reused
+assessments. Reading it is audited
 as a view, as for the support plan (``document``), with which it shares its blocks
 (``blocks``, read by ``read_blocks``).
 """
@@ -26,14 +28,23 @@ from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework import labels
 from desktop_app.services.framework.funding import FUNDER_NAMES
 from desktop_app.services.framework.outcomes import describe
-from desktop_app.services.plans.blocks import Attendee, FundingLine, PersonBlock
+from desktop_app.services.people.person_centred import what_matters_on_file
+from desktop_app.services.plans.blocks import (
+    Attendee,
+    FundingLine,
+    PersonBlock,
+    ResourcesBlock,
+    WhatMattersBlock,
+)
 from desktop_app.services.plans.read_blocks import (
     funding_lines,
     latest_mdt,
     live_person,
     mdt_attendees,
     person_block,
+    resources_block,
     task_name,
+    what_matters_block,
 )
 
 
@@ -80,6 +91,8 @@ class SharedCareFormDocument:
     printed_at: dt.datetime
     printed_by: str
     catalogue_version: str = ""  # the task catalogue the case was decided under
+    what_matters: WhatMattersBlock | None = None  # as the person's record has it now
+    resources: ResourcesBlock | None = None  # the case's use of resources, reused assessments
 
     @property
     def audit_entity(self) -> tuple[str, str]:
@@ -146,4 +159,20 @@ def _form_document(session: Session, discussion: SharedCareDiscussion, case: Del
         mdt=_mdt_block(latest_mdt(session, case.id)), decision=discussion.decision,
         closed_on=discussion.closed_on, themes=tuple(discussion.themes or ()),
         printed_at=printed_at, printed_by=printed_by,
-        catalogue_version=case.task_catalogue_version or "")
+        catalogue_version=case.task_catalogue_version or "",
+        what_matters=_what_matters(session, person.id, plan),
+        resources=resources_block(session, case.id))
+
+
+def _what_matters(session: Session, person_id: str,
+                  plan: SupportPlan | None) -> WhatMattersBlock | None:
+    """What matters to the person as their record has it now (the panel decides now);
+    without a record of it, as the case's latest plan version copied it."""
+    on_file = what_matters_on_file(session, person_id)
+    if on_file is not None:
+        return what_matters_block(on_file.own_words, on_file.strengths, on_file.self_care,
+                                  on_file.took_part)
+    if plan is None:
+        return None
+    return what_matters_block(plan.person_words, plan.strengths, plan.self_care,
+                              plan.took_part)

@@ -1,5 +1,6 @@
 """The registers: reviews due (and what a review records), the competency register,
-escalations and the lists that follow a decision up, and case examples.
+escalations and the lists that follow a decision up, case examples, and staff's practical
+problems with the framework reported to the IPCB.
 
 One small read function per register, with the filtering and sorting done in SQL, and one
 function per write. Every function opens one unit of work and returns frozen rows; no ORM
@@ -38,6 +39,15 @@ from desktop_app.services.registers.follow_up import (
     funding_to_reconsider,
     record_funding_reconsidered,
 )
+from desktop_app.services.registers.framework_problems import (
+    ProblemInput,
+    ProblemRow,
+    about_label,
+    problem_topics,
+    problems,
+    report_problem,
+    set_problem_status,
+)
 from desktop_app.services.registers.interim import (
     InterimLine,
     InterimToReconcileRow,
@@ -75,12 +85,15 @@ __all__ = [
     "InterimToReconcileRow",
     "LookAgainRow",
     "Option",
+    "ProblemInput",
+    "ProblemRow",
     "ReconciledInterim",
     "ReconsiderKind",
     "ReconsiderRow",
     "RecordedReview",
     "ReviewDueRow",
     "WaitingFor",
+    "about_label",
     "assessment_choices",
     "case_example_themes",
     "case_examples",
@@ -93,13 +106,17 @@ __all__ = [
     "interim_paid",
     "interim_to_reconcile",
     "look_again_due",
+    "problem_topics",
+    "problems",
     "reconcile_interim",
     "reconsider_list",
     "record_csu_result",
     "record_csu_routed",
     "record_funding_reconsidered",
     "record_review",
+    "report_problem",
     "reviews_due",
+    "set_problem_status",
     "task_categories",
     "withdraw_sign_off",
 ]

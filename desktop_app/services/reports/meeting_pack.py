@@ -10,9 +10,12 @@ meeting day (``as_of``):
 3. delegations funded without prejudice whose discussion is over (or was never opened)
    but whose interim costs are not yet reconciled: interim lines that were ever in force
    (a decided split ends them, and that is when they need reconciling), with no
-   reconciliation date on or before the meeting day.
+   reconciliation date on or before the meeting day;
+4. practical problems with the framework staff reported to the IPCB (framework §5.0) not
+   yet ruled on, and rulings issued in the four weeks before the meeting day, so the
+   partners see them and spread the rulings (anonymised: no person is named; all teams).
 
-For each: who and which task, how long it has waited, the question and the options, and
+For each case: who and which task, how long it has waited, the question and the options, and
 the proposed split (the funding lines of that delegation on the newest plan version that
 has them, effective by the meeting day). Reading the pack names people, so it is audited
 as a view of each case listed, like opening a plan; printing or exporting it is audited
@@ -44,6 +47,11 @@ from desktop_app.services.framework.identifiers import format_nhs_number
 from desktop_app.services.framework.labels import METHODS
 from desktop_app.services.plans.document import record_outputs
 from desktop_app.services.registers import WaitingFor
+from desktop_app.services.registers.framework_problems import (
+    ProblemRow,
+    for_meeting,
+    problems_in,
+)
 from desktop_app.services.reports.base import check_allowed, day, in_team, produced_by
 from desktop_app.services.reports.funding import interim_lines
 from desktop_app.services.reports.model import ReportQuery
@@ -125,6 +133,8 @@ class MeetingPack:
     awaiting_consensus: tuple[PackCase, ...]
     awaiting_funding: tuple[PackCase, ...]
     awaiting_reconciliation: tuple[PackCase, ...]
+    # Problems reported to the IPCB not yet ruled on, and rulings of the last four weeks.
+    problems: tuple[ProblemRow, ...] = ()
 
     @property
     def cases(self) -> tuple[PackCase, ...]:
@@ -146,13 +156,15 @@ def load_meeting_pack(uow: UnitOfWork, as_of: dt.date, team: str | None = None, 
         append_events(session.connection(), session.info[ACTOR],
                       [(*c.audit_entity, AuditAction.VIEW.value) for c in cases])
         author = produced_by(session, uow)
+        reported = for_meeting(problems_in(session), as_of)
 
     def pick(kind: str) -> tuple[PackCase, ...]:
         return tuple(c for c in cases if c.waiting_for == kind)
 
     return MeetingPack(as_of, team, produced_at or dt.datetime.now(dt.UTC), author,
                        pick(WaitingFor.MDT_CONSENSUS.value),
-                       pick(WaitingFor.FUNDING_DECISION.value), pick(RECONCILIATION))
+                       pick(WaitingFor.FUNDING_DECISION.value), pick(RECONCILIATION),
+                       reported)
 
 
 def record_meeting_pack_output(uow: UnitOfWork, pack: MeetingPack,

@@ -31,7 +31,7 @@ _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", 
 
 
 class ReportKind(enum.StrEnum):
-    """The six governance reports, in the order the Reports screen lists them."""
+    """The seven governance reports, in the order the Reports screen lists them."""
 
     DELEGATIONS = "delegations"
     FUNDING = "funding"
@@ -39,6 +39,7 @@ class ReportKind(enum.StrEnum):
     COMPETENCY = "competency"
     ESCALATIONS = "escalations"
     EQUALITY = "equality"
+    PERSON_CENTRED = "person_centred"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from desktop_app.services.reports.equality import equality_report
 from desktop_app.services.reports.escalations import escalations_report
 from desktop_app.services.reports.funding import funding_report
 from desktop_app.services.reports.model import Report, ReportKind, ReportQuery
+from desktop_app.services.reports.person_centred import person_centred_report
 from desktop_app.services.reports.reviews import reviews_report
 
 ReportFunction = Callable[..., Report]
@@ -42,6 +43,7 @@ REPORTS: tuple[ReportSpec, ...] = (
     ReportSpec(ReportKind.COMPETENCY, "Competency", competency_report),
     ReportSpec(ReportKind.ESCALATIONS, "Escalations", escalations_report),
     ReportSpec(ReportKind.EQUALITY, "Equality monitoring", equality_report),
+    ReportSpec(ReportKind.PERSON_CENTRED, "Person-centred care", person_centred_report),
 )
 
 

@@ -16,6 +16,7 @@ from desktop_app.ui.controllers.delegations import DelegationsController
 from desktop_app.ui.controllers.history import HistoryController
 from desktop_app.ui.controllers.people import PeopleController
 from desktop_app.ui.controllers.plans import PlansController
+from desktop_app.ui.controllers.problems import ProblemsController
 from desktop_app.ui.controllers.providers import ProvidersController
 from desktop_app.ui.controllers.registers import RegistersController
 from desktop_app.ui.controllers.reports import ReportsController
@@ -54,6 +55,7 @@ class Features:
     sync: SyncScreenController
     providers: ProvidersController
     history: HistoryController | None = None  # made for the person record unless given
+    problems: ProblemsController | None = None  # reports to the IPCB (no screen of its own)
 
     def __post_init__(self) -> None:
         if self.history is None:
@@ -63,7 +65,8 @@ class Features:
     def each(self) -> list[FeatureController]:
         """Every controller."""
         return [c for c in (self.delegations, self.plans, self.people, self.registers,
-                            self.providers, self.reports, self.sync, self.history)
+                            self.providers, self.reports, self.sync, self.history,
+                            self.problems)
                 if c is not None]
 
     def screens(self) -> list[Screen]:

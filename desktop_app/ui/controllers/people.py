@@ -1,7 +1,11 @@
 """The caseload and the person record: search, open a person, save their details, and
-their contacts. Saving a change of "open to community health services" offers to transfer
-clinical oversight of the person's running delegations (to their GP practice, or back:
-framework §5) in ``OversightTransferDialog``.
+their contacts; what matters to them, their signposting, partners' assessments and Care Act
+eligibility screens (``ui.person_centred``: the actions given to a role that may change
+people's records; a role that may record delegations is also offered the next support plan
+version after what matters changed, and a team lead may add to the signposting list).
+Saving a change of "open to community health services" offers to transfer clinical
+oversight of the person's running delegations (to their GP practice, or back: framework §5)
+in ``OversightTransferDialog``.
 
 Where the nurse lands: the person record, when brought to the front (Ctrl+3, the screen
 list), shows the person chosen on the caseload since it was last shown, else the last one
@@ -21,14 +25,17 @@ from desktop_app.models.oversight import OversightService
 from desktop_app.services import people
 from desktop_app.services.core.errors import ExpectedError, ValidationError
 from desktop_app.services.core.roles import Permission
-from desktop_app.services.delegation import oversight
+from desktop_app.services.delegation import issue_plan_with_what_matters, oversight
 from desktop_app.services.people import caseload, contacts
+from desktop_app.services.people import person_centred as centred
 from desktop_app.services.people.caseload import CaseloadRow, NewPersonHint
 from desktop_app.services.people.record import PersonRecord, load_record
 from desktop_app.ui.caseload import CaseloadWidget
 from desktop_app.ui.contacts import ContactsPanel
 from desktop_app.ui.controllers.context import FeatureContext, FeatureController, Screen
 from desktop_app.ui.oversight_transfer import OversightTransferDialog, TransferAnswers
+from desktop_app.ui.person_centred import PersonCentredActions
+from desktop_app.ui.person_centred_forms import NewService
 from desktop_app.ui.person_record import PersonRecordWidget
 
 
@@ -53,6 +60,8 @@ class PeopleController(FeatureController):
         self.person_screen.confirm_discard = self._confirm_discard
         self.person_screen.shown.connect(self._on_person_screen_shown)
         self.person_screen.new_person_started.connect(self._on_person_screen_new_person_started)
+        if can_edit:
+            self.person_screen.person_centred.set_actions(self._person_centred_actions())
         # The person the record opens on when shown: the last one opened, saved or just
         # delegated, unless another was chosen on the caseload since it was last shown.
         self._last_person: str | None = None
@@ -275,6 +284,55 @@ class PeopleController(FeatureController):
     def _confirm_removal(self, text: str) -> bool:
         return self.context.ask(self.tr("Remove contact"), text)
 
+    def _person_centred_actions(self) -> PersonCentredActions:
+        """What matters, signposting, assessments and eligibility on the person record
+        (``ui.person_centred``); each runs on the database thread and returns the record."""
+        context, can = self.context, self.context.can
+
+        def by() -> str:
+            return context.user.display_name
+
+        def save_what_matters(person_id: str, data: centred.WhatMattersInput,
+                              version: int) -> PersonRecord:
+            uow = context.uow()
+            centred.save_what_matters(uow, person_id, data, by(), version, context.today())
+            return load_record(uow, person_id)
+
+        def issue(person_id: str) -> tuple[int | None, PersonRecord]:
+            uow = context.uow()
+            number = issue_plan_with_what_matters(uow, person_id, by(), context.today())
+            return number, load_record(uow, person_id)
+
+        def signpost(person_id: str, data: centred.SignpostingInput) -> PersonRecord:
+            uow = context.uow()
+            centred.record_signposting(uow, person_id, data, by(), context.today())
+            return load_record(uow, person_id)
+
+        def unsignpost(person_id: str, entry_id: str) -> PersonRecord:
+            uow = context.uow()
+            centred.remove_signposting(uow, entry_id)
+            return load_record(uow, person_id)
+
+        def assess(person_id: str, data: centred.AssessmentInput) -> PersonRecord:
+            uow = context.uow()
+            centred.record_assessment(uow, person_id, data, by(), context.today())
+            return load_record(uow, person_id)
+
+        def screen(person_id: str, data: centred.EligibilityInput) -> PersonRecord:
+            uow = context.uow()
+            centred.record_eligibility(uow, person_id, data, by(), context.today())
+            return load_record(uow, person_id)
+
+        def add_service(data: NewService) -> str:
+            return centred.add_signposting_service(context.uow(), data.name, data.description,
+                                                   by())
+
+        return PersonCentredActions(
+            context.run, save_what_matters, signpost, unsignpost,
+            lambda: centred.signposting_services(context.uow()), assess, screen,
+            confirm=context.ask, today=context.today,
+            issue_plan=issue if can(Permission.DELEGATE) else None,
+            add_service=add_service if can(Permission.EXTEND_LISTS) else None)
 
 def _receiving(open_to_chs: bool) -> OversightService:
     """Who holds oversight for a person open (or not) to community health services."""

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 
+from desktop_app.models.person_centred import SignpostOccasion
 from desktop_app.services import registers
+from desktop_app.services.core.errors import ExpectedError
 from desktop_app.services.core.roles import Permission
 from desktop_app.services.delegation import oversight
+from desktop_app.services.people import person_centred as centred
 from desktop_app.services.providers import competence
 from desktop_app.ui.controllers.context import FeatureContext, FeatureController, Screen
 from desktop_app.ui.registers import (
@@ -21,6 +24,7 @@ from desktop_app.ui.registers import (
 )
 from desktop_app.ui.registers.funding_decisions import CsuResult, CsuRouting
 from desktop_app.ui.registers.reconciliation import ReconciliationEntry
+from desktop_app.ui.registers.review_signposting import SignpostingAfterReview
 from desktop_app.ui.registers.reviews import Acceptance
 
 
@@ -38,7 +42,10 @@ class RegistersController(FeatureController):
             lambda: registers.reconsider_list(uow(), today()),
             awaiting=lambda: oversight.oversight_awaiting_acceptance(uow(), today()),
             accept=self._accept_oversight if (can(Permission.RECORD_REVIEW)
-                                              or can(Permission.DELEGATE)) else None)
+                                              or can(Permission.DELEGATE)) else None,
+            signpost_services=self._signpost_services if (can(Permission.RECORD_REVIEW)
+                                                          and can(Permission.EDIT_PEOPLE))
+            else None)
         manage = can(Permission.MANAGE_COMPETENCY)
         self.competency_screen = CompetencyRegisterWidget(
             run, lambda: registers.competency_register(uow(), today(), include_superseded=True),
@@ -73,10 +80,28 @@ class RegistersController(FeatureController):
 
     # The actions below run on the database thread (the screens run them through ``run``).
 
-    def _record_review(self, a: ReviewAnswers) -> registers.RecordedReview:
-        return registers.record_review(self.context.uow(), a.review_id, a.done_on, a.outcome,
-                                       a.stable, a.competence_current, a.serious_incident,
-                                       a.notes, self.context.today())
+    def _record_review(self, a: ReviewAnswers
+                       ) -> registers.RecordedReview | SignpostingAfterReview:
+        """The review; then, in a unit of work of its own, the signposting given at it (a
+        refusal of the signposting leaves the review recorded and is said)."""
+        uow, today = self.context.uow(), self.context.today()
+        recorded = registers.record_review(uow, a.review_id, a.done_on, a.outcome, a.stable,
+                                           a.competence_current, a.serious_incident, a.notes,
+                                           today)
+        given = a.signposting
+        if given is None:
+            return recorded
+        try:
+            centred.record_signposting(uow, given.person_id, centred.SignpostingInput(
+                a.done_on, SignpostOccasion.REVIEW.value, given.for_whom, given.action,
+                given.service, given.note, review_id=a.review_id),
+                self.context.user.display_name, today)
+        except ExpectedError as refused:
+            return SignpostingAfterReview(recorded, given.service, refused.message)
+        return SignpostingAfterReview(recorded, given.service)
+
+    def _signpost_services(self) -> list[str]:
+        return [option.name for option in centred.signposting_services(self.context.uow())]
 
     def _accept_oversight(self, a: Acceptance) -> None:
         oversight.record_oversight_accepted(self.context.uow(), a.oversight_id, a.accepted_on,

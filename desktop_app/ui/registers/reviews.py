@@ -1,4 +1,6 @@
-"""Reviews due: the reviews falling due and overdue, and recording one (S11); below them,
+"""Reviews due: the reviews falling due and overdue, and recording one (S11), with, for a
+role that may also change people's records, a signposting or referral given at it
+(``review_signposting``: saved after the review, which stands if it is refused); below them,
 the Reconsider list: every decision not to delegate yet with its date to look again, and
 every care worker assessed not yet competent with the date to retrain by and who supports
 them meanwhile, soonest first, whether due or not; and the transfers of clinical oversight
@@ -36,6 +38,11 @@ from desktop_app.services.framework.review_schedule import ReviewStatus
 from desktop_app.services.registers import ReconsiderRow, ReviewDueRow
 from desktop_app.ui.forms import DateLine, FormDialog, save_from
 from desktop_app.ui.registers.base import Column, RegisterWidget, Tone, plural
+from desktop_app.ui.registers.review_signposting import (
+    ReviewSignposting,
+    SignpostingAfterReview,
+    SignpostingAtReview,
+)
 from desktop_app.ui.tables import uk_date
 from desktop_app.ui.tasks import Run
 from desktop_app.ui.wizard.fields import YesNo
@@ -55,6 +62,8 @@ class ReviewAnswers:
     # The review found the person no longer open to community health services: the
     # oversight of their delegations is then offered for transfer to the GP practice.
     left_community_health: bool = False
+    # A signposting or referral given at the review (saved after it), None when none.
+    signposting: ReviewSignposting | None = None
 
 
 class _WithStatus(Protocol):
@@ -72,9 +81,12 @@ class RecordReviewDialog(QDialog):
 
     review_entered = Signal(object)
 
-    def __init__(self, row: ReviewDueRow, today: dt.date, parent: QWidget | None = None) -> None:
+    def __init__(self, row: ReviewDueRow, today: dt.date, parent: QWidget | None = None,
+                 signposting: bool = False) -> None:
         super().__init__(parent)
         self._row = row
+        # Offered to a role that may also change people's records.
+        self.signposting = SignpostingAtReview(row.person_id) if signposting else None
         self.setWindowTitle(self.tr("Record review"))
         about = QLabel(self.tr("Review of %1 (NHS number %2), %3, due %4")
                        .replace("%1", row.person_name).replace("%2", row.nhs_number_display)
@@ -136,12 +148,14 @@ class RecordReviewDialog(QDialog):
             layout.addWidget(widget)
         layout.addLayout(form)
         layout.addWidget(self.left_chs)
+        if self.signposting is not None:
+            layout.addWidget(self.signposting)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
         chain = [self.done_edit, self.continue_button, self.change_button, self.withdraw_button,
                  self.stable.yes, self.stable.no, self.competent.yes, self.competent.no,
-                 self.incident.yes, self.incident.no, self.notes_edit, self.left_chs, ok,
-                 cancel]
+                 self.incident.yes, self.incident.no, self.notes_edit, self.left_chs,
+                 *(self.signposting.fields() if self.signposting else ()), ok, cancel]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
         self.done_edit.setFocus()
@@ -178,7 +192,7 @@ class RecordReviewDialog(QDialog):
             return self.tr("These answers mean the task returns to Health: choose Withdraw.")
         if not notes and (returns_to_health or outcome is not ReviewOutcome.CONTINUE):
             return self.tr("Say in the notes what changed, or why the task is withdrawn.")
-        return None
+        return self.signposting.problem() if self.signposting is not None else None
 
     def _on_buttons_accepted(self) -> None:
         problem = self.problem()
@@ -193,7 +207,8 @@ class RecordReviewDialog(QDialog):
             self._row.review_id, done, outcome,
             bool(self.stable.value()), bool(self.competent.value()),
             bool(self.incident.value()), self.notes_edit.toPlainText().strip(),
-            self.left_chs.isChecked()))
+            self.left_chs.isChecked(),
+            self.signposting.value() if self.signposting is not None else None))
 
 
 class LookAgainWidget(RegisterWidget[ReconsiderRow]):
@@ -343,8 +358,12 @@ class ReviewsDueWidget(RegisterWidget[ReviewDueRow]):
                  today: Callable[[], dt.date] = dt.date.today,
                  look_again: Callable[[], Sequence[ReconsiderRow]] | None = None, *,
                  awaiting: Callable[[], Sequence[AwaitingRow]] | None = None,
-                 accept: Callable[[Acceptance], object] | None = None) -> None:
+                 accept: Callable[[Acceptance], object] | None = None,
+                 signpost_services: Callable[[], Sequence[str]] | None = None) -> None:
         super().__init__(run, load)
+        # The signposting list, for a role that may also record signposting at a review.
+        self._signpost_services = signpost_services
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)  # may name a service typed
         kinds = {"three_month": self.tr("3-month"), "annual": self.tr("Annual"),
                  "change_of_need": self.tr("Change of need")}
         columns: list[Column[ReviewDueRow]] = [
@@ -405,10 +424,14 @@ class ReviewsDueWidget(RegisterWidget[ReviewDueRow]):
         index = self.table.current_row() if row_index is None else row_index
         if index is None or self._record is None:
             return None
-        self.review_dialog = RecordReviewDialog(self.model.row(index), self._today(), self)
-        self.review_dialog.review_entered.connect(self._on_review_dialog_review_entered)
-        self.review_dialog.open()
-        return self.review_dialog
+        dialog = RecordReviewDialog(self.model.row(index), self._today(), self,
+                                    signposting=self._signpost_services is not None)
+        self.review_dialog = dialog
+        dialog.review_entered.connect(self._on_review_dialog_review_entered)
+        dialog.open()
+        if dialog.signposting is not None and self._signpost_services is not None:
+            self._run(self._signpost_services, dialog.signposting.set_services)
+        return dialog
 
     def _on_record_button_clicked(self, _checked: bool = False) -> None:
         self.open_record_dialog()
@@ -438,12 +461,16 @@ class ReviewsDueWidget(RegisterWidget[ReviewDueRow]):
         if self.review_dialog is not None:
             self.review_dialog.accept()
             self.review_dialog = None
+        signposted = result if isinstance(result, SignpostingAfterReview) else None
+        result = signposted.review if signposted is not None else result
         next_on = getattr(result, "next_review_on", None)
         text = (self.tr("Review recorded. The next review is due %1.").replace(
             "%1", uk_date(next_on)) if next_on else
             self.tr("Review recorded. The task returns to Health; its sign-offs are suspended."))
         if getattr(result, "mdt_needed", False):
             text += " " + self.tr("Arrange an MDT meeting to agree a new support plan.")
+        if signposted is not None:
+            text += " " + signposted.words()
         self.message_label.setText(text)
         self.refresh()
 

@@ -8,6 +8,9 @@ first one finished still land on the same case.
 forms over the wizard; once saved, the providers are read again through the services and
 handed to every page, and the page chooses the new one. The draft is untouched meanwhile.
 
+"Report a problem…" (and Ctrl+Shift+R) on every page asks for the report form to the IPCB
+(``problem_report_requested``: the wizard, its step, the person); the draft is untouched.
+
 A draft goes on under the flow version it was started under. Resuming one started under an
 older flow than the newest asks whether to continue under that flow (the wizard, its saves
 and the decision use it) or to restart under the newest (the draft's answers kept for the
@@ -23,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QWidget, QWizard
 
 from desktop_app.services import delegation
 from desktop_app.services.core.errors import ExpectedError
@@ -38,6 +42,7 @@ from desktop_app.services.framework.flow import (
 from desktop_app.services.providers import register, workers
 from desktop_app.services.vault import VaultSession
 from desktop_app.ui.dialogs import Dialogs
+from desktop_app.ui.main_window import REPORT_PROBLEM_KEY
 from desktop_app.ui.provider_forms import FormDialog, ProviderDialog, WorkerDialog, save_from
 from desktop_app.ui.tasks import TaskRunner
 from desktop_app.ui.wizard.base import StepPage
@@ -65,6 +70,8 @@ class WizardController(QObject):
     wizard_opened = Signal(object)  # the DelegationWizard
     decision_recorded = Signal(object)  # delegation.Decision
     draft_saved = Signal(str)  # case id
+    # "Report a problem…": the wizard, its step id ("" on the outcome page), the person id.
+    problem_report_requested = Signal(object, str, str)
 
     def __init__(self, runner: TaskRunner, session: VaultSession | None, flow: Flow,
                  catalogue: Catalogue, dialogs: Dialogs,
@@ -140,9 +147,45 @@ class WizardController(QObject):
         wizard.finish_requested.connect(self._on_wizard_finish_requested)
         self.wizard = wizard
         self._offer_adding(wizard)
+        self._offer_reporting(wizard)
         wizard.show()
         wizard.resume_at(context.current_step)
         self.wizard_opened.emit(wizard)
+
+    # ------------------------------------------------------------ reporting a problem
+
+    def _offer_reporting(self, wizard: DelegationWizard) -> None:
+        """"Report a problem…" beside the wizard's buttons, and its key, for the roles that
+        may report one to the IPCB."""
+        if not allowed(str(self._signed_in().user.role), Permission.REPORT_PROBLEM):
+            return
+        key = QKeySequence(REPORT_PROBLEM_KEY)
+        shown = key.toString(QKeySequence.SequenceFormat.NativeText)
+        wizard.setOption(QWizard.WizardOption.HaveCustomButton1, True)
+        buttons = QWizard.WizardButton  # on the left, apart from the way through the steps
+        wizard.setButtonLayout([buttons.CustomButton1, buttons.Stretch, buttons.BackButton,
+                                buttons.NextButton, buttons.CommitButton,
+                                buttons.FinishButton, buttons.CancelButton])
+        wizard.setButtonText(QWizard.WizardButton.CustomButton1, self.tr("Report a problem…"))
+        button = wizard.button(QWizard.WizardButton.CustomButton1)
+        button.setAccessibleName(self.tr("Report a problem with the framework to the IPCB"))
+        button.setToolTip(self.tr("A practical problem with this step or a rule of the "
+                                  "framework, for the IPCB") + f" ({shown})")
+        wizard.customButtonClicked.connect(self._on_wizard_custom_button_clicked)
+        QShortcut(key, wizard).activated.connect(self.report_problem)
+
+    def _on_wizard_custom_button_clicked(self, which: int) -> None:
+        if which == QWizard.WizardButton.CustomButton1.value:
+            self.report_problem()
+
+    def report_problem(self) -> None:
+        """Ask for the problem report form, on the wizard's step, for its person."""
+        wizard = self.wizard
+        if wizard is None:
+            return
+        step = wizard.current_step()
+        self.problem_report_requested.emit(wizard, "" if step == "OUTCOME" else step,
+                                           wizard.context.person_id)
 
     # ------------------------------------------------------------ adding to the register
 

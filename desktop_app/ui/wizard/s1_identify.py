@@ -6,6 +6,11 @@ with no task code, rather than under an unrelated task (hazard H-003). Choosing 
 at once its usual status and any registered-nurse-only look-alike with how to tell them
 apart (H-004); a registered-nurse-only task answered "not a health need" is stopped with
 the reason as soon as "No" is picked, and the flow refuses it on Next (H-002).
+
+Whether a need is social care is decided here, so the person's latest Care Act eligibility
+screen (or that there is none) is shown beside "Health need?"; a partner's Care Act needs
+assessment can be reused instead of repeated (``reuse_box.ReuseBox``, the answer
+``reused_assessment``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from desktop_app.services.framework.flow import Step
 from desktop_app.ui.wizard.base import StepPage, escape_text
 from desktop_app.ui.wizard.context import TaskOption, WizardContext
 from desktop_app.ui.wizard.fields import Choice, Line, Para, YesNo
+from desktop_app.ui.wizard.person_centred_boxes import EligibilityNote, focus_shown
+from desktop_app.ui.wizard.reuse_box import ReuseBox
 from desktop_app.ui.wizard.s3_excluded import Notice, twins_html
 
 STATUS_WORDS = {"PC": "personal care (not a delegation)", "D": "can be delegated",
@@ -48,13 +55,17 @@ class IdentifyPage(StepPage):
         self.reason = Para(self.label("no_reason"))
         self.reason_label = QLabel()
         self.reason_label.setBuddy(self.reason)
+        self.eligibility = EligibilityNote(context)
+        self.reuse_box = ReuseBox(context, self.step_id)
         self.form.addRow(self.tr("&Task:"), self.task)
         self.form.addRow("", self.status)
         self.form.addRow(self.twins)
         self.form.addRow(self.tr("&Referred by:"), self.referred_by)
         self.form.addRow(self.tr("Health need?"), self.health_need)
+        self.form.addRow("", self.eligibility)  # where "a social care need" is decided
         self.form.addRow(self.stop)
         self.form.addRow(self.reason_label, self.reason)
+        self.form.addRow(self.reuse_box)
         self.task.currentIndexChanged.connect(self._on_task_current_index_changed)
         self.health_need.changed.connect(self._on_health_need_changed)
         self._on_task_current_index_changed(0)
@@ -115,11 +126,16 @@ class IdentifyPage(StepPage):
 
     def answers(self) -> dict[str, Any]:
         social = self._social_care_need()
-        return {"task_code": None if social else self.task.value(),
-                "referred_by": self.referred_by.value(),
-                "is_health_need": False if social else self.health_need.value(),
-                "social_care_need": social,
-                "no_reason": self.reason.value() if self._asks_why_not() else None}
+        values: dict[str, Any] = {
+            "task_code": None if social else self.task.value(),
+            "referred_by": self.referred_by.value(),
+            "is_health_need": False if social else self.health_need.value(),
+            "social_care_need": social,
+            "no_reason": self.reason.value() if self._asks_why_not() else None}
+        reused = self.reuse_box.value()
+        if reused is not None:
+            values["reused_assessment"] = reused
+        return values
 
     def load(self, answers: dict[str, Any]) -> None:
         social = answers.get("social_care_need") is True
@@ -129,4 +145,19 @@ class IdentifyPage(StepPage):
         typed = answers.get("no_reason")
         # Hidden after "Yes", a reason typed earlier on this visit stays for a flip back.
         self.reason.set_value(typed if typed or self._asks_why_not() else self.reason.value())
+        self.reuse_box.set_value(answers.get("reused_assessment"))
         self._on_task_current_index_changed(self.task.currentIndex())
+
+    def _watch_edits(self) -> None:
+        super()._watch_edits()
+        self.reuse_box.changed.connect(self.answer_edited)  # the typed fields, built late
+
+    def page_problem(self) -> str | None:
+        missing = self.reuse_box.missing()
+        return missing.message if missing else None
+
+    def validatePage(self) -> bool:  # noqa: N802 (Qt's name)
+        if super().validatePage():
+            return True
+        focus_shown(self.message, self.reuse_box.missing())
+        return False

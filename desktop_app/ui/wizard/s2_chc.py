@@ -1,4 +1,8 @@
-"""S2: the Continuing Healthcare screen."""
+"""S2: the Continuing Healthcare screen.
+
+A partner's CHC Checklist can be reused instead of repeated (``reuse_box.ReuseBox``, the
+answer ``reused_assessment``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from desktop_app.services.framework.flow import Step
 from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.fields import DateField, YesNo
+from desktop_app.ui.wizard.person_centred_boxes import focus_shown
+from desktop_app.ui.wizard.reuse_box import ReuseBox
 
 
 class ChcPage(StepPage):
@@ -22,11 +28,32 @@ class ChcPage(StepPage):
         self.checked_on = DateField(self.label("checklist_date"))
         self.form.addRow(self.tr("CHC Checklist:"), self.positive)
         self.form.addRow(self.tr("Checklist &date:"), self.checked_on)
+        self.reuse_box = ReuseBox(context, self.step_id)
+        self.form.addRow(self.reuse_box)
 
     def answers(self) -> dict[str, Any]:
-        return {"chc_checklist_positive": self.positive.value(),
-                "checklist_date": self.checked_on.value()}
+        values: dict[str, Any] = {"chc_checklist_positive": self.positive.value(),
+                                  "checklist_date": self.checked_on.value()}
+        reused = self.reuse_box.value()
+        if reused is not None:
+            values["reused_assessment"] = reused
+        return values
 
     def load(self, answers: dict[str, Any]) -> None:
         self.positive.set_value(answers.get("chc_checklist_positive"))
         self.checked_on.set_value(answers.get("checklist_date"))
+        self.reuse_box.set_value(answers.get("reused_assessment"))
+
+    def _watch_edits(self) -> None:
+        super()._watch_edits()
+        self.reuse_box.changed.connect(self.answer_edited)  # the typed fields, built late
+
+    def page_problem(self) -> str | None:
+        missing = self.reuse_box.missing()
+        return missing.message if missing else None
+
+    def validatePage(self) -> bool:  # noqa: N802 (Qt's name)
+        if super().validatePage():
+            return True
+        focus_shown(self.message, self.reuse_box.missing())
+        return False

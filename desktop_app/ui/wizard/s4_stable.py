@@ -9,6 +9,9 @@ The grey examples follow the task chosen on S1: the catalogue's description of t
 is the example of what is delegated, and the other examples fit any task (never insulin
 for eye drops). "If readings are out of range" is asked only for a task that takes
 readings (``framework.task_lines``).
+
+A partner's clinical risk assessment can be reused instead of repeated, below "Stable and
+safe?" (``reuse_box.ReuseBox``, the answer ``reused_assessment``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from desktop_app.services.framework.task_lines import (
 from desktop_app.ui.wizard.base import PageScroll, StepPage
 from desktop_app.ui.wizard.context import TaskOption, WizardContext
 from desktop_app.ui.wizard.fields import DateField, Line, Para, YesNo
+from desktop_app.ui.wizard.person_centred_boxes import focus_shown
+from desktop_app.ui.wizard.reuse_box import ReuseBox
 
 
 class ScrollingForm(PageScroll):
@@ -65,6 +70,8 @@ class StablePage(StepPage):
         self.stable = YesNo(self.label("stable"), self.tr("&Yes, stable and safe"),
                             self.tr("N&o, not now"))
         form.addRow(self.tr("Stable and safe?"), self.stable)
+        self.reuse_box = ReuseBox(context, self.step_id)
+        form.addRow(self.reuse_box)
         self.no_reason = Para(self.label("no_reason"),
                               self.tr("e.g. the condition or the prescription is still changing"),
                               lines=2)
@@ -179,6 +186,9 @@ class StablePage(StepPage):
                        for name, widget in self.plan.items()})
         values["no_reason"] = self.no_reason.value() if stable is False else None
         values["reconsider_on"] = self.reconsider_on.value() if stable is False else None
+        reused = self.reuse_box.value()
+        if reused is not None:
+            values["reused_assessment"] = reused
         return values
 
     def load(self, answers: dict[str, Any]) -> None:
@@ -195,4 +205,19 @@ class StablePage(StepPage):
             widget.set_value(value)
         self.no_reason.set_value(answers.get("no_reason"))
         self.reconsider_on.set_value(answers.get("reconsider_on"))
+        self.reuse_box.set_value(answers.get("reused_assessment"))
         self._on_stable_changed()
+
+    def _watch_edits(self) -> None:
+        super()._watch_edits()
+        self.reuse_box.changed.connect(self.answer_edited)  # the typed fields, built late
+
+    def page_problem(self) -> str | None:
+        missing = self.reuse_box.missing()
+        return missing.message if missing else None
+
+    def validatePage(self) -> bool:  # noqa: N802 (Qt's name)
+        if super().validatePage():
+            return True
+        focus_shown(self.message, self.reuse_box.missing())
+        return False

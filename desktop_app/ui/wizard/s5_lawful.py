@@ -2,6 +2,9 @@
 
 A "no" does not end the flow: the task can still be delegated, but the NHS must fund all
 of it. The page says so as soon as "no" is chosen, so nobody stops here by mistake.
+
+The person's latest Care Act eligibility screen (or that there is none) is shown with the
+question: whether the council provides care is where eligibility counts (section 4).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from desktop_app.services.framework.flow import Step
 from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.fields import Para, YesNo
+from desktop_app.ui.wizard.person_centred_boxes import EligibilityNote
 from desktop_app.ui.wizard.s3_excluded import Notice
 
 
@@ -33,7 +37,9 @@ class LawfulPage(StepPage):
             "<b>The NHS must fund this task.</b> The wizard carries on: consent, the provider "
             "and training come next, and the funding page later records the NHS (ICB) paying "
             "for all of it. It is free to the person."))
+        self.eligibility = EligibilityNote(context)
         self.form.addRow(self.tr("Council can provide it?"), self.lawful)
+        self.form.addRow("", self.eligibility)
         self.form.addRow(self.tr("&Why the council cannot:"), self.reason)
         self.form.addRow(self.consequence)
         self.lawful.changed.connect(self._on_lawful_changed)

@@ -6,6 +6,13 @@ recorded best-interests decision. If capacity is in doubt the assessment is reco
 person assessed as lacking capacity for this decision cannot be the one who decided, and
 nobody else can decide for a person who has not been found to lack it. Sections that do
 not apply are hidden, and hidden answers are not part of the step's answers.
+
+The conversation starts from what matters to the person (framework Part A section 3):
+their own words, strengths, what they do for themselves and who took part, first on the
+page and kept under the answer keys ``person_words``, ``strengths``, ``self_care`` and
+``took_part`` (``person_centred_boxes.WhatMattersBox``). When capacity is in doubt, a
+partner's mental capacity assessment can be reused instead of repeated
+(``reuse_box.ReuseBox``, the answer ``reused_assessment``).
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from desktop_app.services.framework.task_lines import example_from_description
 from desktop_app.ui.wizard.base import StepPage, escape_text
 from desktop_app.ui.wizard.context import ContactOption, WizardContext
 from desktop_app.ui.wizard.fields import Choice, DateField, Line, Para, YesNo
+from desktop_app.ui.wizard.person_centred_boxes import WhatMattersBox, focus_shown
+from desktop_app.ui.wizard.reuse_box import ReuseBox
 from desktop_app.ui.wizard.s3_excluded import Notice
 from desktop_app.ui.wizard.s4_stable import ScrollingForm
 
@@ -36,6 +45,8 @@ class ConsentPage(StepPage):
         self._typed_name = ""
         self.body = ScrollingForm()
         self.form.addRow(self.body)
+        self.what_matters = WhatMattersBox(context)
+        self.body.form.addRow(self.what_matters)
         self._build_consent()
         self._build_decider()
         self._build_capacity()
@@ -103,6 +114,8 @@ class ConsentPage(StepPage):
         self.capacity["capacity_assessed_on"].setSizePolicy(QSizePolicy.Policy.Fixed,
                                                             QSizePolicy.Policy.Fixed)
         form.addRow(self.tr("Capacity in doubt?"), self.capacity_in_doubt)
+        self.reuse_box = ReuseBox(self.context, self.step_id)
+        form.addRow(self.reuse_box)
         texts = (self.tr("Dec&ision assessed:"), self.tr("A&ssessed on:"),
                  self.tr("Assesso&r:"), self.tr("O&utcome:"))
         for text, widget in zip(texts, self.capacity.values(), strict=True):
@@ -163,7 +176,8 @@ class ConsentPage(StepPage):
         self._show_rows([self.person_said], self.consent.value() is False)
         self._show_rows([self.contact], kind in CONTACT_KINDS and bool(self.deciders))
         self._show_rows([self.no_contact], kind in CONTACT_KINDS and not self.deciders)
-        self._show_rows(list(self.capacity.values()), self.capacity_in_doubt.value() is True)
+        self._show_rows([*self.capacity.values(), self.reuse_box],
+                        self.capacity_in_doubt.value() is True)
         self._show_rows([self.bi_heading, *self.best_interests.values()],
                         kind == "best_interests")
         self._show_name(kind)
@@ -214,6 +228,10 @@ class ConsentPage(StepPage):
                        for name, widget in self.capacity.items()})
         values.update({name: widget.value() if kind == "best_interests" else None
                        for name, widget in self.best_interests.items()})
+        values.update(self.what_matters.answers())
+        reused = self.reuse_box.value() if in_doubt else None
+        if reused is not None:
+            values["reused_assessment"] = reused
         return values
 
     def load(self, answers: dict[str, Any]) -> None:
@@ -229,13 +247,31 @@ class ConsentPage(StepPage):
         self.capacity_in_doubt.set_value(answers.get("capacity_in_doubt"))
         for name, widget in [*self.capacity.items(), *self.best_interests.items()]:
             widget.set_value(answers.get(name))
+        self.what_matters.load(answers)
+        self.reuse_box.set_value(answers.get("reused_assessment"))
         self._sync()
+
+    def _watch_edits(self) -> None:
+        super()._watch_edits()
+        # Who took part (a table) and the typed assessment (built when first opened).
+        self.what_matters.changed.connect(self.answer_edited)
+        self.reuse_box.changed.connect(self.answer_edited)
 
     # ------------------------------------------------------------ checks beyond the flow
 
     def page_problem(self) -> str | None:
-        return (self._decider_problem() or self._capacity_problem()
+        what_matters = self.what_matters.missing()
+        reuse = self.reuse_box.missing() if self.capacity_in_doubt.value() is True else None
+        return ((what_matters.message if what_matters else None) or self._decider_problem()
+                or self._capacity_problem() or (reuse.message if reuse else None)
                 or self._best_interests_problem())
+
+    def validatePage(self) -> bool:  # noqa: N802 (Qt's name)
+        if super().validatePage():
+            return True
+        focus_shown(self.message, self.what_matters.missing())
+        focus_shown(self.message, self.reuse_box.missing())
+        return False
 
     def first_problem(self) -> str | None:
         # Who may decide comes before the flow's list of missing answers: with no attorney

@@ -27,6 +27,7 @@ from desktop_app.services.reports import (
     reviews_report,
     run_report,
 )
+from desktop_app.services.reports.person_centred import person_centred_report
 from desktop_app.services.vault import VaultSession
 from tests.services.reports.dataset import QUARTER, TODAY, Built
 from tests.support import as_role
@@ -34,7 +35,7 @@ from tests.support import as_role
 CALLS: list[tuple[str, Callable[[Any], object]]] = [
     (f.__name__, lambda uow, f=f: f(uow, QUARTER, today=TODAY))
     for f in (delegations_report, funding_report, reviews_report, competency_report,
-              escalations_report, equality_report)
+              escalations_report, equality_report, person_centred_report)
 ] + [
     ("run_report", lambda uow: run_report(uow, REPORTS[0].kind, QUARTER, today=TODAY)),
     ("report_teams", report_teams),

@@ -35,6 +35,7 @@ from desktop_app.ui.wizard.s9f_funding import FundingPage
 from desktop_app.ui.wizard.s10_mdt import MdtPage
 from desktop_app.ui.wizard.wizard import OUTCOME_PAGE_ID, PAGE_IDS, DelegationWizard
 from tests.ui.wizard.wizard_support import press_back, press_next
+from tools.sample_case import S9_ANSWERED
 from tools.sample_wizard import make_context
 
 # A sign-off a month old: current whenever the suite runs (one past its refresher is
@@ -64,7 +65,8 @@ S8_DONE = {"all_signed_off": True, "oversight_service": "community_health",
            "sign_offs": [{"worker_id": w, "training_level": 2, "trainer_name": "Tia Trainer",
                           "assessor_name": "Ade Assessor", "signed_off_on": RECENT_SIGN_OFF}
                          for w in ("w-1", "w-2")]}
-ROUTE_TO_S9F = {**ROUTE_TO_S7, "S7": S7_DONE, "S8": S8_DONE, "S9": {"fits_existing_calls": False}}
+ROUTE_TO_S9F = {**ROUTE_TO_S7, "S7": S7_DONE, "S8": S8_DONE,
+                "S9": {"fits_existing_calls": False, **S9_ANSWERED}}
 S9F_DONE = {"method": "extra_minutes", "start_date": "2026-12-01",
             "entered": {"council": "leicester_city", "lead": "icb", "rate": "24.00",
                         "extra_minutes_per_call": "15", "calls_per_week": "14"}}

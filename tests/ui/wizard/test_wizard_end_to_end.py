@@ -29,6 +29,7 @@ from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.controller import WizardController
 from desktop_app.ui.wizard.outcome_page import OutcomePage
 from tests.support import PASSPHRASE, add_provider, person_values
+from tools.sample_case import S9_ANSWERED
 
 # A sign-off a month old: current whenever the suite runs (one past its refresher is
 # refused).
@@ -102,7 +103,7 @@ def scenario(stack: Stack, **changes: Any) -> dict[str, dict[str, Any]]:
                "sign_offs": [{"worker_id": w, "training_level": 1, "trainer_name": "T Nurse",
                               "assessor_name": "A Nurse", "signed_off_on": RECENT_SIGN_OFF}
                              for w in stack.workers]},
-        "S9": {"fits_existing_calls": True},
+        "S9": {"fits_existing_calls": True, **S9_ANSWERED},
         "S9F": {"method": "fixed_percentage", "start_date": "2026-11-30", "entered": {
             "council": "leicester_city", "lead": "icb", "rate": "24.00",
             "minutes_per_week": "210", "icb_basis_points": "60"}},
