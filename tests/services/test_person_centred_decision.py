@@ -256,9 +256,9 @@ def test_words_without_who_took_part_say_so(vault: VaultSession, person_id: str,
 
 
 TYPED_GAPS = [
-    ({"organisation": " "}, "the organisation that made it"),
-    ({"assessor": None}, "who assessed"),
-    ({"assessed_on": ""}, "the date of the assessment"),
+    ({"organisation": " "}, "say which organisation made the assessment"),
+    ({"assessor": None}, "give the name of who made the assessment"),
+    ({"assessed_on": ""}, "enter the date of the assessment"),
     ({"assessed_on": "31/08/2026"}, "is not a date"),
     ({"kind": "mental_capacity"}, "only a NHS Continuing Healthcare Checklist"),
 ]

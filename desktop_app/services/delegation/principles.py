@@ -15,9 +15,8 @@ and keeps them in its own unit of work:
   (by id) or one typed in the wizard (written as a ``PartnerAssessment``), with an
   ``AssessmentReuse`` row saying how old it was that day.
 
-The checks of what matters and of a typed assessment say what the person record's own
-forms say (``services.people.person_centred``); they are here so a decision holds them for
-any caller.
+What matters and a typed assessment are checked by the person record's own checks
+(``services.people.person_centred``), their refusals named by the wizard's field.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ from desktop_app.models.person_centred import (
     AssessmentReuse,
     AtOutcome,
     CallsOutcome,
-    Participant,
     PartnerAssessment,
 )
 from desktop_app.services.core.errors import ValidationError
@@ -43,18 +41,24 @@ from desktop_app.services.delegation.checks import uk_day
 from desktop_app.services.framework.person_centred import (
     ASSESSMENT_KIND_LABELS,
     ASSESSMENT_STEPS,
-    PARTICIPANT_LABELS,
+)
+from desktop_app.services.people.entry_checks import NAME_LIMIT, TEXT_LIMIT
+from desktop_app.services.people.person_centred import (
+    AssessmentInput,
+    WhatMattersInput,
+    check_assessment,
+    check_what_matters,
+    write_assessment,
 )
 
-TEXT_LIMIT = 4000
-NAME_LIMIT = 200
 BACK_TO_S9 = "go back to S9 (Does it fit the plan?)"
 BACK_TO_S6 = "go back to S6 (Consent)"
 # S6's answer keys for what matters, the WhatMatters column each fills, and its words.
 WHAT_MATTERS_KEYS = (("person_words", "own_words", "The person's own words"),
                      ("strengths", "strengths", "Their strengths"),
                      ("self_care", "self_care", "What they do for themselves"))
-_PARTICIPANTS = frozenset(p.value for p in Participant)
+# check_what_matters' field names as S6's answer keys.
+S6_KEYS = {column: key for key, column, _what in WHAT_MATTERS_KEYS} | {"took_part": "took_part"}
 _AT_OUTCOMES = frozenset(o.value for o in AtOutcome)
 _CALLS_OUTCOMES = frozenset(o.value for o in CallsOutcome)
 
@@ -82,47 +86,29 @@ def _text(given: Mapping[str, Any], key: str, step: str, what: str, back: str,
 
 
 def what_matters_values(s6: Mapping[str, Any]) -> dict[str, Any] | None:
-    """S6's what-matters answers as the ``WhatMatters`` row's values (trimmed; an empty
-    text is None), or None when none was given (what is on file then stands). Who took
-    part is required once any words are given."""
-    words = {column: _text(s6, key, "S6", what, BACK_TO_S6) or None
-             for key, column, what in WHAT_MATTERS_KEYS}
-    took_part = _took_part(s6.get("took_part"))
-    if not any(words.values()) and not took_part:
-        return None
-    if not took_part:
-        raise ValidationError("Say who took part in the conversation about what matters to "
-                              f"the person; {BACK_TO_S6}.", field="S6.took_part")
-    return {**words, "took_part": took_part}
-
-
-def _took_part(given: Any) -> list[dict[str, str]]:
-    """Who took part, as [{"kind", "name"}] in the order given: known kinds, names trimmed
-    and short, nobody twice."""
-    if given is None:
-        return []
-    if not isinstance(given, list | tuple):
+    """S6's what-matters answers as the ``WhatMatters`` row's values, checked as the person
+    record's own form checks them (``check_what_matters``: who took part is required once
+    any words are given), or None when none was given (what is on file then stands)."""
+    words = {column: s6.get(key) for key, column, _what in WHAT_MATTERS_KEYS}
+    given = s6.get("took_part")
+    if given is not None and (not isinstance(given, list | tuple) or not all(
+            isinstance(entry, Mapping) for entry in given)):
         raise ValidationError(f"Who took part: choose from the list; {BACK_TO_S6}.",
                               field="S6.took_part")
-    kept: list[dict[str, str]] = []
-    seen: set[tuple[str, str]] = set()
-    for entry in given:
-        if not isinstance(entry, Mapping) or not _one_of(entry.get("kind"), _PARTICIPANTS):
-            raise ValidationError(f"Who took part: choose each from the list; {BACK_TO_S6}.",
-                                  field="S6.took_part")
-        kind = str(entry["kind"])
-        name = entry.get("name")
-        name = name.strip() if isinstance(name, str) else ""
-        if len(name) > NAME_LIMIT:
-            raise ValidationError(f"Who took part: a name is at most {NAME_LIMIT} characters; "
-                                  f"{BACK_TO_S6}.", field="S6.took_part")
-        if (kind, name.casefold()) in seen:
-            label = PARTICIPANT_LABELS[kind] + (f" ({name})" if name else "")
-            raise ValidationError(f"Who took part: {label} is listed twice; {BACK_TO_S6}.",
-                                  field="S6.took_part")
-        seen.add((kind, name.casefold()))
-        kept.append({"kind": kind, "name": name})
-    return kept
+    for key, column, what in WHAT_MATTERS_KEYS:
+        if words[column] is not None and not isinstance(words[column], str):
+            raise ValidationError(f"{what}: enter words; {BACK_TO_S6}.", field=f"S6.{key}")
+    pairs = tuple((str(e.get("kind") or ""), str(e.get("name") or "")) for e in given or ())
+    try:
+        values = check_what_matters(WhatMattersInput(
+            words["own_words"], words["strengths"], words["self_care"], pairs))
+    except ValidationError as err:
+        key = S6_KEYS.get(err.field or "", "took_part")
+        raise ValidationError(f"{err.message.rstrip('.')}; {BACK_TO_S6}.",
+                              field=f"S6.{key}") from None
+    if not any(values.values()):
+        return None
+    return values
 
 
 # ---------------------------------------------------------------- resources (S9)
@@ -205,32 +191,33 @@ def reuses_on_route(answers: Answers, path: tuple[str, ...] | list[str],
 
 
 def _typed(step: str, kind: str, given: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
-    """A partner's assessment typed in the wizard: of the kind the step asks about, with the
-    organisation, the assessor and a date not in the future."""
+    """A partner's assessment typed in the wizard, checked as the person record's form
+    checks one (``check_assessment``), and of the kind the step asks about."""
     field, back = f"{step}.reused_assessment", f"go back to {step}"
     words = ASSESSMENT_KIND_LABELS[kind]
     if given.get("kind") not in (None, "", kind):
         raise ValidationError(f"On {step} only a {words} can be reused; {back}.", field=field)
-    missing = [what for key, what in (("organisation", "the organisation that made it"),
-                                      ("assessor", "who assessed"),
-                                      ("assessed_on", "the date of the assessment"))
-               if not str(given.get(key) or "").strip()]
-    if missing:
-        raise ValidationError(f"The {words} reused on {step} needs {' and '.join(missing)}; "
-                              f"{back}.", field=field)
-    values = {key: _text(given, key, step, what, back, NAME_LIMIT)
-              for key, what in (("organisation", "The organisation"),
-                                ("assessor", "Who assessed"))}
     try:
-        assessed_on = dt.date.fromisoformat(str(given["assessed_on"]))
+        assessed_on = dt.date.fromisoformat(str(given["assessed_on"])) \
+            if given.get("assessed_on") else None
     except ValueError:
         raise ValidationError(f"The date of the {words} reused on {step} is not a date; "
                               f"{back}.", field=field) from None
-    if assessed_on > today:
+    if assessed_on is not None and assessed_on > today:
         raise ValidationError(f"The {words} reused on {step} is dated {uk_day(assessed_on)}, "
                               f"after today; {back} and check the date.", field=field)
-    summary = _text(given, "summary", step, "What the assessment found", back) or None
-    return {**values, "kind": kind, "assessed_on": assessed_on, "summary": summary}
+    texts = {key: given.get(key) for key in ("organisation", "assessor", "summary")}
+    if any(v is not None and not isinstance(v, str) for v in texts.values()):
+        raise ValidationError(f"The {words} reused on {step} is not readable; {back}.",
+                              field=field)
+    try:
+        return check_assessment(AssessmentInput(kind, texts["organisation"] or "",
+                                                texts["assessor"] or "", assessed_on,
+                                                texts["summary"]), today)
+    except ValidationError as err:
+        said = err.message.rstrip(".")
+        raise ValidationError(f"The {words} reused on {step}: {said[:1].lower()}{said[1:]}; "
+                              f"{back}.", field=field) from None
 
 
 def record_reuses(session: Session, person_id: str, case_id: str, reuses: list[Reuse],
@@ -280,7 +267,4 @@ def _typed_row(session: Session, person_id: str, values: dict[str, Any],
         if (row.organisation.casefold(), row.assessor.casefold()) == (
                 values["organisation"].casefold(), values["assessor"].casefold()):
             return row
-    row = PartnerAssessment(person_id=person_id, recorded_by_name=recorded_by, **values)
-    session.add(row)
-    session.flush()
-    return row
+    return write_assessment(session, person_id, values, recorded_by)

@@ -39,10 +39,10 @@ from desktop_app.services.framework.person_centred import (
     is_stale,
 )
 from desktop_app.ui.tables import uk_date
-from desktop_app.ui.wizard.base import escape_text
+from desktop_app.ui.wizard.base import StepPage, escape_text
 from desktop_app.ui.wizard.context import AssessmentOnFile, WizardContext
 from desktop_app.ui.wizard.fields import DateField, Line, Para
-from desktop_app.ui.wizard.person_centred_boxes import NAME_LIMIT, Missing
+from desktop_app.ui.wizard.person_centred_boxes import NAME_LIMIT, Missing, focus_shown
 from desktop_app.ui.wizard.s3_excluded import Notice
 
 
@@ -248,3 +248,25 @@ class ReuseBox(QGroupBox):
                                    "the date.") % (self.kind_words, uk_date(day)),
                            partner.assessed_on)
         return None
+
+
+class ReusingPage(StepPage):
+    """A page that offers a partner's assessment for reuse (S1, S2, S4): its ``reuse_box``
+    is watched like the page's own fields, and a typed assessment with a part missing stops
+    the page, the focus on that part."""
+
+    reuse_box: ReuseBox
+
+    def _watch_edits(self) -> None:
+        super()._watch_edits()
+        self.reuse_box.changed.connect(self.answer_edited)  # the typed fields, built late
+
+    def page_problem(self) -> str | None:
+        missing = self.reuse_box.missing()
+        return missing.message if missing else None
+
+    def validatePage(self) -> bool:  # noqa: N802 (Qt's name)
+        if super().validatePage():
+            return True
+        focus_shown(self.message, self.reuse_box.missing())
+        return False

@@ -20,11 +20,11 @@ from typing import Any
 from PySide6.QtWidgets import QLabel
 
 from desktop_app.services.framework.flow import Step
-from desktop_app.ui.wizard.base import StepPage, escape_text
+from desktop_app.ui.wizard.base import escape_text
 from desktop_app.ui.wizard.context import TaskOption, WizardContext
 from desktop_app.ui.wizard.fields import Choice, Line, Para, YesNo
-from desktop_app.ui.wizard.person_centred_boxes import EligibilityNote, focus_shown
-from desktop_app.ui.wizard.reuse_box import ReuseBox
+from desktop_app.ui.wizard.person_centred_boxes import EligibilityNote
+from desktop_app.ui.wizard.reuse_box import ReuseBox, ReusingPage
 from desktop_app.ui.wizard.s3_excluded import Notice, twins_html
 
 STATUS_WORDS = {"PC": "personal care (not a delegation)", "D": "can be delegated",
@@ -33,7 +33,7 @@ STATUS_WORDS = {"PC": "personal care (not a delegation)", "D": "can be delegated
 SOCIAL_CARE_NEED = "-social-care-need-"
 
 
-class IdentifyPage(StepPage):
+class IdentifyPage(ReusingPage):
     """Choose the task (or "a social care need"); what the catalogue says shows at once."""
 
     step_id = "S1"
@@ -147,17 +147,3 @@ class IdentifyPage(StepPage):
         self.reason.set_value(typed if typed or self._asks_why_not() else self.reason.value())
         self.reuse_box.set_value(answers.get("reused_assessment"))
         self._on_task_current_index_changed(self.task.currentIndex())
-
-    def _watch_edits(self) -> None:
-        super()._watch_edits()
-        self.reuse_box.changed.connect(self.answer_edited)  # the typed fields, built late
-
-    def page_problem(self) -> str | None:
-        missing = self.reuse_box.missing()
-        return missing.message if missing else None
-
-    def validatePage(self) -> bool:  # noqa: N802 (Qt's name)
-        if super().validatePage():
-            return True
-        focus_shown(self.message, self.reuse_box.missing())
-        return False

@@ -9,14 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from desktop_app.services.framework.flow import Step
-from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.context import WizardContext
 from desktop_app.ui.wizard.fields import DateField, YesNo
-from desktop_app.ui.wizard.person_centred_boxes import focus_shown
-from desktop_app.ui.wizard.reuse_box import ReuseBox
+from desktop_app.ui.wizard.reuse_box import ReuseBox, ReusingPage
 
 
-class ChcPage(StepPage):
+class ChcPage(ReusingPage):
     """Is the CHC Checklist positive? If so, refer for CHC instead of delegating."""
 
     step_id = "S2"
@@ -43,17 +41,3 @@ class ChcPage(StepPage):
         self.positive.set_value(answers.get("chc_checklist_positive"))
         self.checked_on.set_value(answers.get("checklist_date"))
         self.reuse_box.set_value(answers.get("reused_assessment"))
-
-    def _watch_edits(self) -> None:
-        super()._watch_edits()
-        self.reuse_box.changed.connect(self.answer_edited)  # the typed fields, built late
-
-    def page_problem(self) -> str | None:
-        missing = self.reuse_box.missing()
-        return missing.message if missing else None
-
-    def validatePage(self) -> bool:  # noqa: N802 (Qt's name)
-        if super().validatePage():
-            return True
-        focus_shown(self.message, self.reuse_box.missing())
-        return False

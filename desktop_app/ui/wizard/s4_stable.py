@@ -31,11 +31,10 @@ from desktop_app.services.framework.task_lines import (
     example_from_description,
     task_has_readings,
 )
-from desktop_app.ui.wizard.base import PageScroll, StepPage
+from desktop_app.ui.wizard.base import PageScroll
 from desktop_app.ui.wizard.context import TaskOption, WizardContext
 from desktop_app.ui.wizard.fields import DateField, Line, Para, YesNo
-from desktop_app.ui.wizard.person_centred_boxes import focus_shown
-from desktop_app.ui.wizard.reuse_box import ReuseBox
+from desktop_app.ui.wizard.reuse_box import ReuseBox, ReusingPage
 
 
 class ScrollingForm(PageScroll):
@@ -56,7 +55,7 @@ class ScrollingForm(PageScroll):
         return heading
 
 
-class StablePage(StepPage):
+class StablePage(ReusingPage):
     """Stable and safe? If so, the plan's task lines; if not, why and when to look again."""
 
     step_id = "S4"
@@ -207,17 +206,3 @@ class StablePage(StepPage):
         self.reconsider_on.set_value(answers.get("reconsider_on"))
         self.reuse_box.set_value(answers.get("reused_assessment"))
         self._on_stable_changed()
-
-    def _watch_edits(self) -> None:
-        super()._watch_edits()
-        self.reuse_box.changed.connect(self.answer_edited)  # the typed fields, built late
-
-    def page_problem(self) -> str | None:
-        missing = self.reuse_box.missing()
-        return missing.message if missing else None
-
-    def validatePage(self) -> bool:  # noqa: N802 (Qt's name)
-        if super().validatePage():
-            return True
-        focus_shown(self.message, self.reuse_box.missing())
-        return False
