@@ -78,13 +78,15 @@ def _resources(run: _Run) -> str:
     from desktop_app.services.core.paths import resources_dir
     from desktop_app.services.framework.catalogue import load_catalogue
     from desktop_app.services.framework.flow import load_flow
+    from desktop_app.services.framework.person_centred import shipped_services
 
     folder = resources_dir()
     fonts = sorted(p.name for p in (folder / "fonts").glob("*.ttf"))
     _check(bool(fonts), f"no fonts in {folder / 'fonts'}")
     catalogue, flow = load_catalogue(), load_flow()
+    services = shipped_services(folder / "signposting_services.json")
     return (f"{folder}; task catalogue {catalogue.version}, flow {flow.version}, "
-            f"{len(fonts)} fonts")
+            f"{len(fonts)} fonts, {len(services)} signposting services")
 
 
 def _create_vault(run: _Run) -> str:

@@ -51,8 +51,17 @@ def test_the_whole_demo_vault_is_made_with_changes_of_need_and_a_team_lead(tmp_p
 def test_the_demo_shows_a_delegations_life_after_the_decision(tmp_path) -> None:
     """The demo seeds what a user records after a decision (each through the services): a
     consent withdrawn, a need changed, an oversight transfer awaiting the practice and an
-    interim reconciliation, so every screen that shows them has something to show."""
+    interim reconciliation, so every screen that shows them has something to show; and the
+    framework's principles with problems reported to the IPCB."""
     from desktop_app.models.history import CaseEvent
+    from desktop_app.models.person_centred import (
+        AssessmentReuse,
+        EligibilityScreen,
+        FrameworkProblem,
+        PartnerAssessment,
+        Signposting,
+        WhatMatters,
+    )
     from desktop_app.services.delegation.oversight import oversight_awaiting_acceptance
     from desktop_app.services.demo import ensure_demo_vault
     from desktop_app.services.vault import VaultStore
@@ -65,9 +74,17 @@ def test_the_demo_shows_a_delegations_life_after_the_decision(tmp_path) -> None:
     try:
         with session.uow.read() as s:
             kinds = set(s.scalars(select(CaseEvent.kind)))
+            statuses = sorted(s.scalars(select(FrameworkProblem.status)))
+            principles = {model.__tablename__: len(s.scalars(select(model.id)).all())
+                          for model in (WhatMatters, Signposting, PartnerAssessment,
+                                        AssessmentReuse, EligibilityScreen)}
         awaiting = oversight_awaiting_acceptance(session.uow, dt.date.today())
     finally:
         session.close()
     assert {"decided", "consent_withdrawn", "need_changed", "oversight_transferred",
             "interim_reconciled", "discussion_decided"} <= kinds
     assert len(awaiting) == 1
+    # The principles (issue 18), recorded through the same services: problems reported to
+    # the IPCB in each status, and every kind of person-centred record.
+    assert statuses == ["discussed", "received", "ruling_issued"]
+    assert all(principles.values()), principles

@@ -34,6 +34,7 @@ from desktop_app.services.demo import (
     seed_demo_changes_of_need,
     seed_demo_delegations,
     seed_demo_life_events,
+    seed_demo_person_centred,
 )
 from desktop_app.services.sync.entities import synced_entities
 from desktop_app.services.sync.pull import (
@@ -371,7 +372,9 @@ def test_every_kind_of_record_is_stored_exactly_as_its_author_stored_it(
     history of each delegation and an interim reconciliation) sent
     through the wire form into a fresh vault: every stored value is the same, byte for byte."""
     seed_demo_caseload(vault.uow, people=30)
-    seed_demo_delegations(vault.uow, count=27)  # three of each outcome
+    # Three of each outcome, with the principles recorded (signposting, partners'
+    # assessments and their reuse, eligibility screens, what matters).
+    seed_demo_delegations(vault.uow, count=27, on_file=seed_demo_person_centred(vault.uow))
     seed_demo_case_examples(vault)
     seed_demo_changes_of_need(vault.uow)
     seed_demo_life_events(vault)  # endings, a transfer, an interim reconciliation
@@ -392,7 +395,9 @@ def test_every_kind_of_record_is_stored_exactly_as_its_author_stored_it(
                                             bool(payload["deleted"])))
     kinds = {c.entity_type for c in changes}
     assert len(kinds) >= 12, sorted(set(synced_entities()) - kinds)
-    assert {"case_event", "interim_reconciliation"} <= kinds
+    assert {"case_event", "interim_reconciliation", "what_matters", "signposting",
+            "partner_assessment", "assessment_reuse", "eligibility_screen",
+            "framework_problem"} <= kinds
     other = _second_vault(template_vault, tmp_path / "other")
     try:
         random.Random(7).shuffle(changes)  # children before parents, in any order

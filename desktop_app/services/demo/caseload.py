@@ -1,12 +1,6 @@
-"""The synthetic demo caseload (``--demo``): its own vault, a known passphrase, no real data.
-
-Every NHS number is from the 999 range, which no real patient holds; names, streets and
-practices are invented. The demo's care providers and workers are made through the provider
-register's own services (``services.providers``), as a user adds them: their phones are in
-Ofcom's range for drama (0116 496 0xxx), their e-mails under the reserved ``.example``
-domain and their CQC location IDs of the CQC's shape but invented (``1-999...``). The demo
-vault lives in its own folder (``paths.demo_paths``).
-"""
+"""The demo caseload itself: people, providers and workers, delegations in every state,
+case examples, changes of need and a delegation's life after the decision (the package's
+``__init__`` says what the demo is)."""
 
 from __future__ import annotations
 
@@ -18,6 +12,10 @@ from typing import Any
 
 from desktop_app.models.user import Role
 from desktop_app.services.core.uow import UnitOfWork
+from desktop_app.services.demo.principles import (
+    seed_demo_person_centred,
+    seed_demo_problem_reports,
+)
 from desktop_app.services.framework.identifiers import synthetic_nhs_number
 from desktop_app.services.people import PersonInput, create_person
 from desktop_app.services.providers import register as provider_register
@@ -311,47 +309,6 @@ def seed_demo_delegations(uow: UnitOfWork, count: int = 90, seed: int = 999,
         delegation.save_draft(uow, person_id, None, draft, "S4", flow, catalogue)
 
 
-DEMO_SIGNPOSTS = ["Falls prevention service", "Carers' support and carer's assessment",
-                  "Befriending and loneliness support", "Welfare benefits and money advice"]
-
-
-def seed_demo_person_centred(uow: UnitOfWork, count: int = 30) -> dict[str, str]:
-    """Make Every Contact Count, trusted assessment and Care Act eligibility on the first
-    records, as users record them: a signposting or referral on a visit or a call, the
-    council's Care Act needs assessment on file (over a year old for some, to check before
-    reuse) and, for every third person, an eligibility screen with the practitioner's
-    decision. Returns each person's assessment id (the delegations reuse some)."""
-    from sqlalchemy import select
-
-    from desktop_app.models.person import Person
-    from desktop_app.services.people import eligibility_screen as screen
-    from desktop_app.services.people import person_centred, signposting
-
-    today = dt.date.today()
-    with uow.read() as session:
-        ids = list(session.scalars(select(Person.id).order_by(Person.nhs_number).limit(count)))
-    on_file = {}
-    for turn, person_id in enumerate(ids):
-        signposting.record_signposting(uow, person_id, signposting.SignpostingInput(
-            today - dt.timedelta(days=5 + 11 * turn), "phone_call" if turn % 3 else "visit",
-            "carer" if turn % 4 == 1 else "person", "signposted" if turn % 3 else "referred",
-            DEMO_SIGNPOSTS[turn % 4]), "Demo Nurse", today)
-        on_file[person_id] = person_centred.record_assessment(
-            uow, person_id, person_centred.AssessmentInput(
-                "care_act_needs", "Leicester City Council", "Demo Social Worker",
-                today - dt.timedelta(days=470 + 15 * turn), "Eligible: personal care needs"),
-            "Demo Nurse", today)
-        if turn % 3 == 0:
-            eligible = turn % 2 == 0
-            screen.record_eligibility(uow, person_id, screen.EligibilityInput(
-                today - dt.timedelta(days=30 + turn), True, {"nutrition": ["needs_assistance"],
-                "personal_hygiene": ["takes_significantly_longer"] if eligible else []},
-                eligible, "eligible" if eligible else "not_eligible",
-                "Meals and washing need help" if eligible else "Manages with the family's help"),
-                "Demo Social Worker", today)
-    return on_file
-
-
 DEMO_DECISIONS = [
     ("The panel agreed the task can be delegated once a second care worker is trained; "
      "the ICB funds the extra call until the review.", ["training", "funding"]),
@@ -452,6 +409,7 @@ def seed_demo_life_events(session: Any) -> None:
     lead = UnitOfWork(session.factory, Actor(session.user.user_id, session.device_id,
                                              Role.TEAM_LEAD.value))
     _seed_demo_reconciliation(lead, today)
+    seed_demo_problem_reports(uow, lead, today)
 
 
 def _seed_demo_reconciliation(lead: UnitOfWork, today: dt.date) -> None:
