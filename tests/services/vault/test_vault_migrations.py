@@ -268,6 +268,14 @@ def test_unlock_upgrades_0001_vault_keeping_every_row(tmp_path: Path) -> None:
         with session.engine.connect() as conn:
             words = conn.exec_driver_sql("SELECT own_words FROM what_matters").scalars().all()
         assert words == ["I want to stay at home"] and len(carried) == 1
+        with session.engine.connect() as conn:
+            # The columns 0011 added are empty on the rows made before it: nothing invented.
+            plans = conn.exec_driver_sql(
+                "SELECT strengths, self_care, took_part FROM support_plan").all()
+            cases = conn.exec_driver_sql(
+                "SELECT at_considered, at_outcome, calls_reviewed FROM delegation_case").all()
+        assert plans and all(tuple(p) == (None, None, "[]") for p in plans)
+        assert cases and all(tuple(c) == (None, None, None) for c in cases)
         rebuilt |= carried
         after["outbox_entry"] = [r for r in after["outbox_entry"] if r["seq"] not in rebuilt]
         # Opening stamps which name_key built the name-order index (a new row of its own).
