@@ -11,6 +11,7 @@ from desktop_app.services.demo.caseload import (
     DEMO_OUTCOMES,
     DEMO_PEOPLE,
     DEMO_TEAM_LEAD,
+    PROVIDERS,
     ensure_demo_vault,
     seed_demo_case_examples,
     seed_demo_caseload,
@@ -24,7 +25,7 @@ from desktop_app.services.demo.principles import (
 )
 
 __all__ = [
-    "DEMO_OUTCOMES", "DEMO_PEOPLE", "DEMO_TEAM_LEAD",
+    "DEMO_OUTCOMES", "DEMO_PEOPLE", "DEMO_TEAM_LEAD", "PROVIDERS",
     "ensure_demo_vault", "seed_demo_case_examples", "seed_demo_caseload",
     "seed_demo_changes_of_need", "seed_demo_delegations", "seed_demo_life_events",
     "seed_demo_person_centred", "seed_demo_problem_reports",
