@@ -25,6 +25,7 @@ from desktop_app.models.user import Role
 from desktop_app.services import delegation, demo, people
 from desktop_app.services.core.errors import PermissionDenied, ValidationError
 from desktop_app.services.delegation import ending
+from desktop_app.services.people import person_centred
 from desktop_app.services.people.person_centred import write_what_matters
 from desktop_app.services.vault import VaultSession
 from tests.services.test_delegation import CATALOGUE, FLOW, TODAY, delegated_answers, start
@@ -432,3 +433,70 @@ def test_the_demo_delegations_carry_the_principles(vault: VaultSession) -> None:
         assert {r.step for r in s.scalars(select(AssessmentReuse))} == {"S1", "S2"}
     assert count(vault, WhatMatters) >= 5 and count(vault, Signposting) == 6
     assert count(vault, EligibilityScreen) == 2
+
+
+# ---------------------------------------------------------------- what matters, kept
+
+
+def _save_words(vault: VaultSession, person_id: str, words: str, by: str, version: int,
+                strengths: str | None = None) -> int:
+    saved = person_centred.save_what_matters(
+        vault.uow, person_id, person_centred.WhatMattersInput(
+            words, strengths, None, (("person", ""),)), by, version, TODAY)
+    assert saved is not None
+    return saved.version
+
+
+@pytest.mark.hazard("H-017")
+def test_a_decision_never_writes_older_words_over_newer_ones_on_the_record(
+        vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
+    """S6 started from the record's words (version v); a colleague then saved newer words
+    on the record: recording the delegation is refused, naming S6, and the colleague's
+    words stay; chosen knowingly on S6 (from the newer version), the nurse's words go in."""
+    first = _save_words(vault, person_id, "A: stay at home", "Ann Example", 0)
+    s6 = {"person_words": "A: stay at home", "took_part": [{"kind": "person", "name": ""}],
+          "what_matters_from": first}
+    newer = _save_words(vault, person_id, "B: see my garden", "Bea Colleague", first, "Sings")
+    answers = answers_with(provider, S6=s6)
+    case_id = delegation.save_draft(vault.uow, person_id, None, answers, "S10", FLOW, CATALOGUE)
+    with pytest.raises(ValidationError) as refusal:
+        delegation.decide(vault.uow, case_id, answers, FLOW, CATALOGUE, "A Nurse", TODAY)
+    assert refusal.value.field == "S6.person_words" and "Bea Colleague" in str(refusal.value)
+    kept = person_centred.what_matters(vault.uow, person_id)
+    assert kept is not None and (kept.own_words, kept.strengths) == ("B: see my garden", "Sings")
+    chosen = answers_with(provider, S6={**s6, "what_matters_from": newer})
+    delegation.decide(vault.uow, case_id, chosen, FLOW, CATALOGUE, "A Nurse", TODAY)
+    now = person_centred.what_matters(vault.uow, person_id)
+    assert now is not None and (now.own_words, now.strengths) == ("A: stay at home", "")
+
+
+def test_words_unchanged_from_the_record_are_copied_on_the_plan_not_written_again(
+        vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
+    version = _save_words(vault, person_id, "I want to keep my garden", "Ann Example", 0)
+    s6 = {"person_words": "I want to keep my garden",
+          "took_part": [{"kind": "person", "name": ""}], "what_matters_from": version}
+    decide(vault, person_id, answers_with(provider, S6=s6), TODAY + dt.timedelta(days=3))
+    record = person_centred.what_matters(vault.uow, person_id)
+    assert record is not None and (record.version, record.recorded_by) == (version, "Ann Example")
+    with vault.uow.read() as s:
+        plan = s.scalars(select(SupportPlan)).one()
+        assert plan.person_words == "I want to keep my garden"
+
+
+def test_a_typed_assessment_dated_before_the_person_was_born_is_refused_naming_the_step(
+        vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
+    error = refused(vault, person_id, answers_with(
+        provider, S2={"reused_assessment": {**CHECKLIST, "assessed_on": "1901-03-04"}}))
+    assert error.field == "S2.reused_assessment"
+    assert "before the person was born" in str(error) and "go back to S2" in str(error)
+
+
+def test_the_same_assessment_typed_with_another_summary_keeps_both_summaries(
+        vault: VaultSession, person_id: str, provider: tuple[str, list[str]]) -> None:
+    decide(vault, person_id, answers_with(provider, S2={"reused_assessment": CHECKLIST}))
+    again = {**CHECKLIST, "summary": "Negative; reviewed at home with the daughter"}
+    decide(vault, person_id, answers_with(provider, S2={"reused_assessment": again}),
+           TODAY + dt.timedelta(days=1))
+    with vault.uow.read() as s:
+        summaries = sorted(str(a.summary) for a in s.scalars(select(PartnerAssessment)))
+    assert summaries == sorted([str(CHECKLIST.get("summary")), again["summary"]])

@@ -11,8 +11,10 @@ person's), ``signposting_service``, ``signposting``, ``partner_assessment``,
 Data kept: every existing row stays as it was; the new columns are empty (NULL, or an
 empty list for ``took_part``) on rows made before this version. A person whose latest
 support plan carries their own words gets a ``what_matters`` row with them, so the words
-the plan printed are on the person record too (queued for the central store like any
-new row).
+the plan printed are on the person record too. The row is not queued for the central
+store: every laptop of the team derives the very same row (its id from the person's) from
+the same synced plan, and queuing it from each would make a conflict per person; it
+travels once someone changes it.
 
 Revision ID: 0011
 Revises: 0010
@@ -22,7 +24,6 @@ Create Date: 2026-12-07
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Sequence
 
@@ -227,7 +228,7 @@ def upgrade() -> None:
 
 def _carry_own_words_over() -> None:
     """A person whose latest plan printed their own words gets a ``what_matters`` row with
-    them (queued for the central store); a person who has one already keeps it."""
+    them (not queued: see the module); a person who has one already keeps it."""
     bind = op.get_bind()
     rows = bind.execute(sa.text(
         "SELECT p.person_id, p.person_words, p.effective_from FROM support_plan p "
@@ -247,26 +248,6 @@ def _carry_own_words_over() -> None:
             "NULL, '[]', :on, :by, 1, NULL, :now, :now, '', '', 0)"),
             {"id": row_id, "person": person_id, "words": words, "on": effective_from,
              "by": CARRIED_OVER_BY, "now": now})
-        _queue(bind, row_id, person_id, words, str(effective_from), now)
-
-
-def _queue(bind: sa.Connection, row_id: str, person_id: str, words: str, on: str,
-           now: str) -> None:
-    """An outbox entry for a row the upgrade made, as the app writes one (0009 does the
-    same for the history it rebuilds)."""
-    iso = now.replace(" ", "T") + "+00:00"
-    payload = {"id": row_id, "person_id": person_id, "own_words": words, "strengths": None,
-               "self_care": None, "took_part": [], "recorded_on": on,
-               "recorded_by_name": CARRIED_OVER_BY, "version": 1, "server_version": None,
-               "created_at": iso, "updated_at": iso, "updated_by": "", "device_id": "",
-               "deleted": False}
-    seq = bind.execute(sa.text(
-        "INSERT INTO outbox_entry (idempotency_key, entity_type, entity_id, operation, "
-        "local_version, base_server_version, created_at, state, attempts) VALUES (:k, "
-        "'what_matters', :i, 'upsert', 1, NULL, :t, 'pending', 0) RETURNING seq"),
-        {"k": str(uuid.uuid4()), "i": row_id, "t": now}).scalar_one()
-    bind.execute(sa.text("INSERT INTO outbox_payload (seq, payload, tombstone) "
-                         "VALUES (:s, :p, 0)"), {"s": seq, "p": json.dumps(payload)})
 
 
 def downgrade() -> None:

@@ -58,6 +58,7 @@ from desktop_app.services.delegation.checks import (
 from desktop_app.services.delegation.history import end_delegation, record_event
 from desktop_app.services.delegation.plan import record_plan
 from desktop_app.services.delegation.principles import (
+    keep_what_matters,
     record_reuses,
     resources_values,
     reuses_on_route,
@@ -73,7 +74,6 @@ from desktop_app.services.framework.flow import (
 )
 from desktop_app.services.framework.outcomes import describe
 from desktop_app.services.framework.review_schedule import first_review
-from desktop_app.services.people.person_centred import write_what_matters
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,8 @@ def decide(uow: UnitOfWork, case_id: str, answers: Answers, flow: Flow, catalogu
         for name, value in (resources or {}).items():  # assistive technology, calls
             setattr(case, name, value)
         if what_matters is not None:  # the person's record keeps what matters, as said
-            write_what_matters(session, case.person_id, what_matters, recorded_by, today)
+            keep_what_matters(session, case.person_id, what_matters, answers.get("S6", {}),
+                              recorded_by, today)
         record_reuses(session, case.person_id, case.id, reuses, recorded_by, today)
         _record_parts(session, case, answers, result, catalogue, today)
         plan_version, review_due = None, None

@@ -34,6 +34,8 @@ from desktop_app.models.person_centred import (
     AtOutcome,
     CallsOutcome,
     PartnerAssessment,
+    WhatMatters,
+    what_matters_id,
 )
 from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.delegation.answers import Answers
@@ -49,6 +51,7 @@ from desktop_app.services.people.person_centred import (
     check_assessment,
     check_what_matters,
     write_assessment,
+    write_what_matters,
 )
 
 BACK_TO_S9 = "go back to S9 (Does it fit the plan?)"
@@ -109,6 +112,26 @@ def what_matters_values(s6: Mapping[str, Any]) -> dict[str, Any] | None:
     if not any(values.values()):
         return None
     return values
+
+
+def keep_what_matters(session: Session, person_id: str, values: dict[str, Any],
+                      s6: Mapping[str, Any], recorded_by: str, today: dt.date) -> None:
+    """Keep S6's what matters on the person's record, unless the record says the same
+    already (nothing is restamped). Refused when the record was changed since the version
+    S6's words started from (``what_matters_from``): the decision must never write an
+    older copy over words a colleague saved meanwhile (the nurse chooses on S6)."""
+    row = session.get(WhatMatters, what_matters_id(person_id))
+    if row is not None and not row.deleted:
+        if {name: getattr(row, name) for name in values} == values:
+            return
+        started_from = s6.get("what_matters_from")
+        if started_from != row.version:
+            raise ValidationError(
+                f"What matters to the person was changed on the person record by "
+                f"{row.recorded_by_name} on {uk_day(row.recorded_on)}, after these words "
+                f"were taken from it; {BACK_TO_S6} to see the record's words and choose.",
+                field="S6.person_words")
+    write_what_matters(session, person_id, values, recorded_by, today)
 
 
 # ---------------------------------------------------------------- resources (S9)
@@ -230,7 +253,14 @@ def record_reuses(session: Session, person_id: str, case_id: str, reuses: list[R
         if reuse.assessment_id is not None:
             assessment = _on_file(session, person_id, reuse, today)
         else:
-            assessment = _typed_row(session, person_id, reuse.typed or {}, recorded_by)
+            try:
+                assessment = _typed_row(session, person_id, reuse.typed or {}, recorded_by)
+            except ValidationError as err:  # e.g. dated before the person was born
+                said = err.message.rstrip(".")
+                raise ValidationError(
+                    f"The {ASSESSMENT_KIND_LABELS[reuse.kind]} reused on {reuse.step}: "
+                    f"{said[:1].lower()}{said[1:]}; go back to {reuse.step}.",
+                    field=f"{reuse.step}.reused_assessment") from None
         session.add(AssessmentReuse(
             assessment_id=assessment.id, delegation_case_id=case_id, step=reuse.step,
             reused_on=today, age_days=(today - assessment.assessed_on).days))
@@ -264,7 +294,8 @@ def _typed_row(session: Session, person_id: str, values: dict[str, Any],
         PartnerAssessment.kind == values["kind"],
         PartnerAssessment.assessed_on == values["assessed_on"])).all()
     for row in same:
-        if (row.organisation.casefold(), row.assessor.casefold()) == (
-                values["organisation"].casefold(), values["assessor"].casefold()):
+        if (row.organisation.casefold(), row.assessor.casefold(), row.summary or "") == (
+                values["organisation"].casefold(), values["assessor"].casefold(),
+                values["summary"] or ""):  # a summary typed differently is kept: a new row
             return row
     return write_assessment(session, person_id, values, recorded_by)

@@ -95,6 +95,9 @@ class WhatMattersOnFile:
     took_part: tuple[dict[str, str], ...] = ()
     recorded_on: dt.date | None = None
     recorded_by: str = ""
+    # The record's version: S6 says which version its words started from
+    # (``what_matters_from``), so a decision never writes an older copy over newer words.
+    version: int = 0
 
 
 @dataclass(frozen=True)

@@ -43,11 +43,10 @@ def what_matters_blocks(block: WhatMattersBlock | None, given_name: str) -> list
     return [lo.subsection(f"What matters to {name}", lo.key_values(rows), keep_rows=2)]
 
 
-def _because(reason: str | None) -> str:
-    """", because <reason>" (the reason as typed; "because" said once)."""
-    if not reason:
-        return ""
-    return f", {reason}" if reason.lower().startswith("because") else f", because {reason}"
+def _why(reason: str | None, label: str = "Why") -> str:
+    """". Why: <reason>" — the reason as typed, in a sentence of its own (typed words such
+    as "not suitable because …" are printed as they are, never joined into ours)."""
+    return f". {label}: {reason}" if reason else "."
 
 
 def _first_lower(words: str) -> str:
@@ -57,8 +56,8 @@ def _first_lower(words: str) -> str:
 
 def resource_rows(block: ResourcesBlock | None) -> list[tuple[str, lo.Cell]]:
     """"Assistive technology considered" and "Call frequency reviewed", each when recorded:
-    "Yes — Automated pill dispenser: not suitable, because …", "No — not considered,
-    because …"; "Yes — the task fits an existing call. <note>"."""
+    "Yes — Automated pill dispenser: not suitable. Why: …", "No — not considered. Why
+    not: …"; "Yes — the task fits an existing call. <note>"."""
     if block is None:
         return []
     rows: list[tuple[str, lo.Cell]] = []
@@ -66,10 +65,10 @@ def resource_rows(block: ResourcesBlock | None) -> list[tuple[str, lo.Cell]]:
         what = f"{block.at_kind}: " if block.at_kind else ""
         outcome = _first_lower(block.at_outcome) if block.at_outcome else NOT_RECORDED.lower()
         rows.append(("Assistive technology considered",
-                     f"Yes — {what}{outcome}{_because(block.at_reason)}"))
+                     f"Yes — {what}{outcome}{_why(block.at_reason)}"))
     elif block.at_considered is False:
         rows.append(("Assistive technology considered",
-                     f"No — not considered{_because(block.at_reason)}"))
+                     f"No — not considered{_why(block.at_reason, 'Why not')}"))
     if block.calls_reviewed is not None:
         found = (f"Yes — {_first_lower(block.calls_outcome)}." if block.calls_reviewed
                  and block.calls_outcome else "Yes." if block.calls_reviewed else "No.")

@@ -30,8 +30,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -42,9 +44,7 @@ from desktop_app.services.framework.person_centred import (
     AT_EXAMPLES,
     AT_OUTCOME_LABELS,
     CALLS_OUTCOME_LABELS,
-    ELIGIBILITY_DECISION_LABELS,
     PARTICIPANT_LABELS,
-    SUGGESTION_LABELS,
 )
 from desktop_app.ui.tables import uk_date
 from desktop_app.ui.wizard.base import escape_text
@@ -220,7 +220,28 @@ class WhatMattersBox(QGroupBox):
                 "e.g. puts in their own hearing aids; makes breakfast"), lines=2),
         }
         self.took_part = ParticipantsTable(context)
+        # The record's version these words started from (0: none on file): the decision
+        # refuses to write them over words a colleague saved since (``what_matters_from``).
+        self.started_from = self.on_file.version if self.on_file is not None else 0
+        self.newer_on_file = Notice(self.tr("Changed on the person record"), "warning")
+        self.use_record = QPushButton(self.tr("&1 Use the person record's words"))
+        self.use_record.setAccessibleName(self.tr(
+            "Use the person record's newer words for what matters"))
+        self.use_record.clicked.connect(self._on_use_record_clicked)
+        self.keep_mine = QPushButton(self.tr("&2 Keep these words"))
+        self.keep_mine.setAccessibleName(self.tr(
+            "Keep these words for what matters, over the person record's"))
+        self.keep_mine.clicked.connect(self._on_keep_mine_clicked)
+        choose = QHBoxLayout()
+        choose.addWidget(self.use_record)
+        choose.addWidget(self.keep_mine)
+        choose.addStretch(1)
+        self.choose = QWidget()
+        self.choose.setLayout(choose)
+        choose.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout(self)
+        form.addRow(self.newer_on_file)
+        form.addRow(self.choose)
         form.addRow(self.from_record)
         texts = (self.tr("In their own words:"), self.tr("Strengths:"),
                  self.tr("What they do for themselves:"))
@@ -252,26 +273,55 @@ class WhatMattersBox(QGroupBox):
 
     def _show_from_record(self) -> None:
         record = self._record()
-        self.form.setRowVisible(self.from_record,
-                                record is not None and any(record) and self._shown() == record)
+        same = record is not None and self._shown() == record
+        self.form.setRowVisible(self.from_record, record is not None and any(record) and same)
+        on_file = self.on_file
+        newer = on_file is not None and not same and self.started_from != on_file.version
+        if newer and on_file is not None:
+            self.newer_on_file.set_message(self.tr(
+                "<b>Changed on the person record</b> by %s on %s, after these words were "
+                "taken from it. Use the record's words, or keep these (they then replace "
+                "the record's when the delegation is recorded).") % (
+                escape_text(on_file.recorded_by), escape_text(uk_date(on_file.recorded_on))))
+        self.form.setRowVisible(self.newer_on_file, newer)
+        self.form.setRowVisible(self.choose, newer)
 
     def answers(self) -> dict[str, Any]:
-        """The contract's keys that carry something."""
+        """The contract's keys that carry something, and the record's version they started
+        from (``what_matters_from``) when they carry something."""
         values: dict[str, Any] = {key: widget.value() for key, widget in self.words.items()}
         values["took_part"] = self.took_part.value()
-        return only_given(values)
+        given = only_given(values)
+        return {**given, "what_matters_from": self.started_from} if given else given
 
     def load(self, answers: dict[str, Any]) -> None:
-        """Show the draft's answers, or the person record's when the draft has none."""
+        """Show the draft's answers, or the person record's when the draft has none; a
+        draft whose words the record has changed since says so, and offers the record's."""
         own = any(answers.get(key) for key in (*WORDS_KEYS, "took_part"))
         on_file = self.on_file
         if not own and on_file is not None:
-            answers = {"person_words": on_file.own_words, "strengths": on_file.strengths,
-                       "self_care": on_file.self_care, "took_part": list(on_file.took_part)}
+            answers = self._record_answers(on_file)
+        elif own:
+            self.started_from = int(answers.get("what_matters_from") or 0)
         for key, widget in self.words.items():
             widget.set_value(answers.get(key))
         self.took_part.set_value(answers.get("took_part"))
         self._show_from_record()
+
+    def _record_answers(self, on_file: WhatMattersOnFile) -> dict[str, Any]:
+        self.started_from = on_file.version
+        return {"person_words": on_file.own_words, "strengths": on_file.strengths,
+                "self_care": on_file.self_care, "took_part": list(on_file.took_part)}
+
+    def _on_use_record_clicked(self) -> None:
+        self.load({})  # the record's words, and its version
+        self.changed.emit()
+
+    def _on_keep_mine_clicked(self) -> None:
+        if self.on_file is not None:  # chosen knowingly: these go over the record's
+            self.started_from = self.on_file.version
+            self._show_from_record()
+            self.changed.emit()
 
     def missing(self) -> Missing | None:
         """Words given with nobody said to have taken part."""
@@ -422,25 +472,3 @@ class ResourcesBox(QGroupBox):
 
 
 # ---------------------------------------------------------------- eligibility (S1, S5)
-
-
-class EligibilityNote(Notice):
-    """The person's latest Care Act eligibility screen, read only (S1 beside "a social
-    care need", S5)."""
-
-    def __init__(self, context: WizardContext) -> None:
-        super().__init__(self.tr("Care Act eligibility"), "info")
-        screen = context.eligibility
-        if screen is None:
-            self.set_message(self.tr(
-                "<b>No Care Act eligibility screen on file:</b> record one on the person "
-                "record (Eligibility tab)."), "warning")
-            return
-        decision = ELIGIBILITY_DECISION_LABELS.get(screen.decision, screen.decision)
-        suggestion = SUGGESTION_LABELS.get(screen.suggestion, screen.suggestion)
-        reason = screen.decision_reason.strip()
-        self.set_message(self.tr(
-            "<b>Care Act eligibility screen on %s: %s</b> (the software suggested: %s), "
-            "by %s%s") % (uk_date(screen.screened_on), escape_text(self.tr(decision)),
-                          escape_text(self.tr(suggestion)), escape_text(screen.decided_by),
-                          f": {escape_text(reason)}" if reason else "."))

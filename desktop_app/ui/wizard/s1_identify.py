@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QLabel
 from desktop_app.services.framework.flow import Step
 from desktop_app.ui.wizard.base import escape_text
 from desktop_app.ui.wizard.context import TaskOption, WizardContext
+from desktop_app.ui.wizard.eligibility_note import EligibilityNote
 from desktop_app.ui.wizard.fields import Choice, Line, Para, YesNo
-from desktop_app.ui.wizard.person_centred_boxes import EligibilityNote
 from desktop_app.ui.wizard.reuse_box import ReuseBox, ReusingPage
 from desktop_app.ui.wizard.s3_excluded import Notice, twins_html
 

@@ -14,8 +14,8 @@ from typing import Any
 from desktop_app.services.framework.flow import Step
 from desktop_app.ui.wizard.base import StepPage
 from desktop_app.ui.wizard.context import WizardContext
+from desktop_app.ui.wizard.eligibility_note import EligibilityNote
 from desktop_app.ui.wizard.fields import Para, YesNo
-from desktop_app.ui.wizard.person_centred_boxes import EligibilityNote
 from desktop_app.ui.wizard.s3_excluded import Notice
 
 

@@ -63,7 +63,7 @@ def test_each_task_says_how_resources_were_used_as_typed(vault: VaultSession,
                                                          case: BuiltCase) -> None:
     text = plan_text(vault, case.plan_id)
     task = text.split("2. What is delegated")[1].split("3. Consent and capacity")[0]
-    assert (f"Assistive technology considered Yes — {AWKWARD['at_kind']}: not suitable, because "
+    assert (f"Assistive technology considered Yes — {AWKWARD['at_kind']}: not suitable. Why: "
             f"{AWKWARD['at_reason']}") in task
     assert (f"Call frequency reviewed Yes — the task fits an existing call. "
             f"{AWKWARD['calls_note']}") in task

@@ -144,9 +144,7 @@ def test_0009_rebuilds_every_cases_history_from_the_vault_without_changing_a_row
     assert all(r["csu_routed_on"] is None for r in after["shared_care_discussion"])
     entries = _dump(engine, "outbox_entry")
     assert entries[:len(entries_before)] == entries_before
-    # (0011, also run here, carries a plan's own words to the person's what_matters row and
-    # queues that too: test_vault_migrations checks it.)
-    queued = [e for e in entries[len(entries_before):] if e["entity_type"] != "what_matters"]
+    queued = entries[len(entries_before):]
     assert sorted(e["entity_id"] for e in queued) == sorted(e["id"] for e in rebuilt)
     assert {e["entity_type"] for e in queued} == {"case_event"}
 

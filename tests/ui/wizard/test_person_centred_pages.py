@@ -240,6 +240,35 @@ def test_s6_starts_from_the_person_record_and_says_so_until_it_is_changed(qtbot)
     assert own.currentPage().what_matters.took_part.value() == []
 
 
+@pytest.mark.hazard("H-017")
+def test_s6_says_when_the_record_changed_since_the_draft_and_lets_the_nurse_choose(
+        qtbot) -> None:
+    """A draft's words started from version 2 of the record; a colleague saved version 3
+    since: S6 says so, and the nurse uses the record's words or keeps these knowingly (the
+    decision refuses an older copy over newer words: test_person_centred_decision)."""
+    record = WhatMattersOnFile("Newer words from Bea", "", "", ({"kind": "person", "name": ""},),
+                               dt.date(2026, 11, 18), "Bea Colleague", version=3)
+    draft = {**ROUTE["S6"], "person_words": "Older words", "what_matters_from": 2,
+             "took_part": [{"kind": "person", "name": ""}]}
+    page = open_at(qtbot, "S6", {**ROUTE, "S6": draft}, what_matters=record).currentPage()
+    box = page.what_matters
+    assert box.newer_on_file.isVisibleTo(page) and box.use_record.isVisibleTo(page)
+    assert "by Bea Colleague on 18/11/2026" in box.newer_on_file.text()
+    assert page.answers()["what_matters_from"] == 2
+    qtbot.mouseClick(box.keep_mine, LEFT)  # kept knowingly: from the record's version now
+    assert not box.newer_on_file.isVisibleTo(page)
+    assert (page.answers()["person_words"], page.answers()["what_matters_from"]) == (
+        "Older words", 3)
+    again = open_at(qtbot, "S6", {**ROUTE, "S6": draft}, what_matters=record).currentPage()
+    qtbot.mouseClick(again.what_matters.use_record, LEFT)
+    assert (again.answers()["person_words"], again.answers()["what_matters_from"]) == (
+        "Newer words from Bea", 3)
+    assert not again.what_matters.newer_on_file.isVisibleTo(again)
+    same = open_at(qtbot, "S6", what_matters=record).currentPage()  # started from the record
+    assert not same.what_matters.newer_on_file.isVisibleTo(same)
+    assert same.answers()["what_matters_from"] == 3
+
+
 def test_s6_words_without_who_took_part_stop_the_page_with_the_focus_on_the_list(
         qtbot) -> None:
     wizard = open_at(qtbot, "S6")
@@ -471,12 +500,24 @@ def test_the_eligibility_screen_on_file_is_shown_where_social_care_is_decided(
     page = open_at(qtbot, step, eligibility=screen).currentPage()
     assert page.eligibility.isVisibleTo(page)
     assert page.eligibility.accessibleDescription() == (
-        "Care Act eligibility screen on 14/09/2026: Not eligible (the software suggested: "
-        "Likely eligible), by Zoë Ní Worker: Manages with <b>help</b> from O'Brien & Sons")
+        "Care Act eligibility screen on 14/09/2026 (2 months old): Not eligible (the software "
+        "suggested: Likely eligible), by Zoë Ní Worker: Manages with <b>help</b> from "
+        "O'Brien & Sons This is a suggestion; the assessor makes the decision.")
     none = open_at(qtbot, step).currentPage()
     assert none.eligibility.accessibleDescription() == (
         "No Care Act eligibility screen on file: record one on the person record "
         "(Eligibility tab).")
+
+
+@pytest.mark.hazard("H-045")
+def test_an_eligibility_screen_over_a_year_old_is_shown_as_one_to_check(qtbot) -> None:
+    old = EligibilityOnFile(dt.date(2025, 6, 2), "likely_eligible", "eligible", "Needs help",
+                            "Jo Smith")
+    page = open_at(qtbot, "S5", eligibility=old).currentPage()
+    said = page.eligibility.accessibleDescription()
+    assert "(over a year old (1 year 5 months))" in said
+    assert said.endswith("the assessor makes the decision. Over a year old: check it still "
+                         "holds.")
 
 
 def test_s1_the_eligibility_note_sits_beside_the_social_care_choice(qtbot) -> None:
