@@ -11,164 +11,54 @@ and 4): What matters, Signposting, Assessments and Eligibility.
   service to the list…".
 - **Assessments** (trusted assessment): partners' assessments on file, with how old each
   is (an old one marked in words) and how many delegations reused it; "Add a partner's
-  assessment…".
+  assessment…" and "Remove (recorded by mistake)…" (it asks why first: the wizard then no
+  longer offers it; a delegation that reused it keeps it as decided).
 - **Eligibility** (Care Act): the screens on file with the suggestion, the practitioner's
   decision and reason, and who decided; "Screen eligibility…" opens the screen
-  (``ui.eligibility_screen``).
+  (``ui.eligibility_screen``); "Remove (recorded by mistake)…" asks why first.
 
 The panels show what ``PersonRecord`` holds. A role that may change people's records is
-given the actions (``PersonCentredActions``) by the people controller; without them the
-buttons are hidden. Each action runs off the GUI thread and returns the person's record
-again, which the panels hand on (``record_changed``); a refusal comes back into the form
-beside the field it names, with everything typed kept.
+given the actions (``PersonCentredActions``, with the panel they share in
+``ui.person_centred_panel``) by the people controller; without them the buttons are hidden.
+Each action runs off the GUI thread and returns the person's record again, which the panels
+hand on (``record_changed``); a refusal comes back into the form beside the field it names,
+with everything typed kept.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
-from PySide6.QtWidgets import (
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop_app.services.people.person_centred import (
-    AssessmentInput,
     AssessmentRow,
-    EligibilityInput,
     EligibilityRow,
     ServiceOption,
-    SignpostingInput,
     SignpostingRow,
-    WhatMattersInput,
     WhatMattersView,
 )
 from desktop_app.services.people.record import PersonRecord
 from desktop_app.ui.eligibility_screen import EligibilityDialog
-from desktop_app.ui.forms import FormDialog, save_from
+from desktop_app.ui.forms import FormDialog
 from desktop_app.ui.person_centred_forms import (
     AssessmentDialog,
-    NewService,
+    RemovalDialog,
     ServiceDialog,
     SignpostingDialog,
     WhatMattersDialog,
 )
+from desktop_app.ui.person_centred_panel import PersonCentredActions, RecordPanel, layout_panel
 from desktop_app.ui.tables import fill_table, read_only_table, uk_date
-from desktop_app.ui.tasks import Run
 from desktop_app.ui.wizard.base import escape_text
 
-D = TypeVar("D")
-R = TypeVar("R")
+__all__ = ["AssessmentsPanel", "EligibilityPanel", "PersonCentredActions", "PersonCentredTabs",
+           "SignpostingPanel", "WhatMattersPanel"]
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("PersonCentredTabs", text)
-
-
-@dataclass(frozen=True)
-class PersonCentredActions:
-    """What a role that may change people's records can do on these tabs. Each callable
-    but ``run``, ``confirm`` and ``today`` runs off the GUI thread; those given a person id
-    return the person's record again."""
-
-    run: Run
-    save_what_matters: Callable[[str, WhatMattersInput, int], PersonRecord]
-    record_signposting: Callable[[str, SignpostingInput], PersonRecord]
-    remove_signposting: Callable[[str, str], PersonRecord]
-    services: Callable[[], Sequence[ServiceOption]]
-    record_assessment: Callable[[str, AssessmentInput], PersonRecord]
-    record_eligibility: Callable[[str, EligibilityInput], PersonRecord]
-    confirm: Callable[[str, str], bool]  # (title, question): yes?
-    today: Callable[[], dt.date]
-    # Only for a role that may record delegations: a new support plan version with what
-    # matters as recorded now: (its number, or None without a running delegation; record).
-    issue_plan: Callable[[str], tuple[int | None, PersonRecord]] | None = None
-    # Only for a role that may extend the lists (a team lead): add a service.
-    add_service: Callable[[NewService], object] | None = None
-
-
-class _Panel(QWidget):
-    """What the four tabs share: the person shown, a message line, a row of buttons hidden
-    until the actions are given, and the dialog open (for the tests and the keyboard)."""
-
-    record_changed = Signal(object)  # PersonRecord
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.person_id, self.person_name = "", ""
-        self.can_do: PersonCentredActions | None = None
-        self.dialog: FormDialog[Any] | None = None
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)  # it may quote a name typed
-        self.message.setAccessibleName(self.tr("Message"))
-        self.buttons = QHBoxLayout()
-        self.buttons.addWidget(self.message, 1)
-        self.action_buttons: list[QPushButton] = []
-
-    def add_action(self, text: str, name: str, slot: Callable[[], object]) -> QPushButton:
-        """A button shown once the role's actions are given."""
-        button = QPushButton(text)
-        button.setAccessibleName(name)
-        button.clicked.connect(lambda _checked=False: slot())
-        button.setVisible(False)
-        self.buttons.addWidget(button)
-        self.action_buttons.append(button)
-        return button
-
-    def set_actions(self, actions: PersonCentredActions) -> None:
-        """Let this role change the records shown (the buttons appear)."""
-        self.can_do = actions
-        for button in self.action_buttons:
-            button.setVisible(True)
-
-    def show_record(self, record: PersonRecord) -> None:
-        """Show what the record holds (subclasses add their part)."""
-        person = record.person
-        if person.id != self.person_id:
-            self.message.setText("")
-        self.person_id, self.person_name = person.id, person.full_name
-
-    def open_form(self, dialog: FormDialog[D], work: Callable[[D], Callable[[], R]],
-                  saved: Callable[[R], None]) -> FormDialog[D]:
-        """Open ``dialog``; what it enters is saved by ``work(data)()`` off the GUI thread,
-        then the dialog closes and ``saved`` gets the answer (a refusal stays in it)."""
-        assert self.can_do is not None
-        self.dialog = dialog
-        save_from(dialog, self.can_do.run, work, saved)
-        dialog.finished.connect(lambda _result: self._closed(dialog))
-        dialog.open()
-        return dialog
-
-    def _closed(self, dialog: FormDialog[Any]) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-
-    def changed(self, record: object, message: str) -> None:
-        """A change was saved: the record again, and say so."""
-        self.record_changed.emit(record)
-        self.message.setText(message)
-
-
-def _layout(panel: _Panel, top: QWidget, label: str | None = None) -> None:
-    column = QVBoxLayout(panel)
-    if label is not None:
-        caption = QLabel(label)
-        caption.setBuddy(top)
-        column.addWidget(caption)
-    column.addWidget(top, 1)
-    column.addLayout(panel.buttons)
-
-
-class WhatMattersPanel(_Panel):
+class WhatMattersPanel(RecordPanel):
     """What matters to the person, as recorded, and "Edit…"."""
 
     def __init__(self) -> None:
@@ -197,7 +87,7 @@ class WhatMattersPanel(_Panel):
         form.addRow(self.nothing)
         self.edit_button = self.add_action(tr("&Edit…"), tr("Edit what matters to the person"),
                                            self.open_edit)
-        _layout(self, body)
+        layout_panel(self, body)
 
     def show_record(self, record: PersonRecord) -> None:
         super().show_record(record)
@@ -261,7 +151,7 @@ class WhatMattersPanel(_Panel):
                     lambda error: self.message.setText(error.message))
 
 
-class SignpostingPanel(_Panel):
+class SignpostingPanel(RecordPanel):
     """Signposting and referrals (Make Every Contact Count), newest first."""
 
     def __init__(self) -> None:
@@ -280,7 +170,7 @@ class SignpostingPanel(_Panel):
         self.service_button = self.add_action(tr("Add a service to the &list…"),
                                               tr("Add a service to the signposting list"),
                                               self.open_add_service)
-        _layout(self, self.table, tr("Signposting and referrals (Make Every Contact Count), "
+        layout_panel(self, self.table, tr("Signposting and referrals (Make Every Contact Count), "
                                      "newest first:"))
 
     def set_actions(self, actions: PersonCentredActions) -> None:
@@ -341,7 +231,7 @@ class SignpostingPanel(_Panel):
                 "Added to the signposting list: it is offered from now on.")))
 
 
-class AssessmentsPanel(_Panel):
+class AssessmentsPanel(RecordPanel):
     """Partners' assessments on file (trusted assessment), newest first."""
 
     def __init__(self) -> None:
@@ -354,7 +244,10 @@ class AssessmentsPanel(_Panel):
         self.add_button = self.add_action(tr("&Add a partner's assessment…"),
                                           tr("Add an assessment another partner made"),
                                           self.open_add)
-        _layout(self, self.table, tr("Partners' assessments on file (trusted assessment), "
+        self.remove_button = self.add_action(
+            tr("Re&move (recorded by mistake)…"),
+            tr("Remove the selected assessment (recorded by mistake)"), self.open_remove)
+        layout_panel(self, self.table, tr("Partners' assessments on file (trusted assessment), "
                                      "newest first:"))
 
     def show_record(self, record: PersonRecord) -> None:
@@ -364,6 +257,7 @@ class AssessmentsPanel(_Panel):
             [self.tr(r.kind_label), r.organisation, r.assessor, uk_date(r.assessed_on),
              self.tr("%s: check it still holds") % r.age_words if r.stale else r.age_words,
              self._reused(r.times_reused)] for r in self.rows], select_first=False)
+        self.remove_button.setEnabled(bool(self.rows))
 
     def _reused(self, times: int) -> str:
         if not times:
@@ -383,8 +277,21 @@ class AssessmentsPanel(_Panel):
             lambda data: lambda: record(person_id, data),
             lambda again: self.changed(again, self.tr("Assessment added to the record.")))
 
+    def open_remove(self) -> RemovalDialog | None:
+        """Ask why the selected assessment is removed (recorded by mistake), then remove
+        it."""
+        row = self.table.currentRow()
+        if self.can_do is None or not 0 <= row < len(self.rows):
+            return None
+        chosen = self.rows[row]
+        return self.open_removal(
+            RemovalDialog.for_assessment(chosen, self.person_name, self),
+            self.can_do.remove_assessment, chosen.id, self.tr(
+                "Assessment removed: the wizard no longer offers it. A delegation that "
+                "reused it keeps it as it was decided."))
 
-class EligibilityPanel(_Panel):
+
+class EligibilityPanel(RecordPanel):
     """Care Act eligibility screens on file, newest first, with the selected one's
     reasons."""
 
@@ -400,6 +307,9 @@ class EligibilityPanel(_Panel):
         self.details.setAccessibleName(tr("The selected screen"))
         self.screen_button = self.add_action(tr("Scree&n eligibility…"),
                                              tr("Screen Care Act eligibility"), self.open_screen)
+        self.remove_button = self.add_action(
+            tr("Re&move (recorded by mistake)…"),
+            tr("Remove the selected screen (recorded by mistake)"), self.open_remove)
         column = QVBoxLayout(self)
         caption = QLabel(tr("&Care Act eligibility screens, newest first:"))
         caption.setBuddy(self.table)
@@ -416,6 +326,7 @@ class EligibilityPanel(_Panel):
              self.tr(r.decision_label) + (self.tr(" (differs from the suggestion)")
                                           if r.differs else ""),
              r.decision_reason, r.decided_by] for r in self.rows])
+        self.remove_button.setEnabled(bool(self.rows))
         self._show_selected()
 
     def _show_selected(self) -> None:
@@ -445,6 +356,18 @@ class EligibilityPanel(_Panel):
             lambda again: self.changed(again, self.tr(
                 "Eligibility screen recorded with the practitioner's decision.")))
 
+    def open_remove(self) -> RemovalDialog | None:
+        """Ask why the selected screen is removed (recorded by mistake), then remove it."""
+        row = self.table.currentRow()
+        if self.can_do is None or not 0 <= row < len(self.rows):
+            return None
+        chosen = self.rows[row]
+        return self.open_removal(
+            RemovalDialog.for_screen(chosen, self.person_name, self),
+            self.can_do.remove_eligibility, chosen.id, self.tr(
+                "Eligibility screen removed: the wizard shows the latest one still on the "
+                "record."))
+
 
 class PersonCentredTabs(QObject):
     """The four panels, shown together and given their actions together."""
@@ -460,7 +383,7 @@ class PersonCentredTabs(QObject):
         for panel in self.panels():
             panel.record_changed.connect(self.record_changed)
 
-    def panels(self) -> tuple[_Panel, ...]:
+    def panels(self) -> tuple[RecordPanel, ...]:
         return (self.what_matters, self.signposting, self.assessments, self.eligibility)
 
     def show_record(self, record: PersonRecord) -> None:

@@ -7,6 +7,8 @@
   the occasion, for the person or their carer, signposted or referred, the service (from the
   list, or a new name typed) and a note. ``ServiceDialog`` adds a service to the list.
 - ``AssessmentDialog``: an assessment another partner made (trusted assessment).
+- ``RemovalDialog``: why a partner's assessment or an eligibility screen recorded by
+  mistake is taken off the record (it says what goes, and what stays as it was).
 
 The Care Act eligibility screen is ``ui.eligibility_screen``. Each is a ``FormDialog``: a
 refusal (the form's own, or the service's) is shown beside the field it names, with
@@ -19,7 +21,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QWidget
 
 from desktop_app.models.person_centred import Participant, SignpostAction, SignpostFor
@@ -32,8 +34,11 @@ from desktop_app.services.framework.person_centred import (
     PARTICIPANT_LABELS,
     PARTNER_ORGANISATIONS,
 )
+from desktop_app.services.people.entry_checks import NAME_LIMIT
 from desktop_app.services.people.person_centred import (
     AssessmentInput,
+    AssessmentRow,
+    EligibilityRow,
     ServiceOption,
     SignpostingInput,
     WhatMattersInput,
@@ -80,6 +85,7 @@ class ParticipantsBox(QWidget):
             if kind is not Participant.PERSON:
                 name = Line(self.tr("Name of %s") % self.tr(label).lower(),
                             self.tr("name, and how they are related (optional)"))
+                name.setMaxLength(NAME_LIMIT)  # as the record keeps a name
                 name.textEdited.connect(lambda text, b=box: b.setChecked(True) if text.strip()
                                         else None)
                 grid.addWidget(name, row, 1)
@@ -217,6 +223,7 @@ def service_combo(services: Sequence[ServiceOption]) -> QComboBox:
     line = combo.lineEdit()
     if line is not None:
         line.setPlaceholderText(_tr("choose from the list, or type its name"))
+        line.setMaxLength(NAME_LIMIT)  # as the record keeps a service's name
     combo.setCurrentIndex(0)
     return combo
 
@@ -294,3 +301,46 @@ class AssessmentDialog(FormDialog[AssessmentInput]):
         return AssessmentInput(kind, self.organisation.currentText().strip(),
                                self.assessor.text().strip(), assessed_on, self.summary.value())
 
+
+class RemovalDialog(FormDialog[str]):
+    """Why a record made by mistake is taken off the person's record: what goes is named,
+    the reason is required (the service refuses it blank, beside the field), and Cancel
+    keeps the record. Its value is the reason as typed."""
+
+    def __init__(self, title: str, question: str, parent: QWidget | None = None) -> None:
+        super().__init__(title, self.tr("Re&move"), parent)
+        self.intro.setText(question)
+        self.intro.setTextFormat(Qt.TextFormat.PlainText)  # it names what was typed
+        self.intro.show()
+        self.reason = Para(self.tr("Why it is removed"),
+                           self.tr("e.g. the date was typed 2025 for 2015; recorded for the "
+                                   "wrong person"), lines=3)
+        self.add_field("reason", self.tr("&Why it is removed:"), self.reason)
+        self.chain_tabs()
+        self.setMinimumWidth(480)
+        self.reason.setFocus()
+
+    @classmethod
+    def for_assessment(cls, row: AssessmentRow, person_name: str,
+                       parent: QWidget | None = None) -> RemovalDialog:
+        """Ask before removing a partner's assessment."""
+        return cls(_tr("Remove a partner's assessment"), _tr(
+            "Remove the %1 by %2 (%3), dated %4, from %5's record? Only remove one recorded "
+            "by mistake. The wizard will no longer offer it; a delegation that reused it "
+            "keeps it as it was decided.").replace("%1", _tr(row.kind_label))
+            .replace("%2", row.organisation).replace("%3", row.assessor)
+            .replace("%4", uk_date(row.assessed_on)).replace("%5", person_name), parent)
+
+    @classmethod
+    def for_screen(cls, row: EligibilityRow, person_name: str,
+                   parent: QWidget | None = None) -> RemovalDialog:
+        """Ask before removing an eligibility screen."""
+        return cls(_tr("Remove an eligibility screen"), _tr(
+            "Remove the eligibility screen of %1 (%2, decided by %3) from %4's record? Only "
+            "remove one recorded by mistake. The wizard will show the latest screen still on "
+            "the record.").replace("%1", uk_date(row.screened_on))
+            .replace("%2", _tr(row.decision_label)).replace("%3", row.decided_by)
+            .replace("%4", person_name), parent)
+
+    def value(self) -> str:
+        return self.reason.toPlainText()

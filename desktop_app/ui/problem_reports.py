@@ -5,14 +5,17 @@ and the form for the IPCB's answer (framework Part A section 5.0).
   rules around them) and what happened, with the plain warning that the IPCB reads the
   text, so the person is not named. Opened from any screen ("Report a problem with the
   framework…" in the status bar, or its key) and from the delegation wizard, where it
-  starts on the wizard's step and the person's own details are checked too. A refusal
-  (the text names someone, is too short...) is shown under the field, everything typed
+  starts on the wizard's step and the person's own details are checked too (as they are
+  when reported with a person's record on screen). A refusal (the text names someone, is
+  too short...) is shown under the field, quoting the words to change, everything typed
   kept.
 - ``ProblemsWidget``: "Problems reported to the IPCB" on the Reports screen, for team
   leads and governance, with each one's status; the selected one's whole text and ruling
   below. A team lead has "Record the IPCB's answer…"; governance reads only.
 - ``ProblemAnswerDialog``: what the IPCB did (discussed, ruling issued: only the statuses
-  after the current one are offered) and the ruling.
+  after the current one are offered) and the ruling, which starts empty: a note recorded
+  when it was discussed is shown above it, read-only, so it is never issued as the ruling
+  by mistake.
 """
 
 from __future__ import annotations
@@ -91,6 +94,8 @@ class ProblemReportDialog(FormDialog[ProblemInput]):
         self.what_edit.textChanged.connect(self._count)
         self.add_field("about", self.tr("&About:"), self.about_combo)
         self.add_field("what_happened", self.tr("&What happened:"), what, self.what_edit)
+        # A refusal quotes the words typed: shown as typed, never as markup.
+        self.problems["what_happened"].setTextFormat(Qt.TextFormat.PlainText)
         self.chain_tabs()
         self._count()
         self.resize(640, self.sizeHint().height())
@@ -139,8 +144,14 @@ class ProblemAnswerDialog(FormDialog[ProblemAnswer]):
         self.status_combo.setAccessibleName(self.tr("What the IPCB did"))
         for status in row.next_statuses:
             self.status_combo.addItem(PROBLEM_STATUS_LABELS[status], status.value)
+        # A note recorded when it was discussed: shown, never put in the ruling's box.
+        self.note_view: QPlainTextEdit | None = None
+        if row.ruling:
+            self.note_view = _text_box(self.tr("Note recorded when discussed"), 3)
+            self.note_view.setReadOnly(True)
+            self.note_view.setMaximumHeight(self.note_view.fontMetrics().lineSpacing() * 4 + 12)
+            self.note_view.setPlainText(row.ruling)
         self.ruling_edit = _text_box(self.tr("The IPCB's ruling"), 5)
-        self.ruling_edit.setPlainText(row.ruling or "")
         hint = QLabel(self.tr("Needed for a ruling; a note is optional when only discussed. "
                               "Every team reads it: do not name anyone."))
         hint.setWordWrap(True)
@@ -151,7 +162,10 @@ class ProblemAnswerDialog(FormDialog[ProblemAnswer]):
         column.addWidget(hint)
         self.add_field("problem", self.tr("What &happened:"), self.problem_view)
         self.add_field("status", self.tr("What the IPCB &did:"), self.status_combo)
+        if self.note_view is not None:
+            self.add_field("note", self.tr("&Note when discussed:"), self.note_view)
         self.add_field("ruling", self.tr("&Ruling:"), ruling, self.ruling_edit)
+        self.problems["ruling"].setTextFormat(Qt.TextFormat.PlainText)
         self.chain_tabs()
         self.resize(640, self.sizeHint().height())
         self.status_combo.setFocus()

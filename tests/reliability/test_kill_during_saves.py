@@ -7,7 +7,7 @@ earlier person. The parent SIGKILLs it at a random moment and, on the SAME vault
 round (so SQLite's WAL recovery runs after every kill), unlocks the vault in-process and
 checks it (``vault_problems``) before letting the next child go.
 
-50 kills normally, 200 with ``--slow``. Each round's worker is forked from a server
+35 kills normally, 200 with ``--slow``. Each round's worker is forked from a server
 that imported the app once (crash_child.py), so a round costs the worker's unlock
 (~0.1 s), the random delay and the parent's check: ~0.6 s on 2 cores.
 """
@@ -183,7 +183,7 @@ def test_acknowledged_visits_survive_sigkill_and_none_is_half_written(
     vault_copy: tuple[VaultStore, str, str], fork_server: Any, reliability_seed: int,
     kill_rounds: Any, passphrase: str, test_kdf: KdfParams,
 ) -> None:
-    """After each of 50 (``--slow``: 200) SIGKILLs the vault is whole and keeps every ACK.
+    """After each of 35 (``--slow``: 200) SIGKILLs the vault is whole and keeps every ACK.
 
     A third of the kills wait, after the random delay, for the child's next ``ACK`` and
     land within a fraction of a millisecond of it: right after a commit returned.
@@ -200,7 +200,7 @@ def test_acknowledged_visits_survive_sigkill_and_none_is_half_written(
     the checker firing deterministically.
     """
     store, user_id, _ = vault_copy
-    rounds = kill_rounds(50, 200)
+    rounds = kill_rounds(35, 200)
     assert FIRST_SERIAL + rounds * MAX_SERIALS_PER_CHILD <= 500_000  # synthetic_nhs_number's range
     rng = random.Random(reliability_seed)
     acked = Acked()

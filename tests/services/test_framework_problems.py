@@ -117,26 +117,33 @@ NHS_ELSEWHERE = format_nhs_number(synthetic_nhs_number(4242))  # nobody on this 
 
 @pytest.mark.hazard("H-037")
 @pytest.mark.parametrize(("text", "kinds"), [
-    ("Edith Testperson could not consent at S6 because", "a name"),
-    ("testperson, edith could not consent at S6 because", "a name"),
-    ("Mrs Testperson's daughter refused the S6 question", "a name"),
-    ("ZOE O’BRIEN said the S6 wording was confusing for her", "a name"),
-    ("Zo O'Brien said the S6 wording was confusing for her", "a name"),
-    ("The daughter, Frank Example, said the S6 page was hard", "a name"),
-    ("Ms Hall said the S6 page was hard to follow for her", "a name"),
-    (f"The NHS number {NHS_ELSEWHERE} was refused by S1 twice", "an NHS number"),
-    (f"The NHS number {NHS_ELSEWHERE.replace(' ', '')} was refused", "an NHS number"),
-    ("Born 17/05/1938, so the S4 age question did not fit", "a date of birth"),
-    ("Born 17.5.38, so the S4 age question did not fit", "a date of birth"),
-    ("Born 1938-05-17, so the S4 age question did not fit", "a date of birth"),
-    ("Born on 17th May 1938, so the S4 age question did not fit", "a date of birth"),
-    ("Born May 17, 1938, so the S4 age question did not fit", "a date of birth"),
-    ("Lives at le15ww where the S7 provider does not go", "a postcode"),
-    ("Lives at NG7 2UH where the S7 provider does not go", "a postcode"),
-    ("Lives at 1 example street where the S7 provider does not go", "an address"),
-    ("Lives at 12 Acacia Avenue where the S7 provider does not go", "an address"),
+    ("Edith Testperson could not consent at S6 because", 'a name ("Edith Testperson")'),
+    ("testperson, edith could not consent at S6 because", 'a name ("testperson, edith")'),
+    ("Mrs Testperson's daughter refused the S6 question", 'a name ("Mrs Testperson\'s")'),
+    ("ZOE O’BRIEN said the S6 wording was confusing for her", 'a name ("ZOE O’BRIEN")'),
+    ("Zo O'Brien said the S6 wording was confusing for her", 'a name ("Zo O\'Brien")'),
+    ("The daughter, Frank Example, said the S6 page was hard", 'a name ("Frank Example")'),
+    ("Ms Hall said the S6 page was hard to follow for her", 'a name ("Ms Hall")'),
+    (f"The NHS number {NHS_ELSEWHERE} was refused by S1 twice",
+     f'an NHS number ("{NHS_ELSEWHERE}")'),
+    (f"The NHS number {NHS_ELSEWHERE.replace(' ', '')} was refused",
+     f'an NHS number ("{NHS_ELSEWHERE.replace(" ", "")}")'),
+    ("Born 17/05/1938, so the S4 age question did not fit", 'a date of birth ("17/05/1938")'),
+    ("Born 17.5.38, so the S4 age question did not fit", 'a date of birth ("17.5.38")'),
+    ("Born 1938-05-17, so the S4 age question did not fit", 'a date of birth ("1938-05-17")'),
+    ("Born on 17th May 1938, so the S4 age question did not fit",
+     'a date of birth ("17th May 1938")'),
+    ("Born May 17, 1938, so the S4 age question did not fit",
+     'a date of birth ("May 17, 1938")'),
+    ("Lives at le15ww where the S7 provider does not go", 'a postcode ("le15ww")'),
+    ("Lives at NG7 2UH where the S7 provider does not go", 'a postcode ("NG7 2UH")'),
+    ("Lives at 1 example street where the S7 provider does not go",
+     'an address ("1 example street")'),
+    ("Lives at 12 Acacia Avenue where the S7 provider does not go",
+     'an address ("12 Acacia Avenue")'),
     (f"Edith Testperson ({NHS_ELSEWHERE}) at LE1 5WW: S7 refused",
-     "a name, an NHS number and a postcode"),
+     f'a name ("Edith Testperson"), an NHS number ("{NHS_ELSEWHERE}") and a postcode '
+     '("LE1 5WW")'),
 ])
 def test_a_report_that_identifies_anyone_on_the_caseload_is_refused(
         vault: VaultSession, caseload: dict[str, str], text: str, kinds: str) -> None:
@@ -166,7 +173,8 @@ def test_reported_from_a_persons_record_their_own_names_are_refused_alone(
     _report(vault, text)  # a first name alone says nothing, with no person in view
     with pytest.raises(ValidationError) as refused:
         _report(vault, text, person_id=caseload["edith"])
-    assert refused.value.field == "what_happened" and "it gives a name" in refused.value.message
+    assert refused.value.field == "what_happened"
+    assert 'it gives a name ("Edith")' in refused.value.message
     # ... and their contact's name, or their date of birth written another way.
     with pytest.raises(ValidationError, match="it gives a name"):
         _report(vault, "Frank said the S6 page was hard for the family to follow",

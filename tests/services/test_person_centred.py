@@ -5,7 +5,10 @@ partners' assessments (trusted assessment) and Care Act eligibility screens, eac
 the services a screen calls, on a private cheap-key vault with synthetic data. Each record
 round-trips as typed (O'Brien & Sons, <b>, Zoë), every bad input is refused naming its
 field and writing nothing, governance (read-only) reads but changes nothing, and each new
-record is audited under the signed-in user and queued for the central store.
+record is audited under the signed-in user and queued for the central store. A partner's
+assessment or an eligibility screen recorded by mistake is removed with its reason (kept on
+the removed row, synced as a deletion): the wizard's context no longer offers it, and a
+delegation that reused it keeps it as it was decided.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from desktop_app.models.person_centred import (
 from desktop_app.models.review import Review
 from desktop_app.services import people
 from desktop_app.services.core.errors import NotFound, PermissionDenied, ValidationError
+from desktop_app.services.delegation import wizard_context
+from desktop_app.services.framework.catalogue import load_catalogue
 from desktop_app.services.framework.eligibility import EligibilityStatus
 from desktop_app.services.framework.person_centred import shipped_services
 from desktop_app.services.people import person_centred as pc
@@ -42,13 +47,16 @@ from desktop_app.services.people.person_centred import (
     WhatMattersInput,
 )
 from desktop_app.services.people.record import load_record
+from desktop_app.services.plans import read_blocks
 from desktop_app.services.vault import VaultSession
 from tests.support import USER_NAME, as_role, person_values
+from tools.sample_case import build_case
 
 TODAY = dt.date(2027, 2, 10)
 BORN = dt.date(1938, 5, 17)  # person_values' date of birth
 AWKWARD = "O'Brien & Sons <b>bold</b> Zoë"
 SOMEONE = "A Nurse"
+CATALOGUE = load_catalogue()
 
 
 @pytest.fixture
@@ -620,3 +628,130 @@ def test_records_stay_with_their_person(vault: VaultSession, person_id: str) -> 
             lambda: pc.record_eligibility(vault.uow, other, screen(), USER_NAME, TODAY)):
         with pytest.raises(NotFound):
             attempt()
+
+
+# ---------------------------------------------------------------- recorded by mistake
+
+REASON = "The date was typed 2025 for 2015 (O'Brien & Sons <b> Zoë)"
+
+
+def _wizard_context(vault: VaultSession, person_id: str) -> Any:
+    return wizard_context(vault.uow, person_id, CATALOGUE, today=TODAY)
+
+
+@pytest.mark.hazard("H-044")
+def test_an_assessment_recorded_by_mistake_is_removed_and_no_longer_offered(
+        vault: VaultSession, person_id: str) -> None:
+    """A date typed 2025 for 2015 made a stale assessment the newest on file: removed, the
+    wizard offers the one still on the record, and the removal keeps its reason."""
+    right = pc.record_assessment(vault.uow, person_id, assessment(
+        assessed_on=dt.date(2015, 3, 4)), SOMEONE, TODAY)
+    wrong = pc.record_assessment(vault.uow, person_id, assessment(
+        assessed_on=dt.date(2025, 3, 4)), SOMEONE, TODAY)
+    assert _wizard_context(vault, person_id).latest_assessment("care_act_needs").id == wrong
+
+    pc.remove_assessment(vault.uow, wrong, f"  {REASON}\n", TODAY)
+    assert [a.id for a in pc.assessments_for(vault.uow, person_id, TODAY)] == [right]
+    assert [a.id for a in load_record(vault.uow, person_id).assessments] == [right]
+    context = _wizard_context(vault, person_id)
+    assert [a.id for a in context.assessments] == [right]
+    assert context.latest_assessment("care_act_needs").id == right
+    with vault.uow.read() as s:
+        assert [a.id for a in pc.assessments_on_file(s, person_id)] == [right]
+        row = s.get_one(PartnerAssessment, wrong)
+        assert row.deleted is True and row.assessed_on == dt.date(2025, 3, 4)  # it stays
+        assert row.summary == ("Needs help with medicines\n\nRemoved on 10/02/2027 by "
+                               f"{USER_NAME}, recorded by mistake: {REASON}")
+    # Synced as a deletion carrying the reason; audited under the signed-in user.
+    [_, (_, operation, payload)] = outbox_rows(vault, wrong)
+    assert operation == "delete" and payload["deleted"] is True and REASON in payload["summary"]
+    assert [(r["action"], r["user_id"]) for r in audit_rows(vault, wrong)] == [
+        ("create", vault.actor.user_id), ("delete", vault.actor.user_id)]
+    with pytest.raises(NotFound, match="no longer on the record"):
+        pc.remove_assessment(vault.uow, wrong, REASON, TODAY)
+
+
+@pytest.mark.hazard("H-044")
+def test_a_decision_made_on_a_removed_assessment_stays_as_it_was(vault: VaultSession) -> None:
+    built = build_case(vault.uow)  # its decision reused a partner's CHC Checklist
+    with vault.uow.read() as s:
+        before = read_blocks.reused_assessments(s, built.case_id)
+        [reuse] = s.scalars(select(AssessmentReuse).where(
+            AssessmentReuse.delegation_case_id == built.case_id)).all()
+        reuse_id, reused_id = reuse.id, reuse.assessment_id
+    assert len(before) == 1
+    pc.remove_assessment(vault.uow, reused_id, "Recorded for the wrong person", TODAY)
+    with vault.uow.read() as s:
+        again = s.get_one(AssessmentReuse, reuse_id)
+        assert (again.deleted, again.assessment_id) == (False, reused_id)
+        assert read_blocks.reused_assessments(s, built.case_id) == before  # on the plan
+    assert pc.assessments_for(vault.uow, built.person_id, TODAY) == ()
+    assert _wizard_context(vault, built.person_id).latest_assessment("chc_checklist") is None
+
+
+@pytest.mark.hazard("H-015")
+def test_an_eligibility_screen_recorded_by_mistake_is_removed(vault: VaultSession,
+                                                              person_id: str) -> None:
+    """S1 and S5 show the latest screen still on the record once a wrong one is removed."""
+    earlier = pc.record_eligibility(vault.uow, person_id, screen(
+        screened_on=dt.date(2026, 12, 1), decision="not_eligible",
+        decision_reason="Her son meets these needs"), USER_NAME, TODAY)
+    wrong = pc.record_eligibility(vault.uow, person_id, screen(), USER_NAME, TODAY)
+    assert _wizard_context(vault, person_id).eligibility.decision == "eligible"
+
+    pc.remove_eligibility_screen(vault.uow, wrong, "Screened the wrong person", TODAY)
+    assert [r.id for r in pc.eligibility_screens(vault.uow, person_id)] == [earlier]
+    shown = _wizard_context(vault, person_id).eligibility
+    assert (shown.screened_on, shown.decision) == (dt.date(2026, 12, 1), "not_eligible")
+    with vault.uow.read() as s:
+        row = s.get_one(EligibilityScreen, wrong)
+        assert row.deleted is True and row.decision_reason == (
+            "Agree: two outcomes, clear impact\n\nRemoved on 10/02/2027 by "
+            f"{USER_NAME}, recorded by mistake: Screened the wrong person")
+    assert [r.operation for r in outbox_rows(vault, wrong)] == ["upsert", "delete"]
+    assert [r["action"] for r in audit_rows(vault, wrong)] == ["create", "delete"]
+
+    pc.remove_eligibility_screen(vault.uow, earlier, "Entered twice", TODAY)
+    assert _wizard_context(vault, person_id).eligibility is None
+    assert load_record(vault.uow, person_id).eligibility == ()
+    with pytest.raises(NotFound, match="no longer on the record"):
+        pc.remove_eligibility_screen(vault.uow, earlier, "Entered twice", TODAY)
+
+
+def _removals(vault: VaultSession, person_id: str) -> dict[str, tuple[Callable[..., None], str]]:
+    """Each removal with the id of a row of the person's to remove."""
+    return {"assessment": (pc.remove_assessment, pc.record_assessment(
+                vault.uow, person_id, assessment(), USER_NAME, TODAY)),
+            "screen": (pc.remove_eligibility_screen, pc.record_eligibility(
+                vault.uow, person_id, screen(), USER_NAME, TODAY))}
+
+
+@pytest.mark.parametrize(("reason", "message"), [
+    ("", "Say why it is being removed"), ("  \n ", "Say why it is being removed"),
+    (None, "Say why it is being removed"), ("r" * 4001, "under 4,000")])
+def test_a_removal_needs_its_reason_in_words(vault: VaultSession, person_id: str,
+                                            reason: str | None, message: str) -> None:
+    for remove, row_id in _removals(vault, person_id).values():
+        with pytest.raises(ValidationError, match=message) as refused:
+            remove(vault.uow, row_id, reason, TODAY)
+        assert refused.value.field == "reason"
+        assert len(outbox_rows(vault, row_id)) == 1  # nothing written
+    record = load_record(vault.uow, person_id)
+    assert (len(record.assessments), len(record.eligibility)) == (1, 1)
+
+
+@pytest.mark.hazard("H-026")
+@pytest.mark.parametrize(("role", "allowed"), [
+    ("read_only", False), ("nurse", True), ("social_care_practitioner", True)])
+def test_only_those_who_keep_the_persons_records_remove_them(
+        vault: VaultSession, person_id: str, role: str, allowed: bool) -> None:
+    uow = as_role(vault, role)
+    for remove, row_id in _removals(vault, person_id).values():
+        if allowed:
+            remove(uow, row_id, "Recorded by mistake", TODAY)
+        else:
+            with pytest.raises(PermissionDenied, match="read-only user"):
+                remove(uow, row_id, "Recorded by mistake", TODAY)
+    record = load_record(vault.uow, person_id)
+    left = 0 if allowed else 1
+    assert (len(record.assessments), len(record.eligibility)) == (left, left)

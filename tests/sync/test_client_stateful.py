@@ -235,7 +235,7 @@ def test_after_quiescence_the_store_and_every_laptop_agree(
     slow = bool(request.config.getoption("--slow"))
     machine = _machine(store, store_sessions, template_vault, tmp_path, pg)
     machine.TestCase.settings = settings(
-        max_examples=150 if slow else 15, stateful_step_count=50 if slow else 20,
+        max_examples=150 if slow else 10, stateful_step_count=50 if slow else 20,
         deadline=None, database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 

@@ -1,6 +1,7 @@
 """The person record's person-centred tabs (issue 18 points 1, 3, 4, 5): What matters,
-Signposting, Assessments and Eligibility, and signposting at a review, driven as a nurse
-would on a real vault.
+Signposting, Assessments and Eligibility (an assessment or a screen recorded by mistake
+removed, asking why first), and signposting at a review (checked beside its fields before
+the review is saved), driven as a nurse would on a real vault.
 
 The people and registers controllers are the app's own (their actions are what these tests
 press), given a ``FeatureContext`` whose task runner does the work at once on this thread
@@ -21,11 +22,22 @@ How these tests were seen to fail (each mutation made, the tests run, the mutati
   governance test.
 * ``RegistersController._record_review`` letting a refused signposting raise: the review
   test (the review would look unrecorded, the dialog stuck open).
+* ``RecordReviewDialog.problem`` not putting the signposting through ``check_signposting``:
+  the review-dialog tests (a note over 4,000 characters saved the review, then was refused
+  with the dialog closed); ``_record_review`` not checking it before the review: the
+  controller test.
+* ``EligibilityPanel.show_record`` not disabling "Remove" once nothing is left, or the
+  removal not keeping its reason (``removal.remove_by_mistake``): the removal tests.
+
+The registers and people controllers' screens are all given to ``qtbot``: left unparented,
+they were deleted by the garbage collector on a worker thread (a segmentation fault in a
+later test file).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -36,8 +48,9 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtWidgets import QApplication, QCheckBox, QPushButton, QWidget
 
 from desktop_app.models.person_centred import SignpostOccasion
+from desktop_app.models.review import ReviewOutcome
 from desktop_app.services import people
-from desktop_app.services.core.errors import ExpectedError
+from desktop_app.services.core.errors import ExpectedError, ValidationError
 from desktop_app.services.framework.eligibility import DISCLAIMER, Outcome, UnableReason
 from desktop_app.services.people import person_centred as centred
 from desktop_app.services.people.record import PersonRecord, load_record
@@ -49,7 +62,10 @@ from desktop_app.ui.controllers.registers import RegistersController
 from desktop_app.ui.dialogs import Dialogs
 from desktop_app.ui.eligibility_screen import FRAME_ROOM, EligibilityDialog
 from desktop_app.ui.forms import FormDialog
+from desktop_app.ui.person_centred_forms import RemovalDialog, SignpostingDialog, WhatMattersDialog
 from desktop_app.ui.person_record import PersonRecordWidget
+from desktop_app.ui.registers import ReviewAnswers
+from desktop_app.ui.registers.review_signposting import ReviewSignposting, SignpostingAtReview
 from tests.support import as_role, person_values, type_date
 from tests.ui.test_where_you_land import mnemonics
 from tools.sample_case import DECIDED_ON, build_case
@@ -127,12 +143,22 @@ def make_context(qtbot: Any, vault: VaultSession, role: Role = Role.TEAM_LEAD,
 def person_screen(qtbot: Any, vault: VaultSession, role: Role = Role.TEAM_LEAD) -> Screen:
     context, dialogs, bugs = make_context(qtbot, vault, role)
     controller = PeopleController(context)
+    for shown in controller.screens():  # closed and deleted on the GUI thread after the test
+        qtbot.addWidget(shown.widget)
     widget = controller.person_screen
-    qtbot.addWidget(widget)
     widget.resize(1000, 700)
     widget.show()
     qtbot.waitExposed(widget)
     return Screen(widget, controller, dialogs, bugs, vault)
+
+
+@pytest.fixture(autouse=True)
+def collected_at_teardown() -> Iterator[None]:
+    """Each test's controllers and forms are collected as it ends, while the widgets they
+    point to still exist: left to a later test's garbage collection (running beside that
+    test's worker thread), the cycles they sit in crashed the interpreter."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture
@@ -409,6 +435,75 @@ def test_a_partners_assessment_is_added_with_a_refusal_beside_the_field(
     assert (row.kind, row.assessed_on) == ("mental_capacity", dt.date(2026, 10, 1))
 
 
+def open_removal(qtbot: Any, panel: Any, row: int) -> RemovalDialog:
+    panel.table.selectRow(row)
+    click(qtbot, panel.remove_button)
+    dialog = panel.dialog
+    assert isinstance(dialog, RemovalDialog) and dialog.isVisible()
+    return dialog
+
+
+@pytest.mark.hazard("H-044")
+def test_an_assessment_recorded_by_mistake_is_removed_after_asking_why(
+        qtbot: Any, screen: Screen, vault: VaultSession, person_id: str) -> None:
+    by = "Test Nurse"
+    right = centred.record_assessment(vault.uow, person_id, centred.AssessmentInput(
+        "care_act_needs", "Leicester City Council", "S Worker", dt.date(2015, 6, 1)), by,
+        TODAY)
+    centred.record_assessment(vault.uow, person_id, centred.AssessmentInput(  # 2025 for 2015
+        "care_act_needs", AWKWARD, "S Worker", dt.date(2025, 6, 1)), by, TODAY)
+    screen.open(person_id, screen.tabs.assessments)
+    panel = screen.tabs.assessments
+    assert panel.remove_button.isVisibleTo(panel) and panel.remove_button.isEnabled()
+    assert "&" in panel.remove_button.text()
+
+    dialog = open_removal(qtbot, panel, 0)  # the newest: the one typed wrong
+    assert dialog.intro.textFormat() == Qt.TextFormat.PlainText
+    assert AWKWARD in dialog.intro.text() and "01/06/2025" in dialog.intro.text()
+    assert dialog.focusWidget() is dialog.reason
+    dialog.reject()  # Cancel keeps it
+    assert len(screen.record(person_id).assessments) == 2
+
+    dialog = open_removal(qtbot, panel, 0)
+    press_ok(qtbot, dialog)  # no reason yet: refused beside the field
+    assert problem(dialog, "reason").startswith("Say why it is being removed")
+    assert dialog.isVisible() and len(screen.record(person_id).assessments) == 2
+    qtbot.keyClicks(dialog.reason, "Typed 2025 for 2015")
+    press_ok(qtbot, dialog)
+    assert not dialog.isVisible() and panel.dialog is None
+    assert [a.id for a in screen.record(person_id).assessments] == [right]
+    assert [row[3] for row in cells(panel.table)] == ["01/06/2015"]
+    assert panel.message.text().startswith("Assessment removed: the wizard no longer offers")
+
+
+@pytest.mark.hazard("H-015")
+def test_an_eligibility_screen_recorded_by_mistake_is_removed_after_asking_why(
+        qtbot: Any, screen: Screen, vault: VaultSession, person_id: str) -> None:
+    centred.record_eligibility(vault.uow, person_id, centred.EligibilityInput(
+        dt.date(2026, 12, 2), True, {}, True, "not_eligible", "Manages all ten"), "Test Nurse",
+        TODAY)
+    screen.open(person_id, screen.tabs.eligibility)
+    panel = screen.tabs.eligibility
+    dialog = open_removal(qtbot, panel, 0)
+    assert "02/12/2026" in dialog.intro.text() and "Test Nurse" in dialog.intro.text()
+    qtbot.keyClicks(dialog.reason, "Screened the wrong person")
+    press_ok(qtbot, dialog)
+    assert not dialog.isVisible()
+    assert screen.record(person_id).eligibility == () and panel.table.rowCount() == 0
+    assert not panel.remove_button.isEnabled()
+    assert panel.message.text().startswith("Eligibility screen removed")
+
+
+def test_names_typed_are_no_longer_than_the_record_keeps(qtbot: Any) -> None:
+    matters = WhatMattersDialog("Edith Testperson", None)
+    qtbot.addWidget(matters)
+    assert {line.maxLength() for line in matters.took_part.names.values()} == {200}
+    signposting = SignpostingDialog("Edith Testperson", (), TODAY)
+    qtbot.addWidget(signposting)
+    line = signposting.service.lineEdit()
+    assert line is not None and line.maxLength() == 200
+
+
 # ---------------------------------------------------------------- eligibility
 
 
@@ -630,11 +725,19 @@ def test_each_form_is_gone_through_with_tab_in_the_order_shown(
 REVIEW_DAY = DECIDED_ON + dt.timedelta(days=85)  # the 3-month review due within the month
 
 
+def registers_controller(qtbot: Any, context: DatedContext) -> RegistersController:
+    """The registers controller, its screens closed and deleted on the GUI thread after the
+    test (left to the garbage collector, a worker thread may delete them: a crash)."""
+    controller = RegistersController(context)
+    for screen in controller.screens():
+        qtbot.addWidget(screen.widget)
+    return controller
+
+
 def review_screen(qtbot: Any, vault: VaultSession) -> tuple[Any, Dialogs, list[BaseException]]:
     context, dialogs, bugs = make_context(qtbot, vault, Role.TEAM_LEAD, REVIEW_DAY)
-    controller = RegistersController(context)
+    controller = registers_controller(qtbot, context)
     widget = controller.reviews_screen
-    qtbot.addWidget(widget)
     widget.show()
     qtbot.waitExposed(widget)
     return widget, dialogs, bugs
@@ -661,7 +764,9 @@ def test_signposting_at_a_review_is_saved_after_the_review(
     assert {"v", "o", "f", "e"} <= set(letters) and len(letters) == len(set(letters))
     assert "&g" in dialog.signposting.title() and "g" not in letters  # Alt+G ticks it
     click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Ok))
-    assert dialog.isVisible() and "choose the service" in dialog.error_label.text()
+    assert dialog.isVisible() and dialog.error_label.text().startswith(
+        "Signposting: Choose the service")
+    assert beside(dialog.signposting, "service").startswith("Choose the service")
     dialog.signposting.service.setEditText(AWKWARD)
     dialog.signposting.for_whom.set_value("carer")
     click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Ok))
@@ -704,8 +809,83 @@ def test_a_refused_signposting_at_a_review_keeps_the_review(
 def test_a_role_that_cannot_change_people_is_not_offered_signposting_at_a_review(
         qtbot: Any, vault: VaultSession) -> None:
     context, _dialogs, _bugs = make_context(qtbot, vault, Role.READ_ONLY)
-    controller = RegistersController(context)
+    controller = registers_controller(qtbot, context)
     assert controller.reviews_screen._signpost_services is None  # noqa: SLF001
     nurse_context, _d, _b = make_context(qtbot, vault, Role.NURSE)
-    assert RegistersController(nurse_context).reviews_screen._signpost_services \
+    assert registers_controller(qtbot, nurse_context).reviews_screen._signpost_services \
         is not None  # noqa: SLF001
+
+
+def beside(part: SignpostingAtReview, field: str) -> str:
+    """The problem shown beside one of the signposting part's fields ("" when none)."""
+    label = part.problems[field]
+    return label.text() if label.isVisibleTo(part) else ""
+
+
+def done_reviews(vault: VaultSession, person_id: str) -> list[Any]:
+    return [r for r in load_record(vault.uow, person_id).reviews if r.done_on]
+
+
+def test_a_signposting_refused_at_a_review_is_said_beside_its_field_before_the_review_is_saved(
+        qtbot: Any, vault: VaultSession, delegated: str) -> None:
+    widget, _dialogs, bugs = review_screen(qtbot, vault)
+    dialog = widget.open_record_dialog(0)
+    assert dialog is not None and dialog.signposting is not None
+    part = dialog.signposting
+    line = part.service.lineEdit()
+    assert line is not None and line.maxLength() == 200  # as the record keeps it
+    fill_continue(qtbot, dialog)
+    part.setChecked(True)
+    part.service.setEditText(AWKWARD)
+    too_long = "n" * 4001
+    part.note.setPlainText(too_long)  # pasted
+    click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Ok))
+    assert dialog.isVisible()  # kept open, with everything typed
+    assert beside(part, "note") == "Keep this under 4,000 characters."
+    assert dialog.error_label.text() == "Signposting: Keep this under 4,000 characters."
+    assert part.note.toPlainText() == too_long and part.service.currentText() == AWKWARD
+    assert done_reviews(vault, delegated) == []  # the review not saved either
+    assert load_record(vault.uow, delegated).signposting == ()
+
+    part.note.setPlainText("Leaflet given")
+    click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Ok))
+    assert not dialog.isVisible()
+    assert len(done_reviews(vault, delegated)) == 1
+    [given] = load_record(vault.uow, delegated).signposting
+    assert (given.service, given.note) == (AWKWARD, "Leaflet given")
+    assert bugs == []
+
+
+def test_the_review_dialog_checks_the_signposting_as_the_record_will(
+        qtbot: Any, vault: VaultSession, delegated: str) -> None:
+    widget, _dialogs, _bugs = review_screen(qtbot, vault)
+    dialog = widget.open_record_dialog(0)
+    assert dialog is not None and dialog.signposting is not None
+    part = dialog.signposting
+    fill_continue(qtbot, dialog)
+    assert dialog.problem() is None  # unticked: nothing to check
+    part.setChecked(True)
+    part.service.setEditText("Age UK")
+    part.for_whom.set_value(None)
+    assert dialog.problem() == "Signposting: Choose whom it was for: the person or their carer."
+    assert beside(part, "for_whom").startswith("Choose whom it was for")
+    assert beside(part, "service") == "" and beside(part, "note") == ""
+    part.for_whom.set_value("person")
+    assert dialog.problem() is None and beside(part, "for_whom") == ""
+    dialog.reject()
+
+
+def test_the_registers_controller_refuses_a_bad_signposting_before_the_review(
+        qtbot: Any, vault: VaultSession, delegated: str) -> None:
+    context, _dialogs, _bugs = make_context(qtbot, vault, Role.TEAM_LEAD, REVIEW_DAY)
+    controller = registers_controller(qtbot, context)
+    widget = controller.reviews_screen
+    widget.refresh()
+    row = widget.model.row(0)
+    answers = ReviewAnswers(row.review_id, REVIEW_DAY, ReviewOutcome.CONTINUE, True, True,
+                            False, "", signposting=ReviewSignposting(
+                                delegated, "s" * 201, "person", "signposted", None))
+    with pytest.raises(ValidationError, match="under 200") as refused:
+        controller._record_review(answers)  # noqa: SLF001
+    assert refused.value.field == "service"
+    assert done_reviews(vault, delegated) == []

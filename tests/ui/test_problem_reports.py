@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWizard
+from PySide6.QtWidgets import QWidget, QWizard
 
 from desktop_app.models.user import Role
 from desktop_app.services import people, registers, reports
@@ -31,6 +31,7 @@ from desktop_app.ui.controllers.context import FeatureContext
 from desktop_app.ui.controllers.problems import ProblemsController
 from desktop_app.ui.dialogs import Dialogs
 from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.person_record import PersonRecordWidget
 from desktop_app.ui.problem_reports import WARNING, ProblemAnswerDialog, ProblemReportDialog
 from desktop_app.ui.reports import ReportsWidget
 from desktop_app.ui.tasks import TaskRunner
@@ -117,7 +118,8 @@ def test_reported_from_the_status_bar_a_named_person_is_refused_and_the_text_kep
     form.about_combo.setCurrentIndex(form.about_combo.findData("S6"))
     _send(qtbot, form)
     problem = form.problems["what_happened"]
-    qtbot.waitUntil(lambda: "it gives a name" in problem.text(), timeout=5000)
+    qtbot.waitUntil(lambda: 'it gives a name ("Edith Testperson")' in problem.text(),
+                    timeout=5000)  # the words to change, quoted
     assert form.isVisible() and not problem.isHidden()
     assert form.what_edit.toPlainText() == NAMED  # everything typed kept
     assert stack.problems() == ()
@@ -255,4 +257,56 @@ def test_from_the_wizard_the_form_starts_on_its_step_and_checks_the_person(
     qtbot.waitUntil(lambda: "it gives a name" in form.problems["what_happened"].text(),
                     timeout=5000)
     assert stack.problems() == () and wizard.isVisible()
+    assert stack.bugs == []
+
+
+@pytest.mark.hazard("H-037")
+def test_from_the_status_bar_the_person_record_on_screen_is_checked(
+        qtbot: Any, stack: Stack) -> None:
+    context = _context(qtbot, stack, "nurse")
+    controller = ProblemsController(context)
+    window = context.window
+    record = PersonRecordWidget(None)
+    window.add_screen("caseload", "Caseload", QWidget())
+    window.add_screen("person", "Person record", record)
+    record.person_id = stack.person_id  # Edith Testperson's record is open
+    window.show_screen("person")
+    qtbot.mouseClick(window.problem_button, Qt.MouseButton.LeftButton)
+    form = controller.form
+    assert isinstance(form, ProblemReportDialog) and form.person_id == stack.person_id
+    form.about_combo.setCurrentIndex(form.about_combo.findData("S6"))
+    _typed(qtbot, form, "Edith asked us to stop at S6 because the task list was too long")
+    _send(qtbot, form)
+    qtbot.waitUntil(lambda: 'it gives a name ("Edith")' in form.problems["what_happened"]
+                    .text(), timeout=5000)
+    assert stack.problems() == ()
+    form.reject()
+
+    window.show_screen("caseload")  # no one's record on screen: a first name is a word
+    qtbot.mouseClick(window.problem_button, Qt.MouseButton.LeftButton)
+    form = controller.form
+    assert isinstance(form, ProblemReportDialog) and form.person_id is None
+    assert stack.bugs == []
+
+
+def test_the_answer_form_starts_with_the_ruling_empty_and_the_note_beside_it(
+        qtbot: Any, stack: Stack) -> None:
+    stack.report()
+    [row] = stack.problems()
+    note = "Discussed: the IPCB will ask the Office of the Public Guardian first."
+    stack.call(lambda uow: registers.set_problem_status(uow, row.problem_id, "discussed", note,
+                                                        "Team Lead", row.version))
+    [row] = stack.problems()
+    controller = ProblemsController(_context(qtbot, stack, "team_lead"))
+    form = controller.open_answer_form(row)
+    assert isinstance(form, ProblemAnswerDialog)
+    assert form.ruling_edit.toPlainText() == ""  # never the note, issued by mistake
+    assert form.note_view is not None and form.note_view.isReadOnly()
+    assert form.note_view.toPlainText() == note
+    assert form.status_combo.currentText() == "Ruling issued"
+    _send(qtbot, form)  # nothing typed: the note is not taken as the ruling
+    qtbot.waitUntil(lambda: "Say the ruling" in form.problems["ruling"].text(), timeout=5000)
+    [after] = stack.problems()
+    assert (after.status_label, after.ruling) == ("Discussed by the IPCB", note)
+    form.reject()
     assert stack.bugs == []

@@ -5,7 +5,9 @@ impairment or illness, which outcomes the person cannot achieve (and how they ar
 and whether there is a significant impact on their wellbeing. The software suggests
 (``suggest_eligibility``); the practitioner decides, and the suggestion is stored beside the
 decision. A decision needs its reason; one that goes against a complete suggestion is asked
-to say why it differs. ``EDIT_PEOPLE`` records a screen; anyone signed in reads them.
+to say why it differs. ``EDIT_PEOPLE`` records a screen, and removes one recorded by
+mistake (``remove_eligibility_screen``: a tombstone, the reason kept on it, ``removal``);
+anyone signed in reads them.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from desktop_app.services.people.entry_checks import (
     person_on_caseload,
     text_or_none,
 )
+from desktop_app.services.people.removal import remove_by_mistake
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,16 @@ def record_eligibility(uow: UnitOfWork, person_id: str, data: EligibilityInput, 
         session.add(row)
         session.flush()
         return row.id
+
+
+def remove_eligibility_screen(uow: UnitOfWork, screen_id: str, reason: str | None,
+                              today: dt.date | None = None) -> None:
+    """Take an eligibility screen recorded by mistake off the person's record (a tombstone,
+    so it syncs); the reason, required, is added to the screen's reason for the decision.
+    The wizard (S1, S5) then shows the latest screen still on the record, if any."""
+    remove_by_mistake(uow, EligibilityScreen, screen_id, reason, "decision_reason",
+                      "That eligibility screen is no longer on the record; it may have been "
+                      "removed.", today)
 
 
 def _row(row: EligibilityScreen) -> EligibilityRow:

@@ -10,7 +10,10 @@ own: ``EDIT_PEOPLE`` to change, anyone signed in reads (governance reads, change
   person; an edit opened at an older version is refused (the wizard's decision may have
   saved it meanwhile); saved unchanged, nothing is written.
 - A partner's assessment on file (trusted assessment): which kind, which organisation,
-  who, when; listed with its age and how many delegations reused it.
+  who, when; listed with its age and how many delegations reused it. One recorded by
+  mistake (a wrong date, the wrong person) is removed with its reason
+  (``remove_assessment``, ``removal``): the wizard no longer offers it, and a delegation
+  that reused it keeps it as it was decided.
 
 The Care Act eligibility screen is in ``eligibility_screen`` and signposting (Make Every
 Contact Count) in ``signposting``; their names are re-exported here, so the person's records
@@ -56,6 +59,7 @@ from desktop_app.services.people.eligibility_screen import (
     eligibility_screens,
     eligibility_suggestion,
     record_eligibility,
+    remove_eligibility_screen,
 )
 from desktop_app.services.people.entry_checks import (
     NAME_LIMIT,
@@ -66,11 +70,13 @@ from desktop_app.services.people.entry_checks import (
     person_on_caseload,
     text_or_none,
 )
+from desktop_app.services.people.removal import remove_by_mistake
 from desktop_app.services.people.signposting import (
     ServiceOption,
     SignpostingInput,
     SignpostingRow,
     add_signposting_service,
+    check_signposting,
     record_signposting,
     remove_signposting,
     signposting_for,
@@ -93,6 +99,7 @@ __all__ = [
     "assessments_on_file",
     "check_assessment",
     "check_eligibility",
+    "check_signposting",
     "check_what_matters",
     "eligibility_screens",
     "eligibility_suggestion",
@@ -100,6 +107,8 @@ __all__ = [
     "record_assessment",
     "record_eligibility",
     "record_signposting",
+    "remove_assessment",
+    "remove_eligibility_screen",
     "remove_signposting",
     "save_what_matters",
     "signposting_for",
@@ -123,7 +132,7 @@ def what_matters_on_file(session: Session, person_id: str) -> WhatMattersOnFile 
     return WhatMattersOnFile(row.own_words or "", row.strengths or "", row.self_care or "",
                              tuple({"kind": str(p.get("kind", "")), "name": str(p.get("name", ""))}
                                    for p in row.took_part),
-                             row.recorded_on, row.recorded_by_name)
+                             row.recorded_on, row.recorded_by_name, row.version)
 
 
 def write_what_matters(session: Session, person_id: str, values: dict[str, object],
@@ -348,6 +357,16 @@ def record_assessment(uow: UnitOfWork, person_id: str, data: AssessmentInput, re
     values = check_assessment(data, today or dt.date.today())
     with uow.begin() as session:
         return write_assessment(session, person_id, values, recorded_by).id
+
+
+def remove_assessment(uow: UnitOfWork, assessment_id: str, reason: str | None,
+                      today: dt.date | None = None) -> None:
+    """Take a partner's assessment recorded by mistake off the person's record (a
+    tombstone, so it syncs); the reason, required, is added to its summary. The wizard no
+    longer offers it; a delegation that reused it keeps it as it was decided."""
+    remove_by_mistake(uow, PartnerAssessment, assessment_id, reason, "summary",
+                      "That assessment is no longer on the record; it may have been removed.",
+                      today)
 
 
 def assessment_rows(session: Session, person_id: str, today: dt.date

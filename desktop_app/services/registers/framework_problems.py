@@ -6,11 +6,13 @@ made").
 
 - ``report_problem``: anyone but the read-only role reports one: which step of the flow or
   which rule it is about, and what happened, in 20 to 4,000 characters. The IPCB reads it,
-  so it must be anonymous: it is refused, naming the kind of detail, when it names anyone
-  on the caseload or gives an NHS number, a caseload date of birth, a postcode or an
-  address (``anonymity``); reported from a person's wizard or record, also any of that
-  person's names or their contacts' (``escalations.identifying_details``, as case
-  examples are checked). Nothing refused is stored, so nothing refused is ever synced.
+  so it must be anonymous: it is refused, naming the kind of detail and quoting the words
+  to change, when it names anyone on the caseload or gives an NHS number, a caseload date
+  of birth, a postcode, an address or a caseload phone number (``anonymity``); reported
+  with a person in view (``ProblemInput.person_id``: from their wizard, or from the status
+  bar while their record is on screen), also a single word of that person's names or
+  their contacts' written as a name. Nothing refused is stored, so nothing refused is ever
+  synced.
 - ``problems``: the list, newest first, for team leads and governance (``VIEW_REPORTS``).
   A reporter who is neither does not see the list: the IPCB's answer reaches them through
   their team lead.
@@ -31,7 +33,6 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop_app.models.person import Person
 from desktop_app.models.person_centred import FrameworkProblem, ProblemStatus
 from desktop_app.services.core.errors import NotFound, ValidationError
 from desktop_app.services.core.roles import Permission, require
@@ -39,21 +40,12 @@ from desktop_app.services.core.tracking import check_version
 from desktop_app.services.core.uow import UnitOfWork
 from desktop_app.services.framework.flow import StepId, current_flow
 from desktop_app.services.framework.person_centred import PROBLEM_AREAS, PROBLEM_STATUS_LABELS
-from desktop_app.services.registers.anonymity import (
-    DATE_OF_BIRTH,
-    NAME,
-    NHS_NUMBER,
-    caseload_details,
-    refuse_identifying,
-)
-from desktop_app.services.registers.escalations import identifying_details
+from desktop_app.services.registers.anonymity import identifying_findings, refuse_identifying
 
 MIN_LENGTH = 20
 MAX_LENGTH = 4000
 RECENT_RULING_DAYS = 28  # the meeting pack lists rulings issued in the last four weeks
 _ORDER = (ProblemStatus.RECEIVED, ProblemStatus.DISCUSSED, ProblemStatus.RULING_ISSUED)
-# escalations.identifying_details' words for what it found, as this module says them.
-_PERSON_KINDS = {"name": NAME, "NHS number": NHS_NUMBER, "date of birth": DATE_OF_BIRTH}
 _IPCB_READS = "The IPCB reads this text"
 _RULING_READ = "The ruling is read by every team"
 
@@ -61,8 +53,8 @@ _RULING_READ = "The ruling is read by every team"
 @dataclass(frozen=True)
 class ProblemInput:
     """A problem as reported: ``about`` is a flow step id (``S4``) or a ``PROBLEM_AREAS``
-    key; ``person_id`` is the person whose wizard or record it was reported from (their
-    details are refused in the text), if any."""
+    key; ``person_id`` is the person in view when it was reported (their wizard, or their
+    record on screen): a single word of their names is refused in the text too."""
 
     about: str
     what_happened: str
@@ -125,14 +117,6 @@ def _text(value: str | None, field: str, what: str, required: bool) -> str | Non
     return text
 
 
-def _details(session: Session, text: str, person_id: str | None) -> list[str]:
-    found = caseload_details(session, text)
-    person = session.get(Person, person_id) if person_id else None
-    if person is not None:
-        found += [_PERSON_KINDS[kind] for kind in identifying_details(text, person)]
-    return found
-
-
 def report_problem(uow: UnitOfWork, data: ProblemInput, reported_by: str,
                    today: dt.date | None = None) -> str:
     """Record a practical problem with the framework for the IPCB; returns its id.
@@ -146,8 +130,8 @@ def report_problem(uow: UnitOfWork, data: ProblemInput, reported_by: str,
     text = _text(data.what_happened, "what_happened", "what happened", True)
     assert text is not None
     with uow.begin() as session:
-        refuse_identifying(_details(session, text, data.person_id), "what_happened",
-                           _IPCB_READS)
+        refuse_identifying(identifying_findings(session, text, data.person_id or None),
+                           "what_happened", _IPCB_READS)
         problem = FrameworkProblem(
             reported_on=today or dt.date.today(), about=about, what_happened=text,
             reported_by_name=reported_by.strip(), status=ProblemStatus.RECEIVED.value)
@@ -205,7 +189,7 @@ def set_problem_status(uow: UnitOfWork, problem_id: str, status: ProblemStatus |
                 f"This problem is already at '{PROBLEM_STATUS_LABELS[current]}': its status "
                 "only moves forward (received, discussed, ruling issued).", field="status")
         if text is not None:
-            refuse_identifying(caseload_details(session, text), "ruling", _RULING_READ)
+            refuse_identifying(identifying_findings(session, text), "ruling", _RULING_READ)
             problem.ruling = text
         problem.status = wanted.value
         problem.status_on = today or dt.date.today()

@@ -327,10 +327,21 @@ class PeopleController(FeatureController):
             return centred.add_signposting_service(context.uow(), data.name, data.description,
                                                    by())
 
+        def unassess(person_id: str, assessment_id: str, reason: str) -> PersonRecord:
+            uow = context.uow()
+            centred.remove_assessment(uow, assessment_id, reason, context.today())
+            return load_record(uow, person_id)
+
+        def unscreen(person_id: str, screen_id: str, reason: str) -> PersonRecord:
+            uow = context.uow()
+            centred.remove_eligibility_screen(uow, screen_id, reason, context.today())
+            return load_record(uow, person_id)
+
         return PersonCentredActions(
             context.run, save_what_matters, signpost, unsignpost,
             lambda: centred.signposting_services(context.uow()), assess, screen,
-            confirm=context.ask, today=context.today,
+            confirm=context.ask, today=context.today, remove_assessment=unassess,
+            remove_eligibility=unscreen,
             issue_plan=issue if can(Permission.DELEGATE) else None,
             add_service=add_service if can(Permission.EXTEND_LISTS) else None)
 

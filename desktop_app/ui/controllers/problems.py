@@ -1,9 +1,10 @@
 """Staff's practical problems with the framework, for the IPCB (framework §5.0).
 
 The report form opens from any screen (the main window's "Report a problem with the
-framework…" and its key, for every role but read-only) and from the delegation wizard
-(its own "Report a problem…" button, the form starting on the wizard's step and checking
-the person's own details too: ``report_from``). Team leads and governance see the list on
+framework…" and its key, for every role but read-only; with the person record on screen,
+the form checks that person's own details too) and from the delegation wizard (its own
+"Report a problem…" button, the form starting on the wizard's step and checking the
+person's own details too: ``report_from``). Team leads and governance see the list on
 the Reports screen (``list_screen``, put there by the composition root); a team lead
 records the IPCB's answer from it.
 """
@@ -19,6 +20,7 @@ from desktop_app.services import registers
 from desktop_app.services.core.roles import Permission
 from desktop_app.ui.controllers.context import FeatureContext, FeatureController
 from desktop_app.ui.forms import FormDialog, save_from
+from desktop_app.ui.person_record import PersonRecordWidget
 from desktop_app.ui.problem_reports import (
     ProblemAnswer,
     ProblemAnswerDialog,
@@ -46,7 +48,15 @@ class ProblemsController(FeatureController):
         window.problem_report_requested.connect(self._on_window_problem_report_requested)
 
     def _on_window_problem_report_requested(self) -> None:
-        self.open_report_form()
+        self.open_report_form(person_id=self._person_on_screen())
+
+    def _person_on_screen(self) -> str | None:
+        """The person whose record is the screen on show, if any."""
+        window = self.context.window
+        shown = window.stack.currentWidget()
+        if isinstance(shown, PersonRecordWidget) and shown.person_id:
+            return shown.person_id
+        return None
 
     def report_from(self, parent: QWidget, step_id: str, person_id: str) -> None:
         """The form over the wizard, on its step (``""``: none), for its person."""

@@ -82,20 +82,25 @@ class RegistersController(FeatureController):
 
     def _record_review(self, a: ReviewAnswers
                        ) -> registers.RecordedReview | SignpostingAfterReview:
-        """The review; then, in a unit of work of its own, the signposting given at it (a
-        refusal of the signposting leaves the review recorded and is said)."""
+        """The review; then, in a unit of work of its own, the signposting given at it. The
+        signposting is checked first: refused, nothing is saved and the dialog says it
+        beside its field; a refusal only on saving it leaves the review recorded and is
+        said."""
         uow, today = self.context.uow(), self.context.today()
+        given = a.signposting
+        entry = None if given is None else centred.SignpostingInput(
+            a.done_on, SignpostOccasion.REVIEW.value, given.for_whom, given.action,
+            given.service, given.note, review_id=a.review_id)
+        if entry is not None:
+            centred.check_signposting(entry, today)
         recorded = registers.record_review(uow, a.review_id, a.done_on, a.outcome, a.stable,
                                            a.competence_current, a.serious_incident, a.notes,
                                            today)
-        given = a.signposting
-        if given is None:
+        if given is None or entry is None:
             return recorded
         try:
-            centred.record_signposting(uow, given.person_id, centred.SignpostingInput(
-                a.done_on, SignpostOccasion.REVIEW.value, given.for_whom, given.action,
-                given.service, given.note, review_id=a.review_id),
-                self.context.user.display_name, today)
+            centred.record_signposting(uow, given.person_id, entry,
+                                       self.context.user.display_name, today)
         except ExpectedError as refused:
             return SignpostingAfterReview(recorded, given.service, refused.message)
         return SignpostingAfterReview(recorded, given.service)

@@ -1,6 +1,7 @@
 """Reviews due: the reviews falling due and overdue, and recording one (S11), with, for a
 role that may also change people's records, a signposting or referral given at it
-(``review_signposting``: saved after the review, which stands if it is refused); below them,
+(``review_signposting``: checked before the review is saved, beside its fields, and saved
+after it; the review stands if it is still refused); below them,
 the Reconsider list: every decision not to delegate yet with its date to look again, and
 every care worker assessed not yet competent with the date to retrain by and who supports
 them meanwhile, soonest first, whether due or not; and the transfers of clinical oversight
@@ -192,7 +193,9 @@ class RecordReviewDialog(QDialog):
             return self.tr("These answers mean the task returns to Health: choose Withdraw.")
         if not notes and (returns_to_health or outcome is not ReviewOutcome.CONTINUE):
             return self.tr("Say in the notes what changed, or why the task is withdrawn.")
-        return self.signposting.problem() if self.signposting is not None else None
+        if self.signposting is None:  # checked as the record will check it, before saving
+            return None
+        return self.signposting.check(done, self._row.review_id, self._today)
 
     def _on_buttons_accepted(self) -> None:
         problem = self.problem()
@@ -454,8 +457,11 @@ class ReviewsDueWidget(RegisterWidget[ReviewDueRow]):
     def _on_record_failed(self, error: ExpectedError) -> None:
         """The service refused (e.g. the register shows a lapsed sign-off): say why in the
         dialog, which stays open with everything typed."""
-        if self.review_dialog is not None:
-            self.review_dialog.error_label.setText(str(getattr(error, "message", error)))
+        dialog = self.review_dialog
+        if dialog is not None:
+            dialog.error_label.setText(str(getattr(error, "message", error)))
+            if dialog.signposting is not None and isinstance(error, ValidationError):
+                dialog.signposting.show_problem(error.message, error.field)
 
     def _on_review_recorded(self, result: object) -> None:
         if self.review_dialog is not None:
