@@ -124,8 +124,8 @@ def keep_what_matters(session: Session, person_id: str, values: dict[str, Any],
     if row is not None and not row.deleted:
         if {name: getattr(row, name) for name in values} == values:
             return
-        started_from = s6.get("what_matters_from")
-        if started_from != row.version:
+        started_from = s6.get("what_matters_from")  # the wizard always says; a caller
+        if started_from is not None and started_from != row.version:  # not tracking: as given
             raise ValidationError(
                 f"What matters to the person was changed on the person record by "
                 f"{row.recorded_by_name} on {uk_day(row.recorded_on)}, after these words "
