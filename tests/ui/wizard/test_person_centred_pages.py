@@ -597,7 +597,8 @@ def test_the_real_wizard_prints_what_was_typed_on_the_support_plan(qtbot, stack:
         if page.step.id == "S9":
             resources = page.resources
             qtbot.mouseClick(resources.at_considered.yes, LEFT)
-            resources.at_kind.setEditText(typed["at_kind"])
+            resources.at_kind.setFocus()
+            type_text(qtbot, resources.at_kind.lineEdit(), typed["at_kind"])
             resources.at_outcome.set_value("not_suitable")
             type_text(qtbot, resources.at_reason, typed["at_reason"])
             qtbot.mouseClick(resources.calls_reviewed.yes, LEFT)
