@@ -43,7 +43,7 @@ from desktop_app.services.people.entry_checks import (
     TEXT_LIMIT,
     check_day,
     check_length,
-    person_on_caseload,
+    person_born_by,
     text_or_none,
 )
 from desktop_app.services.people.removal import remove_by_mistake
@@ -156,9 +156,8 @@ def record_eligibility(uow: UnitOfWork, person_id: str, data: EligibilityInput, 
     require(uow, Permission.EDIT_PEOPLE)
     values = check_eligibility(data, today or dt.date.today())
     with uow.begin() as session:
-        person = person_on_caseload(session, person_id)
-        check_day(values["screened_on"], "screened_on", "of the screen", dt.date.max,
-                  person.date_of_birth)
+        person_born_by(session, person_id, values["screened_on"], "screened_on",
+                       "of the screen")
         row = EligibilityScreen(person_id=person_id, decided_by_name=decided_by, **values)
         session.add(row)
         session.flush()

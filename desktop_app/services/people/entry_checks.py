@@ -60,3 +60,12 @@ def person_on_caseload(session: Session, person_id: str) -> Person:
     if person is None or person.deleted:
         raise NotFound("That person is not on the caseload (they may have been removed).")
     return person
+
+
+def person_born_by(session: Session, person_id: str, day: object, field: str,
+                   what: str) -> Person:
+    """The person on the caseload (NotFound otherwise), with ``day`` (a date a record about
+    them carries) refused, naming ``field``, when it is before they were born."""
+    person = person_on_caseload(session, person_id)
+    check_day(day, field, what, dt.date.max, person.date_of_birth)
+    return person

@@ -67,6 +67,7 @@ from desktop_app.services.people.entry_checks import (
     check_day,
     check_length,
     one_line,
+    person_born_by,
     person_on_caseload,
     text_or_none,
 )
@@ -341,9 +342,8 @@ def write_assessment(session: Session, person_id: str, values: dict[str, object]
                      recorded_by: str) -> PartnerAssessment:
     """In a unit of work: keep a partner's assessment (``check_assessment``'s values) on the
     person's record (the wizard's decision keeps one typed in the wizard this way)."""
-    person = person_on_caseload(session, person_id)
-    check_day(values["assessed_on"], "assessed_on", "of the assessment", dt.date.max,
-              person.date_of_birth)
+    person_born_by(session, person_id, values["assessed_on"], "assessed_on",
+                   "of the assessment")
     row = PartnerAssessment(person_id=person_id, recorded_by_name=recorded_by, **values)
     session.add(row)
     session.flush()

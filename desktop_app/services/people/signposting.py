@@ -45,7 +45,7 @@ from desktop_app.services.people.entry_checks import (
     check_day,
     check_length,
     one_line,
-    person_on_caseload,
+    person_born_by,
     text_or_none,
 )
 
@@ -130,9 +130,7 @@ def record_signposting(uow: UnitOfWork, person_id: str, data: SignpostingInput,
     require(uow, Permission.EDIT_PEOPLE)
     values = check_signposting(data, today or dt.date.today())
     with uow.begin() as session:
-        person = person_on_caseload(session, person_id)
-        check_day(values["given_on"], "given_on", "it was given", dt.date.max,
-                  person.date_of_birth)
+        person_born_by(session, person_id, values["given_on"], "given_on", "it was given")
         if values["review_id"]:
             _check_review(session, str(values["review_id"]), person_id)
         row = Signposting(person_id=person_id, recorded_by_name=recorded_by, **values)

@@ -289,20 +289,9 @@ def _nhs_numbers(text: str) -> list[_At]:
     return found
 
 
-def nhs_numbers_in(text: str) -> bool:
-    """Whether ``text`` has an NHS number (in threes and four, any separators) that passes
-    the NHS number check."""
-    return bool(_nhs_numbers(text))
-
-
 def _postcodes(text: str) -> list[_At]:
     return [_at(m) for m in _POSTCODE.finditer(text)
             if m.group(2).isupper() or m.group(2).lower() not in NOT_INWARD]
-
-
-def postcodes_in(text: str) -> bool:
-    """Whether ``text`` has a full UK postcode (not "S1 2nd" or "S4 1hr")."""
-    return bool(_postcodes(text))
 
 
 _DateValue = dt.date | tuple[int, int, int]
@@ -338,12 +327,6 @@ def _dates(text: str) -> list[tuple[_DateValue, _At]]:
     for m in _DATES_MONTH_FIRST.finditer(text):
         add(m, int(m[2]), _MONTHS[m[1].lower()], m[3])
     return found
-
-
-def dates_in(text: str) -> set[_DateValue]:
-    """The dates written in ``text``: full dates, and (day, month, two-digit year) for a
-    date written with a two-digit year."""
-    return {value for value, _where in _dates(text)}
 
 
 def _is_birthday(value: _DateValue, birth: dt.date) -> bool:
@@ -446,19 +429,12 @@ def identifying_findings(session: Session, text: str,
     return list(dict.fromkeys(Finding(kind, quoted) for kind, _start, _end, quoted in ordered))
 
 
-def caseload_details(session: Session, text: str) -> list[str]:
-    """Which kinds of identifying detail (``KINDS``, in that order) ``text`` gives about
-    anyone on this laptop's caseload, or by the pattern of an identifier."""
-    return list(dict.fromkeys(f.kind for f in identifying_findings(session, text)))
-
-
-def _listed(found: Sequence[str | Finding]) -> str:
+def _listed(found: Sequence[Finding]) -> str:
     quoted: dict[str, list[str]] = {}
     for item in found:
-        kind, words = (item.kind, item.words) if isinstance(item, Finding) else (item, "")
-        said = quoted.setdefault(kind, [])
-        if words and words not in said:
-            said.append(words)
+        said = quoted.setdefault(item.kind, [])
+        if item.words and item.words not in said:
+            said.append(item.words)
     parts = [kind + (" (" + ", ".join(f'"{w}"' for w in said[:_MOST_QUOTED])
                      + (", …" if len(said) > _MOST_QUOTED else "") + ")" if said else "")
              for kind, said in sorted(quoted.items(), key=lambda kv: _order(kv[0]))]
@@ -469,9 +445,9 @@ def _order(kind: str) -> int:
     return KINDS.index(kind) if kind in KINDS else len(KINDS)
 
 
-def refuse_identifying(found: Sequence[str | Finding], field: str, what: str) -> None:
-    """ValidationError naming ``field`` when ``found`` lists identifying details (kinds, or
-    findings, whose words are quoted so the writer knows what to change): ``what`` says
+def refuse_identifying(found: Sequence[Finding], field: str, what: str) -> None:
+    """ValidationError naming ``field`` when ``found`` lists identifying details (their
+    words quoted so the writer knows what to change): ``what`` says
     where the text goes ("The IPCB reads this text")."""
     if not found:
         return
