@@ -13,7 +13,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sync_server import tokens
-from sync_server.models import Device, EnrolmentCode, Role, StoreUser, Team, utc_now
+from sync_server.models import (
+    Device,
+    EnrolmentCode,
+    Role,
+    StoreUser,
+    Team,
+    TeamVersionCounter,
+    utc_now,
+)
 
 DEFAULT_CODE_HOURS = 72
 
@@ -35,7 +43,8 @@ class DeviceInfo:
 
 
 def create_team(session: Session, name: str) -> Team:
-    """A new team; names are unique."""
+    """A new team, with its version counter at 0 (its versions are its own); names are
+    unique."""
     name = name.strip()
     if not name:
         raise AdminError("a team needs a name")
@@ -43,6 +52,8 @@ def create_team(session: Session, name: str) -> Team:
         raise AdminError(f"a team called {name!r} already exists")
     team = Team(name=name)
     session.add(team)
+    session.flush()
+    session.add(TeamVersionCounter(team_id=team.id, value=0))
     session.flush()
     return team
 

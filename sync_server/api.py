@@ -21,9 +21,11 @@ from collections.abc import (
     MutableMapping,
 )
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -31,14 +33,23 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
-from sync_server import __version__, codec
-from sync_server.auth import DeviceContext, device_for_token, enrol
+from sync_server import __version__, audit, codec
+from sync_server.auth import (
+    DeviceContext,
+    client_address,
+    count_failed_enrolment,
+    device_for_token,
+    enrol,
+    enrolment_wait,
+)
 from sync_server.config import (
     DEFAULT_PULL_LIMIT,
-    MAX_BODY_BYTES,
     MAX_PULL_LIMIT,
+    EnrolmentLimits,
     Settings,
+    body_limit,
     parse_version,
 )
 from sync_server.database import make_engine, make_session_factory
@@ -46,6 +57,9 @@ from sync_server.models import Role
 from sync_server.pull import pull_page
 from sync_server.push import apply_batch
 from sync_server.schemas import (
+    AuditIn,
+    AuditOut,
+    AuditRefusedOut,
     EnrolIn,
     EnrolOut,
     ErrorOut,
@@ -72,8 +86,40 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+TOO_LARGE = "request body too large"
+PUSH_PATH = "/api/v1/push"
+
+
+class _BodyTooLarge(HTTPException):
+    """Raised from ``receive`` once a body passes its limit. FastAPI's body reader lets an
+    HTTPException through untouched, so its handler answers 413 before anything is parsed."""
+
+    def __init__(self) -> None:
+        super().__init__(413, TOO_LARGE)
+
+
+@dataclass(slots=True)
+class _BodyState:
+    """One request's body so far: bytes read, whether it ended or was cut off at the limit,
+    and whether the response has started."""
+
+    finished: bool
+    read: int = 0
+    cut: bool = False
+    started: bool = False
+
+
 class StoreHeaderMiddleware:
-    """Stamps every response with the store's header; refuses oversized bodies unread (413)."""
+    """Stamps every response with the store's header; refuses oversized bodies (413).
+
+    Each path has its body limit (``config.body_limit``), and bytes are counted as they
+    arrive, whatever the framing: a ``Content-Length`` over the limit is refused before a
+    byte is read, and a chunked body (or one longer than it declared) as soon as the count
+    passes the limit, so nothing beyond it is ever buffered or parsed. A response to a
+    request whose body was cut short, or is chunked and was never read, says
+    ``Connection: close``: uvicorn then closes the connection instead of reading on through
+    a body of any length to reach the next request.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -82,30 +128,61 @@ class StoreHeaderMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope["headers"]).get(b"content-length", b"0")
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-            body = json.dumps({"detail": "request body too large"}).encode()
-            await send({"type": "http.response.start", "status": 413, "headers": [
-                (b"content-type", b"application/json"), (b"content-length", b"%d" % len(body)),
-                (STORE_HEADER.lower().encode(), b"1")]})
-            await send({"type": "http.response.body", "body": body})
+        limit = body_limit(scope["method"], scope["path"])
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _refuse_too_large(send)
             return
+        # Bounded by its limit when declared; of unknown length (chunked) otherwise.
+        unbounded = declared is None and b"transfer-encoding" in headers
+        state = _BodyState(finished=not unbounded)
+
+        async def counted() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                state.read += len(message.get("body", b""))
+                if state.read > limit:
+                    state.cut = True
+                    raise _BodyTooLarge()
+                if not message.get("more_body", False):
+                    state.finished = True
+            return message
 
         async def stamped(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (STORE_HEADER.lower().encode(), b"1")]
+                state.started = True
+                extra = [(STORE_HEADER.lower().encode(), b"1")]
+                if state.cut or not state.finished:
+                    extra.append((b"connection", b"close"))
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
-        await self.app(scope, receive, stamped)
+        try:
+            await self.app(scope, counted, stamped)
+        except _BodyTooLarge:
+            if state.started:
+                raise
+            await _refuse_too_large(send)
+
+
+async def _refuse_too_large(send: Send) -> None:
+    body = json.dumps({"detail": TOO_LARGE}).encode()
+    await send({"type": "http.response.start", "status": 413, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", b"%d" % len(body)),
+        (STORE_HEADER.lower().encode(), b"1"), (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
 
 
 class _FastJSONRequest(Request):
-    """A request whose JSON body is read with orjson (``codec.loads``)."""
+    """A request whose JSON body is read with orjson (``codec.loads``). A number that cannot
+    be stored exactly refuses the request (422), except in a pushed row, where it rejects
+    that change alone."""
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = codec.loads(await self.body())
+            self._json = codec.loads(await self.body(),
+                                     rows_alone=self.scope["path"] == PUSH_PATH)
         return self._json
 
 
@@ -121,6 +198,40 @@ class StoreRoute(APIRoute):
         return fast
 
 
+# Routes whose body is read only once the token is known to be a live device's: a body of
+# tens of megabytes costs a second or two of CPU and a gigabyte to parse, which nobody
+# without a token should be able to make the store spend.
+TOKEN_FIRST = frozenset({PUSH_PATH, "/api/v1/audit"})
+
+
+def _token_first(factory: sessionmaker[Session]) -> type[StoreRoute]:
+    """``StoreRoute`` that, on the ``TOKEN_FIRST`` paths, answers 401 to a missing, unknown
+    or revoked token before a byte of the body is read (the endpoint looks the device up
+    again in its own transaction)."""
+
+    def live(token: str) -> bool:
+        with factory() as db:
+            return device_for_token(db, token) is not None
+
+    class TokenFirstRoute(StoreRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+            if self.path not in TOKEN_FIRST:
+                return handler
+
+            async def gated(request: Request) -> Response:
+                scheme, _, token = request.headers.get("authorization", "").partition(" ")
+                token = token.strip()
+                if scheme.lower() != "bearer" or not token or not await run_in_threadpool(
+                        live, token):
+                    raise _unknown_device()
+                return await handler(request)
+
+            return gated
+
+    return TokenFirstRoute
+
+
 class FastJSONResponse(JSONResponse):
     """JSON written with orjson (``codec.dumps``)."""
 
@@ -131,6 +242,7 @@ class FastJSONResponse(JSONResponse):
 _bearer = HTTPBearer(auto_error=False, description="the device token from enrolment")
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "no token, an unknown one, or a revoked device"},
+    413: {"model": ErrorOut, "description": "request body too large"},
     426: {"model": ErrorOut, "description": "this client version is too old"},
     503: {"model": ErrorOut, "description": "the database is unavailable"},
 }
@@ -139,7 +251,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The store's ASGI application for ``settings`` (from the environment if not given)."""
     settings = settings or Settings.from_env()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, transaction_pooling=settings.transaction_pooling)
     factory = make_session_factory(engine)
 
     @asynccontextmanager
@@ -156,6 +268,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Shared Care Planner central store", version=__version__,
                   lifespan=lifespan)
     app.add_middleware(StoreHeaderMiddleware)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(OperationalError, _database_unavailable)
     # No connection free in the pool within its wait: the store is overloaded, not broken.
     app.add_exception_handler(PoolTimeout, _database_unavailable)
@@ -169,6 +282,28 @@ def create_app_from_env() -> FastAPI:
     return create_app(Settings.from_env())
 
 
+MAX_ERRORS_SHOWN = 20  # of a request that does not match its schema
+_ERROR_KEYS = ("type", "loc", "msg")
+_CTX_TEXT = 300
+
+
+async def _invalid_request(_request: Request, exc: Exception) -> Response:
+    """422 naming what is wrong, never echoing the request: FastAPI's own answer copies each
+    error's input back, so a body of a million wrong items (sent with any token, since the
+    body is read before the token is looked up) cost seconds of CPU and over a gigabyte to
+    answer, and a rejected row's patient data went back over the wire. The first
+    ``MAX_ERRORS_SHOWN`` errors, each with its place, kind and message (and a short
+    context, e.g. which number cannot be stored exactly), are enough to fix a client."""
+    assert isinstance(exc, RequestValidationError)
+    shown = []
+    for error in exc.errors()[:MAX_ERRORS_SHOWN]:
+        item: dict[str, Any] = {key: error[key] for key in _ERROR_KEYS if key in error}
+        if isinstance(error.get("ctx"), dict):
+            item["ctx"] = {str(k): str(v)[:_CTX_TEXT] for k, v in error["ctx"].items()}
+        shown.append(item)
+    return FastJSONResponse({"detail": shown}, status_code=422)
+
+
 async def _database_unavailable(_request: Request, exc: Exception) -> Response:
     log.error("database unavailable: %s", type(exc).__name__)
     return JSONResponse({"detail": UNAVAILABLE}, status_code=503)
@@ -178,7 +313,8 @@ def _health_router(settings: Settings, factory: sessionmaker[Session]) -> APIRou
     router = APIRouter(prefix="/api/v1", tags=["health"])
     minimum = ".".join(map(str, settings.min_client_version or ())) or None
 
-    @router.get("/health", response_model=HealthOut, responses={503: _ERRORS[503]})
+    @router.get("/health", response_model=HealthOut,
+                responses={413: _ERRORS[413], 503: _ERRORS[503]})
     def health() -> HealthOut:
         """Is this our store, and is its database reachable? Needs no token."""
         with factory() as session:
@@ -215,11 +351,12 @@ def _sync_router(settings: Settings, factory: sessionmaker[Session]) -> APIRoute
         with factory() as s:
             yield s
 
-    router = APIRouter(prefix="/api/v1", tags=["sync"], route_class=StoreRoute,
+    router = APIRouter(prefix="/api/v1", tags=["sync"], route_class=_token_first(factory),
                        dependencies=[Depends(check_client_version)])
-    _add_enrol(router, session)
+    _add_enrol(router, session, settings.enrolment_limits)
     _add_push(router, session, bearer_token)
     _add_pull(router, session, bearer_token)
+    _add_audit(router, session, bearer_token)
     return router
 
 
@@ -237,15 +374,28 @@ def _device(db: Session, token: str) -> DeviceContext:
     return device
 
 
-def _add_enrol(router: APIRouter, session: Callable[[], Iterator[Session]]) -> None:
+def _add_enrol(router: APIRouter, session: Callable[[], Iterator[Session]],
+               limits: EnrolmentLimits) -> None:
     spent = {"model": ErrorOut, "description": "code unknown, used or expired"}
+    too_many = {"model": ErrorOut, "headers": {"Retry-After": {
+        "description": "seconds to wait", "schema": {"type": "integer"}}},
+        "description": "too many wrong codes lately, from this address or store-wide; "
+                       "the code was not looked at"}
 
     @router.post("/enrol", response_model=EnrolOut,
-                 responses={401: spent, 426: _ERRORS[426], 503: _ERRORS[503]})
-    def enrol_device(body: EnrolIn, db: Annotated[Session, Depends(session)]) -> EnrolOut:
+                 responses={401: spent, 413: _ERRORS[413], 426: _ERRORS[426],
+                            429: too_many, 503: _ERRORS[503]})
+    def enrol_device(body: EnrolIn, request: Request,
+                     db: Annotated[Session, Depends(session)]) -> EnrolOut:
         """Spend a one-time enrolment code on this laptop; the token is shown only now."""
+        address = client_address(request.client.host if request.client else None)
         with db.begin():
-            done = enrol(db, body.code, body.device_name)
+            wait, counts = enrolment_wait(db, address, limits)
+            done = None if wait else enrol(db, body.code, body.device_name)
+            if wait is None and done is None:
+                count_failed_enrolment(db, address, limits, counts)
+        if wait is not None:
+            raise HTTPException(429, wait.detail, headers={"Retry-After": str(wait.seconds)})
         if done is None:
             raise HTTPException(401, "enrolment code unknown, already used or expired")
         d = done.device
@@ -257,8 +407,7 @@ def _add_enrol(router: APIRouter, session: Callable[[], Iterator[Session]]) -> N
 def _add_push(router: APIRouter, session: Callable[[], Iterator[Session]],
               bearer_token: Callable[..., Awaitable[str]]) -> None:
     @router.post("/push", response_model=PushOut,
-                 responses={**_ERRORS, 403: {"model": ErrorOut, "description": "read-only user"},
-                            413: {"model": ErrorOut, "description": "request body too large"}})
+                 responses={**_ERRORS, 403: {"model": ErrorOut, "description": "read-only user"}})
     def push(body: PushIn, db: Annotated[Session, Depends(session)],
              token: Annotated[str, Depends(bearer_token)]) -> Response:
         """Apply a batch of changes in one transaction; one answer per change, in order."""
@@ -283,3 +432,28 @@ def _add_pull(router: APIRouter, session: Callable[[], Iterator[Session]],
         page = pull_page(db, device.team_id, cursor, limit)  # in the token's transaction
         db.commit()
         return Response(page.to_json(), media_type="application/json")
+
+
+def _add_audit(router: APIRouter, session: Callable[[], Iterator[Session]],
+               bearer_token: Callable[..., Awaitable[str]]) -> None:
+    refused = {"model": AuditRefusedOut,
+               "description": "does not continue the trail the store holds (recorded), or "
+                              "starts beyond it (`resend_from`)"}
+
+    @router.post("/audit", response_model=AuditOut,
+                 responses={**_ERRORS, 409: refused,
+                            413: {"model": ErrorOut, "description": "request body too large"}})
+    def audit_upload(body: AuditIn, db: Annotated[Session, Depends(session)],
+                     token: Annotated[str, Depends(bearer_token)]) -> Response:
+        """The laptop's audit events after ``after``; every role's device may send them
+        (a read-only user's records who looked). sync_server/audit.py says what is taken."""
+        device = _device(db, token)
+        outcome = audit.receive(db, device, body)  # in the token's transaction
+        db.commit()
+        head = {"seq": outcome.head.seq, "hash": outcome.head.hash}
+        if isinstance(outcome, audit.Refused):
+            return FastJSONResponse({"detail": outcome.detail, "head": head,
+                                     "resend_from": outcome.resend_from,
+                                     "held_elsewhere": outcome.held_elsewhere},
+                                    status_code=409)
+        return FastJSONResponse({"head": head, "stored": outcome.stored})

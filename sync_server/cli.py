@@ -6,6 +6,8 @@
     shared-care-store issue-enrolment-code --user "Alex Example"
     shared-care-store list-devices [--team NAME]
     shared-care-store revoke-device DEVICE_ID
+    shared-care-store verify-audit [--laptop LAPTOP_ID]
+    shared-care-store accept-audit-head --laptop LAPTOP_ID
     shared-care-store serve --host 0.0.0.0 --port 8443 --ssl-certfile C --ssl-keyfile K
 
 The database comes from ``--database-url`` or ``SCP_STORE_DATABASE_URL``; without either,
@@ -22,8 +24,8 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
-from sync_server import admin
-from sync_server.config import DATABASE_URL_ENV, Settings
+from sync_server import admin, audit
+from sync_server.config import DATABASE_URL_ENV, PGBOUNCER_ENV, Settings
 from sync_server.database import make_engine, make_session_factory, upgrade
 from sync_server.models import Role
 
@@ -52,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     devices.add_argument("--team", help="only this team (name or id)")
     revoke = sub.add_parser("revoke-device", help="refuse a lost or retired laptop from now on")
     revoke.add_argument("device_id")
+    verify = sub.add_parser("verify-audit", help="walk the laptops' audit trails held here and "
+                            "list the recorded breaks; exit status 1 if any is broken or open")
+    verify.add_argument("--laptop", help="only this laptop (its vault's device id)")
+    accept = sub.add_parser("accept-audit-head", help="after an investigation, accept a "
+                            "laptop's audit trail as it is now (its breaks stay recorded)")
+    accept.add_argument("--laptop", required=True, help="the laptop's vault device id")
     serve = sub.add_parser("serve", help="upgrade the schema, then run the HTTP API on uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -59,11 +67,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--ssl-certfile")
     serve.add_argument("--ssl-keyfile")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--forwarded-allow-ips", metavar="ADDRESSES",
+                       help="the load balancers or proxies (comma-separated addresses, or *) "
+                            "whose X-Forwarded-For and X-Forwarded-Proto are believed; the "
+                            "client address (enrolment limits count per address) is read from "
+                            "them only then. Default: $FORWARDED_ALLOW_IPS, else 127.0.0.1,::1")
     return parser
 
 
 def _in_session(settings: Settings, work: Callable[[Session], None]) -> None:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, transaction_pooling=settings.transaction_pooling)
     try:
         with make_session_factory(engine).begin() as session:
             work(session)
@@ -86,6 +99,29 @@ def _revoke(session: Session, device_id: str) -> None:
     print(f"revoked {device_id}" if changed else f"{device_id} was already revoked")
 
 
+def _verify_audit(settings: Settings, laptop: str | None) -> int:
+    found: list[bool] = []
+
+    def walk(session: Session) -> None:
+        reports, breaks = audit.verify_chains(session, laptop)
+        for line in audit.describe(reports, breaks):
+            print(line)
+        found.append(any(r.problem for r in reports)
+                     or any(b.accepted_at is None for b in breaks))
+
+    _in_session(settings, walk)
+    return 1 if found[0] else 0
+
+
+def _accept_audit_head(session: Session, laptop: str) -> None:
+    accepted, epochs = audit.accept_head(session, laptop)
+    if not accepted:
+        raise admin.AdminError(f"no open break in the audit trail of laptop {laptop}")
+    again = (f"; its next sync sends its trail again (epoch {', '.join(map(str, epochs))})"
+             if epochs else "")
+    print(f"accepted {accepted} break(s) of laptop {laptop}, kept on record{again}")
+
+
 def _admin(args: argparse.Namespace, settings: Settings) -> None:
     actions: dict[str, Callable[[Session], None]] = {
         "create-team": lambda s: print(admin.create_team(s, args.name).id),
@@ -94,12 +130,13 @@ def _admin(args: argparse.Namespace, settings: Settings) -> None:
             admin.issue_enrolment_code(s, args.user, args.hours)),
         "list-devices": lambda s: _print_devices(s, args.team),
         "revoke-device": lambda s: _revoke(s, args.device_id),
+        "accept-audit-head": lambda s: _accept_audit_head(s, args.laptop),
     }
     _in_session(settings, actions[args.command])
 
 
 def _upgrade(settings: Settings) -> None:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, transaction_pooling=settings.transaction_pooling)
     try:
         before, after = upgrade(engine)
     finally:
@@ -113,9 +150,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     _upgrade(settings)
     # Workers import the app afresh: hand them the settings through the environment.
     os.environ[DATABASE_URL_ENV] = settings.database_url
+    os.environ[PGBOUNCER_ENV] = "1" if settings.transaction_pooling else "0"
     uvicorn.run("sync_server.api:create_app_from_env", factory=True, host=args.host,
                 port=args.port, workers=args.workers, log_level=args.log_level,
-                ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
+                ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile,
+                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -132,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _upgrade(settings)
         elif args.command == "serve":
             _serve(args, settings)
+        elif args.command == "verify-audit":
+            return _verify_audit(settings, args.laptop)
         else:
             _admin(args, settings)
     except (admin.AdminError, ValueError) as exc:

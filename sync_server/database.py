@@ -5,6 +5,12 @@ PostgreSQL connections say who they are (``application_name`` is
 can see the store's transactions in ``pg_stat_activity``. On the SQLite trial every
 transaction starts with ``BEGIN IMMEDIATE``: two pushes then queue for the write lock
 instead of failing when both try to upgrade a read lock.
+
+Nothing is kept in a database session between transactions, so the store runs behind
+PgBouncer in transaction pooling mode too, once psycopg's automatic server-side prepared
+statements are off (``SCP_STORE_PGBOUNCER=1``): each transaction may then run on another
+server session, where a statement prepared in an earlier one does not exist. What the store
+does set, it sets for one transaction (``SET LOCAL``, ``pg_advisory_xact_lock``).
 """
 
 from __future__ import annotations
@@ -20,20 +26,29 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync_server.config import transaction_pooling_from_env
+
 APPLICATION_NAME = "shared-care-store"
 # Any fixed number: the migration lock, so two processes starting at once upgrade one by one.
 _MIGRATION_LOCK = 727_006
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url`` (PostgreSQL via psycopg 3, or the SQLite trial)."""
+def make_engine(url: str, *, transaction_pooling: bool | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (PostgreSQL via psycopg 3, or the SQLite trial).
+
+    ``transaction_pooling``: the URL points at PgBouncer in transaction pooling mode, so
+    psycopg prepares nothing on the server; None reads ``SCP_STORE_PGBOUNCER``."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     # The process id tells an operator (and the crash tests) which server a backend serves.
-    connect_args = {"application_name": f"{APPLICATION_NAME}/{os.getpid()}"}
+    connect_args: dict[str, Any] = {"application_name": f"{APPLICATION_NAME}/{os.getpid()}"}
+    if transaction_pooling is None:
+        transaction_pooling = transaction_pooling_from_env()
+    if transaction_pooling:
+        connect_args["prepare_threshold"] = None
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True, **kwargs)
 
 

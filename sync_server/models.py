@@ -1,9 +1,11 @@
 """The central store's tables: teams, users, devices, enrolment codes, records, applied changes.
 
-``record`` holds the latest state of every synced row with the global ``server_version``
-it was last written at; ``version_counter`` is the one row that hands out those versions
-(locked for the whole push, so versions become visible in the order they were given and a
-pull cursor never skips a change committed late). ``applied_change`` remembers each
+``record`` holds the latest state of every synced row with the ``server_version`` it was
+last written at, counted per team; ``team_version_counter`` has one row per team that hands
+out its versions (locked for the whole push, so a team's versions become visible in the
+order they were given and a pull cursor, which is per team, never skips a change committed
+late; another team's pushes take another row and never wait). ``version_counter`` is the
+global counter of before migration 0003, no longer written. ``applied_change`` remembers each
 idempotency key with its content hash and the version it was applied as (the answer sent
 then is rebuilt from that), and its primary key is the UNIQUE constraint that makes a
 resent change harmless.
@@ -124,12 +126,39 @@ class EnrolmentCode(Base):
     device_id: Mapped[str | None] = mapped_column(ForeignKey("device.id"), nullable=True)
 
 
+class EnrolmentFailure(Base):
+    """One wrong enrolment code, by the client address it came from (auth.py counts them to
+    answer 429; rows older than the counting window are deleted as new ones are added)."""
+
+    __tablename__ = "enrolment_failure"
+    __table_args__ = (
+        Index("ix_enrolment_failure_address_failed_at", "address", "failed_at"),
+        Index("ix_enrolment_failure_failed_at", "failed_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    address: Mapped[str] = mapped_column(String(64), nullable=False)
+    failed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
 class VersionCounter(Base):
-    """The single row that hands out server versions; a push holds its row lock until commit."""
+    """The one global counter that handed out server versions before per-team counters
+    (migration 0003). Nothing writes it any more: its value is the floor every team's
+    counter started from, and a team whose counter row is missing gets one from here."""
 
     __tablename__ = "version_counter"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class TeamVersionCounter(Base):
+    """A team's last server version handed out; a push holds its team's row lock until
+    commit, so one team's pushes run one after another and another team's never wait."""
+
+    __tablename__ = "team_version_counter"
+
+    team_id: Mapped[str] = mapped_column(ForeignKey("team.id"), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
@@ -138,12 +167,13 @@ class Record(Base):
 
     __tablename__ = "record"
     # The key leads with the UUID, so a batch finds its records with one `id IN (...)`.
-    __table_args__ = (Index("ix_record_team_version", "team_id", "server_version"),)
+    # Versions are handed out per team: unique within a team (the pull's order), not globally.
+    __table_args__ = (Index("ix_record_team_version", "team_id", "server_version", unique=True),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     entity_type: Mapped[str] = mapped_column(String(64), primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey("team.id"), nullable=False)
-    server_version: Mapped[int] = mapped_column(BigInteger, unique=True, nullable=False)
+    server_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     row: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     tombstone: Mapped[bool] = mapped_column(Boolean, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
@@ -164,3 +194,79 @@ class AppliedChange(Base):
     record_id: Mapped[str] = mapped_column(String(36), nullable=False)
     server_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     applied_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+# A laptop's audit trail witnessed by the store (sync_server/audit.py, migration 0005).
+AUDIT_BREAK_KINDS = ("truncated", "rewritten", "unknown_head", "reported")
+
+
+class LaptopAuditChain(Base):
+    """A laptop's audit trail as the store holds it, per team and epoch: the head its next
+    upload must extend. Epoch 0 starts with the first upload; ``accept-audit-head`` starts
+    the next one after a break (the laptop sends its trail again from the start, and links
+    that do not hold up to ``lenient_until`` are registered as accepted breaks). Every upload
+    of a laptop locks its epoch-0 row."""
+
+    __tablename__ = "laptop_audit_chain"
+
+    team_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    laptop_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
+    head_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    head_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    awaiting_baseline: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    lenient_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    device_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class LaptopAuditEvent(Base):
+    """One of a laptop's audit events as it uploaded them: ids and an action, never more."""
+
+    __tablename__ = "laptop_audit_event"
+
+    team_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    laptop_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    user_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    device_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    entity_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    entity_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    uploaded_by: Mapped[str] = mapped_column(String(36), nullable=False)  # the store device
+
+
+class LaptopAuditBreak(Base):
+    """A break in a laptop's audit trail: an upload the store refused (what it holds,
+    ``expected``, against what came, ``offered``), or one the laptop reported itself."""
+
+    __tablename__ = "laptop_audit_break"
+    __table_args__ = (
+        CheckConstraint("kind IN ('truncated', 'rewritten', 'unknown_head', 'reported')",
+                        name="kind_known"),
+        Index("ix_laptop_audit_break_laptop", "laptop_id", "team_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    team_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    laptop_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    epoch: Mapped[int] = mapped_column(Integer, nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    device_id: Mapped[str] = mapped_column(String(36), nullable=False)  # the store device
+    user_id: Mapped[str] = mapped_column(String(36), nullable=False)  # its store user
+    expected_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    expected_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    offered_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    offered_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # For a reported break: the laptop's chain_broken event and the first row it found broken.
+    event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    broken_event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -1,9 +1,11 @@
 """Reading a team's changes after a cursor, in server-version order, a page at a time.
 
 Each record appears once, at the version it was last written; a record written again later
-moves past the cursor and comes again. Because pushes hand out versions under one lock and
-commit in that order, everything at or below a cursor a device has seen is already visible.
-An empty page never answers with a cursor above the last version handed out.
+moves past the cursor and comes again. Versions are counted per team, and a team's pushes
+hand out its versions under its counter's lock and commit in that order, so everything of
+the team at or below a cursor a device has seen is already visible (a cursor is only ever
+compared with its own team's versions). An empty page never answers with a cursor above the
+team's last version handed out.
 
 A page is written straight from the stored JSON text: an initial pull of 100,000 records
 would otherwise parse and re-encode every row for nothing.
@@ -14,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from sync_server.models import Record, VersionCounter
+from sync_server.models import Record, TeamVersionCounter
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,15 @@ def pull_page(session: Session, team_id: str, cursor: int, limit: int) -> Page:
     has_more = len(rows) > limit
     rows = rows[:limit]
     if not rows:
-        # A cursor beyond every version ever handed out means the store was restored from
-        # an older backup: answering with the lower cursor tells the laptop to pull from 0.
-        last = session.execute(select(VersionCounter.value)).scalar_one()
+        # A cursor beyond every version the team was ever handed means the store was
+        # restored from an older backup: answering with the lower cursor tells the laptop
+        # to pull from 0. (A team without a counter row, which its next push makes, has
+        # handed out no version above its records'.)
+        last = session.scalar(select(TeamVersionCounter.value)
+                              .where(TeamVersionCounter.team_id == team_id))
+        if last is None:
+            last = session.scalar(select(func.coalesce(func.max(Record.server_version), 0))
+                                  .where(Record.team_id == team_id)) or 0
         return Page([], min(cursor, last), False)
     # Entity types come from the allow-list and ids are canonical UUIDs (checked on push),
     # and each row is stored JSON: nothing needs escaping.

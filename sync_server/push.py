@@ -1,10 +1,13 @@
 """Applying a pushed batch: one transaction, one answer per change, in order.
 
-The batch first takes the version counter's row lock, so pushes run one after another and
-their versions become visible in the order they were handed out: a pull cursor can never
-pass a version whose transaction commits later. Everything the batch needs is read in two
-queries (the keys already applied, the records already stored) and written in two
-(``record_store``).
+The batch first takes its team's version counter row lock, so a team's pushes run one after
+another and its versions become visible in the order they were handed out: a pull cursor
+(always one team's) can never pass a version whose transaction commits later. Other teams'
+pushes lock their own counters and are never kept waiting. Everything the batch needs is
+read in two queries (the keys already applied, the records already stored) and written in
+two (``record_store``). Should another team's push take one of the batch's record ids or
+idempotency keys first (never in honest use: both are random UUIDs), the batch is rolled
+back to its savepoint and answered again from what that push committed.
 
 A change conflicts when the stored row moved past its ``base_server_version`` and the move
 was not this device's own: a laptop that edits a row twice before it syncs sends both
@@ -90,7 +93,7 @@ class _Batch:
                  checked: list[_Valid | str], keys: list[str]) -> None:
         self.device = device
         ids = list({c.change.id for c in checked if isinstance(c, _Valid)})
-        state = record_store.read_state(session, list(set(keys)), ids)
+        state = record_store.read_state(session, device.team_id, list(set(keys)), ids)
         self.version, self.seen = state.counter, state.seen
         self.stored: dict[Key, StoredRecord] = state.stored
         self.existed = set(self.stored)
@@ -132,11 +135,30 @@ class _Batch:
         return answer
 
 
+RACE_TRIES = 3  # answering again sees what the other team's push committed: one retry does
+
+
 def apply_batch(session: Session, device: DeviceContext, changes: Sequence[ChangeIn]
                 ) -> list[dict[str, Any]]:
     """Apply ``changes`` inside the caller's transaction; the answers, in order."""
     checked = [validate(device.team_id, c) for c in changes]
-    batch = _Batch(session, device, checked, [c.idempotency_key for c in changes])
+    keys = [c.idempotency_key for c in changes]
+    for tries_left in range(RACE_TRIES, 0, -1):
+        try:
+            with record_store.attempt(session):
+                return _apply(session, device, checked, changes, keys)
+        except record_store.RaceLost:
+            # Ids and keys only, as for a reused key: never any of the rows.
+            log.warning("another team's push took a record id or key of this batch first "
+                        "(device %s); answering the batch again", device.device_id)
+            if tries_left == 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _apply(session: Session, device: DeviceContext, checked: list[_Valid | str],
+           changes: Sequence[ChangeIn], keys: list[str]) -> list[dict[str, Any]]:
+    batch = _Batch(session, device, checked, keys)
     answers = [batch.answer(c) if isinstance(c, _Valid) else _rejected(ch.idempotency_key, c)
                for c, ch in zip(checked, changes, strict=True)]
     if batch.conflicts:

@@ -1,5 +1,12 @@
 """The push's reads and writes, a few statements per batch.
 
+A push first locks its team's row of ``team_version_counter`` (held until commit): a team's
+pushes run one after another and hand out its versions in commit order; other teams' pushes
+lock other rows and run alongside. Two teams can still collide on the store's global unique
+keys (a record id, an idempotency key) only by mistake or malice: the unique index then
+stops the later one, which ``attempt`` turns into ``RaceLost`` after rolling back to the
+batch's savepoint, and the push answers the batch again from what is now committed.
+
 On PostgreSQL a batch's keys and ids go as arrays (``= ANY(...)``); its new records and
 applied changes are written with COPY and its changed records with one UPDATE: a thousand
 single-row statements would cost most of the throughput (design.md, "Batching"). The SQLite
@@ -12,15 +19,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+import psycopg.errors
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from sync_server.models import COUNTER_ID, AppliedChange, Record, VersionCounter
+from sync_server.models import AppliedChange, Record, TeamVersionCounter, VersionCounter
 
 Key = tuple[str, str]  # (entity_type, id)
 
@@ -70,7 +79,7 @@ def _is_postgres(session: Session) -> bool:
 
 @dataclass(slots=True)
 class BatchState:
-    """What a batch is answered from, read under the version counter's lock: the counter's
+    """What a batch is answered from, read under its team's counter lock: the counter's
     value, each of its keys applied before (content hash, first answer) and each of its
     records already stored."""
 
@@ -79,19 +88,50 @@ class BatchState:
     stored: dict[Key, StoredRecord]
 
 
-_PG_LOCK = "SELECT value FROM version_counter WHERE id = %(id)s FOR UPDATE"
+class RaceLost(Exception):
+    """Another team's push committed the same record id or idempotency key first."""
+
+
+@contextmanager
+def attempt(session: Session) -> Iterator[None]:
+    """One try at a batch: on PostgreSQL inside a savepoint, rolled back (with the team lock
+    taken inside it) and turned into ``RaceLost`` when a global unique key was taken by
+    another team's push meanwhile, or two such pushes deadlocked on their keys. The SQLite
+    trial runs one writer at a time, so it never races."""
+    if not _is_postgres(session):
+        yield
+        return
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    raw.execute("SAVEPOINT push_batch")
+    try:
+        yield
+    except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected) as exc:
+        raw.execute("ROLLBACK TO SAVEPOINT push_batch")
+        raise RaceLost from exc
+
+
+_PG_LOCK = "SELECT value FROM team_version_counter WHERE team_id = %(team)s FOR UPDATE"
+# A team without a counter row (made by something other than admin.create_team) gets one
+# above every version it or the old global counter ever handed out.
+_PG_NEW_COUNTER = """
+INSERT INTO team_version_counter (team_id, value)
+SELECT %(team)s::varchar, GREATEST(
+    (SELECT COALESCE(max(server_version), 0) FROM record WHERE team_id = %(team)s::varchar),
+    (SELECT COALESCE(max(value), 0) FROM version_counter))
+ON CONFLICT (team_id) DO NOTHING
+"""
 _PG_SEEN = ("SELECT idempotency_key, content_hash, server_version FROM applied_change "
             "WHERE idempotency_key = ANY(%(keys)b::varchar[])")
 _PG_STORED = ("SELECT entity_type, id, team_id, server_version, tombstone, device_id FROM record "
               "WHERE id = ANY(%(ids)b::varchar[])")
 
 
-def read_state(session: Session, keys: list[str], ids: list[str]) -> BatchState:
-    """Take the version counter's row lock for this transaction (held until commit), then
+def read_state(session: Session, team_id: str, keys: list[str], ids: list[str]) -> BatchState:
+    """Take the team's counter row lock for this transaction (held until commit), then
     read the batch's keys and records, as the lock leaves them."""
     if not _is_postgres(session):
-        counter = session.execute(select(VersionCounter.value)
-                                  .where(VersionCounter.id == COUNTER_ID)).scalar_one()
+        counter = _sqlite_counter(session, team_id)
         return BatchState(counter, _sqlite_seen(session, keys), _sqlite_stored(session, ids))
     raw = session.connection().connection.driver_connection
     assert raw is not None
@@ -104,13 +144,29 @@ def read_state(session: Session, keys: list[str], ids: list[str]) -> BatchState:
     with (raw.pipeline(), raw.cursor(binary=True) as lock, raw.cursor(binary=True) as seen,
           raw.cursor(binary=True) as stored):
         raw.execute("SET LOCAL enable_seqscan = off")
-        lock.execute(_PG_LOCK, {"id": COUNTER_ID})
+        lock.execute(_PG_LOCK, {"team": team_id})
         seen.execute(_PG_SEEN, {"keys": keys})
         stored.execute(_PG_STORED, {"ids": ids})
         counter = lock.fetchone()
         seen_rows, stored_rows_ = seen.fetchall(), stored.fetchall()
-    assert counter is not None
+    if counter is None:  # no row to lock, so nothing was read under a lock: again, with one
+        raw.execute(_PG_NEW_COUNTER, {"team": team_id})
+        return read_state(session, team_id, keys, ids)
     return BatchState(int(counter[0]), _seen(seen_rows), _stored(stored_rows_))
+
+
+def _sqlite_counter(session: Session, team_id: str) -> int:
+    """The team's counter on the SQLite trial (its write lock is already held: BEGIN
+    IMMEDIATE), made as ``_PG_NEW_COUNTER`` makes it if missing."""
+    value = session.scalar(select(TeamVersionCounter.value)
+                           .where(TeamVersionCounter.team_id == team_id))
+    if value is None:
+        value = max(session.scalar(select(func.max(Record.server_version))
+                                   .where(Record.team_id == team_id)) or 0,
+                    session.scalar(select(func.max(VersionCounter.value))) or 0)
+        session.add(TeamVersionCounter(team_id=team_id, value=value))
+        session.flush()
+    return value
 
 
 def _seen(rows: Iterable[Any]) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -145,8 +201,9 @@ def stored_rows(session: Session, keys: list[Key]) -> dict[Key, dict[str, Any]]:
     return {(e, i): row for e, i, row in session.execute(query) if (e, i) in wanted}
 
 
-# Every push holds the version counter's lock, so whether a record exists cannot change
-# under it: new records are COPYed in (PostgreSQL's fastest way in), stored ones updated
+# Every push holds its team's counter lock, so whether one of the team's records exists
+# cannot change under it (another team creating the same id is the race ``attempt`` handles):
+# new records are COPYed in (PostgreSQL's fastest way in), stored ones updated
 # from parallel arrays in one statement. Each row goes as its own text, cast to json: a row
 # nested inside one JSON document would be parsed again, and a NUL (\u0000) in any of its
 # strings then fails the whole batch, though the json type keeps one as it is.
@@ -184,8 +241,8 @@ def _pg_write(session: Session, team_id: str, device_id: str, now: dt.datetime,
     when = utc.isoformat(sep=" ")
     changed = [r for r in records if not r.new]
     # COPY's text format is written in one piece rather than field by field (a quarter of
-    # the batch's time in the store, measured), since every other push waits on the
-    # version counter's lock meanwhile. Ids are canonical UUIDs, entity types come from
+    # the batch's time in the store, measured), since every other push of the team waits
+    # on its counter's lock meanwhile. Ids are canonical UUIDs, entity types come from
     # the allow-list and idempotency keys match a plain pattern (schemas.ChangeIn), so
     # only the rows' JSON needs escaping.
     new_rows = "".join(
@@ -206,20 +263,20 @@ def _pg_write(session: Session, team_id: str, device_id: str, now: dt.datetime,
                          "device_id, entity_type, record_id, server_version, applied_at) "
                          "FROM STDIN") as copy:
             copy.write(keys)
-        cursor.execute("UPDATE version_counter SET value = %s WHERE id = %s",
-                       (counter, COUNTER_ID))
+        cursor.execute("UPDATE team_version_counter SET value = %s WHERE team_id = %s",
+                       (counter, team_id))
 
 
 def write(session: Session, team_id: str, device_id: str, now: dt.datetime,
           records: list[RecordWrite], applied: list[AppliedWrite], counter: int) -> None:
     """Store the records' new states, remember the applied keys, and store ``counter`` as
-    the last version handed out."""
+    the team's last version handed out."""
     if _is_postgres(session):
         _pg_write(session, team_id, device_id, now, records, applied, counter)
     else:
         _write_sqlite(session, team_id, device_id, now, records, applied)
-        session.execute(update(VersionCounter).where(VersionCounter.id == COUNTER_ID)
-                        .values(value=counter))
+        session.execute(update(TeamVersionCounter)
+                        .where(TeamVersionCounter.team_id == team_id).values(value=counter))
 
 
 def _write_sqlite(session: Session, team_id: str, device_id: str, now: dt.datetime,

@@ -14,12 +14,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, event
 
 from desktop_app.models.user import Role
 from desktop_app.services.vault import VaultSession, VaultStore
-from tests.support import PASSPHRASE, TEST_KDF, USER_NAME
+from tests.support import PASSPHRASE, TEST_KDF, USER_NAME, give_test_audit_key
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# Bare engines made by tests have no audit key (the app refuses to write audit rows without
+# one): every connection gets the suite's; a vault's connection gets the vault's own on top.
+event.listen(Engine, "connect", give_test_audit_key)
 
 # The central store's fixtures (PostgreSQL, the server, teams, enrolled laptops): the store's
 # tests in tests/sync_server, the client's in tests/sync and the Sync screen's in tests/ui.

@@ -9,14 +9,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from desktop_app.services.core.audit import AUDIT_KEYING
 from desktop_app.services.framework.identifiers import synthetic_nhs_number
-from tools.throwaway_vault import CHEAP_KDF
+from tools.throwaway_vault import CHEAP_KDF, throwaway_keying
 
 # Argon2id at production cost takes ~0.4 s; tests that are not about the cost use OWASP's
 # minimum, as the benchmarks and tools do for their throwaway vaults.
 TEST_KDF = CHEAP_KDF
 PASSPHRASE = "correct horse battery staple"
 USER_NAME = "Test Nurse"
+# The audit key of every connection a test opens outside a vault (a bare engine): the vault
+# puts its own on its connection over this one (tests/conftest.py installs the listener).
+TEST_AUDIT_KEYING = throwaway_keying()
+
+
+def give_test_audit_key(_dbapi_connection: Any, record: Any) -> None:
+    """A pool "connect" listener: the connection gets the suite's audit key."""
+    record.info.setdefault(AUDIT_KEYING, TEST_AUDIT_KEYING)
 
 
 def person_values(serial: int = 1, **overrides: Any) -> dict[str, Any]:

@@ -31,6 +31,10 @@ import psycopg
 REPO = Path(__file__).resolve().parents[1]
 CLIENT_VERSION = "0.1.0"  # the X-Client-Version a Laptop sends
 STARTUP_TIMEOUT_S = 30.0
+# Throwaway stores take many wrong enrolment codes before 429 (tests try them on purpose, and
+# every store on one database shares the count); tests of the limits pass their own ``env``.
+LENIENT_ENROLMENT = {"SCP_STORE_ENROL_FAILURES_PER_ADDRESS": "100000",
+                     "SCP_STORE_ENROL_FAILURES_STORE_WIDE": "100000"}
 
 
 def free_port() -> int:
@@ -116,11 +120,14 @@ class StoreProcess:
     """``python -m sync_server serve`` in a child process on a free loopback port."""
 
     def __init__(self, database_url: str, log_path: Path, *, env: dict[str, str] | None = None,
-                 tls: tuple[Path, Path] | None = None) -> None:
+                 tls: tuple[Path, Path] | None = None, workers: int = 1,
+                 serve_args: tuple[str, ...] = ()) -> None:
         self.database_url = database_url
+        self.serve_args = serve_args  # more options for ``serve``
+        self.workers = workers  # uvicorn worker processes (``serve --workers``)
         self.log_path = log_path
         self.port = free_port()
-        self.env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+        self.env = {**os.environ, "PYTHONPATH": str(REPO), **LENIENT_ENROLMENT, **(env or {})}
         self.tls = tls
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -133,8 +140,11 @@ class StoreProcess:
         """Start and wait until the health probe answers (the schema is upgraded first)."""
         args = [sys.executable, "-m", "sync_server", "--database-url", self.database_url,
                 "serve", "--port", str(self.port), "--log-level", "warning"]
+        if self.workers != 1:
+            args += ["--workers", str(self.workers)]
         if self.tls:
             args += ["--ssl-certfile", str(self.tls[0]), "--ssl-keyfile", str(self.tls[1])]
+        args += self.serve_args
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
                                          env=self.env, cwd=self.log_path.parent)
@@ -220,3 +230,123 @@ def enrol_with_code(server: StoreProcess, code: str, **client_args: Any) -> Lapt
     body = response.json()
     return Laptop(server.base_url, body["token"], body["device_id"], body["team"]["id"],
                   **client_args)
+
+
+def pgbouncer_binary() -> str | None:
+    """Debian's ``pgbouncer`` (``apt-get install pgbouncer``; it lives in /usr/sbin), or None."""
+    found = shutil.which("pgbouncer")
+    if found is None and os.access("/usr/sbin/pgbouncer", os.X_OK):
+        found = "/usr/sbin/pgbouncer"
+    return found
+
+
+class PgBouncer:
+    """PgBouncer in transaction pooling mode in front of a ``PostgresCluster``'s database.
+
+    Runs as the unprivileged ``nobody`` under root (like the cluster), in a temporary folder,
+    on a free loopback port, with at most ``pool_size`` server connections. Server
+    connections are handed out round robin (``server_round_robin``), not last-in first-out:
+    each transaction of a client is then likely to land on another server connection, so
+    anything the store keeps in a database session between transactions (a server-side
+    prepared statement, a ``SET``, a session lock) shows up at once instead of by luck.
+    """
+
+    def __init__(self, cluster: PostgresCluster, binary: str, *, database: str = "scp_store",
+                 pool_size: int = 3) -> None:
+        self.cluster = cluster
+        self.binary = binary
+        self.database = database
+        self.pool_size = pool_size
+        self.folder = Path(tempfile.mkdtemp(prefix="scp-pgbouncer-"))
+        self.port = free_port()
+        self._owner = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def store_url(self) -> str:
+        """The store role's URL through PgBouncer (same database name, PgBouncer's port)."""
+        return (f"postgresql://scp_store:{self.cluster.store_password}@127.0.0.1:{self.port}/"
+                f"{self.database}")
+
+    def _write(self, name: str, text: str) -> Path:
+        path = self.folder / name
+        path.write_text(text)
+        path.chmod(0o600)
+        if self._owner is not None:
+            os.chown(path, self._owner.pw_uid, self._owner.pw_gid)
+        return path
+
+    def start(self) -> PgBouncer:
+        """Write the config, start PgBouncer and wait until a query passes through it."""
+        if self._owner is not None:
+            os.chown(self.folder, self._owner.pw_uid, self._owner.pw_gid)
+        # PgBouncer authenticates clients itself (SCRAM) and, knowing the password, logs in
+        # to PostgreSQL with SCRAM in turn.
+        users = self._write("userlist.txt", f'"scp_store" "{self.cluster.store_password}"\n')
+        config = self._write("pgbouncer.ini", "\n".join([
+            "[databases]",
+            f"{self.database} = host=127.0.0.1 port={self.cluster.port} dbname={self.database}",
+            "[pgbouncer]",
+            "listen_addr = 127.0.0.1",
+            f"listen_port = {self.port}",
+            "unix_socket_dir =",
+            "auth_type = scram-sha-256",
+            f"auth_file = {users}",
+            "pool_mode = transaction",
+            f"default_pool_size = {self.pool_size}",
+            "max_client_conn = 500",
+            "server_round_robin = 1",
+            "stats_users = scp_store",  # may read SHOW POOLS, CLIENTS, STATS on the console
+            f"logfile = {self.folder / 'pgbouncer.log'}",
+            f"pidfile = {self.folder / 'pgbouncer.pid'}",
+            "",
+        ]))
+        # The process itself runs as nobody (not under runuser, which waits two seconds
+        # after passing on a SIGTERM), so stop() signals PgBouncer directly.
+        owner: dict[str, Any] = {}
+        if self._owner is not None:
+            owner = {"user": self._owner.pw_uid, "group": self._owner.pw_gid,
+                     "extra_groups": []}
+        with open(self.folder / "stdout.log", "ab") as out:
+            self.proc = subprocess.Popen([self.binary, str(config)], stdout=out,
+                                         stderr=subprocess.STDOUT, cwd=self.folder, **owner)
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"pgbouncer exited ({self.proc.returncode}):\n{self.log()}")
+            try:
+                with psycopg.connect(self.store_url, connect_timeout=2) as conn:
+                    conn.execute("SELECT 1")
+                return self
+            except psycopg.OperationalError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"pgbouncer did not answer within {STARTUP_TIMEOUT_S} s:\n{self.log()}")
+
+    def show(self, what: str) -> list[dict[str, Any]]:
+        """``SHOW <what>`` on PgBouncer's console (POOLS, CLIENTS, SERVERS, STATS), as dicts."""
+        if not what.isalpha():
+            raise ValueError(what)
+        console = self.store_url.rsplit("/", 1)[0] + "/pgbouncer"
+        with psycopg.connect(console, autocommit=True) as conn:
+            cursor = conn.execute(f"SHOW {what}")
+            names = [column.name for column in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def log(self) -> str:
+        """PgBouncer's log and anything it printed."""
+        parts = [self.folder / "stdout.log", self.folder / "pgbouncer.log"]
+        return "".join(p.read_text(errors="replace")[-4000:] for p in parts if p.exists())
+
+    def stop(self) -> None:
+        """Stop at once (SIGTERM is PgBouncer's immediate shutdown) and remove the folder."""
+        try:
+            if self.proc is not None and self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(timeout=15)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,8 +1,9 @@
 """The audit log: who viewed or changed which record, when, on which device.
 
 Rows hold identifiers and an action only, never clinical free text. Each row carries the
-hash of the one before it, so an edited or removed row breaks the chain where it was
-changed (``desktop_app.services.core.audit.verify_chain`` names it).
+hash of the one before it (keyed with the vault's audit key), so an edited or removed row
+breaks the chain where it was changed (``desktop_app.services.core.audit.verify_chain``
+names it); the head is witnessed in the key file (``services.vault.witness``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ class AuditAction(enum.StrEnum):
     KEPT_MINE = "kept_mine"
     KEPT_THEIRS = "kept_theirs"
     ENROLLED = "enrolled"
+    # The audit trail (or the key file's record of it, or its wrong-passphrase counter) was
+    # found changed outside the app at an unlock: told to the user once, and to the store.
+    CHAIN_BROKEN = "chain_broken"
 
 
 class AuditEvent(Base):

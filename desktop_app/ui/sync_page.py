@@ -449,6 +449,10 @@ class SyncPage(QWidget):
         elif isinstance(outcome, SyncResult) and outcome.cancelled:
             self.message.setText(self.tr("Sync cancelled; what was sent stays sent."))
         elif isinstance(outcome, SyncResult):
-            self.message.setText(self.tr("Sent %1, received %2.").replace(
-                "%1", str(outcome.pushed)).replace("%2", str(outcome.pulled)))
+            done = self.tr("Sent %1, received %2.").replace(
+                "%1", str(outcome.pushed)).replace("%2", str(outcome.pulled))
+            # The store refused this laptop's audit trail: records still synced; say so.
+            self.message.setText(done if outcome.audit_message is None else (
+                f"{escape_text(done)}<br><span style='color:#a00000'><b>"
+                f"{escape_text(outcome.audit_message)}</b></span>"))
         self.refresh()

@@ -23,6 +23,7 @@ import json
 import logging
 import logging.handlers
 import os
+import stat
 import subprocess
 import sys
 import tempfile
@@ -325,6 +326,8 @@ def test_a_crash_log_has_the_type_and_stack_but_not_the_message(tmp_path: Path) 
     assert "_save_person" in body and "_caught" in body and Path(__file__).name in body
     for leaked in (NAME, "Bhriain", "could not save", NHS, format_nhs_number(NHS)):
         assert leaked not in body
+    if os.name == "posix":  # owner-only, like the log file
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 @pytest.mark.hazard("H-036")

@@ -35,7 +35,8 @@ def _snapshot(pg: psycopg.Connection, team_id: str) -> tuple[Any, ...]:
                          [team_id]).fetchall()
     applied = pg.execute("SELECT idempotency_key, server_version FROM applied_change "
                          "WHERE team_id = %s ORDER BY idempotency_key", [team_id]).fetchall()
-    return records, applied, pg.execute("SELECT value FROM version_counter").fetchone()
+    return records, applied, pg.execute(
+        "SELECT value FROM team_version_counter WHERE team_id = %s", [team_id]).fetchone()
 
 
 def _token(laptop: VaultLaptop) -> str:

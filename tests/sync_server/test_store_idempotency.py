@@ -18,13 +18,14 @@ Answers = list[dict[str, Any]]
 
 
 def snapshot(pg: psycopg.Connection, team_id: str) -> tuple[Any, ...]:
-    """Everything the store holds for a team, and the global version counter."""
+    """Everything the store holds for a team, and the team's version counter."""
     records = pg.execute(
         "SELECT entity_type, id, server_version, row::text, tombstone FROM record "
         "WHERE team_id = %s ORDER BY server_version", [team_id]).fetchall()
     applied = pg.execute("SELECT idempotency_key, server_version FROM applied_change "
                          "WHERE team_id = %s ORDER BY idempotency_key", [team_id]).fetchall()
-    counter = pg.execute("SELECT value FROM version_counter").fetchone()
+    counter = pg.execute("SELECT value FROM team_version_counter WHERE team_id = %s",
+                         [team_id]).fetchone()
     return records, applied, counter
 
 

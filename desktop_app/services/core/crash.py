@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from desktop_app.services.core.logging_setup import redact
+from desktop_app.services.core.logging_setup import LOG_FILE_MODE, redact
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,10 @@ def write_crash_log(log_dir: Path, exc_type: type[BaseException], exc: BaseExcep
     # Only the exception type and the stack: exception messages can carry typed values.
     lines = traceback.format_tb(tb)
     body = f"{exc_type.__module__}.{exc_type.__qualname__}\n" + "".join(lines)
-    path.write_text(redact(body), encoding="utf-8")
+    # Owner-only, like the log file (logging_setup.LOG_FILE_MODE): the folder may be shared.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, LOG_FILE_MODE)
+    with open(fd, "w", encoding="utf-8") as out:
+        out.write(redact(body))
     return path
 
 

@@ -3,12 +3,18 @@
 The code logs identifiers and events, not people. As a second line of defence every
 record passes a filter that masks anything shaped like an NHS number, a UK postcode, a
 date of birth or an e-mail address before it reaches the log file. Log files rotate.
+
+The log file and its rotated copies are readable by their owner only (0600 on POSIX),
+whatever the umask: created so, and an older world-readable one narrowed when logging
+starts.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
+import os
 import re
 from pathlib import Path
 
@@ -49,13 +55,40 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().formatException(ei))  # type: ignore[arg-type]
 
 
+LOG_FILE_MODE = 0o600
+
+
+class OwnerOnlyRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log file opened (and, at each rollover, made again) readable by its
+    owner only; the rotated copies are the same files renamed, so they keep that mode."""
+
+    def _open(self) -> io.TextIOWrapper:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, LOG_FILE_MODE)
+        if os.name == "posix":
+            os.fchmod(fd, LOG_FILE_MODE)  # a file an older version made world-readable
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
+def _narrow_rotated(path: Path, count: int) -> None:
+    """Owner-only rotated copies an older version left world-readable (best effort)."""
+    if os.name != "posix":
+        return
+    for n in range(1, count + 1):
+        try:
+            os.chmod(f"{path}.{n}", LOG_FILE_MODE)
+        except OSError:
+            continue
+
+
 def configure_logging(log_dir: Path, level: int = logging.INFO) -> Path:
     """Send the app's logs to a rotating file in ``log_dir``; returns the file path."""
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / LOG_NAME
-    handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+    backups = 5
+    handler = OwnerOnlyRotatingFileHandler(
+        path, maxBytes=2_000_000, backupCount=backups, encoding="utf-8"
     )
+    _narrow_rotated(path, backups)
     handler.addFilter(RedactingFilter())
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

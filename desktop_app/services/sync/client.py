@@ -8,9 +8,11 @@ on a timer, on reconnect and with backoff (``next_delay``). The run
    ``NotTheStore``, i.e. offline;
 3. pushes the pending outbox in ``seq`` order, in batches of ``batch_size`` (and at most
    ``max_batch_bytes``), marking entries only by the store's answers (``push``);
-4. pulls pages after the cursor, each applied with the new cursor in one local transaction
+4. sends the audit events the store has not acknowledged (``audit_upload``): a trail the
+   store refuses is reported in the result, and the run goes on;
+5. pulls pages after the cursor, each applied with the new cursor in one local transaction
    without writing outbox entries (``pull``);
-5. records the time of the last complete sync.
+6. records the time of the last complete sync.
 
 ``cancelled()`` is asked before every batch and every page: a cancelled run stops between
 them, with everything done so far kept. Two runs on one vault never overlap: a second one
@@ -45,7 +47,14 @@ from desktop_app.models.base import utc_now
 from desktop_app.models.sync import HeldBackChange
 from desktop_app.services.core.tracking import APPLYING_REMOTE
 from desktop_app.services.core.uow import UnitOfWork
-from desktop_app.services.sync.errors import DeviceRevoked, SyncAlreadyRunning, SyncProtocolError
+from desktop_app.services.sync.audit_upload import NOT_SENT, upload_audit
+from desktop_app.services.sync.errors import (
+    ClientTooOld,
+    DeviceRevoked,
+    SyncAlreadyRunning,
+    SyncError,
+    SyncProtocolError,
+)
 from desktop_app.services.sync.options import SyncOptions, SyncPhase, SyncProgress, SyncResult
 from desktop_app.services.sync.pipeline import PushPipeline
 from desktop_app.services.sync.pull import (
@@ -147,6 +156,7 @@ class _Run:
         self.cancelled = False
         self.pushed = self.conflicts = self.quarantined = 0
         self.pulled = self.deferred = self.batches = self.pages = 0
+        self.audit_message: str | None = None
 
     def write(self, fn: Callable[[Session], T]) -> T:
         """``fn`` in one vault transaction on the database thread; never through tracking."""
@@ -172,6 +182,8 @@ class _Run:
                                     thread_name_prefix="sync-network") as net:
                 try:
                     self.push(conn, net)
+                    if not self.stop_here():
+                        self.audit_message = self.upload_audit(conn)
                     if not self.cancelled:
                         self.pull(conn, net)
                 except DeviceRevoked:
@@ -183,7 +195,20 @@ class _Run:
         self.progress(SyncProgress(SyncPhase.FINISHED, self.pushed))
         return SyncResult(self.pushed, self.conflicts, self.quarantined, self.pulled,
                           self.deferred, int(held or 0), self.batches, self.pages,
-                          self.cancelled, utc_now())
+                          self.cancelled, utc_now(), self.audit_message)
+
+    def upload_audit(self, conn: StoreConnection) -> str | None:
+        """The audit trail sent (``audit_upload``); whatever goes wrong with it, the run goes
+        on to the pull: colleagues' changes are never held up by the audit trail. A revoked
+        device or a too-old app stops the run as anywhere else."""
+        try:
+            return upload_audit(conn, self.write, self.stop_here)
+        except (DeviceRevoked, ClientTooOld):
+            raise
+        except SyncError as err:
+            log.warning("this laptop's audit trail could not be sent (%s); pulling on",
+                        type(err).__name__)
+            return NOT_SENT
 
     def push(self, conn: StoreConnection, net: ThreadPoolExecutor) -> None:
         """Send the outbox as planned at the start of the run, batch by batch

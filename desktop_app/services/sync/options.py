@@ -42,6 +42,9 @@ class SyncResult:
     pages: int
     cancelled: bool
     finished_at: dt.datetime
+    # Set when the central store refused this laptop's audit trail, or it could not be
+    # sent (sync.audit_upload): a plain message for the sync panel; records still synced.
+    audit_message: str | None = None
 
 
 @dataclass(frozen=True)

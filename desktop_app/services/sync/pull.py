@@ -42,7 +42,7 @@ from desktop_app.models.audit import AuditAction
 from desktop_app.models.base import new_uuid, utc_now
 from desktop_app.models.outbox import OutboxEntry, OutboxState
 from desktop_app.models.sync import HeldBackChange, SyncConflict
-from desktop_app.services.core.audit import Actor, event_hash, last_hash
+from desktop_app.services.core.audit import Actor, chain_hasher, event_hash, last_hash
 from desktop_app.services.sync.entities import SyncedEntity, entity, stored_time
 from desktop_app.services.sync.errors import SyncProtocolError
 from desktop_app.services.sync.state import state_row
@@ -328,8 +328,9 @@ _AUDIT_INSERT = ("INSERT INTO audit_event (id, at, user_id, device_id, entity_ty
 
 
 def audit_received(conn: Connection, actor: Actor, keys: list[Key]) -> None:
-    """``sync_received`` events, chained like every other (``audit.event_hash``), stamped
-    with the moment the page was applied and inserted in one go.
+    """``sync_received`` events, chained like every other (``audit.event_hash``, keyed with
+    the connection's audit key), stamped with the moment the page was applied and inserted
+    in one go.
 
     A record this laptop already held and the store changed gets an event of its own (what
     someone may have seen here changed under them). Records new to the laptop get one event
@@ -338,6 +339,7 @@ def audit_received(conn: Connection, actor: Actor, keys: list[Key]) -> None:
     """
     if not keys:
         return
+    hasher = chain_hasher(conn)
     at = utc_now()
     at_text = stored_time(at)
     prev = last_hash(conn)
@@ -346,7 +348,7 @@ def audit_received(conn: Connection, actor: Actor, keys: list[Key]) -> None:
     for entity_type, entity_id in keys:
         event_id = str(uuid.uuid4())
         digest = event_hash(prev, event_id, at, actor.user_id, actor.device_id, entity_type,
-                            entity_id, action)
+                            entity_id, action, hasher)
         rows.append((event_id, at_text, actor.user_id, actor.device_id, entity_type,
                      entity_id, action, prev, digest))
         prev = digest

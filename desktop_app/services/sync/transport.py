@@ -25,6 +25,7 @@ from desktop_app.services.sync.errors import (
     CertificateNotTrusted,
     ClientTooOld,
     DeviceRevoked,
+    EnrolmentRefused,
     NotTheStore,
     PushNotAllowed,
     ServerUnreachable,
@@ -51,6 +52,15 @@ class Timeouts:
 
 class BodyTooLarge(Exception):
     """413: the store wants a smaller batch (handled inside the client, never shown)."""
+
+
+class AuditRefused(Exception):
+    """409 to an audit upload: the store's answer (``detail``, ``head``, ``resend_from``),
+    handled by ``sync.audit_upload``."""
+
+    def __init__(self, answer: dict[str, Any]) -> None:
+        super().__init__(answer.get("detail"))
+        self.answer = answer
 
 
 def normalise_server_url(url: str) -> str:
@@ -113,6 +123,14 @@ def _detail(response: httpx.Response) -> str | None:
     return detail if isinstance(detail, str) else None
 
 
+def too_many_codes(response: httpx.Response) -> str:
+    """What to tell the person when the store refuses enrolment for a while (429)."""
+    seconds = response.headers.get("Retry-After", "").strip()
+    minutes = max(1, -(-int(seconds) // 60)) if seconds.isdigit() else 0
+    wait = f"wait {minutes} minute{'s' if minutes != 1 else ''}" if minutes else "wait a while"
+    return f"Too many wrong enrolment codes from this network; {wait} and try again."
+
+
 def check_answer(response: httpx.Response) -> None:
     """Raise the typed error for anything but a 200 from the store itself."""
     if response.headers.get(STORE_HEADER) != "1":
@@ -131,8 +149,16 @@ def check_answer(response: httpx.Response) -> None:
             "Your role cannot send changes to the central store. They are kept on this laptop.")
     if status == 413:
         raise BodyTooLarge()
+    if status == 409:
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        raise AuditRefused(answer if isinstance(answer, dict) else {})
     if status == 426:
         raise ClientTooOld(_detail(response) or TOO_OLD)
+    if status == 429:  # only enrolment answers 429: too many wrong codes lately
+        raise EnrolmentRefused(_detail(response) or too_many_codes(response))
     if status == 503:
         raise StoreUnavailable(
             "The central store is not available just now. Changes are kept and sent later.")
@@ -223,3 +249,14 @@ class StoreConnection:
         """One page of the team's changes after ``cursor``, as the store sent it (read with
         ``sync.pull.read_page``: decoding belongs with the database work, see there)."""
         return self._send("GET", "/pull", params={"cursor": cursor, "limit": limit}).content
+
+    def audit(self, body: bytes) -> dict[str, Any]:
+        """Upload audit events (already encoded; ``sync.audit_upload``); the store's answer.
+        A refusal raises ``AuditRefused``."""
+        response = self._send("POST", "/audit", content=body,
+                              headers={"Content-Type": "application/json"})
+        answer = self._json(response)
+        if not isinstance(answer, dict):
+            raise SyncProtocolError("The central store's answer to the audit trail could not "
+                                    "be read.")
+        return answer

@@ -9,10 +9,16 @@ There is exactly one connection (a static pool), created on and used by one thre
 the database thread. ``check_same_thread`` makes any other use fail loudly. Each connection
 is given the ``name_key`` SQL function (``services.core.collation``): names sort with their
 accents beside the letter, and an index of the person table is built on it.
+
+The vault then puts the audit key on the connection (``attach_audit_keying``): every writer
+of audit rows takes it from ``conn.info`` (``services.core.audit``). ``encrypted_engine``
+gives none (the vault knows the key only after reading the key file); ``plain_engine``
+(benchmarks and controls, never the app) gives a throwaway one.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +30,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
 from desktop_app.services.core import collation
+from desktop_app.services.core.audit import AUDIT_KEY_BYTES, AUDIT_KEYING, AuditKeying
 from desktop_app.services.core.errors import DatabaseUnreadable, StorageError
 
 CACHE_KIB = 32 * 1024  # pages in cache are plaintext in memory only; big enough for a caseload
@@ -158,11 +165,24 @@ def encrypted_engine(path: Path, key: bytes, *, create: bool = False) -> Engine:
 
 
 def plain_engine(path: Path) -> Engine:
-    """An unencrypted engine with the same settings (benchmarks and detector controls)."""
+    """An unencrypted engine with the same settings (benchmarks and detector controls),
+    its audit chain keyed with a throwaway key."""
     conn = connect_plain(path)
     engine = _engine_for(lambda: conn, sqlite3)
-    engine.connect().close()
+    attach_audit_keying(engine, AuditKeying(os.urandom(AUDIT_KEY_BYTES)))
     return engine
+
+
+def attach_audit_keying(engine: Engine, keying: AuditKeying) -> None:
+    """Hold ``keying`` on the engine's connection (``conn.info``), now and on any connection
+    the pool makes again, for every writer of audit rows (``services.core.audit``)."""
+
+    @event.listens_for(engine, "connect")
+    def _keyed(_dbapi_conn: Any, record: Any) -> None:
+        record.info[AUDIT_KEYING] = keying
+
+    with engine.connect() as conn:
+        conn.info[AUDIT_KEYING] = keying
 
 
 def connection_report(engine: Engine) -> ConnectionReport:

@@ -1,19 +1,26 @@
 """Creating, unlocking and managing the encrypted vault.
 
-``VaultStore`` is the vault at rest: a folder with ``vault.db`` (SQLCipher 4), ``vault.key``
-(the wrapped database key) and ``unlock-attempts.json`` (the wrong-passphrase counter).
-``VaultSession`` is the vault unlocked for one signed-in user: the one keyed connection,
-derived once, and the unit of work over it.
+``VaultStore`` is the vault at rest: a folder with ``vault.db`` (SQLCipher 4) and
+``vault.key`` (the wrapped database key, the wrapped audit key, the wrong-passphrase counter
+and the audit chain's witness; ``keyfile.py``). ``VaultSession`` is the vault unlocked for
+one signed-in user: the one keyed connection, derived once, and the unit of work over it.
 
-A failed unlock never creates, deletes or rewrites the database or the key file.
+A failed unlock never creates, deletes or rewrites the database. A wrong passphrase or
+recovery code rewrites the key file (atomically, as every key file write) changing only its
+counter (``throttle.py``); a damaged key file (its checksum does not match) is reported as
+damaged, changes nothing and is not counted. A successful unlock resets the counter and
+brings the witness up to date in one write, puts the audit key on the connection, and
+leaves the audit trail's check to ``VaultSession.check_audit`` (``witness.py``), which the
+sign-in screen runs a slice at a time after the unlock.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Engine, select, text
@@ -23,10 +30,17 @@ from desktop_app.models.base import new_uuid
 from desktop_app.models.meta import LocalMeta
 from desktop_app.models.user import AppUser, Role
 from desktop_app.services.core import collation
-from desktop_app.services.core.audit import Actor, append_events
+from desktop_app.services.core.audit import (
+    AUDIT_KEY_BYTES,
+    Actor,
+    AuditKeying,
+    append_events,
+    keying_of,
+)
 from desktop_app.services.core.collation import by_name
 from desktop_app.services.core.errors import (
     DatabaseUnreadable,
+    ExpectedError,
     UnknownUser,
     UnlockThrottled,
     ValidationError,
@@ -38,15 +52,18 @@ from desktop_app.services.core.migrate import MigrationResult, upgrade_to
 from desktop_app.services.core.roles import check_first_account, require_may_give
 from desktop_app.services.core.tracking import ACTOR
 from desktop_app.services.core.uow import UnitOfWork, make_session_factory
-from desktop_app.services.vault import keyfile
-from desktop_app.services.vault.database import encrypted_engine
+from desktop_app.services.vault import keyfile, witness
+from desktop_app.services.vault.database import attach_audit_keying, encrypted_engine
 from desktop_app.services.vault.kdf import KdfParams
-from desktop_app.services.vault.keyfile import BadSecret, KeyFile
+from desktop_app.services.vault.keyfile import Attempts, BadSecret, KeyFile
 from desktop_app.services.vault.throttle import UnlockThrottle
+from desktop_app.services.vault.witness import STEP_ROWS, AuditCheck, AuditReport
+
+log = logging.getLogger(__name__)
 
 DB_NAME = "vault.db"
 KEY_NAME = "vault.key"
-ATTEMPTS_NAME = "unlock-attempts.json"
+ATTEMPTS_NAME = "unlock-attempts.json"  # an older version's counter: taken in once, removed
 MIN_PASSPHRASE_LENGTH = 10
 DEVICE_ID_KEY = "device_id"
 NAME_KEY_VERSION = "name_key_version"  # the name_key the name-order index was built with
@@ -82,7 +99,7 @@ class VaultStore:
         self.db_path = folder / DB_NAME
         self.key_path = folder / KEY_NAME
         self.kdf_cost = kdf_cost
-        self.throttle = UnlockThrottle(folder / ATTEMPTS_NAME, clock)
+        self.throttle = UnlockThrottle(self.key_path, folder / ATTEMPTS_NAME, clock)
 
     def exists(self) -> bool:
         """True when a vault has been set up here."""
@@ -114,6 +131,7 @@ class VaultStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         _owner_only(self.folder, 0o700)
         db_key = os.urandom(32)
+        keying = AuditKeying(os.urandom(AUDIT_KEY_BYTES), keyed_from=1)
         user_id = new_uuid()
         recovery_code = keyfile.new_recovery_code()
         kf = KeyFile.new()
@@ -124,6 +142,7 @@ class VaultStore:
         engine = encrypted_engine(self.db_path, db_key, create=True)
         _owner_only(self.db_path, 0o600)
         try:
+            attach_audit_keying(engine, keying)
             upgrade_to(engine, None)
             _keep_name_index(engine)
             _load_catalogue(engine)
@@ -134,63 +153,86 @@ class VaultStore:
             for leftover in self.folder.glob(DB_NAME + "*"):
                 leftover.unlink(missing_ok=True)
             raise
+        kf = replace(kf, audit_key=keyfile.seal_audit_key(kf.vault_id, db_key, keying.key))
+        with engine.connect() as conn:
+            kf = witness.witness_now(conn, kf, keying, ())
         # The key file is written last: until it exists there is no vault to unlock.
         keyfile.write_key_file(self.key_path, kf)
-        session = VaultSession(self, engine, db_key, kf.vault_id, user_id, None)
+        session = VaultSession(self, engine, db_key, kf.vault_id, user_id, None, None)
         return CreatedVault(session, recovery_code)
 
-    def _check_throttle(self) -> None:
-        wait = self.throttle.wait_remaining()
+    def _checked_key_file(self) -> tuple[KeyFile, Attempts]:
+        """The key file and its counter; UnlockThrottled while the wait runs (before any
+        key derivation), KeyFileCorrupt when it is damaged."""
+        kf, attempts = self.throttle.read()
+        wait = max(0.0, attempts.not_before - self.throttle.clock())
         if wait > 0:
             raise UnlockThrottled(
                 f"Too many wrong attempts. Try again in {int(wait + 0.999)} seconds.", wait
             )
+        return kf, attempts
 
-    def _wrong(self, what: str) -> WrongPassphrase:
+    def _check_throttle(self) -> None:
+        self._checked_key_file()
+
+    def _wrong(self, what: str, maybe_damaged: bool = False) -> WrongPassphrase:
         delay = self.throttle.record_failure()
         extra = f" Wait {int(delay)} seconds before trying again." if delay else ""
-        return WrongPassphrase(f"That {what} is not right.{extra}", delay)
+        hint = (" If you are sure of the code, the key file may be damaged; restore it from "
+                "backup or contact IT support." if maybe_damaged else "")
+        return WrongPassphrase(f"That {what} is not right.{hint}{extra}", delay)
 
     def unlock(self, user_id: str, passphrase: str) -> VaultSession:
-        """Unlock for one user; raises WrongPassphrase or UnlockThrottled, changing nothing."""
-        self._check_throttle()
-        kf = self._key_file()
+        """Unlock for one user; raises WrongPassphrase (counted: the key file's counter is
+        rewritten), UnlockThrottled or KeyFileCorrupt, changing nothing else."""
+        kf, attempts = self._checked_key_file()
         wrap = kf.user_wrap(user_id)
         try:
             db_key = keyfile.open_wrap(kf.vault_id, wrap, passphrase)
         except BadSecret:
             raise self._wrong("passphrase") from None
-        return self._open(kf, db_key, user_id)
+        return self._open(kf, db_key, user_id, attempts)
 
     def unlock_with_recovery(self, user_id: str, code: str, new_passphrase: str) -> VaultSession:
-        """Unlock with the recovery code and give ``user_id`` a new passphrase."""
-        self._check_throttle()
+        """Unlock with the recovery code and give ``user_id`` a new passphrase.
+
+        A wrong code after a wrong passphrase (or on a format-1 key file, which has no
+        checksum to tell damage by) also says the key file may be damaged."""
+        kf, attempts = self._checked_key_file()
         check_passphrase(new_passphrase)
-        kf = self._key_file()
         user_wrap = kf.user_wrap(user_id)
         try:
             db_key = keyfile.open_wrap(
                 kf.vault_id, kf.recovery_wrap(), keyfile.normalise_recovery_code(code)
             )
         except BadSecret:
-            raise self._wrong("recovery code") from None
-        session = self._open(kf, db_key, user_id)
+            doubt = kf.format_version < keyfile.FORMAT_VERSION or attempts.failures > 0
+            raise self._wrong("recovery code", doubt) from None
+        session = self._open(kf, db_key, user_id, attempts)
         new_wrap = keyfile.seal(kf.vault_id, keyfile.USER, user_id, user_wrap.display_name,
                                 db_key, new_passphrase, self.kdf_cost)
-        keyfile.write_key_file(self.key_path, kf.with_wrap(new_wrap))
+        keyfile.write_key_file(self.key_path, self._key_file().with_wrap(new_wrap))
         return session
 
-    def _open(self, kf: KeyFile, db_key: bytes, user_id: str) -> VaultSession:
+    def _open(self, kf: KeyFile, db_key: bytes, user_id: str,
+              attempts: Attempts) -> VaultSession:
         engine = encrypted_engine(self.db_path, db_key)
         try:
             migration = upgrade_to(engine, self.db_path)
+            # Before any new audit row: the key on the connection, the witness checked.
+            prepared = witness.prepare(engine, kf, db_key, attempts)
+            attach_audit_keying(engine, prepared.keying)
             _keep_name_index(engine)
             _load_catalogue(engine)
+            # The counter reset and the witness's counts in one write (format 2 from now);
+            # none when neither changed.
+            if prepared.key_file != kf:
+                keyfile.write_key_file(self.key_path, prepared.key_file)
         except BaseException:
             engine.dispose()
             raise
-        self.throttle.reset()
-        return VaultSession(self, engine, db_key, kf.vault_id, user_id, migration)
+        return VaultSession(self, engine, db_key, kf.vault_id, user_id, migration,
+                            prepared.check)
 
 
 def _owner_only(path: Path, mode: int) -> None:
@@ -246,13 +288,18 @@ class VaultSession:
 
     def __init__(
         self, store: VaultStore, engine: Engine, db_key: bytes, vault_id: str, user_id: str,
-        migration: MigrationResult | None,
+        migration: MigrationResult | None, audit_check: AuditCheck | None,
     ) -> None:
         self.store = store
         self.engine = engine
         self._db_key = bytearray(db_key)
         self.vault_id = vault_id
         self.migration = migration
+        self._closed = False
+        # The audit trail's check after this unlock (None: a new vault, nothing to check).
+        self._audit = audit_check
+        self._audit_report: AuditReport | None = AuditReport() if audit_check is None else None
+        self._breaks: tuple[str, ...] = ()
         self.factory = make_session_factory(engine)
         with self.factory() as session:
             device = session.get(LocalMeta, DEVICE_ID_KEY)
@@ -326,8 +373,53 @@ class VaultSession:
         """The raw database key (for the independent-reader test and support tooling only)."""
         return bytes(self._db_key)
 
+    def check_audit(self, rows: int | None = STEP_ROWS) -> AuditReport | None:
+        """Check the audit trail after this unlock, ``rows`` rows at a time (all at once
+        without a limit): None while there is more to walk; then the report, whose
+        ``message`` (if any) is told to the user once. What it found new is recorded as
+        ``chain_broken`` events and the key file's witness moved to the head
+        (``witness.py``). Call on the database thread; each call holds it for one slice."""
+        if self._audit_report is not None or self._closed:
+            return self._audit_report or AuditReport()
+        check = self._audit
+        assert check is not None
+        with self.engine.connect() as conn:
+            if not check.step(conn, rows):
+                return None
+        found = check.new_findings()
+        if found:
+            with self.uow.begin() as session:
+                append_events(session.connection(), self.actor,
+                              [f.audit_item(self.vault_id) for f in found])
+            log.warning("audit trail: %d change(s) made outside the app found and recorded",
+                        len(found))
+        self._breaks = tuple(dict.fromkeys([*sorted(check.known), *(f.ident for f in found)]))
+        self._audit_report = AuditReport(tuple(found), check.walk.rows,
+                                         time.perf_counter() - check.started)
+        self.witness_audit()
+        return self._audit_report
+
+    def witness_audit(self) -> bool:
+        """Move the key file's witness to the audit trail's head as it is now: at the close,
+        and for the sync to call after a run (on the database thread). Only once this
+        unlock's check has ended (False, nothing written, before that)."""
+        if self._audit_report is None or self._closed:
+            return False
+        with self.engine.connect() as conn:
+            kf = witness.witness_now(conn, self.store._key_file(), keying_of(conn),
+                                     self._breaks)
+        keyfile.write_key_file(self.store.key_path, kf)
+        return True
+
     def close(self) -> None:
-        """Close the connection and forget the key (as far as Python allows)."""
+        """Witness the audit trail's head, close the connection and forget the key (as far
+        as Python allows)."""
+        if not self._closed:
+            try:
+                self.witness_audit()
+            except ExpectedError as err:  # the close goes on: the next unlock checks all
+                log.warning("the audit trail's head could not be witnessed (%s)", err.message)
+        self._closed = True
         with self.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         self.engine.dispose()

@@ -11,7 +11,10 @@ their own windows (the composition root fills them, on ``window_opened``), or th
 parked ones back. Each user's screens reach the vault only through their own session
 (``session_for``), so parked screens can do nothing under someone else's name; a window
 of a locked or parked user that opens later (work finishing after the lock) is kept off
-the screen too. "Sign-ins…" in the main window adds a colleague's sign-in.
+the screen too. "Sign-ins…" in the main window adds a colleague's sign-in. After each
+unlock the audit trail is checked on the database thread a slice at a time, after the
+main window's own work, so care goes on meanwhile; a change made outside the app is told
+once (``VaultSession.check_audit``).
 
 This module is loaded before the sign-in dialog paints, so it imports Qt and the light
 parts of the services only. The vault's names (``desktop_app.services.vault``) load
@@ -22,6 +25,7 @@ functions that run on the database thread (marked below).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -46,6 +50,9 @@ from desktop_app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:  # for the types only: at run time they would load SQLAlchemy
     from desktop_app.services.vault import CreatedVault, SignedInUser, VaultSession
+    from desktop_app.services.vault.witness import AuditReport
+
+log = logging.getLogger(__name__)
 
 DEMO_PASSPHRASE = "demo passphrase 999"
 DEMO_USER = "Demo Nurse"
@@ -255,9 +262,32 @@ class SessionController(QObject):
             self.window_unparked.emit(parked.window)
         if self.window is not None:
             self._return_from_lock()
+            self._check_audit(session)
             return
         self.runner.run(lambda: _count_people(session),
                         lambda people: self._show_main_window(session, people))
+        self._check_audit(session)  # queued after: the main window comes first
+
+    def _check_audit(self, session: VaultSession) -> None:
+        """Check the audit trail a slice at a time on the database thread (anything the
+        user asks for runs between slices); stop if the session is locked meanwhile (its
+        next unlock checks again); tell what was found changed outside the app, once."""
+        def done(report: AuditReport | None) -> None:
+            if report is None:
+                if self.session is session:
+                    self.runner.run(session.check_audit, done, failed)
+                return
+            if report.message:
+                self.dialogs.error(self.window, self.tr("Audit trail changed outside the app"),
+                                   report.message)
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, ExpectedError):  # the key file could not be saved, say
+                log.warning("the audit trail's check did not finish: %s", error.message)
+            else:
+                self.on_unhandled(error)
+
+        self.runner.run(session.check_audit, done, failed)
 
     def _park(self, user_id: str) -> None:
         """Another user signs in over the lock: the locked user's screens are put away,

@@ -3,14 +3,20 @@ not yet sent. When to sync is ``desktop_app.ui.sync_controller.SyncController``'
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 from desktop_app.services import sync
+from desktop_app.services.core.errors import ExpectedError
 from desktop_app.services.core.roles import Permission
 from desktop_app.ui.controllers.context import FeatureContext, FeatureController, Screen
 from desktop_app.ui.sync_controller import SyncController
 from desktop_app.ui.sync_page import SyncActions, SyncPage
+
+log = logging.getLogger(__name__)
+DbCall = Callable[[Callable[[], Any]], Any]
 
 
 def kept_version(keep: str) -> Literal["mine", "theirs"]:
@@ -43,7 +49,7 @@ class SyncScreenController(FeatureController):
             (lambda seq: sync.retry_quarantined(uow(), seq)) if writer else None,
             run_network=partial(context.run, background=True))
         self.controller = SyncController(
-            lambda progress, cancelled: sync.run(uow(), progress, cancelled, db=on_db_thread),
+            partial(self._run, on_db_thread),
             lambda: sync.sync_status(uow()), context.run, context.runner.run_in_background,
             self.tr, context.window, every_minutes=every_minutes)
         self.page = SyncPage(actions, self.controller.sync_now, self.controller.cancel)
@@ -55,6 +61,18 @@ class SyncScreenController(FeatureController):
         context.window.confirm_close = self._confirm_close
         self.page.refresh()
         self.controller.start()
+
+    def _run(self, on_db_thread: DbCall, progress: Callable[[sync.SyncProgress], None],
+             cancelled: Callable[[], bool]) -> sync.SyncResult:
+        """One sync run, then the audit trail's head witnessed in the key file: what the
+        store now holds is pinned on the laptop too (``VaultSession.witness_audit``)."""
+        session = self.context.session()
+        result = sync.run(session.uow, progress, cancelled, db=on_db_thread)
+        try:
+            on_db_thread(session.witness_audit)
+        except ExpectedError as err:  # the run itself succeeded; the next close tries again
+            log.warning("the audit trail's head could not be witnessed (%s)", err.message)
+        return result
 
     def screens(self) -> tuple[Screen, ...]:
         """The Sync screen."""

@@ -28,7 +28,6 @@ from desktop_app.services.core.errors import (
     DatabaseUnreadable,
     KeyFileCorrupt,
     VaultNotFound,
-    WrongPassphrase,
 )
 from desktop_app.services.vault import VaultSession, VaultStore
 from desktop_app.services.vault.database import (
@@ -173,9 +172,11 @@ DAMAGE: dict[str, tuple[Callable[[bytes], bytes], type[Exception]]] = {
     "wraps-missing": (_edit_json(lambda b: b.pop("wraps")), KeyFileCorrupt),
     "wrong-kdf": (_edit_json(lambda b: b["wraps"][0]["kdf"].update(algorithm="scrypt")),
                   KeyFileCorrupt),
-    "flipped-ciphertext-byte": (_edit_json(_flip_ciphertext_byte), WrongPassphrase),
-    "flipped-nonce-byte": (_edit_json(_flip_nonce_byte), WrongPassphrase),
-    "other-vault-id": (_edit_json(lambda b: b.update(vault_id="another-vault")), WrongPassphrase),
+    # Damage that still parses: told apart from a wrong passphrase by the checksum (issue 20;
+    # before it these gave WrongPassphrase and counted towards the lockout).
+    "flipped-ciphertext-byte": (_edit_json(_flip_ciphertext_byte), KeyFileCorrupt),
+    "flipped-nonce-byte": (_edit_json(_flip_nonce_byte), KeyFileCorrupt),
+    "other-vault-id": (_edit_json(lambda b: b.update(vault_id="another-vault")), KeyFileCorrupt),
     # Fields that parse but are out of range must not crash Argon2id or AES-GCM, nor ask
     # for absurd work (before commit e07b87b these escaped as ValueError, HashingError or
     # OverflowError instead of KeyFileCorrupt).
@@ -201,9 +202,10 @@ DAMAGE: dict[str, tuple[Callable[[bytes], bytes], type[Exception]]] = {
 @pytest.mark.hazard("H-034")
 @pytest.mark.parametrize("case", list(DAMAGE))
 def test_damaged_key_file(vault_copy: Vault, case: str) -> None:
-    """A damaged key file gives KeyFileCorrupt when it cannot be parsed, WrongPassphrase
-    when it parses but the authenticated decryption fails; either way the database is
-    untouched and the damaged key file is not "repaired" behind the user's back."""
+    """A damaged key file gives KeyFileCorrupt, whether it cannot be parsed or parses but
+    no longer matches its checksum (tests/services/test_audit_witness.py has an edit that
+    fixes the checksum: WrongPassphrase); either way the database is untouched and the
+    damaged key file is not "repaired" behind the user's back."""
     store, user_id, _ = vault_copy
     damage, expected = DAMAGE[case]
     store.key_path.write_bytes(damage(store.key_path.read_bytes()))

@@ -3,8 +3,9 @@
 The throttle reads a fake clock (``clocked_vault``), so the growing waits cost no real time.
 
 Mutation checks run by hand (each made the named test fail):
-* ``VaultStore._wrong`` patched to also rewrite the key file with the same bytes ->
-  ``test_ten_wrong_passphrases_change_nothing_and_slow_down`` (mtime differs).
+* ``VaultStore._wrong`` patched to also rewrite the key file with another wrap ->
+  ``test_ten_wrong_passphrases_change_nothing_and_slow_down`` (a wrong attempt rewrites
+  the key file's counter, issue 20, and nothing else).
 * ``throttle.delay_after`` patched to return 0 -> the same test (no growth) and
   ``test_throttled_attempt_runs_no_argon2``.
 * ``VaultStore._check_throttle`` moved after the key derivation (patched ``unlock`` that
@@ -12,10 +13,11 @@ Mutation checks run by hand (each made the named test fail):
 * ``UnlockThrottle.__init__`` wrapped to give every store object its own counter file (a
   counter that does not outlive the object) -> ``test_counter_survives_restart``.
 * ``UnlockThrottle.reset`` replaced by a no-op -> ``test_successful_unlock_resets_counter``.
-* ``UnlockThrottle._load`` patched to return (0, 0.0) for a file that is not JSON ->
+* ``throttle._legacy_failures`` patched to return (0, 0.0) for a file that is not JSON ->
   ``test_damaged_counter_is_treated_as_maximal`` (the non-JSON cases).
-* ``UnlockThrottle._load`` patched back to the old "clock() + 300 s on every read" for a
-  damaged file -> ``test_damaged_counter_wait_ends``.
+* the old "clock() + 300 s on every read" for a damaged file ->
+  ``test_damaged_counter_wait_ends``.
+(The counter in the key file: tests/services/test_audit_witness.py.)
 """
 
 from __future__ import annotations
@@ -53,8 +55,8 @@ def test_ten_wrong_passphrases_change_nothing_and_slow_down(
     clocked_vault: Vault, fake_clock: FakeClock, derive_calls: DeriveCalls
 ) -> None:
     """Ten wrong passphrases: each raises WrongPassphrase (or UnlockThrottled if tried before
-    the wait is over); database, WAL/SHM and key file keep their sha256 and mtime; no file
-    appears except the counter; the wait never shrinks and ends larger than it started."""
+    the wait is over); database, WAL/SHM keep their sha256 and mtime, the key file all but
+    its counter; no file appears; the wait never shrinks and ends larger than it started."""
     store, user_id, _ = clocked_vault
     folder = store.folder
     before = snapshot(folder)
@@ -81,7 +83,7 @@ def test_ten_wrong_passphrases_change_nothing_and_slow_down(
         delays.append(err.value.retry_after)
 
     assert snapshot(folder) == before
-    assert sorted(p.name for p in folder.iterdir()) == sorted([DB_NAME, KEY_NAME, ATTEMPTS_NAME])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([DB_NAME, KEY_NAME])
     assert store.throttle.failures == 10
     assert all(later >= earlier for earlier, later in zip(delays, delays[1:], strict=False))
     assert delays[-1] > delays[0]
@@ -186,9 +188,10 @@ DAMAGED_IDS = ["empty", "not-json", "no-fields", "bad-number", "binary", "half",
 def test_damaged_counter_is_treated_as_maximal(
     clocked_vault: Vault, fake_clock: FakeClock, derive_calls: DeriveCalls, damage: bytes
 ) -> None:
-    """A damaged counter file means "many failures, full wait", never "no failures": the
-    right passphrase is refused (before Argon2id) and the file is not deleted: it is
-    rewritten once as maximal, so the wait is counted on the throttle's own clock."""
+    """A damaged counter file (an older version's) means "many failures, full wait", never
+    "no failures": the right passphrase is refused (before Argon2id); it is taken into the
+    key file once as maximal (and removed), so the wait is counted on the throttle's own
+    clock."""
     store, user_id, _ = clocked_vault
     _damage_counter(store, damage, fake_clock)
 
@@ -201,7 +204,8 @@ def test_damaged_counter_is_treated_as_maximal(
     with pytest.raises(UnlockThrottled):
         store.unlock(user_id, PASSPHRASE)
     assert derive_calls.count == 0
-    counter = json.loads((store.folder / ATTEMPTS_NAME).read_text(encoding="utf-8"))
+    assert not (store.folder / ATTEMPTS_NAME).exists()
+    counter = json.loads(store.key_path.read_text(encoding="utf-8"))["attempts"]
     assert delay_after(counter["failures"]) == MAX_DELAY_SECONDS
     assert counter["not_before"] == pytest.approx(fake_clock.now - MAX_DELAY_SECONDS / 2
                                                   + MAX_DELAY_SECONDS)

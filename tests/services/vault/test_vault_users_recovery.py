@@ -34,7 +34,7 @@ from desktop_app.services.core.errors import (
     WrongPassphrase,
 )
 from desktop_app.services.vault import VaultStore
-from desktop_app.services.vault.keyfile import USER
+from desktop_app.services.vault.keyfile import USER, checksum
 from desktop_app.services.vault.throttle import FREE_ATTEMPTS
 
 Vault = tuple[VaultStore, str, str]
@@ -101,6 +101,8 @@ def test_wrap_moved_to_another_user_does_not_open(vault_copy: Vault) -> None:
     forged = dict(first_wrap, user_id=second_id, display_name=OTHER_NAME)
     body["wraps"] = [forged if (w["kind"] == USER and w["user_id"] == second_id) else w
                      for w in body["wraps"]]
+    body.pop("checksum")  # a deliberate edit fixes the checksum: the AAD must still hold
+    body["checksum"] = checksum(body)
     store.key_path.write_text(json.dumps(body, indent=2), encoding="utf-8")
     before = snapshot(store.folder)
 
