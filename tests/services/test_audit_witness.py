@@ -109,8 +109,8 @@ from tests.sync.laptops import (
     ForwardThen,
     VaultLaptop,
     assert_agree,
+    enrolled_laptops,
     issue_code,
-    make_vault,
     server_records,
 )
 from tests.sync_server.store import EnrolFn, change
@@ -810,21 +810,9 @@ def witness_laptops(store: StoreProcess, store_sessions: sessionmaker[Session],
                     template_vault: tuple[Path, str, str], tmp_path: Path
                     ) -> Iterator[LaptopFn]:
     """``witness_laptops(team, role="nurse")``: a vault of its own, enrolled by the client."""
-    made: list[VaultLaptop] = []
-
-    def make(team_name: str, role: str = "nurse") -> VaultLaptop:
-        folder, user_id, _ = template_vault
-        name = f"Witness laptop {len(made) + 1}"
-        vault = make_vault(folder, tmp_path / f"witness-{len(made) + 1}", user_id)
-        laptop = VaultLaptop(vault, store.base_url, name)
-        made.append(laptop)
-        code = issue_code(store_sessions, team_name, role)
-        laptop.enrolment = sync_client.enrol(laptop.uow, store.base_url, code, name)
-        return laptop
-
-    yield make
-    for laptop in made:
-        laptop.close()
+    with enrolled_laptops(store.base_url, store_sessions, template_vault, tmp_path,
+                          "Witness laptop") as make:
+        yield make
 
 
 # ---- looking at both sides -----------------------------------------------------------------

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from desktop_app.services import sync as sync_client
-from tests.sync.laptops import LaptopFn, VaultLaptop, issue_code, make_vault
+from tests.sync.laptops import LaptopFn, enrolled_laptops
 from tools.throwaway_store import StoreProcess
 
 
@@ -18,18 +17,5 @@ from tools.throwaway_store import StoreProcess
 def laptops(store: StoreProcess, store_sessions: sessionmaker[Session],
             template_vault: tuple[Path, str, str], tmp_path: Path) -> Iterator[LaptopFn]:
     """``laptops(team, role="nurse")``: a vault of its own, enrolled by the real client."""
-    made: list[VaultLaptop] = []
-
-    def make(team_name: str, role: str = "nurse") -> VaultLaptop:
-        folder, user_id, _ = template_vault
-        name = f"Laptop {len(made) + 1}"
-        vault = make_vault(folder, tmp_path / f"laptop-{len(made) + 1}", user_id)
-        laptop = VaultLaptop(vault, store.base_url, name)
-        made.append(laptop)
-        code = issue_code(store_sessions, team_name, role)
-        laptop.enrolment = sync_client.enrol(laptop.uow, store.base_url, code, name)
-        return laptop
-
-    yield make
-    for laptop in made:
-        laptop.close()
+    with enrolled_laptops(store.base_url, store_sessions, template_vault, tmp_path) as make:
+        yield make

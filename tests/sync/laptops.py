@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from desktop_app.models.base import SyncedMixin
 from desktop_app.models.meta import LocalMeta
 from desktop_app.models.outbox import OutboxEntry, OutboxState
 from desktop_app.models.person import Person
+from desktop_app.services import sync as sync_client
 from desktop_app.services.core.tracking import row_payload, tombstone
 from desktop_app.services.sync import Enrolment, SyncClient, SyncOptions, SyncProgress, SyncResult
 from desktop_app.services.sync.entities import synced_entities
@@ -187,6 +189,32 @@ def issue_code(store_sessions: sessionmaker[Session], team: str, role: str = "nu
     with store_sessions.begin() as session:
         user = admin.create_user(session, team, f"User {uuid.uuid4().hex[:6]}", role)
         return admin.issue_enrolment_code(session, user.id)
+
+
+@contextmanager
+def enrolled_laptops(store_url: str, store_sessions: sessionmaker[Session],
+                     template_vault: tuple[Path, str, str], folder: Path,
+                     label: str = "Laptop") -> Iterator[LaptopFn]:
+    """``make(team, role="nurse")``: a vault of its own (a copy of the template), enrolled
+    by the real client; every one made is closed at the end (the ``laptops`` fixtures)."""
+    made: list[VaultLaptop] = []
+
+    def make(team_name: str, role: str = "nurse") -> VaultLaptop:
+        template, user_id, _ = template_vault
+        name = f"{label} {len(made) + 1}"
+        slug = label.lower().replace(" ", "-")
+        vault = make_vault(template, folder / f"{slug}-{len(made) + 1}", user_id)
+        laptop = VaultLaptop(vault, store_url, name)
+        made.append(laptop)
+        code = issue_code(store_sessions, team_name, role)
+        laptop.enrolment = sync_client.enrol(laptop.uow, store_url, code, name)
+        return laptop
+
+    try:
+        yield make
+    finally:
+        for laptop in made:
+            laptop.close()
 
 
 def server_records(pg: psycopg.Connection, team_id: str) -> dict[tuple[str, str], Any]:
