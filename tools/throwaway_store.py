@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,24 @@ class PostgresCluster:
     @property
     def store_url(self) -> str:
         """The URL the store runs with: its own role, not a superuser."""
-        return f"postgresql://scp_store:{self.store_password}@127.0.0.1:{self.port}/scp_store"
+        return self.database_url("scp_store")
+
+    def database_url(self, database: str) -> str:
+        """The store role's URL of ``database`` (``store_url`` for the store's own)."""
+        return f"postgresql://scp_store:{self.store_password}@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self, prefix: str) -> str:
+        """A fresh, empty database owned by the store's role (a test's own, so nothing
+        another test left behind is in it): its name (``database_url`` gives its URL)."""
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(self.admin_url("postgres"), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name} OWNER scp_store")
+        return name
+
+    def drop_database(self, name: str) -> None:
+        """Drop a database ``new_database`` made, closing whatever is still connected."""
+        with psycopg.connect(self.admin_url("postgres"), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
     def stop(self) -> None:
         """Stop at once and remove the folder."""

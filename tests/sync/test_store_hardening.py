@@ -184,10 +184,8 @@ PER_ADDRESS, STORE_WIDE = 3, 5
 @pytest.fixture(scope="module")
 def guarded(postgres: PostgresCluster, tmp_path_factory: pytest.TempPathFactory
             ) -> Iterator[Guarded]:
-    name = f"scp_guarded_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres.admin_url("postgres"), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} OWNER scp_store")
-    url = postgres.store_url.rsplit("/", 1)[0] + "/" + name
+    name = postgres.new_database("scp_guarded")
+    url = postgres.database_url(name)
     folder = tmp_path_factory.mktemp("guarded")
     env = {ENROL_FAILURES_PER_ADDRESS_ENV: str(PER_ADDRESS),
            ENROL_FAILURES_STORE_WIDE_ENV: str(STORE_WIDE), ENROL_FAILURE_WINDOW_ENV: "1"}

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import queue
 import threading
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import httpx
-import psycopg
 
 from desktop_app.services.sync import SyncClient, SyncOptions, SyncResult
 from sync_server.config import normalise_database_url
@@ -77,10 +75,7 @@ def fresh_database(postgres: PostgresCluster) -> str:
     """A new database owned by the store's role, its schema made directly on PostgreSQL
     (``upgrade``, as docs/sync-server.md says to do before starting the processes): its URL.
     Nothing another test leaves behind (teams, wrong enrolment codes) is in it."""
-    name = f"scp_scale_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres.admin_url("postgres"), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} OWNER scp_store")
-    url = postgres.store_url.rsplit("/", 1)[0] + "/" + name
+    url = postgres.database_url(postgres.new_database("scp_scale"))
     engine = make_engine(normalise_database_url(url))
     try:
         upgrade(engine)

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -67,14 +66,11 @@ def test_the_console_script_entry_runs() -> None:
 @pytest.fixture
 def scratch_engine(postgres: PostgresCluster) -> Iterator[Engine]:
     """An engine on a fresh, empty database owned by the store's role."""
-    name = f"scratch_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres.admin_url("postgres"), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} OWNER scp_store")
-    engine = make_engine(normalise_database_url(postgres.store_url.rsplit("/", 1)[0] + "/" + name))
+    name = postgres.new_database("scratch")
+    engine = make_engine(normalise_database_url(postgres.database_url(name)))
     yield engine
     engine.dispose()
-    with psycopg.connect(postgres.admin_url("postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    postgres.drop_database(name)
 
 
 def test_migrations_build_exactly_the_models_and_run_twice(scratch_engine: Engine) -> None:

@@ -243,14 +243,11 @@ def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engi
         engine.dispose()
         return
     postgres: PostgresCluster = request.getfixturevalue("postgres")
-    name = f"counters_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres.admin_url("postgres"), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} OWNER scp_store")
-    engine = make_engine(normalise_database_url(postgres.store_url.rsplit("/", 1)[0] + "/" + name))
+    name = postgres.new_database("counters")
+    engine = make_engine(normalise_database_url(postgres.database_url(name)))
     yield engine
     engine.dispose()
-    with psycopg.connect(postgres.admin_url("postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    postgres.drop_database(name)
 
 
 def _migrate(engine: Engine, revision: str, down: bool = False) -> None:
