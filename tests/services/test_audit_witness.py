@@ -895,6 +895,19 @@ def rehash_laptop_from(laptop: VaultLaptop, seq: int, **changes: str) -> None:
             prev = digest
 
 
+def refused_over_a_gap(laptop: VaultLaptop, pg: psycopg.Connection) -> tuple[str, int]:
+    """Synced once, then a row of three new people's removed before it was ever sent: the
+    next sync is refused. The laptop's id and the seq removed."""
+    laptop.sync()
+    lid, held = laptop_id(laptop), stored_chain(pg, laptop_id(laptop))
+    laptop.add_people(range(1, 4))
+    gap = held[-1][0] + 2
+    with laptop.vault.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_event WHERE seq = :s"), {"s": gap})
+    assert laptop.sync().audit_message == REFUSED
+    return lid, gap
+
+
 def post_audit(client: httpx.Client, body: dict[str, Any]) -> httpx.Response:
     return client.post("/audit", json=body)
 
@@ -1233,13 +1246,7 @@ def test_after_acceptance_a_trail_with_a_gap_is_taken_with_the_gap_on_record(
         witness_laptops: LaptopFn, team: str, pg: psycopg.Connection,
         postgres: PostgresCluster, capsys: pytest.CaptureFixture[str]) -> None:
     laptop = witness_laptops(team)
-    laptop.sync()
-    lid, held = laptop_id(laptop), stored_chain(pg, laptop_id(laptop))
-    laptop.add_people(range(1, 4))
-    gap = held[-1][0] + 2
-    with laptop.vault.engine.begin() as conn:  # a row removed before it was ever sent
-        conn.execute(text("DELETE FROM audit_event WHERE seq = :s"), {"s": gap})
-    assert laptop.sync().audit_message == REFUSED
+    lid, gap = refused_over_a_gap(laptop, pg)
     assert [b["kind"] for b in breaks(pg, lid)] == ["unknown_head"]
     assert run_cli(capsys, postgres, "accept-audit-head", "--laptop", lid)[0] == 0
 
@@ -1263,13 +1270,7 @@ def test_leniency_after_acceptance_reaches_only_as_far_as_the_accepted_breaks(
     """IT accepts the break it looked at; a second gap made after that, further on, is not
     swept in by the catch-up (the laptop's own head does not set how far leniency goes)."""
     laptop = witness_laptops(team)
-    laptop.sync()
-    lid, held = laptop_id(laptop), stored_chain(pg, laptop_id(laptop))
-    laptop.add_people(range(1, 4))
-    gap = held[-1][0] + 2
-    with laptop.vault.engine.begin() as conn:
-        conn.execute(text("DELETE FROM audit_event WHERE seq = :s"), {"s": gap})
-    assert laptop.sync().audit_message == REFUSED
+    lid, _ = refused_over_a_gap(laptop, pg)
     assert run_cli(capsys, postgres, "accept-audit-head", "--laptop", lid)[0] == 0
 
     laptop.add_people(range(4, 8))  # more rows, then a second gap well past the first
