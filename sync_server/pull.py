@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from sync_server.models import Record, TeamVersionCounter
+from sync_server.models import Record
+from sync_server.record_store import last_version
 
 
 @dataclass(frozen=True)
@@ -78,14 +79,8 @@ def pull_page(session: Session, team_id: str, cursor: int, limit: int) -> Page:
     if not rows:
         # A cursor beyond every version the team was ever handed means the store was
         # restored from an older backup: answering with the lower cursor tells the laptop
-        # to pull from 0. (A team without a counter row, which its next push makes, has
-        # handed out no version above its records'.)
-        last = session.scalar(select(TeamVersionCounter.value)
-                              .where(TeamVersionCounter.team_id == team_id))
-        if last is None:
-            last = session.scalar(select(func.coalesce(func.max(Record.server_version), 0))
-                                  .where(Record.team_id == team_id)) or 0
-        return Page([], min(cursor, last), False)
+        # to pull from 0.
+        return Page([], min(cursor, last_version(session, team_id)), False)
     # Entity types come from the allow-list and ids are canonical UUIDs (checked on push),
     # and each row is stored JSON: nothing needs escaping.
     changes = [

@@ -161,12 +161,23 @@ def _sqlite_counter(session: Session, team_id: str) -> int:
     value = session.scalar(select(TeamVersionCounter.value)
                            .where(TeamVersionCounter.team_id == team_id))
     if value is None:
-        value = max(session.scalar(select(func.max(Record.server_version))
-                                   .where(Record.team_id == team_id)) or 0,
-                    session.scalar(select(func.max(VersionCounter.value))) or 0)
+        value = last_version(session, team_id)
         session.add(TeamVersionCounter(team_id=team_id, value=value))
         session.flush()
     return value
+
+
+def last_version(session: Session, team_id: str) -> int:
+    """The last version the team was handed: its counter row, or, for a team without one
+    (which its next push makes, as ``_PG_NEW_COUNTER`` says), above every version it or the
+    old global counter ever handed out."""
+    value = session.scalar(select(TeamVersionCounter.value)
+                           .where(TeamVersionCounter.team_id == team_id))
+    if value is not None:
+        return int(value)
+    return max(session.scalar(select(func.max(Record.server_version))
+                              .where(Record.team_id == team_id)) or 0,
+               session.scalar(select(func.max(VersionCounter.value))) or 0)
 
 
 def _seen(rows: Iterable[Any]) -> dict[str, tuple[str, dict[str, Any]]]:
