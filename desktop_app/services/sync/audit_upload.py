@@ -38,11 +38,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop_app.models.audit import AuditEvent
 from desktop_app.models.meta import LocalMeta
+from desktop_app.services.core.audit import head as audit_head
 from desktop_app.services.sync.errors import SyncProtocolError
 from desktop_app.services.sync.transport import AuditRefused, BodyTooLarge, StoreConnection
 from desktop_app.services.vault.vault import DEVICE_ID_KEY
@@ -52,7 +51,6 @@ Write = Callable[[Callable[[Session], Any]], Any]
 
 ACKED_KEY = "audit_acked_seq"
 AUDIT_BATCH = 5000  # the store takes at most 5,000 a request
-GENESIS = "0" * 64
 REFUSED = ("The central store found that this laptop's audit trail does not continue the one "
            "it holds. Records still sync. Tell your IT service desk.")
 HELD_ELSEWHERE = ("The central store takes this laptop's audit trail from another enrolment "
@@ -138,9 +136,7 @@ def read_batch(session: Session, after: int, limit: int = AUDIT_BATCH) -> AuditB
     meta = session.get(LocalMeta, DEVICE_ID_KEY)
     if meta is None:
         raise SyncProtocolError("This vault has no device id; its audit trail cannot be sent.")
-    last = session.execute(select(AuditEvent.seq, AuditEvent.hash)
-                           .order_by(AuditEvent.seq.desc()).limit(1)).first()
-    head_seq, head_hash = (int(last[0]), str(last[1])) if last is not None else (0, GENESIS)
+    head_seq, _, head_hash, _ = audit_head(session.connection())
     events: list[dict[str, Any]] = []
     for row in session.connection().exec_driver_sql(_SELECT, (after, limit)):
         event, replaced = _as_sent(row)
