@@ -28,6 +28,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -96,6 +97,8 @@ class StoreUser(Base):
     team_id: Mapped[str] = mapped_column(ForeignKey("team.id"), nullable=False, index=True)
     role: Mapped[str] = mapped_column(String(32), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now, nullable=False)
+    # Deactivated (issue 21): the user's laptops stop syncing for them; nothing is deleted.
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Device(Base):
@@ -110,6 +113,14 @@ class Device(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     enrolled_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now, nullable=False)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # What the laptop last told the store (issue 21, the console's device list): when it was
+    # last heard from, its app version, how many changes it said were waiting to be sent,
+    # and the delegation flow and task catalogue versions it holds.
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    app_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    pending_changes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    flow_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    catalogue_version: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class EnrolmentCode(Base):
@@ -124,6 +135,14 @@ class EnrolmentCode(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
     used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
     device_id: Mapped[str | None] = mapped_column(ForeignKey("device.id"), nullable=True)
+    # Issue 21: the first group of the code (public enough to count wrong tries against),
+    # wrong codes that matched it, who issued it (a console account, or None from the CLI)
+    # and when it was withdrawn (too many wrong tries, or by hand).
+    prefix: Mapped[str | None] = mapped_column(String(4), nullable=True, index=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                                 server_default="0")
+    issued_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class EnrolmentFailure(Base):
@@ -270,3 +289,113 @@ class LaptopAuditBreak(Base):
     event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     broken_event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     accepted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+# ------------------------------------------------------------ the web console (issue 21)
+
+CONSOLE_ROLES = ("it_admin", "ipcb_governance")
+
+
+class ConsoleAccount(Base):
+    """A person who signs in to the store's web console: NHS IT (``it_admin``) or the IPCB
+    (``ipcb_governance``). Separate from laptop users. Password: Argon2id hash; second
+    factor: a TOTP secret (base32). Failed sign-ins are counted for the growing lockout."""
+
+    __tablename__ = "console_account"
+    __table_args__ = (
+        CheckConstraint("role IN ('it_admin', 'ipcb_governance')", name="role_known"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str] = mapped_column(String(32), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
+    totp_secret: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The last TOTP time step accepted: a code is never taken twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                                 server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now, nullable=False)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ConsoleSession(Base):
+    """A signed-in console session. Only a SHA-256 of the cookie's random value is kept;
+    signing out (or the idle timeout) ends it for good, so a copied cookie is refused."""
+
+    __tablename__ = "console_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("console_account.id"), nullable=False,
+                                            index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class StoreAuditChainHead(Base):
+    """The head of one of the store's audit chains: ``console`` for console and command-line
+    actions, or a team id for what that team's devices did (enrolment, push batches,
+    revocation). Appending locks the chain's row, so a team's pushes never wait on
+    another's, and the chain has no fork."""
+
+    __tablename__ = "store_audit_chain"
+
+    chain: Mapped[str] = mapped_column(String(36), primary_key=True)
+    head_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    head_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class StoreAuditEvent(Base):
+    """One event of the store's own audit trail: append-only, each row's ``hash`` covers
+    its fields and the chain's previous hash (sync_server/store_audit.py verifies). Ids,
+    counts and outcomes only: never patient data."""
+
+    __tablename__ = "store_audit_event"
+    __table_args__ = (
+        Index("ix_store_audit_event_at", "at"),
+        Index("ix_store_audit_event_team_at", "team_id", "at"),
+        Index("ix_store_audit_event_device_at", "device_id", "at"),
+    )
+
+    chain: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    actor_kind: Mapped[str] = mapped_column(String(16), nullable=False)  # console/device/cli
+    actor_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    actor_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    action: Mapped[str] = mapped_column(String(48), nullable=False)
+    team_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    device_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+FRAMEWORK_KINDS = ("flow", "catalogue")
+
+
+class FrameworkRelease(Base):
+    """A delegation flow or task catalogue version the IPCB published from the console:
+    the JSON exactly as uploaded and checked, immutable once published. Laptops fetch the
+    ones they lack on their next sync."""
+
+    __tablename__ = "framework_release"
+    __table_args__ = (
+        CheckConstraint("kind IN ('flow', 'catalogue')", name="kind_known"),
+        Index("ix_framework_release_kind_version", "kind", "version", unique=True),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    version: Mapped[str] = mapped_column(String(40), nullable=False)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    published_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    published_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
