@@ -6,6 +6,7 @@ from desktop_app.models.case_example import CaseExample
 from desktop_app.models.competency import CompetenceAssessment, CompetencySignOff, TrainingEvent
 from desktop_app.models.consent import ConsentRecord
 from desktop_app.models.delegation import CaseStatus, DelegationCase, OutcomeCode
+from desktop_app.models.framework_release import FrameworkRelease, ReleaseKind
 from desktop_app.models.history import CaseEvent, CaseEventKind, InterimReconciliation
 from desktop_app.models.mdt import MdtDecision, SharedCareDiscussion
 from desktop_app.models.meta import LocalMeta
@@ -29,13 +30,12 @@ from desktop_app.models.task_type import TaskType
 from desktop_app.models.user import AppUser, Role
 
 __all__ = [
-    "AppUser", "AssessmentReuse", "AuditAction", "AuditEvent", "Base", "CareProvider",
-    "CareWorker", "CaseEvent", "CaseEventKind", "CaseExample", "CaseStatus",
-    "ClinicalOversight", "CompetenceAssessment", "CompetencySignOff", "ConsentRecord",
-    "Contact", "DelegationCase", "EligibilityScreen", "FrameworkProblem", "FundingSplit",
-    "HeldBackChange", "InterimReconciliation", "LocalMeta", "MdtDecision", "OutboxEntry",
-    "OutboxOperation", "OutboxState", "OutcomeCode", "PartnerAssessment", "Person", "Review",
-    "Role", "SharedCareDiscussion", "Signposting", "SignpostingService", "SupportPlan",
-    "SupportPlanTask", "SyncConflict", "SyncState", "SyncedMixin", "TaskType", "TrainingEvent",
-    "WhatMatters",
+    "AppUser", "AssessmentReuse", "AuditAction", "AuditEvent", "Base", "CareProvider", "CareWorker",
+    "CaseEvent", "CaseEventKind", "CaseExample", "CaseStatus", "ClinicalOversight",
+    "CompetenceAssessment", "CompetencySignOff", "ConsentRecord", "Contact", "DelegationCase",
+    "EligibilityScreen", "FrameworkProblem", "FrameworkRelease", "FundingSplit", "HeldBackChange",
+    "InterimReconciliation", "LocalMeta", "MdtDecision", "OutboxEntry", "OutboxOperation",
+    "OutboxState", "OutcomeCode", "PartnerAssessment", "Person", "ReleaseKind", "Review", "Role",
+    "SharedCareDiscussion", "Signposting", "SignpostingService", "SupportPlan", "SupportPlanTask",
+    "SyncConflict", "SyncedMixin", "SyncState", "TaskType", "TrainingEvent", "WhatMatters",
 ]

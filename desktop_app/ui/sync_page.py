@@ -452,7 +452,9 @@ class SyncPage(QWidget):
             done = self.tr("Sent %1, received %2.").replace(
                 "%1", str(outcome.pushed)).replace("%2", str(outcome.pulled))
             # The store refused this laptop's audit trail: records still synced; say so.
-            self.message.setText(done if outcome.audit_message is None else (
+            text = done if outcome.audit_message is None else (
                 f"{escape_text(done)}<br><span style='color:#a00000'><b>"
-                f"{escape_text(outcome.audit_message)}</b></span>"))
+                f"{escape_text(outcome.audit_message)}</b></span>")
+            # The IPCB's new flow or catalogue versions, received or refused, a line each.
+            self.message.setText("<br>".join([text, *map(escape_text, outcome.framework)]))
         self.refresh()

@@ -18,44 +18,31 @@ was made under. A published version is immutable: a change needs a new
 
 from __future__ import annotations
 
+import functools
 import json
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
 from desktop_app.services.core import paths
+from desktop_app.services.framework import releases
+from scp_common.framework.catalogue_rules import CATEGORY_CODES as CATEGORY_CODES
+from scp_common.framework.catalogue_rules import MAX_CODE_LENGTH as MAX_CODE_LENGTH
+from scp_common.framework.catalogue_rules import MAX_VERSION_LENGTH as MAX_VERSION_LENGTH
+from scp_common.framework.catalogue_rules import OVERSIGHTS as OVERSIGHTS
+from scp_common.framework.catalogue_rules import STATUSES as STATUSES
+from scp_common.framework.catalogue_rules import TASK_FIELDS as TASK_FIELDS
+from scp_common.framework.catalogue_rules import TRAINING_LEVELS as TRAINING_LEVELS
+from scp_common.framework.catalogue_rules import CatalogueError as CatalogueError
+from scp_common.framework.catalogue_rules import check_catalogue
+from scp_common.framework.catalogue_rules import task_error as task_error
+from scp_common.framework.versions import newest, version_key
 
 TaskStatus = Literal["PC", "D", "RN"]
 Oversight = Literal["community_health", "primary_care"]
 
 CATALOGUE_FILE: Final = "task_catalogue.json"
-#: Skills for Care's eight delegated-activity groups.
-CATEGORY_CODES: Final = (
-    "vital_signs",
-    "medication",
-    "posture_mobility",
-    "skin_wound",
-    "airways_breathing",
-    "feeding_digestive",
-    "bladder_bowel",
-    "other",
-)
-STATUSES: Final = ("PC", "D", "RN")
-OVERSIGHTS: Final = ("community_health", "primary_care")
-TRAINING_LEVELS: Final = (1, 2)
-TASK_FIELDS: Final = (
-    "code",
-    "name",
-    "category",
-    "typical_status",
-    "training_level",
-    "refresher_months",
-    "oversight_default",
-    "description",
-    "notes",
-)
 #: The task code of a delegation case with no catalogue task: a social care need recorded
 #: at step S1 as "a social care need, not a healthcare task". ``DelegationCase.task_code``
 #: is a non-null column, so "no task" is the empty code, which the parser refuses as a task
@@ -63,24 +50,6 @@ TASK_FIELDS: Final = (
 #: task name for it (``task_name_sql`` falls back to the empty code). A draft not yet given
 #: a task has it too; a *decided* case has it only when S1 recorded a social care need.
 NO_TASK_CODE: Final = ""
-MAX_CODE_LENGTH: Final = 64
-MAX_VERSION_LENGTH: Final = 20
-_CODE_PATTERN: Final = re.compile(r"[a-z][a-z0-9_]*")
-
-
-class CatalogueError(ValueError):
-    """The catalogue file is unreadable or breaks a rule, or a published version changed.
-
-    ``task_code`` and ``field`` name the offending task and field when there is one.
-    """
-
-    def __init__(
-        self, message: str, *, task_code: str | None = None, field: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.task_code = task_code
-        self.field = field
 
 
 class UnknownTaskType(KeyError):
@@ -188,8 +157,10 @@ def default_catalogue_path() -> Path:
 
 
 def load_catalogue(path: Path | None = None) -> Catalogue:
-    """Read and validate a catalogue file (the shipped one by default)."""
-    path = default_catalogue_path() if path is None else path
+    """Read and validate a catalogue file; without one, the newest catalogue this app holds
+    (``current_catalogue``: shipped, or received from the IPCB)."""
+    if path is None:
+        return current_catalogue()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -199,194 +170,53 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     return parse_catalogue(data)
 
 
+def shipped_catalogue() -> Catalogue:
+    """The catalogue this app ships (``resources/task_catalogue.json``)."""
+    return load_catalogue(default_catalogue_path())
+
+
+def current_catalogue() -> Catalogue:
+    """The newest catalogue by its version numbers, shipped or received (``releases``): the
+    one offered for new delegations. Decisions already made read their own version (the
+    vault's ``task_type`` keeps every version). Cached until a new version arrives."""
+    return _current_catalogue(releases.generation())
+
+
+@functools.lru_cache(maxsize=2)
+def _current_catalogue(_generation: int) -> Catalogue:
+    shipped = shipped_catalogue()
+    held = releases.received("catalogue")
+    received = newest(held)
+    if received is None or version_key(received) <= version_key(shipped.version):
+        return shipped
+    return parse_catalogue(json.loads(held[received]))
+
+
+def received_catalogues() -> tuple[Catalogue, ...]:
+    """Every catalogue received from the IPCB, oldest first."""
+    held = releases.received("catalogue")
+    return tuple(parse_catalogue(json.loads(held[version]))
+                 for version in sorted(held, key=version_key))
+
+
 def parse_catalogue(data: object) -> Catalogue:
-    """Validate already-decoded catalogue JSON and build a ``Catalogue``."""
-    if not isinstance(data, dict):
-        raise CatalogueError("the task catalogue must be a JSON object")
-    version = _top_text(data, "catalogue_version")
-    if len(version) > MAX_VERSION_LENGTH:
-        raise CatalogueError(
-            f"catalogue_version {version!r} is longer than {MAX_VERSION_LENGTH} characters"
-        )
-    categories = _parse_categories(data.get("categories"))
-    allowed = tuple(cat.code for cat in categories)
-    tasks = _parse_tasks(data.get("tasks"), version, allowed)
-    look_alikes = _parse_look_alikes(data.get("look_alikes", []), tasks)
-    return Catalogue(version, _top_text(data, "source"), categories, tasks, look_alikes)
+    """Build a ``Catalogue`` from decoded JSON, once it passes every rule of a catalogue
+    (``scp_common.framework.catalogue_rules``: the same rules the central store checks)."""
+    check_catalogue(data)
+    raw = cast(dict[str, Any], data)
+    version = str(raw["catalogue_version"])
+    categories = tuple(TaskCategory(c["code"], c["label"]) for c in raw["categories"])
+    tasks = tuple(_task(t, version) for t in raw["tasks"])
+    look_alikes = tuple(LookAlike(p["task"], tuple(p["twins"]), p["how_to_tell"])
+                        for p in raw.get("look_alikes", []))
+    return Catalogue(version, str(raw["source"]), categories, tasks, look_alikes)
 
 
-def _top_text(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise CatalogueError(f"the task catalogue needs a non-empty text {key!r}")
-    return value
-
-
-def _parse_categories(raw: object) -> tuple[TaskCategory, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise CatalogueError("the task catalogue needs a non-empty 'categories' list")
-    result: list[TaskCategory] = []
-    for index, item in enumerate(raw):
-        code = item.get("code") if isinstance(item, dict) else None
-        label = item.get("label") if isinstance(item, dict) else None
-        if code not in CATEGORY_CODES or not isinstance(label, str) or not label.strip():
-            raise CatalogueError(
-                f"categories[{index}]: needs a 'code' from {', '.join(CATEGORY_CODES)} "
-                f"and a non-empty 'label' (got {item!r})"
-            )
-        if any(cat.code == code for cat in result):
-            raise CatalogueError(f"categories[{index}]: duplicate category code {code!r}")
-        result.append(TaskCategory(cast(str, code), label))
-    return tuple(result)
-
-
-def _parse_tasks(
-    raw: object, version: str, categories: tuple[str, ...]
-) -> tuple[TaskTypeInfo, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise CatalogueError("the task catalogue needs a non-empty 'tasks' list")
-    tasks: list[TaskTypeInfo] = []
-    for index, item in enumerate(raw):
-        task = _parse_task(item, index, version, categories)
-        if any(seen.code == task.code for seen in tasks):
-            raise CatalogueError(
-                f"task {task.code!r}, field 'code': duplicate code (each code appears once)",
-                task_code=task.code,
-                field="code",
-            )
-        tasks.append(task)
-    return tuple(tasks)
-
-
-def _parse_task(raw: object, index: int, version: str, categories: tuple[str, ...]) -> TaskTypeInfo:
-    if not isinstance(raw, dict):
-        raise CatalogueError(f"tasks[{index}]: each task must be a JSON object")
-    code = _task_code(raw, index)
-    for name in TASK_FIELDS:
-        if name not in raw:
-            raise task_error(code, name, "missing field")
-    status = cast(TaskStatus, _choice(raw, code, "typical_status", STATUSES))
+def _task(raw: Mapping[str, Any], version: str) -> TaskTypeInfo:
     return TaskTypeInfo(
-        code=code,
-        catalogue_version=version,
-        name=_text(raw, code, "name"),
-        category=_choice(raw, code, "category", categories),
-        typical_status=status,
-        training_level=_delegable_int(raw, code, status, "training_level", TRAINING_LEVELS),
-        refresher_months=_delegable_int(raw, code, status, "refresher_months", None),
-        oversight_default=cast(Oversight, _choice(raw, code, "oversight_default", OVERSIGHTS)),
-        description=_text(raw, code, "description"),
-        notes=_optional_text(raw, code, "notes"),
+        code=raw["code"], catalogue_version=version, name=raw["name"],
+        category=raw["category"], typical_status=cast(TaskStatus, raw["typical_status"]),
+        training_level=raw["training_level"], refresher_months=raw["refresher_months"],
+        oversight_default=cast(Oversight, raw["oversight_default"]),
+        description=raw["description"], notes=raw["notes"],
     )
-
-
-def task_error(code: str, field: str, problem: str) -> CatalogueError:
-    return CatalogueError(f"task {code!r}, field {field!r}: {problem}", task_code=code, field=field)
-
-
-def _task_code(raw: Mapping[str, Any], index: int) -> str:
-    code = raw.get("code")
-    if code is None:
-        raise CatalogueError(f"tasks[{index}], field 'code': missing field", field="code")
-    if (
-        not isinstance(code, str)
-        or not _CODE_PATTERN.fullmatch(code)
-        or len(code) > MAX_CODE_LENGTH
-    ):
-        raise CatalogueError(
-            f"tasks[{index}], field 'code': {code!r} is not a snake_case code of at most "
-            f"{MAX_CODE_LENGTH} characters",
-            field="code",
-        )
-    return code
-
-
-def _text(raw: Mapping[str, Any], code: str, field: str) -> str:
-    value = raw[field]
-    if not isinstance(value, str) or not value.strip():
-        raise task_error(code, field, f"must be non-empty text (got {value!r})")
-    return value
-
-
-def _optional_text(raw: Mapping[str, Any], code: str, field: str) -> str | None:
-    return None if raw[field] is None else _text(raw, code, field)
-
-
-def _choice(raw: Mapping[str, Any], code: str, field: str, allowed: Iterable[str]) -> str:
-    value = raw[field]
-    options = tuple(allowed)
-    if value not in options:
-        kind = "category" if field == "category" else "value"
-        raise task_error(
-            code, field, f"unknown {kind} {value!r}; expected one of: {', '.join(options)}"
-        )
-    return cast(str, value)
-
-
-def _delegable_int(
-    raw: Mapping[str, Any],
-    code: str,
-    status: str,
-    field: str,
-    allowed: tuple[int, ...] | None,
-) -> int | None:
-    """A field only delegable (D) tasks carry: required for D, ``null`` for PC and RN."""
-    value = raw[field]
-    if status != "D":
-        if value is not None:
-            raise task_error(
-                code,
-                field,
-                f"a {status} task must not have a {field} (got {value!r}); "
-                "only delegable (D) tasks are trained and signed off",
-            )
-        return None
-    valid = isinstance(value, int) and not isinstance(value, bool) and value > 0
-    if not valid or (allowed is not None and value not in allowed):
-        wanted = " or ".join(map(str, allowed)) if allowed else "a whole number of months"
-        raise task_error(code, field, f"a delegable (D) task needs {wanted} (got {value!r})")
-    return cast(int, value)
-
-
-def _parse_look_alikes(raw: object, tasks: tuple[TaskTypeInfo, ...]
-                       ) -> tuple[LookAlike, ...]:
-    """``look_alikes``: each a delegable or personal-care ``task``, its ``twins`` (every one
-    registered-nurse only) and a non-empty ``how_to_tell``; a pair is named once."""
-    if not isinstance(raw, list):
-        raise CatalogueError("the task catalogue's 'look_alikes' must be a list")
-    status = {task.code: task.typical_status for task in tasks}
-    result: list[LookAlike] = []
-    pairs: set[tuple[str, str]] = set()
-    for index, item in enumerate(raw):
-        pair = _parse_look_alike(item, f"look_alikes[{index}]", status)
-        for twin in pair.twins:
-            if (pair.task, twin) in pairs:
-                raise CatalogueError(f"look_alikes[{index}]: {pair.task!r} and {twin!r} are "
-                                     "named as look-alikes more than once")
-            pairs.add((pair.task, twin))
-        result.append(pair)
-    return tuple(result)
-
-
-def _parse_look_alike(item: object, where: str, status: Mapping[str, str]) -> LookAlike:
-    if not isinstance(item, dict):
-        raise CatalogueError(f"{where}: each look-alike must be a JSON object")
-    task, twins, how = item.get("task"), item.get("twins"), item.get("how_to_tell")
-    if not isinstance(task, str) or task not in status:
-        raise CatalogueError(f"{where}, field 'task': unknown task {task!r}")
-    if status[task] == "RN":
-        raise CatalogueError(f"{where}, field 'task': {task!r} is registered-nurse only; name "
-                             "the delegable or personal-care task, with its RN twins")
-    if not isinstance(twins, list) or not twins:
-        raise CatalogueError(f"{where}, field 'twins': a non-empty list of task codes")
-    for twin in twins:
-        if not isinstance(twin, str) or twin not in status:
-            raise CatalogueError(f"{where}, field 'twins': unknown task {twin!r}")
-        if status[twin] != "RN":
-            raise CatalogueError(f"{where}, field 'twins': {twin!r} is not registered-nurse "
-                                 "only; a twin is the RN task it can be mistaken for")
-    if len(set(twins)) != len(twins):
-        raise CatalogueError(f"{where}, field 'twins': a twin is named more than once")
-    if not isinstance(how, str) or not how.strip():
-        raise CatalogueError(f"{where}, field 'how_to_tell': must be non-empty text")
-    return LookAlike(task, tuple(cast(list[str], twins)), how)

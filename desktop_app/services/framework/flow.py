@@ -28,14 +28,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from desktop_app.models.delegation import OutcomeCode
 from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.core.paths import resources_dir
+from desktop_app.services.framework import releases
+from scp_common.framework.flow_rules import FlowError as FlowError
+from scp_common.framework.flow_rules import check_flow
+from scp_common.framework.outcomes import CONTINUE as CONTINUE
+from scp_common.framework.versions import newest, version_key
+from scp_common.framework.versions import short_version as short_version
 
 ANY = "*"
-CONTINUE = "CONTINUE"  # the review's "carry on": not a decision outcome
-FACT_OWNERS = {"task", "person", "flag"}
-FIELD_TYPES = {"bool", "text", "date", "choice", "list", "object", "pence"}
 Answers = Mapping[str, Mapping[str, Any]]
 
 
@@ -54,10 +56,6 @@ class StepId(enum.StrEnum):
     S9F = "S9F"
     S10 = "S10"
     S11 = "S11"
-
-
-class FlowError(ValueError):
-    """The flow file itself is wrong (a bug in the data, not in what a user typed)."""
 
 
 @dataclass(frozen=True)
@@ -144,67 +142,36 @@ class FlowResult:
 # ---------------------------------------------------------------- loading
 
 
-def _branch(step_id: str, raw: Mapping[str, Any]) -> Branch:
-    targets = [k for k in ("goto", "outcome", "outcome_from", "error") if raw.get(k)]
-    if len(targets) != 1:
-        raise FlowError(f"{step_id}: each branch needs exactly one of goto/outcome/error")
-    outcome = raw.get("outcome")
-    if outcome and outcome != CONTINUE and outcome not in OutcomeCode.__members__:
-        raise FlowError(f"{step_id}: unknown outcome code {outcome}")
+def _branch(raw: Mapping[str, Any]) -> Branch:
     return Branch(
         when=MappingProxyType(dict(raw.get("when", {}))), goto=raw.get("goto"),
-        outcome=outcome, outcome_from=raw.get("outcome_from"), error=raw.get("error"),
+        outcome=raw.get("outcome"), outcome_from=raw.get("outcome_from"), error=raw.get("error"),
         requires=tuple(raw.get("requires", ())), sets=MappingProxyType(dict(raw.get("set", {}))),
         reason=raw.get("reason"),
     )
 
 
 def _step(step_id: str, raw: Mapping[str, Any]) -> Step:
-    fields = {}
-    for name, spec in raw.get("fields", {}).items():
-        if spec.get("type") not in FIELD_TYPES:
-            raise FlowError(f"{step_id}.{name}: unknown field type {spec.get('type')}")
-        fields[name] = FieldSpec(name, spec["type"], spec.get("label", name),
-                                 tuple(spec.get("choices", ())))
-    branches = tuple(_branch(step_id, b) for b in raw.get("branches", ()))
-    if not branches:
-        raise FlowError(f"{step_id}: a step needs at least one branch")
+    fields = {name: FieldSpec(name, spec["type"], spec.get("label", name),
+                              tuple(spec.get("choices", ())))
+              for name, spec in raw.get("fields", {}).items()}
     return Step(step_id, raw["title"], raw["question"], raw.get("help", ""),
-                MappingProxyType(fields), branches)
-
-
-def _check_references(flow: Flow) -> None:
-    for step in flow.steps.values():
-        for branch in step.branches:
-            if branch.goto and branch.goto not in flow.steps:
-                raise FlowError(f"{step.id}: goes to unknown step {branch.goto}")
-            for ref in list(branch.when) + list(branch.requires):
-                owner, _, name = ref.partition(".")
-                if owner not in flow.steps and owner not in FACT_OWNERS:
-                    raise FlowError(f"{step.id}: refers to {ref}: unknown step or fact")
-                if owner in flow.steps and name not in flow.steps[owner].fields:
-                    raise FlowError(f"{step.id}: refers to unknown field {ref}")
+                MappingProxyType(fields), tuple(_branch(b) for b in raw["branches"]))
 
 
 def parse_flow(raw: Mapping[str, Any]) -> Flow:
-    """Build a Flow from its JSON form, checking every reference."""
-    try:
-        steps = {sid: _step(sid, body) for sid, body in raw["steps"].items()}
-        flow = Flow(raw["flow_version"], raw.get("title", ""), raw.get("provenance", ""),
-                    raw["start"], raw.get("review_start", ""), MappingProxyType(steps))
-    except KeyError as err:
-        raise FlowError(f"flow file lacks {err}") from None
-    if flow.start not in flow.steps:
-        raise FlowError(f"start step {flow.start} is missing")
-    _check_references(flow)
-    return flow
+    """Build a Flow from its JSON form, once it passes every rule of a flow document
+    (``scp_common.framework.flow_rules``: the same rules the central store checks)."""
+    check_flow(raw)
+    steps = {sid: _step(sid, body) for sid, body in raw["steps"].items()}
+    return Flow(raw["flow_version"], raw.get("title", ""), raw.get("provenance", ""),
+                raw["start"], raw.get("review_start", ""), MappingProxyType(steps))
 
 
 def _version_key(path: Path) -> tuple[int, ...]:
     """``delegation_flow_2026.10.json`` → (2026, 10): numbers, so 2026.10 comes after 2026.2
     (sorted as text it would come first and an older flow would be used; hazard H-018)."""
-    version = path.stem.removeprefix("delegation_flow_")
-    return tuple(int(part) if part.isdigit() else -1 for part in version.split("."))
+    return version_key(path.stem.removeprefix("delegation_flow_"))
 
 
 def newest_flow_file(folder: Path | None = None) -> Path:
@@ -213,31 +180,65 @@ def newest_flow_file(folder: Path | None = None) -> Path:
     return max(folder.glob("delegation_flow_*.json"), key=_version_key)
 
 
+@functools.lru_cache(maxsize=2)
+def shipped_flow_versions(folder: Path | None = None) -> tuple[str, ...]:
+    """The versions of the flows this app ships, oldest first, as each calls itself."""
+    folder = folder or resources_dir() / "flows"
+    return tuple(load_flow(path).version
+                 for path in sorted(folder.glob("delegation_flow_*.json"), key=_version_key))
+
+
 def load_flow(path: Path | None = None) -> Flow:
-    """Load a flow file (default: the newest shipped version)."""
-    path = path or newest_flow_file()
+    """Load a flow file (default: the newest flow this app holds, shipped or received from
+    the IPCB: ``newest_flow``)."""
+    if path is None:
+        return newest_flow()
     return parse_flow(json.loads(path.read_text(encoding="utf-8")))
 
 
-def short_version(version: str) -> str:
-    """A flow version as its file names it and people say it: ``2026.1-reconstructed`` →
-    ``2026.1``."""
-    return version.split("-", 1)[0]
+def newest_flow() -> Flow:
+    """The newest flow by its version numbers, shipped or received (``releases``): the one
+    new delegations start under. A shipped and a received flow of the same numbers: the
+    shipped one (the app's own)."""
+    return _newest_flow(releases.generation())
+
+
+@functools.lru_cache(maxsize=2)
+def _newest_flow(_generation: int) -> Flow:
+    shipped = load_flow(newest_flow_file())
+    received = newest(releases.received("flow"))
+    if received is None or version_key(received) <= version_key(shipped.version):
+        return shipped
+    return _received_flow(received, _generation)
 
 
 @functools.lru_cache(maxsize=8)
+def _received_flow(version: str, _generation: int) -> Flow:
+    return parse_flow(json.loads(releases.received("flow")[version]))
+
+
 def load_flow_version(version: str, folder: Path | None = None) -> Flow:
-    """The shipped flow of this version (as a case records it, ``2026.1-reconstructed``, or
-    as its file names it, ``2026.1``). Older versions are kept on purpose: a draft started
-    under one carries on under it. ValidationError when that version is not shipped."""
+    """The flow of this version (as a case records it, ``2026.1-reconstructed``, or as its
+    file names it, ``2026.1``): shipped, or received from the IPCB. Older versions are kept
+    on purpose: a draft started under one carries on under it. ValidationError when this
+    laptop has no such version."""
+    return _load_flow_version(version, folder, releases.generation())
+
+
+@functools.lru_cache(maxsize=16)
+def _load_flow_version(version: str, folder: Path | None, generation: int) -> Flow:
     folder = folder or resources_dir() / "flows"
     short = short_version(version)
     path = folder / f"delegation_flow_{short}.json"
-    if not short.replace(".", "").isdigit() or not path.is_file():
-        raise ValidationError(
-            f"Flow {short or '(none)'} is not part of this version of the app, "
-            "so a delegation cannot go on under it.")
-    flow = load_flow(path)
+    if short.replace(".", "").isdigit() and path.is_file():
+        flow = load_flow(path)
+    else:
+        held = [v for v in releases.received("flow") if short_version(v) == short]
+        if not short.replace(".", "").isdigit() or not held:
+            raise ValidationError(
+                f"Flow {short or '(none)'} is not part of this version of the app, "
+                "so a delegation cannot go on under it.")
+        flow = _received_flow(held[0], generation)
     if version not in (flow.version, short_version(flow.version)):
         raise ValidationError(f"Flow {version} is not part of this version of the app "
                               f"(its file holds flow {flow.version}).")
@@ -256,10 +257,10 @@ def kept_answers(flow: Flow, answers: Answers) -> dict[str, dict[str, Any]]:
 # ---------------------------------------------------------------- evaluating
 
 
-@functools.lru_cache(maxsize=1)
 def current_flow() -> Flow:
-    """The shipped flow, read once per process (for lists that name steps)."""
-    return load_flow()
+    """The newest flow (``newest_flow``), read once per process and again when a new one
+    arrives (for lists that name steps)."""
+    return newest_flow()
 
 
 class _Match(enum.Enum):

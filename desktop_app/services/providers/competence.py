@@ -24,7 +24,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -77,8 +76,8 @@ def parse_hours(text: str, field: str) -> int:
     return int(Fraction(hundredths * 60, 100) + Fraction(1, 2))
 
 
-@lru_cache(maxsize=1)
 def _shipped_catalogue() -> Catalogue:
+    """The newest catalogue (shipped or received from the IPCB; cached by ``catalogue``)."""
     return load_catalogue()
 
 

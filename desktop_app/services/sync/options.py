@@ -45,6 +45,9 @@ class SyncResult:
     # Set when the central store refused this laptop's audit trail, or it could not be
     # sent (sync.audit_upload): a plain message for the sync panel; records still synced.
     audit_message: str | None = None
+    # The IPCB's flow and catalogue versions received, or refused, on this run
+    # (sync.framework_fetch): one plain line each for the sync panel.
+    framework: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

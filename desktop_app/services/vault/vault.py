@@ -52,6 +52,7 @@ from desktop_app.services.core.migrate import MigrationResult, upgrade_to
 from desktop_app.services.core.roles import check_first_account, require_may_give
 from desktop_app.services.core.tracking import ACTOR
 from desktop_app.services.core.uow import UnitOfWork, make_session_factory
+from desktop_app.services.framework import releases
 from desktop_app.services.vault import keyfile, witness
 from desktop_app.services.vault.database import attach_audit_keying, encrypted_engine
 from desktop_app.services.vault.kdf import KdfParams
@@ -256,13 +257,16 @@ def _keep_name_index(engine: Engine) -> None:
 
 
 def _load_catalogue(engine: Engine) -> None:
-    """Store the shipped task catalogue version if this vault does not have it yet."""
-    from desktop_app.services.framework.catalogue import load_catalogue
+    """Store the shipped task catalogue version if this vault does not have it yet, and hand
+    the app the flow and catalogue versions received from the IPCB (``framework_releases``)."""
+    from desktop_app.services.framework.catalogue import shipped_catalogue
+    from desktop_app.services.vault.framework_releases import fill_registry
     from desktop_app.services.vault.task_types import sync_catalogue_to_db
 
     factory = make_session_factory(engine)
     with factory.begin() as session:
-        sync_catalogue_to_db(session, load_catalogue())
+        sync_catalogue_to_db(session, shipped_catalogue())
+        fill_registry(session)
 
 
 def _initial_rows(engine: Engine, device_id: str, user_id: str, name: str, role: Role) -> None:
@@ -420,6 +424,7 @@ class VaultSession:
             except ExpectedError as err:  # the close goes on: the next unlock checks all
                 log.warning("the audit trail's head could not be witnessed (%s)", err.message)
         self._closed = True
+        releases.forget()  # the received framework versions were this vault's
         with self.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         self.engine.dispose()

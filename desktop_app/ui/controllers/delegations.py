@@ -38,7 +38,8 @@ class DelegationsController(FeatureController):
     def __init__(self, context: FeatureContext, people_count: int) -> None:
         super().__init__(context)
         self.wizards = WizardController(context.runner, context.session(), load_flow(),
-                                        load_catalogue(), context.dialogs, context.window)
+                                        load_catalogue(), context.dialogs, context.window,
+                                        follow_newest=True)
         self.wizards.decision_recorded.connect(self._on_wizards_decision_recorded)
         self.wizards.draft_saved.connect(lambda _case_id: self.refresh_drafts())
         self.start_screen = StartDelegationPanel(people_count,

@@ -32,10 +32,11 @@ from PySide6.QtWidgets import QWidget, QWizard
 from desktop_app.services import delegation
 from desktop_app.services.core.errors import ExpectedError
 from desktop_app.services.core.roles import Permission, allowed
-from desktop_app.services.framework.catalogue import Catalogue
+from desktop_app.services.framework.catalogue import Catalogue, load_catalogue
 from desktop_app.services.framework.flow import (
     Flow,
     kept_answers,
+    load_flow,
     load_flow_version,
     short_version,
 )
@@ -75,12 +76,15 @@ class WizardController(QObject):
 
     def __init__(self, runner: TaskRunner, session: VaultSession | None, flow: Flow,
                  catalogue: Catalogue, dialogs: Dialogs,
-                 parent_widget: QWidget | None = None) -> None:
+                 parent_widget: QWidget | None = None, *, follow_newest: bool = False) -> None:
         super().__init__(parent_widget)
         self.runner = runner
         self.session = session
         self.flow = flow  # the newest: new drafts start under it
         self.catalogue = catalogue
+        # Take the newest flow and catalogue again at each start: a sync may have brought a
+        # version the IPCB published (services.framework.releases) since the last one.
+        self.follow_newest = follow_newest
         self.dialogs = dialogs
         self.parent_widget = parent_widget
         self.wizard: DelegationWizard | None = None
@@ -95,6 +99,8 @@ class WizardController(QObject):
 
     def start(self, person_id: str, case_id: str | None = None) -> None:
         """Open the wizard for a person (resuming ``case_id``'s draft if given)."""
+        if self.follow_newest:
+            self.flow, self.catalogue = load_flow(), load_catalogue()
         uow, catalogue = self._signed_in().uow, self.catalogue
         self.runner.run(lambda: delegation.wizard_context(uow, person_id, catalogue, case_id),
                         self._open, self._on_failed)
