@@ -23,6 +23,11 @@ from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.framework.funding import format_pounds
 from desktop_app.services.reports.chart import Chart
 
+# How a hidden count reads: one set of words with the central store (scp_common).
+from scp_common.suppression import HIDDEN_TEXT as HIDDEN_TEXT
+from scp_common.suppression import SUPPRESSED_TEXT as SUPPRESSED_TEXT
+from scp_common.suppression import WITHHELD_TEXT as WITHHELD_TEXT
+
 NO_VALUE = "–"  # a figure that has no meaning here (a percentage of nothing)
 MAX_PERIOD_DAYS = 366 * 5
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -88,11 +93,6 @@ class CellKind(enum.StrEnum):
     SUPPRESSED = "suppressed"  # a count of 1 to 4, shown as "<5"
     HIDDEN = "hidden"  # a larger count hidden so a suppressed one can't be worked out
     WITHHELD = "withheld"  # any count of a table too small to show safely
-
-
-SUPPRESSED_TEXT = "<5"
-HIDDEN_TEXT = "*"
-WITHHELD_TEXT = "–"
 
 
 @dataclass(frozen=True)
