@@ -1,19 +1,27 @@
 """What the central store's admin does: teams, users, enrolment codes, devices.
 
-Plain functions on a session (the command line and the tests call them); each raises
-``AdminError`` with a plain-English message for a mistake the admin can fix.
+Plain functions on a session (the command line, the web console and the tests call them);
+each raises ``AdminError`` with a plain-English message for a mistake the admin can fix.
+They do not write the store's audit trail themselves: the caller knows who acted (a console
+account, or the command line) and appends that in the same transaction.
+
+Nothing here deletes: a user who leaves is deactivated (their laptops stop syncing for
+them, everything they sent stays), a lost laptop is revoked, a code is withdrawn.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Row, Select, func, select, text, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from sync_server import tokens
 from sync_server.models import (
+    ConsoleAccount,
     Device,
     EnrolmentCode,
     Role,
@@ -24,32 +32,155 @@ from sync_server.models import (
 )
 
 DEFAULT_CODE_HOURS = 72
+MIN_CODE_HOURS = 1
+MAX_CODE_HOURS = 30 * 24  # 30 days: a code left lying about longer is a risk, not a help
+NAME_LENGTH = 200  # team.name, store_user.name
+_TEAM_NAMES_LOCK = 0x5C9F_7EA1  # pg_advisory_xact_lock: one new team's name checked at a time
 
 
 class AdminError(Exception):
     """A request the admin can correct (unknown team, ambiguous user, ...)."""
 
 
+class DeviceState(enum.StrEnum):
+    """Whether the store serves a device: yes, never again, or not while its user is
+    deactivated."""
+
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    USER_DEACTIVATED = "user deactivated"
+
+
+class CodeState(enum.StrEnum):
+    """Where an enrolment code stands."""
+
+    ACTIVE = "active"
+    USED = "used"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
 @dataclass(frozen=True)
 class DeviceInfo:
-    """One enrolled laptop as the admin sees it."""
+    """One enrolled laptop as the admin sees it, with what it last told the store."""
 
     id: str
     name: str
     team: str
-    user: str
+    user: str  # who enrolled it (the store user whose laptop it is)
     enrolled_at: dt.datetime
     revoked_at: dt.datetime | None
+    team_id: str = ""
+    user_id: str = ""
+    user_deactivated_at: dt.datetime | None = None
+    last_seen_at: dt.datetime | None = None
+    app_version: str | None = None
+    pending_changes: int | None = None
+    flow_version: str | None = None
+    catalogue_version: str | None = None
+
+    @property
+    def state(self) -> DeviceState:
+        """Active, revoked (for good) or refused while its user is deactivated."""
+        if self.revoked_at is not None:
+            return DeviceState.REVOKED
+        if self.user_deactivated_at is not None:
+            return DeviceState.USER_DEACTIVATED
+        return DeviceState.ACTIVE
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    """A team with its counts: users (active ones), live devices, the last time any of its
+    devices was seen."""
+
+    id: str
+    name: str
+    created_at: dt.datetime
+    users: int
+    active_users: int
+    active_devices: int
+    last_seen_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A laptop user as the admin sees them."""
+
+    id: str
+    name: str
+    team_id: str
+    team: str
+    role: str
+    created_at: dt.datetime
+    deactivated_at: dt.datetime | None
+    active_devices: int
+
+    @property
+    def active(self) -> bool:
+        """False once deactivated (until reactivated)."""
+        return self.deactivated_at is None
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """An enrolment code as the admin sees it (never the code: only its first group)."""
+
+    id: str
+    prefix: str | None
+    user_id: str
+    user: str
+    team: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    used_at: dt.datetime | None
+    device_id: str | None
+    device_name: str | None
+    issued_by: str | None  # the console account's id; None from the command line
+    issued_by_name: str | None
+    failed_attempts: int
+    withdrawn_at: dt.datetime | None
+    state: CodeState
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code just issued: shown once, with what it is for."""
+
+    code: str
+    id: str
+    user_id: str
+    user: str
+    expires_at: dt.datetime
+
+
+# ----------------------------------------------------------------------------- teams
 
 
 def create_team(session: Session, name: str) -> Team:
-    """A new team, with its version counter at 0 (its versions are its own); names are
-    unique."""
+    """A new team, with its version counter at 0 (its versions are its own).
+
+    Names are unique ignoring capitals and surrounding spaces ("City South" and "city
+    south " would be taken for the same team), and a name cannot look like an id: teams
+    are found by id or by name (``find_team``), and a name that was another team's id
+    would make that ambiguous. New names are checked one at a time (an advisory lock for
+    the transaction), so two admins adding "City South" and "city south" at the same
+    moment cannot both succeed."""
     name = name.strip()
     if not name:
         raise AdminError("a team needs a name")
-    if session.scalar(select(Team).where(Team.name == name)) is not None:
+    if len(name) > NAME_LENGTH:
+        raise AdminError(f"a team's name can be at most {NAME_LENGTH} characters")
+    if _looks_like_an_id(name):
+        raise AdminError(f"{name!r} looks like an id, not a name: give the team the name "
+                         "people know it by")
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _TEAM_NAMES_LOCK})
+    taken = session.scalar(select(Team.name).where(_same_name(name)).limit(1))
+    if taken == name:
         raise AdminError(f"a team called {name!r} already exists")
+    if taken is not None:
+        raise AdminError(f"a team called {taken!r} already exists: names differing only in "
+                         "capitals or spaces would be taken for the same team")
     team = Team(name=name)
     session.add(team)
     session.flush()
@@ -58,12 +189,58 @@ def create_team(session: Session, name: str) -> Team:
     return team
 
 
+def _looks_like_an_id(name: str) -> bool:
+    """Whether ``name`` reads as a UUID (the form of every id on the store)."""
+    try:
+        uuid.UUID(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _same_name(name: str) -> ColumnElement[bool]:
+    """A team name equal to ``name`` ignoring capitals and surrounding spaces (lowered by
+    PostgreSQL on both sides, so both are folded the same way)."""
+    return func.lower(func.btrim(Team.name)) == func.lower(name.strip())
+
+
 def find_team(session: Session, name_or_id: str) -> Team:
-    """The team with this id or name."""
-    team = session.scalar(select(Team).where((Team.id == name_or_id) | (Team.name == name_or_id)))
+    """The team with this id, else the team with exactly this name.
+
+    The id is tried first: a team whose name is another team's id (possible before names
+    like ids were refused) never hides that team."""
+    team = session.get(Team, name_or_id)
+    if team is None:
+        team = session.scalar(select(Team).where(Team.name == name_or_id))
     if team is None:
         raise AdminError(f"no team {name_or_id!r}")
     return team
+
+
+def list_teams(session: Session) -> list[TeamInfo]:
+    """Every team by name, with its users, live devices and when a device was last seen."""
+    users = (select(StoreUser.team_id, func.count().label("users"),
+                    func.count(StoreUser.deactivated_at).label("deactivated"))
+             .group_by(StoreUser.team_id).subquery())
+    owner = aliased(StoreUser)
+    live = (select(Device.team_id, func.count().label("devices"))
+            .join(owner, owner.id == Device.user_id)
+            .where(Device.revoked_at.is_(None), owner.deactivated_at.is_(None))
+            .group_by(Device.team_id).subquery())
+    seen = (select(Device.team_id, func.max(Device.last_seen_at).label("seen"))
+            .group_by(Device.team_id).subquery())
+    rows = session.execute(
+        select(Team, users.c.users, users.c.deactivated, live.c.devices, seen.c.seen)
+        .outerjoin(users, users.c.team_id == Team.id)
+        .outerjoin(live, live.c.team_id == Team.id)
+        .outerjoin(seen, seen.c.team_id == Team.id)
+        .order_by(Team.name))
+    return [TeamInfo(t.id, t.name, t.created_at, int(n or 0), int(n or 0) - int(off or 0),
+                     int(devices or 0), last)
+            for t, n, off, devices, last in rows]
+
+
+# ----------------------------------------------------------------------------- users
 
 
 def create_user(session: Session, team: str, name: str, role: str) -> StoreUser:
@@ -73,9 +250,12 @@ def create_user(session: Session, team: str, name: str, role: str) -> StoreUser:
     except ValueError:
         known = ", ".join(r.value for r in Role)
         raise AdminError(f"unknown role {role!r} (one of {known})") from None
-    if not name.strip():
+    name = name.strip()
+    if not name:
         raise AdminError("a user needs a name")
-    user = StoreUser(name=name.strip(), team_id=find_team(session, team).id, role=role_value)
+    if len(name) > NAME_LENGTH:
+        raise AdminError(f"a user's name can be at most {NAME_LENGTH} characters")
+    user = StoreUser(name=name, team_id=find_team(session, team).id, role=role_value)
     session.add(user)
     session.flush()
     return user
@@ -94,33 +274,233 @@ def find_user(session: Session, name_or_id: str) -> StoreUser:
     return named[0]
 
 
-def issue_enrolment_code(session: Session, user: str, hours: int = DEFAULT_CODE_HOURS) -> str:
-    """A one-time code for ``user`` valid for ``hours``; only its hash is stored."""
-    if hours <= 0:
-        raise AdminError("a code must be valid for at least one hour")
+def lock_user(session: Session, user: str) -> StoreUser:
+    """``find_user``, its row then locked until the transaction ends and read afresh.
+
+    Issuing a code, deactivating and reactivating each take this lock first (then touch the
+    user's codes), so they happen one after the other: a code issued while the user is
+    being deactivated is either refused (it waited, then saw the deactivation) or withdrawn
+    with the others (the deactivation waited for it). ``FOR NO KEY UPDATE``: enrolling a
+    laptop, whose new row refers to the user (a key-share lock), is not held up by it, and
+    cannot deadlock with a deactivation that withdraws the code being spent."""
+    found = find_user(session, user)
+    return session.execute(
+        select(StoreUser).where(StoreUser.id == found.id).with_for_update(key_share=True)
+        .execution_options(populate_existing=True)).scalar_one()
+
+
+def deactivate_user(session: Session, user: str) -> bool:
+    """Stop the store serving ``user``'s laptops (each is refused with words saying why and
+    keeps its unsent changes) and withdraw their unspent codes; nothing is deleted. False
+    if they were already deactivated. Locks the user's row first (``lock_user``)."""
+    found = lock_user(session, user)
+    now = utc_now()
+    changed = _changed(session.execute(
+        update(StoreUser).where(StoreUser.id == found.id, StoreUser.deactivated_at.is_(None))
+        .values(deactivated_at=now).execution_options(synchronize_session=False)))
+    session.execute(
+        update(EnrolmentCode)
+        .where(EnrolmentCode.user_id == found.id, EnrolmentCode.used_at.is_(None),
+               EnrolmentCode.withdrawn_at.is_(None))
+        .values(withdrawn_at=now).execution_options(synchronize_session=False))
+    session.expire(found)
+    return bool(changed)
+
+
+def reactivate_user(session: Session, user: str) -> bool:
+    """Serve ``user``'s laptops again (each sends what waited on its next sync); codes
+    withdrawn meanwhile stay withdrawn. False if they were not deactivated. Locks the
+    user's row first (``lock_user``)."""
+    found = lock_user(session, user)
+    changed = _changed(session.execute(
+        update(StoreUser).where(StoreUser.id == found.id, StoreUser.deactivated_at.is_not(None))
+        .values(deactivated_at=None).execution_options(synchronize_session=False)))
+    session.expire(found)
+    return bool(changed)
+
+
+def list_users(session: Session, team: str | None = None, *,
+               include_deactivated: bool = True, search: str = "") -> list[UserInfo]:
+    """Users by team and name (of one team if given; whose name contains ``search``,
+    ignoring capitals, if given), with their live devices."""
+    live = (select(Device.user_id, func.count().label("devices"))
+            .where(Device.revoked_at.is_(None)).group_by(Device.user_id).subquery())
+    query = (select(StoreUser, Team.name, live.c.devices)
+             .join(Team, Team.id == StoreUser.team_id)
+             .outerjoin(live, live.c.user_id == StoreUser.id)
+             .order_by(Team.name, StoreUser.name, StoreUser.id))
+    if team is not None:
+        query = query.where(StoreUser.team_id == find_team(session, team).id)
+    if not include_deactivated:
+        query = query.where(StoreUser.deactivated_at.is_(None))
+    if search.strip():
+        query = query.where(_contains(StoreUser.name, search))
+    return [UserInfo(u.id, u.name, u.team_id, team_name, u.role, u.created_at,
+                     u.deactivated_at, int(devices or 0))
+            for u, team_name, devices in session.execute(query)]
+
+
+def get_user(session: Session, user_id: str) -> UserInfo:
+    """One user by id, as ``list_users`` shows them."""
+    user = session.get(StoreUser, user_id)
+    if user is None:
+        raise AdminError("no such user (it may have been given a wrong link)")
+    return next(u for u in list_users(session, user.team_id) if u.id == user.id)
+
+
+# ----------------------------------------------------------------------------- codes
+
+
+def issue_enrolment_code(session: Session, user: str, hours: int = DEFAULT_CODE_HOURS,
+                         issued_by: str | None = None) -> str:
+    """A one-time code for ``user`` valid for ``hours``; only its hash (and its first group,
+    against which wrong codes are counted) is stored. ``issued_by``: the console account,
+    None from the command line."""
+    return issue_code(session, user, hours, issued_by).code
+
+
+def issue_code(session: Session, user: str, hours: int = DEFAULT_CODE_HOURS,
+               issued_by: str | None = None) -> IssuedCode:
+    """``issue_enrolment_code`` with the code's id and expiry (the console shows both).
+    Locks the user's row first (``lock_user``): a deactivation at the same moment either
+    comes first (the code is refused) or waits and withdraws it."""
+    if not MIN_CODE_HOURS <= hours <= MAX_CODE_HOURS:
+        raise AdminError(f"a code can be valid for {MIN_CODE_HOURS} hour to {MAX_CODE_HOURS} "
+                         f"hours (30 days), not {hours}")
+    found = lock_user(session, user)  # until the code is stored: see lock_user
+    if found.deactivated_at is not None:
+        raise AdminError(f"{found.name} is deactivated: reactivate them before issuing a code")
     code = tokens.new_enrolment_code()
-    session.add(EnrolmentCode(
-        code_hash=tokens.digest(code), user_id=find_user(session, user).id,
-        expires_at=utc_now() + dt.timedelta(hours=hours),
-    ))
+    row = EnrolmentCode(code_hash=tokens.digest(code), user_id=found.id,
+                        expires_at=utc_now() + dt.timedelta(hours=hours),
+                        prefix=code.split("-", 1)[0], issued_by=issued_by)
+    session.add(row)
     session.flush()
-    return code
+    return IssuedCode(code, row.id, found.id, found.name, row.expires_at)
 
 
-def list_devices(session: Session, team: str | None = None) -> list[DeviceInfo]:
-    """Every enrolled device (of one team if given), oldest first."""
+def _code_state(code: EnrolmentCode, now: dt.datetime) -> CodeState:
+    if code.used_at is not None:
+        return CodeState.USED
+    if code.withdrawn_at is not None:
+        return CodeState.WITHDRAWN
+    if code.expires_at <= now:
+        return CodeState.EXPIRED
+    return CodeState.ACTIVE
+
+
+def _codes_query(now: dt.datetime, team_id: str | None = None,
+                 state: CodeState | None = None
+                 ) -> Select[EnrolmentCode, str, str, str | None, str | None]:
+    query = (select(EnrolmentCode, StoreUser.name, Team.name, Device.name,
+                    ConsoleAccount.display_name)
+             .join(StoreUser, StoreUser.id == EnrolmentCode.user_id)
+             .join(Team, Team.id == StoreUser.team_id)
+             .outerjoin(Device, Device.id == EnrolmentCode.device_id)
+             .outerjoin(ConsoleAccount, ConsoleAccount.id == EnrolmentCode.issued_by)
+             .order_by(EnrolmentCode.created_at.desc(), EnrolmentCode.id))
+    if team_id is not None:
+        query = query.where(StoreUser.team_id == team_id)
+    unused = EnrolmentCode.used_at.is_(None)
+    live = (unused, EnrolmentCode.withdrawn_at.is_(None))
+    if state is CodeState.USED:
+        query = query.where(EnrolmentCode.used_at.is_not(None))
+    elif state is CodeState.WITHDRAWN:
+        query = query.where(unused, EnrolmentCode.withdrawn_at.is_not(None))
+    elif state is CodeState.EXPIRED:
+        query = query.where(*live, EnrolmentCode.expires_at <= now)
+    elif state is CodeState.ACTIVE:
+        query = query.where(*live, EnrolmentCode.expires_at > now)
+    return query
+
+
+def _code_info(row: Row[EnrolmentCode, str, str, str | None, str | None], now: dt.datetime
+               ) -> CodeInfo:
+    code, user_name, team_name, device_name, issuer = row
+    return CodeInfo(code.id, code.prefix, code.user_id, user_name, team_name, code.created_at,
+                    code.expires_at, code.used_at, code.device_id, device_name,
+                    code.issued_by, issuer, code.failed_attempts, code.withdrawn_at,
+                    _code_state(code, now))
+
+
+def list_codes(session: Session, team: str | None = None, state: CodeState | None = None,
+               limit: int | None = None) -> list[CodeInfo]:
+    """Enrolment codes, newest first (of one team, in one state, if given): who each is
+    for, who issued it, what it enrolled, how many wrong codes matched its first group."""
+    now = utc_now()
+    team_id = find_team(session, team).id if team is not None else None
+    query = _codes_query(now, team_id, state)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_code_info(row, now) for row in session.execute(query)]
+
+
+def get_code(session: Session, code_id: str) -> CodeInfo:
+    """One enrolment code by id, as ``list_codes`` shows it."""
+    now = utc_now()
+    row = session.execute(_codes_query(now).where(EnrolmentCode.id == code_id)).first()
+    if row is None:
+        raise AdminError("no such enrolment code (it may have been given a wrong link)")
+    return _code_info(row, now)
+
+
+def withdraw_code(session: Session, code_id: str) -> CodeInfo:
+    """Withdraw an unspent code by hand (it is refused from now on, even typed right); the
+    code as it was. AdminError for a code that is used or already withdrawn."""
+    before = get_code(session, code_id)
+    if before.state is CodeState.USED:
+        raise AdminError("that code has already enrolled a laptop: revoke the laptop instead")
+    if before.state is CodeState.WITHDRAWN:
+        raise AdminError("that code was already withdrawn")
+    session.execute(update(EnrolmentCode)
+                    .where(EnrolmentCode.id == code_id, EnrolmentCode.used_at.is_(None),
+                           EnrolmentCode.withdrawn_at.is_(None))
+                    .values(withdrawn_at=utc_now())
+                    .execution_options(synchronize_session=False))
+    return before
+
+
+# ----------------------------------------------------------------------------- devices
+
+
+def list_devices(session: Session, team: str | None = None, state: DeviceState | None = None,
+                 user: str | None = None, *, search: str = "") -> list[DeviceInfo]:
+    """Every enrolled device (of one team, in one state, of one user (by id), whose name
+    or whose user's name contains ``search`` ignoring capitals, if given), oldest first,
+    with what each last told the store."""
     query = (
-        select(Device, Team.name, StoreUser.name)
+        select(Device, Team.name, StoreUser.name, StoreUser.deactivated_at)
         .join(Team, Team.id == Device.team_id)
         .join(StoreUser, StoreUser.id == Device.user_id)
         .order_by(Device.enrolled_at, Device.id)
     )
     if team is not None:
         query = query.where(Device.team_id == find_team(session, team).id)
+    if user is not None:
+        query = query.where(Device.user_id == user)
+    if search.strip():
+        query = query.where(_contains(Device.name, search) | _contains(StoreUser.name, search))
+    if state is DeviceState.REVOKED:
+        query = query.where(Device.revoked_at.is_not(None))
+    elif state is DeviceState.USER_DEACTIVATED:
+        query = query.where(Device.revoked_at.is_(None), StoreUser.deactivated_at.is_not(None))
+    elif state is DeviceState.ACTIVE:
+        query = query.where(Device.revoked_at.is_(None), StoreUser.deactivated_at.is_(None))
     return [
-        DeviceInfo(d.id, d.name, team_name, user_name, d.enrolled_at, d.revoked_at)
-        for d, team_name, user_name in session.execute(query)
+        DeviceInfo(d.id, d.name, team_name, user_name, d.enrolled_at, d.revoked_at,
+                   d.team_id, d.user_id, deactivated, d.last_seen_at, d.app_version,
+                   d.pending_changes, d.flow_version, d.catalogue_version)
+        for d, team_name, user_name, deactivated in session.execute(query)
     ]
+
+
+def get_device(session: Session, device_id: str) -> DeviceInfo:
+    """One device by id, as ``list_devices`` shows it."""
+    device = session.get(Device, device_id)
+    if device is None:
+        raise AdminError(f"no device {device_id!r}")
+    return next(d for d in list_devices(session, device.team_id, user=device.user_id)
+                if d.id == device_id)
 
 
 def revoke_device(session: Session, device_id: str) -> bool:
@@ -131,4 +511,17 @@ def revoke_device(session: Session, device_id: str) -> bool:
         update(Device).where(Device.id == device_id, Device.revoked_at.is_(None))
         .values(revoked_at=utc_now())
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(_changed(result))
+
+
+def _contains(column: ColumnElement[str] | InstrumentedAttribute[str],
+              search: str) -> ColumnElement[bool]:
+    """``column`` contains ``search`` (trimmed) ignoring capitals; what is typed is taken
+    as it is (``%`` and ``_`` are not wildcards)."""
+    return column.icontains(search.strip(), autoescape=True)
+
+
+def _changed(result: object) -> int:
+    """Rows an UPDATE changed (a ``CursorResult``'s rowcount, which ``Session.execute``'s
+    declared return type does not show)."""
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,43 +1,59 @@
-"""Enrolling a laptop with a one-time code, and finding the device behind a bearer token.
+"""Finding the device behind a bearer token, and noting what it tells the store.
 
-Wrong codes are counted in the database (``enrolment_failure``), never in a process's
-memory: any number of store processes may stand behind a load balancer, and each must see
-every failure. Too many from one client address, or from all addresses together, within the
-window (``EnrolmentLimits``) and enrolment is refused with 429 before the code is looked at.
-Counting is not serialised, so a burst of simultaneous guesses may overshoot a limit by the
-number of requests the store handles at once; the limits still bound guessing per window.
+A device's token is refused (401) when the device is unknown or revoked, and, with its own
+words (``USER_DEACTIVATED``), when its user has been deactivated: the laptop then says whose
+account it is and keeps its token and every unsent change, since reactivating the user lets
+it sync again. Each request also tells the store what the console's device list shows
+(``touch_device``): when the laptop was last seen, its app version and how many changes it
+still had waiting. ``client_address`` is the address a request is counted under (the
+enrolment limits). Enrolling a laptop with a one-time code is enrolment.py's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import logging
-import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from sync_server import tokens
-from sync_server.config import EnrolmentLimits
-from sync_server.models import (
-    Device,
-    EnrolmentCode,
-    EnrolmentFailure,
-    StoreUser,
-    Team,
-    new_id,
-    utc_now,
-)
+from sync_server.models import Device, StoreUser, Team, utc_now
 
-log = logging.getLogger(__name__)
 ADDRESS_LENGTH = 64  # enrolment_failure.address (an IPv6 address is at most 45 characters)
+SEEN_EVERY = dt.timedelta(seconds=60)  # a device's last-seen time is written at most this often
+UNKNOWN_DEVICE = "unknown or revoked device"
+USER_DEACTIVATED = "the user of this laptop has been deactivated on the central store"
+APP_VERSION_LENGTH = 32  # device.app_version
+MAX_PENDING = 2**31 - 1  # device.pending_changes is an INTEGER
+_APP_VERSION = re.compile(rf"[0-9A-Za-z.+\-]{{1,{APP_VERSION_LENGTH}}}").fullmatch
+_COUNT = re.compile(r"[0-9]{1,10}").fullmatch
+
+
+@dataclass(frozen=True)
+class Told:
+    """What a device last told the store, as its row holds it (``touch_device`` compares a
+    request's facts with it, so most requests write nothing)."""
+
+    last_seen_at: dt.datetime | None = None
+    app_version: str | None = None
+    pending_changes: int | None = None
+
+    def stale(self, facts: ClientFacts, now: dt.datetime) -> bool:
+        """True when the row should be written: never seen, seen ``SEEN_EVERY`` ago or
+        more, or told something else now."""
+        return (self.last_seen_at is None or self.last_seen_at < now - SEEN_EVERY
+                or (facts.app_version is not None and facts.app_version != self.app_version)
+                or (facts.pending_changes is not None
+                    and facts.pending_changes != self.pending_changes))
 
 
 @dataclass(frozen=True)
 class DeviceContext:
-    """Who is asking: the device, its team and its user (with the user's role)."""
+    """Who is asking: the device, its team and its user (with the user's role), and what
+    the device last told the store (when looked up by its token)."""
 
     device_id: str
     team_id: str
@@ -45,81 +61,86 @@ class DeviceContext:
     user_id: str
     user_name: str
     role: str
+    told: Told | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
-class Enrolment:
-    """A newly enrolled device and its token (the only time the token is seen)."""
+class DeviceRefused:
+    """A token the store will not serve, with the 401's words (``UNKNOWN_DEVICE`` or
+    ``USER_DEACTIVATED``) and, when the device is known, its id and what it last told."""
 
-    device: DeviceContext
-    token: str
-
-
-def enrol(session: Session, code: str, device_name: str) -> Enrolment | None:
-    """Spend ``code`` on a new device; None if the code is unknown, used or expired."""
-    now = utc_now()
-    # One UPDATE decides who spends the code: a second use (even at the same moment) matches
-    # no row, because used_at is no longer NULL.
-    spent = session.execute(
-        update(EnrolmentCode)
-        .where(EnrolmentCode.code_hash == tokens.digest(tokens.normalise_code(code)),
-               EnrolmentCode.used_at.is_(None), EnrolmentCode.expires_at > now)
-        .values(used_at=now)
-        .returning(EnrolmentCode.id, EnrolmentCode.user_id)
-    ).first()
-    if spent is None:
-        return None
-    code_id, user_id = spent
-    user = session.get_one(StoreUser, user_id)
-    team = session.get_one(Team, user.team_id)
-    token = tokens.new_device_token()
-    device = Device(name=device_name, team_id=team.id, user_id=user.id,
-                    token_hash=tokens.digest(token), enrolled_at=now)
-    session.add(device)
-    session.flush()
-    session.execute(update(EnrolmentCode).where(EnrolmentCode.id == code_id)
-                    .values(device_id=device.id))
-    context = DeviceContext(device.id, team.id, team.name, user.id, user.name, user.role)
-    return Enrolment(context, token)
+    detail: str
+    device_id: str | None = None
+    told: Told | None = None
 
 
-def device_for_token(session: Session, token: str) -> DeviceContext | None:
-    """The live device holding ``token``; None for an unknown or revoked one."""
+@dataclass(frozen=True)
+class ClientFacts:
+    """What a laptop says about itself on each request: its app version
+    (``X-Client-Version``) and the changes waiting in its outbox (``X-Pending-Changes``);
+    either None when missing or malformed (ignored, never refused)."""
+
+    app_version: str | None = None
+    pending_changes: int | None = None
+
+    @classmethod
+    def from_headers(cls, version: str | None, pending: str | None) -> ClientFacts:
+        """The facts from the two headers as sent."""
+        version = (version or "").strip()
+        pending = (pending or "").strip()
+        count = int(pending) if _COUNT(pending) else None
+        return cls(version if _APP_VERSION(version) else None,
+                   count if count is not None and count <= MAX_PENDING else None)
+
+
+def find_device(session: Session, token: str) -> DeviceContext | DeviceRefused:
+    """The device holding ``token`` if the store serves it; otherwise why not."""
     found = session.execute(
         select(Device.id, Device.revoked_at, Team.id, Team.name, StoreUser.id, StoreUser.name,
-               StoreUser.role)
+               StoreUser.role, StoreUser.deactivated_at, Device.last_seen_at,
+               Device.app_version, Device.pending_changes)
         .join(Team, Team.id == Device.team_id)
         .join(StoreUser, StoreUser.id == Device.user_id)
         .where(Device.token_hash == tokens.digest(token))
     ).first()
     if found is None or found[1] is not None:
-        return None
-    device_id, _, team_id, team_name, user_id, user_name, role = found
-    return DeviceContext(device_id, team_id, team_name, user_id, user_name, role)
+        return DeviceRefused(UNKNOWN_DEVICE)
+    device_id, _, team_id, team_name, user_id, user_name, role, deactivated_at = found[:8]
+    told = Told(*found[8:])
+    if deactivated_at is not None:
+        return DeviceRefused(USER_DEACTIVATED, device_id, told)
+    return DeviceContext(device_id, team_id, team_name, user_id, user_name, role, told)
 
 
-@dataclass(frozen=True)
-class EnrolmentWait:
-    """Enrolment refused for now (429): for ``seconds``, from this address or store-wide."""
-
-    seconds: int
-    store_wide: bool
-
-    @property
-    def detail(self) -> str:
-        """The plain-English refusal (the laptop shows it as it is)."""
-        wait = f"wait {_minutes(max(1, math.ceil(self.seconds / 60)))} and try again."
-        if self.store_wide:
-            return f"Too many wrong enrolment codes have been tried on the central store; {wait}"
-        return f"Too many wrong enrolment codes from this network; {wait}"
+def device_for_token(session: Session, token: str) -> DeviceContext | None:
+    """The live device holding ``token``; None for an unknown or revoked one, or one whose
+    user is deactivated (``find_device`` says which)."""
+    found = find_device(session, token)
+    return found if isinstance(found, DeviceContext) else None
 
 
-@dataclass(frozen=True)
-class FailureCounts:
-    """Wrong codes within the window: from one address, and from all addresses together."""
+def touch_device(session: Session, device_id: str, facts: ClientFacts,
+                 told: Told | None = None, now: dt.datetime | None = None) -> None:
+    """Note that the device was seen now, with its app version and waiting changes.
 
-    address: int
-    everywhere: int
+    Written only when something changed or the last write is ``SEEN_EVERY`` old, so a sync's
+    many requests cost one write at most (its last request, after the push, carries the
+    count still waiting, which differs from the first's when anything was sent). With what
+    the lookup read (``told``) most requests send nothing at all; the UPDATE's own condition
+    decides between requests at the same moment, and a row not written is not locked."""
+    now = now or utc_now()
+    if told is not None and not told.stale(facts, now):
+        return
+    values: dict[str, object] = {"last_seen_at": now}
+    stale = [Device.last_seen_at.is_(None), Device.last_seen_at < now - SEEN_EVERY]
+    if facts.app_version is not None:
+        values["app_version"] = facts.app_version
+        stale.append(Device.app_version.is_distinct_from(facts.app_version))
+    if facts.pending_changes is not None:
+        values["pending_changes"] = facts.pending_changes
+        stale.append(Device.pending_changes.is_distinct_from(facts.pending_changes))
+    session.execute(update(Device).where(Device.id == device_id, or_(*stale)).values(values)
+                    .execution_options(synchronize_session=False))
 
 
 def client_address(host: str | None) -> str:
@@ -135,66 +156,3 @@ def client_address(host: str | None) -> str:
             return str(address.ipv4_mapped)
         return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
     return str(address)
-
-
-def _window_start(limits: EnrolmentLimits, now: dt.datetime) -> dt.datetime:
-    return now - dt.timedelta(minutes=limits.window_minutes)
-
-
-def failure_counts(session: Session, address: str, limits: EnrolmentLimits,
-                   now: dt.datetime) -> FailureCounts:
-    """How many wrong codes were tried within the window ending ``now``."""
-    mine, everywhere = session.execute(
-        select(func.count().filter(EnrolmentFailure.address == address), func.count())
-        .where(EnrolmentFailure.failed_at > _window_start(limits, now))
-    ).one()
-    return FailureCounts(int(mine or 0), int(everywhere or 0))
-
-
-def enrolment_wait(session: Session, address: str, limits: EnrolmentLimits,
-                   now: dt.datetime | None = None) -> tuple[EnrolmentWait | None, FailureCounts]:
-    """Whether ``address`` must wait before enrolling (and the counts it was judged on).
-
-    The wait lasts until the oldest of the failures that reached the limit leaves the
-    window; the refusal itself is not counted, so retrying early does not prolong it.
-    """
-    now = now or utc_now()
-    counts = failure_counts(session, address, limits, now)
-    waits: list[EnrolmentWait] = []
-    for store_wide, count, limit in ((False, counts.address, limits.per_address),
-                                     (True, counts.everywhere, limits.store_wide)):
-        if count < limit:
-            continue
-        query = (select(EnrolmentFailure.failed_at)
-                 .where(EnrolmentFailure.failed_at > _window_start(limits, now))
-                 .order_by(EnrolmentFailure.failed_at.desc()).offset(limit - 1).limit(1))
-        if not store_wide:
-            query = query.where(EnrolmentFailure.address == address)
-        reached = session.execute(query).scalar_one_or_none() or now
-        free_at = reached + dt.timedelta(minutes=limits.window_minutes)
-        waits.append(EnrolmentWait(max(1, math.ceil((free_at - now).total_seconds())),
-                                   store_wide))
-    return (max(waits, key=lambda w: w.seconds) if waits else None), counts
-
-
-def count_failed_enrolment(session: Session, address: str, limits: EnrolmentLimits,
-                           before: FailureCounts, now: dt.datetime | None = None) -> None:
-    """Remember one wrong code from ``address``; forget failures older than the window."""
-    now = now or utc_now()
-    session.execute(delete(EnrolmentFailure)
-                    .where(EnrolmentFailure.failed_at <= _window_start(limits, now)))
-    session.execute(insert(EnrolmentFailure).values(id=new_id(), address=address, failed_at=now))
-    # Said once, when a limit is reached (the refusals that follow are not logged one by one).
-    window = _minutes(limits.window_minutes)
-    if before.address + 1 == limits.per_address:
-        log.warning("%d wrong enrolment codes from %s within %s: enrolments from that address "
-                    "are refused (429) until the window passes", limits.per_address, address,
-                    window)
-    if before.everywhere + 1 == limits.store_wide:
-        log.warning("%d wrong enrolment codes store-wide within %s (the latest from %s): every "
-                    "enrolment is refused (429) until the window passes", limits.store_wide,
-                    window, address)
-
-
-def _minutes(count: int) -> str:
-    return f"{count} minute{'s' if count != 1 else ''}"

@@ -31,6 +31,7 @@ from desktop_app.services.sync import (
     SyncProgress,
     SyncResult,
     SyncStatus,
+    UserDeactivated,
     next_delay,
 )
 from desktop_app.ui.tasks import Run, Submit
@@ -69,6 +70,11 @@ def status_text(status: SyncStatus | None, running: bool, problem: SyncError | N
         text = "Sync stopped: this laptop's access was withdrawn"
     elif isinstance(problem, ClientTooOld):
         text = "Sync stopped: please update Shared Care Planner"
+    elif isinstance(problem, UserDeactivated):
+        # Tried again with the growing wait: reactivating the user needs nothing here.
+        text = "Sync stopped: account deactivated on the central store"
+        if status.pending:
+            text += f" — {waiting}, kept here"
     elif isinstance(problem, ServerUnreachable):
         text = f"Offline — {waiting}" if status.pending else "Offline"
     elif problem is not None:

@@ -42,7 +42,7 @@ def test_a_code_enrols_one_laptop_once(store: StoreProcess, store_sessions: sess
 
     again = _enrol(store, code)
     assert again.status_code == 401
-    assert again.json() == {"detail": "enrolment code unknown, already used or expired"}
+    assert again.json() == {"detail": "enrolment code unknown, already used, expired or withdrawn"}
 
     # Only hashes are stored: neither the code nor the token appears anywhere in the tables.
     dump = str(pg.execute("SELECT d.*, e.* FROM device d JOIN enrolment_code e "

@@ -19,6 +19,7 @@ from desktop_app.services.sync.errors import (
     SyncAlreadyRunning,
     SyncError,
     SyncProtocolError,
+    UserDeactivated,
 )
 from desktop_app.services.sync.options import SyncOptions, SyncPhase, SyncProgress, SyncResult
 from desktop_app.services.sync.state import (
@@ -44,7 +45,7 @@ __all__ = [
     "EnrolmentRefused", "HeldBackView", "NotEnrolled", "NotTheStore", "PushNotAllowed",
     "QuarantinedChange", "ServerUnreachable", "StoreUnavailable", "SyncAlreadyRunning",
     "SyncClient", "SyncError", "SyncOptions", "SyncPhase", "SyncProgress", "SyncProtocolError",
-    "SyncResult", "SyncSettings", "SyncStatus", "Timeouts", "enrol", "list_conflicts",
-    "list_held_back", "list_quarantined", "next_delay", "resolve_conflict", "retry_quarantined",
-    "run", "set_ca_bundle", "sync_settings", "sync_status",
+    "SyncResult", "SyncSettings", "SyncStatus", "Timeouts", "UserDeactivated", "enrol",
+    "list_conflicts", "list_held_back", "list_quarantined", "next_delay", "resolve_conflict",
+    "retry_quarantined", "run", "set_ca_bundle", "sync_settings", "sync_status",
 ]

@@ -12,7 +12,9 @@ on a timer, on reconnect and with backoff (``next_delay``). The run
    store refuses is reported in the result, and the run goes on;
 5. pulls pages after the cursor, each applied with the new cursor in one local transaction
    without writing outbox entries (``pull``);
-6. records the time of the last complete sync.
+6. fetches the flow and catalogue versions the IPCB published that the laptop lacks, checks
+   and keeps them (``framework_fetch``: a refused one is reported, and the run goes on);
+7. records the time of the last complete sync.
 
 ``cancelled()`` is asked before every batch and every page: a cancelled run stops between
 them, with everything done so far kept. Two runs on one vault never overlap: a second one
@@ -54,7 +56,10 @@ from desktop_app.services.sync.errors import (
     SyncAlreadyRunning,
     SyncError,
     SyncProtocolError,
+    UserDeactivated,
+    user_deactivated,
 )
+from desktop_app.services.sync.framework_fetch import fetch_or_say_why
 from desktop_app.services.sync.options import SyncOptions, SyncPhase, SyncProgress, SyncResult
 from desktop_app.services.sync.pipeline import PushPipeline
 from desktop_app.services.sync.pull import (
@@ -77,7 +82,9 @@ from desktop_app.services.sync.state import (
     forget_revoked_token,
     on_this_thread,
     state_row,
+    sync_settings,
 )
+from desktop_app.services.sync.status import pending_changes
 from desktop_app.services.sync.transport import StoreConnection
 
 log = logging.getLogger(__name__)
@@ -157,6 +164,7 @@ class _Run:
         self.pushed = self.conflicts = self.quarantined = 0
         self.pulled = self.deferred = self.batches = self.pages = 0
         self.audit_message: str | None = None
+        self.framework: tuple[str, ...] = ()  # the IPCB's versions received or refused
 
     def write(self, fn: Callable[[Session], T]) -> T:
         """``fn`` in one vault transaction on the database thread; never through tracking."""
@@ -181,21 +189,32 @@ class _Run:
             with ThreadPoolExecutor(self.options.in_flight,
                                     thread_name_prefix="sync-network") as net:
                 try:
+                    conn.pending = self.write(pending_changes)
                     self.push(conn, net)
+                    # What still waits goes with the rest of the run's requests: the store
+                    # keeps the figure of the run's last request.
+                    conn.pending = self.write(pending_changes)
                     if not self.stop_here():
                         self.audit_message = self.upload_audit(conn)
                     if not self.cancelled:
                         self.pull(conn, net)
+                    if not self.cancelled:  # after the pull: framework_fetch.py
+                        self.framework = fetch_or_say_why(
+                            conn, self.write, (DeviceRevoked, UserDeactivated, ClientTooOld))
                 except DeviceRevoked:
                     self.db(lambda: forget_revoked_token(self.uow))
                     raise
+                except UserDeactivated:
+                    # The token is kept: reactivating the user lets the next run send all.
+                    name = self.db(lambda: sync_settings(self.uow).user_name)
+                    raise UserDeactivated(user_deactivated(name)) from None
         if not self.cancelled:
             self.write(_finished)
         held = self.write(lambda s: s.scalar(select(func.count()).select_from(HeldBackChange)))
         self.progress(SyncProgress(SyncPhase.FINISHED, self.pushed))
         return SyncResult(self.pushed, self.conflicts, self.quarantined, self.pulled,
                           self.deferred, int(held or 0), self.batches, self.pages,
-                          self.cancelled, utc_now(), self.audit_message)
+                          self.cancelled, utc_now(), self.audit_message, self.framework)
 
     def upload_audit(self, conn: StoreConnection) -> str | None:
         """The audit trail sent (``audit_upload``); whatever goes wrong with it, the run goes
@@ -203,7 +222,7 @@ class _Run:
         device or a too-old app stops the run as anywhere else."""
         try:
             return upload_audit(conn, self.write, self.stop_here)
-        except (DeviceRevoked, ClientTooOld):
+        except (DeviceRevoked, UserDeactivated, ClientTooOld):
             raise
         except SyncError as err:
             log.warning("this laptop's audit trail could not be sent (%s); pulling on",

@@ -39,12 +39,25 @@ class DeviceRevoked(SyncError):
     """The store refused this laptop's token (401): it was revoked or is unknown."""
 
 
+class UserDeactivated(SyncError):
+    """The store refused this laptop because its user's account was deactivated there (401
+    with the store's ``USER_DEACTIVATED`` words). Unlike a revocation the token is kept:
+    once the user is reactivated the next sync sends everything that waited."""
+
+
+def user_deactivated(user_name: str | None) -> str:
+    """The message for ``UserDeactivated``, naming whose account it is when known."""
+    who = user_name or "this laptop's user"
+    return (f"The central store no longer syncs for {who}: their account was deactivated. "
+            "Changes on this laptop are kept. Ask your IT service desk.")
+
+
 class ClientTooOld(SyncError):
     """The store needs a newer version of the app (426); the message is the store's own."""
 
 
 class EnrolmentRefused(SyncError):
-    """The enrolment code was unknown, already used or expired."""
+    """The enrolment code was unknown, already used, expired or withdrawn."""
 
 
 class PushNotAllowed(SyncError):

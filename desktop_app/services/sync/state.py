@@ -154,7 +154,8 @@ def enrol(uow: UnitOfWork, server_url: str, code: str, device_name: str,
         try:
             body = conn.enrol(code.strip(), name)
         except DeviceRevoked:
-            raise EnrolmentRefused("That enrolment code is unknown, already used or expired. "
+            raise EnrolmentRefused("That enrolment code is unknown, already used, expired or "
+                                   "withdrawn. "
                                    "Ask your administrator for a new one.") from None
     try:
         team, user = body["team"], body["user"]

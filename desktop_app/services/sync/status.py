@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from desktop_app.models.base import new_uuid
 from desktop_app.models.outbox import OutboxEntry, OutboxState
@@ -56,21 +57,30 @@ class HeldBackView:
     held_at: dt.datetime
 
 
+def records_in(session: Session, state: OutboxState) -> int:
+    """How many records have outbox entries in ``state`` (several edits of one record are
+    one change to send)."""
+    records = (select(OutboxEntry.entity_type, OutboxEntry.entity_id)
+               .where(OutboxEntry.state == state.value).distinct().subquery())
+    return int(session.scalar(select(func.count()).select_from(records)) or 0)
+
+
+def pending_changes(session: Session) -> int:
+    """The changes waiting to be sent, counted as the status bar counts them; the sync run
+    tells the store this figure (``X-Pending-Changes``) so IT sees the same number."""
+    return records_in(session, OutboxState.PENDING)
+
+
 def sync_status(uow: UnitOfWork) -> SyncStatus:
     """Counts of waiting, conflicting, quarantined and held-back changes; last sync time."""
     with uow.read() as session:
-        def records_in(state: OutboxState) -> int:
-            records = (select(OutboxEntry.entity_type, OutboxEntry.entity_id)
-                       .where(OutboxEntry.state == state.value).distinct().subquery())
-            return int(session.scalar(select(func.count()).select_from(records)) or 0)
-
         conflicts = session.scalar(select(func.count()).select_from(SyncConflict)
                                    .where(SyncConflict.resolved_at.is_(None))) or 0
         held = session.scalar(select(func.count()).select_from(HeldBackChange)) or 0
         state = session.get(SyncState, SYNC_STATE_ID)
         return SyncStatus(
-            pending=records_in(OutboxState.PENDING), conflicts=int(conflicts),
-            quarantined=records_in(OutboxState.QUARANTINED),
+            pending=pending_changes(session), conflicts=int(conflicts),
+            quarantined=records_in(session, OutboxState.QUARANTINED),
             last_synced_at=state.last_synced_at if state else None,
             enrolled=bool(state and state.device_token), held_back=int(held))
 

@@ -31,9 +31,14 @@ from desktop_app.services.sync.errors import (
     ServerUnreachable,
     StoreUnavailable,
     SyncProtocolError,
+    UserDeactivated,
+    user_deactivated,
 )
 
 STORE_HEADER = "X-Shared-Care-Store"
+PENDING_HEADER = "X-Pending-Changes"  # the changes still waiting here, for the store's console
+# The store's 401 words for a laptop whose user was deactivated (sync_server/auth.py).
+USER_DEACTIVATED = "the user of this laptop has been deactivated on the central store"
 API_PREFIX = "/api/v1"
 SERVICE_NAME = "shared-care-store"
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
@@ -141,6 +146,8 @@ def check_answer(response: httpx.Response) -> None:
     if status == 200:
         return
     if status == 401:
+        if _detail(response) == USER_DEACTIVATED:
+            raise UserDeactivated(user_deactivated(None))
         raise DeviceRevoked(
             "The central store no longer accepts this laptop. Ask your administrator for a "
             "new enrolment code and enrol it again; changes made here are kept.")
@@ -171,12 +178,19 @@ def check_answer(response: httpx.Response) -> None:
 
 
 class StoreConnection:
-    """One connection pool to the store for one sync run or enrolment."""
+    """One connection pool to the store for one sync run or enrolment.
+
+    ``pending``, when set, goes with every request as ``X-Pending-Changes``: the changes
+    this laptop still has waiting, which the store's console shows IT. The sync run sets it
+    before the push and again after it, so the store keeps what was still waiting after
+    the run's last request.
+    """
 
     def __init__(self, server_url: str, *, token: str | None = None,
                  ca_bundle: str | None = None, transport: httpx.BaseTransport | None = None,
                  timeouts: Timeouts | None = None) -> None:
         self.timeouts = timeouts or Timeouts()
+        self.pending: int | None = None
         base = normalise_server_url(server_url)
         headers = {"X-Client-Version": __version__, "Accept": "application/json"}
         if token:
@@ -201,6 +215,8 @@ class StoreConnection:
         self._http.close()
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if self.pending is not None:
+            kwargs["headers"] = {**kwargs.get("headers", {}), PENDING_HEADER: str(self.pending)}
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as err:
