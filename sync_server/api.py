@@ -35,14 +35,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from sync_server import __version__, audit, codec
+from sync_server import __version__, audit, codec, store_audit
 from sync_server.auth import (
+    ClientFacts,
     DeviceContext,
+    DeviceRefused,
     client_address,
-    count_failed_enrolment,
-    device_for_token,
-    enrol,
-    enrolment_wait,
+    find_device,
 )
 from sync_server.config import (
     DEFAULT_PULL_LIMIT,
@@ -52,7 +51,25 @@ from sync_server.config import (
     body_limit,
     parse_version,
 )
+from sync_server.console.router import console_router
+from sync_server.console.web import ConsoleHeadersMiddleware
 from sync_server.database import make_engine, make_session_factory
+from sync_server.device_calls import (
+    PENDING_HEADER,
+    DeviceCall,
+    device_for_call,
+    facts_of,
+    push_tally,
+    seen_refused,
+    unknown_device,
+)
+from sync_server.enrolment import (
+    ENROLMENT_REFUSED,
+    count_failed_enrolment,
+    enrol,
+    enrolment_wait,
+)
+from sync_server.framework_api import add_framework
 from sync_server.models import Role
 from sync_server.pull import pull_page
 from sync_server.push import apply_batch
@@ -206,12 +223,16 @@ TOKEN_FIRST = frozenset({PUSH_PATH, "/api/v1/audit"})
 
 def _token_first(factory: sessionmaker[Session]) -> type[StoreRoute]:
     """``StoreRoute`` that, on the ``TOKEN_FIRST`` paths, answers 401 to a missing, unknown
-    or revoked token before a byte of the body is read (the endpoint looks the device up
-    again in its own transaction)."""
+    or revoked token, or a deactivated user's, before a byte of the body is read (the
+    endpoint looks the device up again in its own transaction)."""
 
-    def live(token: str) -> bool:
+    def refusal(token: str, facts: ClientFacts) -> DeviceRefused | None:
         with factory() as db:
-            return device_for_token(db, token) is not None
+            found = find_device(db, token)
+            if isinstance(found, DeviceContext):
+                return None
+            seen_refused(db, found, facts)
+            return found
 
     class TokenFirstRoute(StoreRoute):
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -222,9 +243,11 @@ def _token_first(factory: sessionmaker[Session]) -> type[StoreRoute]:
             async def gated(request: Request) -> Response:
                 scheme, _, token = request.headers.get("authorization", "").partition(" ")
                 token = token.strip()
-                if scheme.lower() != "bearer" or not token or not await run_in_threadpool(
-                        live, token):
-                    raise _unknown_device()
+                if scheme.lower() != "bearer" or not token:
+                    raise unknown_device()
+                refused = await run_in_threadpool(refusal, token, facts_of(request))
+                if refused is not None:
+                    raise unknown_device(refused.detail)
                 return await handler(request)
 
             return gated
@@ -241,7 +264,8 @@ class FastJSONResponse(JSONResponse):
 
 _bearer = HTTPBearer(auto_error=False, description="the device token from enrolment")
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "no token, an unknown one, or a revoked device"},
+    401: {"model": ErrorOut, "description": "no token, an unknown one, a revoked device, or "
+                                            "a device whose user is deactivated"},
     413: {"model": ErrorOut, "description": "request body too large"},
     426: {"model": ErrorOut, "description": "this client version is too old"},
     503: {"model": ErrorOut, "description": "the database is unavailable"},
@@ -274,6 +298,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(PoolTimeout, _database_unavailable)
     app.include_router(_health_router(settings, factory))
     app.include_router(_sync_router(settings, factory))
+    # The web console (issue 21): its own pages under /console, out of the OpenAPI; its
+    # middleware (added last, so outermost) puts the security headers on every answer there.
+    app.include_router(console_router(settings, factory))
+    app.add_middleware(ConsoleHeadersMiddleware)
     return app
 
 
@@ -342,10 +370,17 @@ def _sync_router(settings: Settings, factory: sessionmaker[Session]) -> APIRoute
 
     async def bearer_token(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> str:
+        request: Request,
+        # Declared for the OpenAPI schema; read with X-Client-Version by ``facts_of``, as the
+        # token-first gate reads them before any dependency runs.
+        _pending: Annotated[str | None, Header(
+            alias=PENDING_HEADER, description="how many changes the laptop still has "
+            "waiting to send (a whole number; ignored if malformed), shown in the console's "
+            "device list")] = None,
+    ) -> DeviceCall:
         if credentials is None or credentials.scheme.lower() != "bearer":
-            raise _unknown_device()
-        return credentials.credentials
+            raise unknown_device()
+        return DeviceCall(credentials.credentials, facts_of(request))
 
     def session() -> Iterator[Session]:
         with factory() as s:
@@ -357,26 +392,13 @@ def _sync_router(settings: Settings, factory: sessionmaker[Session]) -> APIRoute
     _add_push(router, session, bearer_token)
     _add_pull(router, session, bearer_token)
     _add_audit(router, session, bearer_token)
+    add_framework(router, session, bearer_token, device_for_call, _ERRORS)  # framework_api.py
     return router
-
-
-def _unknown_device() -> HTTPException:
-    return HTTPException(401, "unknown or revoked device", headers={"WWW-Authenticate": "Bearer"})
-
-
-def _device(db: Session, token: str) -> DeviceContext:
-    """The live device holding ``token``, looked up in the transaction that then pushes or
-    pulls, on the endpoint's own thread (a dependency runs on another worker thread, and on
-    the SQLite trial its read would hold the write lock while the request waits for one)."""
-    device = device_for_token(db, token)
-    if device is None:
-        raise _unknown_device()
-    return device
 
 
 def _add_enrol(router: APIRouter, session: Callable[[], Iterator[Session]],
                limits: EnrolmentLimits) -> None:
-    spent = {"model": ErrorOut, "description": "code unknown, used or expired"}
+    spent = {"model": ErrorOut, "description": "code unknown, used, expired or withdrawn"}
     too_many = {"model": ErrorOut, "headers": {"Retry-After": {
         "description": "seconds to wait", "schema": {"type": "integer"}}},
         "description": "too many wrong codes lately, from this address or store-wide; "
@@ -397,7 +419,7 @@ def _add_enrol(router: APIRouter, session: Callable[[], Iterator[Session]],
         if wait is not None:
             raise HTTPException(429, wait.detail, headers={"Retry-After": str(wait.seconds)})
         if done is None:
-            raise HTTPException(401, "enrolment code unknown, already used or expired")
+            raise HTTPException(401, ENROLMENT_REFUSED)
         d = done.device
         return EnrolOut(device_id=d.device_id, token=done.token,
                         team=TeamOut(id=d.team_id, name=d.team_name),
@@ -405,37 +427,42 @@ def _add_enrol(router: APIRouter, session: Callable[[], Iterator[Session]],
 
 
 def _add_push(router: APIRouter, session: Callable[[], Iterator[Session]],
-              bearer_token: Callable[..., Awaitable[str]]) -> None:
+              bearer_token: Callable[..., Awaitable[DeviceCall]]) -> None:
     @router.post("/push", response_model=PushOut,
                  responses={**_ERRORS, 403: {"model": ErrorOut, "description": "read-only user"}})
     def push(body: PushIn, db: Annotated[Session, Depends(session)],
-             token: Annotated[str, Depends(bearer_token)]) -> Response:
+             call: Annotated[DeviceCall, Depends(bearer_token)]) -> Response:
         """Apply a batch of changes in one transaction; one answer per change, in order."""
-        device = _device(db, token)
+        device = device_for_call(db, call)
         if device.role == Role.READ_ONLY.value:
+            store_audit.device_event(db, device, "push_refused", changes=len(body.changes),
+                                     result="refused-readonly")
+            db.commit()
             raise HTTPException(403, "a read-only user's device cannot change records")
         answers = apply_batch(db, device, body.changes)  # in the transaction the token began
+        # After the batch: the team's counter is locked before its audit chain, everywhere.
+        store_audit.device_event(db, device, "push", **push_tally(answers), result="ok")
         db.commit()
         return FastJSONResponse({"answers": answers})
 
 
 def _add_pull(router: APIRouter, session: Callable[[], Iterator[Session]],
-              bearer_token: Callable[..., Awaitable[str]]) -> None:
+              bearer_token: Callable[..., Awaitable[DeviceCall]]) -> None:
     @router.get("/pull", response_model=PullOut, responses=_ERRORS)
     def pull(db: Annotated[Session, Depends(session)],
-             token: Annotated[str, Depends(bearer_token)],
+             call: Annotated[DeviceCall, Depends(bearer_token)],
              cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
              limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
              ) -> Response:
         """The device's team's records changed after ``cursor``, oldest first."""
-        device = _device(db, token)
+        device = device_for_call(db, call)
         page = pull_page(db, device.team_id, cursor, limit)  # in the token's transaction
         db.commit()
         return Response(page.to_json(), media_type="application/json")
 
 
 def _add_audit(router: APIRouter, session: Callable[[], Iterator[Session]],
-               bearer_token: Callable[..., Awaitable[str]]) -> None:
+               bearer_token: Callable[..., Awaitable[DeviceCall]]) -> None:
     refused = {"model": AuditRefusedOut,
                "description": "does not continue the trail the store holds (recorded), or "
                               "starts beyond it (`resend_from`)"}
@@ -444,10 +471,10 @@ def _add_audit(router: APIRouter, session: Callable[[], Iterator[Session]],
                  responses={**_ERRORS, 409: refused,
                             413: {"model": ErrorOut, "description": "request body too large"}})
     def audit_upload(body: AuditIn, db: Annotated[Session, Depends(session)],
-                     token: Annotated[str, Depends(bearer_token)]) -> Response:
+                     call: Annotated[DeviceCall, Depends(bearer_token)]) -> Response:
         """The laptop's audit events after ``after``; every role's device may send them
         (a read-only user's records who looked). sync_server/audit.py says what is taken."""
-        device = _device(db, token)
+        device = device_for_call(db, call)
         outcome = audit.receive(db, device, body)  # in the token's transaction
         db.commit()
         head = {"seq": outcome.head.seq, "hash": outcome.head.hash}

@@ -4,10 +4,18 @@
     shared-care-store create-team "City South INT"
     shared-care-store create-user --team "City South INT" --role nurse "Alex Example"
     shared-care-store issue-enrolment-code --user "Alex Example"
+    shared-care-store deactivate-user USER     (and reactivate-user USER)
     shared-care-store list-devices [--team NAME]
     shared-care-store revoke-device DEVICE_ID
     shared-care-store verify-audit [--laptop LAPTOP_ID]
     shared-care-store accept-audit-head --laptop LAPTOP_ID
+    shared-care-store create-console-account --role it_admin --name "Robin Example" robin
+    shared-care-store reset-console-account USERNAME [--password] [--totp]
+    shared-care-store deactivate-console-account USERNAME
+    shared-care-store encrypt-console-secrets
+    shared-care-store verify-store-audit [--chain CHAIN] [--record]
+    shared-care-store rekey-store-audit [--old-key-file FILE] [--chain CHAIN]
+    shared-care-store publish-framework --kind flow|catalogue FILE [--note TEXT]
     shared-care-store serve --host 0.0.0.0 --port 8443 --ssl-certfile C --ssl-keyfile K
 
 The database comes from ``--database-url`` or ``SCP_STORE_DATABASE_URL``; without either,
@@ -24,8 +32,9 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
-from sync_server import admin, audit
+from sync_server import admin, audit, framework_cli, store_audit
 from sync_server.config import DATABASE_URL_ENV, PGBOUNCER_ENV, Settings
+from sync_server.console import commands as console_commands
 from sync_server.database import make_engine, make_session_factory, upgrade
 from sync_server.models import Role
 
@@ -46,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("name")
     user.add_argument("--team", required=True, help="team name or id")
     user.add_argument("--role", required=True, choices=[r.value for r in Role])
+    for verb, what in (("deactivate", "stop syncing this user's laptops (nothing is deleted; "
+                                      "their unsent changes stay on the laptops)"),
+                       ("reactivate", "sync this user's laptops again")):
+        toggle = sub.add_parser(f"{verb}-user", help=what)
+        toggle.add_argument("user", help="user id, or a user's unique name")
     code = sub.add_parser("issue-enrolment-code", help="print a one-time code to enrol a laptop")
     code.add_argument("--user", required=True, help="user id, or a user's unique name")
     code.add_argument("--hours", type=int, default=admin.DEFAULT_CODE_HOURS,
@@ -60,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     accept = sub.add_parser("accept-audit-head", help="after an investigation, accept a "
                             "laptop's audit trail as it is now (its breaks stay recorded)")
     accept.add_argument("--laptop", required=True, help="the laptop's vault device id")
+    console_commands.add_parsers(sub)  # console accounts, verify-store-audit (issue 21)
+    framework_cli.add_parser(sub)  # publish-framework (issue 21)
     serve = sub.add_parser("serve", help="upgrade the schema, then run the HTTP API on uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -89,9 +105,21 @@ def _print_devices(session: Session, team: str | None) -> None:
     if not rows:
         print("no devices")
     for d in rows:
-        state = f"revoked {d.revoked_at:%Y-%m-%d %H:%M}Z" if d.revoked_at else "active"
+        state = f"revoked {d.revoked_at:%Y-%m-%d %H:%M}Z" if d.revoked_at else d.state.value
+        seen = f"last seen {d.last_seen_at:%Y-%m-%d %H:%M}Z" if d.last_seen_at else "never seen"
+        waiting = "" if d.pending_changes is None else f"  {d.pending_changes} waiting"
         print(f"{d.id}  {d.name!r}  team={d.team!r}  user={d.user!r}  "
-              f"enrolled {d.enrolled_at:%Y-%m-%d %H:%M}Z  {state}")
+              f"enrolled {d.enrolled_at:%Y-%m-%d %H:%M}Z  {state}  {seen}{waiting}")
+
+
+def _deactivate(session: Session, user: str) -> None:
+    changed = admin.deactivate_user(session, user)
+    print(f"deactivated {user}" if changed else f"{user} was already deactivated")
+
+
+def _reactivate(session: Session, user: str) -> None:
+    changed = admin.reactivate_user(session, user)
+    print(f"reactivated {user}" if changed else f"{user} was not deactivated")
 
 
 def _revoke(session: Session, device_id: str) -> None:
@@ -128,11 +156,20 @@ def _admin(args: argparse.Namespace, settings: Settings) -> None:
         "create-user": lambda s: print(admin.create_user(s, args.team, args.name, args.role).id),
         "issue-enrolment-code": lambda s: print(
             admin.issue_enrolment_code(s, args.user, args.hours)),
+        "deactivate-user": lambda s: _deactivate(s, args.user),
+        "reactivate-user": lambda s: _reactivate(s, args.user),
         "list-devices": lambda s: _print_devices(s, args.team),
         "revoke-device": lambda s: _revoke(s, args.device_id),
         "accept-audit-head": lambda s: _accept_audit_head(s, args.laptop),
     }
-    _in_session(settings, actions[args.command])
+
+    def audited(session: Session) -> None:
+        # A command that changes the store is recorded in its audit trail, in the same
+        # transaction (sync_server/console/commands.py: AUDITED).
+        actions[args.command](session)
+        console_commands.audit_admin_command(session, args)
+
+    _in_session(settings, audited)
 
 
 def _upgrade(settings: Settings) -> None:
@@ -144,10 +181,26 @@ def _upgrade(settings: Settings) -> None:
     print(f"database at {after}" + (f" (was {before})" if before != after else ""))
 
 
+def _check_audit_keys(settings: Settings) -> None:
+    """Refuse to serve with another audit key than the chains' (every push would fail)."""
+    def work(session: Session) -> None:
+        wrong = store_audit.key_mismatches(session)
+        if wrong:
+            raise store_audit.AuditKeyError(
+                f"not serving: these audit chains are not hashed with this process's key "
+                f"({store_audit.describe_key(store_audit.key_id(store_audit.audit_key()))}): "
+                f"{', '.join(wrong[:5])}{' ...' if len(wrong) > 5 else ''}. Set "
+                f"{store_audit.KEY_FILE_ENV} to the store's key file, or rekey the chains "
+                "(`shared-care-store rekey-store-audit`).")
+
+    _in_session(settings, work)
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn  # only the serve command needs it
 
     _upgrade(settings)
+    _check_audit_keys(settings)
     # Workers import the app afresh: hand them the settings through the environment.
     os.environ[DATABASE_URL_ENV] = settings.database_url
     os.environ[PGBOUNCER_ENV] = "1" if settings.transaction_pooling else "0"
@@ -171,11 +224,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             _upgrade(settings)
         elif args.command == "serve":
             _serve(args, settings)
+        elif args.command == framework_cli.COMMAND:
+            return framework_cli.run(args, settings)
+        elif args.command in console_commands.COMMANDS:
+            return console_commands.run(args, settings)
         elif args.command == "verify-audit":
             return _verify_audit(settings, args.laptop)
         else:
             _admin(args, settings)
-    except (admin.AdminError, ValueError) as exc:
+    except (admin.AdminError, ValueError, store_audit.AuditKeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -14,6 +14,9 @@ DATABASE_URL_ENV = "SCP_STORE_DATABASE_URL"
 MIN_CLIENT_VERSION_ENV = "SCP_STORE_MIN_CLIENT_VERSION"
 # Set to 1 when the database URL points at PgBouncer in transaction pooling mode.
 PGBOUNCER_ENV = "SCP_STORE_PGBOUNCER"
+# The app's resources folder, whose flow and catalogue versions the store knows as shipped
+# (sync_server/framework.py); by default the checkout the store runs from.
+FRAMEWORK_RESOURCES_ENV = "SCP_STORE_RESOURCES"
 TRIAL_DATABASE_URL = "sqlite:///shared-care-store.sqlite3"
 
 # A batch of 1,000 reaches ~40 % of what PostgreSQL's COPY takes (design.md, "Batching");
@@ -35,6 +38,9 @@ BODY_LIMITS: dict[str, int] = {
     "/api/v1/push": MAX_BODY_BYTES,
     "/api/v1/enrol": 8 * 1024,  # a code and a name: under 3 KiB even with every char escaped
     "/api/v1/audit": 8 * 1024 * 1024,  # MAX_AUDIT_BATCH events of ids: ~3 MB
+    # The IPCB's upload of a flow or catalogue: a file or a paste of at most 1 MiB each
+    # (scp_common.framework.documents; the shipped ones are ~25 KB) and the form around it.
+    "/console/framework/publish": 2 * 1024 * 1024 + 64 * 1024,
 }
 DEFAULT_BODY_LIMIT = 16 * 1024  # every other path and method
 
@@ -44,6 +50,42 @@ def body_limit(method: str, path: str) -> int:
     if method in ("GET", "HEAD"):
         return DEFAULT_BODY_LIMIT
     return BODY_LIMITS.get(path, DEFAULT_BODY_LIMIT)
+
+
+# The web console (issue 21): a signed-in session ends after this many idle minutes.
+CONSOLE_IDLE_MINUTES_ENV = "SCP_CONSOLE_IDLE_MINUTES"
+DEFAULT_CONSOLE_IDLE_MINUTES = 15
+
+
+def console_idle_minutes_from_env() -> int:
+    """``SCP_CONSOLE_IDLE_MINUTES``: minutes without a request before a console session
+    ends (default 15; 1 to 480)."""
+    text = os.environ.get(CONSOLE_IDLE_MINUTES_ENV, "").strip()
+    if not text:
+        return DEFAULT_CONSOLE_IDLE_MINUTES
+    if not text.isdigit() or not 1 <= int(text) <= 480:
+        raise ValueError(f"{CONSOLE_IDLE_MINUTES_ENV} must be a whole number of minutes "
+                         f"from 1 to 480, not {text!r}")
+    return int(text)
+
+
+# The IPCB's reports across teams (sync_server/reports/): the longest one statement of a
+# report may run before PostgreSQL stops it, so a report over a large store never holds a
+# connection the laptops' syncing shares for long (the page says the report was stopped).
+REPORT_TIMEOUT_ENV = "SCP_STORE_REPORT_TIMEOUT_SECONDS"
+DEFAULT_REPORT_TIMEOUT_SECONDS = 60
+
+
+def report_timeout_from_env() -> int:
+    """``SCP_STORE_REPORT_TIMEOUT_SECONDS``: seconds one statement of a console report may
+    run (default 60; 1 to 3600)."""
+    text = os.environ.get(REPORT_TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_REPORT_TIMEOUT_SECONDS
+    if not text.isdigit() or not 1 <= int(text) <= 3600:
+        raise ValueError(f"{REPORT_TIMEOUT_ENV} must be a whole number of seconds from 1 to "
+                         f"3600, not {text!r}")
+    return int(text)
 
 
 ENROL_FAILURES_PER_ADDRESS_ENV = "SCP_STORE_ENROL_FAILURES_PER_ADDRESS"
@@ -74,6 +116,41 @@ class EnrolmentLimits:
         for field, name in (("per_address", ENROL_FAILURES_PER_ADDRESS_ENV),
                             ("store_wide", ENROL_FAILURES_STORE_WIDE_ENV),
                             ("window_minutes", ENROL_FAILURE_WINDOW_ENV)):
+            text = os.environ.get(name, "").strip()
+            if text:
+                if not text.isdigit() or int(text) < 1:
+                    raise ValueError(f"{name} must be a whole number of at least 1, not {text!r}")
+                values[field] = int(text)
+        return cls(**values)
+
+
+# The web console's sign-in limits (sync_server/console/sign_in.py says how they work).
+CONSOLE_SIGN_IN_PER_ADDRESS_ENV = "SCP_CONSOLE_SIGN_IN_FAILURES_PER_ADDRESS"
+CONSOLE_SIGN_IN_STORE_WIDE_ENV = "SCP_CONSOLE_SIGN_IN_FAILURES_STORE_WIDE"
+CONSOLE_SIGN_IN_WINDOW_ENV = "SCP_CONSOLE_SIGN_IN_WINDOW_MINUTES"
+# A file holding the key that encrypts console accounts' TOTP secrets (console/accounts.py);
+# unset, they are kept in plain text and verify-store-audit says so.
+CONSOLE_SECRET_KEY_FILE_ENV = "SCP_CONSOLE_SECRET_KEY_FILE"
+
+
+@dataclass(frozen=True)
+class SignInLimits:
+    """How many failed console sign-ins the store takes before it answers 429, before any
+    password is checked: ``per_address`` from one client address, and ``store_wide`` from
+    all addresses together, within ``window_minutes``. (The growing lock of one username
+    from one address comes first: console/sign_in.py.)"""
+
+    per_address: int = 20
+    store_wide: int = 200
+    window_minutes: int = 15
+
+    @classmethod
+    def from_env(cls) -> SignInLimits:
+        """The limits from the environment; each unset one keeps its default."""
+        values: dict[str, int] = {}
+        for field, name in (("per_address", CONSOLE_SIGN_IN_PER_ADDRESS_ENV),
+                            ("store_wide", CONSOLE_SIGN_IN_STORE_WIDE_ENV),
+                            ("window_minutes", CONSOLE_SIGN_IN_WINDOW_ENV)):
             text = os.environ.get(name, "").strip()
             if text:
                 if not text.isdigit() or int(text) < 1:
@@ -122,6 +199,9 @@ class Settings:
     min_client_version: tuple[int, ...] | None = None
     transaction_pooling: bool = False
     enrolment_limits: EnrolmentLimits = EnrolmentLimits()
+    console_idle_minutes: int = DEFAULT_CONSOLE_IDLE_MINUTES
+    sign_in_limits: SignInLimits = SignInLimits()
+    report_timeout_seconds: int = DEFAULT_REPORT_TIMEOUT_SECONDS
 
     @property
     def is_trial(self) -> bool:
@@ -138,4 +218,7 @@ class Settings:
             raise ValueError(f"{MIN_CLIENT_VERSION_ENV} must look like 1.2.3, not {minimum_text!r}")
         return cls(database_url=normalise_database_url(url), min_client_version=minimum,
                    transaction_pooling=transaction_pooling_from_env(),
-                   enrolment_limits=EnrolmentLimits.from_env())
+                   enrolment_limits=EnrolmentLimits.from_env(),
+                   console_idle_minutes=console_idle_minutes_from_env(),
+                   sign_in_limits=SignInLimits.from_env(),
+                   report_timeout_seconds=report_timeout_from_env())

@@ -37,7 +37,11 @@ def make_engine(url: str, *, transaction_pooling: bool | None = None, **kwargs: 
     """An engine for ``url`` (PostgreSQL via psycopg 3, or the SQLite trial).
 
     ``transaction_pooling``: the URL points at PgBouncer in transaction pooling mode, so
-    psycopg prepares nothing on the server; None reads ``SCP_STORE_PGBOUNCER``."""
+    psycopg prepares nothing on the server; None reads ``SCP_STORE_PGBOUNCER``.
+
+    A statement's parameters never appear in an error's text (``hide_parameters``): an
+    error is logged, and its parameters may be names, tokens or a password's hash."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_connect)

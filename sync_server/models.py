@@ -29,6 +29,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -187,7 +188,11 @@ class Record(Base):
     __tablename__ = "record"
     # The key leads with the UUID, so a batch finds its records with one `id IN (...)`.
     # Versions are handed out per team: unique within a team (the pull's order), not globally.
-    __table_args__ = (Index("ix_record_team_version", "team_id", "server_version", unique=True),)
+    # The console's reports read the live records of a kind, in every team or one
+    # (sync_server/reports/sql.py); PostgreSQL only indexes the live ones (migration 0008).
+    __table_args__ = (Index("ix_record_team_version", "team_id", "server_version", unique=True),
+                      Index("ix_record_live_entity_team", "entity_type", "team_id",
+                            postgresql_where=text("NOT tombstone")))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     entity_type: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -299,7 +304,10 @@ CONSOLE_ROLES = ("it_admin", "ipcb_governance")
 class ConsoleAccount(Base):
     """A person who signs in to the store's web console: NHS IT (``it_admin``) or the IPCB
     (``ipcb_governance``). Separate from laptop users. Password: Argon2id hash; second
-    factor: a TOTP secret (base32). Failed sign-ins are counted for the growing lockout."""
+    factor: a TOTP secret (base32; AES-GCM encrypted when the store has a secret key,
+    console/accounts.py). ``failed_sign_ins`` counts failures since the last success, from
+    any address (for the audit trail; the lock itself is per username and address, in
+    ``console_sign_in_failure``)."""
 
     __tablename__ = "console_account"
     __table_args__ = (
@@ -311,12 +319,11 @@ class ConsoleAccount(Base):
     display_name: Mapped[str] = mapped_column(String(200), nullable=False)
     role: Mapped[str] = mapped_column(String(32), nullable=False)
     password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
-    totp_secret: Mapped[str] = mapped_column(String(64), nullable=False)
+    totp_secret: Mapped[str] = mapped_column(String(200), nullable=False)
     # The last TOTP time step accepted: a code is never taken twice.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     failed_sign_ins: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
                                                  server_default="0")
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now, nullable=False)
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -337,6 +344,26 @@ class ConsoleSession(Base):
     ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+class ConsoleSignInFailure(Base):
+    """One failed console sign-in (migration 0007): from which client address, against which
+    username (only a 16-bit tag of it: never the text typed, which may be a password) and,
+    when the username is an account's, that account. Counted for the sign-in limits
+    (console/sign_in.py); rows a day old are deleted as new ones are added."""
+
+    __tablename__ = "console_sign_in_failure"
+    __table_args__ = (
+        Index("ix_console_sign_in_failure_address_failed_at", "address", "failed_at"),
+        Index("ix_console_sign_in_failure_failed_at", "failed_at"),
+        Index("ix_console_sign_in_failure_name_tag_address", "name_tag", "address"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    address: Mapped[str] = mapped_column(String(64), nullable=False)
+    name_tag: Mapped[str] = mapped_column(String(4), nullable=False)
+    account_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    failed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
 class StoreAuditChainHead(Base):
     """The head of one of the store's audit chains: ``console`` for console and command-line
     actions, or a team id for what that team's devices did (enrolment, push batches,
@@ -348,6 +375,10 @@ class StoreAuditChainHead(Base):
     chain: Mapped[str] = mapped_column(String(36), primary_key=True)
     head_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     head_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The fingerprint of the key the chain is hashed with ("unkeyed": plain SHA-256); an
+    # append under another key is refused until the chain is rekeyed (migration 0007).
+    key_id: Mapped[str] = mapped_column(String(16), nullable=False, default="unkeyed",
+                                        server_default="unkeyed")
 
 
 class StoreAuditEvent(Base):
@@ -375,6 +406,9 @@ class StoreAuditEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The key's fingerprint ("unkeyed"), covered by ``hash`` (migration 0007).
+    key_id: Mapped[str] = mapped_column(String(16), nullable=False, default="unkeyed",
+                                        server_default="unkeyed")
 
 
 FRAMEWORK_KINDS = ("flow", "catalogue")
