@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from sync_server import admin, audit, framework_cli, store_audit
 from sync_server.config import DATABASE_URL_ENV, PGBOUNCER_ENV, Settings
+from sync_server.console import accounts as console_accounts
 from sync_server.console import commands as console_commands
 from sync_server.database import make_engine, make_session_factory, upgrade
 from sync_server.models import Role
@@ -86,7 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--forwarded-allow-ips", metavar="ADDRESSES",
                        help="the load balancers or proxies (comma-separated addresses, or *) "
                             "whose X-Forwarded-For and X-Forwarded-Proto are believed; the "
-                            "client address (enrolment limits count per address) is read from "
+                            "client address (enrolment and console sign-in limits count per "
+                            "address) is read from "
                             "them only then. Default: $FORWARDED_ALLOW_IPS, else 127.0.0.1,::1")
     return parser
 
@@ -181,8 +183,11 @@ def _upgrade(settings: Settings) -> None:
     print(f"database at {after}" + (f" (was {before})" if before != after else ""))
 
 
-def _check_audit_keys(settings: Settings) -> None:
-    """Refuse to serve with another audit key than the chains' (every push would fail)."""
+def _check_keys(settings: Settings) -> None:
+    """Refuse to serve with another audit key than the chains' (every push would fail), or
+    with a console secret key file that cannot be read (every sign-in would)."""
+    console_accounts.secret_key()
+
     def work(session: Session) -> None:
         wrong = store_audit.key_mismatches(session)
         if wrong:
@@ -200,7 +205,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn  # only the serve command needs it
 
     _upgrade(settings)
-    _check_audit_keys(settings)
+    _check_keys(settings)
     # Workers import the app afresh: hand them the settings through the environment.
     os.environ[DATABASE_URL_ENV] = settings.database_url
     os.environ[PGBOUNCER_ENV] = "1" if settings.transaction_pooling else "0"
@@ -232,7 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _verify_audit(settings, args.laptop)
         else:
             _admin(args, settings)
-    except (admin.AdminError, ValueError, store_audit.AuditKeyError) as exc:
+    except (admin.AdminError, ValueError, store_audit.AuditKeyError,
+            console_accounts.SecretKeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

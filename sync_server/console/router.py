@@ -99,7 +99,7 @@ def _add_sign_in(router: APIRouter, web: ConsoleWeb) -> None:
                                                                 presign or ""):
             raise ConsoleError(403, EXPIRED, "Form refused")
         assert presign is not None
-        username = str(form.get("username") or "")[:200]
+        username = str(form.get("username") or "").replace("\x00", "")[:200]
         password, code = str(form.get("password") or ""), str(form.get("code") or "")
         address = client_address(request.client.host if request.client else None)
 

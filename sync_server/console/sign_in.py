@@ -286,6 +286,7 @@ def _finish(db: Session, found: Found, password_ok: bool, new_hash: str | None, 
         return Outcome(None, 401, NOT_RIGHT)
     try:
         secret = accounts.open_secret(account.id, account.totp_secret)
+        key = accounts.secret_key()
     except accounts.SecretKeyError as exc:
         log.error("console sign-in of %s refused: %s", account.username, exc)
         return Outcome(None, 503, UNREADABLE)
@@ -298,8 +299,8 @@ def _finish(db: Session, found: Found, password_ok: bool, new_hash: str | None, 
     account.last_sign_in_at = now
     if new_hash is not None:
         account.password_hash = new_hash
-    if not accounts.is_encrypted(account.totp_secret) and accounts.secret_key() is not None:
-        account.totp_secret = accounts.seal_secret(account.id, secret)
+    if key is not None and not accounts.is_encrypted(account.totp_secret):
+        account.totp_secret = accounts.seal_secret(account.id, secret, key)
     db.execute(delete(F).where(F.name_tag == accounts.name_tag(found.username),
                                F.address == address))
     if sessions.looks_like_token(old_token):

@@ -27,7 +27,8 @@ import psycopg
 import pyotp
 import pytest
 from fastapi.routing import APIRoute
-from sqlalchemy import Interval, func, literal, select, update
+from sqlalchemy import Interval, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server import admin, cli, store_audit
@@ -302,7 +303,8 @@ def test_wrong_code_and_unknown_user_say_the_same(console: Console,
     wrong_code = f"{(int(right) + 1) % 1_000_000:06d}"
     answers = [console.sign_in(client, username, password, wrong_code),
                console.sign_in(client, f"nobody-{uuid.uuid4().hex[:6]}", password, right),
-               console.sign_in(client, username, "x" * 20, right)]
+               console.sign_in(client, username, "x" * 20, right),
+               console.sign_in(client, f"nul\x00{username}", password, right)]
     for answer in answers:
         assert answer.status_code == 401
         assert re.search(r'<p class="error"[^>]*>Username, password or code not right</p>',
@@ -1056,6 +1058,22 @@ def test_admin_commands_are_audited_as_the_command_line(
     code, _, _ = _cli(capsys, monkeypatch, postgres.store_url, "create-team", name)
     assert code == 1
     assert _console_events(console.sessions, action="team_created")[-1].seq == event.seq
+
+
+def test_database_errors_never_show_their_parameters(postgres: PostgresCluster) -> None:
+    """An error is logged (the console's 500, a CLI failure): its text names the statement,
+    never the values bound to it, which may be names, tokens or a password's hash."""
+    secret = f"secret-{uuid.uuid4().hex}"
+    engine = make_engine(normalise_database_url(postgres.store_url))
+    try:
+        with pytest.raises(IntegrityError) as failed, engine.begin() as conn:
+            conn.execute(insert(ConsoleSession).values(  # no such account: refused
+                token_hash=secret, account_id=str(uuid.uuid4()), csrf_token=secret,
+                created_at=utc_now(), last_seen_at=utc_now()))
+    finally:
+        engine.dispose()
+    assert "INSERT INTO console_session" in str(failed.value)
+    assert secret not in str(failed.value) and "hidden" in str(failed.value)
 
 
 def test_password_rules() -> None:
