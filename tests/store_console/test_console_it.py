@@ -27,9 +27,11 @@ from desktop_app.services import sync
 from desktop_app.services.sync.state import credentials
 from sync_server import admin, store_audit
 from sync_server.auth import UNKNOWN_DEVICE, USER_DEACTIVATED
+from sync_server.enrolment import ENROLMENT_REFUSED
 from sync_server.models import Device, EnrolmentCode, StoreAuditEvent, StoreUser, Team
 from tests.store_console.console_client import Console, ConsoleClient
-from tests.sync.laptops import LaptopFn, VaultLaptop, enrolled_laptops, issue_code
+from tests.store_console.test_console_it_store import behind
+from tests.sync.laptops import LaptopFn, VaultLaptop, enrolled_laptops, issue_code, make_vault
 from tests.sync_server.store import EnrolFn, change
 from tools.throwaway_store import CLIENT_VERSION, StoreProcess, enrol_with_code
 
@@ -70,8 +72,7 @@ def _account_id(console: Console, client: ConsoleClient) -> str:
 
 def _value_of(page: str, field: str) -> str:
     """The value attribute of the text input ``field`` as the page shows it."""
-    found = re.search(rf'<input type="text" id="{field}" name="{field}"[^>]*? value="([^"]*)"',
-                      page)
+    found = re.search(rf'<input type="text" id="{field}" [^>]*?value="([^"]*)"', page)
     assert found is not None, f"no {field} input on the page"
     return html.unescape(found.group(1))
 
@@ -159,8 +160,13 @@ def test_teams_are_added_listed_with_their_counts_and_bad_names_come_back_typed(
     assert "just now" in row
 
     # Bad input: the message, the form again with what was typed, nothing added.
+    like_an_id = str(uuid.uuid4())
     for typed, message in (("   ", "A team needs a name."),
                            (name, f"A team called {name!r} already exists."),
+                           (f" {name.upper()}", f"A team called {name!r} already exists: "
+                                                "names differing only in capitals or spaces "
+                                                "would be taken for the same team."),
+                           (like_an_id, f"{like_an_id!r} looks like an id, not a name"),
                            ("x" * 201, "A team's name can be at most 200 characters.")):
         refused = it.post_form("/console/teams", {"name": typed})
         assert refused.status_code == 400
@@ -407,7 +413,8 @@ def test_a_codes_validity_out_of_range_or_not_a_number_comes_back_typed(
 @pytest.mark.hazard("H-027")
 def test_a_code_withdrawn_by_hand_is_refused_even_typed_right(
         console: Console, signed_in: SignedIn, store: StoreProcess, team: str,
-        store_sessions: sessionmaker[Session]) -> None:
+        store_sessions: sessionmaker[Session], template_vault: tuple[Path, str, str],
+        tmp_path: Path) -> None:
     it = signed_in("it_admin")
     code = issue_code(store_sessions, team)
     with store_sessions() as db:
@@ -424,7 +431,20 @@ def test_a_code_withdrawn_by_hand_is_refused_even_typed_right(
         answer = client.post(f"{store.base_url}/api/v1/enrol",
                              headers={"X-Client-Version": CLIENT_VERSION},
                              json={"code": code, "device_name": "Laptop 3"})
-    assert answer.status_code == 401
+    # Refused in words that name withdrawal, on the store and on the laptop.
+    assert (answer.status_code, answer.json()["detail"]) == (401, ENROLMENT_REFUSED)
+    assert ENROLMENT_REFUSED == "enrolment code unknown, already used, expired or withdrawn"
+    folder, vault_user, _ = template_vault
+    laptop = VaultLaptop(make_vault(folder, tmp_path / "vault", vault_user), store.base_url,
+                         "Laptop 3")
+    try:
+        with pytest.raises(sync.EnrolmentRefused) as refused:
+            sync.enrol(laptop.uow, store.base_url, code, "Laptop 3")
+        assert refused.value.message.startswith(
+            "That enrolment code is unknown, already used, expired or withdrawn. ")
+        assert not sync.sync_settings(laptop.uow).enrolled
+    finally:
+        laptop.close()
     with store_sessions() as db:
         assert db.get_one(EnrolmentCode, listed.id).withdrawn_at is not None
     [event] = _events(store_sessions, "enrolment_code_withdrawn", user_id=listed.user_id)
@@ -443,3 +463,131 @@ def test_a_push_batch_carries_no_row_into_the_console_pages(
     for path in IT_PAGES:
         page = it.get(path)
         assert page.status_code == 200 and "Unusualname" not in page.text
+
+
+# ----------------------------------------------------------------------------- notices
+
+
+def test_a_notice_in_a_link_is_shown_only_when_the_store_holds_it_so(
+        signed_in: SignedIn, enrol: EnrolFn, team: str,
+        store_sessions: sessionmaker[Session]) -> None:
+    it = signed_in("it_admin")
+    laptop = enrol(team)
+    with store_sessions() as db:
+        user_id = db.get_one(Device, laptop.device_id).user_id
+    # Links typed, bookmarked or replayed: the laptop is live, the user active.
+    live = it.get(f"/console/devices?revoked={laptop.device_id}")
+    assert live.status_code == 200 and "was revoked" not in live.text
+    assert 'class="notice"' not in live.text
+    active = it.get(f"/console/users/{user_id}?done=deactivated")
+    assert active.status_code == 200 and "was deactivated" not in active.text
+    assert 'class="notice"' not in active.text
+    assert laptop.http.get("/pull").status_code == 200
+
+    # Done for real, each is said; and the opposite link is not believed either.
+    assert it.post_form(f"/console/users/{user_id}/deactivate").status_code == 303
+    said = it.get(f"/console/users/{user_id}?done=deactivated").text
+    assert "The user was deactivated: their laptops are refused" in said
+    assert "was reactivated" not in it.get(f"/console/users/{user_id}?done=reactivated").text
+    assert it.post_form(f"/console/users/{user_id}/reactivate").status_code == 303
+    assert "The user was reactivated" in it.get(
+        f"/console/users/{user_id}?done=reactivated").text
+    assert "was deactivated" not in it.get(f"/console/users/{user_id}?done=deactivated").text
+
+    assert it.post_form(f"/console/devices/{laptop.device_id}/revoke").status_code == 303
+    revoked = it.get(f"/console/devices?revoked={laptop.device_id}").text
+    assert "Test laptop was revoked: the store refuses it from its next request, for good." in (
+        revoked)
+
+
+# ----------------------------------------------------------------------------- at once
+
+
+@pytest.mark.hazard("H-027")
+def test_a_code_issued_while_its_user_is_deactivated_is_refused_or_withdrawn(
+        console: Console, signed_in: SignedIn, team: str,
+        store_sessions: sessionmaker[Session], pg: psycopg.Connection) -> None:
+    it = signed_in("it_admin")
+    with store_sessions.begin() as db:
+        first = admin.create_user(db, team, "Ash Leaver", "nurse").id
+        second = admin.create_user(db, team, "Bo Leaver", "nurse").id
+
+    # The console issues a code while the command line deactivates the user (not yet
+    # committed): the code waits for the deactivation, then is refused.
+    issued = behind(store_sessions, pg, lambda db: admin.deactivate_user(db, first),
+                    lambda: it.post_form("/console/enrolment-codes",
+                                         {"user": first, "amount": "3", "unit": "days"}))
+    assert issued.status_code == 400 and SECRET.search(issued.text) is None
+    assert "Ash Leaver is deactivated: reactivate them before issuing a code." in _text(issued)
+
+    # The console deactivates the user while the command line issues a code (not yet
+    # committed): the deactivation waits for the code, then withdraws it with the others.
+    deactivated = behind(store_sessions, pg,
+                         lambda db: admin.issue_enrolment_code(db, second),
+                         lambda: it.post_form(f"/console/users/{second}/deactivate"))
+    assert deactivated.status_code == 303
+
+    with store_sessions() as db:
+        codes = [c for c in admin.list_codes(db, team) if c.user_id in (first, second)]
+    assert [(c.user_id, c.state) for c in codes] == [(second, admin.CodeState.WITHDRAWN)]
+    [event] = _events(store_sessions, "user_deactivated", user_id=second)
+    assert event.detail == {"codes_withdrawn": 1}
+
+
+# ----------------------------------------------------------------------------- filters
+
+
+def _enrol_named(store: StoreProcess, store_sessions: sessionmaker[Session], team: str,
+                 user: str, device: str) -> tuple[str, str]:
+    """(user id, device id) of a new user in ``team`` whose laptop is called ``device``."""
+    with store_sessions.begin() as db:
+        user_id = admin.create_user(db, team, user, "nurse").id
+        code = admin.issue_enrolment_code(db, user_id)
+    answer = httpx.post(f"{store.base_url}/api/v1/enrol",
+                        headers={"X-Client-Version": CLIENT_VERSION},
+                        json={"code": code, "device_name": device})
+    assert answer.status_code == 200, answer.text
+    return user_id, str(answer.json()["device_id"])
+
+
+def test_devices_and_users_are_filtered_by_user_and_found_by_name(
+        signed_in: SignedIn, store: StoreProcess, team: str,
+        store_sessions: sessionmaker[Session]) -> None:
+    it = signed_in("it_admin")
+    tag = uuid.uuid4().hex[:6]
+    team_id = _id(store_sessions, Team, name=team)
+    priya, priyas = _enrol_named(store, store_sessions, team, f"Priya Findable {tag}",
+                                 f"Bay 7 laptop {tag}")
+    other, others = _enrol_named(store, store_sessions, team, f"Other Person {tag}",
+                                 f"Spare laptop {tag}")
+
+    by_user = it.get(f"/console/devices?team={team_id}&user={priya}").text
+    assert f'id="device-{priyas}"' in by_user and f'id="device-{others}"' not in by_user
+    assert _selected(by_user, "filter-user") == priya
+
+    # By the laptop's name or its user's, ignoring capitals; what was typed stays typed.
+    for typed, found in ((f"BAY 7 LAPTOP {tag.upper()}", priyas),
+                         (f"  findable {tag} ", priyas),
+                         (f"spare laptop {tag}", others),
+                         (f"person {tag.upper()}", others)):
+        page = it.get("/console/devices", params={"q": typed}).text
+        shown = {d for d in (priyas, others) if f'id="device-{d}"' in page}
+        assert shown == {found}, typed
+        assert _value_of(page, "filter-q") == typed.strip()
+    both = it.get("/console/devices", params={"q": f"laptop {tag}"}).text
+    assert f'id="device-{priyas}"' in both and f'id="device-{others}"' in both
+    # What is typed is taken as it is: % and _ match only themselves.
+    for typed in ("%", "_", f"%{tag}"):
+        page = it.get("/console/devices", params={"q": typed, "team": team_id}).text
+        assert "device-" + priyas not in page and "No laptops." in page, typed
+    unknown = it.get(f"/console/devices?user={uuid.uuid4()}").text
+    assert "That user is not on the store; showing every user's laptops." in unknown
+
+    users = it.get("/console/users", params={"q": f"FINDABLE {tag}"}).text
+    assert f'href="/console/users/{priya}"' in users
+    assert f'href="/console/users/{other}"' not in users
+    assert _value_of(users, "filter-q") == f"FINDABLE {tag}"
+    none = it.get("/console/users", params={"q": f"nobody {tag}", "team": team_id}).text
+    assert f"No users in this team whose name contains “nobody {tag}”." in html.unescape(none)
+    # The users list leads to each user's laptops.
+    assert f'href="/console/devices?user={priya}"' in users

@@ -7,9 +7,14 @@ enrolment codes next to the per-address one. All data is synthetic."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import psycopg
@@ -21,19 +26,22 @@ from desktop_app.models.outbox import OutboxState
 from desktop_app.models.person import Person
 from desktop_app.services import sync
 from desktop_app.services.sync.errors import user_deactivated
+from desktop_app.services.sync.framework_fetch import fetch_framework
 from desktop_app.services.sync.state import credentials
-from desktop_app.services.sync.transport import check_answer
+from desktop_app.services.sync.transport import StoreConnection, check_answer
 from desktop_app.ui.sync_controller import status_text
 from sync_server import admin, cli, store_audit, tokens
 from sync_server.admin import CodeState, DeviceState
 from sync_server.auth import UNKNOWN_DEVICE, USER_DEACTIVATED
 from sync_server.config import ENROL_FAILURES_PER_ADDRESS_ENV, EnrolmentLimits
 from sync_server.enrolment import CODE_ATTEMPTS
+from sync_server.models import Team, TeamVersionCounter
 from tests.sync.laptops import ForwardThen, LaptopFn, VaultLaptop, enrolled_laptops
 from tests.sync_server.store import EnrolFn, change
 from tools.throwaway_store import CLIENT_VERSION, PostgresCluster, StoreProcess
 
 VERSION = {"X-Client-Version": CLIENT_VERSION}
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -70,6 +78,38 @@ def _pending(laptop: VaultLaptop) -> int:
     return len(laptop.outbox(OutboxState.PENDING))
 
 
+def _in_vault(laptop: VaultLaptop, work: Callable[[Session], T]) -> T:
+    """``work`` in one transaction of the laptop's vault (what the sync run's ``write``
+    does on its database thread)."""
+    with laptop.uow.begin() as session:
+        return work(session)
+
+
+def behind(sessions: sessionmaker[Session], pg: psycopg.Connection,
+           hold: Callable[[Session], object], then: Callable[[], T]) -> T:
+    """``then()``'s result, run on another thread while ``hold``'s transaction is still
+    open: once ``then`` is either finished or waiting for a lock in PostgreSQL, ``hold``'s
+    transaction commits and ``then`` goes on. (What waits is seen in pg_stat_activity: the
+    test waits for that, not for a length of time.)"""
+    with ThreadPoolExecutor(1) as pool:
+        with sessions.begin() as db:
+            hold(db)
+            later = pool.submit(then)
+            _finished_or_waiting(pg, later)
+        return later.result(timeout=120)
+
+
+def _finished_or_waiting(pg: psycopg.Connection, work: Future[T]) -> None:
+    deadline = time.monotonic() + 60
+    while not work.done():
+        found = pg.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                           "current_database() AND wait_event_type = 'Lock'").fetchone()
+        if found is not None and found[0] > 0:
+            return
+        assert time.monotonic() < deadline, "neither finished nor waiting for a lock"
+        time.sleep(0.02)  # polling the condition above, not waiting for it to happen
+
+
 @pytest.mark.hazard("H-027")
 def test_a_deactivated_users_laptop_is_refused_keeps_its_changes_and_sends_them_later(
         store: StoreProcess, store_sessions: sessionmaker[Session], laptops: LaptopFn,
@@ -93,12 +133,18 @@ def test_a_deactivated_users_laptop_is_refused_keeps_its_changes_and_sends_them_
     assert sync.sync_settings(leaver.uow).enrolled
     assert sync.sync_status(leaver.uow).pending == 1
 
-    # Every device endpoint says why, in words of its own (not "unknown or revoked").
+    # Every device endpoint says why, in words of its own (not "unknown or revoked"): the
+    # framework fetch too, which the laptop makes after its pull.
     with _raw(store, leaver) as raw:
         answers = [raw.post("/push", json={"changes": [change()]}), raw.get("/pull"),
-                   raw.post("/audit", json={"after": None, "events": []})]
-    assert [a.status_code for a in answers] == [401, 401, 401]
+                   raw.post("/audit", json={"after": None, "events": []}),
+                   raw.get("/framework"), raw.get("/framework", params={"flow": "1.0.0"})]
+    assert [a.status_code for a in answers] == [401] * 5
     assert all(a.json() == {"detail": USER_DEACTIVATED} for a in answers)
+    creds = credentials(leaver.uow)
+    with StoreConnection(creds.server_url, token=creds.token, ca_bundle=creds.ca_bundle
+                         ) as conn, pytest.raises(sync.UserDeactivated):
+        fetch_framework(conn, partial(_in_vault, leaver))
     # The store still has everything the leaver sent; the colleague syncs on as ever.
     sent = pg.execute("SELECT count(*) FROM record WHERE device_id = %s",
                       [_device_id(leaver)]).fetchone()
@@ -138,9 +184,12 @@ def test_a_sync_tells_the_store_when_it_was_seen_its_version_and_what_still_wait
     assert (before.last_seen_at, before.app_version, before.pending_changes) == (None, None, None)
     nurse.add_people(range(1, 4))
     sent: list[tuple[str, str | None]] = []
-    watch = ForwardThen(lambda request: sent.append(
-        (request.url.path.rsplit("/", 1)[-1], request.headers.get("X-Pending-Changes")))
-        and None)
+
+    def note(request: httpx.Request) -> None:
+        sent.append((request.url.path.rsplit("/", 1)[-1],
+                     request.headers.get("X-Pending-Changes")))
+
+    watch = ForwardThen(note)
 
     started = dt.datetime.now(dt.UTC)
     assert nurse.sync(transport=watch).pushed == 3
@@ -149,8 +198,8 @@ def test_a_sync_tells_the_store_when_it_was_seen_its_version_and_what_still_wait
     # what still waits: the run's last request leaves the store the figure after the sync.
     assert ("push", "3") in sent
     last_push = max(i for i, (path, _) in enumerate(sent) if path == "push")
-    after = sent[last_push + 1:]
-    assert "pull" in [path for path, _ in after] and all(count == "0" for _, count in after)
+    later = sent[last_push + 1:]
+    assert "pull" in [path for path, _ in later] and all(count == "0" for _, count in later)
     after = _device(store_sessions, _device_id(nurse))
     assert after.last_seen_at is not None and after.last_seen_at >= started - dt.timedelta(
         seconds=1)
@@ -356,3 +405,53 @@ def test_the_laptop_tells_a_deactivated_account_from_a_revoked_laptop() -> None:
     said = status_text(status, False, sync.UserDeactivated(user_deactivated("Sam")), now)
     assert said == ("Sync stopped: account deactivated on the central store — 3 changes "
                     "waiting, kept here")
+
+
+def test_a_team_is_found_by_its_id_before_a_team_named_like_that_id(
+        store_sessions: sessionmaker[Session], pg: psycopg.Connection) -> None:
+    # A team named like an id could only have been added before such names were refused:
+    # made here directly, before the team whose id it is (so it is first in the table).
+    taken_id, shadow_id = str(uuid.uuid4()), str(uuid.uuid4())
+    pg.execute("INSERT INTO team (id, name, created_at) VALUES (%s, %s, now())",
+               [shadow_id, taken_id])
+    pg.execute("INSERT INTO team_version_counter (team_id, value) VALUES (%s, 0)", [shadow_id])
+    name = f"Real INT {uuid.uuid4().hex[:6]}"
+    with store_sessions.begin() as session:
+        session.add(Team(id=taken_id, name=name))
+        session.flush()
+        session.add(TeamVersionCounter(team_id=taken_id, value=0))
+    with store_sessions() as session:
+        assert admin.find_team(session, taken_id).name == name  # the id first
+        assert admin.find_team(session, name).id == taken_id  # then the exact name
+        assert admin.find_team(session, shadow_id).name == taken_id
+        with pytest.raises(admin.AdminError, match="no team"):
+            admin.find_team(session, name.lower())  # not a name of any team, exactly
+
+
+def test_a_new_team_name_like_another_but_for_capitals_or_like_an_id_is_refused(
+        store_sessions: sessionmaker[Session], pg: psycopg.Connection) -> None:
+    name = f"Case INT {uuid.uuid4().hex[:6]}"
+    with store_sessions.begin() as session:
+        admin.create_team(session, name)
+    same = re.escape(f"a team called {name!r} already exists: names differing only in "
+                     "capitals or spaces")
+    for typed in (name.upper(), f"  {name.lower()}\t"):
+        with store_sessions.begin() as session, pytest.raises(admin.AdminError, match=same):
+            admin.create_team(session, typed)
+    for typed in (str(uuid.uuid4()), uuid.uuid4().hex, f" {str(uuid.uuid4()).upper()} "):
+        with store_sessions.begin() as session, pytest.raises(admin.AdminError,
+                                                              match="looks like an id"):
+            admin.create_team(session, typed)
+
+    # Two at the same moment: the second waits for the first's answer, then is refused.
+    raced = f"Race INT {uuid.uuid4().hex[:6]}"
+
+    def second() -> None:
+        with store_sessions.begin() as session:
+            admin.create_team(session, raced.upper())
+
+    with pytest.raises(admin.AdminError, match=re.escape(f"a team called {raced!r}")):
+        behind(store_sessions, pg, lambda session: admin.create_team(session, raced), second)
+    found = pg.execute("SELECT name FROM team WHERE lower(name) IN (lower(%s), lower(%s))",
+                       [name, raced]).fetchall()
+    assert sorted(found) == sorted([(name,), (raced,)])

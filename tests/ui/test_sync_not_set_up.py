@@ -84,7 +84,8 @@ def test_a_run_refused_as_not_enrolled_says_the_same(qtbot) -> None:
     (NotTheStore("Something other than the central store answered. Changes are kept on this "
                  "laptop."), "Wi-Fi sign-in page", "server_edit"),
     (CertificateNotTrusted("not trusted"), "CA bundle file", "ca_edit"),
-    (EnrolmentRefused("That enrolment code is unknown, already used or expired."),
+    (EnrolmentRefused("That enrolment code is unknown, already used, expired or "
+                      "withdrawn."),
      "codes expire", "code_edit"),
     (ValidationError("The central store's address must start with https://",
                      field="server_url"), "must start with https://", "server_edit"),
