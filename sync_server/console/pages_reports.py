@@ -7,8 +7,17 @@ framework problem reports staff sent; for ``ipcb_governance`` accounts only.
   period that cannot be used comes back with the reason beside the field and the values
   typed (status 400). Hidden small counts read "<5", "*" or "–" exactly as on a laptop,
   in a cell marked ``suppressed``.
+- The equality report is different (sync_server/reports/equality.py says why): all teams
+  only, and one ended financial quarter chosen from a list (``quarter=2026-01``; a
+  ``from``/``to`` that is exactly such a quarter is read too). A team, or any other
+  period, is refused with the reason. Every view of it, not only each download, is in
+  the store's audit trail (``report_viewed``: the report and period, no figures), so
+  someone comparing many views can be seen.
 - ``/console/reports/<name>.csv``: the same report as CSV, laid out as the laptop's
   export; each download is in the store's audit trail (which report, period and team).
+- A report whose statement runs past the store's time limit
+  (``SCP_STORE_REPORT_TIMEOUT_SECONDS``) is stopped by PostgreSQL and the page says so
+  (status 503), instead of holding a connection the laptops' syncing needs.
 - ``/console/problems`` (and ``.csv``): the problems reported from every team's laptops,
   filtered by status and team. Read-only: a team lead records the IPCB's answer on the
   laptop, which syncs back here.
@@ -28,20 +37,42 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from sync_server.console.web import ConsoleError, ConsoleWeb, Operator
 from sync_server.reports import REPORTS, ReportError, StoreReportQuery, run_report, spec
 from sync_server.reports import sql as report_sql
+from sync_server.reports.equality import ALL_TEAMS_ONLY, QUARTERS_ONLY
+from sync_server.reports.equality import NAME as EQUALITY
 from sync_server.reports.export import problems_csv, to_csv
 from sync_server.reports.labels import PROBLEM_STATUSES
 from sync_server.reports.model import StoreReport
+from sync_server.reports.periods import Quarter, ended_quarters, offered_quarter
 from sync_server.reports.problems import MAX_LISTED, ProblemFilter, problems
 
 _ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})").fullmatch
 _UK = re.compile(r"([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4})").fullmatch
 NO_REPORT = "There is no such report. Choose one from the list of reports."
 NO_TEAM = "Choose a team from the list (that team is not on the store)."
+# Reports each of whose views (not only downloads) is audited: those about protected
+# characteristics, whose hidden small numbers comparing many views could give away.
+AUDITED_VIEWS = frozenset({EQUALITY})
+EQUALITY_PERIODS = (
+    "The store makes this report for all teams together, one whole financial quarter at a "
+    "time, once the quarter has ended: never for one team or any other period, because "
+    "comparing such reports could give away the small numbers hidden in them. Each team "
+    "lead sees their own team's report on the laptops. Every view is recorded in the "
+    "store's audit trail.")
+TOO_SLOW_TITLE = "The report took too long"
+
+
+def too_slow(seconds: int, what: str = "report", narrower: bool = True) -> str:
+    """What a reader is told when PostgreSQL stopped a report at the time limit."""
+    choose = ", or choose one team or a shorter period" if narrower else ""
+    return (f"The {what} took longer than {seconds} seconds, the longest the store lets "
+            f"one run, so it was stopped: the laptops' syncing shares the database and must "
+            f"not wait. Try again later, when fewer laptops are syncing{choose}.")
 
 
 @dataclass(frozen=True)
@@ -51,16 +82,20 @@ class Typed:
     team: str = ""
     start: str = ""
     end: str = ""
+    quarter: str = ""  # the equality report's period (``2026-01``)
 
     @classmethod
     def of(cls, request: Request) -> "Typed":
-        """The filters from the address (``team``, ``from``, ``to``), cut to sane lengths."""
+        """The filters from the address (``team``, ``from``, ``to``, ``quarter``), cut to
+        sane lengths."""
         get = request.query_params.get
         return cls((get("team") or "")[:64].strip(), (get("from") or "")[:32].strip(),
-                   (get("to") or "")[:32].strip())
+                   (get("to") or "")[:32].strip(), (get("quarter") or "")[:16].strip())
 
     def query_string(self) -> str:
         """The filters as a query string (for the CSV link)."""
+        if self.quarter:
+            return urlencode({"quarter": self.quarter})
         return urlencode({"team": self.team, "from": self.start, "to": self.end})
 
 
@@ -101,10 +136,12 @@ class ReportPages:
     def __init__(self, web: ConsoleWeb) -> None:
         self.web = web
 
-    def _query(self, db: Session, typed: Typed,
+    def _query(self, db: Session, name: str, typed: Typed,
                today: dt.date) -> tuple[StoreReportQuery, Typed]:
         """The report query from the typed filters (the default period when none was
         typed), and the filters as they will be shown."""
+        if name == EQUALITY:
+            return equality_query(typed, today)
         if not typed.start and not typed.end:
             start, end = default_period(today)
             typed = Typed(typed.team, uk_day(start), uk_day(end))
@@ -119,38 +156,66 @@ class ReportPages:
     def report(self, request: Request, operator: Operator, db: Session, name: str
                ) -> tuple[StoreReport | None, dict[str, Any]]:
         """The report for the address's filters, or None and the reason; with the page's
-        context (the filters as typed, the teams)."""
+        context (the filters as typed, the teams, the equality report's quarters, the
+        status to answer with). A view of a report in ``AUDITED_VIEWS`` is audited."""
         found = spec(name)
         if found is None:
             raise ConsoleError(404, NO_REPORT)
+        today = dt.date.today()
         typed = Typed.of(request)
-        with db.begin():
-            teams = report_sql.all_teams(db)
-            context: dict[str, Any] = {"spec": found, "teams": teams, "typed": typed,
-                                       "problem": None}
-            try:
-                query, typed = self._query(db, typed, dt.date.today())
-                context["typed"] = typed
-                return run_report(db, name, query, author=operator.display_name), context
-            except ReportError as problem:
-                context["problem"] = problem
-                return None, context
+        context: dict[str, Any] = {
+            "spec": found, "teams": [], "typed": typed, "problem": None, "status_code": 200,
+            "quarters": ([(q.key, q.label) for q in ended_quarters(today)]
+                         if name == EQUALITY else None),
+            "equality_periods": EQUALITY_PERIODS}
+        report_sql.set_time_limit(db, self.web.settings.report_timeout_seconds)
+        try:
+            with db.begin():
+                context["teams"] = report_sql.all_teams(db)
+                try:
+                    query, context["typed"] = self._query(db, name, typed, today)
+                    report = run_report(db, name, query, author=operator.display_name,
+                                        today=today)
+                except ReportError as problem:
+                    context.update(problem=problem, status_code=400)
+                    return None, context
+                if name in AUDITED_VIEWS:
+                    self.web.audit(db, operator, "report_viewed", team_id=query.team_id,
+                                   detail=audit_detail(name, query))
+                return report, context
+        except DBAPIError as error:
+            if not report_sql.timed_out(error):
+                raise
+            message = too_slow(self.web.settings.report_timeout_seconds,
+                               narrower=name != EQUALITY)
+            context.update(problem=ReportError(message, "time"), status_code=503)
+            return None, context
 
     def export(self, request: Request, operator: Operator, db: Session, name: str) -> Response:
         """The report as a CSV download, its export in the audit trail."""
         found = spec(name)
         if found is None:
             raise ConsoleError(404, NO_REPORT)
-        with db.begin():
-            try:
-                query, _ = self._query(db, Typed.of(request), dt.date.today())
-                report = run_report(db, name, query, author=operator.display_name)
-            except ReportError as problem:
-                raise ConsoleError(400, f"{problem.message} The report was not made; go back "
-                                        "to the report's page to choose again.") from None
-            self.web.audit(db, operator, "report_exported", team_id=query.team_id,
-                           detail={"report": name, "from": query.period_start.isoformat(),
-                                   "to": query.period_end.isoformat()})
+        today = dt.date.today()
+        seconds = self.web.settings.report_timeout_seconds
+        report_sql.set_time_limit(db, seconds)
+        try:
+            with db.begin():
+                try:
+                    query, _ = self._query(db, name, Typed.of(request), today)
+                    report = run_report(db, name, query, author=operator.display_name,
+                                        today=today)
+                except ReportError as problem:
+                    raise ConsoleError(400, f"{problem.message} The report was not made; go "
+                                            "back to the report's page to choose again."
+                                       ) from None
+                self.web.audit(db, operator, "report_exported", team_id=query.team_id,
+                               detail=audit_detail(name, query))
+        except DBAPIError as error:
+            if not report_sql.timed_out(error):
+                raise
+            raise ConsoleError(503, f"{too_slow(seconds, narrower=name != EQUALITY)} "
+                                    "Nothing was exported.", TOO_SLOW_TITLE) from None
         filename = f"{name}-{query.period_start:%Y%m%d}-{query.period_end:%Y%m%d}.csv"
         return _csv(to_csv(report), filename)
 
@@ -160,20 +225,60 @@ class ReportPages:
         get = request.query_params.get
         typed = {"status": (get("status") or "")[:32].strip(),
                  "team": (get("team") or "")[:64].strip()}
-        with db.begin():
-            teams = report_sql.all_teams(db)
-            context: dict[str, Any] = {"teams": teams, "typed": typed, "problem": None,
-                                       "statuses": PROBLEM_STATUSES, "rows": [],
-                                       "limit": MAX_LISTED}
-            try:
-                if typed["team"] and typed["team"] not in dict(teams):
-                    raise ReportError(NO_TEAM, "team")
-                chosen = ProblemFilter(typed["status"], typed["team"] or None)
-                context["rows"] = problems(db, chosen, limit)
-                return chosen, context
-            except ReportError as problem:
-                context["problem"] = problem
-                return None, context
+        context: dict[str, Any] = {"teams": [], "typed": typed, "problem": None,
+                                   "statuses": PROBLEM_STATUSES, "rows": [],
+                                   "limit": MAX_LISTED, "status_code": 200}
+        report_sql.set_time_limit(db, self.web.settings.report_timeout_seconds)
+        try:
+            with db.begin():
+                teams = report_sql.all_teams(db)
+                context["teams"] = teams
+                try:
+                    if typed["team"] and typed["team"] not in dict(teams):
+                        raise ReportError(NO_TEAM, "team")
+                    chosen = ProblemFilter(typed["status"], typed["team"] or None)
+                    context["rows"] = problems(db, chosen, limit)
+                    return chosen, context
+                except ReportError as problem:
+                    context.update(problem=problem, status_code=400)
+                    return None, context
+        except DBAPIError as error:
+            if not report_sql.timed_out(error):
+                raise
+            message = too_slow(self.web.settings.report_timeout_seconds, "list",
+                               narrower=False)
+            context.update(problem=ReportError(message, "time"), status_code=503)
+            return None, context
+
+
+def equality_query(typed: Typed, today: dt.date) -> tuple[StoreReportQuery, Typed]:
+    """The equality report's query: every team, one ended financial quarter (the one
+    chosen, the one ``from``/``to`` name exactly, or else the latest); ReportError for a
+    team or any other period (sync_server/reports/equality.py says why)."""
+    if typed.team:
+        raise ReportError(ALL_TEAMS_ONLY, "team")
+    if typed.quarter:
+        chosen = Quarter.from_key(typed.quarter)
+        if chosen is None or chosen not in ended_quarters(today):
+            raise ReportError(QUARTERS_ONLY, "quarter")
+    elif typed.start or typed.end:
+        start = parse_day(typed.start, "quarter", "first day of the period")
+        end = parse_day(typed.end, "quarter", "last day of the period")
+        found = offered_quarter(start, end, today)
+        if found is None:
+            raise ReportError(f"{QUARTERS_ONLY} (The address asked for {uk_day(start)} to "
+                              f"{uk_day(end)}.)", "quarter")
+        chosen = found
+    else:
+        chosen = ended_quarters(today)[0]
+    return StoreReportQuery(chosen.start, chosen.end), Typed(quarter=chosen.key)
+
+
+def audit_detail(name: str, query: StoreReportQuery) -> dict[str, str]:
+    """What the audit trail keeps of a report viewed or exported: which, and its period
+    (the team is the event's own column); never a figure."""
+    return {"report": name, "from": query.period_start.isoformat(),
+            "to": query.period_end.isoformat()}
 
 
 def _csv(text: str, filename: str) -> Response:
@@ -209,8 +314,7 @@ def add_pages(router: APIRouter, web: ConsoleWeb) -> None:
                     operator: Annotated[Operator, Depends(web.ipcb)],
                     db: Annotated[Session, Depends(web.db)]) -> Response:
         report, context = pages.report(request, operator, db, name)
-        return web.page(request, operator, "reports/report.html",
-                        status_code=200 if report is not None else 400, report=report,
+        return web.page(request, operator, "reports/report.html", report=report,
                         csv_query=context["typed"].query_string(), **context)
 
     @router.get("/problems.csv")
@@ -219,7 +323,9 @@ def add_pages(router: APIRouter, web: ConsoleWeb) -> None:
                         db: Annotated[Session, Depends(web.db)]) -> Response:
         chosen, context = pages.problem_list(request, db, None)
         if chosen is None:
-            raise ConsoleError(400, f"{context['problem'].message} Nothing was exported.")
+            status = context["status_code"]
+            raise ConsoleError(status, f"{context['problem'].message} Nothing was exported.",
+                               TOO_SLOW_TITLE if status == 503 else None)
         with db.begin():
             web.audit(db, operator, "problems_exported", team_id=chosen.team_id,
                       detail={"status": chosen.status or "any",
@@ -231,8 +337,7 @@ def add_pages(router: APIRouter, web: ConsoleWeb) -> None:
     def problem_page(request: Request,
                      operator: Annotated[Operator, Depends(web.ipcb)],
                      db: Annotated[Session, Depends(web.db)]) -> Response:
-        chosen, context = pages.problem_list(request, db, MAX_LISTED)
+        _, context = pages.problem_list(request, db, MAX_LISTED)
         query = urlencode({k: v for k, v in context["typed"].items()})
-        return web.page(request, operator, "reports/problems.html",
-                        status_code=200 if chosen is not None else 400, csv_query=query,
+        return web.page(request, operator, "reports/problems.html", csv_query=query,
                         **context)

@@ -5,7 +5,9 @@ same reports read every team's synced records (``record``: the latest state of e
 tombstones left out) with SQL over the rows' JSON, grouped in PostgreSQL, with a team
 filter and a "by team" table where the laptop's report has a team dimension. The equality
 report hides small numbers with the very rule the laptop uses (``scp_common.suppression``),
-applied to the teams' counts added together.
+applied to the teams' counts added together, and is made for all teams and one ended
+financial quarter only (``equality.check``, ``periods``), so that no two of its reports
+can be compared to work out a hidden number.
 
 - ``REPORTS`` lists (name, title, function); ``run_report(db, name, query, author=...)``
   computes one and returns a ``StoreReport`` (sections of cells; a hidden count has no
@@ -65,7 +67,8 @@ REPORTS: tuple[ReportSpec, ...] = (
                "Shared care discussions opened and closed, time to decision, themes.",
                escalations_report),
     ReportSpec("equality", "Equality monitoring",
-               "Outcomes by each protected characteristic, small numbers suppressed.",
+               "Outcomes by each protected characteristic, small numbers suppressed; all "
+               "teams together, by financial quarter.",
                equality_report),
     ReportSpec("person_centred", "Person-centred care",
                "Assistive technology, call frequency, signposting, trusted assessment and "

@@ -5,8 +5,10 @@ name, dates as ``YYYY-MM-DD`` text, booleans as JSON true/false); ``tombstone`` 
 row removed on a laptop, and a record is already its row's latest state. A report is one
 or a few statements: common table expressions of the live records of each kind it reads
 (``live``: each row's JSON parsed once, with ``json_to_record``, into the fields the report
-needs; materialised, so each kind is read once), joined by hash on their ids, grouped in
-PostgreSQL; Python only loops over the groups.
+needs; materialised, so each kind is read once, found through the partial index
+``ix_record_live_entity_team`` of the live records by kind and team, migration 0008),
+joined by hash on their ids, grouped in PostgreSQL; Python only loops over the groups.
+Each report's transaction has a time limit per statement (``require_postgres``).
 
 The store does not check a row's fields when it is pushed (a laptop's own services did), so
 the SQL here never trusts one to parse: a date that is not a real ``YYYY-MM-DD`` day and a

@@ -12,6 +12,13 @@ team. One person is removed on a laptop before the sync, so its tombstone must n
 counted. Then the console's pages: for ``ipcb_governance`` only, a suppressed cell as
 "<5" on the page and in the CSV, and the problem a laptop reported.
 
+After the review of the reports: the equality report is refused for one team (the
+all-teams figures minus the other teams' would give a hidden count away) and for any
+period but one ended financial quarter (overlapping periods would give away the days
+between); every view of it is audited; the live records have an index the reports' SQL
+can use; and a report that runs past the store's time limit (3 seconds for this module's
+store) is stopped with a plain message.
+
 The caseloads are built once per module (four builds and two syncs; about 20 s).
 """
 
@@ -61,16 +68,24 @@ from desktop_app.services.reports.model import Report
 from desktop_app.services.vault import VaultSession, VaultStore
 from scp_common import suppression as shared_suppression
 from sync_server import admin
-from sync_server.config import MIN_CLIENT_VERSION_ENV, normalise_database_url
+from sync_server.config import (
+    DEFAULT_REPORT_TIMEOUT_SECONDS,
+    MIN_CLIENT_VERSION_ENV,
+    REPORT_TIMEOUT_ENV,
+    Settings,
+    normalise_database_url,
+)
 from sync_server.console.pages_reports import default_period
 from sync_server.database import make_engine, make_session_factory
 from sync_server.models import Record
-from sync_server.reports import REPORTS, StoreReport, StoreReportQuery, labels
+from sync_server.reports import REPORTS, ReportError, StoreReport, StoreReportQuery, labels
 from sync_server.reports import catalogue as store_catalogue
 from sync_server.reports import equality as store_equality
 from sync_server.reports import person_centred as store_person_centred
 from sync_server.reports import run_report as store_report
+from sync_server.reports import sql as store_sql
 from sync_server.reports.export import to_csv
+from sync_server.reports.periods import Quarter, ended_quarters, offered_quarter
 from tests.services.reports import dataset
 from tests.store_console.console_client import Console, ConsoleClient
 from tests.support import PASSPHRASE, TEST_KDF
@@ -85,7 +100,9 @@ ALPHA, BETA, GAMMA = "Alpha store team", "Beta store team", "Gamma store team"
 PROBLEM_TEXT = ("The S4 question about the care worker's training does not say what to do "
                 "when the trainer is away for a month.")
 REPORT_NAMES = [spec.name for spec in REPORTS]
+PER_TEAM_NAMES = [name for name in REPORT_NAMES if name != "equality"]  # equality: all teams
 BY_TEAM = "By team"
+TIME_LIMIT = 3  # seconds: this module's store stops a report's statement after this
 
 
 @dataclass
@@ -181,7 +198,8 @@ def synced(postgres: PostgresCluster, template_vault: tuple[Path, str, str],
     database = postgres.new_database("ipcb")
     url = postgres.database_url(database)
     server = StoreProcess(url, folder / "store.log",
-                          env={MIN_CLIENT_VERSION_ENV: MIN_CLIENT_VERSION})
+                          env={MIN_CLIENT_VERSION_ENV: MIN_CLIENT_VERSION,
+                               REPORT_TIMEOUT_ENV: str(TIME_LIMIT)})
     engine = make_engine(normalise_database_url(url))
     with ExitStack() as stack:
         server.start()
@@ -280,9 +298,10 @@ def section(report: StoreReport | Report, title: str) -> list[list[str]]:
 # ------------------------------------------------------------------ the figures
 
 
-@pytest.mark.parametrize("name", REPORT_NAMES)
+@pytest.mark.parametrize("name", PER_TEAM_NAMES)
 def test_one_team_reads_as_that_teams_laptop(synced: Synced, name: str) -> None:
-    """The store's report for one team is the laptop's report over that team's vault."""
+    """The store's report for one team is the laptop's report over that team's vault (the
+    equality report is for all teams only: tests below)."""
     assert_same(synced.store_report(name, ALPHA), laptop_report(synced.alpha.uow, name))
     assert_same(synced.store_report(name, BETA), laptop_report(synced.beta.uow, name))
 
@@ -304,7 +323,7 @@ def test_equality_suppresses_the_combined_figures_not_team_by_team(synced: Synce
     number: the store suppresses the sum, as the laptop does over both teams' records, so
     it is not "<5" (here it is "*": 5 or more, hidden to protect a small count beside it),
     where suppressing team by team and adding up would have said "<5" + "<5"."""
-    alpha = section(synced.store_report("equality", ALPHA), "Religion or belief")
+    alpha = section(laptop_report(synced.alpha.uow, "equality"), "Religion or belief")
     both = section(synced.store_report("equality"), "Religion or belief")
     union = section(laptop_report(synced.union.uow, "equality"), "Religion or belief")
     other = next(row for row in alpha if row[0] == "Other")
@@ -362,7 +381,7 @@ def test_a_row_the_store_cannot_read_is_left_out_not_an_error(synced: Synced) ->
                           updated_at=now, device_id="test"))
     try:
         for name in REPORT_NAMES:
-            report = synced.store_report(name, GAMMA)
+            report = synced.store_report(name, None if name == "equality" else GAMMA)
             assert report.sections
         assert by_team(synced.store_report("delegations", GAMMA))[GAMMA][0] == "0"
     finally:
@@ -370,14 +389,17 @@ def test_a_row_the_store_cannot_read_is_left_out_not_an_error(synced: Synced) ->
             db.execute(text("DELETE FROM record WHERE id LIKE '00000000-0000-4000-8000-%'"))
 
 
+NOT_RECORDED_DISABILITY = ["Not recorded", "0", "0", "<5", "0", "<5"]  # across both teams
+
+
 def test_csv_is_laid_out_as_the_laptops_and_keeps_hidden_counts_hidden(synced: Synced
                                                                        ) -> None:
-    report = synced.store_report("equality", ALPHA)
+    report = synced.store_report("equality")
     lines = list(csv.reader(io.StringIO(to_csv(report))))
     assert lines[0] == ["Report", "Equality monitoring: outcomes by protected characteristic"]
-    assert ["Team", ALPHA] in lines
+    assert ["Team", "All teams"] in lines
     assert any(line[:1] == ["Suppression rule"] and "\"<5\"" in line[1] for line in lines)
-    assert ["Other", "0", "0", "<5", "0", "<5"] in lines
+    assert NOT_RECORDED_DISABILITY in lines
     # Typed category names that a spreadsheet would run as a formula are made text.
     assert any(line[0] == "'" + dataset.INJECTION for line in lines if line)
 
@@ -397,6 +419,25 @@ def ipcb(synced: Synced) -> Iterator[ConsoleClient]:
 def query(synced: Synced, team: str | None = None) -> dict[str, str]:
     return {"team": synced.teams[team] if team else "", "from": "01/01/2026",
             "to": "31/03/2026"}
+
+
+Q4 = Quarter(START, END)  # January to March 2026, financial year 2025/26
+Q4_DETAIL = {"report": "equality", "from": "2026-01-01", "to": "2026-03-31"}
+
+
+def audit_events(synced: Synced, action: str) -> list[Any]:
+    """The details of the console chain's ``action`` events, oldest first."""
+    with synced.sessions() as db:
+        return list(db.execute(text(
+            "SELECT detail FROM store_audit_event WHERE chain = 'console' AND action = :action "
+            "ORDER BY seq"),
+            {"action": action}).scalars())
+
+
+def last_audit(synced: Synced, action: str) -> Any:
+    events = audit_events(synced, action)
+    assert events, action
+    return events[-1]
 
 
 def test_the_pages_are_for_the_ipcb_only(synced: Synced, ipcb: ConsoleClient) -> None:
@@ -424,24 +465,21 @@ def test_the_report_list_links_every_report(ipcb: ConsoleClient) -> None:
 @pytest.mark.hazard("H-028")
 def test_the_equality_page_shows_a_suppressed_cell_and_its_csv_says_so(
         synced: Synced, ipcb: ConsoleClient) -> None:
-    page = ipcb.get("/console/reports/equality", params=query(synced, ALPHA))
+    page = ipcb.get("/console/reports/equality", params={"quarter": Q4.key})
     assert page.status_code == 200, page.text
     assert re.search(r'<td class="num suppressed"><abbr title="1 to 4[^"]*">&lt;5</abbr></td>',
                      page.text)
     assert "Small numbers are suppressed" in page.text
     assert "1 January 2026 to 31 March 2026" in page.text
-    assert 'value="01/01/2026"' in page.text and 'value="31/03/2026"' in page.text
-    download = ipcb.get("/console/reports/equality.csv", params=query(synced, ALPHA))
+    assert f'<option value="{Q4.key}" selected>{Q4.label}</option>' in page.text
+    assert f'href="/console/reports/equality.csv?quarter={Q4.key}"' in page.text
+    download = ipcb.get("/console/reports/equality.csv", params={"quarter": Q4.key})
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("text/csv")
     assert "attachment" in download.headers["content-disposition"]
     lines = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
-    assert ["Other", "0", "0", "<5", "0", "<5"] in lines
-    with synced.sessions() as db:
-        exported = db.execute(text(
-            "SELECT detail FROM store_audit_event WHERE action = 'report_exported' "
-            "ORDER BY at DESC LIMIT 1")).scalar_one()
-    assert exported == {"report": "equality", "from": "2026-01-01", "to": "2026-03-31"}
+    assert NOT_RECORDED_DISABILITY in lines
+    assert last_audit(synced, "report_exported") == Q4_DETAIL
 
 
 def test_every_report_page_renders_for_all_teams(synced: Synced, ipcb: ConsoleClient) -> None:
@@ -497,6 +535,192 @@ def test_the_default_period_is_the_last_three_whole_months(ipcb: ConsoleClient) 
     start, end = default_period(dt.date.today())
     assert f'value="{start:%d/%m/%Y}"' in page.text and f'value="{end:%d/%m/%Y}"' in page.text
     assert default_period(dt.date(2026, 2, 10)) == (dt.date(2025, 11, 1), dt.date(2026, 1, 31))
+
+
+# ------------------------------------------------------------------ no working out by comparing
+
+
+def test_equality_is_for_all_teams_only(synced: Synced, ipcb: ConsoleClient) -> None:
+    """A hidden count of one team could be worked out by subtraction: the all-teams figure
+    is the teams' figures added up (all 13, team B 10: team A 3). So the store never makes
+    the equality report for one team, on the page, in the CSV or when asked directly, and
+    says why on the page and in the CSV's notes. No other report shows a protected
+    characteristic, so none reopens the hole by team."""
+    with pytest.raises(ReportError) as refused:
+        synced.store_report("equality", ALPHA)
+    assert refused.value.field == "team"
+    assert refused.value.message == store_equality.ALL_TEAMS_ONLY
+
+    asked = {"team": synced.teams[ALPHA], "quarter": Q4.key}
+    page = ipcb.get("/console/reports/equality", params=asked)
+    assert page.status_code == 400
+    assert "for all teams together only" in page.text.replace("&#39;", "'")
+    assert ">Religion or belief</h2>" not in page.text and "&lt;5" not in page.text
+    download = ipcb.get("/console/reports/equality.csv", params=asked)
+    assert download.status_code == 400
+    assert not download.headers["content-type"].startswith("text/csv")
+    assert "for all teams together only" in download.text.replace("&#39;", "'")
+
+    # The page offers no team to choose, and says why; the CSV's notes say the same.
+    page = ipcb.get("/console/reports/equality", params={"quarter": Q4.key})
+    assert page.status_code == 200
+    assert 'id="team"' not in page.text
+    assert "never for one team" in page.text
+    lines = list(csv.reader(io.StringIO(
+        ipcb.get("/console/reports/equality.csv", params={"quarter": Q4.key})
+        .content.decode("utf-8-sig"))))
+    assert ["Team", "All teams"] in lines
+    assert any(line[:1] == ["Note"] and line[1].startswith("All teams only") for line in lines)
+
+    # Nothing else reopens the hole: the equality report has no table by team, and no
+    # other report (each may be shown for one team) counts people by a protected
+    # characteristic or hides small numbers.
+    titles = {title for _, title in labels.CHARACTERISTICS}
+    assert {s.title for s in synced.store_report("equality").sections} == titles
+    for name in PER_TEAM_NAMES:
+        report = synced.store_report(name, ALPHA)
+        assert report.suppression_rule is None, name
+        for part in report.sections:
+            shown = {part.title, *part.columns, *(row[0].text for row in part.rows)}
+            assert not shown & titles, (name, part.title)
+
+
+def test_equality_takes_whole_financial_quarters_that_have_ended(
+        synced: Synced, ipcb: ConsoleClient) -> None:
+    """Differencing periods: January to March minus January to February is March, with
+    March's hidden counts. So the equality report takes one financial quarter (April to
+    June, July to September, October to December, January to March), chosen from a list,
+    once it has ended; any other period is refused with the reason."""
+    february = StoreReportQuery(START, dt.date(2026, 2, 28))
+    with synced.sessions() as db, db.begin(), pytest.raises(ReportError) as refused:
+        store_report(db, "equality", february, author="IPCB tester", today=TODAY)
+    assert refused.value.message == store_equality.QUARTERS_ONLY
+
+    page = ipcb.get("/console/reports/equality",
+                    params={"from": "01/01/2026", "to": "28/02/2026"})
+    assert page.status_code == 400
+    assert "one whole financial quarter at a time" in page.text
+    assert "asked for 01/01/2026 to 28/02/2026" in page.text
+    assert ">Religion or belief</h2>" not in page.text and "&lt;5" not in page.text
+    assert ipcb.get("/console/reports/equality.csv",
+                    params={"from": "01/01/2026", "to": "28/02/2026"}).status_code == 400
+    for refused_key in ("2026-02", Quarter.containing(dt.date.today()).key, "2026-1", "junk"):
+        answer = ipcb.get("/console/reports/equality", params={"quarter": refused_key})
+        assert answer.status_code == 400, refused_key
+        assert "one whole financial quarter at a time" in answer.text, refused_key
+        assert ipcb.get("/console/reports/equality.csv",
+                        params={"quarter": refused_key}).status_code == 400, refused_key
+
+    # A quarter, chosen from the list or named exactly by its days, is made.
+    page = ipcb.get("/console/reports/equality", params={"quarter": Q4.key})
+    assert page.status_code == 200 and "1 January 2026 to 31 March 2026" in page.text
+    assert 'id="from"' not in page.text and 'id="to"' not in page.text
+    offered = re.findall(r'<option value="([0-9]{4}-[0-9]{2})"', page.text)
+    assert offered == [q.key for q in ended_quarters(dt.date.today())]
+    assert ipcb.get("/console/reports/equality", params=query(synced)).status_code == 200
+    # With nothing chosen: the latest quarter that has ended.
+    latest = ended_quarters(dt.date.today())[0]
+    assert f'<option value="{latest.key}" selected>' in \
+        ipcb.get("/console/reports/equality").text
+
+
+def test_financial_quarters_never_overlap() -> None:
+    quarters = ended_quarters(dt.date(2026, 4, 15))
+    assert quarters[0] == Q4 and len(quarters) == 20
+    assert Q4.label == "January to March 2026 (2025/26 quarter 4)"
+    april = Quarter(dt.date(2025, 4, 1), dt.date(2025, 6, 30))
+    assert Quarter.from_key("2025-04") == april and april.key == "2025-04"
+    assert april.label == "April to June 2025 (2025/26 quarter 1)"
+    assert Quarter.containing(dt.date(2025, 11, 30)) == Quarter.from_key("2025-10") \
+        == Quarter(dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+    assert Quarter.from_key("2025-05") is None and Quarter.from_key("25-04") is None
+    for later, earlier in zip(quarters, quarters[1:], strict=False):
+        assert earlier.end + dt.timedelta(days=1) == later.start
+    # The quarter still running is not offered: its figures change from day to day.
+    assert offered_quarter(dt.date(2026, 4, 1), dt.date(2026, 6, 30), dt.date(2026, 6, 30)) \
+        is None
+    assert offered_quarter(dt.date(2026, 4, 1), dt.date(2026, 6, 30), dt.date(2026, 7, 1)) \
+        == Quarter.from_key("2026-04")
+
+
+def test_every_view_of_the_equality_report_is_audited(synced: Synced,
+                                                      ipcb: ConsoleClient) -> None:
+    """Someone comparing many views (of the same quarter as laptops sync late, say) can be
+    seen: each view of the page is a ``report_viewed`` event on the console chain, with the
+    report and its period and no figures, as each download is a ``report_exported`` one.
+    A view refused shows no figures and is not recorded."""
+    before = len(audit_events(synced, "report_viewed"))
+    assert ipcb.get("/console/reports/equality", params={"quarter": Q4.key}).status_code == 200
+    assert ipcb.get("/console/reports/equality", params=query(synced)).status_code == 200
+    assert ipcb.get("/console/reports/equality",
+                    params={"quarter": "2026-02"}).status_code == 400
+    viewed = audit_events(synced, "report_viewed")
+    assert viewed[before:] == [Q4_DETAIL, Q4_DETAIL]
+    with synced.sessions() as db:
+        team = db.execute(text(
+            "SELECT team_id FROM store_audit_event WHERE action = 'report_viewed' "
+            "ORDER BY seq DESC LIMIT 1")).scalar_one()
+    assert team is None
+
+
+# ------------------------------------------------------------------ the database's share
+
+
+def test_the_reports_read_live_records_through_their_own_index(synced: Synced) -> None:
+    """A partial index of the live records by kind and team (migration 0008): the reports'
+    SQL (``sql.live``) can find a kind's records through it instead of reading the whole
+    table once per kind (sequential scans are turned off here only so that the planner
+    shows it can use it at all: on a few hundred rows it would rightly read the table)."""
+    with synced.sessions() as db, db.begin():
+        definition = db.execute(text(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'record' "
+            "AND indexname = 'ix_record_live_entity_team'")).scalar_one()
+        assert "(entity_type, team_id) WHERE (NOT tombstone)" in definition
+        db.execute(text("SET LOCAL enable_seqscan = off"))
+        for team in (None, synced.teams[ALPHA]):
+            chosen = StoreReportQuery(START, END, team)
+            plan = "\n".join(db.execute(
+                text("EXPLAIN " + store_sql.live(store_sql.EVENT, chosen)),
+                store_sql.params(chosen)).scalars())
+            assert "ix_record_live_entity_team" in plan, plan
+
+
+def test_the_report_time_limit_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(REPORT_TIMEOUT_ENV, raising=False)
+    assert Settings.from_env().report_timeout_seconds == DEFAULT_REPORT_TIMEOUT_SECONDS == 60
+    monkeypatch.setenv(REPORT_TIMEOUT_ENV, "90")
+    assert Settings.from_env().report_timeout_seconds == 90
+    for wrong in ("0", "ten", "3601"):
+        monkeypatch.setenv(REPORT_TIMEOUT_ENV, wrong)
+        with pytest.raises(ValueError, match=REPORT_TIMEOUT_ENV):
+            Settings.from_env()
+
+
+def test_a_report_that_runs_too_long_is_stopped_with_a_plain_message(
+        synced: Synced, ipcb: ConsoleClient) -> None:
+    """The reports share the connections and the database with the laptops' syncing, so
+    PostgreSQL stops a report's statement at the store's time limit (this module's store:
+    3 seconds). Here it cannot finish: another session holds ``record`` locked, so the
+    report's first read of it waits until stopped. The page says so plainly (not "the
+    database is unavailable"), the CSV too, and the store answers again at once."""
+    with synced.sessions() as blocker:
+        blocker.execute(text("LOCK TABLE record IN ACCESS EXCLUSIVE MODE"))
+        try:
+            page = ipcb.get("/console/reports/delegations", params=query(synced))
+            download = ipcb.get("/console/reports/equality.csv",
+                                params={"quarter": Q4.key})
+        finally:
+            blocker.rollback()
+    assert page.status_code == 503, page.text
+    said = page.text.replace("&#39;", "'")
+    assert f"The report took longer than {TIME_LIMIT} seconds" in said
+    assert "choose one team or a shorter period" in said
+    assert "unavailable" not in said and ">By team</h2>" not in said
+    assert 'value="01/01/2026"' in said  # the filters come back as typed
+    assert download.status_code == 503
+    assert "The report took too long" in download.text
+    assert "Nothing was exported." in download.text.replace("&#39;", "'")
+    assert ipcb.get("/console/reports/delegations", params=query(synced)).status_code == 200
 
 
 # ------------------------------------------------------------------ one rule, one set of words
@@ -555,3 +779,4 @@ def test_the_comparisons_have_figures_to_compare(synced: Synced) -> None:
     assert section(synced.store_report("escalations"), "Opened and closed")[-1][1] == "8"
     assert section(synced.store_report("reviews"), "By month due")[-1][1] == "16"
     assert section(synced.store_report("competency"), "By provider")[-1][-2] == "16"
+
