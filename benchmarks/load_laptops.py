@@ -287,7 +287,7 @@ class Day:
 def make_laptops(store_url: str, count: int, seed: int) -> list[SimLaptop]:
     """``count`` users in teams of ``TEAM_SIZE`` (new teams), one enrolment code each."""
     # Imported here: with --store-code the admin code must be the store's own.
-    from sync_server import admin
+    from sync_server import admin, admin_codes
     from sync_server.config import normalise_database_url
     from sync_server.database import make_engine, make_session_factory
 
@@ -300,7 +300,7 @@ def make_laptops(store_url: str, count: int, seed: int) -> list[SimLaptop]:
         for i in range(count):
             user = admin.create_user(session, teams[i // TEAM_SIZE], f"Load nurse {run} {i}",
                                      "nurse")
-            laptops.append(SimLaptop(i, admin.issue_enrolment_code(session, user.id),
+            laptops.append(SimLaptop(i, admin_codes.issue_enrolment_code(session, user.id),
                                      random.Random(seed * 100_003 + i)))
     engine.dispose()
     return laptops

@@ -58,7 +58,7 @@ from desktop_app.models.user import Role  # noqa: E402
 from desktop_app.services import sync as sync_client  # noqa: E402
 from desktop_app.services.framework.identifiers import synthetic_nhs_number  # noqa: E402
 from desktop_app.services.vault import VaultSession, VaultStore  # noqa: E402
-from sync_server import admin  # noqa: E402
+from sync_server import admin, admin_codes  # noqa: E402
 from sync_server.config import normalise_database_url  # noqa: E402
 from sync_server.database import make_engine, make_session_factory  # noqa: E402
 from tools.throwaway_store import (  # noqa: E402
@@ -190,7 +190,7 @@ def enrol_laptop(server: StoreProcess, url: str, team: str) -> Laptop:
     engine = make_engine(normalise_database_url(url))
     with make_session_factory(engine).begin() as session:
         user = admin.create_user(session, team, f"Bench {uuid.uuid4().hex[:6]}", "nurse")
-        code = admin.issue_enrolment_code(session, user.id)
+        code = admin_codes.issue_enrolment_code(session, user.id)
     engine.dispose()
     return enrol_with_code(server, code)
 
@@ -253,7 +253,7 @@ def enrol_vault(vault: VaultSession, server: StoreProcess, url: str, team: str) 
     engine = make_engine(normalise_database_url(url))
     with make_session_factory(engine).begin() as session:
         user = admin.create_user(session, team, f"Bench {uuid.uuid4().hex[:6]}", "nurse")
-        code = admin.issue_enrolment_code(session, user.id)
+        code = admin_codes.issue_enrolment_code(session, user.id)
     engine.dispose()
     sync_client.enrol(vault.uow, server.base_url, code, "Benchmark laptop")
 

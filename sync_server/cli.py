@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
-from sync_server import admin, audit, framework_cli, store_audit
+from sync_server import admin, admin_codes, audit, framework_cli, store_audit
 from sync_server.config import DATABASE_URL_ENV, PGBOUNCER_ENV, Settings
 from sync_server.console import accounts as console_accounts
 from sync_server.console import commands as console_commands
@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         toggle.add_argument("user", help="user id, or a user's unique name")
     code = sub.add_parser("issue-enrolment-code", help="print a one-time code to enrol a laptop")
     code.add_argument("--user", required=True, help="user id, or a user's unique name")
-    code.add_argument("--hours", type=int, default=admin.DEFAULT_CODE_HOURS,
+    code.add_argument("--hours", type=int, default=admin_codes.DEFAULT_CODE_HOURS,
                       help="how long the code stays valid (default %(default)s)")
     devices = sub.add_parser("list-devices", help="list enrolled laptops")
     devices.add_argument("--team", help="only this team (name or id)")
@@ -157,7 +157,7 @@ def _admin(args: argparse.Namespace, settings: Settings) -> None:
         "create-team": lambda s: print(admin.create_team(s, args.name).id),
         "create-user": lambda s: print(admin.create_user(s, args.team, args.name, args.role).id),
         "issue-enrolment-code": lambda s: print(
-            admin.issue_enrolment_code(s, args.user, args.hours)),
+            admin_codes.issue_enrolment_code(s, args.user, args.hours)),
         "deactivate-user": lambda s: _deactivate(s, args.user),
         "reactivate-user": lambda s: _reactivate(s, args.user),
         "list-devices": lambda s: _print_devices(s, args.team),

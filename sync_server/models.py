@@ -383,7 +383,7 @@ class StoreAuditChainHead(Base):
 
 class StoreAuditEvent(Base):
     """One event of the store's own audit trail: append-only, each row's ``hash`` covers
-    its fields and the chain's previous hash (sync_server/store_audit.py verifies). Ids,
+    its fields and the chain's previous hash (sync_server/store_audit_verify.py verifies). Ids,
     counts and outcomes only: never patient data."""
 
     __tablename__ = "store_audit_event"

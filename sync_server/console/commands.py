@@ -34,7 +34,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sync_server import store_audit
+from sync_server import store_audit, store_audit_verify
 from sync_server.config import Settings
 from sync_server.console import accounts
 from sync_server.database import make_engine, make_session_factory
@@ -232,16 +232,16 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(settings.database_url, transaction_pooling=settings.transaction_pooling)
     try:
         factory = make_session_factory(engine)
-        with factory() as db:  # one read-only snapshot (store_audit.verify)
-            reports = store_audit.verify(db, args.chain)
-        for line in store_audit.describe(reports):
+        with factory() as db:  # one read-only snapshot (store_audit_verify.verify)
+            reports = store_audit_verify.verify(db, args.chain)
+        for line in store_audit_verify.describe(reports):
             print(line)
         with factory.begin() as db:
             print(accounts.describe_secrets(db))
             if args.record:
-                store_audit.record_verification(db, reports, actor_kind="cli",
-                                                actor_id=operating_system_uid(),
-                                                actor_name=operating_system_user())
+                store_audit_verify.record_verification(db, reports, actor_kind="cli",
+                                                       actor_id=operating_system_uid(),
+                                                       actor_name=operating_system_user())
                 print("recorded on the audit trail, with each chain's checkpoint")
     finally:
         engine.dispose()
@@ -254,12 +254,12 @@ def _rekey(args: argparse.Namespace, settings: Settings) -> int:
     try:
         factory = make_session_factory(engine)
         with factory() as db:
-            chains = store_audit.chain_names(db, args.chain)
+            chains = store_audit_verify.chain_names(db, args.chain)
         for chain in chains:  # one transaction a chain: its head stays locked only for it
             with factory.begin() as db:
-                done = store_audit.rekey(db, chain, old_key=old_key,
-                                         actor_name=operating_system_user(),
-                                         actor_id=operating_system_uid())
+                done = store_audit_verify.rekey(db, chain, old_key=old_key,
+                                                actor_name=operating_system_user(),
+                                                actor_id=operating_system_uid())
             print(f"chain {chain}: " + ("rekeyed (what came before is sealed under the new "
                                         "key)" if done else "already has this key"))
     finally:

@@ -17,8 +17,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sync_server import admin
-from sync_server.admin import AdminError, CodeState
+from sync_server import admin, admin_codes
+from sync_server.admin import AdminError
+from sync_server.admin_codes import CodeState
 from sync_server.console.web import ConsoleWeb, Operator
 from sync_server.models import Role, StoreUser, Team
 
@@ -93,7 +94,7 @@ def set_user_active(web: ConsoleWeb, operator: Operator, user_id: str,
         if db.get(StoreUser, user_id) is None:
             raise NotThere()
         user = admin.lock_user(db, user_id)
-        withdrawn = len([c for c in admin.list_codes(db, user.team_id, CodeState.ACTIVE)
+        withdrawn = len([c for c in admin_codes.list_codes(db, user.team_id, CodeState.ACTIVE)
                          if c.user_id == user.id])
         if active:
             changed = admin.reactivate_user(db, user.id)
@@ -124,7 +125,7 @@ def revoke(web: ConsoleWeb, operator: Operator, device_id: str) -> tuple[str, bo
 
 
 def issue(web: ConsoleWeb, operator: Operator, user_id: str, amount: str,
-          unit: str) -> admin.IssuedCode | Problem:
+          unit: str) -> admin_codes.IssuedCode | Problem:
     """A new code, or why not."""
     if not user_id:
         return Problem("Choose the user whose laptop the code is for.", "user")
@@ -134,7 +135,7 @@ def issue(web: ConsoleWeb, operator: Operator, user_id: str, amount: str,
     if unit not in UNITS:
         return Problem("Choose hours or days.", "unit")
     hours = int(amount.strip()) * UNITS[unit]
-    if not admin.MIN_CODE_HOURS <= hours <= admin.MAX_CODE_HOURS:
+    if not admin_codes.MIN_CODE_HOURS <= hours <= admin_codes.MAX_CODE_HOURS:
         return Problem(f"A code can be valid for 1 hour to 30 days; {amount.strip()} {unit} "
                        "is outside that.", "amount")
     try:
@@ -142,7 +143,7 @@ def issue(web: ConsoleWeb, operator: Operator, user_id: str, amount: str,
             user = db.get(StoreUser, user_id)
             if user is None:
                 return Problem("That user is no longer on the store; choose another.", "user")
-            issued = admin.issue_code(db, user.id, hours, operator.account_id)
+            issued = admin_codes.issue_code(db, user.id, hours, operator.account_id)
             web.audit(db, operator, "enrolment_code_issued", team_id=user.team_id,
                       user_id=user.id, detail={"code_id": issued.id, "hours": hours})
             return issued
@@ -154,7 +155,7 @@ def withdraw(web: ConsoleWeb, operator: Operator, code_id: str) -> str | Problem
     """Withdraw a code; its id, or why not."""
     try:
         with web.factory.begin() as db:
-            code = admin.withdraw_code(db, code_id)
+            code = admin_codes.withdraw_code(db, code_id)
             team_id = db.scalars(select(StoreUser.team_id)
                                  .where(StoreUser.id == code.user_id)).one()
             web.audit(db, operator, "enrolment_code_withdrawn", team_id=team_id,

@@ -10,8 +10,8 @@ are prefixed with an apostrophe).
 
 At the top: whether the chains hold. Walking every chain reads every event, so it runs
 when someone asks (the "Verify the audit trail now" button, ``POST /console/audit/verify``)
-rather than on every view, in one read-only snapshot (``store_audit.verify``: events
-appended meanwhile are not taken for tampering); its outcome is then itself an audit
+rather than on every view, in one read-only snapshot (``store_audit_verify.verify``:
+events appended meanwhile are not taken for tampering); its outcome is then itself an audit
 event, in a transaction of its own (``store_audit_verified``, with the chain and seq of
 each break and every chain's checkpoint, which later verifications check is still there),
 and the page shows the latest one: "All N audit chains verified at <time>", or in red
@@ -34,7 +34,7 @@ from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from sync_server import store_audit
+from sync_server import store_audit, store_audit_verify
 from sync_server.console.web import LONDON, ConsoleError, ConsoleWeb, Operator
 from sync_server.models import Device, StoreAuditEvent, StoreUser, Team, utc_now
 
@@ -241,11 +241,11 @@ def verify_and_record(web: ConsoleWeb, operator: Operator) -> None:
     """Walk every chain in one read-only snapshot, then record the outcome as an audit
     event in a transaction of its own."""
     with web.factory() as db:
-        reports = store_audit.verify(db)
+        reports = store_audit_verify.verify(db)
     with web.factory.begin() as db:
-        store_audit.record_verification(db, reports, actor_kind="console",
-                                        actor_id=operator.account_id,
-                                        actor_name=operator.username)
+        store_audit_verify.record_verification(db, reports, actor_kind="console",
+                                               actor_id=operator.account_id,
+                                               actor_name=operator.username)
 
 
 # ----------------------------------------------------------------------------- pages

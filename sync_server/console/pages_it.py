@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from sync_server import admin
-from sync_server.admin import AdminError, CodeState, DeviceState
+from sync_server import admin, admin_codes
+from sync_server.admin import AdminError, DeviceState
+from sync_server.admin_codes import CodeState
 from sync_server.console.it_actions import (
     ROLE_LABELS,
     UNITS,
@@ -195,7 +196,7 @@ class ItPages:
             except AdminError:
                 raise NotThere() from None
             return {"user": user, "devices": admin.list_devices(db, user.team_id, user=user.id),
-                    "codes": [c for c in admin.list_codes(db, user.team_id)
+                    "codes": [c for c in admin_codes.list_codes(db, user.team_id)
                               if c.user_id == user.id]}
 
         found = self.read(work)
@@ -210,7 +211,7 @@ class ItPages:
             except AdminError:
                 raise NotThere() from None
             return {"user": user,
-                    "codes": [c for c in admin.list_codes(db, user.team_id, CodeState.ACTIVE)
+                    "codes": [c for c in admin_codes.list_codes(db, user.team_id, CodeState.ACTIVE)
                               if c.user_id == user.id]}
 
         found = self.read(work)
@@ -252,12 +253,12 @@ class ItPages:
     def codes(self, request: Request, operator: Operator, *, team: str = "", state: str = "",
               notice: str = "", problem: Problem | None = None,
               typed: Mapping[str, str] | None = None, status_code: int = 200,
-              issued: admin.IssuedCode | None = None) -> HTMLResponse:
+              issued: admin_codes.IssuedCode | None = None) -> HTMLResponse:
         chosen = CODE_STATES.get(state)
 
         def work(db: Session) -> dict[str, Any]:
             team_id = _team_id(db, team)
-            return {"codes": admin.list_codes(db, team_id, chosen, limit=CODE_LIST_LIMIT),
+            return {"codes": admin_codes.list_codes(db, team_id, chosen, limit=CODE_LIST_LIMIT),
                     "teams": _teams(db), "team_id": team_id or "",
                     "unknown_team": bool(team) and team_id is None,
                     "users_by_team": _users_by_team(db, active_only=True)}
@@ -270,9 +271,9 @@ class ItPages:
 
     def confirm_withdraw(self, request: Request, operator: Operator,
                          code_id: str) -> HTMLResponse:
-        def work(db: Session) -> admin.CodeInfo:
+        def work(db: Session) -> admin_codes.CodeInfo:
             try:
-                return admin.get_code(db, code_id)
+                return admin_codes.get_code(db, code_id)
             except AdminError:
                 raise NotThere() from None
 

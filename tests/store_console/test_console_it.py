@@ -25,7 +25,7 @@ from desktop_app import __version__ as APP_VERSION
 from desktop_app.models.outbox import OutboxState
 from desktop_app.services import sync
 from desktop_app.services.sync.state import credentials
-from sync_server import admin, store_audit
+from sync_server import admin, admin_codes, store_audit
 from sync_server.auth import UNKNOWN_DEVICE, USER_DEACTIVATED
 from sync_server.enrolment import ENROLMENT_REFUSED
 from sync_server.models import Device, EnrolmentCode, StoreAuditEvent, StoreUser, Team
@@ -111,7 +111,7 @@ def test_every_it_page_and_form_is_refused_to_ipcb_governance(
     laptop = enrol(team)
     with store_sessions() as db:
         user_id = db.get_one(Device, laptop.device_id).user_id
-        [code] = admin.list_codes(db, team)
+        [code] = admin_codes.list_codes(db, team)
     pages = [*IT_PAGES, f"/console/users/{user_id}", f"/console/users/{user_id}/deactivate",
              f"/console/devices/{laptop.device_id}/revoke",
              f"/console/enrolment-codes/{code.id}/withdraw"]
@@ -132,7 +132,7 @@ def test_every_it_page_and_form_is_refused_to_ipcb_governance(
     with store_sessions() as db:
         assert db.scalar(select(Team).where(Team.name == name)) is None
         assert db.get_one(StoreUser, user_id).deactivated_at is None
-        assert len(admin.list_codes(db, team)) == 1
+        assert len(admin_codes.list_codes(db, team)) == 1
     # And the IT nav is not offered to the IPCB.
     home = ipcb.get("/console/").text
     assert all(f'href="{path}"' not in home for path in IT_PAGES)
@@ -226,7 +226,7 @@ def test_deactivating_a_user_from_the_console_stops_their_laptops_and_loses_noth
     leaver, colleague = laptops(team), laptops(team)
     user_id = _laptop_user(leaver)
     with store_sessions.begin() as db:
-        admin.issue_enrolment_code(db, user_id)  # unspent: withdrawn with the deactivation
+        admin_codes.issue_enrolment_code(db, user_id)  # unspent: withdrawn with the deactivation
 
     confirm = it.get(f"/console/users/{user_id}/deactivate")
     assert confirm.status_code == 200
@@ -365,10 +365,10 @@ def test_a_code_issued_in_the_console_is_shown_once_and_enrols_a_laptop(
         listing = it.get("/console/enrolment-codes?state=used").text
         assert "Used" in listing and "Test laptop" in listing
         with store_sessions() as db:
-            [listed] = admin.list_codes(db, team)
+            [listed] = admin_codes.list_codes(db, team)
         account = _account_id(console, it)
         assert (listed.state, listed.issued_by, listed.device_id) == (
-            admin.CodeState.USED, account, laptop.device_id)
+            admin_codes.CodeState.USED, account, laptop.device_id)
         assert abs(listed.expires_at - listed.created_at - dt.timedelta(days=2)) < dt.timedelta(
             seconds=5)
         [event] = _events(store_sessions, "enrolment_code_issued", user_id=user_id)
@@ -404,7 +404,7 @@ def test_a_codes_validity_out_of_range_or_not_a_number_comes_back_typed(
     assert no_user.status_code == 400
     assert "Choose the user whose laptop the code is for." in _text(no_user)
     with store_sessions() as db:
-        assert admin.list_codes(db, team) == []
+        assert admin_codes.list_codes(db, team) == []
     # The longest allowed is allowed.
     assert SECRET.search(it.post_form("/console/enrolment-codes", {
         "user": user_id, "amount": "720", "unit": "hours"}).text)
@@ -418,7 +418,7 @@ def test_a_code_withdrawn_by_hand_is_refused_even_typed_right(
     it = signed_in("it_admin")
     code = issue_code(store_sessions, team)
     with store_sessions() as db:
-        [listed] = admin.list_codes(db, team)
+        [listed] = admin_codes.list_codes(db, team)
     page = it.get("/console/enrolment-codes").text
     assert f'href="/console/enrolment-codes/{listed.id}/withdraw"' in page
     confirm = it.get(f"/console/enrolment-codes/{listed.id}/withdraw")
@@ -523,13 +523,13 @@ def test_a_code_issued_while_its_user_is_deactivated_is_refused_or_withdrawn(
     # The console deactivates the user while the command line issues a code (not yet
     # committed): the deactivation waits for the code, then withdraws it with the others.
     deactivated = behind(store_sessions, pg,
-                         lambda db: admin.issue_enrolment_code(db, second),
+                         lambda db: admin_codes.issue_enrolment_code(db, second),
                          lambda: it.post_form(f"/console/users/{second}/deactivate"))
     assert deactivated.status_code == 303
 
     with store_sessions() as db:
-        codes = [c for c in admin.list_codes(db, team) if c.user_id in (first, second)]
-    assert [(c.user_id, c.state) for c in codes] == [(second, admin.CodeState.WITHDRAWN)]
+        codes = [c for c in admin_codes.list_codes(db, team) if c.user_id in (first, second)]
+    assert [(c.user_id, c.state) for c in codes] == [(second, admin_codes.CodeState.WITHDRAWN)]
     [event] = _events(store_sessions, "user_deactivated", user_id=second)
     assert event.detail == {"codes_withdrawn": 1}
 
@@ -542,7 +542,7 @@ def _enrol_named(store: StoreProcess, store_sessions: sessionmaker[Session], tea
     """(user id, device id) of a new user in ``team`` whose laptop is called ``device``."""
     with store_sessions.begin() as db:
         user_id = admin.create_user(db, team, user, "nurse").id
-        code = admin.issue_enrolment_code(db, user_id)
+        code = admin_codes.issue_enrolment_code(db, user_id)
     answer = httpx.post(f"{store.base_url}/api/v1/enrol",
                         headers={"X-Client-Version": CLIENT_VERSION},
                         json={"code": code, "device_name": device})

@@ -30,8 +30,9 @@ from desktop_app.services.sync.framework_fetch import fetch_framework
 from desktop_app.services.sync.state import credentials
 from desktop_app.services.sync.transport import StoreConnection, check_answer
 from desktop_app.ui.sync_controller import status_text
-from sync_server import admin, cli, store_audit, tokens
-from sync_server.admin import CodeState, DeviceState
+from sync_server import admin, admin_codes, cli, store_audit_verify, tokens
+from sync_server.admin import DeviceState
+from sync_server.admin_codes import CodeState
 from sync_server.auth import UNKNOWN_DEVICE, USER_DEACTIVATED
 from sync_server.config import ENROL_FAILURES_PER_ADDRESS_ENV, EnrolmentLimits
 from sync_server.enrolment import CODE_ATTEMPTS
@@ -167,11 +168,11 @@ def test_a_deactivated_user_gets_no_new_code_and_their_unspent_ones_are_withdraw
         store: StoreProcess, store_sessions: sessionmaker[Session], team: str) -> None:
     with store_sessions.begin() as session:
         user = admin.create_user(session, team, "Robin Leaver", "nurse")
-        code = admin.issue_enrolment_code(session, user.id)
+        code = admin_codes.issue_enrolment_code(session, user.id)
         admin.deactivate_user(session, user.id)
         with pytest.raises(admin.AdminError, match="Robin Leaver is deactivated"):
-            admin.issue_enrolment_code(session, user.id)
-        [listed] = admin.list_codes(session, team)
+            admin_codes.issue_enrolment_code(session, user.id)
+        [listed] = admin_codes.list_codes(session, team)
     assert listed.state is CodeState.WITHDRAWN
     assert _enrol_from(store, "127.0.0.41", code).status_code == 401
 
@@ -267,21 +268,21 @@ def test_wrong_codes_sharing_a_codes_first_group_withdraw_it(
         pg: psycopg.Connection) -> None:
     with store_sessions.begin() as session:
         user = admin.create_user(session, team, "Sam Example", "nurse")
-        code = admin.issue_enrolment_code(session, user.id)
-        other = admin.issue_enrolment_code(session, user.id)
+        code = admin_codes.issue_enrolment_code(session, user.id)
+        other = admin_codes.issue_enrolment_code(session, user.id)
     # From several addresses, so the per-address limit (10) is not what stops it.
     addresses = [f"127.0.0.{50 + i}" for i in range(CODE_ATTEMPTS)]
     for n, address in enumerate(addresses[:-1], start=1):
         assert _enrol_from(store, address, _near_miss(code)).status_code == 401
         with store_sessions() as session:
-            [listed] = [c for c in admin.list_codes(session, team) if c.prefix == code[:4]]
+            [listed] = [c for c in admin_codes.list_codes(session, team) if c.prefix == code[:4]]
         assert (listed.state, listed.failed_attempts) == (CodeState.ACTIVE, n)
     assert _enrol_from(store, addresses[-1], _near_miss(code)).status_code == 401
 
     # Withdrawn: even the right code is refused now, and said so in the audit trail.
     assert _enrol_from(store, "127.0.0.60", code).status_code == 401
     with store_sessions() as session:
-        codes = {c.prefix: c for c in admin.list_codes(session, team)}
+        codes = {c.prefix: c for c in admin_codes.list_codes(session, team)}
     withdrawn = codes[code[:4]]
     assert (withdrawn.state, withdrawn.failed_attempts) == (CodeState.WITHDRAWN, CODE_ATTEMPTS)
     assert withdrawn.issued_by is None and withdrawn.issued_by_name is None  # not the console
@@ -316,7 +317,7 @@ def test_the_per_address_guessing_limit_still_stops_after_ten(
     address = "127.0.0.77"  # an address of its own: the session store's other tests use others
     with store_sessions.begin() as session:
         user = admin.create_user(session, team, "Kim Example", "nurse")
-        code = admin.issue_enrolment_code(session, user.id)
+        code = admin_codes.issue_enrolment_code(session, user.id)
     limit = EnrolmentLimits().per_address
     answers = [_enrol_from(strict_store, address, tokens.new_enrolment_code()).status_code
                for _ in range(limit)]
@@ -325,7 +326,7 @@ def test_the_per_address_guessing_limit_still_stops_after_ten(
     assert stopped.status_code == 429 and int(stopped.headers["Retry-After"]) > 0
     assert stopped.json()["detail"].startswith("Too many wrong enrolment codes from this network")
     with store_sessions() as session:
-        [listed] = admin.list_codes(session, team)
+        [listed] = admin_codes.list_codes(session, team)
     assert listed.state is CodeState.ACTIVE  # the code was not even looked at
     assert _enrol_from(strict_store, "127.0.0.78", code).status_code == 200
 
@@ -357,7 +358,7 @@ def test_enrolment_and_each_push_batch_are_on_the_teams_audit_chain(
     # Ids, counts and outcomes only: nothing of a row reaches the trail.
     assert "Testperson" not in str(events) and "Leicester" not in str(events)
     with store_sessions() as session:
-        [report] = store_audit.verify(session, nurse.team_id)
+        [report] = store_audit_verify.verify(session, nurse.team_id)
     assert report.ok, report.problem
 
 

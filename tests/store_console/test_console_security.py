@@ -31,7 +31,7 @@ from sqlalchemy import Interval, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync_server import admin, cli, store_audit
+from sync_server import admin_codes, cli, store_audit
 from sync_server.config import (
     CONSOLE_SECRET_KEY_FILE_ENV,
     CONSOLE_SIGN_IN_PER_ADDRESS_ENV,
@@ -720,7 +720,7 @@ def real_ids(team: str, enrol: EnrolFn, store_sessions: sessionmaker[Session]
     laptop = enrol(team)
     with store_sessions.begin() as db:
         user_id = db.get_one(Device, laptop.device_id).user_id
-        issued = admin.issue_code(db, user_id)
+        issued = admin_codes.issue_code(db, user_id)
     return {"user_id": user_id, "device_id": laptop.device_id, "code_id": issued.id,
             "rest": "no-such-page"}
 

@@ -1,8 +1,8 @@
-"""The store's own audit trail (sync_server/store_audit.py) on a real PostgreSQL: appended in
-the caller's transaction, hash-chained per chain, append-only (the trigger), keyed (an
-append under another key is refused; rekeying seals what came before), walked in one
-snapshot, and the verifier names every row that was edited, deleted or added behind the
-store's back, and a chain cut back behind an earlier verification's checkpoint.
+"""The store's own audit trail (sync_server/store_audit.py, store_audit_verify.py) on a real
+PostgreSQL: appended in the caller's transaction, hash-chained per chain, append-only (the
+trigger), keyed (an append under another key is refused; rekeying seals what came before),
+walked in one snapshot, and the verifier names every row that was edited, deleted or added
+behind the store's back, and a chain cut back behind an earlier verification's checkpoint.
 
 Tampering happens in a scratch database of the test's own (the session store's chains must
 stay whole for the console's tests), as the superuser with triggers off for that connection
@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync_server import admin, cli, store_audit
+from sync_server import admin, cli, store_audit, store_audit_verify
 from sync_server.auth import DeviceContext
 from sync_server.config import normalise_database_url
 from sync_server.console.web import LONDON
@@ -83,9 +83,9 @@ def _behind_the_trigger(scratch: Scratch, sql: str, *params: object) -> None:
         conn.execute(sql, params)  # type: ignore[arg-type]
 
 
-def _report(sessions: sessionmaker[Session], chain: str) -> store_audit.ChainReport:
+def _report(sessions: sessionmaker[Session], chain: str) -> store_audit_verify.ChainReport:
     with sessions() as db:
-        (report,) = store_audit.verify(db, chain)
+        (report,) = store_audit_verify.verify(db, chain)
     return report
 
 
@@ -357,8 +357,8 @@ def test_every_break_is_reported_up_to_a_cap(scratch: Scratch,
     _behind_the_trigger(scratch, "UPDATE store_audit_event SET action = 'x' "
                                  "WHERE chain = %s AND seq > 5", chain)
     report = _report(scratch.sessions, chain)
-    assert len(report.problems) == store_audit.MAX_PROBLEMS
-    assert report.more == 2 + 25 - store_audit.MAX_PROBLEMS
+    assert len(report.problems) == store_audit_verify.MAX_PROBLEMS
+    assert report.more == 2 + 25 - store_audit_verify.MAX_PROBLEMS
 
 
 def test_verify_walks_one_snapshot_while_events_are_appended(scratch: Scratch) -> None:
@@ -375,11 +375,11 @@ def test_verify_walks_one_snapshot_while_events_are_appended(scratch: Scratch) -
                 _append(scratch.sessions, chain, 1)
 
     with scratch.sessions() as db:
-        reports = store_audit.verify(db, progress=meanwhile)
+        reports = store_audit_verify.verify(db, progress=meanwhile)
     assert [(r.chain, r.events, r.head_seq, r.ok) for r in reports] == [
         (first, 2, 2, True), (second, 2, 2, True)]
     with scratch.sessions() as db:
-        assert [r.events for r in store_audit.verify(db)] == [3, 3]
+        assert [r.events for r in store_audit_verify.verify(db)] == [3, 3]
 
 
 def test_a_chain_cut_back_behind_a_checkpoint_is_found(scratch: Scratch,
@@ -417,7 +417,7 @@ def test_every_chain_is_walked(scratch: Scratch) -> None:
     for chain in chains:
         _append(scratch.sessions, chain, 2)
     with scratch.sessions() as db:
-        reports = store_audit.verify(db)
+        reports = store_audit_verify.verify(db)
     assert [r.chain for r in reports] == chains
     assert all(r.ok and r.events == 2 for r in reports)
 

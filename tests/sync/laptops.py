@@ -29,7 +29,7 @@ from desktop_app.services.core.tracking import row_payload, tombstone
 from desktop_app.services.sync import Enrolment, SyncClient, SyncOptions, SyncProgress, SyncResult
 from desktop_app.services.sync.entities import synced_entities
 from desktop_app.services.vault import VaultSession, VaultStore
-from sync_server import admin
+from sync_server import admin, admin_codes
 from tests.support import PASSPHRASE, TEST_KDF, person_values
 
 BOOKKEEPING_SERVER = ("server_version",)
@@ -188,7 +188,7 @@ def issue_code(store_sessions: sessionmaker[Session], team: str, role: str = "nu
     """A new store user in ``team`` and a one-time code for their laptop."""
     with store_sessions.begin() as session:
         user = admin.create_user(session, team, f"User {uuid.uuid4().hex[:6]}", role)
-        return admin.issue_enrolment_code(session, user.id)
+        return admin_codes.issue_enrolment_code(session, user.id)
 
 
 @contextmanager

@@ -37,7 +37,7 @@ from desktop_app.services.core.errors import ValidationError
 from desktop_app.services.sync.errors import EnrolmentRefused
 from desktop_app.services.sync.state import _check_device_name
 from desktop_app.services.sync.transport import StoreConnection, check_answer
-from sync_server import admin, auth, codec, tokens
+from sync_server import admin, admin_codes, auth, codec, tokens
 from sync_server.config import (
     ENROL_FAILURE_WINDOW_ENV,
     ENROL_FAILURES_PER_ADDRESS_ENV,
@@ -216,7 +216,7 @@ def fresh(guarded: Guarded) -> Iterator[Guarded]:
 def _new_code(g: Guarded) -> str:
     with g.sessions.begin() as session:
         user = admin.create_user(session, g.team, f"User {uuid.uuid4().hex[:6]}", "nurse")
-        return admin.issue_enrolment_code(session, user.id)
+        return admin_codes.issue_enrolment_code(session, user.id)
 
 
 def _enrol_from(server: StoreProcess, address: str, code: str) -> httpx.Response:

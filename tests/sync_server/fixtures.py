@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync_server import admin
+from sync_server import admin, admin_codes
 from sync_server.config import MIN_CLIENT_VERSION_ENV, normalise_database_url
 from sync_server.database import make_engine, make_session_factory
 from tests.sync_server.store import MIN_CLIENT_VERSION, EnrolFn
@@ -92,7 +92,7 @@ def enrol(store: StoreProcess, store_sessions: sessionmaker[Session]) -> Iterato
     def make(team_name: str, role: str = "nurse", server: StoreProcess | None = None) -> Laptop:
         with store_sessions.begin() as session:
             user = admin.create_user(session, team_name, f"User {uuid.uuid4().hex[:6]}", role)
-            code = admin.issue_enrolment_code(session, user.id)
+            code = admin_codes.issue_enrolment_code(session, user.id)
         laptop = enrol_with_code(server or store, code)
         laptops.append(laptop)
         return laptop

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync_server import admin
+from sync_server import admin, admin_codes
 from sync_server.models import EnrolmentCode
 from tests.sync_server.store import EnrolFn, change
 from tools.throwaway_store import CLIENT_VERSION, StoreProcess, enrol_with_code
@@ -21,7 +21,7 @@ VERSION = {"X-Client-Version": CLIENT_VERSION}
 def _code(sessions: sessionmaker[Session], team: str, role: str = "nurse") -> str:
     with sessions.begin() as session:
         user = admin.create_user(session, team, "Alex Example", role)
-        return admin.issue_enrolment_code(session, user.id)
+        return admin_codes.issue_enrolment_code(session, user.id)
 
 
 def _enrol(store: StoreProcess, code: str) -> httpx.Response:

@@ -18,7 +18,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync_server import admin
+from sync_server import admin, admin_codes
 from tools.throwaway_store import CLIENT_VERSION, StoreProcess, enrol_with_code
 
 FAST_EXAMPLES = 200
@@ -38,7 +38,7 @@ def device_headers(store: StoreProcess, store_sessions: sessionmaker[Session]) -
     with store_sessions.begin() as session:
         admin.create_team(session, team)
         user = admin.create_user(session, team, "Fuzz Nurse", "nurse")
-        code = admin.issue_enrolment_code(session, user.id)
+        code = admin_codes.issue_enrolment_code(session, user.id)
     laptop = enrol_with_code(store, code)
     laptop.close()
     return {"Authorization": f"Bearer {laptop.token}", "X-Client-Version": CLIENT_VERSION}
