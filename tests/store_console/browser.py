@@ -132,16 +132,30 @@ def focused(driver: WebDriver) -> WebElement:
     return driver.switch_to.active_element
 
 
+# What can take the keyboard focus (a generous superset: the bound of a Tab walk, not a
+# claim about which of them are reachable; the walk itself proves that).
+FOCUSABLE = ("a[href], button, input:not([type=hidden]), select, textarea, summary, "
+             "[tabindex]")
+
+
 def tab_to(driver: WebDriver, describe: str, matches: Callable[[WebElement], bool],
-           limit: int = 60) -> WebElement:
-    """Press Tab until the focused element ``matches`` (at most ``limit`` times): proves the
-    control is reachable from the keyboard alone. ``describe`` names it in the failure."""
+           limit: int | None = None) -> WebElement:
+    """Press Tab until the focused element ``matches``: proves the control is reachable
+    from the keyboard alone. ``describe`` names it in the failure.
+
+    The walk is bounded by the page's own number of focusable elements (and a few more for
+    the browser's own stops), not a fixed count: a list that grows (every user the session's
+    other tests added is a row of links before the "Add a user" form) must not push a form
+    out of reach, while a control that is never reached still fails after one lap."""
+    if limit is None:
+        limit = len(driver.find_elements(By.CSS_SELECTOR, FOCUSABLE)) + 5
     for _ in range(limit):
         element = focused(driver)
         if element.tag_name != "body" and matches(element):
             return element
         press(driver, Keys.TAB)
-    raise AssertionError(f"{describe} is not reachable with Tab at {driver.current_url}")
+    raise AssertionError(f"{describe} is not reachable with Tab at {driver.current_url} "
+                         f"({limit} presses)")
 
 
 def tab_to_field(driver: WebDriver, field_id: str) -> WebElement:

@@ -63,6 +63,7 @@ browser = harness.browser  # the session's chromium (a fixture)
 
 IT, IPCB = "it_admin", "ipcb_governance"
 ROLE_NAMES = {IT: "IT administrator", IPCB: "IPCB governance"}
+QUARTER = "January to March 2026 (2025/26 quarter 4)"  # the dataset's period
 NEW_QUESTION = "Is the person's condition stable and predictable (IPCB wording, 2026.3)?"
 
 
@@ -193,6 +194,17 @@ def choose(driver: WebDriver, field_id: str, label: str) -> None:
     Select(tab_to_field(driver, field_id)).select_by_visible_text(label)
 
 
+def choose_by_keys(driver: WebDriver, field_id: str, label: str) -> None:
+    """Tab to the drop-down ``field_id`` and move its choice to the option ``label`` with
+    the arrow keys, as a person does on a closed list (no click, no script)."""
+    field = tab_to_field(driver, field_id)
+    options = [option.text.strip() for option in Select(field).options]
+    assert label in options, options
+    steps = options.index(label) - options.index(Select(field).first_selected_option.text.strip())
+    press(driver, *([Keys.ARROW_DOWN if steps > 0 else Keys.ARROW_UP] * abs(steps)))
+    assert Select(field).first_selected_option.text.strip() == label
+
+
 def enter(driver: WebDriver) -> None:
     """Enter on the focused field or button sends its form; wait for the answer."""
     wait_for_new_page(driver, lambda: press(driver, Keys.ENTER))
@@ -276,7 +288,10 @@ def test_it_issues_a_code_a_real_laptop_enrols_syncs_and_is_revoked(
     fill(driver, "name", team_name)
     enter(driver)
     assert f"Team {team_name} was added." in page_text(driver)
-    open_page(driver, console, "/console/users")
+    # Straight to the form (as the teams page's "Add a user" link would): the page's list
+    # holds every user the session's other tests added, each row a few Tab stops; the
+    # fragment moves the browser's Tab starting point to the form's heading.
+    open_page(driver, console, "/console/users#add-user")
     choose(driver, "team", team_name)
     fill(driver, "name", user_name)
     choose(driver, "role", "Community nurse")
@@ -391,8 +406,13 @@ def test_ipcb_equality_report_shows_a_suppressed_cell(
         ipcb_store: IpcbStore, operators: Operators, ipcb_laptops: LaptopFn) -> None:
     """The report tests' known caseload (tests/services/reports/dataset.py), written on a
     real laptop with the desktop's services and synced: religions recorded fewer than 5
-    times (Sikh 2, Jain 1) are folded into "Other", whose 3 is shown as "<5"."""
-    team_name, team_id = ipcb_store.new_team("Equality INT")
+    times (Sikh 2, Jain 1) are folded into "Other", whose 3 is shown as "<5".
+
+    The store makes this report for all teams together and one ended financial quarter
+    only, chosen from a list (sync_server/reports/periods.py): the quarter is chosen with
+    the keyboard. This module's store holds no other team's records in that quarter, so
+    "all teams" is this laptop's caseload and the laptop's own report is the oracle."""
+    team_name, _ = ipcb_store.new_team("Equality INT")
     laptop = ipcb_laptops(team_name)
     dataset.build(laptop.uow)
     assert laptop.sync().pushed > 0
@@ -405,14 +425,17 @@ def test_ipcb_equality_report_shows_a_suppressed_cell(
     assert "<5" in expected
 
     driver = operators(IPCB)
-    open_page(driver, ipcb_store.console, "/console/reports/equality")
-    choose(driver, "team", team_name)
-    fill(driver, "from", "01/01/2026")
-    fill(driver, "to", "31/03/2026")
+    text = open_page(driver, ipcb_store.console, "/console/reports/equality")
+    # No team and no free period to choose: one list of ended quarters, and why.
+    assert driver.find_elements(By.ID, "team") == [] and driver.find_elements(By.ID, "from") == []
+    assert "never for one team or any other period" in text, text
+    choose_by_keys(driver, "quarter", QUARTER)
+    tab_to_button(driver, "Show the report")  # Enter on a drop-down does not send its form
     enter(driver)
     text = page_text(driver)
     assert "Small numbers are suppressed" in text, text
     assert "1 January 2026 to 31 March 2026" in text
+    assert Select(driver.find_element(By.ID, "quarter")).first_selected_option.text == QUARTER
     section = driver.find_element(
         By.XPATH, "//section[h2[normalize-space()='Religion or belief']]")
     rows = table_rows(section.find_element(By.TAG_NAME, "table"))
@@ -421,4 +444,4 @@ def test_ipcb_equality_report_shows_a_suppressed_cell(
     hidden = other.find_elements(By.CSS_SELECTOR, "td.suppressed abbr")
     assert [cell.text for cell in hidden] == [text for text in expected if text == "<5"]
     assert all((cell.get_attribute("title") or "").startswith("1 to 4") for cell in hidden)
-    assert team_id in driver.current_url
+    assert driver.current_url.endswith("/console/reports/equality?quarter=2026-01")
