@@ -27,6 +27,7 @@ class IdleWatcher(QObject):
     def __init__(self, app: QApplication, minutes: int) -> None:
         super().__init__(app)
         self._app = app
+        self._disposed = False
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.idle_timed_out)
@@ -39,8 +40,11 @@ class IdleWatcher(QObject):
         self.timer.setInterval(max(1, minutes) * 60_000)
 
     def start(self) -> None:
-        """Begin watching (after sign-in)."""
-        self.timer.start()
+        """Begin watching (after sign-in). Not once disposed: a sign-in that finishes on the
+        database thread while the app shuts down must not start a timer whose lock would
+        then reach a stopped database thread."""
+        if not self._disposed:
+            self.timer.start()
 
     def stop(self) -> None:
         """Stop watching (while locked)."""
@@ -48,6 +52,7 @@ class IdleWatcher(QObject):
 
     def dispose(self) -> None:
         """Stop for good: the app is shutting down."""
+        self._disposed = True
         self.timer.stop()
         self._app.removeEventFilter(self)
         self._app.applicationStateChanged.disconnect(self._on_app_application_state_changed)
