@@ -77,7 +77,12 @@ def upload(server: StoreProcess, path: str, prefix: bytes, total: int, *,
                 try:
                     n = sock.send(pending)
                 except (BrokenPipeError, ConnectionResetError):
+                    # The answer (and the reset after it) may have arrived between select and
+                    # send: what the kernel queued before the reset is still there to read.
                     cut_off = True
+                    answer = _drain(sock, answer)
+                    if answered is None and b"\r\n\r\n" in answer:
+                        answered = sent
                     break
                 pending, sent = pending[n:], sent + n
             if not writing and answered is not None and _complete(answer):
@@ -85,6 +90,19 @@ def upload(server: StoreProcess, path: str, prefix: bytes, total: int, *,
     finally:
         sock.close()
     return _exchange(answer, sent, answered, cut_off)
+
+
+def _drain(sock: socket.socket, answer: bytes) -> bytes:
+    """Read what is left queued on a connection the server has closed."""
+    sock.settimeout(1.0)
+    while True:
+        try:
+            data = sock.recv(65536)
+        except OSError:
+            return answer
+        if not data:
+            return answer
+        answer += data
 
 
 def _complete(answer: bytes) -> bool:
