@@ -5,8 +5,10 @@
   (the residual no higher, never above 3, and a 3 only with the CSO's note), controls.
 - Every hazard has at least one test marked ``@pytest.mark.hazard("H-nnn")`` in
   ``make test`` (slow-only tests do not count), and no marker names a hazard the log lacks:
-  the suite is collected for real by pytest in a subprocess, so removing the marker from
-  the only test of a hazard fails ``test_every_hazard_has_a_test_and_every_marker_a_hazard``.
+  the suite is collected for real by pytest (on ``make test``, the run's own collection,
+  which conftest records before any filter; run alone or on part of the suite, a
+  ``--collect-only`` in a subprocess), so removing the marker from the only test of a
+  hazard fails ``test_every_hazard_has_a_test_and_every_marker_a_hazard``.
 - hazard-log.md is what ``make hazard-log`` makes from the YAML and the markers now.
 - A run of the whole suite fails if a hazard's tests were all skipped (conftest's
   ``pytest_sessionfinish``); its rule is ``hazards_without_passing``, tested here.
@@ -45,8 +47,11 @@ def log() -> HazardLog:
 
 
 @pytest.fixture(scope="module")
-def markers() -> MarkerMap:
-    """The whole suite's hazard markers, from pytest's own collection."""
+def markers(collected_hazard_markers: MarkerMap | None) -> MarkerMap:
+    """The whole suite's hazard markers, from pytest's own collection: this run's when it
+    collected the whole suite, else a second collection in a subprocess (~20 s)."""
+    if collected_hazard_markers is not None:
+        return collected_hazard_markers
     return hazard_log.collect_tests()
 
 

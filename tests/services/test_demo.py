@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from desktop_app.models.delegation import DelegationCase
@@ -26,16 +28,29 @@ def test_demo_has_every_state_and_only_999_numbers(vault) -> None:
     assert reviews and reviews > 0
 
 
-def test_the_whole_demo_vault_is_made_with_changes_of_need_and_a_team_lead(tmp_path) -> None:
-    """What ``make run ARGS=--demo`` does on a fresh machine, all of it: a review the
-    services refuse (a lapsed sign-off called current) once stopped it half-way."""
-    from desktop_app.services import registers
-    from desktop_app.services.demo import DEMO_TEAM_LEAD, ensure_demo_vault
+@pytest.fixture(scope="module")
+def demo_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the demo vault ``make run ARGS=--demo`` makes on a fresh machine, made
+    once for the two tests below (each reads a different part of it; ~5 s to make)."""
+    from desktop_app.services.demo import ensure_demo_vault
     from desktop_app.services.vault import VaultStore
     from tests.support import TEST_KDF
 
-    store = VaultStore(tmp_path / "vault", kdf_cost=TEST_KDF)
-    ensure_demo_vault(store, "Demo Nurse", "demo passphrase 999")
+    folder = tmp_path_factory.mktemp("demo") / "vault"
+    ensure_demo_vault(VaultStore(folder, kdf_cost=TEST_KDF), "Demo Nurse", "demo passphrase 999")
+    return folder
+
+
+def test_the_whole_demo_vault_is_made_with_changes_of_need_and_a_team_lead(
+        demo_vault: Path) -> None:
+    """What ``make run ARGS=--demo`` does on a fresh machine, all of it: a review the
+    services refuse (a lapsed sign-off called current) once stopped it half-way."""
+    from desktop_app.services import registers
+    from desktop_app.services.demo import DEMO_TEAM_LEAD
+    from desktop_app.services.vault import VaultStore
+    from tests.support import TEST_KDF
+
+    store = VaultStore(demo_vault, kdf_cost=TEST_KDF)
     users = {name: user_id for user_id, name in store.users()}
     assert set(users) == {"Demo Nurse", DEMO_TEAM_LEAD}
     session = store.unlock(users["Demo Nurse"], "demo passphrase 999")
@@ -48,7 +63,7 @@ def test_the_whole_demo_vault_is_made_with_changes_of_need_and_a_team_lead(tmp_p
     assert look_again  # decisions not to delegate yet, with their dates to look again
 
 
-def test_the_demo_shows_a_delegations_life_after_the_decision(tmp_path) -> None:
+def test_the_demo_shows_a_delegations_life_after_the_decision(demo_vault: Path) -> None:
     """The demo seeds what a user records after a decision (each through the services): a
     consent withdrawn, a need changed, an oversight transfer awaiting the practice and an
     interim reconciliation, so every screen that shows them has something to show; and the
@@ -63,12 +78,10 @@ def test_the_demo_shows_a_delegations_life_after_the_decision(tmp_path) -> None:
         WhatMatters,
     )
     from desktop_app.services.delegation.oversight import oversight_awaiting_acceptance
-    from desktop_app.services.demo import ensure_demo_vault
     from desktop_app.services.vault import VaultStore
     from tests.support import TEST_KDF
 
-    store = VaultStore(tmp_path / "vault", kdf_cost=TEST_KDF)
-    ensure_demo_vault(store, "Demo Nurse", "demo passphrase 999")
+    store = VaultStore(demo_vault, kdf_cost=TEST_KDF)
     users = {name: user_id for user_id, name in store.users()}
     session = store.unlock(users["Demo Nurse"], "demo passphrase 999")
     try:

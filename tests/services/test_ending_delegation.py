@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,9 +39,18 @@ EXPLAINED = "Her daughter said the drops upset her; the nurse will give them fro
 NEED = "Eye infection: the drops now need a nurse's assessment at each dose"
 
 
+@pytest.fixture(scope="module")
+def template_vault(template_vault: tuple[Path, str, str], template_with: Any
+                   ) -> tuple[Path, str, str, BuiltCase]:
+    """The suite's template vault with the case built in it through the services: built
+    once for this file and copied for each test (every test starts from it)."""
+    return template_with(template_vault, lambda session: build_case(session.uow))
+
+
 @pytest.fixture
-def case(vault: VaultSession) -> BuiltCase:
-    return build_case(vault.uow)
+def case(template_vault: tuple[Path, str, str, BuiltCase], vault: VaultSession) -> BuiltCase:
+    """The case, in this test's own copy of the vault (``vault``)."""
+    return template_vault[3]
 
 
 def attorney_of(vault: VaultSession, person_id: str) -> str:

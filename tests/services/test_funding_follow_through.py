@@ -12,6 +12,7 @@ care discussion flagged for the CSU. Today is 10 February 2027.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,9 +39,19 @@ AGREED = AgreedFunding(D(2027, 2, 1), ((Funder.ICB, 5000), (CITY, 3814)))
 INTERIM_WEEKLY = 5509 + 3305
 
 
+@pytest.fixture(scope="module")
+def template_vault(template_vault: tuple[Path, str, str], template_with: Any
+                   ) -> tuple[Path, str, str, BuiltCase]:
+    """The suite's template vault with the case built in it through the services: built
+    once for this file and copied for each test (every test starts from it)."""
+    return template_with(template_vault,
+                         lambda session: build_case(session.uow, CaseSpec(disagree=True)))
+
+
 @pytest.fixture
-def case(vault: VaultSession) -> BuiltCase:
-    return build_case(vault.uow, CaseSpec(disagree=True))
+def case(template_vault: tuple[Path, str, str, BuiltCase], vault: VaultSession) -> BuiltCase:
+    """The case, in this test's own copy of the vault (``vault``)."""
+    return template_vault[3]
 
 
 def discussion_id(vault: VaultSession) -> str:

@@ -11,6 +11,7 @@ nursing; the person's practice is the Leicester Demo Medical Practice).
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,9 +49,18 @@ ON = dt.date(2026, 12, 7)
 TODAY = dt.date(2026, 12, 10)
 
 
+@pytest.fixture(scope="module")
+def template_vault(template_vault: tuple[Path, str, str], template_with: Any
+                   ) -> tuple[Path, str, str, BuiltCase]:
+    """The suite's template vault with the case built in it through the services: built
+    once for this file and copied for each test (every test starts from it)."""
+    return template_with(template_vault, lambda session: build_case(session.uow))
+
+
 @pytest.fixture
-def case(vault: VaultSession) -> BuiltCase:
-    return build_case(vault.uow)
+def case(template_vault: tuple[Path, str, str, BuiltCase], vault: VaultSession) -> BuiltCase:
+    """The case, in this test's own copy of the vault (``vault``)."""
+    return template_vault[3]
 
 
 def to_gp(vault: VaultSession, case: BuiltCase, **changes: Any) -> Any:

@@ -7,6 +7,8 @@ be refused, while a team lead is offered every one.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -55,17 +57,42 @@ class SignedIn:
 LEAD = "Lee Lead"
 
 
-def _signed_in(qtbot, role: str) -> SignedIn:
+_LAPTOPS: dict[str, Path] = {}
+_LAPTOPS_FOLDER: list[tempfile.TemporaryDirectory[str]] = []
+
+
+def _set_up_by_the_lead(vault_dir: Path, role: str) -> None:
+    """The vault of a laptop its team lead ("Lee Lead") set up, adding Ann's sign-in."""
+    lead = VaultStore(vault_dir).create(LEAD, Role.TEAM_LEAD, GOOD).session
+    try:
+        lead.add_user("Ann Example", Role(role), GOOD)
+    finally:
+        lead.close()
+
+
+def _copy_of_a_laptop(vault_dir: Path, role: str) -> None:
+    """``_set_up_by_the_lead`` done once a run for each role, then copied into the test's
+    app home, as tests/conftest.py copies its template vault: making a vault runs every
+    migration (~1 s a test). The copies share their device and user ids, so a laptop that
+    enrols with the store is made afresh instead."""
+    if role not in _LAPTOPS:
+        if not _LAPTOPS_FOLDER:  # removed when the run ends
+            _LAPTOPS_FOLDER.append(tempfile.TemporaryDirectory(prefix="scp-laptops-"))
+        made = Path(_LAPTOPS_FOLDER[0].name) / role
+        _set_up_by_the_lead(made, role)
+        _LAPTOPS[role] = made
+    assert not any(vault_dir.glob("*")), "a vault is here already"  # as create() refuses
+    shutil.copytree(_LAPTOPS[role], vault_dir, dirs_exist_ok=True)  # the app made the folder
+
+
+def _signed_in(qtbot, role: str, *, copied: bool = False) -> SignedIn:
     """"Ann Example" signed in with ``role``: a team lead through the first-run setup; any
-    other role on a laptop its team lead ("Lee Lead") set up, adding Ann's sign-in."""
+    other role on a laptop its team lead ("Lee Lead") set up, adding Ann's sign-in (with
+    ``copied``, a copy of one set up earlier in the run: see ``_copy_of_a_laptop``)."""
     app = App(QApplication.instance(), demo=False)
     app.dialogs.headless = True
     if role != Role.TEAM_LEAD.value:
-        lead = VaultStore(app.paths.vault_dir).create(LEAD, Role.TEAM_LEAD, GOOD).session
-        try:
-            lead.add_user("Ann Example", Role(role), GOOD)
-        finally:
-            lead.close()
+        (_copy_of_a_laptop if copied else _set_up_by_the_lead)(app.paths.vault_dir, role)
     app.start()
     sessions = app.session_controller
     if role != Role.TEAM_LEAD.value:
@@ -112,7 +139,7 @@ def _action_buttons(window: MainWindow) -> dict[str, bool]:
 ])
 def test_screens_offer_only_what_the_role_may_do(qtbot, app_home: Path, cheap_kdf,  # noqa: F811
                                                  role: str, offered: set[str]) -> None:
-    controller = _signed_in(qtbot, role)
+    controller = _signed_in(qtbot, role, copied=True)
     try:
         buttons = _action_buttons(controller.window)
         assert {name for name, shown in buttons.items() if shown} == offered
@@ -125,7 +152,7 @@ def test_screens_offer_only_what_the_role_may_do(qtbot, app_home: Path, cheap_kd
 
 def test_ctrl_f_in_the_screen_list_goes_to_the_caseload_search(
         qtbot, app_home: Path, cheap_kdf) -> None:  # noqa: F811
-    controller = _signed_in(qtbot, "nurse")
+    controller = _signed_in(qtbot, "nurse", copied=True)
     try:
         window = controller.window
         window.show_screen("reviews")
@@ -149,7 +176,7 @@ def test_a_plan_version_opens_as_the_printable_plan_and_printing_is_audited(
     from desktop_app.ui.pdf_preview import PdfPreviewDialog
     from tools.sample_case import build_case
 
-    controller = _signed_in(qtbot, "nurse")
+    controller = _signed_in(qtbot, "nurse", copied=True)
     try:
         uow, on_db_thread = controller.session.uow, controller.executor.call
         built = on_db_thread(build_case, uow)

@@ -35,7 +35,7 @@ def _open(qtbot: Any, signed: SignedIn) -> LaptopUsersDialog:
 @pytest.mark.hazard("H-026")
 def test_a_nurse_adds_a_practitioner_who_can_then_sign_in(
         qtbot: Any, app_home: Path, cheap_kdf: None) -> None:  # noqa: F811
-    signed = _signed_in(qtbot, "nurse")
+    signed = _signed_in(qtbot, "nurse", copied=True)
     try:
         dialog = _open(qtbot, signed)
         listed = [dialog.user_list.item(i).text() for i in range(dialog.user_list.count())]
@@ -80,7 +80,7 @@ def test_a_nurse_adds_a_practitioner_who_can_then_sign_in(
 def test_a_team_lead_may_give_every_role_and_who_cannot_add_has_no_button(
         qtbot: Any, app_home: Path, cheap_kdf: None,  # noqa: F811
         role: str, offered: list[str] | None) -> None:
-    signed = _signed_in(qtbot, role)
+    signed = _signed_in(qtbot, role, copied=True)
     try:
         if offered is None:
             assert signed.window.users_button.isHidden()

@@ -66,7 +66,7 @@ def _owner(widget: QWidget) -> QWidget | None:
 @pytest.mark.hazard("H-035")
 def test_the_lock_screen_says_whose_session_and_what_someone_else_signing_in_does(
         qtbot: Any, app_home: Path, cheap_kdf: None) -> None:  # noqa: F811
-    signed = _signed_in(qtbot, "nurse")
+    signed = _signed_in(qtbot, "nurse", copied=True)
     try:
         sessions = signed.app.session_controller
         window = signed.window
@@ -103,7 +103,7 @@ def test_the_lock_screen_says_whose_session_and_what_someone_else_signing_in_doe
 @pytest.mark.hazard("H-025")
 def test_a_wrong_passphrase_says_so_and_the_session_stays_locked(
         qtbot: Any, app_home: Path, cheap_kdf: None) -> None:  # noqa: F811
-    signed = _signed_in(qtbot, "nurse")
+    signed = _signed_in(qtbot, "nurse", copied=True)
     try:
         sessions = signed.app.session_controller
         window = signed.window
@@ -123,7 +123,7 @@ def test_a_wrong_passphrase_says_so_and_the_session_stays_locked(
 @pytest.mark.hazard("H-019")
 def test_locking_closes_the_vault_and_wipes_its_key(
         qtbot: Any, app_home: Path, cheap_kdf: None) -> None:  # noqa: F811
-    signed = _signed_in(qtbot, "nurse")
+    signed = _signed_in(qtbot, "nurse", copied=True)
     try:
         session = signed.session
         assert session.raw_key_for_support() != bytes(32)
@@ -142,7 +142,7 @@ def test_someone_else_signing_in_sees_nothing_of_the_first_user_who_loses_nothin
     hers; when Ann signs in again, the dialog and the form are back as she left them, and
     the wizard's typing is in her draft (the wizard itself is not kept: no second copy of
     the draft that could be saved over it later)."""
-    signed = _signed_in(qtbot, "nurse")
+    signed = _signed_in(qtbot, "nurse", copied=True)
     try:
         sessions, on_db_thread = signed.app.session_controller, signed.executor.call
         ann_id, ann_window = signed.session.user.user_id, signed.window
@@ -204,7 +204,7 @@ def test_a_dialog_opened_after_the_lock_stays_hidden_until_its_user_is_back(
         qtbot: Any, app_home: Path, cheap_kdf: None) -> None:  # noqa: F811
     """Work that finishes after the lock may open a dialog over the lock screen: it never
     shows, and comes back with its user."""
-    signed = _signed_in(qtbot, "nurse")
+    signed = _signed_in(qtbot, "nurse", copied=True)
     try:
         window, user_id = signed.window, signed.session.user.user_id
         screen = _lock(qtbot, signed)
@@ -225,7 +225,7 @@ def test_a_question_asked_while_locked_is_answered_no_and_never_shown(
         qtbot: Any, app_home: Path, cheap_kdf: None) -> None:  # noqa: F811
     """A question (Qt's own message box, waiting in exec()) opened over a locked session
     is hidden at once, answered "no", and the unlock afterwards is safe."""
-    signed = _signed_in(qtbot, "nurse")
+    signed = _signed_in(qtbot, "nurse", copied=True)
     try:
         window = signed.window
         screen = _lock(qtbot, signed)
@@ -254,7 +254,7 @@ def test_a_question_asked_while_locked_is_answered_no_and_never_shown(
 @pytest.mark.hazard("H-025")
 def test_the_idle_lock_gives_the_same_lock_screen(
         qtbot: Any, app_home: Path, cheap_kdf: None) -> None:  # noqa: F811
-    signed = _signed_in(qtbot, "read_only")
+    signed = _signed_in(qtbot, "read_only", copied=True)
     try:
         sessions, idle = signed.app.session_controller, signed.app.idle
         idle.timer.setInterval(50)  # the idle time, shortened for the test
@@ -286,7 +286,7 @@ def test_with_nobody_else_on_the_laptop_the_lock_screen_says_so(qtbot: Any) -> N
 
 def test_signing_in_as_someone_else_goes_back_to_the_lock_screen_on_escape(
         qtbot: Any, app_home: Path, cheap_kdf: None) -> None:  # noqa: F811
-    signed = _signed_in(qtbot, "nurse")
+    signed = _signed_in(qtbot, "nurse", copied=True)
     try:
         sessions = signed.app.session_controller
         _lock(qtbot, signed).switch_button.click()

@@ -152,8 +152,20 @@ def person_screen(qtbot: Any, vault: VaultSession, role: Role = Role.TEAM_LEAD) 
     return Screen(widget, controller, dialogs, bugs, vault)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def heap_before_this_file_set_aside() -> Iterator[None]:
+    """What the suite made before this file is frozen (left out of garbage collection)
+    until the file is done, so each test's collection below looks only at what this file
+    made: over the whole suite's heap, late in ``make test``, it took seconds a test."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 @pytest.fixture(autouse=True)
-def collected_at_teardown() -> Iterator[None]:
+def collected_at_teardown(heap_before_this_file_set_aside: None) -> Iterator[None]:
     """Each test's controllers and forms are collected as it ends, while the widgets they
     point to still exist: left to a later test's garbage collection (running beside that
     test's worker thread), the cycles they sit in crashed the interpreter."""

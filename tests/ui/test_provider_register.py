@@ -49,7 +49,7 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 @pytest.fixture
 def nurse(qtbot: Any, app_home: Path, cheap_kdf: None) -> Iterator[SignedIn]:  # noqa: F811
-    signed_in = _signed_in(qtbot, "nurse")
+    signed_in = _signed_in(qtbot, "nurse", copied=True)
     yield signed_in
     signed_in.shutdown()
 
@@ -344,7 +344,7 @@ def test_add_provider_and_care_worker_from_s7_come_back_with_them_chosen_and_the
 @pytest.mark.hazard("H-026")
 def test_a_read_only_user_sees_the_register_and_cannot_change_it(
         qtbot, app_home: Path, cheap_kdf: None) -> None:  # noqa: F811
-    app = _signed_in(qtbot, "read_only")
+    app = _signed_in(qtbot, "read_only", copied=True)
     try:
         from tests.support import add_provider, as_role
         # A colleague who may edit added it (a read-only user cannot: checked below).

@@ -39,7 +39,7 @@ DIGIT_KEYS = {str(n): getattr(Qt.Key, f"Key_{n}") for n in range(10)}
 @pytest.fixture(params=ROLES)
 def signed_in(request: pytest.FixtureRequest, qtbot: Any, app_home: Path,
               cheap_kdf: None) -> Iterator[SignedIn]:  # noqa: F811
-    app = _signed_in(qtbot, request.param)
+    app = _signed_in(qtbot, request.param, copied=True)
     window = app.window
     window.activateWindow()
     window.nav.setFocus()
@@ -130,7 +130,7 @@ def test_the_screen_list_names_each_shortcut(signed_in: SignedIn) -> None:
 
 def test_alt_l_typed_in_the_sync_form_does_not_lock_and_ctrl_l_does(
         qtbot: Any, app_home: Path, cheap_kdf: None) -> None:  # noqa: F811
-    app = _signed_in(qtbot, "nurse")
+    app = _signed_in(qtbot, "nurse", copied=True)
     try:
         window = app.window
         window.activateWindow()

@@ -59,7 +59,7 @@ def _sign_in(dialog: SignInDialog, user_id: str) -> None:
 
 def test_a_lock_stops_syncing_and_the_same_user_gets_the_same_controllers_back(
         qtbot, app_home: Path, cheap_kdf) -> None:  # noqa: F811
-    signed = _signed_in(qtbot, "nurse")
+    signed = _signed_in(qtbot, "nurse", copied=True)
     try:
         features, window = signed.features, signed.window
         sync = features.sync.controller
@@ -81,7 +81,7 @@ def test_a_lock_stops_syncing_and_the_same_user_gets_the_same_controllers_back(
 
 def test_a_lock_saves_what_was_typed_in_the_open_wizard(qtbot, app_home: Path,
                                                         cheap_kdf) -> None:  # noqa: F811
-    signed = _signed_in(qtbot, "nurse")
+    signed = _signed_in(qtbot, "nurse", copied=True)
     try:
         uow, on_db_thread = signed.session.uow, signed.executor.call
         user_id = signed.session.user.user_id
@@ -127,7 +127,7 @@ def test_another_user_gets_new_controllers_and_the_previous_users_are_put_away(
         qtbot, app_home: Path, cheap_kdf) -> None:  # noqa: F811
     """The nurse's window and controllers are kept, hidden and reaching no session, while
     the team lead works; the team lead's controllers are their own."""
-    signed = _signed_in(qtbot, "nurse")
+    signed = _signed_in(qtbot, "nurse", copied=True)
     try:
         ann = signed.session.user.user_id
         old_window, old_features = signed.window, signed.features
