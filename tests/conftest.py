@@ -6,7 +6,6 @@ create vaults with the OWASP minimum instead, and copy one keyed template vault.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
@@ -19,7 +18,6 @@ import pytest
 from sqlalchemy import Engine, event
 
 from desktop_app.models.user import Role
-from desktop_app.services.core import migrate
 from desktop_app.services.vault import VaultSession, VaultStore, keyfile
 from desktop_app.services.vault.kdf import KdfParams, derive_key
 from tests.support import PASSPHRASE, TEST_KDF, USER_NAME, give_test_audit_key
@@ -197,7 +195,6 @@ def vault_copy(
 
 
 _TEMPLATE_KEKS: dict[tuple[str, KdfParams], bytes] = {}
-_head_revision_once = functools.cache(migrate.head_revision)
 
 
 def _derived_once(secret: str, params: KdfParams) -> bytes:
@@ -213,14 +210,12 @@ def _derived_once(secret: str, params: KdfParams) -> bytes:
 def vault(vault_copy: tuple[VaultStore, str, str]) -> Iterator[VaultSession]:
     """An unlocked private vault, closed after the test.
 
-    Every copy has the template's passphrase, salt and schema, so this unlock's Argon2id
-    derivation and its look-up of the newest migration (Alembic reads every revision file)
-    are done once a run, not once a test (~0.05 s on each of ~660 tests); the rest of the
-    unlock is the app's own. Only this fixture's unlock: a test's own unlocks run in full."""
+    Every copy has the template's passphrase and salt, so this unlock's Argon2id derivation
+    is done once a run, not once a test; the rest of the unlock is the app's own. Only
+    this fixture's unlock: a test's own unlocks run in full."""
     store, user_id, _ = vault_copy
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(keyfile, "derive_key", _derived_once)
-        patch.setattr(migrate, "head_revision", _head_revision_once)
         session = store.unlock(user_id, PASSPHRASE)
     yield session
     session.close()

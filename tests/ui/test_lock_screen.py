@@ -7,7 +7,6 @@ come back. Driven in the real app, as in tests/ui/controllers/test_session_contr
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 from typing import Any
 
@@ -237,11 +236,10 @@ def test_a_question_asked_while_locked_is_answered_no_and_never_shown(
                     left_open.append(box.text())
                     box.button(QMessageBox.StandardButton.Yes).click()
 
+        # Unguarded, the question would still be waiting when this fires and clicks "Yes".
         QTimer.singleShot(1500, still_open)
-        started = time.monotonic()
         answer = QMessageBox.question(window, "Discard?", "Discard the unsaved changes?")
-        assert answer != QMessageBox.StandardButton.Yes
-        assert time.monotonic() - started < 1.0 and not left_open
+        assert answer != QMessageBox.StandardButton.Yes and not left_open
         screen.pass_edit.setText(GOOD)
         screen.buttons.accepted.emit()
         qtbot.waitUntil(window.isVisible, timeout=10000)

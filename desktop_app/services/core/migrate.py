@@ -8,6 +8,7 @@ migration of an existing database, the (already encrypted) database file is copi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 from dataclasses import dataclass
@@ -40,8 +41,10 @@ def alembic_config() -> Config:
     return cfg
 
 
+@functools.cache
 def head_revision() -> str:
-    """The newest revision this release knows."""
+    """The newest revision this release knows (read once a process: Alembic parses every
+    revision file, 20-40 ms that each unlock paid; the shipped files do not change)."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:
         raise RuntimeError("no migrations shipped")
