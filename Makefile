@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/reports.py
 	$(PY) benchmarks/sync.py
 	$(PY) benchmarks/store_load.py
+	$(PY) benchmarks/fhir.py
 
 # The clinical risk management file (docs/clinical-safety/): each hazard with its residual
 # risk and how many tests verify its controls; hazard-log regenerates hazard-log.md.

@@ -69,6 +69,7 @@ from sync_server.enrolment import (
     enrol,
     enrolment_wait,
 )
+from sync_server.fhir_api import fhir_router
 from sync_server.framework_api import add_framework
 from sync_server.models import Role
 from sync_server.pull import pull_page
@@ -298,6 +299,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(PoolTimeout, _database_unavailable)
     app.include_router(_health_router(settings, factory))
     app.include_router(_sync_router(settings, factory))
+    # FHIR Bulk Data export of the caller's team (issue 22), out of the OpenAPI schema.
+    app.include_router(fhir_router(settings, factory))
     # The web console (issue 21): its own pages under /console, out of the OpenAPI; its
     # middleware (added last, so outermost) puts the security headers on every answer there.
     app.include_router(console_router(settings, factory))

@@ -16,6 +16,7 @@
     shared-care-store verify-store-audit [--chain CHAIN] [--record]
     shared-care-store rekey-store-audit [--old-key-file FILE] [--chain CHAIN]
     shared-care-store publish-framework --kind flow|catalogue FILE [--note TEXT]
+    shared-care-store export-fhir --team NAME --out DIR [--type Patient,CarePlan]
     shared-care-store serve --host 0.0.0.0 --port 8443 --ssl-certfile C --ssl-keyfile K
 
 The database comes from ``--database-url`` or ``SCP_STORE_DATABASE_URL``; without either,
@@ -32,7 +33,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
-from sync_server import admin, admin_codes, audit, framework_cli, store_audit
+from sync_server import admin, admin_codes, audit, fhir_cli, framework_cli, store_audit
 from sync_server.config import DATABASE_URL_ENV, PGBOUNCER_ENV, Settings
 from sync_server.console import accounts as console_accounts
 from sync_server.console import commands as console_commands
@@ -77,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     accept.add_argument("--laptop", required=True, help="the laptop's vault device id")
     console_commands.add_parsers(sub)  # console accounts, verify-store-audit (issue 21)
     framework_cli.add_parser(sub)  # publish-framework (issue 21)
+    fhir_cli.add_parser(sub)  # export-fhir (issue 22)
     serve = sub.add_parser("serve", help="upgrade the schema, then run the HTTP API on uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -231,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _serve(args, settings)
         elif args.command == framework_cli.COMMAND:
             return framework_cli.run(args, settings)
+        elif args.command == fhir_cli.COMMAND:
+            return fhir_cli.run(args, settings)
         elif args.command in console_commands.COMMANDS:
             return console_commands.run(args, settings)
         elif args.command == "verify-audit":

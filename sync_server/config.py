@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 DATABASE_URL_ENV = "SCP_STORE_DATABASE_URL"
 MIN_CLIENT_VERSION_ENV = "SCP_STORE_MIN_CLIENT_VERSION"
@@ -85,6 +86,44 @@ def report_timeout_from_env() -> int:
     if not text.isdigit() or not 1 <= int(text) <= 3600:
         raise ValueError(f"{REPORT_TIMEOUT_ENV} must be a whole number of seconds from 1 to "
                          f"3600, not {text!r}")
+    return int(text)
+
+
+# FHIR Bulk Data export (issue 22, sync_server/fhir_jobs.py): the folder its NDJSON files
+# are written to, readable by the store's user only (made 0700). Unset: the endpoint answers
+# 503, "bulk export is not set up on this store" (the store keeps no other state on disk).
+EXPORT_DIR_ENV = "SCP_STORE_EXPORT_DIR"
+
+
+def export_dir_from_env() -> Path | None:
+    """``SCP_STORE_EXPORT_DIR``: an absolute path, or None when unset."""
+    text = os.environ.get(EXPORT_DIR_ENV, "").strip()
+    if not text:
+        return None
+    path = Path(text)
+    if not path.is_absolute():
+        raise ValueError(f"{EXPORT_DIR_ENV} must be an absolute path, not {text!r}")
+    return path
+
+
+# The most processes one export maps people in (FHIR validation is the export's cost, and
+# one process uses one core); an export of a small team uses fewer (fhir_export.py).
+EXPORT_PROCESSES_ENV = "SCP_STORE_EXPORT_PROCESSES"
+
+
+def default_export_processes() -> int:
+    """Two, or one on a single core: the laptops' syncing keeps the rest."""
+    return min(2, os.cpu_count() or 1)
+
+
+def export_processes_from_env() -> int:
+    """``SCP_STORE_EXPORT_PROCESSES``: 1 to 32 (default ``default_export_processes``)."""
+    text = os.environ.get(EXPORT_PROCESSES_ENV, "").strip()
+    if not text:
+        return default_export_processes()
+    if not text.isdigit() or not 1 <= int(text) <= 32:
+        raise ValueError(f"{EXPORT_PROCESSES_ENV} must be a whole number from 1 to 32, "
+                         f"not {text!r}")
     return int(text)
 
 
@@ -202,6 +241,8 @@ class Settings:
     console_idle_minutes: int = DEFAULT_CONSOLE_IDLE_MINUTES
     sign_in_limits: SignInLimits = SignInLimits()
     report_timeout_seconds: int = DEFAULT_REPORT_TIMEOUT_SECONDS
+    export_dir: Path | None = None
+    export_processes: int = 1
 
     @property
     def is_trial(self) -> bool:
@@ -221,4 +262,6 @@ class Settings:
                    enrolment_limits=EnrolmentLimits.from_env(),
                    console_idle_minutes=console_idle_minutes_from_env(),
                    sign_in_limits=SignInLimits.from_env(),
-                   report_timeout_seconds=report_timeout_from_env())
+                   report_timeout_seconds=report_timeout_from_env(),
+                   export_dir=export_dir_from_env(),
+                   export_processes=export_processes_from_env())

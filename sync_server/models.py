@@ -433,3 +433,39 @@ class FrameworkRelease(Base):
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     published_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
     published_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+# ------------------------------------------------------- FHIR Bulk Data export (issue 22)
+
+class FhirExportJob(Base):
+    """One FHIR bulk export of a team's records (sync_server/fhir_jobs.py): kept in the
+    database so every store process answers its status alike. At most one runs per team
+    (the partial unique index); its files are on disk, named by the job's id, and only a
+    ``completed`` job's are served. ``error`` is the store's own words, never patient data;
+    ``counts`` the resources written per type."""
+
+    __tablename__ = "fhir_export_job"
+    __table_args__ = (
+        CheckConstraint("state IN ('running', 'completed', 'failed', 'cancelled', 'deleted', "
+                        "'expired')", name="state_known"),
+        Index("ix_fhir_export_job_one_running", "team_id", unique=True,
+              postgresql_where=text("state = 'running'"),
+              sqlite_where=text("state = 'running'")),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    team_id: Mapped[str] = mapped_column(ForeignKey("team.id"), nullable=False)
+    device_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    user_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    requested_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    request: Mapped[str] = mapped_column(Text, nullable=False)  # the kick-off URL
+    types: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # None: every type
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    transaction_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    people_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                             server_default="0")
+    people_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    counts: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -10,17 +10,28 @@ caseload, or the last one opened or delegated); the screen says when it is shown
 (``shown``) and whether it holds typing not yet saved (``has_unsaved_changes``), which is
 never replaced without asking. "New person" is the way to a blank form; it can be filled in
 from a caseload search (``new_person(hint)``).
+
+"Export shared care record…" (Alt+X; offered once ``set_export`` gives it the work, to a
+role that may export) saves the person's record as a FHIR Bundle where the user chooses
+(``services.people.fhir_export``). The save dialog opens on the Documents folder with the
+name ``export_file_name`` gives: the NHS number is in it because the user asked for this
+person's record in a file, but the app keeps neither the name nor the folder in its settings
+(Qt's own save dialog remembers the folders it visited, never a file's name, as for every
+export).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -33,18 +44,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.core.errors import ValidationError
+from desktop_app.services.core.errors import ExpectedError, ValidationError
 from desktop_app.services.framework.identifiers import format_nhs_number
 from desktop_app.services.people import EQUALITY_FIELDS, PersonInput, PersonView
 from desktop_app.services.people.caseload import NewPersonHint
+from desktop_app.services.people.fhir_export import ExportResult
 from desktop_app.services.people.record import PersonRecord
 from desktop_app.ui.contacts import ContactsPanel
 from desktop_app.ui.delegation_history import DelegationsPanel
 from desktop_app.ui.forms import DateLine
+from desktop_app.ui.pdf_preview import documents_folder, safe_file_name
 from desktop_app.ui.person_centred import PersonCentredTabs
 from desktop_app.ui.plans import SupportPlansPanel
 from desktop_app.ui.tables import fill_table, read_only_table
 from desktop_app.ui.tables import uk_date as _d
+from desktop_app.ui.tasks import Run
 from desktop_app.ui.wizard.base import escape_text
 from desktop_app.ui.wizard.fields import Line, Para
 
@@ -71,6 +85,14 @@ EQUALITY_LABELS = {
     "eq_sexual_orientation": "Sexual orientation",
 }
 ERROR_STYLE = "border: 2px solid #a00000;"
+# Run off the GUI thread: export the person's (id) shared care record to the file chosen.
+ExportRecord = Callable[[str, Path], ExportResult]
+
+
+def export_file_name(nhs_number: str, day: dt.date) -> str:
+    """The name the save dialog suggests: "shared-care-record-9434765919-2027-03-10.json"."""
+    digits = "".join(nhs_number.split())
+    return safe_file_name(f"shared-care-record-{digits}-{day.isoformat()}.json")
 
 
 class PersonForm(QWidget):
@@ -239,6 +261,19 @@ class PersonRecordWidget(QWidget):
         self.start_button = QPushButton(self.tr("Start &delegation"))
         self.start_button.clicked.connect(
             lambda _checked=False: self.start_delegation_requested.emit(self.person_id or ""))
+        self._export_work: tuple[Run, ExportRecord] | None = None
+        self._today: Callable[[], dt.date] = dt.date.today
+        self._nhs_number = ""
+        self.export_button = QPushButton(self.tr("E&xport shared care record…"))
+        self.export_button.setAccessibleName(self.tr("Export shared care record"))
+        self.export_button.setToolTip(self.tr(
+            "Save this person's record as a FHIR file for the GP practice's or the community "
+            "team's system (Alt+X)"))
+        self.export_button.setAccessibleDescription(self.export_button.toolTip())
+        self.export_button.clicked.connect(lambda _checked=False: self.export_record())
+        self.export_button.setVisible(False)
+        # Replaceable, so tests answer the save dialog without opening one.
+        self.choose_export_file: Callable[[str], str | None] = self._ask_for_export_file
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
@@ -252,6 +287,7 @@ class PersonRecordWidget(QWidget):
         buttons.addWidget(self.message, 1)
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.save_button)
+        buttons.addWidget(self.export_button)
         buttons.addWidget(self.start_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -275,6 +311,8 @@ class PersonRecordWidget(QWidget):
         self.person_id, self.version = None, 0
         self.heading.setText(f"<h2>{self.tr('New person')}</h2>")
         self.start_button.setEnabled(False)
+        self.export_button.setEnabled(False)
+        self._nhs_number = ""
         self.save_button.setText(self.tr("Add to case&load"))
         self.form.load_blank()
         self._loaded = self.form.typed()
@@ -334,6 +372,8 @@ class PersonRecordWidget(QWidget):
             self.form.load(person)
             self._loaded = self.form.typed()
         self.start_button.setEnabled(True)
+        self.export_button.setEnabled(True)
+        self._nhs_number = person.nhs_number
         self.save_button.setText(self.tr("&Save details"))
         if self._save is not None and not keep_typing:
             self.message.setText("")
@@ -381,3 +421,50 @@ class PersonRecordWidget(QWidget):
         """A save was refused: say why, highlight the field, keep the typing."""
         self.message.setText(f"<span style='color:#a00000'><b>{escape_text(message)}</b></span>")
         self.form.show_error(field)
+
+    # ------------------------------------------------------------ exporting the record
+
+    def set_export(self, run: Run, export: ExportRecord,
+                   today: Callable[[], dt.date] = dt.date.today) -> None:
+        """Offer "Export shared care record…": ``export`` runs through ``run`` (on the
+        database thread) and returns what was written."""
+        self._export_work, self._today = (run, export), today
+        self.export_button.setVisible(True)
+
+    def can_export(self) -> bool:
+        """Whether this record was given the export (the role may export)."""
+        return self._export_work is not None
+
+    def _ask_for_export_file(self, suggested: str) -> str | None:
+        path, _filter = QFileDialog.getSaveFileName(
+            self, self.tr("Export shared care record"), suggested,
+            self.tr("FHIR JSON files (*.json)"))
+        return path or None
+
+    def export_record(self) -> None:
+        """Ask where to save the shown person's shared care record, then save it there
+        (off the GUI thread) and say where it went, or plainly why it could not be saved."""
+        work, person_id = self._export_work, self.person_id
+        if work is None or person_id is None or not self.export_button.isEnabled():
+            return
+        suggested = documents_folder() / export_file_name(self._nhs_number, self._today())
+        chosen = self.choose_export_file(str(suggested))
+        if not chosen:
+            return
+        run, export = work
+        target = Path(chosen)
+        self.export_button.setEnabled(False)  # one export at a time
+        self.message.setText(self.tr("Saving the shared care record…"))
+        run(lambda: export(person_id, target), self._on_exported, self._on_export_failed)
+
+    def _on_exported(self, result: ExportResult) -> None:
+        self.export_button.setEnabled(self.person_id is not None)
+        count = (self.tr("1 resource") if result.total == 1
+                 else self.tr("%s resources") % result.total)
+        self.message.setText(escape_text(self.tr("Shared care record saved to %s (%s).")
+                                         % (result.path, count)))
+
+    def _on_export_failed(self, error: ExpectedError) -> None:
+        self.export_button.setEnabled(self.person_id is not None)
+        self.message.setText(
+            f"<span style='color:#a00000'><b>{escape_text(error.message)}</b></span>")

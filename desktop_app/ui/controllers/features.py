@@ -1,7 +1,8 @@
 """The signed-in user's feature controllers, held together by the composition root.
 
-The delegations' history on the person record (``HistoryController``) has no screen of its
-own: it is made here, for the people controller's person record, unless given.
+The delegations' history on the person record (``HistoryController``) and its "Export
+shared care record…" (``RecordExportController``) have no screen of their own: each is made
+here, for the people controller's person record, unless given.
 
 Each screen's keyboard shortcut is fixed here (``SCREEN_SHORTCUTS``), whatever the role.
 """
@@ -18,6 +19,7 @@ from desktop_app.ui.controllers.people import PeopleController
 from desktop_app.ui.controllers.plans import PlansController
 from desktop_app.ui.controllers.problems import ProblemsController
 from desktop_app.ui.controllers.providers import ProvidersController
+from desktop_app.ui.controllers.record_export import RecordExportController
 from desktop_app.ui.controllers.registers import RegistersController
 from desktop_app.ui.controllers.reports import ReportsController
 from desktop_app.ui.controllers.sync import SyncScreenController
@@ -56,17 +58,21 @@ class Features:
     providers: ProvidersController
     history: HistoryController | None = None  # made for the person record unless given
     problems: ProblemsController | None = None  # reports to the IPCB (no screen of its own)
+    record_export: RecordExportController | None = None  # made for the person record
 
     def __post_init__(self) -> None:
         if self.history is None:
             object.__setattr__(self, "history", HistoryController(
+                self.people.context, self.people.person_screen))
+        if self.record_export is None:
+            object.__setattr__(self, "record_export", RecordExportController(
                 self.people.context, self.people.person_screen))
 
     def each(self) -> list[FeatureController]:
         """Every controller."""
         return [c for c in (self.delegations, self.plans, self.people, self.registers,
                             self.providers, self.reports, self.sync, self.history,
-                            self.problems)
+                            self.problems, self.record_export)
                 if c is not None]
 
     def screens(self) -> list[Screen]:
