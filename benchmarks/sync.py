@@ -14,13 +14,18 @@ a laptop, then:
   page by page as the client will (goal <= 8 s).
 
 Then the same through the desktop sync client (``desktop_app.services.sync``) on real
-encrypted vaults:
+encrypted vaults, each figure beside its limit measured in the same run:
 
 - a vault holding 10,000 unsent people (10,000 outbox entries) pushes them in batches of
   1,000 (read from the outbox, sent, answers marked, each row's version recorded), against
-  COPY of the same rows (goal >= 35 % of COPY);
-- a fresh vault's first sync pulls the team's 100,000 records into the vault (one local
-  transaction per page of 5,000 with its audit events; goal <= 8 s).
+  a bare HTTP push of the same rows as ready batches (goal >= 90 %) and COPY of the same
+  rows (goal >= 45 %);
+- a fresh vault's first sync pulls the team's records into the vault, against the bare
+  pull of the same records (pages of 5,000 one after another, each decoded; goal <= 1.6x),
+  at 25,000, 50,000 and 100,000 records (``--growth``): the cost a record must not grow
+  with the team (no worse than linear, within 10 % for a shared machine's noise);
+- the peak RSS of a process whose only work is a first sync, at 50,000 and 200,000 records
+  (``--rss-records``): flat in the number of records (within 15 %).
 
 Rounds are repeated, interleaved, and the best of each is compared (a shared machine's best
 round is its least disturbed one); every round is printed too. All data is synthetic
@@ -28,7 +33,7 @@ round is its least disturbed one); every round is printed too. All data is synth
 Needs PostgreSQL's binaries (``apt-get install postgresql-15``) and the ``server`` extra.
 
 Run: ``python benchmarks/sync.py`` (``--rounds 5``, ``--pull-records 100000``; ``--client-only``
-skips the raw HTTP figures).
+skips the store's own figures: raw push against COPY and the pull in pages of 1,000).
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -75,6 +82,12 @@ IN_FLIGHT = sync_client.SyncOptions().in_flight  # batches on the wire at once
 PUSHED = 10_000
 GOAL_RATIO = 0.35
 GOAL_PULL_S = 8.0
+GOAL_CLIENT_OF_BARE = 0.90  # the client's push against a bare HTTP push of ready batches
+GOAL_CLIENT_OF_COPY = 0.45
+GOAL_SYNC_OF_PULL = 1.6  # a first sync against the bare pull of the same records
+GOAL_RSS_GROWTH = 0.15  # peak RSS of a first sync at 200,000 records against 50,000
+GROWTH_NOISE = 0.10  # a record's cost at the largest size over the smallest's, at most
+PULL_PAGE = sync_client.SyncOptions().pull_limit
 GIVEN = ["Margaret", "Harold", "Zoë", "Łukasz", "Aisha", "Gurpreet", "Siobhán", "Kwame"]
 FAMILY = ["Smith", "Patel", "O'Brien", "Nowak", "Okafor", "Begum", "Öztürk", "Jones"]
 
@@ -210,15 +223,10 @@ def measure_push(cluster: PostgresCluster, laptop: Laptop, rounds: int) -> float
                          push_rates, copy_rates)
 
 
-def measure_pull(server: StoreProcess, cluster: PostgresCluster, team: str, filler: Laptop,
-                 records: int, already: int, rounds: int) -> None:
-    """Fill the team to ``records`` and time a new laptop pulling all of them."""
-    serial = 10_000_000
-    while already < records:
-        count = min(BATCH, records - already)
-        push_all(filler, [changes(count, serial)])
-        serial += count
-        already += count
+def measure_pull(server: StoreProcess, cluster: PostgresCluster, team: str, records: int,
+                 rounds: int) -> None:
+    """Time new laptops pulling all ``records`` of the team, pages of 1,000 (the store's
+    figure)."""
     timings = []
     for _ in range(rounds):
         reader = enrol_laptop(server, cluster.store_url, team)
@@ -280,6 +288,18 @@ def outbox_as_changes(vault: VaultSession) -> list[dict[str, Any]]:
                 for e in session.scalars(select(OutboxEntry).order_by(OutboxEntry.seq))]
 
 
+def ready_batches(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The client's rows as ready wire batches of new records for the bare HTTP push: the
+    same rows, byte for byte but for fresh ids (the client's own are on the store by then)."""
+    out = []
+    for change in rows:
+        record_id = str(uuid.uuid4())
+        out.append({"idempotency_key": str(uuid.uuid4()), "entity_type": "person",
+                    "id": record_id, "base_server_version": None,
+                    "row": {**change["row"], "id": record_id}, "tombstone": False})
+    return [out[i:i + BATCH] for i in range(0, len(out), BATCH)]
+
+
 def client_push_seconds(vault: VaultSession) -> float:
     """Seconds from the start of a sync run to the last batch's answers being marked."""
     marks: list[float] = []
@@ -296,14 +316,16 @@ def client_push_seconds(vault: VaultSession) -> float:
     return marks[0] - began
 
 
-def measure_client_push(server: StoreProcess, cluster: PostgresCluster, rounds: int) -> float:
-    """The client pushing 10,000 outbox entries vs COPY of the same rows, interleaved."""
+def measure_client_push(server: StoreProcess, cluster: PostgresCluster, bare: Laptop,
+                        rounds: int) -> None:
+    """The client pushing 10,000 outbox entries, against a bare HTTP push of the same rows
+    as ready batches (its limit: the protocol and the store) and COPY, interleaved."""
     team = f"Bench client INT {uuid.uuid4().hex[:6]}"
     engine = make_engine(normalise_database_url(cluster.store_url))
     with make_session_factory(engine).begin() as session:
         team_id = admin.create_team(session, team).id
     engine.dispose()
-    push_rates, copy_rates = [], []
+    push_rates, bare_rates, copy_rates = [], [], []
     with copy_target(cluster) as conn:
         for round_no in range(rounds):
             with tempfile.TemporaryDirectory() as folder:
@@ -311,49 +333,189 @@ def measure_client_push(server: StoreProcess, cluster: PostgresCluster, rounds: 
                 enrol_vault(vault, server, cluster.store_url, team)
                 fill_outbox(vault, PUSHED, 1 + round_no * PUSHED)
                 rows = outbox_as_changes(vault)
+                bare_rates.append(PUSHED / push_all(bare, ready_batches(rows)))
                 push_rates.append(PUSHED / client_push_seconds(vault))
                 vault.close()
             copy_rates.append(PUSHED / copy_rows(conn, team_id, str(uuid.uuid4()), rows,
                                                  2 * 10**12 + round_no * PUSHED))
-    return against_copy(f"client: push {PUSHED:,} outbox entries in batches of {BATCH:,}:",
-                         "client push", push_rates, copy_rates)
+    push_rate, bare_rate, copy_rate = max(push_rates), max(bare_rates), max(copy_rates)
+    print(f"client: push {PUSHED:,} outbox entries in batches of {BATCH:,}: "
+          f"{push_rate:,.0f} records/s (rounds: {_rounds(push_rates)})")
+    print(f"  bare HTTP push of the same rows as ready batches: {bare_rate:,.0f} records/s "
+          f"(rounds: {_rounds(bare_rates)})")
+    print(f"  COPY of the same rows: {copy_rate:,.0f} records/s (rounds: {_rounds(copy_rates)})")
+    for name, limit, goal in (("bare HTTP push", bare_rate, GOAL_CLIENT_OF_BARE),
+                              ("COPY", copy_rate, GOAL_CLIENT_OF_COPY)):
+        ratio = push_rate / limit
+        print(f"  client push / {name}: {ratio:.0%} (goal >= {goal:.0%}) "
+              f"{'ok' if ratio >= goal else 'BELOW GOAL'}")
 
 
-def measure_client_pull(server: StoreProcess, cluster: PostgresCluster, team: str,
-                        records: int, rounds: int) -> None:
-    """A fresh vault's first sync: every record of the team pulled into the vault."""
-    timings = []
+def bare_pull_seconds(laptop: Laptop, records: int) -> float:
+    """Seconds for the bare pull of the team's records as the client asks for them: pages
+    of ``PULL_PAGE`` one after another, each decoded (the client's limit)."""
+    began = time.perf_counter()
+    cursor, count, more = 0, 0, True
+    while more:
+        response = laptop.http.get("/pull", params={"cursor": cursor, "limit": PULL_PAGE})
+        if response.status_code != 200:
+            raise RuntimeError(f"pull answered {response.status_code}")
+        page = json.loads(response.content)
+        count += len(page["changes"])
+        cursor, more = page["next_cursor"], page["has_more"]
+    took = time.perf_counter() - began
+    if count != records:
+        raise RuntimeError(f"the bare pull read {count} of {records}")
+    return took
+
+
+def first_sync_seconds(server: StoreProcess, cluster: PostgresCluster, team: str,
+                       records: int) -> float:
+    """A fresh vault's first sync of every record of the team (checked whole afterwards)."""
+    with tempfile.TemporaryDirectory() as folder:
+        vault = new_vault(Path(folder) / "vault")
+        enrol_vault(vault, server, cluster.store_url, team)
+        began = time.perf_counter()
+        result = sync_client.run(vault.uow, lambda _p: None, lambda: False)
+        took = time.perf_counter() - began
+        status = sync_client.sync_status(vault.uow)
+        vault.close()
+    if result.pulled != records or status.held_back:
+        raise RuntimeError(f"pulled {result.pulled} of {records}, "
+                           f"{status.held_back} held back")
+    return took
+
+
+def measure_first_sync(server: StoreProcess, cluster: PostgresCluster, team: str,
+                       reader: Laptop, records: int, rounds: int) -> float:
+    """A fresh vault's first sync against the bare pull of the same records, interleaved;
+    prints both and their ratio; the best first sync."""
+    syncs, bares = [], []
     for _ in range(rounds):
-        with tempfile.TemporaryDirectory() as folder:
-            vault = new_vault(Path(folder) / "vault")
-            enrol_vault(vault, server, cluster.store_url, team)
-            began = time.perf_counter()
-            result = sync_client.run(vault.uow, lambda _p: None, lambda: False)
-            timings.append(time.perf_counter() - began)
-            status = sync_client.sync_status(vault.uow)
-            vault.close()
-        if result.pulled != records or status.held_back:
-            raise RuntimeError(f"pulled {result.pulled} of {records}, "
-                               f"{status.held_back} held back")
-    took = min(timings)
-    print(f"client: first sync of a fresh vault, {records:,} records pulled "
-          f"(pages of 5,000): {took:.2f} s "
-          f"(rounds: {', '.join(f'{t:.2f}' for t in timings)}; goal <= {GOAL_PULL_S:.0f} s) "
-          f"{'ok' if took <= GOAL_PULL_S else 'ABOVE GOAL'}")
+        bares.append(bare_pull_seconds(reader, records))
+        syncs.append(first_sync_seconds(server, cluster, team, records))
+    took, bare = min(syncs), min(bares)
+    ratio = took / bare
+    print(f"client: first sync of a fresh vault, {records:,} records: {took:.2f} s "
+          f"(rounds: {', '.join(f'{t:.2f}' for t in syncs)})")
+    print(f"  bare pull of the same records (pages of {PULL_PAGE:,}, decoded): {bare:.2f} s "
+          f"(rounds: {', '.join(f'{t:.2f}' for t in bares)}); first sync / bare pull: "
+          f"{ratio:.2f}x (goal <= {GOAL_SYNC_OF_PULL}x) "
+          f"{'ok' if ratio <= GOAL_SYNC_OF_PULL else 'ABOVE GOAL'}")
+    return took
+
+
+def print_growth(timings: dict[int, float]) -> None:
+    """Seconds per 1,000 records at each size: a first sync must grow no worse than
+    linearly (the largest size's cost a record within ``GROWTH_NOISE`` of the smallest's)."""
+    if len(timings) < 2:
+        return
+    per = {size: took / size * 1000 for size, took in sorted(timings.items())}
+    line = ", ".join(f"{size:,}: {took:.2f} s ({per[size] * 1000:.0f} ms per 1,000)"
+                     for size, took in sorted(timings.items()))
+    smallest, largest = min(per), max(per)
+    growth = per[largest] / per[smallest]
+    print(f"client: first sync growth: {line}; cost a record at {largest:,} / at {smallest:,}: "
+          f"{growth:.2f} (linear = 1.00, goal <= {1 + GROWTH_NOISE:.2f}) "
+          f"{'ok' if growth <= 1 + GROWTH_NOISE else 'ABOVE GOAL'}")
+
+
+def peak_rss_kib() -> int:
+    """This process's own peak RSS in KiB: Linux's ``VmHWM``, which starts again at exec.
+    (``ru_maxrss`` carries the parent's peak over a fork and exec, so a child started by a
+    benchmark holding 100,000 pulled records would report the parent's memory.)"""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def child_first_sync(folder: str, user_id: str) -> int:
+    """In a process of its own (``--first-sync-child``): unlock the enrolled vault, run its
+    first sync and print what it did and the process's peak RSS as one JSON line."""
+    vault = VaultStore(Path(folder), kdf_cost=CHEAP_KDF).unlock(user_id, PASSPHRASE)
+    before = peak_rss_kib()
+    began = time.perf_counter()
+    result = sync_client.run(vault.uow, lambda _p: None, lambda: False)
+    took = time.perf_counter() - began
+    vault.close()
+    print(json.dumps({"pulled": result.pulled, "seconds": took, "rss_before_kib": before,
+                      "peak_rss_kib": peak_rss_kib()}))
+    return 0
+
+
+def peak_rss_of_first_sync(server: StoreProcess, cluster: PostgresCluster, team: str,
+                           records: int) -> int:
+    """The peak RSS (KiB) of a process whose only work is a fresh vault's first sync."""
+    with tempfile.TemporaryDirectory() as folder:
+        vault = new_vault(Path(folder) / "vault")
+        enrol_vault(vault, server, cluster.store_url, team)
+        user_id = vault.user.user_id
+        vault.close()
+        done = subprocess.run([sys.executable, __file__, "--first-sync-child",
+                               str(Path(folder) / "vault"), user_id],
+                              capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the first sync child failed: {done.stderr[-2000:]}")
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    if report["pulled"] != records:
+        raise RuntimeError(f"the child pulled {report['pulled']} of {records}")
+    print(f"client: first sync of {records:,} records in a process of its own: "
+          f"{report['seconds']:.2f} s, peak RSS {report['peak_rss_kib'] / 1024:.0f} MiB "
+          f"(after unlocking: {report['rss_before_kib'] / 1024:.0f} MiB)")
+    return int(report["peak_rss_kib"])
+
+
+def print_rss(peaks: dict[int, int]) -> None:
+    """Peak RSS must be flat in the number of records pulled."""
+    if len(peaks) < 2:
+        return
+    small, large = min(peaks), max(peaks)
+    growth = peaks[large] / peaks[small] - 1
+    print(f"client: first sync peak RSS at {large:,} / at {small:,} records: {growth:+.0%} "
+          f"(goal within {GOAL_RSS_GROWTH:.0%}) "
+          f"{'ok' if abs(growth) <= GOAL_RSS_GROWTH else 'ABOVE GOAL'}")
+
+
+def fill_team(filler: Laptop, already: int, records: int) -> int:
+    """Push synthetic people until the team holds ``records``; how many it holds."""
+    serial = 10_000_000 + already
+    while already < records:
+        batches = [changes(min(BATCH, records - already - i * BATCH), serial + i * BATCH)
+                   for i in range(min(10, -(-(records - already) // BATCH)))]
+        push_all(filler, batches)
+        count = sum(len(b) for b in batches)
+        serial += count
+        already += count
+    return already
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run both measurements and print the figures."""
+    """Run the measurements and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--pull-records", type=int, default=100_000)
+    parser.add_argument("--growth", default="25000,50000",
+                        help="smaller team sizes the first sync is timed at too (comma-separated)")
+    parser.add_argument("--rss-records", default="50000,200000",
+                        help="team sizes whose first sync's peak RSS is compared ('' skips)")
     parser.add_argument("--client-only", action="store_true",
                         help="only the desktop client's figures (and the fill they need)")
+    parser.add_argument("--first-sync-child", nargs=2, metavar=("VAULT", "USER_ID"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.first_sync_child:
+        return child_first_sync(*args.first_sync_child)
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
         print("PostgreSQL is not installed (apt-get install postgresql-15)", file=sys.stderr)
         return 1
+    sizes = sorted({int(n) for n in args.growth.split(",") if n.strip()
+                    if int(n) < args.pull_records} | {args.pull_records})
+    rss_sizes = sorted({int(n) for n in args.rss_records.split(",") if n.strip()})
     cluster = PostgresCluster(bin_dir)
     cluster.start(durable=True)
     server = StoreProcess(cluster.store_url, Path(tempfile.mkdtemp()) / "bench-store.log")
@@ -366,14 +528,30 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
         laptop = enrol_laptop(server, cluster.store_url, team)
         print(f"PostgreSQL {bin_dir.parent.name}, fsync on; server and client on loopback")
-        raw_rate = 0.0 if args.client_only else measure_push(cluster, laptop, args.rounds)
-        client_rate = measure_client_push(server, cluster, args.rounds)
-        if raw_rate:  # what the client's own work costs on top of the protocol
-            print(f"client push / bare HTTP push of ready batches: {client_rate / raw_rate:.0%}")
-        measure_pull(server, cluster, team, laptop, args.pull_records,
-                     already=0 if args.client_only else args.rounds * PUSHED,
-                     rounds=0 if args.client_only else args.rounds)
-        measure_client_pull(server, cluster, team, args.pull_records, args.rounds)
+        # The pushes go to a team of their own, so the pulls below read only the fill.
+        other = f"Bench push INT {uuid.uuid4().hex[:6]}"
+        engine = make_engine(normalise_database_url(cluster.store_url))
+        with make_session_factory(engine).begin() as session:
+            admin.create_team(session, other)
+        engine.dispose()
+        pusher = enrol_laptop(server, cluster.store_url, other)
+        if not args.client_only:
+            measure_push(cluster, pusher, args.rounds)
+        measure_client_push(server, cluster, pusher, args.rounds)
+        pusher.close()
+        held = 0
+        timings, peaks = {}, {}
+        for size in sorted(set(sizes) | set(rss_sizes)):
+            held = fill_team(laptop, held, size)
+            if size == args.pull_records and not args.client_only:
+                measure_pull(server, cluster, team, size, args.rounds)
+            if size in sizes:
+                timings[size] = measure_first_sync(server, cluster, team, laptop, size,
+                                                   args.rounds)
+            if size in rss_sizes:
+                peaks[size] = peak_rss_of_first_sync(server, cluster, team, size)
+        print_growth(timings)
+        print_rss(peaks)
         laptop.close()
     finally:
         server.stop()

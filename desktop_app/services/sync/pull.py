@@ -43,7 +43,12 @@ from desktop_app.models.base import new_uuid, utc_now
 from desktop_app.models.outbox import OutboxEntry, OutboxState
 from desktop_app.models.sync import HeldBackChange, SyncConflict
 from desktop_app.services.core.audit import Actor, chain_hasher, event_hash, last_hash
-from desktop_app.services.sync.entities import SyncedEntity, entity, stored_time
+from desktop_app.services.sync.entities import (
+    SyncedEntity,
+    entity,
+    stored_time,
+    synced_entities,
+)
 from desktop_app.services.sync.errors import SyncProtocolError
 from desktop_app.services.sync.state import state_row
 
@@ -66,13 +71,6 @@ class RemoteChange(NamedTuple):
     def key(self) -> Key:
         """(entity type, id)."""
         return self.entity_type, self.entity_id
-
-
-def _stored(synced: SyncedEntity, c: RemoteChange) -> list[Any] | None:
-    try:
-        return synced.stored_row(c.row, c.server_version, c.tombstone)
-    except (TypeError, ValueError, IndexError):
-        return None
 
 
 @dataclass
@@ -162,8 +160,10 @@ class _Page:
         self.resync = resync
         latest: dict[Key, RemoteChange] = {}
         for c in changes:
-            if c.key not in latest or latest[c.key].server_version < c.server_version:
-                latest[c.key] = c
+            key = (c.entity_type, c.entity_id)
+            seen = latest.get(key)
+            if seen is None or seen.server_version < c.server_version:
+                latest[key] = c
         self.changes = list(latest.values())
         self.tally = PageTally()
         self.held: list[tuple[RemoteChange, str]] = []
@@ -177,17 +177,19 @@ class _Page:
         local = _local_versions(self.session, _ids_by_type(self.changes))
         self.existing = set(local)
         candidates = []
+        known = synced_entities()
         for c in self.changes:
-            synced = entity(c.entity_type)
+            key = (c.entity_type, c.entity_id)  # built once: a page has thousands
+            synced = known.get(c.entity_type)
+            here = local.get(key)
             if synced is None:
                 self.held.append((c, UNKNOWN_TYPE))
-            elif c.key in conflicts:
-                _refresh_theirs(conflicts[c.key], c)
+            elif key in conflicts:
+                _refresh_theirs(conflicts[key], c)
                 self.tally.deferred += 1
-            elif c.key in unsent:
+            elif key in unsent:
                 self.tally.deferred += 1
-            elif (not self.resync and local.get(c.key) is not None
-                  and local[c.key] >= c.server_version):  # type: ignore[operator]
+            elif not self.resync and here is not None and here >= c.server_version:
                 self.tally.skipped += 1
             else:
                 candidates.append((synced, c))
@@ -196,12 +198,15 @@ class _Page:
     def _check_parents(self, candidates: list[tuple[SyncedEntity, RemoteChange]]) -> None:
         converted = []
         # Parents first; a page comes in version order and the sort keeps it within a table.
-        for synced, c in sorted(candidates, key=lambda sc: sc[0].order):
-            stored = _stored(synced, c)
-            if stored is None:
+        if len({synced.order for synced, _c in candidates}) > 1:
+            candidates = sorted(candidates, key=lambda sc: sc[0].order)
+        for synced, c in candidates:
+            try:
+                stored = synced.stored_row(c.row, c.server_version, c.tombstone)
+            except (TypeError, ValueError, IndexError):
                 self.held.append((c, "a value in it could not be read"))
-            else:
-                converted.append((synced, c, stored))
+                continue
+            converted.append((synced, c, stored))
         wanted: dict[str, set[str]] = {}
         for synced, _c, stored in converted:
             for at, parent in synced.parents:
@@ -209,12 +214,15 @@ class _Page:
                     wanted.setdefault(parent, set()).add(stored[at])
         available = _existing_ids(self.session, wanted)
         for synced, c, stored in converted:
-            missing = [parent for at, parent in synced.parents
-                       if stored[at] is not None and stored[at] not in available.get(parent, ())]
-            if missing:
-                self.held.append((c, f"waiting for its {missing[0].replace('_', ' ')} record"))
-                continue
-            available.setdefault(synced.name, set()).add(c.entity_id)
+            if synced.parents:
+                missing = [parent for at, parent in synced.parents if stored[at] is not None
+                           and stored[at] not in available.get(parent, ())]
+                if missing:
+                    self.held.append((c, f"waiting for its {missing[0].replace('_', ' ')} "
+                                         "record"))
+                    continue
+            if synced.name in wanted:  # a parent of a later row of the page
+                available[synced.name].add(c.entity_id)
             self.ready.append((synced, c, stored))
 
     def write(self, careful: bool) -> None:
