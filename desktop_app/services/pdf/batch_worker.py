@@ -1,4 +1,5 @@
-"""What a batch worker process runs: one support plan document in, its PDF bytes out.
+"""What a batch worker process runs: one support plan document in, its PDF (or, for the
+combined PDF, the plan's part of it, ready to stitch) out.
 
 The batch (``batch.py``) starts its worker processes with the *spawn* start method, so each
 worker is a fresh interpreter that imports this module by name to find ``render_plan``.
@@ -6,7 +7,8 @@ Keep it small: it imports the renderer and nothing of Qt, the vault or the datab
 (Unpickling a ``PlanDocument`` does import ``plan_document``, whose module loads the
 SQLAlchemy models to define the blocks; no engine, connection or key is ever made here.)
 
-Documents arrive and PDFs leave through the pool's pipes; nothing is written to disk.
+Documents arrive and PDFs (or parts) leave through the pool's pipes; nothing is written
+to disk.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 
+from desktop_app.services.pdf.stitch import PlanPart, split_plan
 from desktop_app.services.pdf.support_plan import render_support_plan
 from desktop_app.services.plans.document import PlanDocument
 
@@ -40,3 +43,9 @@ def lower_priority() -> None:
 def render_plan(document: PlanDocument) -> bytes:
     """The plan's PDF (its own "Page X of Y"), rendered in a worker process."""
     return render_support_plan(document)
+
+
+def render_part(document: PlanDocument) -> PlanPart:
+    """The plan rendered and cut into the objects its pages use (``stitch.split_plan``):
+    the worker does the combining's reading, so the parent only copies bytes."""
+    return split_plan(render_support_plan(document))
